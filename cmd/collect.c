@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	collect - from the directory to a finished recipient set
+ * DESCRIPTION
+ *	Glue between the directory sources (ldapsync/) and the set
+ *	(mapwriter/): every raw proxyAddresses value goes through
+ *	proxyaddr_normalise(), then the domains rule, then the exclude
+ *	rule; the extra file is merged last and is not filtered (the admin
+ *	wrote it on purpose).  Each entry's DN is stored once and shared
+ *	by its keys, for "rcptsync diff".
+ * OWNERSHIP
+ *	Returns a set owned by the caller.
+ * DIAGNOSTICS
+ *	Returns the source's sync_err; logs one warning per refused value.
+ */
+#include <string.h>
+
+#include "addrfilter.h"
+#include "ldapsync.h"
+#include "ldifsource.h"
+#include "maptext.h"
+#include "proxyaddr.h"
+#include "log.h"
+#include "collect.h"
+
+struct collector {
+	const struct sync_conf *conf;
+	struct addrset *set;
+	struct collect_stats *stats;
+	const char *last_dn;	/* interned copy of the current entry's DN */
+};
+
+/* origin_of - one interned DN per entry, shared by its keys */
+static const char *
+origin_of(struct collector *c, const char *dn)
+{
+	if (c->last_dn == NULL || strcmp(c->last_dn, dn) != 0)
+		c->last_dn = addrset_intern(c->set, dn);
+	return c->last_dn;
+}
+
+/* take_value - the source callback: one raw value */
+static int
+take_value(void *ctx, const char *dn, const char *val, size_t len)
+{
+	struct collector *c = ctx;
+	char key[PROXYADDR_KEY_MAX];
+	const char *why = NULL;
+
+	switch (proxyaddr_normalise(val, len, key, &why)) {
+	case PROXYADDR_IGNORE:
+		c->stats->ignored++;
+		return 0;
+	case PROXYADDR_REFUSE: {
+		char shown_dn[300], shown_val[300];
+
+		c->stats->refused++;
+		log_warn("%s: refusing proxyAddresses value \"%s\": %s",
+			 proxyaddr_escape(dn, strlen(dn), shown_dn,
+					  sizeof(shown_dn)),
+			 proxyaddr_escape(val, len, shown_val,
+					  sizeof(shown_val)),
+			 why);
+		return 0;
+	}
+	case PROXYADDR_KEEP:
+		break;
+	}
+	if (!addrfilter_domain_kept(c->conf->domains, c->conf->n_domains,
+				    key)) {
+		c->stats->other_domain++;
+		return 0;
+	}
+	if (addrfilter_excluded(c->conf->exclude, c->conf->n_exclude, key)) {
+		c->stats->excluded++;
+		return 0;
+	}
+	c->stats->kept++;
+	addrset_add(c->set, key, strlen(key), c->conf->value,
+		    origin_of(c, dn));
+	return 0;
+}
+
+/* merge_extra - the admin's static lines, unfiltered */
+static int
+merge_extra(struct collector *c, struct sync_err *err)
+{
+	const char *origin = addrset_intern(c->set, c->conf->extra);
+	size_t before = addrset_count(c->set);
+	int exists;
+
+	if (maptext_read(c->conf->extra, MAPTEXT_ADDRESS_KEY, c->set, origin,
+			 &exists, err) < 0)
+		return sync_err_prefix(err, "extra");
+	if (!exists)
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "extra file %s does not exist (remove the "
+				    "extra key if it is not wanted)",
+				    c->conf->extra);
+	c->stats->extra = addrset_count(c->set) - before;
+	return 0;
+}
+
+/* collect_recipients - fetch, filter, merge, finish */
+struct addrset *
+collect_recipients(const struct sync_conf *conf, struct collect_stats *stats,
+		   struct sync_err *err)
+{
+	struct collector c;
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	c.conf = conf;
+	c.set = addrset_new();
+	c.stats = stats;
+	c.last_dn = NULL;
+	if (conf->source == CONFIG_SOURCE_LDIF)
+		rc = ldifsource_read(conf->ldif, take_value, &c, &stats->source,
+				     err);
+	else
+		rc = ldapsync_fetch(&conf->ldap, take_value, &c, &stats->source,
+				    err);
+	if (rc == 0 && conf->extra != NULL)
+		rc = merge_extra(&c, err);
+	if (rc < 0) {
+		addrset_free(c.set);
+		return NULL;
+	}
+	stats->duplicates = addrset_finish(c.set);
+	return c.set;
+}

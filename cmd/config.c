@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	config - read sync.yaml into struct sync_conf
+ * DESCRIPTION
+ *	libyaml loads the document; this file walks it section by section.
+ *	Unknown keys, duplicate keys, wrong types and bad values are errors
+ *	with FILE:LINE:COLUMN of the offending node (libyaml's marks are
+ *	0-based; we print 1-based, as compilers do).  Nothing is guessed: a
+ *	gateway that syncs against the wrong base or domain loses mail.
+ *	Relative paths are taken relative to the directory of sync.yaml,
+ *	so a config and its files can move together.
+ * OWNERSHIP
+ *	struct sync_conf owns every string; config_free() releases them.
+ * DIAGNOSTICS
+ *	CONFIG sync_err.
+ * SEE ALSO
+ *	sync.yaml.example, README "Configuration", yaml.h.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "xalloc.h"
+#include "proxyaddr.h"
+#include "config.h"
+
+#define VALUE_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+=/"
+
+struct walker {
+	const char *path;
+	char *dir;		/* for relative paths */
+	yaml_document_t *doc;
+	struct sync_err *err;
+};
+
+/* Iterator over a mapping's pairs that checks keys against a list. */
+struct pairs {
+	yaml_node_pair_t *p, *end;
+	const char *const *keys;
+	const char *section;
+	unsigned seen;
+};
+
+/* fail_at - CONFIG error at NODE's position */
+static int __attribute__((format(printf, 3, 4)))
+fail_at(struct walker *w, const yaml_node_t *node, const char *fmt, ...)
+{
+	char msg[SYNC_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sync_err_set(w->err, SYNC_ERR_CONFIG, "%s:%zu:%zu: %s", w->path,
+			    node->start_mark.line + 1,
+			    node->start_mark.column + 1, msg);
+}
+
+/* scalar - NODE's text, or NULL when it is not a scalar */
+static const char *
+scalar(const yaml_node_t *node)
+{
+	return node->type == YAML_SCALAR_NODE ?
+		       (const char *)node->data.scalar.value : NULL;
+}
+
+/* pairs_begin - NODE must be a mapping */
+static int
+pairs_begin(struct walker *w, yaml_node_t *node, const char *const *keys,
+	    const char *section, struct pairs *it)
+{
+	if (node->type != YAML_MAPPING_NODE)
+		return fail_at(w, node, "%s must be a mapping of keys",
+			       section);
+	it->p = node->data.mapping.pairs.start;
+	it->end = node->data.mapping.pairs.top;
+	it->keys = keys;
+	it->section = section;
+	it->seen = 0;
+	return 0;
+}
+
+/* pairs_next - 1 and the key's index, 0 at the end, -1 on error */
+static int
+pairs_next(struct walker *w, struct pairs *it, int *index,
+	   yaml_node_t **value)
+{
+	yaml_node_t *key;
+	const char *name;
+
+	if (it->p >= it->end)
+		return 0;
+	key = yaml_document_get_node(w->doc, it->p->key);
+	*value = yaml_document_get_node(w->doc, it->p->value);
+	it->p++;
+	if ((name = scalar(key)) == NULL)
+		return fail_at(w, key, "keys of %s must be plain names",
+			       it->section);
+	for (int i = 0; it->keys[i] != NULL; i++) {
+		if (strcmp(it->keys[i], name) != 0)
+			continue;
+		if (it->seen & (1u << i))
+			return fail_at(w, key, "duplicate key %s in %s", name,
+				       it->section);
+		it->seen |= 1u << i;
+		*index = i;
+		return 1;
+	}
+	return fail_at(w, key, "unknown key \"%s\" in %s", name, it->section);
+}
+
+/* get_string - a non-empty scalar, copied */
+static int
+get_string(struct walker *w, const yaml_node_t *node, const char *what,
+	   char **out)
+{
+	const char *s = scalar(node);
+
+	if (s == NULL || *s == '\0')
+		return fail_at(w, node, "%s must be a non-empty string", what);
+	free(*out);
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* get_path - a string; relative paths are under the config's dir */
+static int
+get_path(struct walker *w, const yaml_node_t *node, const char *what,
+	 char **out)
+{
+	char *s = NULL;
+
+	if (get_string(w, node, what, &s) < 0)
+		return -1;
+	if (s[0] != '/') {
+		size_t n = strlen(w->dir) + strlen(s) + 2;
+		char *abs = xmalloc(n);
+
+		snprintf(abs, n, "%s/%s", w->dir, s);
+		free(s);
+		s = abs;
+	}
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+/* free_list - a NULL-terminated string array */
+static void
+free_list(char **list)
+{
+	for (char **p = list; p && *p; p++)
+		free(*p);
+	free(list);
+}
+
+/* get_list - a sequence of strings, or one string; NULL-terminated */
+static int
+get_list(struct walker *w, yaml_node_t *node, const char *what, char ***out,
+	 size_t *n)
+{
+	yaml_node_item_t *item;
+	size_t count = 0;
+	char **list;
+
+	if (node->type == YAML_SCALAR_NODE) {
+		list = xcalloc(2, sizeof(*list));
+		if (get_string(w, node, what, &list[0]) < 0) {
+			free(list);
+			return -1;
+		}
+		count = 1;
+	} else if (node->type == YAML_SEQUENCE_NODE) {
+		size_t max = (size_t)(node->data.sequence.items.top -
+				      node->data.sequence.items.start);
+
+		list = xcalloc(max + 1, sizeof(*list));
+		for (item = node->data.sequence.items.start;
+		     item < node->data.sequence.items.top; item++) {
+			yaml_node_t *el = yaml_document_get_node(w->doc, *item);
+
+			if (get_string(w, el, what, &list[count]) < 0) {
+				free_list(list);
+				return -1;
+			}
+			count++;
+		}
+	} else {
+		return fail_at(w, node, "%s must be a string or a list of "
+				     "strings", what);
+	}
+	free_list(*out);
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+/* get_long - a decimal integer within [MIN, MAX] */
+static int
+get_long(struct walker *w, const yaml_node_t *node, const char *what,
+	 long min, long max, long *out)
+{
+	const char *s = scalar(node);
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return fail_at(w, node, "%s must be a number", what);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end != '\0')
+		return fail_at(w, node, "%s must be a whole number, not \"%s\"",
+			       what, s);
+	if (v < min || v > max)
+		return fail_at(w, node, "%s must be between %ld and %ld", what,
+			       min, max);
+	*out = v;
+	return 0;
+}
+
+/* get_int - get_long into an int */
+static int
+get_int(struct walker *w, const yaml_node_t *node, const char *what, int min,
+	int max, int *out)
+{
+	long v;
+
+	if (get_long(w, node, what, min, max, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* get_bool - YAML 1.1 booleans */
+static int
+get_bool(struct walker *w, const yaml_node_t *node, const char *what,
+	 int *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", NULL};
+	static const char *const no[] = {"false", "no", "off", NULL};
+	const char *s = scalar(node);
+
+	for (int i = 0; s && yes[i]; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return fail_at(w, node, "%s must be true or false", what);
+}
+
+/* walk_tls - source.ldap.tls */
+static int
+walk_tls(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
+{
+	static const char *const keys[] = {"ca_file", "verify", NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "source.ldap.tls", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		if (k == 0)
+			rc = get_path(w, v, "tls.ca_file", &l->ca_file);
+		else
+			rc = get_bool(w, v, "tls.verify", &l->verify);
+		if (rc < 0)
+			return -1;
+	}
+	return rc;
+}
+
+/* walk_bind - source.ldap.bind */
+static int
+walk_bind(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
+{
+	static const char *const keys[] = {"method", "dn", "password_file",
+					   NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	const char *s;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "source.ldap.bind", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		if (k == 0) {
+			s = scalar(v);
+			if (s && strcmp(s, "simple") == 0)
+				l->bind_method = LDAPSYNC_BIND_SIMPLE;
+			else if (s && strcmp(s, "none") == 0)
+				l->bind_method = LDAPSYNC_BIND_NONE;
+			else
+				return fail_at(w, v, "bind.method must be "
+						     "simple or none");
+		} else if (k == 1) {
+			rc = get_string(w, v, "bind.dn", &l->bind_dn);
+		} else {
+			rc = get_path(w, v, "bind.password_file",
+				      &l->password_file);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (rc == 0 && l->bind_method == LDAPSYNC_BIND_SIMPLE &&
+	    (l->bind_dn == NULL || l->password_file == NULL))
+		return fail_at(w, node, "bind.method simple needs dn and "
+					"password_file");
+	return rc;
+}
+
+/* check_uris - scheme, and no simple bind over plain text */
+static int
+check_uris(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
+{
+	for (size_t i = 0; i < l->n_uris; i++) {
+		const char *u = l->uris[i];
+
+		if (strncasecmp(u, "ldap://", 7) != 0 &&
+		    strncasecmp(u, "ldaps://", 8) != 0 &&
+		    strncasecmp(u, "ldapi://", 8) != 0)
+			return fail_at(w, node, "uri %s: must start with "
+						"ldaps://, ldap:// or ldapi://",
+				       u);
+		if (ldapsync_uri_is_plain(u) && !l->starttls &&
+		    l->bind_method == LDAPSYNC_BIND_SIMPLE)
+			return fail_at(w, node,
+				       "uri %s: a simple bind over plain "
+				       "ldap:// would send the password in "
+				       "clear; use ldaps:// or starttls: true",
+				       u);
+	}
+	return 0;
+}
+
+/* walk_ldap - source.ldap */
+static int
+walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
+{
+	static const char *const keys[] = {"uri", "base", "filter",
+					   "page_size", "timeout", "starttls",
+					   "tls", "bind", NULL};
+	yaml_node_t *v, *uri_node = node, *bind_node = NULL;
+	struct pairs it;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "source.ldap", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		switch (k) {
+		case 0:
+			uri_node = v;
+			rc = get_list(w, v, "uri", &l->uris, &l->n_uris);
+			break;
+		case 1:
+			rc = get_list(w, v, "base", &l->bases, &l->n_bases);
+			break;
+		case 2:
+			rc = get_string(w, v, "filter", &l->filter);
+			break;
+		case 3:
+			rc = get_int(w, v, "page_size", 1, 100000,
+				     &l->page_size);
+			break;
+		case 4:
+			rc = get_int(w, v, "timeout", 1, 3600, &l->timeout);
+			break;
+		case 5:
+			rc = get_bool(w, v, "starttls", &l->starttls);
+			break;
+		case 6:
+			rc = walk_tls(w, v, l);
+			break;
+		default:
+			bind_node = v;
+			rc = walk_bind(w, v, l);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (l->n_uris == 0)
+		return fail_at(w, node, "source.ldap needs uri");
+	if (l->n_bases == 0)
+		return fail_at(w, node, "source.ldap needs base");
+	if (bind_node == NULL)
+		return fail_at(w, node, "source.ldap needs bind (method: "
+					"simple with dn and password_file, or "
+					"method: none)");
+	return check_uris(w, uri_node, l);
+}
+
+/* walk_source - exactly one of ldap and ldif */
+static int
+walk_source(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+{
+	static const char *const keys[] = {"ldap", "ldif", NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "source", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		if (it.seen == 3)
+			return fail_at(w, v, "source takes ldap or ldif, not "
+					     "both");
+		c->source = k == 0 ? CONFIG_SOURCE_LDAP : CONFIG_SOURCE_LDIF;
+		rc = k == 0 ? walk_ldap(w, v, &c->ldap) :
+			      get_path(w, v, "source.ldif", &c->ldif);
+		if (rc < 0)
+			return -1;
+	}
+	if (rc == 0 && it.seen == 0)
+		return fail_at(w, node, "source needs ldap or ldif");
+	return rc;
+}
+
+/* walk_output - output.table, .type, .value */
+static int
+walk_output(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+{
+	static const char *const keys[] = {"table", "type", "value", NULL};
+	static const char *const types[] = {"hash", "btree", "text", NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "output", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		if (k == 0) {
+			rc = get_path(w, v, "output.table", &c->table);
+		} else if (k == 1) {
+			const char *s = scalar(v);
+			int t;
+
+			for (t = 0; s && types[t]; t++)
+				if (strcmp(s, types[t]) == 0)
+					break;
+			if (s == NULL || types[t] == NULL)
+				return fail_at(w, v, "output.type must be "
+						     "hash, btree or text");
+			c->type = t;
+		} else {
+			rc = get_string(w, v, "output.value", &c->value);
+			/* The value must not split or comment out the line. */
+			if (rc == 0 && strspn(c->value, VALUE_CHARS) !=
+					       strlen(c->value))
+				return fail_at(w, v, "output.value must be one "
+						     "word of letters, digits "
+						     "and .-_:@+=/");
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (rc == 0 && c->table == NULL)
+		return fail_at(w, node, "output needs table");
+	return rc;
+}
+
+/* get_max_removed - "500" or "10%" */
+static int
+get_max_removed(struct walker *w, yaml_node_t *v, struct safety_limits *s)
+{
+	const char *str = scalar(v);
+	size_t len = str ? strlen(str) : 0;
+	char *end;
+	double pct;
+
+	if (len > 1 && str[len - 1] == '%') {
+		errno = 0;
+		pct = strtod(str, &end);
+		if (errno || end != str + len - 1 || pct < 0 || pct > 100)
+			return fail_at(w, v, "safety.max_removed: \"%s\" is "
+					     "not a percentage from 0%% to "
+					     "100%%",
+				       str);
+		s->max_removed_pct = pct;
+		return 0;
+	}
+	s->max_removed_pct = -1;
+	return get_long(w, v, "safety.max_removed (a count or N%)", 0,
+			1000000000, &s->max_removed);
+}
+
+/* walk_safety - safety.max_removed, .min_recipients */
+static int
+walk_safety(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+{
+	static const char *const keys[] = {"max_removed", "min_recipients",
+					   NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "safety", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		rc = k == 0 ? get_max_removed(w, v, &c->safety) :
+			      get_long(w, v, "safety.min_recipients", 0,
+				       1000000000, &c->safety.min_recipients);
+		if (rc < 0)
+			return -1;
+	}
+	return rc;
+}
+
+/* walk_hooks - hooks.after_change: argv, absolute program path */
+static int
+walk_hooks(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+{
+	static const char *const keys[] = {"after_change", NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "hooks", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		if (get_list(w, v, "hooks.after_change", &c->after_change,
+			     &c->n_after_change) < 0)
+			return -1;
+		if (c->after_change[0][0] != '/')
+			return fail_at(w, v, "hooks.after_change: the program "
+					     "must be an absolute path (no "
+					     "shell, no PATH search)");
+	}
+	return rc;
+}
+
+/* get_domains - LDH names, an optional leading dot, lower-cased */
+static int
+get_domains(struct walker *w, yaml_node_t *v, struct sync_conf *c)
+{
+	if (get_list(w, v, "domains", &c->domains, &c->n_domains) < 0)
+		return -1;
+	for (size_t i = 0; i < c->n_domains; i++) {
+		char *d = c->domains[i];
+		const char *name = d[0] == '.' ? d + 1 : d;
+
+		for (char *p = d; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		if (!proxyaddr_domain_ok(name, strlen(name)))
+			return fail_at(w, v, "domains: \"%s\" is not a domain "
+					     "name",
+				       d);
+	}
+	return 0;
+}
+
+/* get_exclude - fnmatch patterns, matched against lower-case keys */
+static int
+get_exclude(struct walker *w, yaml_node_t *v, struct sync_conf *c)
+{
+	if (get_list(w, v, "exclude", &c->exclude, &c->n_exclude) < 0)
+		return -1;
+	for (size_t i = 0; i < c->n_exclude; i++)
+		for (char *p = c->exclude[i]; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	return 0;
+}
+
+/* walk_root - the top-level keys */
+static int
+walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
+{
+	static const char *const keys[] = {"source", "domains", "exclude",
+					   "extra",  "output",  "safety",
+					   "hooks",  "lock",    NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	int k, rc;
+
+	if (pairs_begin(w, root, keys, "the configuration", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		switch (k) {
+		case 0: rc = walk_source(w, v, c); break;
+		case 1: rc = get_domains(w, v, c); break;
+		case 2: rc = get_exclude(w, v, c); break;
+		case 3: rc = get_path(w, v, "extra", &c->extra); break;
+		case 4: rc = walk_output(w, v, c); break;
+		case 5: rc = walk_safety(w, v, c); break;
+		case 6: rc = walk_hooks(w, v, c); break;
+		default: rc = get_path(w, v, "lock", &c->lock); break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (!(it.seen & 1))
+		return fail_at(w, root, "the configuration needs source");
+	if (!(it.seen & (1 << 4)))
+		return fail_at(w, root, "the configuration needs output");
+	return rc;
+}
+
+/* set_defaults - what an absent key means (README, sync.yaml.example) */
+static void
+set_defaults(struct sync_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->source = -1;
+	c->ldap.page_size = 1000;
+	c->ldap.timeout = 30;
+	c->ldap.verify = 1;
+	c->ldap.bind_method = LDAPSYNC_BIND_SIMPLE;
+	c->type = MAPDB_HASH;
+	c->safety.max_removed_pct = 10;
+	c->safety.min_recipients = 1;
+}
+
+/* fill_late_defaults - strings that default only when absent */
+static void
+fill_late_defaults(struct sync_conf *c)
+{
+	if (c->ldap.filter == NULL)
+		c->ldap.filter = xstrdup(LDAPSYNC_DEFAULT_FILTER);
+	if (c->value == NULL)
+		c->value = xstrdup("OK");
+	if (c->lock == NULL)
+		c->lock = xstrdup(CONFIG_DEFAULT_LOCK);
+}
+
+/* parse_error - libyaml's own syntax error, with its mark */
+static int
+parse_error(const char *path, yaml_parser_t *parser, struct sync_err *err)
+{
+	const yaml_mark_t *m = parser->problem ? &parser->problem_mark :
+						 &parser->context_mark;
+
+	return sync_err_set(err, SYNC_ERR_CONFIG, "%s:%zu:%zu: YAML error: %s%s%s",
+			    path, m->line + 1, m->column + 1,
+			    parser->problem ? parser->problem : "unknown",
+			    parser->context ? " " : "",
+			    parser->context ? parser->context : "");
+}
+
+/* config_load - read, parse, walk */
+int
+config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	struct walker w;
+	char *copy;
+	FILE *fp;
+	int ret = -1;
+
+	set_defaults(conf);
+	if ((fp = fopen(path, "r")) == NULL)
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "cannot open configuration %s: %s", path,
+				    strerror(errno));
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, fp);
+	if (!yaml_parser_load(&parser, &doc)) {
+		parse_error(path, &parser, err);
+		yaml_parser_delete(&parser);
+		fclose(fp);
+		return -1;
+	}
+	copy = xstrdup(path);
+	w.path = path;
+	w.dir = xstrdup(dirname(copy));
+	w.doc = &doc;
+	w.err = err;
+	if ((root = yaml_document_get_root_node(&doc)) == NULL)
+		sync_err_set(err, SYNC_ERR_CONFIG, "%s:1:1: the configuration "
+						   "is empty", path);
+	else if (walk_root(&w, root, conf) == 0)
+		ret = 0;
+	fill_late_defaults(conf);
+	free(copy);
+	free(w.dir);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(fp);
+	return ret;
+}
+
+/* config_free - every string and list */
+void
+config_free(struct sync_conf *c)
+{
+	free_list(c->ldap.uris);
+	free_list(c->ldap.bases);
+	free(c->ldap.filter);
+	free(c->ldap.ca_file);
+	free(c->ldap.bind_dn);
+	free(c->ldap.password_file);
+	free(c->ldif);
+	free_list(c->domains);
+	free_list(c->exclude);
+	free(c->extra);
+	free(c->table);
+	free(c->value);
+	free_list(c->after_change);
+	free(c->lock);
+	memset(c, 0, sizeof(*c));
+}
+
+/* config_type_name - for messages and --version */
+const char *
+config_type_name(int type)
+{
+	switch (type) {
+	case MAPDB_HASH: return "hash";
+	case MAPDB_BTREE: return "btree";
+	default: return "text";
+	}
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_CONFIG_H
+#define RCPTSYNC_CONFIG_H
+
+#include <stddef.h>
+
+#include "ldapsync.h"
+#include "mapdb.h"
+#include "safety.h"
+#include "syncerr.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/rcptsync/sync.yaml"
+#define CONFIG_DEFAULT_LOCK "/run/rcptsync.lock"
+
+enum config_source {
+	CONFIG_SOURCE_LDAP,
+	CONFIG_SOURCE_LDIF,
+};
+
+/* Everything sync.yaml says, defaults filled in.  Paths are absolute
+ * or relative to the config file's directory, resolved at load. */
+struct sync_conf {
+	int source;			/* enum config_source */
+	struct ldapsync_conf ldap;
+	char *ldif;
+	char **domains;			/* lower case; ".x" = x and below */
+	size_t n_domains;
+	char **exclude;			/* fnmatch patterns, lower case */
+	size_t n_exclude;
+	char *extra;			/* NULL: none */
+	char *table;
+	int type;			/* enum mapdb_type */
+	char *value;
+	struct safety_limits safety;
+	char **after_change;		/* argv, NULL-terminated; NULL: none */
+	size_t n_after_change;
+	char *lock;
+};
+
+/*
+ * config_load - parse and check the YAML file at PATH into *CONF.
+ *	Returns 0, or -1 with a CONFIG error "PATH:LINE:COLUMN: ..." (an
+ *	unreadable file is a CONFIG error too).  Free with config_free(),
+ *	also after a failure.
+ */
+int config_load(const char *path, struct sync_conf *conf,
+		struct sync_err *err) __attribute__((warn_unused_result));
+
+/* config_free - release everything config_load() allocated */
+void config_free(struct sync_conf *conf);
+
+/* config_type_name - "hash", "btree" or "text" */
+const char *config_type_name(int type);
+
+#endif

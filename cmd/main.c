@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	rcptsync - keep Postfix's relay_recipients in step with Active
+ *	Directory
+ * SYNOPSIS
+ *	rcptsync [-c FILE] [-v | -q] sync|diff|dump|check [--force]
+ * DESCRIPTION
+ *	This file parses the command line, runs one command and maps the
+ *	kind of any error to the documented sysexits code; the work itself
+ *	is in ldapsync/ and mapwriter/.  The command line and exit codes
+ *	are an interface admins' scripts depend on (README).
+ * DIAGNOSTICS
+ *	One "rcptsync: error: ..." line on stderr, and the exit code:
+ *	64 usage, 65 data refused, 69 no directory server, 73 cannot write,
+ *	75 temporary, 77 bind or secret refused, 78 configuration.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addrset.h"
+#include "lock.h"
+#include "mapcommit.h"
+#include "mapdiff.h"
+#include "maptext.h"
+#include "safety.h"
+#include "collect.h"
+#include "config.h"
+#include "hook.h"
+#include "log.h"
+
+#ifndef RCPTSYNC_VERSION
+#define RCPTSYNC_VERSION "unknown"
+#endif
+
+#define EXIT_DIFF_CHANGES 1
+
+enum command { CMD_SYNC, CMD_DIFF, CMD_DUMP, CMD_CHECK };
+
+struct options {
+	const char *config;
+	int level;
+	int force;
+	enum command cmd;
+};
+
+/* The recipient sets of one run: new from the directory, old from disk. */
+struct run {
+	const struct sync_conf *conf;
+	struct addrset *new_set;
+	struct addrset *old_set;
+	struct collect_stats stats;
+	int table_exists;
+	int db_stale;
+	struct mapdiff_counts counts;
+};
+
+static const char usage_text[] =
+	"usage: rcptsync [-c FILE] [-v | -q] COMMAND [--force]\n"
+	"  sync    fetch, and if the recipient set changed, atomically "
+	"rewrite table + map;\n"
+	"          run the after-change hook\n"
+	"  diff    dry run: print what sync would change (exit 1 if "
+	"anything); writes nothing\n"
+	"  dump    print the normalised table (key<TAB>value) to stdout; "
+	"writes nothing\n"
+	"  check   validate the config, connect and bind, report counts; "
+	"writes nothing\n"
+	"options:\n"
+	"  -c, --config FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	"  -v, --verbose      more detail on stderr\n"
+	"  -q, --quiet        only warnings and errors\n"
+	"  --force            sync: pass the safety limits for this run\n"
+	"  --help, --version\n";
+
+/* exit_code - the documented code for an error kind */
+static int
+exit_code(int kind)
+{
+	switch (kind) {
+	case SYNC_ERR_USAGE: return EX_USAGE;
+	case SYNC_ERR_DATA: return EX_DATAERR;
+	case SYNC_ERR_UNAVAILABLE: return EX_UNAVAILABLE;
+	case SYNC_ERR_OUTPUT: return EX_CANTCREAT;
+	case SYNC_ERR_TEMP: return EX_TEMPFAIL;
+	case SYNC_ERR_AUTH: return EX_NOPERM;
+	case SYNC_ERR_CONFIG: return EX_CONFIG;
+	default: return EX_SOFTWARE;
+	}
+}
+
+/* fail - report ERR and give its exit code */
+static int
+fail(const struct sync_err *err)
+{
+	log_error("%s", err->msg);
+	return exit_code(err->kind);
+}
+
+/* usage_error - a bad command line */
+static int
+usage_error(const char *what)
+{
+	fprintf(stderr, "rcptsync: %s\n%s", what, usage_text);
+	return EX_USAGE;
+}
+
+/* print_version - version and the map types built in */
+static void
+print_version(void)
+{
+	printf("rcptsync %s\nmap types: hash btree text\n", RCPTSYNC_VERSION);
+}
+
+/* parse_command - the word after the options */
+static int
+parse_command(const char *word, enum command *cmd)
+{
+	static const char *const names[] = {"sync", "diff", "dump", "check"};
+
+	for (int i = 0; i < 4; i++)
+		if (strcmp(word, names[i]) == 0) {
+			*cmd = (enum command)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* parse_args - returns -1 to go on, or an exit code to stop with */
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch, verbose = 0, quiet = 0;
+
+	o->config = CONFIG_DEFAULT_PATH;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:vq", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'q': quiet = 1; break;
+		case 'f': o->force = 1; break;
+		case 'h': fputs(usage_text, stdout); return EX_OK;
+		case 'V': print_version(); return EX_OK;
+		case ':': return usage_error("an option needs a value");
+		default: return usage_error("unknown option");
+		}
+	}
+	if (verbose && quiet)
+		return usage_error("-v and -q exclude each other");
+	o->level = verbose ? LOG_LEVEL_VERBOSE :
+		   quiet ? LOG_LEVEL_QUIET : LOG_LEVEL_NORMAL;
+	if (optind != argc - 1)
+		return usage_error(optind == argc ? "no command given" :
+						    "one command only");
+	if (parse_command(argv[optind], &o->cmd) < 0)
+		return usage_error("unknown command");
+	if (o->force && o->cmd != CMD_SYNC)
+		return usage_error("--force goes with sync only");
+	return -1;
+}
+
+/* fetch - the new set, with a debug line of what the source saw */
+static int
+fetch(struct run *r, struct sync_err *err)
+{
+	const struct collect_stats *s = &r->stats;
+
+	if (r->conf->source == CONFIG_SOURCE_LDAP && !r->conf->ldap.verify)
+		log_warn("tls.verify is false: the directory server's "
+			 "certificate is not checked");
+	r->new_set = collect_recipients(r->conf, &r->stats, err);
+	if (r->new_set == NULL)
+		return -1;
+	log_debug("fetched from %s: %lu entries, %lu values, %lu pages, "
+		  "%lu references skipped, %lu ranged",
+		  s->source.server, s->source.entries, s->source.values,
+		  s->source.pages, s->source.references, s->source.ranged);
+	log_debug("kept %lu, ignored %lu non-SMTP, refused %lu, %lu outside "
+		  "domains, %lu excluded, %lu from extra, %lu duplicates",
+		  s->kept, s->ignored, s->refused, s->other_domain, s->excluded,
+		  s->extra, s->duplicates);
+	return 0;
+}
+
+/* compare - read the current table and diff it against the new set */
+static int
+compare(struct run *r, mapdiff_fn fn, void *ctx, struct sync_err *err)
+{
+	r->old_set = addrset_new();
+	if (maptext_read(r->conf->table, MAPTEXT_ANY_KEY, r->old_set, "table",
+			 &r->table_exists, err) < 0)
+		return sync_err_prefix(err, "current table");
+	addrset_finish(r->old_set);
+	r->db_stale = mapcommit_db_stale(r->conf->table, r->conf->type);
+	mapdiff_run(r->old_set, r->new_set, fn, ctx, &r->counts);
+	return 0;
+}
+
+/* print_change - one diff line: "+key<TAB>DN" or "-key<TAB>table" */
+static void
+print_change(void *ctx, char op, const struct addrset_entry *e)
+{
+	(void)ctx;
+	printf("%c%s\t%s\n", op, e->key, op == '+' ? e->origin : "table");
+}
+
+/* cmd_diff - the dry run */
+static int
+cmd_diff(struct run *r, struct sync_err *err)
+{
+	const struct mapdiff_counts *c = &r->counts;
+	struct sync_err limit;
+	int changed;
+
+	if (fetch(r, err) < 0 || compare(r, print_change, NULL, err) < 0)
+		return -1;
+	fflush(stdout);
+	changed = mapdiff_changed(c) || r->db_stale;
+	log_info("diff: %zu recipients from the directory, %zu in %s: %zu to "
+		 "add, %zu to remove, %zu to change%s",
+		 addrset_count(r->new_set), addrset_count(r->old_set),
+		 r->conf->table, c->added, c->removed, c->revalued,
+		 r->db_stale && r->table_exists ?
+			 "; the indexed map is missing or older than the "
+			 "text and would be rebuilt" : "");
+	if (mapdiff_changed(c) &&
+	    safety_check(&r->conf->safety, r->table_exists,
+			 addrset_count(r->old_set), addrset_count(r->new_set),
+			 c->removed, &limit) < 0)
+		log_warn("sync would refuse: %s", limit.msg);
+	return changed ? EXIT_DIFF_CHANGES : 0;
+}
+
+/* publish - safety, write, hook; only called when something changed */
+static int
+publish(struct run *r, int force, struct sync_err *err)
+{
+	const struct sync_conf *conf = r->conf;
+
+	if (!force && safety_check(&conf->safety, r->table_exists,
+				   addrset_count(r->old_set),
+				   addrset_count(r->new_set),
+				   r->counts.removed, err) < 0)
+		return -1;
+	if (mapcommit_publish(conf->table, conf->type, r->new_set, err) < 0)
+		return -1;
+	if (conf->after_change != NULL &&
+	    hook_run(conf->after_change, HOOK_TIMEOUT, err) < 0)
+		return sync_err_prefix(err, "map written, but");
+	return 0;
+}
+
+/* cmd_sync - lock, fetch, compare, publish when changed */
+static int
+cmd_sync(struct run *r, int force, struct sync_err *err)
+{
+	int lock_fd, written = 0, ret = -1, removed;
+
+	if ((lock_fd = lock_acquire(r->conf->lock, err)) < 0)
+		return -1;
+	if ((removed = mapcommit_cleanup(r->conf->table)) > 0)
+		log_info("removed %d temporary files left by an interrupted "
+			 "run", removed);
+	if (fetch(r, err) < 0 || compare(r, NULL, NULL, err) < 0)
+		goto out;
+	if (mapdiff_changed(&r->counts) || r->db_stale) {
+		if (force)
+			log_warn("--force: safety limits not applied");
+		if (publish(r, force, err) < 0)
+			goto out;
+		written = 1;
+	}
+	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed; "
+		 "%s %s:%s",
+		 addrset_count(r->new_set), r->counts.added, r->counts.removed,
+		 r->counts.revalued, written ? "map written" : "no change to",
+		 config_type_name(r->conf->type), r->conf->table);
+	ret = 0;
+out:
+	lock_release(lock_fd);
+	return ret;
+}
+
+/* cmd_dump - the normalised table on stdout */
+static int
+cmd_dump(struct run *r, struct sync_err *err)
+{
+	size_t n;
+
+	if (fetch(r, err) < 0)
+		return -1;
+	n = addrset_count(r->new_set);
+	for (size_t i = 0; i < n; i++) {
+		const struct addrset_entry *e = addrset_get(r->new_set, i);
+
+		printf("%s\t%s\n", e->key, e->value);
+	}
+	if (fflush(stdout) != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "writing stdout");
+	return 0;
+}
+
+/* cmd_check - config, connection, bind, counts; and can we write? */
+static int
+cmd_check(struct run *r, struct sync_err *err)
+{
+	const struct collect_stats *s = &r->stats;
+	char *dir = strdup(r->conf->table), *slash;
+
+	if (fetch(r, err) < 0) {
+		free(dir);
+		return -1;
+	}
+	printf("source: %s\n", s->source.server);
+	printf("entries: %lu (pages %lu, references skipped %lu, ranged %lu)\n",
+	       s->source.entries, s->source.pages, s->source.references,
+	       s->source.ranged);
+	printf("values: %lu (kept %lu, not smtp %lu, refused %lu, other "
+	       "domains %lu, excluded %lu)\n",
+	       s->source.values, s->kept, s->ignored, s->refused,
+	       s->other_domain, s->excluded);
+	printf("recipients: %zu (extra %lu, duplicates %lu)\n",
+	       addrset_count(r->new_set), s->extra, s->duplicates);
+	if (dir && (slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (dir && access(dir, W_OK) < 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT,
+			     "cannot write to the table's directory %s", dir);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	return 0;
+}
+
+/* main - options, config, one command, exit code */
+int
+main(int argc, char **argv)
+{
+	struct options opt = {0};
+	struct sync_conf conf;
+	struct sync_err err = {0};
+	struct run r;
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &opt)) >= 0)
+		return rc;
+	log_init(opt.level);
+	if (config_load(opt.config, &conf, &err) < 0) {
+		config_free(&conf);
+		return fail(&err);
+	}
+	memset(&r, 0, sizeof(r));
+	r.conf = &conf;
+	switch (opt.cmd) {
+	case CMD_SYNC: rc = cmd_sync(&r, opt.force, &err); break;
+	case CMD_DIFF: rc = cmd_diff(&r, &err); break;
+	case CMD_DUMP: rc = cmd_dump(&r, &err); break;
+	default: rc = cmd_check(&r, &err); break;
+	}
+	addrset_free(r.new_set);
+	addrset_free(r.old_set);
+	config_free(&conf);
+	return rc < 0 ? fail(&err) : rc;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	secret - read a bind password from a file with safe permissions
+ * DESCRIPTION
+ *	The password never comes from the command line or the environment
+ *	(both visible in /proc).  The file must be ours or root's and
+ *	closed to group and others, as ssh insists for private keys.  An
+ *	empty password is refused: LDAP treats a simple bind with a DN and
+ *	an empty password as an unauthenticated bind (RFC 4513 5.1.2), which
+ *	would "succeed" and then read whatever anonymous may read.
+ * OWNERSHIP
+ *	secret_read() returns memory the caller wipes with secret_free().
+ * DIAGNOSTICS
+ *	AUTH errors naming the file and the fix.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+#include "secret.h"
+
+#define SECRET_MAX 4096
+
+/* check_file - regular, ours or root's, no group/other bits */
+static int
+check_file(int fd, const char *path, struct sync_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return sync_err_set(err, SYNC_ERR_AUTH, "cannot stat %s: %s",
+				    path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return sync_err_set(err, SYNC_ERR_AUTH,
+				    "secret file %s is not a regular file",
+				    path);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return sync_err_set(err, SYNC_ERR_AUTH,
+				    "secret file %s is owned by uid %u, not by "
+				    "us (uid %u) or root",
+				    path, (unsigned)st.st_uid,
+				    (unsigned)geteuid());
+	if (st.st_mode & 077)
+		return sync_err_set(err, SYNC_ERR_AUTH,
+				    "secret file %s has mode %04o: group and "
+				    "others must have no access (chmod 600)",
+				    path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* secret_read - the checks, then the bytes */
+int
+secret_read(const char *path, char **out, size_t *len, struct sync_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char *buf = NULL;
+	ssize_t got;
+	size_t n = 0;
+
+	if (fd < 0)
+		return sync_err_set(err, SYNC_ERR_AUTH,
+				    "cannot open secret file %s: %s", path,
+				    strerror(errno));
+	if (check_file(fd, path, err) < 0)
+		goto fail;
+	buf = xmalloc(SECRET_MAX + 1);
+	while ((got = read(fd, buf + n, SECRET_MAX - n)) > 0)
+		n += (size_t)got;
+	if (got < 0) {
+		sync_err_set(err, SYNC_ERR_AUTH, "reading %s: %s", path,
+			     strerror(errno));
+		goto fail;
+	}
+	if (n == SECRET_MAX) {
+		sync_err_set(err, SYNC_ERR_AUTH, "secret file %s is too large",
+			     path);
+		goto fail;
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	if (n == 0 || memchr(buf, '\0', n) != NULL) {
+		sync_err_set(err, SYNC_ERR_AUTH,
+			     "secret file %s is empty or holds a NUL byte "
+			     "(an empty password would bind anonymously)",
+			     path);
+		goto fail;
+	}
+	close(fd);
+	*out = buf;
+	*len = n;
+	return 0;
+fail:
+	secret_free(buf, n);
+	close(fd);
+	return -1;
+}
+
+/* secret_free - wipe before free so the password does not linger */
+void
+secret_free(char *secret, size_t len)
+{
+	if (secret == NULL)
+		return;
+	explicit_bzero(secret, len + 1);
+	free(secret);
+}

@@ -1,0 +1,642 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	ldapsync - fetch every proxyAddresses value from Active Directory
+ * DESCRIPTION
+ *	One session per run: the URIs are tried in order until one connects
+ *	(TLS verified unless the config says otherwise) and binds.  Once the
+ *	search has begun, any failure ends the run: results from two DCs are
+ *	never mixed, since they may be at different replication states.
+ *
+ *	Completeness is the whole point: a partial list would make Postfix
+ *	reject real recipients.  So:
+ *	- every search carries the Simple Paged Results control (RFC 2696),
+ *	  marked critical: AD answers an unpaged search with 1000 entries
+ *	  and sizeLimitExceeded (MaxPageSize);
+ *	- sizeLimitExceeded, timeLimitExceeded, adminLimitExceeded, a lost
+ *	  connection or a timeout fail the fetch;
+ *	- a value list cut by MaxValRange ("proxyAddresses;range=0-1499") is
+ *	  completed with base searches for "proxyAddresses;range=1500-*"
+ *	  until the server tags a chunk "-*" (MS-ADTS 3.1.1.3.1.3.3);
+ *	- continuation references (Configuration, DomainDnsZones, ...) are
+ *	  counted and skipped, never chased: referrals are off.
+ *	libldap's ldap.conf and ~/.ldaprc are not read (LDAPNOINIT): what the
+ *	run does is what sync.yaml says.
+ * OWNERSHIP
+ *	Every libldap object is freed before return; the password is wiped
+ *	right after the bind.
+ * DIAGNOSTICS
+ *	sync_err with ldap_err2string(), the server's diagnostic message
+ *	(where AD puts "data 52e") and where it happened.
+ * SEE ALSO
+ *	RFC 4511, RFC 2696, RFC 4513, MS-ADTS 3.1.1.3.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <ldap.h>
+
+#include "xalloc.h"
+#include "secret.h"
+#include "ldapsync.h"
+
+#define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define ATTR_NAME "proxyAddresses"
+
+/* One value list the server cut short, to finish after the page. */
+struct pending_range {
+	char *dn;
+	long next;
+};
+
+struct session {
+	LDAP *ld;
+	const struct ldapsync_conf *conf;
+	struct timeval timeout;
+	source_value_fn fn;
+	void *ctx;
+	struct source_stats *stats;
+	struct pending_range *pending;
+	size_t n_pending;
+	size_t alloc_pending;
+};
+
+/* ldap_fail - one message from rc, the diagnostic text and WHERE */
+static int __attribute__((format(printf, 5, 6)))
+ldap_fail(struct sync_err *err, int kind, LDAP *ld, int rc, const char *fmt,
+	  ...)
+{
+	char where[256];
+	char *diag = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(where, sizeof(where), fmt, ap);
+	va_end(ap);
+	if (ld != NULL)
+		(void)ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	sync_err_set(err, kind, "%s: %s%s%s%s", where, ldap_err2string(rc),
+		     diag && *diag ? " (" : "", diag && *diag ? diag : "",
+		     diag && *diag ? ")" : "");
+	ldap_memfree(diag);
+	return -1;
+}
+
+/* ldapsync_uri_is_plain - unencrypted TCP unless StartTLS follows */
+int
+ldapsync_uri_is_plain(const char *uri)
+{
+	return strncasecmp(uri, "ldap://", 7) == 0;
+}
+
+/* set_options - protocol, referrals, timeouts and TLS on a new handle */
+static int
+set_options(LDAP *ld, const struct ldapsync_conf *conf,
+	    const struct timeval *tv, struct sync_err *err)
+{
+	int version = LDAP_VERSION3;
+	int require = conf->verify ? LDAP_OPT_X_TLS_DEMAND :
+				     LDAP_OPT_X_TLS_NEVER;
+	int tls_min = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+	int zero = 0;
+	const char *ca = conf->ca_file ? conf->ca_file : SYSTEM_CA_FILE;
+	int rc;
+
+	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) ||
+	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) ||
+	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, tv) ||
+	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, tv) ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls_min) ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca))
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "cannot set LDAP options");
+	/* The TLS options above apply only once a new context is made. */
+	if ((rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero)) != 0)
+		return ldap_fail(err, SYNC_ERR_CONFIG, ld, rc,
+				 "cannot set up TLS with CA file %s", ca);
+	return 0;
+}
+
+/* bind_kind - what a failed connect/StartTLS/bind means for the run */
+static int
+bind_kind(int rc)
+{
+	switch (rc) {
+	case LDAP_INVALID_CREDENTIALS:
+	case LDAP_INAPPROPRIATE_AUTH:
+	case LDAP_STRONG_AUTH_REQUIRED:
+	case LDAP_CONFIDENTIALITY_REQUIRED:
+	case LDAP_INSUFFICIENT_ACCESS:
+	case LDAP_UNWILLING_TO_PERFORM:
+		return SYNC_ERR_AUTH;
+	case LDAP_TIMEOUT:
+		return SYNC_ERR_TEMP;
+	default:
+		return SYNC_ERR_UNAVAILABLE;
+	}
+}
+
+/* do_bind - simple bind with the password file, or none */
+static int
+do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
+	struct sync_err *err)
+{
+	struct berval cred;
+	char *password = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (conf->bind_method == LDAPSYNC_BIND_NONE)
+		return 0;
+	if (secret_read(conf->password_file, &password, &len, err) < 0)
+		return -1;
+	cred.bv_val = password;
+	cred.bv_len = len;
+	rc = ldap_sasl_bind_s(ld, conf->bind_dn, LDAP_SASL_SIMPLE, &cred,
+			      NULL, NULL, NULL);
+	secret_free(password, len);
+	if (rc != LDAP_SUCCESS)
+		return ldap_fail(err, bind_kind(rc), ld, rc,
+				 "bind as %s to %s refused", conf->bind_dn,
+				 uri);
+	return 0;
+}
+
+/* open_one - connect, StartTLS if asked, bind; *LDP set on success */
+static int
+open_one(const char *uri, const struct ldapsync_conf *conf,
+	 const struct timeval *tv, LDAP **ldp, struct sync_err *err)
+{
+	LDAP *ld = NULL;
+	int rc;
+
+	if (ldapsync_uri_is_plain(uri) && !conf->starttls &&
+	    conf->bind_method == LDAPSYNC_BIND_SIMPLE)
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "%s: refusing a simple bind over plain "
+				    "ldap://; use ldaps:// or starttls: true",
+				    uri);
+	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
+		return ldap_fail(err, SYNC_ERR_CONFIG, NULL, rc,
+				 "bad LDAP URI %s", uri);
+	if (set_options(ld, conf, tv, err) < 0)
+		goto fail;
+	if ((rc = ldap_connect(ld)) != LDAP_SUCCESS) {
+		ldap_fail(err, bind_kind(rc) == SYNC_ERR_AUTH ?
+				       SYNC_ERR_UNAVAILABLE : bind_kind(rc),
+			  ld, rc, "cannot connect to %s", uri);
+		goto fail;
+	}
+	if (conf->starttls && ldapsync_uri_is_plain(uri) &&
+	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+		ldap_fail(err, bind_kind(rc) == SYNC_ERR_AUTH ?
+				       SYNC_ERR_UNAVAILABLE : bind_kind(rc),
+			  ld, rc, "StartTLS with %s failed", uri);
+		goto fail;
+	}
+	if (do_bind(ld, uri, conf, err) < 0)
+		goto fail;
+	*ldp = ld;
+	return 0;
+fail:
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return -1;
+}
+
+/* append_cut - add "; MSG" to BUF, cutting what does not fit */
+static void
+append_cut(char *buf, size_t size, const char *msg)
+{
+	size_t used = strlen(buf), room, len = strlen(msg);
+
+	if (used > 0 && used + 2 < size) {
+		memcpy(buf + used, "; ", 3);
+		used += 2;
+	}
+	room = size - used - 1;
+	if (len > room)
+		len = room;
+	memcpy(buf + used, msg, len);
+	buf[used + len] = '\0';
+}
+
+/*
+ * open_session - the first URI that connects and binds.  An AUTH or
+ * CONFIG failure stops at once: another DC of the same domain would
+ * refuse the same credentials, and each try counts toward lockout.
+ */
+static int
+open_session(struct session *s, struct sync_err *err)
+{
+	const struct ldapsync_conf *conf = s->conf;
+	char tried[SYNC_ERR_MSG_MAX] = "";
+	int timed_out = 0;
+
+	for (size_t i = 0; i < conf->n_uris; i++) {
+		if (open_one(conf->uris[i], conf, &s->timeout, &s->ld, err) == 0) {
+			snprintf(s->stats->server, sizeof(s->stats->server),
+				 "%s", conf->uris[i]);
+			return 0;
+		}
+		if (err->kind == SYNC_ERR_AUTH || err->kind == SYNC_ERR_CONFIG)
+			return -1;
+		timed_out |= err->kind == SYNC_ERR_TEMP;
+		append_cut(tried, sizeof(tried), err->msg);
+	}
+	return sync_err_set(err, timed_out ? SYNC_ERR_TEMP :
+					     SYNC_ERR_UNAVAILABLE,
+			    "no directory server reachable: %s", tried);
+}
+
+/*
+ * parse_range - "proxyAddresses;range=LOW-HIGH" (any option order and
+ * case).  Returns 0 without a range option; 1 with one, *HIGH = -1 for
+ * "*" (the last chunk); -1 when malformed.
+ */
+static int
+parse_range(const char *desc, long *low, long *high)
+{
+	const char *opt;
+	char *end;
+
+	for (opt = strchr(desc, ';'); opt != NULL; opt = strchr(opt + 1, ';'))
+		if (strncasecmp(opt + 1, "range=", 6) == 0)
+			break;
+	if (opt == NULL)
+		return 0;
+	errno = 0;
+	*low = strtol(opt + 7, &end, 10);
+	if (errno || end == opt + 7 || *end != '-' || *low < 0)
+		return -1;
+	if (end[1] == '*') {
+		*high = -1;
+		return 1;
+	}
+	*high = strtol(end + 1, &end, 10);
+	if (errno || *high < *low || (*end != '\0' && *end != ';'))
+		return -1;
+	return 1;
+}
+
+/* is_attr - the attribute description names proxyAddresses */
+static int
+is_attr(const char *desc)
+{
+	size_t n = sizeof(ATTR_NAME) - 1;
+
+	return strncasecmp(desc, ATTR_NAME, n) == 0 &&
+	       (desc[n] == '\0' || desc[n] == ';');
+}
+
+/* emit_values - hand each value of one attribute to the callback */
+static int
+emit_values(struct session *s, LDAPMessage *entry, const char *desc,
+	    const char *dn, struct sync_err *err)
+{
+	struct berval **vals = ldap_get_values_len(s->ld, entry, desc);
+	int ret = 0;
+
+	for (struct berval **v = vals; v && *v; v++) {
+		s->stats->values++;
+		if (s->fn(s->ctx, dn, (*v)->bv_val, (*v)->bv_len) < 0) {
+			ret = -1;
+			break;
+		}
+	}
+	ldap_value_free_len(vals);
+	(void)err;
+	return ret;
+}
+
+/*
+ * take_entry - emit the entry's values.  *NEXT is set to where a cut
+ * value list continues, or -1 when it is complete.  EXPECT_LOW >= 0
+ * demands a chunk starting there (a range continuation).
+ */
+static int
+take_entry(struct session *s, LDAPMessage *entry, const char *dn,
+	   long expect_low, long *next, struct sync_err *err)
+{
+	BerElement *ber = NULL;
+	int ret = 0, seen = 0;
+
+	*next = -1;
+	for (char *desc = ldap_first_attribute(s->ld, entry, &ber);
+	     desc != NULL && ret == 0;
+	     desc = ldap_next_attribute(s->ld, entry, ber)) {
+		long low = 0, high = -1;
+		int ranged = is_attr(desc) ? parse_range(desc, &low, &high) : 0;
+
+		if (!is_attr(desc)) {
+			ldap_memfree(desc);
+			continue;
+		}
+		if (ranged < 0 || (expect_low >= 0 &&
+				   (ranged == 0 || low != expect_low))) {
+			ret = sync_err_set(err, SYNC_ERR_DATA,
+					   "entry %s: cannot complete ranged "
+					   "attribute %s", dn, desc);
+		} else {
+			seen = 1;
+			ret = emit_values(s, entry, desc, dn, err);
+			if (ranged == 1 && high >= 0)
+				*next = high + 1;
+		}
+		ldap_memfree(desc);
+	}
+	ber_free(ber, 0);
+	if (ret == 0 && expect_low >= 0 && !seen)
+		ret = sync_err_set(err, SYNC_ERR_DATA,
+				   "entry %s: server did not return "
+				   "proxyAddresses;range=%ld-*",
+				   dn, expect_low);
+	return ret;
+}
+
+/* wait_msg - next message for MSGID, or a TEMP error */
+static int
+wait_msg(struct session *s, int msgid, LDAPMessage **res, const char *what,
+	 struct sync_err *err)
+{
+	int rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &s->timeout, res);
+
+	if (rc > 0)
+		return rc;
+	if (rc == 0) {
+		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "%s: no answer from %s within %d s", what,
+				    s->stats->server, s->conf->timeout);
+	}
+	(void)ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &rc);
+	return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc,
+			 "%s: connection to %s lost", what, s->stats->server);
+}
+
+/* result_kind - what a search result code means for the run */
+static int
+result_kind(int code)
+{
+	switch (code) {
+	case LDAP_SIZELIMIT_EXCEEDED:
+	case LDAP_TIMELIMIT_EXCEEDED:
+	case LDAP_ADMINLIMIT_EXCEEDED:
+		return SYNC_ERR_DATA;
+	case LDAP_NO_SUCH_OBJECT:
+	case LDAP_REFERRAL:
+	case LDAP_FILTER_ERROR:
+	case LDAP_UNAVAILABLE_CRITICAL_EXTENSION:
+	case LDAP_INVALID_DN_SYNTAX:
+	case LDAP_PROTOCOL_ERROR:
+		return SYNC_ERR_CONFIG;
+	case LDAP_INSUFFICIENT_ACCESS:
+		return SYNC_ERR_AUTH;
+	default:
+		return SYNC_ERR_TEMP;
+	}
+}
+
+/* finish_search - check the final result; take the paging cookie */
+static int
+finish_search(struct session *s, LDAPMessage *res, struct berval *cookie,
+	      const char *what, struct sync_err *err)
+{
+	LDAPControl **ctrls = NULL, *page;
+	char *diag = NULL;
+	int code = LDAP_SUCCESS, rc;
+	ber_int_t estimate;
+
+	rc = ldap_parse_result(s->ld, res, &code, NULL, &diag, NULL, &ctrls, 1);
+	if (rc != LDAP_SUCCESS)
+		return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s", what);
+	if (code != LDAP_SUCCESS) {
+		sync_err_set(err, result_kind(code),
+			     "%s: %s%s%s%s; the result is incomplete and "
+			     "nothing was written",
+			     what, ldap_err2string(code), diag ? " (" : "",
+			     diag ? diag : "", diag ? ")" : "");
+		ldap_memfree(diag);
+		ldap_controls_free(ctrls);
+		return -1;
+	}
+	ldap_memfree(diag);
+	if (cookie != NULL && ctrls != NULL &&
+	    (page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls,
+				      NULL)) != NULL &&
+	    ldap_parse_pageresponse_control(s->ld, page, &estimate, cookie) !=
+		    LDAP_SUCCESS) {
+		ldap_controls_free(ctrls);
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "%s: malformed paged results response",
+				    what);
+	}
+	ldap_controls_free(ctrls);
+	return 0;
+}
+
+/* add_pending - remember a cut value list for after the page */
+static void
+add_pending(struct session *s, const char *dn, long next)
+{
+	if (s->n_pending == s->alloc_pending) {
+		s->alloc_pending = s->alloc_pending ? 2 * s->alloc_pending : 8;
+		s->pending = xreallocarray(s->pending, s->alloc_pending,
+					   sizeof(*s->pending));
+	}
+	s->pending[s->n_pending].dn = xstrdup(dn);
+	s->pending[s->n_pending].next = next;
+	s->n_pending++;
+	s->stats->ranged++;
+}
+
+/* free_pending - forget every remembered range */
+static void
+free_pending(struct session *s)
+{
+	for (size_t i = 0; i < s->n_pending; i++)
+		free(s->pending[i].dn);
+	s->n_pending = 0;
+}
+
+/* handle_entry - one search entry of a page */
+static int
+handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
+{
+	char *dn = ldap_get_dn(s->ld, msg);
+	long next;
+	int ret;
+
+	if (dn == NULL)
+		return ldap_fail(err, SYNC_ERR_TEMP, s->ld, LDAP_DECODING_ERROR,
+				 "entry without a DN from %s",
+				 s->stats->server);
+	s->stats->entries++;
+	ret = take_entry(s, msg, dn, -1, &next, err);
+	if (ret == 0 && next >= 0)
+		add_pending(s, dn, next);
+	ldap_memfree(dn);
+	return ret;
+}
+
+/* read_results - every message of one search until its final result */
+static int
+read_results(struct session *s, int msgid, struct berval *cookie,
+	     const char *what, struct sync_err *err)
+{
+	LDAPMessage *msg;
+
+	for (;;) {
+		if (wait_msg(s, msgid, &msg, what, err) < 0)
+			return -1;
+		switch (ldap_msgtype(msg)) {
+		case LDAP_RES_SEARCH_ENTRY:
+			if (handle_entry(s, msg, err) < 0) {
+				ldap_msgfree(msg);
+				ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+				return -1;
+			}
+			break;
+		case LDAP_RES_SEARCH_REFERENCE:
+			s->stats->references++;
+			break;
+		case LDAP_RES_SEARCH_RESULT:
+			return finish_search(s, msg, cookie, what, err);
+		default:
+			break;
+		}
+		ldap_msgfree(msg);
+	}
+}
+
+/* range_once - one base search for the chunk starting at *NEXT */
+static int
+range_once(struct session *s, const char *dn, long *next,
+	   struct sync_err *err)
+{
+	char attr[64];
+	char *attrs[] = {attr, NULL};
+	LDAPMessage *msg;
+	long low = *next;
+	int msgid, rc, got = 0;
+
+	snprintf(attr, sizeof(attr), ATTR_NAME ";range=%ld-*", low);
+	rc = ldap_search_ext(s->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+			     attrs, 0, NULL, NULL, &s->timeout, 0, &msgid);
+	if (rc != LDAP_SUCCESS)
+		return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc,
+				 "range retrieval for %s", dn);
+	for (;;) {
+		if (wait_msg(s, msgid, &msg, "range retrieval", err) < 0)
+			return -1;
+		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_RESULT)
+			break;
+		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_ENTRY && !got) {
+			got = 1;
+			if (take_entry(s, msg, dn, low, next, err) < 0) {
+				ldap_msgfree(msg);
+				ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+				return -1;
+			}
+		}
+		ldap_msgfree(msg);
+	}
+	if (finish_search(s, msg, NULL, "range retrieval", err) < 0)
+		return sync_err_prefix(err, "entry %s", dn);
+	if (!got)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "entry %s vanished during range retrieval",
+				    dn);
+	return 0;
+}
+
+/* complete_ranges - fetch the rest of every cut value list */
+static int
+complete_ranges(struct session *s, struct sync_err *err)
+{
+	for (size_t i = 0; i < s->n_pending; i++) {
+		long next = s->pending[i].next;
+
+		while (next >= 0)
+			if (range_once(s, s->pending[i].dn, &next, err) < 0)
+				return -1;
+	}
+	free_pending(s);
+	return 0;
+}
+
+/* search_base - the paging loop for one base */
+static int
+search_base(struct session *s, const char *base, struct sync_err *err)
+{
+	char *attrs[] = {ATTR_NAME, NULL};
+	struct berval cookie = {0, NULL};
+	unsigned long page_no = 0;
+	char what[256];
+	int ret = 0;
+
+	do {
+		LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL};
+		int msgid, rc;
+
+		page_no++;
+		snprintf(what, sizeof(what), "page %lu of search under %s",
+			 page_no, base);
+		rc = ldap_create_page_control(s->ld, s->conf->page_size,
+					      &cookie, 1, &page);
+		ber_memfree(cookie.bv_val);
+		cookie.bv_val = NULL;
+		cookie.bv_len = 0;
+		if (rc != LDAP_SUCCESS)
+			return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+					 what);
+		ctrls[0] = page;
+		rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE,
+				     s->conf->filter, attrs, 0, ctrls, NULL,
+				     &s->timeout, 0, &msgid);
+		ldap_control_free(page);
+		if (rc != LDAP_SUCCESS)
+			return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+					 what);
+		if (read_results(s, msgid, &cookie, what, err) < 0 ||
+		    complete_ranges(s, err) < 0) {
+			ret = -1;
+			break;
+		}
+		s->stats->pages++;
+	} while (cookie.bv_len > 0);
+	ber_memfree(cookie.bv_val);
+	return ret;
+}
+
+/* ldapsync_fetch - session, every base, close */
+int
+ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
+	       void *ctx, struct source_stats *stats, struct sync_err *err)
+{
+	struct session s;
+	int ret = 0;
+
+	/* Only sync.yaml configures the run: not ldap.conf, not ~/.ldaprc. */
+	setenv("LDAPNOINIT", "1", 1);
+	memset(stats, 0, sizeof(*stats));
+	memset(&s, 0, sizeof(s));
+	s.conf = conf;
+	s.timeout.tv_sec = conf->timeout;
+	s.fn = fn;
+	s.ctx = ctx;
+	s.stats = stats;
+	if (open_session(&s, err) < 0)
+		return -1;
+	for (size_t i = 0; i < conf->n_bases && ret == 0; i++)
+		ret = search_base(&s, conf->bases[i], err);
+	free_pending(&s);
+	free(s.pending);
+	ldap_unbind_ext_s(s.ld, NULL, NULL);
+	return ret;
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	ldifsource - proxyAddresses from an LDIF export
+ * DESCRIPTION
+ *	For gateways in a DMZ that may not reach a domain controller: an
+ *	export made inside ("ldifde -f export.ldf -r FILTER -l
+ *	proxyAddresses" or "ldapsearch -LLL ... proxyAddresses") is copied
+ *	over and read here.  Parsing is libldap's own (ldif_read_record() and
+ *	ldap_parse_ldif_record()): RFC 2849 folding, base64 ("::") values,
+ *	comments, "changetype: add" records from ldifde.  Attribute names
+ *	match case-insensitively; options (";range=...") are ignored.
+ *
+ *	The file is treated as hostile data: libldap would follow
+ *	"attr:< file:///..." URL values and "include:" lines, reading other
+ *	files into our log messages, so records holding either are refused.
+ * OWNERSHIP
+ *	libldap buffers are freed before each next record.
+ * DIAGNOSTICS
+ *	UNAVAILABLE when the file cannot be opened, DATA with PATH:LINE when
+ *	a record is malformed or unsafe.
+ * SEE ALSO
+ *	RFC 2849, ldif(5), ldifde(1) (Windows).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldap.h>
+#include <ldif.h>
+
+#include "ldifsource.h"
+
+/* is_proxyaddresses - attribute description with any options */
+static int
+is_proxyaddresses(const char *type)
+{
+	static const char name[] = "proxyAddresses";
+	size_t n = sizeof(name) - 1;
+
+	return strncasecmp(type, name, n) == 0 &&
+	       (type[n] == '\0' || type[n] == ';');
+}
+
+/*
+ * unsafe_line - the first line in the record that asks libldap to read
+ * another file ("attr:< URL", "include:"), or 0.  Continuation lines
+ * start with a space and cannot hold the separator.
+ */
+static unsigned long
+unsafe_line(const char *rec)
+{
+	unsigned long n = 0;
+
+	for (const char *line = rec; line && *line; n++) {
+		const char *colon, *nl = strchr(line, '\n');
+
+		if (*line != ' ' && *line != '#') {
+			if (strncasecmp(line, "include:", 8) == 0)
+				return n + 1;
+			colon = strchr(line, ':');
+			if (colon && (!nl || colon < nl) && colon[1] == '<')
+				return n + 1;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/* count_lines - lines in a record buffer, to find where it started */
+static unsigned long
+count_lines(const char *rec)
+{
+	unsigned long n = 0;
+
+	for (; *rec; rec++)
+		n += *rec == '\n';
+	return n;
+}
+
+/* emit_record - pass the record's proxyAddresses values on */
+static int
+emit_record(LDIFRecord *lr, source_value_fn fn, void *ctx,
+	    struct source_stats *stats)
+{
+	if (lr->lr_op != LDAP_REQ_ADD || lr->lrop_mods == NULL)
+		return 0;
+	stats->entries++;
+	for (LDAPMod **m = lr->lrop_mods; *m != NULL; m++) {
+		if (!is_proxyaddresses((*m)->mod_type))
+			continue;
+		for (struct berval **v = (*m)->mod_bvalues; v && *v; v++) {
+			stats->values++;
+			if (fn(ctx, lr->lr_dn.bv_val, (*v)->bv_val,
+			       (*v)->bv_len) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ldifsource_read - every record of the file */
+int
+ldifsource_read(const char *path, source_value_fn fn, void *ctx,
+		struct source_stats *stats, struct sync_err *err)
+{
+	LDIFFP *fp;
+	unsigned long lineno = 0, bad;
+	char *buf = NULL;
+	int buflen = 0, rc, ret = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	snprintf(stats->server, sizeof(stats->server), "%s", path);
+	errno = 0;
+	if ((fp = ldif_open(path, "r")) == NULL)
+		return sync_err_set(err, SYNC_ERR_UNAVAILABLE,
+				    "cannot open LDIF source %s: %s", path,
+				    errno ? strerror(errno) : "unknown error");
+	while ((rc = ldif_read_record(fp, &lineno, &buf, &buflen)) > 0) {
+		unsigned long first = lineno - count_lines(buf) + 1;
+		struct berval rbuf;
+		LDIFRecord lr;
+
+		if ((bad = unsafe_line(buf)) != 0) {
+			ret = sync_err_set(err, SYNC_ERR_DATA,
+					   "%s:%lu: LDIF URL values and "
+					   "include: lines are not accepted",
+					   path, first + bad - 1);
+			break;
+		}
+		rbuf.bv_val = buf;
+		rbuf.bv_len = strlen(buf);
+		memset(&lr, 0, sizeof(lr));
+		rc = ldap_parse_ldif_record(&rbuf, first, &lr, "rcptsync",
+					    LDIF_DEFAULT_ADD |
+						    LDIF_ENTRIES_ONLY |
+						    LDIF_NO_CONTROLS);
+		if (rc != LDAP_SUCCESS) {
+			ret = sync_err_set(err, SYNC_ERR_DATA,
+					   "%s:%lu: malformed LDIF record "
+					   "(lines %lu-%lu)",
+					   path, first, first, lineno);
+			ldap_ldif_record_done(&lr);
+			break;
+		}
+		rc = emit_record(&lr, fn, ctx, stats);
+		ldap_ldif_record_done(&lr);
+		if (rc < 0) {
+			ret = -1;
+			break;
+		}
+	}
+	if (rc < 0 && ret == 0)
+		ret = sync_err_set(err, SYNC_ERR_DATA,
+				   "%s:%lu: cannot read LDIF record", path,
+				   lineno);
+	ber_memfree(buf);
+	ldif_close(fp);
+	return ret;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	addrset - a sorted set of unique recipient keys
+ * DESCRIPTION
+ *	Keys are appended in any order, then sorted once and de-duplicated
+ *	by addrset_finish().  Sorting is bytewise (strcmp), the order of
+ *	the text table and of "rcptsync diff".  Strings live in large
+ *	arena blocks, so a million keys cost a few allocations, not a
+ *	million (see bench/).
+ * OWNERSHIP
+ *	The set owns its keys and interned strings; entries point into
+ *	them until addrset_free().
+ * DIAGNOSTICS
+ *	None; allocation failure is fatal (xalloc).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+#include "addrset.h"
+
+#define ARENA_BLOCK (256 * 1024)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used;
+	size_t size;
+	char data[];
+};
+
+struct slot {
+	struct addrset_entry e;
+	size_t seq;		/* insertion order: first duplicate wins */
+};
+
+struct addrset {
+	struct slot *slots;
+	size_t count;
+	size_t alloc;
+	size_t next_seq;
+	int sorted;
+	struct arena_block *arena;
+};
+
+/* arena_copy - copy LEN bytes plus a NUL into the arena */
+static char *
+arena_copy(struct addrset *set, const char *s, size_t len)
+{
+	struct arena_block *b = set->arena;
+	char *p;
+
+	if (b == NULL || b->size - b->used < len + 1) {
+		size_t size = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
+
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->used = 0;
+		b->next = set->arena;
+		set->arena = b;
+	}
+	p = b->data + b->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	b->used += len + 1;
+	return p;
+}
+
+/* addrset_new - empty set */
+struct addrset *
+addrset_new(void)
+{
+	struct addrset *set = xcalloc(1, sizeof(*set));
+
+	set->sorted = 1;
+	return set;
+}
+
+/* addrset_free - everything at once */
+void
+addrset_free(struct addrset *set)
+{
+	struct arena_block *b, *next;
+
+	if (set == NULL)
+		return;
+	for (b = set->arena; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(set->slots);
+	free(set);
+}
+
+/* addrset_intern - a copy that lives as long as the set */
+const char *
+addrset_intern(struct addrset *set, const char *s)
+{
+	return arena_copy(set, s, strlen(s));
+}
+
+/* addrset_add - append; order and uniqueness come with finish */
+void
+addrset_add(struct addrset *set, const char *key, size_t len,
+	    const char *value, const char *origin)
+{
+	struct slot *s;
+
+	if (set->count == set->alloc) {
+		set->alloc = set->alloc ? set->alloc * 2 : 1024;
+		set->slots = xreallocarray(set->slots, set->alloc,
+					   sizeof(*set->slots));
+	}
+	s = &set->slots[set->count++];
+	s->e.key = arena_copy(set, key, len);
+	s->e.value = value;
+	s->e.origin = origin;
+	s->seq = set->next_seq++;
+	set->sorted = 0;
+}
+
+/* slot_cmp - by key, then by insertion order */
+static int
+slot_cmp(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+	int c = strcmp(x->e.key, y->e.key);
+
+	if (c != 0)
+		return c;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* addrset_finish - sort, then keep the first of each run of equal keys */
+size_t
+addrset_finish(struct addrset *set)
+{
+	size_t out = 0;
+
+	if (set->sorted)
+		return 0;
+	qsort(set->slots, set->count, sizeof(*set->slots), slot_cmp);
+	for (size_t i = 0; i < set->count; i++) {
+		if (out > 0 &&
+		    strcmp(set->slots[out - 1].e.key, set->slots[i].e.key) == 0)
+			continue;
+		set->slots[out++] = set->slots[i];
+	}
+	size_t dropped = set->count - out;
+
+	set->count = out;
+	set->sorted = 1;
+	return dropped;
+}
+
+/* addrset_count - entries so far */
+size_t
+addrset_count(const struct addrset *set)
+{
+	return set->count;
+}
+
+/* addrset_get - one entry by position */
+const struct addrset_entry *
+addrset_get(const struct addrset *set, size_t i)
+{
+	if (i >= set->count)
+		panic("addrset_get: index %zu out of range %zu", i,
+		      set->count);
+	return &set->slots[i].e;
+}
+
+/* key_cmp - bsearch comparator: key against slot */
+static int
+key_cmp(const void *key, const void *slot)
+{
+	return strcmp(key, ((const struct slot *)slot)->e.key);
+}
+
+/* addrset_find - binary search in a finished set */
+const struct addrset_entry *
+addrset_find(const struct addrset *set, const char *key)
+{
+	const struct slot *s;
+
+	if (!set->sorted)
+		panic("addrset_find before addrset_finish");
+	s = bsearch(key, set->slots, set->count, sizeof(*set->slots),
+		    key_cmp);
+	return s ? &s->e : NULL;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_ADDRSET_H
+#define RCPTSYNC_ADDRSET_H
+
+#include <stddef.h>
+
+/* One recipient key with its table value and where it came from. */
+struct addrset_entry {
+	const char *key;	/* lower-case address, NUL-terminated */
+	const char *value;	/* table value, e.g. "OK" */
+	const char *origin;	/* DN, file name, or "table" */
+};
+
+struct addrset;
+
+/* addrset_new - an empty set.  Free with addrset_free(). */
+struct addrset *addrset_new(void);
+
+/* addrset_free - release the set and every string it holds; NULL is ok */
+void addrset_free(struct addrset *set);
+
+/*
+ * addrset_add - add KEY (LEN bytes, copied).  VALUE and ORIGIN are kept
+ *	as pointers and must stay valid until addrset_free(): pass strings
+ *	from addrset_intern() or ones that outlive the set.  Duplicates are
+ *	allowed until addrset_finish(), which keeps the first one added.
+ */
+void addrset_add(struct addrset *set, const char *key, size_t len,
+		 const char *value, const char *origin);
+
+/* addrset_intern - copy S into the set's storage; valid until free */
+const char *addrset_intern(struct addrset *set, const char *s);
+
+/*
+ * addrset_finish - sort bytewise by key and drop later duplicates.
+ *	Returns how many duplicates were dropped.  Adding after finish is
+ *	allowed; call finish again before reading.
+ */
+size_t addrset_finish(struct addrset *set);
+
+/* addrset_count - number of entries (unique after addrset_finish()) */
+size_t addrset_count(const struct addrset *set);
+
+/* addrset_get - entry I (0 <= I < count), valid until the next add */
+const struct addrset_entry *addrset_get(const struct addrset *set, size_t i);
+
+/* addrset_find - the entry for KEY after finish, or NULL */
+const struct addrset_entry *addrset_find(const struct addrset *set,
+					 const char *key);
+
+#endif

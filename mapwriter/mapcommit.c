@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	mapcommit - publish a new text table and map atomically
+ * DESCRIPTION
+ *	postmap(1) rewrites a .db in place (same inode, O_TRUNC): a failure
+ *	half way leaves a broken table, and readers wait for the whole
+ *	build.  Postfix's DATABASE_README recommends building aside and
+ *	renaming.  The sequence here:
+ *	  1. write TABLE.rcptsync-tmp.XXXXXX (mkstemp), fsync it;
+ *	  2. build TABLE.rcptsync-tmp.XXXXXX.db (mapdb), fsync it;
+ *	  3. rename the db into place, then the text, then fsync the
+ *	     directory so that both renames are durable.
+ *	A running smtpd notices the rename by itself: the inode it has open
+ *	now has st_nlink == 0, so it logs "table ... has changed --
+ *	restarting" before its next connection (dict_db.c, dict_open.c);
+ *	no reload is needed.  The db goes first so that a crash between
+ *	the renames leaves the text older than what it describes; the
+ *	next run sees the text differ from the directory and rewrites both.
+ *	Temporary names all start with TABLE.rcptsync-tmp., so the next
+ *	run can remove what a crash left behind.
+ * OWNERSHIP
+ *	Reads the set; every path it makes is freed before return.
+ * DIAGNOSTICS
+ *	OUTPUT errors naming the file and errno text.
+ * SEE ALSO
+ *	rename(2), fsync(2), Postfix DATABASE_README, postmap(1).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xalloc.h"
+#include "maptext.h"
+#include "mapcommit.h"
+
+#define TMP_TAG ".rcptsync-tmp."
+#define WRITE_BUFFER (1 << 20)
+
+/* concat - a freshly allocated A followed by B */
+static char *
+concat(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = xmalloc(la + lb + 1);
+
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb + 1);
+	return s;
+}
+
+/* dir_of - the directory holding PATH; the caller frees it */
+static char *
+dir_of(const char *path)
+{
+	char *copy = xstrdup(path);
+	char *dir = xstrdup(dirname(copy));
+
+	free(copy);
+	return dir;
+}
+
+/* fsync_dir - make renames in DIR durable */
+static int
+fsync_dir(const char *dir, struct sync_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0) {
+		int saved = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return sync_err_set(err, SYNC_ERR_OUTPUT,
+				    "fsync directory %s: %s", dir,
+				    strerror(saved));
+	}
+	close(fd);
+	return 0;
+}
+
+/* table_mode - keep the permissions of the table we replace */
+static mode_t
+table_mode(const char *table)
+{
+	struct stat st;
+
+	if (stat(table, &st) == 0)
+		return st.st_mode & 07777;
+	return 0644;
+}
+
+/* write_text - step 1: the text table under a temporary name */
+static int
+write_text(char *tmp, mode_t mode, const struct addrset *set,
+	   struct sync_err *err)
+{
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	FILE *fp;
+	int ret = 0;
+
+	if (fd < 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot create %s: %s",
+				    tmp, strerror(errno));
+	if (fchmod(fd, mode) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot set up %s: %s", tmp,
+			     strerror(errno));
+		close(fd);
+		return -1;
+	}
+	setvbuf(fp, NULL, _IOFBF, WRITE_BUFFER);
+	if (maptext_write(fp, set, err) < 0) {
+		sync_err_prefix(err, "%s", tmp);
+		ret = -1;
+	} else if (fsync(fd) < 0) {
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", tmp,
+				   strerror(errno));
+	}
+	if (fclose(fp) != 0 && ret == 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", tmp,
+				   strerror(errno));
+	return ret;
+}
+
+/* mapcommit_publish - steps 1 to 3 */
+int
+mapcommit_publish(const char *table, enum mapdb_type type,
+		  const struct addrset *set, struct sync_err *err)
+{
+	const char *suffix = mapdb_suffix(type);
+	char *tmp = concat(table, TMP_TAG "XXXXXX");
+	char *db_tmp = NULL, *db_final = NULL, *dir = dir_of(table);
+	mode_t mode = table_mode(table);
+	int text_made = 0, db_made = 0;
+	int ret = -1;
+
+	if (write_text(tmp, mode, set, err) < 0)
+		goto out;
+	text_made = 1;
+	if (suffix != NULL) {
+		db_tmp = concat(tmp, suffix);
+		db_final = concat(table, suffix);
+		if (mapdb_build(db_tmp, type, set, err) < 0)
+			goto out;
+		db_made = 1;
+		if (chmod(db_tmp, mode) < 0) {
+			sync_err_set(err, SYNC_ERR_OUTPUT, "chmod %s: %s",
+				     db_tmp, strerror(errno));
+			goto out;
+		}
+		if (rename(db_tmp, db_final) < 0) {
+			sync_err_set(err, SYNC_ERR_OUTPUT,
+				     "cannot rename %s to %s: %s", db_tmp,
+				     db_final, strerror(errno));
+			goto out;
+		}
+		db_made = 0;
+	}
+	if (rename(tmp, table) < 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot rename %s to %s: %s",
+			     tmp, table, strerror(errno));
+		goto out;
+	}
+	text_made = 0;
+	ret = fsync_dir(dir, err);
+out:
+	if (db_made)
+		(void)unlink(db_tmp);
+	if (text_made)
+		(void)unlink(tmp);
+	free(tmp);
+	free(db_tmp);
+	free(db_final);
+	free(dir);
+	return ret;
+}
+
+/* mapcommit_db_stale - missing, or older than the text it indexes */
+int
+mapcommit_db_stale(const char *table, enum mapdb_type type)
+{
+	const char *suffix = mapdb_suffix(type);
+	struct stat text_st, db_st;
+	char *db_path;
+	int stale;
+
+	if (suffix == NULL)
+		return 0;
+	db_path = concat(table, suffix);
+	if (stat(db_path, &db_st) < 0)
+		stale = 1;
+	else if (stat(table, &text_st) < 0)
+		stale = 0;
+	else
+		stale = db_st.st_mtim.tv_sec < text_st.st_mtim.tv_sec ||
+			(db_st.st_mtim.tv_sec == text_st.st_mtim.tv_sec &&
+			 db_st.st_mtim.tv_nsec < text_st.st_mtim.tv_nsec);
+	free(db_path);
+	return stale;
+}
+
+/* is_leftover - NAME is one of our temporaries for table BASE */
+static int
+is_leftover(const char *name, const char *base)
+{
+	size_t lb = strlen(base);
+
+	/* Berkeley DB builds "__db.NAME" and renames it (see mapdb.c). */
+	if (strncmp(name, "__db.", 5) == 0)
+		name += 5;
+	return strncmp(name, base, lb) == 0 &&
+	       strncmp(name + lb, TMP_TAG, strlen(TMP_TAG)) == 0;
+}
+
+/* mapcommit_cleanup - remove what an interrupted run left */
+int
+mapcommit_cleanup(const char *table)
+{
+	char *dir = dir_of(table);
+	char *copy = xstrdup(table);
+	const char *base = basename(copy);
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	int removed = 0;
+
+	while (dp != NULL && (de = readdir(dp)) != NULL) {
+		if (!is_leftover(de->d_name, base))
+			continue;
+		if (unlinkat(dirfd(dp), de->d_name, 0) == 0)
+			removed++;
+	}
+	if (dp != NULL)
+		closedir(dp);
+	free(copy);
+	free(dir);
+	return removed;
+}

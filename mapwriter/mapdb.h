@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_MAPDB_H
+#define RCPTSYNC_MAPDB_H
+
+#include "addrset.h"
+#include "syncerr.h"
+
+/* Which indexed map to build next to the text table (output.type). */
+enum mapdb_type {
+	MAPDB_HASH,	/* hash:  TABLE.db, Berkeley DB DB_HASH */
+	MAPDB_BTREE,	/* btree: TABLE.db, Berkeley DB DB_BTREE */
+	MAPDB_TEXT,	/* text only: no indexed map (texthash:, or postmap by hand) */
+};
+
+/* mapdb_suffix - ".db", or NULL for MAPDB_TEXT */
+const char *mapdb_suffix(enum mapdb_type type);
+
+/*
+ * mapdb_build - create a new map file at PATH (which must not exist) with
+ *	every entry of the finished SET, in exactly postmap's form: key and
+ *	value each stored with a trailing NUL.  The file is synced to disk
+ *	before return.  On failure the partial file is removed and an OUTPUT
+ *	error returned.
+ */
+int mapdb_build(const char *path, enum mapdb_type type,
+		const struct addrset *set, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_MAPTEXT_H
+#define RCPTSYNC_MAPTEXT_H
+
+#include <stdio.h>
+
+#include "addrset.h"
+#include "syncerr.h"
+
+/* The first line of every table we write: no timestamp, so that an
+ * unchanged run produces identical bytes. */
+#define MAPTEXT_HEADER \
+	"# relay_recipients: written by rcptsync from the directory; " \
+	"local edits are overwritten (use the 'extra' file)\n"
+
+/* What maptext_read() demands of keys. */
+enum maptext_keys {
+	MAPTEXT_ANY_KEY,	/* current table: any key without white space */
+	MAPTEXT_ADDRESS_KEY,	/* extra file: address rules, "@domain" too */
+};
+
+/*
+ * maptext_write - write the header and one "key<TAB>value" line per entry
+ *	of the finished SET to FP.  Returns 0, or -1 with an OUTPUT error
+ *	(FP's error state after fflush).
+ */
+int maptext_write(FILE *fp, const struct addrset *set, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * maptext_read - add the lines of the Postfix-style table at PATH to SET:
+ *	"key white-space value", '#' comments and blank lines skipped, keys
+ *	lower-cased as Postfix folds them.  ORIGIN is stored with each
+ *	entry (it must outlive SET).  A missing file sets *EXISTS to 0 and
+ *	returns 0.  A malformed line is a DATA error naming PATH:LINE; an
+ *	unreadable file is an OUTPUT error.  SET is not finished.
+ */
+int maptext_read(const char *path, enum maptext_keys keys,
+		 struct addrset *set, const char *origin, int *exists,
+		 struct sync_err *err) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	safety - refuse suspicious shrinkage of the recipient table
+ * DESCRIPTION
+ *	A directory that answers with a partial view (a wrong base, a
+ *	filter typo, a half-restored DC) would otherwise make the gateway
+ *	reject real recipients.  Two limits: how many keys one run may
+ *	remove (a count or a share of the current table) and how few keys
+ *	a table may have.  "--force" skips the check for one run; that is
+ *	the caller's decision.
+ * OWNERSHIP
+ *	Pure.
+ * DIAGNOSTICS
+ *	A DATA sync_err that names the numbers and the limit.
+ */
+#include "safety.h"
+
+/* safety_check - apply both limits */
+int
+safety_check(const struct safety_limits *limits, int old_exists,
+	     size_t old_count, size_t new_count, size_t removed,
+	     struct sync_err *err)
+{
+	if ((long long)new_count < (long long)limits->min_recipients)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "refusing to write %zu recipients: fewer "
+				    "than safety.min_recipients (%ld); use "
+				    "--force once if this is intended",
+				    new_count, limits->min_recipients);
+	if (!old_exists || removed == 0)
+		return 0;
+	if (limits->max_removed_pct >= 0) {
+		double share = old_count ? 100.0 * (double)removed /
+						   (double)old_count : 100.0;
+
+		if (share > limits->max_removed_pct)
+			return sync_err_set(err, SYNC_ERR_DATA,
+					    "refusing to remove %zu of %zu "
+					    "recipients (%.1f%%): over "
+					    "safety.max_removed (%g%%); use "
+					    "--force once if this is intended",
+					    removed, old_count, share,
+					    limits->max_removed_pct);
+		return 0;
+	}
+	if ((long long)removed > (long long)limits->max_removed)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "refusing to remove %zu of %zu recipients: "
+				    "over safety.max_removed (%ld); use --force "
+				    "once if this is intended",
+				    removed, old_count, limits->max_removed);
+	return 0;
+}

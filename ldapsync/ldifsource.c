@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -32,51 +33,73 @@
 
 #include "ldifsource.h"
 
-/* is_proxyaddresses - attribute description with any options */
-static int
-is_proxyaddresses(const char *type)
-{
-	static const char name[] = "proxyAddresses";
-	size_t n = sizeof(name) - 1;
+/*
+ * libldap reports the detail of an LDIF error through liblber's debug
+ * print function, straight to stderr.  We capture the last such line and
+ * put it into our one error message instead.  Process-global, like the
+ * hook it fills.
+ */
+static char ldap_detail[256];
 
-	return strncasecmp(type, name, n) == 0 &&
-	       (type[n] == '\0' || type[n] == ';');
+/* capture_detail - LBER_OPT_LOG_PRINT_FN: keep the line, print nothing */
+static void
+capture_detail(const char *msg)
+{
+	size_t n;
+
+	snprintf(ldap_detail, sizeof(ldap_detail), "%s", msg);
+	n = strlen(ldap_detail);
+	while (n > 0 && (ldap_detail[n - 1] == '\n' || ldap_detail[n - 1] == ' '))
+		ldap_detail[--n] = '\0';
 }
 
 /*
- * unsafe_line - the first line in the record that asks libldap to read
- * another file ("attr:< URL", "include:"), or 0.  Continuation lines
- * start with a space and cannot hold the separator.
+ * parse_quietly - ldap_parse_ldif_record() with its fprintf(stderr)
+ * diagnostics captured into ldap_detail.  XXX: swaps the stderr stream
+ * for the call; libldap offers no other way to get that text.
  */
-static unsigned long
-unsafe_line(const char *rec)
+static int
+parse_quietly(struct berval *rbuf, unsigned long first, LDIFRecord *lr)
 {
-	unsigned long n = 0;
+	FILE *saved = stderr, *mem;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
 
-	for (const char *line = rec; line && *line; n++) {
-		const char *colon, *nl = strchr(line, '\n');
-
-		if (*line != ' ' && *line != '#') {
-			if (strncasecmp(line, "include:", 8) == 0)
-				return n + 1;
-			colon = strchr(line, ':');
-			if (colon && (!nl || colon < nl) && colon[1] == '<')
-				return n + 1;
-		}
-		line = nl ? nl + 1 : NULL;
+	if ((mem = open_memstream(&text, &len)) != NULL)
+		stderr = mem;
+	rc = ldap_parse_ldif_record(rbuf, first, lr, "LDIF",
+				    LDIF_DEFAULT_ADD | LDIF_ENTRIES_ONLY |
+					    LDIF_NO_CONTROLS);
+	stderr = saved;
+	if (mem != NULL) {
+		fclose(mem);
+		if (len > 0)
+			capture_detail(text);
+		free(text);
 	}
-	return 0;
+	return rc;
 }
 
-/* count_lines - lines in a record buffer, to find where it started */
-static unsigned long
-count_lines(const char *rec)
+/*
+ * record_start - 1 when the record's first line that is not a comment or
+ * the "version:" header is "dn:", 0 when it is something else, -1 when
+ * there is no such line (the file's header alone).
+ */
+static int
+record_start(const char *rec)
 {
-	unsigned long n = 0;
+	while (*rec == '#' || *rec == '\n' ||
+	       strncasecmp(rec, "version:", 8) == 0) {
+		const char *nl = strchr(rec, '\n');
 
-	for (; *rec; rec++)
-		n += *rec == '\n';
-	return n;
+		if (nl == NULL)
+			return -1;
+		rec = nl + 1;
+	}
+	if (*rec == '\0')
+		return -1;
+	return strncasecmp(rec, "dn:", 3) == 0;
 }
 
 /* emit_record - pass the record's proxyAddresses values on */
@@ -84,7 +107,7 @@ static int
 emit_record(LDIFRecord *lr, source_value_fn fn, void *ctx,
 	    struct source_stats *stats)
 {
-	if (lr->lr_op != LDAP_REQ_ADD || lr->lrop_mods == NULL)
+	if (lr->lrop_mods == NULL)
 		return 0;
 	stats->entries++;
 	for (LDAPMod **m = lr->lrop_mods; *m != NULL; m++) {
@@ -111,6 +134,8 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 	int buflen = 0, rc, ret = 0;
 
 	memset(stats, 0, sizeof(*stats));
+	ldap_detail[0] = '\0';
+	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)capture_detail);
 	snprintf(stats->server, sizeof(stats->server), "%s", path);
 	errno = 0;
 	if ((fp = ldif_open(path, "r")) == NULL)
@@ -121,6 +146,7 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 		unsigned long first = lineno - count_lines(buf) + 1;
 		struct berval rbuf;
 		LDIFRecord lr;
+		int start;
 
 		if ((bad = unsafe_line(buf)) != 0) {
 			ret = sync_err_set(err, SYNC_ERR_DATA,
@@ -129,18 +155,29 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 					   path, first + bad - 1);
 			break;
 		}
+		if ((start = record_start(buf)) < 0)
+			continue;
+		if (start == 0) {
+			ret = sync_err_set(err, SYNC_ERR_DATA,
+					   "%s:%lu: LDIF record does not start "
+					   "with dn:", path, first);
+			break;
+		}
 		rbuf.bv_val = buf;
 		rbuf.bv_len = strlen(buf);
 		memset(&lr, 0, sizeof(lr));
-		rc = ldap_parse_ldif_record(&rbuf, first, &lr, "rcptsync",
-					    LDIF_DEFAULT_ADD |
-						    LDIF_ENTRIES_ONLY |
-						    LDIF_NO_CONTROLS);
-		if (rc != LDAP_SUCCESS) {
+		rc = parse_quietly(&rbuf, first, &lr);
+		if (rc == LDAP_SUCCESS && lr.lr_op != LDAP_REQ_ADD)
+			snprintf(ldap_detail, sizeof(ldap_detail),
+				 "not an entry: a changetype other than add");
+		if (rc != LDAP_SUCCESS || lr.lr_op != LDAP_REQ_ADD) {
 			ret = sync_err_set(err, SYNC_ERR_DATA,
 					   "%s:%lu: malformed LDIF record "
-					   "(lines %lu-%lu)",
-					   path, first, first, lineno);
+					   "(lines %lu-%lu): %s",
+					   path, first, first, lineno,
+					   ldap_detail[0] ? ldap_detail :
+							    "rejected by the "
+							    "LDIF parser");
 			ldap_ldif_record_done(&lr);
 			break;
 		}

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: sync.yaml errors carry file:line:column; defaults apply. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+struct row {
+	const char *name;
+	const char *yaml;
+	const char *want;	/* NULL: loads; else "LINE:COL: ..." substring */
+};
+
+#define LDIF_SRC "source:\n  ldif: /x.ldif\n"
+#define OUT "output:\n  table: /tmp/t\n"
+
+static const struct row rows[] = {
+	{"minimal ldif", LDIF_SRC OUT, NULL},
+	{"unknown top key", LDIF_SRC OUT "colour: blue\n",
+	 ":5:1: unknown key \"colour\" in the configuration"},
+	{"unknown nested key", LDIF_SRC "output:\n  table: /t\n  typo: 1\n",
+	 ":5:3: unknown key \"typo\" in output"},
+	{"duplicate key", LDIF_SRC OUT "lock: /a\nlock: /b\n",
+	 ":6:1: duplicate key lock"},
+	{"wrong type: mapping for string", LDIF_SRC "output:\n  table:\n    a: b\n",
+	 ":5:5: output.table must be a non-empty string"},
+	{"bad type value", LDIF_SRC OUT "  type: cdbx\n",
+	 ":5:9: output.type must be hash, btree or text"},
+	{"page_size not a number",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    page_size: lots\n    bind: {method: none}\n" OUT,
+	 ":5:16: page_size must be a whole number"},
+	{"page_size range",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    page_size: 0\n    bind: {method: none}\n" OUT,
+	 ":5:16: page_size must be between"},
+	{"plain ldap simple bind refused",
+	 "source:\n  ldap:\n    uri: [ldap://dc]\n    base: dc=x\n"
+	 "    bind: {method: simple, dn: a, password_file: /p}\n" OUT,
+	 ":3:10: uri ldap://dc: a simple bind over plain"},
+	{"plain ldap with starttls ok",
+	 "source:\n  ldap:\n    uri: [ldap://dc]\n    base: dc=x\n"
+	 "    starttls: true\n"
+	 "    bind: {method: simple, dn: a, password_file: /p}\n" OUT, NULL},
+	{"bind simple needs dn",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    bind: {method: simple}\n" OUT,
+	 ":5:11: bind.method simple needs dn"},
+	{"bad uri scheme",
+	 "source:\n  ldap:\n    uri: http://dc\n    base: dc=x\n"
+	 "    bind: {method: none}\n" OUT, ":3:10: uri http://dc: must start"},
+	{"both sources",
+	 "source:\n  ldif: /a\n  ldap:\n    uri: ldaps://x\n    base: b\n"
+	 "    bind: {method: none}\n" OUT, ":4:5: source takes ldap or ldif"},
+	{"no source", OUT, ":1:1: the configuration needs source"},
+	{"no output table", LDIF_SRC "output:\n  type: hash\n",
+	 ":4:3: output needs table"},
+	{"bad percentage", LDIF_SRC OUT "safety:\n  max_removed: 150%\n",
+	 ":6:16: safety.max_removed: \"150%\" is not a percentage"},
+	{"bad count", LDIF_SRC OUT "safety:\n  max_removed: -3\n",
+	 ":6:16: safety.max_removed"},
+	{"bad domain", LDIF_SRC OUT "domains: [corp.example, \"bad domain\"]\n",
+	 ":5:10: domains: \"bad domain\" is not a domain name"},
+	{"relative hook", LDIF_SRC OUT "hooks:\n  after_change: [postfix, reload]\n",
+	 ":6:17: hooks.after_change: the program must be an absolute path"},
+	{"value with space", LDIF_SRC "output:\n  table: /t\n  value: \"O K\"\n",
+	 ":5:10: output.value must be one word"},
+	{"bad bool", "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    starttls: maybe\n    bind: {method: none}\n" OUT,
+	 ":5:15: starttls must be true or false"},
+	{"yaml syntax", "source: [unclosed\n", ":2:1: YAML error"},
+	{"empty file", "", ":1:1: the configuration is empty"},
+	{"top level list", "- a\n- b\n", ":1:1: the configuration must be a mapping"},
+};
+
+/* load - write YAML to a temp file and load it */
+static int
+load(const char *yaml, struct sync_conf *c, struct sync_err *err,
+     char *path)
+{
+	int fd, rc;
+
+	strcpy(path, "/tmp/rcptsync-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	rc = config_load(path, c, err);
+	unlink(path);
+	return rc;
+}
+
+static void
+test_rows(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct row *r = &rows[i];
+		struct sync_conf c;
+		struct sync_err err = {0};
+		char path[64];
+		int rc = load(r->yaml, &c, &err, path);
+
+		if (r->want == NULL && rc != 0)
+			fail_msg("row \"%s\": unexpected error: %s", r->name,
+				 err.msg);
+		if (r->want != NULL) {
+			if (rc == 0)
+				fail_msg("row \"%s\": loaded, want error",
+					 r->name);
+			if (err.kind != SYNC_ERR_CONFIG)
+				fail_msg("row \"%s\": kind %d", r->name,
+					 err.kind);
+			if (strncmp(err.msg, path, strlen(path)) != 0 ||
+			    strstr(err.msg, r->want) == NULL)
+				fail_msg("row \"%s\": \"%s\" lacks \"%s\"",
+					 r->name, err.msg, r->want);
+		}
+		config_free(&c);
+	}
+}
+
+static void
+test_defaults(void **state)
+{
+	struct sync_conf c;
+	struct sync_err err;
+	char path[64];
+
+	(void)state;
+	assert_int_equal(load("source:\n  ldap:\n    uri: ldaps://dc1\n"
+			      "    base: DC=corp,DC=example\n"
+			      "    bind: {method: none}\n"
+			      "output:\n  table: relay\n"
+			      "domains: Corp.Example\n",
+			      &c, &err, path),
+			 0);
+	assert_int_equal(c.source, CONFIG_SOURCE_LDAP);
+	assert_int_equal(c.ldap.page_size, 1000);
+	assert_int_equal(c.ldap.timeout, 30);
+	assert_int_equal(c.ldap.verify, 1);
+	assert_string_equal(c.ldap.filter, LDAPSYNC_DEFAULT_FILTER);
+	assert_int_equal(c.type, MAPDB_HASH);
+	assert_string_equal(c.value, "OK");
+	assert_string_equal(c.lock, CONFIG_DEFAULT_LOCK);
+	assert_true(c.safety.max_removed_pct == 10);
+	assert_int_equal(c.safety.min_recipients, 1);
+	assert_string_equal(c.domains[0], "corp.example");
+	assert_string_equal(c.table, "/tmp/relay"); /* relative to the file */
+	config_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_defaults),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

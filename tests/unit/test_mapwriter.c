@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: addrset, mapdiff, safety limits, maptext render/parse. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "addrset.h"
+#include "mapdiff.h"
+#include "maptext.h"
+#include "safety.h"
+
+/* set_of - a finished set from a NULL-terminated list of keys */
+static struct addrset *
+set_of(const char *const *keys, const char *value)
+{
+	struct addrset *s = addrset_new();
+
+	for (; *keys; keys++)
+		addrset_add(s, *keys, strlen(*keys), value, "dn");
+	addrset_finish(s);
+	return s;
+}
+
+static void
+test_addrset_sort_dedupe(void **state)
+{
+	static const char *const keys[] = {"b@x.y", "a@x.y", "b@x.y", "c@x.y",
+					   "a@x.y", NULL};
+	struct addrset *s = addrset_new();
+
+	(void)state;
+	for (size_t i = 0; keys[i]; i++)
+		addrset_add(s, keys[i], strlen(keys[i]), "OK",
+			    i == 0 ? "first" : "later");
+	assert_int_equal(addrset_finish(s), 2);
+	assert_int_equal(addrset_count(s), 3);
+	assert_string_equal(addrset_get(s, 0)->key, "a@x.y");
+	assert_string_equal(addrset_get(s, 1)->key, "b@x.y");
+	assert_string_equal(addrset_get(s, 1)->origin, "first");
+	assert_string_equal(addrset_get(s, 2)->key, "c@x.y");
+	assert_non_null(addrset_find(s, "c@x.y"));
+	assert_null(addrset_find(s, "d@x.y"));
+	addrset_free(s);
+}
+
+struct recorded {
+	char lines[16][64];
+	int n;
+};
+
+static void
+record(void *ctx, char op, const struct addrset_entry *e)
+{
+	struct recorded *r = ctx;
+
+	snprintf(r->lines[r->n++], 64, "%c%s=%s", op, e->key, e->value);
+}
+
+static void
+test_mapdiff(void **state)
+{
+	static const char *const old_keys[] = {"a@x.y", "b@x.y", "d@x.y", NULL};
+	static const char *const new_keys[] = {"b@x.y", "c@x.y", "d@x.y",
+					       "e@x.y", NULL};
+	struct addrset *o = set_of(old_keys, "OK"), *n = set_of(new_keys, "OK");
+	struct mapdiff_counts c;
+	struct recorded r = {.n = 0};
+
+	(void)state;
+	mapdiff_run(o, n, record, &r, &c);
+	assert_int_equal(c.added, 2);
+	assert_int_equal(c.removed, 1);
+	assert_int_equal(c.unchanged, 2);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.lines[0], "-a@x.y=OK");
+	assert_string_equal(r.lines[1], "+c@x.y=OK");
+	assert_string_equal(r.lines[2], "+e@x.y=OK");
+	assert_true(mapdiff_changed(&c));
+	mapdiff_run(n, n, NULL, NULL, &c);
+	assert_false(mapdiff_changed(&c));
+	addrset_free(o);
+	addrset_free(n);
+}
+
+static void
+test_mapdiff_value_change(void **state)
+{
+	static const char *const keys[] = {"a@x.y", NULL};
+	struct addrset *o = set_of(keys, "OK"), *n = set_of(keys, "RELAY");
+	struct mapdiff_counts c;
+	struct recorded r = {.n = 0};
+
+	(void)state;
+	mapdiff_run(o, n, record, &r, &c);
+	assert_int_equal(c.revalued, 1);
+	assert_string_equal(r.lines[0], "-a@x.y=OK");
+	assert_string_equal(r.lines[1], "+a@x.y=RELAY");
+	addrset_free(o);
+	addrset_free(n);
+}
+
+struct safety_row {
+	const char *name;
+	struct safety_limits lim;
+	int old_exists;
+	size_t old_count, new_count, removed;
+	int want;	/* 0 ok, -1 refused */
+};
+
+static void
+test_safety(void **state)
+{
+	static const struct safety_row rows[] = {
+		{"10% of 1000, remove 100", {0, 10, 1}, 1, 1000, 900, 100, 0},
+		{"10% of 1000, remove 101", {0, 10, 1}, 1, 1000, 899, 101, -1},
+		{"count 5, remove 5", {5, -1, 1}, 1, 10, 5, 5, 0},
+		{"count 5, remove 6", {5, -1, 1}, 1, 10, 4, 6, -1},
+		{"first run not limited", {0, 0, 1}, 0, 0, 10, 0, 0},
+		{"empty result refused", {0, 100, 1}, 1, 10, 0, 10, -1},
+		{"empty result refused on first run", {0, 100, 1}, 0, 0, 0, 0,
+		 -1},
+		{"min 0 allows empty", {0, 100, 0}, 1, 10, 0, 10, 0},
+		{"0% with removal", {0, 0, 1}, 1, 10, 9, 1, -1},
+		{"no removal, growth", {0, 0, 1}, 1, 10, 20, 0, 0},
+	};
+	struct sync_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct safety_row *r = &rows[i];
+		int got = safety_check(&r->lim, r->old_exists, r->old_count,
+				       r->new_count, r->removed, &err);
+
+		if (got != r->want)
+			fail_msg("row \"%s\": got %d, want %d", r->name, got,
+				 r->want);
+		if (got < 0 && (err.kind != SYNC_ERR_DATA ||
+				strstr(err.msg, "safety.") == NULL))
+			fail_msg("row \"%s\": error must name the limit: %s",
+				 r->name, err.msg);
+	}
+}
+
+/* write_file - a temporary file holding TEXT; the caller unlinks it */
+static char *
+write_file(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/rcptsync-unit-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void
+test_maptext_roundtrip(void **state)
+{
+	static const char *const keys[] = {"b@x.y", "a@x.y", NULL};
+	struct addrset *s = set_of(keys, "OK"), *back = addrset_new();
+	struct sync_err err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	int exists;
+
+	(void)state;
+	assert_int_equal(maptext_write(fp, s, &err), 0);
+	fclose(fp);
+	assert_string_equal(buf, MAPTEXT_HEADER "a@x.y\tOK\nb@x.y\tOK\n");
+	char *path = write_file(buf);
+
+	assert_int_equal(maptext_read(path, MAPTEXT_ANY_KEY, back, "table",
+				      &exists, &err),
+			 0);
+	assert_int_equal(exists, 1);
+	addrset_finish(back);
+	assert_int_equal(addrset_count(back), 2);
+	assert_string_equal(addrset_get(back, 0)->key, "a@x.y");
+	unlink(path);
+	free(buf);
+	addrset_free(s);
+	addrset_free(back);
+}
+
+struct parse_row {
+	const char *name;
+	const char *text;
+	enum maptext_keys keys;
+	int want;		/* 0 ok, -1 error */
+	const char *want_in_msg;
+	size_t want_count;
+};
+
+static void
+test_maptext_parse(void **state)
+{
+	static const struct parse_row rows[] = {
+		{"comments and blanks", "# c\n\n  # c2\nA@X.Y  OK \n",
+		 MAPTEXT_ANY_KEY, 0, NULL, 1},
+		{"no value", "a@x.y\n", MAPTEXT_ANY_KEY, -1, ":1: line has a key "
+		 "but no value", 0},
+		{"continuation", "a@x.y OK\n  more\n", MAPTEXT_ANY_KEY, -1,
+		 ":2:", 0},
+		{"extra: not an address", "a@x.y OK\nnot-an-address OK\n",
+		 MAPTEXT_ADDRESS_KEY, -1, ":2:", 0},
+		{"extra: catch-all allowed", "@corp.example OK\n",
+		 MAPTEXT_ADDRESS_KEY, 0, NULL, 1},
+		{"extra: non-ascii", "j\xc3\xbcrgen@x.y OK\n",
+		 MAPTEXT_ADDRESS_KEY, -1, "non-ASCII", 0},
+		{"no trailing newline", "a@x.y OK", MAPTEXT_ANY_KEY, 0, NULL, 1},
+	};
+	struct sync_err err;
+	int exists;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct parse_row *r = &rows[i];
+		struct addrset *s = addrset_new();
+		char *path = write_file(r->text);
+		int got = maptext_read(path, r->keys, s, "t", &exists, &err);
+
+		if (got != r->want)
+			fail_msg("row \"%s\": got %d, want %d (%s)", r->name,
+				 got, r->want, got ? err.msg : "");
+		if (got < 0 && strstr(err.msg, r->want_in_msg) == NULL)
+			fail_msg("row \"%s\": message \"%s\" lacks \"%s\"",
+				 r->name, err.msg, r->want_in_msg);
+		if (got == 0 && addrset_count(s) != r->want_count)
+			fail_msg("row \"%s\": %zu keys", r->name,
+				 addrset_count(s));
+		unlink(path);
+		addrset_free(s);
+	}
+	struct addrset *s = addrset_new();
+
+	assert_int_equal(maptext_read("/nonexistent/x", MAPTEXT_ANY_KEY, s,
+				      "t", &exists, &err),
+			 0);
+	assert_int_equal(exists, 0);
+	addrset_free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addrset_sort_dedupe),
+		cmocka_unit_test(test_mapdiff),
+		cmocka_unit_test(test_mapdiff_value_change),
+		cmocka_unit_test(test_safety),
+		cmocka_unit_test(test_maptext_roundtrip),
+		cmocka_unit_test(test_maptext_parse),
+	};
+
+	return cmocka_run_group_tests_name("mapwriter", tests, NULL, NULL);
+}

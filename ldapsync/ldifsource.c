@@ -102,6 +102,53 @@ record_start(const char *rec)
 	return strncasecmp(rec, "dn:", 3) == 0;
 }
 
+/* is_proxyaddresses - attribute description with any options */
+static int
+is_proxyaddresses(const char *type)
+{
+	static const char name[] = "proxyAddresses";
+	size_t n = sizeof(name) - 1;
+
+	return strncasecmp(type, name, n) == 0 &&
+	       (type[n] == '\0' || type[n] == ';');
+}
+
+/*
+ * unsafe_line - the first line in the record that asks libldap to read
+ * another file ("attr:< URL", "include:"), or 0.  Continuation lines
+ * start with a space and cannot hold the separator.
+ */
+static unsigned long
+unsafe_line(const char *rec)
+{
+	unsigned long n = 0;
+
+	for (const char *line = rec; line && *line; n++) {
+		const char *colon, *nl = strchr(line, '\n');
+
+		if (*line != ' ' && *line != '#') {
+			if (strncasecmp(line, "include:", 8) == 0)
+				return n + 1;
+			colon = strchr(line, ':');
+			if (colon && (!nl || colon < nl) && colon[1] == '<')
+				return n + 1;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/* count_lines - lines in a record buffer, to find where it started */
+static unsigned long
+count_lines(const char *rec)
+{
+	unsigned long n = 0;
+
+	for (; *rec; rec++)
+		n += *rec == '\n';
+	return n;
+}
+
 /* emit_record - pass the record's proxyAddresses values on */
 static int
 emit_record(LDIFRecord *lr, source_value_fn fn, void *ctx,

@@ -35,6 +35,9 @@ child(char *const *argv)
 				    NULL};
 	int fd = open("/dev/null", O_RDONLY);
 
+	/* Ignored signals stay ignored across exec: give SIGPIPE back. */
+	signal(SIGPIPE, SIG_DFL);
+
 	if (fd >= 0 && fd != STDIN_FILENO) {
 		dup2(fd, STDIN_FILENO);
 		close(fd);

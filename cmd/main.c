@@ -16,6 +16,7 @@
  *	75 temporary, 77 bind or secret refused, 78 configuration.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +360,9 @@ main(int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &opt)) >= 0)
 		return rc;
+	/* A directory server that dies mid-search must be an error we can
+	 * report (exit 75), not a SIGPIPE that kills us silently. */
+	signal(SIGPIPE, SIG_IGN);
 	log_init(opt.level);
 	if (config_load(opt.config, &conf, &err) < 0) {
 		config_free(&conf);

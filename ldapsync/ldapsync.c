@@ -22,6 +22,15 @@
  *	  counted and skipped, never chased: referrals are off.
  *	libldap's ldap.conf and ~/.ldaprc are not read (LDAPNOINIT): what the
  *	run does is what sync.yaml says.
+ *
+ *	Timeouts: libldap 2.5 (Debian 12) busy-loops in the TLS handshake
+ *	when a server accepts TCP but never answers (a hung or SIGSTOPped
+ *	DC): LDAP_OPT_NETWORK_TIMEOUT does not bound that loop (2.6 does).
+ *	So every blocking libldap call runs under a watchdog: SIGALRM after
+ *	"timeout" seconds shuts the socket down (shutdown(2) is
+ *	async-signal-safe), which turns the stall into an error that we
+ *	report as a timeout.  The socket comes from LDAP_OPT_CONNECT_CB.
+ *	This module owns SIGALRM while ldapsync_fetch() runs.
  * OWNERSHIP
  *	Every libldap object is freed before return; the password is wiped
  *	right after the bind.
@@ -32,11 +41,13 @@
  *	RFC 4511, RFC 2696, RFC 4513, MS-ADTS 3.1.1.3.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <ldap.h>
@@ -65,6 +76,54 @@ struct session {
 	size_t n_pending;
 	size_t alloc_pending;
 };
+
+/* The socket of the current session and whether the watchdog fired. */
+static volatile sig_atomic_t watchdog_fd = -1;
+static volatile sig_atomic_t watchdog_fired;
+
+/* on_alarm - the watchdog: cut the stalled connection */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	watchdog_fired = 1;
+	if (watchdog_fd >= 0)
+		shutdown(watchdog_fd, SHUT_RDWR);
+}
+
+/* watchdog_arm - SIGALRM in SECONDS (0: disarm) */
+static void
+watchdog_arm(int seconds)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = seconds;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* conn_add - LDAP_OPT_CONNECT_CB: remember the socket for the watchdog */
+static int
+conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+	 struct ldap_conncb *ctx)
+{
+	ber_socket_t fd;
+
+	(void)ld, (void)srv, (void)addr, (void)ctx;
+	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
+		watchdog_fd = fd;
+	return 0;
+}
+
+/* conn_del - the socket is going away */
+static void
+conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	(void)ld, (void)sb, (void)ctx;
+	watchdog_fd = -1;
+}
+
+static struct ldap_conncb watchdog_cb = {conn_add, conn_del, NULL};
 
 /* ldap_fail - one message from rc, the diagnostic text and WHERE */
 static int __attribute__((format(printf, 5, 6)))
@@ -113,7 +172,8 @@ set_options(LDAP *ld, const struct ldapsync_conf *conf,
 	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, tv) ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls_min) ||
-	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca))
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca) ||
+	    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &watchdog_cb))
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "cannot set LDAP options");
 	/* The TLS options above apply only once a new context is made. */
@@ -127,6 +187,8 @@ set_options(LDAP *ld, const struct ldapsync_conf *conf,
 static int
 bind_kind(int rc)
 {
+	if (watchdog_fired)
+		return SYNC_ERR_TEMP;
 	switch (rc) {
 	case LDAP_INVALID_CREDENTIALS:
 	case LDAP_INAPPROPRIATE_AUTH:
@@ -158,8 +220,10 @@ do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
 		return -1;
 	cred.bv_val = password;
 	cred.bv_len = len;
+	watchdog_arm(conf->timeout);
 	rc = ldap_sasl_bind_s(ld, conf->bind_dn, LDAP_SASL_SIMPLE, &cred,
 			      NULL, NULL, NULL);
+	watchdog_arm(0);
 	secret_free(password, len);
 	if (rc != LDAP_SUCCESS)
 		return ldap_fail(err, bind_kind(rc), ld, rc,
@@ -187,14 +251,27 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 				 "bad LDAP URI %s", uri);
 	if (set_options(ld, conf, tv, err) < 0)
 		goto fail;
-	if ((rc = ldap_connect(ld)) != LDAP_SUCCESS) {
-		ldap_fail(err, bind_kind(rc) == SYNC_ERR_AUTH ?
-				       SYNC_ERR_UNAVAILABLE : bind_kind(rc),
-			  ld, rc, "cannot connect to %s", uri);
+	watchdog_fired = 0;
+	watchdog_arm(conf->timeout);
+	rc = ldap_connect(ld);
+	watchdog_arm(0);
+	if (rc != LDAP_SUCCESS) {
+		if (watchdog_fired)
+			sync_err_set(err, SYNC_ERR_TEMP,
+				     "no answer from %s within %d s", uri,
+				     conf->timeout);
+		else
+			ldap_fail(err, bind_kind(rc) == SYNC_ERR_AUTH ?
+					       SYNC_ERR_UNAVAILABLE :
+					       bind_kind(rc),
+				  ld, rc, "cannot connect to %s", uri);
 		goto fail;
 	}
-	if (conf->starttls && ldapsync_uri_is_plain(uri) &&
-	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+	watchdog_arm(conf->timeout);
+	rc = conf->starttls && ldapsync_uri_is_plain(uri) ?
+		     ldap_start_tls_s(ld, NULL, NULL) : LDAP_SUCCESS;
+	watchdog_arm(0);
+	if (rc != LDAP_SUCCESS) {
 		ldap_fail(err, bind_kind(rc) == SYNC_ERR_AUTH ?
 				       SYNC_ERR_UNAVAILABLE : bind_kind(rc),
 			  ld, rc, "StartTLS with %s failed", uri);
@@ -364,11 +441,15 @@ static int
 wait_msg(struct session *s, int msgid, LDAPMessage **res, const char *what,
 	 struct sync_err *err)
 {
-	int rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &s->timeout, res);
+	int rc;
 
+	watchdog_fired = 0;
+	watchdog_arm(s->conf->timeout + 1);
+	rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &s->timeout, res);
+	watchdog_arm(0);
 	if (rc > 0)
 		return rc;
-	if (rc == 0) {
+	if (rc == 0 || watchdog_fired) {
 		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
 		return sync_err_set(err, SYNC_ERR_TEMP,
 				    "%s: no answer from %s within %d s", what,
@@ -619,9 +700,14 @@ int
 ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
 	       void *ctx, struct source_stats *stats, struct sync_err *err)
 {
+	struct sigaction sa, old_sa;
 	struct session s;
 	int ret = 0;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old_sa);
 	/* Only sync.yaml configures the run: not ldap.conf, not ~/.ldaprc. */
 	setenv("LDAPNOINIT", "1", 1);
 	memset(stats, 0, sizeof(*stats));
@@ -631,12 +717,15 @@ ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
 	s.fn = fn;
 	s.ctx = ctx;
 	s.stats = stats;
-	if (open_session(&s, err) < 0)
+	if (open_session(&s, err) < 0) {
+		sigaction(SIGALRM, &old_sa, NULL);
 		return -1;
+	}
 	for (size_t i = 0; i < conf->n_bases && ret == 0; i++)
 		ret = search_base(&s, conf->bases[i], err);
 	free_pending(&s);
 	free(s.pending);
 	ldap_unbind_ext_s(s.ld, NULL, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
 	return ret;
 }

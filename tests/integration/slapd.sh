@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Integration suite against a real slapd on 127.0.0.1: AD-like schema and
+# size limit (1000, so an unpaged search is truncated), 3,500 mail-enabled
+# objects, LDAPS and StartTLS with a test CA, a continuation reference.
+# Checks the produced table and Berkeley DB map exactly (and with Postfix's
+# own postmap), no-change runs, removals, safety limits, the lock, bind
+# and TLS failures, and a server that stops answering or dies mid-paging.
+# Usage: slapd.sh PATH/TO/rcptsync
+RCPTSYNC=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+require slapd slapadd ldapsearch ldapdelete postmap openssl python3 flock
+
+SLAPD=$(command -v slapd)
+N_OBJECTS=${N_OBJECTS:-3500}
+BASE="DC=corp,DC=example"
+PORT=$(free_port); SPORT=$(free_port)
+D=$WORK
+mkdir -p "$D/db" "$D/out"
+
+# --- the directory --------------------------------------------------------
+make_ca "$D" good || { echo "cannot make test CA"; exit 1; }
+make_ca "$D" other || exit 1
+python3 "$HERE/../fixtures/gen_ad.py" "$N_OBJECTS" "$D/fixture.ldif" "$D/expected" || exit 1
+cat >> "$D/fixture.ldif" <<LDIF
+dn: OU=Service,$BASE
+objectClass: organizationalUnit
+ou: Service
+
+dn: CN=svc-rcptsync,OU=Service,$BASE
+objectClass: user
+cn: svc-rcptsync
+userPassword: s3cret-Pa55
+
+dn: DC=DomainDnsZones,$BASE
+objectClass: referral
+objectClass: extensibleObject
+dc: DomainDnsZones
+ref: ldap://127.0.0.1:9/DC=DomainDnsZones,$BASE
+
+LDIF
+cat > "$D/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include $HERE/ad.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile $D/slapd.pid
+TLSCACertificateFile $D/good-ca.pem
+TLSCertificateFile $D/good.pem
+TLSCertificateKeyFile $D/good.key
+# AD's MaxPageSize: an unpaged search gets 1000 entries and sizeLimitExceeded
+sizelimit size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited
+database mdb
+maxsize 1073741824
+suffix "$BASE"
+rootdn "CN=admin,$BASE"
+rootpw admin-pw
+directory $D/db
+index objectClass,proxyAddresses eq
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+CONF
+slapadd -q -f "$D/slapd.conf" -l "$D/fixture.ldif" || { echo "slapadd failed"; exit 1; }
+
+start_slapd() {
+	"$SLAPD" -f "$D/slapd.conf" -h "ldap://127.0.0.1:$PORT/ ldaps://127.0.0.1:$SPORT/" || return 1
+	wait_port "$SPORT" || return 1
+	SLAPD_PID=$(cat "$D/slapd.pid"); CLEANUP_PIDS+=("$SLAPD_PID")
+}
+start_slapd || { echo "slapd did not start"; exit 1; }
+
+printf 's3cret-Pa55\n' > "$D/bind.secret"; chmod 600 "$D/bind.secret"
+
+# conf NAME [extra ldap lines] [extra top-level lines] : write a config
+conf() {
+	cat > "$D/$1.yaml" <<YAML
+source:
+  ldap:
+    uri: ${URI:-[ldaps://127.0.0.1:$SPORT]}
+    base: ${CONF_BASE:-$BASE}
+    page_size: ${PAGE:-500}
+    timeout: ${TIMEOUT:-10}
+    tls:
+      ca_file: ${CA:-$D/good-ca.pem}
+    bind:
+      method: simple
+      dn: CN=svc-rcptsync,OU=Service,$BASE
+      password_file: ${SECRET:-$D/bind.secret}
+${2:-}
+domains: [corp.example, .corp-old.example]
+exclude: ["healthmailbox*@corp.example"]
+output:
+  table: ${TABLE:-$D/out/relay_recipients}
+  type: ${TYPE:-hash}
+lock: $D/rcptsync.lock
+${3:-}
+YAML
+	echo "$D/$1.yaml"
+}
+table_lines() { grep -v '^#' "$1"; }
+postmap_set() { postmap -s "$1:$2" | sort; }
+
+# --- the server behaves like AD --------------------------------------------
+ldapsearch -LLL -x -H "ldap://127.0.0.1:$PORT" -D "CN=svc-rcptsync,OU=Service,$BASE" \
+	-w s3cret-Pa55 -b "$BASE" '(proxyAddresses=smtp:*)' dn >/dev/null 2>&1
+check "unpaged search is truncated by the AD-like size limit (rc 4)" test $? -eq 4
+
+# --- first sync over LDAPS ---------------------------------------------------
+C=$(conf main)
+expect_rc "check over LDAPS" 0 "$RCPTSYNC" -c "$C" check
+contains "check counts the continuation reference" "references skipped 1"
+check "check reports more than one page" grep -Eq '\(pages ([2-9]|[1-9][0-9]+),' <<<"$OUT"
+expect_rc "diff before the first sync reports changes" 1 "$RCPTSYNC" -c "$C" diff
+contains "diff names the DN of an added address" "+anna.person"
+T=$D/out/relay_recipients
+test ! -e "$T"; check "diff wrote nothing" test ! -e "$T"
+expect_rc "first sync" 0 "$RCPTSYNC" -c "$C" sync
+contains "sync logs a summary" "map written"
+check "table equals the expected set exactly" diff -u "$D/expected" <(table_lines "$T")
+check "postmap -s lists exactly the expected set" diff -u "$D/expected" <(postmap_set hash "$T")
+first_key=$(head -1 "$D/expected" | cut -f1); last_key=$(tail -1 "$D/expected" | cut -f1)
+check "postmap -q finds the first key" test "$(postmap -q "$first_key" "hash:$T")" = OK
+check "postmap -q finds the last key" test "$(postmap -q "$last_key" "hash:$T")" = OK
+check "postmap -q folds case like smtpd" test "$(postmap -q "$(echo "$last_key" | tr a-z A-Z)" "hash:$T")" = OK
+postmap -q "bad97@corp.example" "hash:$T" >/dev/null
+check "injected value is not a key" test $? -eq 1
+postmap -q "x@corp.example" "hash:$T" >/dev/null
+check "injected second line is not a key" test $? -eq 1
+check "refused values are reported with the DN" grep -qi 'CN=Object 97,.*refusing proxyAddresses value "smtp:bad97@corp.example\\nx@corp.example OK"' <<<"$OUT"
+check "no temporary files left" test -z "$(ls "$D/out" | grep rcptsync-tmp)"
+
+# --- a second run writes nothing ---------------------------------------------
+before_t=$(inode_mtime "$T"); before_d=$(inode_mtime "$T.db")
+sleep 1.1
+expect_rc "second sync" 0 "$RCPTSYNC" -c "$C" sync
+contains "second sync says no change" "no change"
+check "text table keeps inode and mtime" same_state "$before_t" "$T"
+check "db keeps inode and mtime" same_state "$before_d" "$T.db"
+expect_rc "diff with no change" 0 "$RCPTSYNC" -c "$C" diff
+
+# --- StartTLS and btree give the same set ------------------------------------
+C2=$(URI="[ldap://127.0.0.1:$PORT]" TYPE=btree TABLE=$D/out/starttls conf starttls "    starttls: true")
+expect_rc "sync over StartTLS to a btree map" 0 "$RCPTSYNC" -c "$C2" sync
+check "StartTLS table equals expected" diff -u "$D/expected" <(table_lines "$D/out/starttls")
+check "btree map equals expected" diff -u "$D/expected" <(postmap_set btree "$D/out/starttls")
+C3=$(URI="[ldap://127.0.0.1:$PORT]" TABLE=$D/out/plain conf plain)
+expect_rc "simple bind over plain ldap:// is refused" 78 "$RCPTSYNC" -c "$C3" check
+
+# --- failover: first URI dead, second works ----------------------------------
+DEAD=$(free_port)
+C4=$(URI="[ldaps://127.0.0.1:$DEAD, ldaps://127.0.0.1:$SPORT]" conf failover)
+expect_rc "failover to the second URI" 0 "$RCPTSYNC" -c "$C4" -v check
+contains "check names the server used" "source: ldaps://127.0.0.1:$SPORT"
+
+# --- a removed object disappears --------------------------------------------
+gone_dn="CN=Object 2,OU=IT,$BASE"
+ldapdelete -x -H "ldap://127.0.0.1:$PORT" -D "CN=admin,$BASE" -w admin-pw "$gone_dn"
+check "fixture object deleted" test $? -eq 0
+grep -v -e '^anna\.person2@' -e '^[a-z]*\.person2@' -e '^p2@' "$D/expected" > "$D/expected2"
+expect_rc "diff shows the removal" 1 "$RCPTSYNC" -c "$C" diff
+contains "diff line for the removal names the table" "-p2@corp-old.example	table"
+expect_rc "sync after the removal" 0 "$RCPTSYNC" -c "$C" sync
+check "removed addresses are gone from the table" diff -u "$D/expected2" <(table_lines "$T")
+postmap -q "p2@corp-old.example" "hash:$T" >/dev/null
+check "removed address is gone from the map" test $? -eq 1
+
+# --- safety limits: a wrong base would remove most of the table -------------
+before_t=$(inode_mtime "$T"); before_d=$(inode_mtime "$T.db")
+C5=$(CONF_BASE="OU=Staff,$BASE" conf narrow)
+expect_rc "sync that would remove >10% is refused" 65 "$RCPTSYNC" -c "$C5" sync
+contains "refusal names the limit" "safety.max_removed"
+check "refused sync left the table alone" same_state "$before_t" "$T"
+check "refused sync left the map alone" same_state "$before_d" "$T.db"
+expect_rc "diff warns that sync would refuse" 1 "$RCPTSYNC" -c "$C5" diff
+contains "diff names the refusal" "sync would refuse"
+expect_rc "--force passes the limit once" 0 "$RCPTSYNC" -c "$C5" sync --force
+check "forced sync wrote the smaller table" test "$(table_lines "$T" | wc -l)" -lt 2000
+expect_rc "back to the full base (growth is never limited)" 0 "$RCPTSYNC" -c "$C" sync
+check "table is complete again" diff -u "$D/expected2" <(table_lines "$T")
+
+# --- lock contention ----------------------------------------------------------
+# One process holds the lock: the subshell becomes sleep, keeping fd 9.
+( exec 9>>"$D/rcptsync.lock"; flock -n 9 && exec sleep 30 ) & HOLDER=$!; CLEANUP_PIDS+=("$HOLDER")
+sleep 0.3
+start=$(date +%s)
+expect_rc "second run while the lock is held" 75 "$RCPTSYNC" -c "$C" sync
+check "it fails at once" test $(( $(date +%s) - start )) -le 2
+contains "message names the lock" "holds the lock"
+stop_pid "$HOLDER"; wait "$HOLDER" 2>/dev/null
+
+# --- bind and secrets ---------------------------------------------------------
+printf 'wrong\n' > "$D/wrong.secret"; chmod 600 "$D/wrong.secret"
+expect_rc "wrong password" 77 "$RCPTSYNC" -c "$(SECRET=$D/wrong.secret conf wrongpw)" check
+contains "bind refusal names the server's answer" "Invalid credentials"
+chmod 644 "$D/wrong.secret"
+expect_rc "world-readable password file" 77 "$RCPTSYNC" -c "$(SECRET=$D/wrong.secret conf badperm)" check
+contains "secret refusal names the mode" "mode 0644"
+check "password never appears in output" bash -c "! grep -q s3cret <<<\"\$1\"" _ "$OUT"
+
+# --- TLS verification ---------------------------------------------------------
+expect_rc "certificate from another CA" 69 "$RCPTSYNC" -c "$(CA=$D/other-ca.pem conf wrongca)" check
+contains "TLS failure is named" "no directory server reachable"
+
+# --- the server stops answering, then dies -----------------------------------
+before_t=$(inode_mtime "$T"); before_d=$(inode_mtime "$T.db")
+kill -STOP "$SLAPD_PID"
+expect_rc "server paused: timeout" 75 "$RCPTSYNC" -c "$(TIMEOUT=2 conf paused)" sync
+kill -CONT "$SLAPD_PID"
+stop_pid "$SLAPD_PID"
+expect_rc "server down: unreachable" 69 "$RCPTSYNC" -c "$C" sync
+check "old table intact after server faults" same_state "$before_t" "$T"
+check "old map intact after server faults" same_state "$before_d" "$T.db"
+check "old map still answers" test "$(postmap -q "$first_key" "hash:$T")" = OK
+
+# --- mid-paging faults: small pages, then stop or kill the server ------------
+start_slapd || { bad "slapd restart"; finish; }
+C6=$(PAGE=1 TIMEOUT=2 conf smallpages)
+"$RCPTSYNC" -c "$C6" sync > "$D/mid.out" 2>&1 & RUN=$!
+sleep 0.3; kill -STOP "$SLAPD_PID"; wait "$RUN"; RC=$?; OUT=$(cat "$D/mid.out")
+check "paused mid-paging: exit 75 (got $RC)" test "$RC" -eq 75
+contains "the timeout names the page it was on" "page "
+kill -CONT "$SLAPD_PID"
+"$RCPTSYNC" -c "$C6" sync > "$D/mid.out" 2>&1 & RUN=$!
+sleep 0.3; kill -KILL "$SLAPD_PID"; wait "$RUN"; RC=$?; OUT=$(cat "$D/mid.out")
+check "killed mid-paging: exit 75 (got $RC)" test "$RC" -eq 75
+contains "the failure names the lost connection" "connection to"
+check "old table intact after mid-paging faults" same_state "$before_t" "$T"
+check "old map intact after mid-paging faults" same_state "$before_d" "$T.db"
+
+finish

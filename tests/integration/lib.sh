@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for the integration suites (bash).  Sourced, not run.
+# Each suite counts its checks and ends with "N passed, N failed".
+set -u
+
+PASSED=0
+FAILED=0
+CLEANUP_PIDS=()
+WORK=$(mktemp -d /tmp/rcptsync-it.XXXXXX)
+
+ok()   { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+bad()  { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+
+# check NAME COMMAND... : pass when the command succeeds
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+
+# expect_rc NAME WANT COMMAND... : run, compare the exit code; output in $OUT
+expect_rc() {
+	local name=$1 want=$2; shift 2
+	OUT=$("$@" 2>&1); RC=$?
+	if [ "$RC" -eq "$want" ]; then ok "$name (exit $RC)"
+	else bad "$name: exit $RC, want $want"; printf '%s\n' "$OUT" | sed 's/^/    /' | head -20; fi
+}
+
+# contains NAME NEEDLE : the last expect_rc output holds NEEDLE
+contains() {
+	if printf '%s' "$OUT" | grep -qF -- "$2"; then ok "$1"
+	else bad "$1: output lacks '$2'"; printf '%s\n' "$OUT" | sed 's/^/    /' | head -20; fi
+}
+
+# require TOOL... : skip the suite (77) if missing, but never in CI
+require() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 && continue
+		if [ "${CI:-}" = true ]; then echo "missing required tool $t in CI"; exit 1; fi
+		echo "SKIP: $t not installed"; exit 77
+	done
+}
+
+# free_port : an unused TCP port on 127.0.0.1
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT : until something listens on 127.0.0.1:PORT (10 s)
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_pid PID : SIGCONT (in case it is stopped), SIGTERM, wait, SIGKILL
+stop_pid() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -CONT "$pid" 2>/dev/null; kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+}
+
+cleanup() {
+	local pid
+	for pid in "${CLEANUP_PIDS[@]}"; do stop_pid "$pid"; done
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# inode_mtime FILE : "inode mtime" for the no-write checks
+inode_mtime() { stat -c '%i %y' "$1"; }
+
+# same_state BEFORE FILE : FILE exists and has the inode and mtime BEFORE
+same_state() {
+	local now
+	now=$(stat -c '%i %y' "$2" 2>/dev/null) || return 1
+	[ -n "$1" ] && [ "$1" = "$now" ]
+}
+
+# finish : the closing line, and the exit code
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit $?
+}
+
+# make_ca DIR NAME : a test CA and a server certificate for 127.0.0.1 and
+# localhost, signed by it (DIR/NAME-ca.pem, DIR/NAME.pem, DIR/NAME.key)
+make_ca() {
+	local d=$1 n=$2
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$n test CA" \
+		-keyout "$d/$n-ca.key" -out "$d/$n-ca.pem" 2>/dev/null || return 1
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+		-keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null || return 1
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$d/$n.ext"
+	openssl x509 -req -in "$d/$n.csr" -CA "$d/$n-ca.pem" -CAkey "$d/$n-ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
+}

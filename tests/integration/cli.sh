@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Integration suite for the command line on the LDIF source (no server):
+# exit codes, the bundled demo checked with Postfix's postmap, the hook,
+# a malformed export that must leave the old map untouched, text-only
+# output, an unwritable output directory.
+# Usage: cli.sh PATH/TO/rcptsync
+RCPTSYNC=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+require postmap
+D=$WORK
+EX=$HERE/../../examples
+
+# --- usage and configuration errors ------------------------------------------
+expect_rc "no command" 64 "$RCPTSYNC"
+expect_rc "unknown command" 64 "$RCPTSYNC" frobnicate
+expect_rc "--force with diff" 64 "$RCPTSYNC" -c "$EX/demo.yaml" diff --force
+expect_rc "-v with -q" 64 "$RCPTSYNC" -v -q diff
+expect_rc "--help" 0 "$RCPTSYNC" --help
+contains "--help lists the commands" "dump    print the normalised table"
+expect_rc "--version" 0 "$RCPTSYNC" --version
+contains "--version lists map types" "map types: hash btree text"
+expect_rc "missing config" 78 "$RCPTSYNC" -c "$D/nope.yaml" check
+printf 'source:\n  ldif: x\noutput:\n  table: t\n  colour: red\n' > "$D/bad.yaml"
+expect_rc "unknown key" 78 "$RCPTSYNC" -c "$D/bad.yaml" check
+contains "config error has file:line:column" "$D/bad.yaml:5:3: unknown key \"colour\" in output"
+
+# --- the demo, in a scratch copy ----------------------------------------------
+mkdir -p "$D/demo/demo-out"
+cp "$EX/demo.yaml" "$EX/demo.ldif" "$EX/demo-extra" "$D/demo/"
+C=$D/demo/demo.yaml; T=$D/demo/demo-out/relay_recipients
+expect_rc "demo diff before first sync" 1 "$RCPTSYNC" -c "$C" diff
+contains "diff line: address, tab, DN" "+alice@corp.example	CN=Alice Archer,OU=Staff,DC=corp,DC=example"
+contains "extra lines name their file" "+postmaster@corp.example	$D/demo/demo-extra"
+contains "summary line" "13 to add, 0 to remove"
+expect_rc "demo sync" 0 "$RCPTSYNC" -c "$C" sync
+cat > "$D/demo-expected" <<'EXP'
+a.archer@corp-old.example	OK
+abuse@corp.example	OK
+alice.archer@corp.example	OK
+alice@corp.example	OK
+all-staff@corp.example	OK
+bob.baker@corp.example	OK
+carol.contractor@corp.example	OK
+helpdesk@corp.example	OK
+invoices@corp.example	OK
+juergen@corp.example	OK
+postmaster@corp.example	OK
+sales@corp.example	OK
+support@corp.example	OK
+EXP
+check "demo table is exactly the expected set" diff -u "$D/demo-expected" <(grep -v '^#' "$T")
+check "demo map via postmap -s" diff -u "$D/demo-expected" <(postmap -s "hash:$T" | sort)
+check "shared (disabled) mailbox kept" test "$(postmap -q support@corp.example "hash:$T")" = OK
+postmap -q "healthmailbox0a1b2c@corp.example" "hash:$T" >/dev/null
+check "excluded health mailbox absent" test $? -eq 1
+postmap -q "victim@corp.example" "hash:$T" >/dev/null
+check "injected line absent" test $? -eq 1
+postmap -q "carol@partner.example" "hash:$T" >/dev/null
+check "unlisted domain absent" test $? -eq 1
+expect_rc "dump" 0 "$RCPTSYNC" -q -c "$C" dump
+check "dump prints key<TAB>value lines" diff -u "$D/demo-expected" <("$RCPTSYNC" -q -c "$C" dump 2>/dev/null)
+expect_rc "check on LDIF" 0 "$RCPTSYNC" -c "$C" check
+contains "check counts entries" "entries: 11"
+check "header has no timestamp (byte-identical reruns)" test "$(head -1 "$T")" = "# relay_recipients: written by rcptsync from the directory; local edits are overwritten (use the 'extra' file)"
+
+# --- a db that is missing or older than the text is rebuilt ------------------
+rm "$T.db"
+expect_rc "diff notices the missing map" 1 "$RCPTSYNC" -c "$C" diff
+expect_rc "sync rebuilds the missing map" 0 "$RCPTSYNC" -c "$C" sync
+contains "it says it wrote" "map written"
+check "rebuilt map answers" test "$(postmap -q alice@corp.example "hash:$T")" = OK
+touch -d '+5 seconds' "$T"
+expect_rc "sync rebuilds a map older than its text" 0 "$RCPTSYNC" -c "$C" sync
+contains "stale map rebuilt" "map written"
+
+# --- a malformed export fails with file:line and loses nothing ---------------
+before_t=$(inode_mtime "$T"); before_d=$(inode_mtime "$T.db")
+cp "$D/demo/demo.ldif" "$D/demo/good.ldif"
+bad_line=$(( $(wc -l < "$D/demo/demo.ldif") + 2 ))
+printf '\ndn: CN=Broken,DC=corp,DC=example\nproxyAddresses:: %%%%notbase64\n' >> "$D/demo/demo.ldif"
+expect_rc "malformed LDIF" 65 "$RCPTSYNC" -c "$C" sync
+contains "error names file and line" "demo.ldif:$bad_line: malformed LDIF record"
+check "table untouched" same_state "$before_t" "$T"
+check "map untouched" same_state "$before_d" "$T.db"
+rm "$D/demo/demo.ldif"
+expect_rc "missing export" 69 "$RCPTSYNC" -c "$C" sync
+check "table untouched after missing export" same_state "$before_t" "$T"
+mv "$D/demo/good.ldif" "$D/demo/demo.ldif"
+
+# --- hook: runs only after a write, with a clean environment -----------------
+cat > "$D/hook.sh" <<HOOK
+#!/bin/sh
+{ echo "args: \$*"; env | sort; [ -t 0 ] && echo tty || echo stdin-not-tty; } > "$D/hook.out"
+HOOK
+chmod 755 "$D/hook.sh"
+printf 'hooks:\n  after_change: [%s, reload]\n' "$D/hook.sh" >> "$C"
+printf 'new@corp.example\tOK\n' >> "$D/demo/demo-extra"
+SECRET_IN_ENV=leak expect_rc "sync with a change runs the hook" 0 "$RCPTSYNC" -c "$C" sync
+check "hook ran with its argv" grep -qx "args: reload" "$D/hook.out"
+check "hook environment holds PATH only" test "$(grep -vc '^args\|^PWD=\|^stdin\|^tty' "$D/hook.out")" -eq 1
+rm -f "$D/hook.out"
+expect_rc "sync without change" 0 "$RCPTSYNC" -c "$C" sync
+check "hook not run without a change" test ! -e "$D/hook.out"
+printf '#!/bin/sh\nexit 3\n' > "$D/hook.sh"
+printf 'new2@corp.example\tOK\n' >> "$D/demo/demo-extra"
+expect_rc "failing hook is reported" 75 "$RCPTSYNC" -c "$C" sync
+contains "the map was still written" "map written, but: after_change hook"
+check "new key is in the map despite the hook" test "$(postmap -q new2@corp.example "hash:$T")" = OK
+
+# --- text only, and an output directory we cannot write ---------------------
+mkdir -p "$D/textonly"
+sed -e "s|table: demo-out/relay_recipients|table: $D/textonly/relay_recipients|" \
+    -e 's|type: hash|type: text|' -e '/^hooks:/,$d' "$EX/demo.yaml" > "$D/demo/text.yaml"
+expect_rc "text-only sync" 0 "$RCPTSYNC" -c "$D/demo/text.yaml" sync
+check "no .db for type text" test ! -e "$D/textonly/relay_recipients.db"
+check "text table written" test -s "$D/textonly/relay_recipients"
+sed -e "s|table: demo-out/relay_recipients|table: $D/nodir/relay_recipients|" -e '/^hooks:/,$d' \
+    "$EX/demo.yaml" > "$D/demo/nodir.yaml"
+expect_rc "output directory missing: cannot write" 73 "$RCPTSYNC" -c "$D/demo/nodir.yaml" sync
+
+finish

@@ -28,7 +28,7 @@ struct collector {
 	const struct sync_conf *conf;
 	struct addrset *set;
 	struct collect_stats *stats;
-	const char *last_dn;	/* interned copy of the current entry's DN */
+	const char *last_dn; /* interned copy of the current entry's DN */
 };
 
 /* origin_of - one interned DN per entry, shared by its keys */
@@ -49,9 +49,7 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 	const char *why = NULL;
 
 	switch (proxyaddr_normalise(val, len, key, &why)) {
-	case PROXYADDR_IGNORE:
-		c->stats->ignored++;
-		return 0;
+	case PROXYADDR_IGNORE: c->stats->ignored++; return 0;
 	case PROXYADDR_REFUSE: {
 		char shown_dn[300], shown_val[300];
 
@@ -64,8 +62,7 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 			 why);
 		return 0;
 	}
-	case PROXYADDR_KEEP:
-		break;
+	case PROXYADDR_KEEP: break;
 	}
 	if (!addrfilter_domain_kept(c->conf->domains, c->conf->n_domains,
 				    key)) {
@@ -77,8 +74,7 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 		return 0;
 	}
 	c->stats->kept++;
-	addrset_add(c->set, key, strlen(key), c->conf->value,
-		    origin_of(c, dn));
+	addrset_add(c->set, key, strlen(key), c->conf->value, origin_of(c, dn));
 	return 0;
 }
 

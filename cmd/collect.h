@@ -9,13 +9,13 @@
 
 struct collect_stats {
 	struct source_stats source;
-	unsigned long kept;		/* values that became keys */
-	unsigned long ignored;		/* not SMTP (X500:, SIP:, ...) */
-	unsigned long refused;		/* SMTP but unusable: warned */
-	unsigned long other_domain;	/* outside "domains" */
-	unsigned long excluded;		/* matched "exclude" */
-	unsigned long extra;		/* lines from the extra file */
-	unsigned long duplicates;	/* dropped by de-duplication */
+	unsigned long kept;	    /* values that became keys */
+	unsigned long ignored;	    /* not SMTP (X500:, SIP:, ...) */
+	unsigned long refused;	    /* SMTP but unusable: warned */
+	unsigned long other_domain; /* outside "domains" */
+	unsigned long excluded;	    /* matched "exclude" */
+	unsigned long extra;	    /* lines from the extra file */
+	unsigned long duplicates;   /* dropped by de-duplication */
 };
 
 /*

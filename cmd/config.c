@@ -31,12 +31,13 @@
 #include "proxyaddr.h"
 #include "config.h"
 
-#define VALUE_CHARS \
-	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+=/"
+#define VALUE_CHARS                                                            \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+" \
+	"=/"
 
 struct walker {
 	const char *path;
-	char *dir;		/* for relative paths */
+	char *dir; /* for relative paths */
 	yaml_document_t *doc;
 	struct sync_err *err;
 };
@@ -68,8 +69,9 @@ fail_at(struct walker *w, const yaml_node_t *node, const char *fmt, ...)
 static const char *
 scalar(const yaml_node_t *node)
 {
-	return node->type == YAML_SCALAR_NODE ?
-		       (const char *)node->data.scalar.value : NULL;
+	return node->type == YAML_SCALAR_NODE
+		       ? (const char *)node->data.scalar.value
+		       : NULL;
 }
 
 /* pairs_begin - NODE must be a mapping */
@@ -90,8 +92,7 @@ pairs_begin(struct walker *w, yaml_node_t *node, const char *const *keys,
 
 /* pairs_next - 1 and the key's index, 0 at the end, -1 on error */
 static int
-pairs_next(struct walker *w, struct pairs *it, int *index,
-	   yaml_node_t **value)
+pairs_next(struct walker *w, struct pairs *it, int *index, yaml_node_t **value)
 {
 	yaml_node_t *key;
 	const char *name;
@@ -194,8 +195,10 @@ get_list(struct walker *w, yaml_node_t *node, const char *what, char ***out,
 			count++;
 		}
 	} else {
-		return fail_at(w, node, "%s must be a string or a list of "
-				     "strings", what);
+		return fail_at(w, node,
+			       "%s must be a string or a list of "
+			       "strings",
+			       what);
 	}
 	free_list(*out);
 	*out = list;
@@ -205,8 +208,8 @@ get_list(struct walker *w, yaml_node_t *node, const char *what, char ***out,
 
 /* get_long - a decimal integer within [MIN, MAX] */
 static int
-get_long(struct walker *w, const yaml_node_t *node, const char *what,
-	 long min, long max, long *out)
+get_long(struct walker *w, const yaml_node_t *node, const char *what, long min,
+	 long max, long *out)
 {
 	const char *s = scalar(node);
 	char *end;
@@ -241,8 +244,7 @@ get_int(struct walker *w, const yaml_node_t *node, const char *what, int min,
 
 /* get_bool - YAML 1.1 booleans */
 static int
-get_bool(struct walker *w, const yaml_node_t *node, const char *what,
-	 int *out)
+get_bool(struct walker *w, const yaml_node_t *node, const char *what, int *out)
 {
 	static const char *const yes[] = {"true", "yes", "on", NULL};
 	static const char *const no[] = {"false", "no", "off", NULL};
@@ -304,8 +306,9 @@ walk_bind(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 			else if (s && strcmp(s, "none") == 0)
 				l->bind_method = LDAPSYNC_BIND_NONE;
 			else
-				return fail_at(w, v, "bind.method must be "
-						     "simple or none");
+				return fail_at(w, v,
+					       "bind.method must be "
+					       "simple or none");
 		} else if (k == 1) {
 			rc = get_string(w, v, "bind.dn", &l->bind_dn);
 		} else {
@@ -317,8 +320,9 @@ walk_bind(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 	}
 	if (rc == 0 && l->bind_method == LDAPSYNC_BIND_SIMPLE &&
 	    (l->bind_dn == NULL || l->password_file == NULL))
-		return fail_at(w, node, "bind.method simple needs dn and "
-					"password_file");
+		return fail_at(w, node,
+			       "bind.method simple needs dn and "
+			       "password_file");
 	return rc;
 }
 
@@ -332,8 +336,9 @@ check_uris(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 		if (strncasecmp(u, "ldap://", 7) != 0 &&
 		    strncasecmp(u, "ldaps://", 8) != 0 &&
 		    strncasecmp(u, "ldapi://", 8) != 0)
-			return fail_at(w, node, "uri %s: must start with "
-						"ldaps://, ldap:// or ldapi://",
+			return fail_at(w, node,
+				       "uri %s: must start with "
+				       "ldaps://, ldap:// or ldapi://",
 				       u);
 		if (ldapsync_uri_is_plain(u) && !l->starttls &&
 		    l->bind_method == LDAPSYNC_BIND_SIMPLE)
@@ -350,9 +355,9 @@ check_uris(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 static int
 walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 {
-	static const char *const keys[] = {"uri", "base", "filter",
+	static const char *const keys[] = {"uri",	"base",	   "filter",
 					   "page_size", "timeout", "starttls",
-					   "tls", "bind", NULL};
+					   "tls",	"bind",	   NULL};
 	yaml_node_t *v, *uri_node = node, *bind_node = NULL;
 	struct pairs it;
 	int k, rc;
@@ -368,9 +373,7 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 		case 1:
 			rc = get_list(w, v, "base", &l->bases, &l->n_bases);
 			break;
-		case 2:
-			rc = get_string(w, v, "filter", &l->filter);
-			break;
+		case 2: rc = get_string(w, v, "filter", &l->filter); break;
 		case 3:
 			rc = get_int(w, v, "page_size", 1, 100000,
 				     &l->page_size);
@@ -378,12 +381,8 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 		case 4:
 			rc = get_int(w, v, "timeout", 1, 3600, &l->timeout);
 			break;
-		case 5:
-			rc = get_bool(w, v, "starttls", &l->starttls);
-			break;
-		case 6:
-			rc = walk_tls(w, v, l);
-			break;
+		case 5: rc = get_bool(w, v, "starttls", &l->starttls); break;
+		case 6: rc = walk_tls(w, v, l); break;
 		default:
 			bind_node = v;
 			rc = walk_bind(w, v, l);
@@ -397,9 +396,10 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 	if (l->n_bases == 0)
 		return fail_at(w, node, "source.ldap needs base");
 	if (bind_node == NULL)
-		return fail_at(w, node, "source.ldap needs bind (method: "
-					"simple with dn and password_file, or "
-					"method: none)");
+		return fail_at(w, node,
+			       "source.ldap needs bind (method: "
+			       "simple with dn and password_file, or "
+			       "method: none)");
 	return check_uris(w, uri_node, l);
 }
 
@@ -416,11 +416,12 @@ walk_source(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 		return -1;
 	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
 		if (it.seen == 3)
-			return fail_at(w, v, "source takes ldap or ldif, not "
-					     "both");
+			return fail_at(w, v,
+				       "source takes ldap or ldif, not "
+				       "both");
 		c->source = k == 0 ? CONFIG_SOURCE_LDAP : CONFIG_SOURCE_LDIF;
-		rc = k == 0 ? walk_ldap(w, v, &c->ldap) :
-			      get_path(w, v, "source.ldif", &c->ldif);
+		rc = k == 0 ? walk_ldap(w, v, &c->ldap)
+			    : get_path(w, v, "source.ldif", &c->ldif);
 		if (rc < 0)
 			return -1;
 	}
@@ -452,17 +453,19 @@ walk_output(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 				if (strcmp(s, types[t]) == 0)
 					break;
 			if (s == NULL || types[t] == NULL)
-				return fail_at(w, v, "output.type must be "
-						     "hash, btree or text");
+				return fail_at(w, v,
+					       "output.type must be "
+					       "hash, btree or text");
 			c->type = t;
 		} else {
 			rc = get_string(w, v, "output.value", &c->value);
 			/* The value must not split or comment out the line. */
-			if (rc == 0 && strspn(c->value, VALUE_CHARS) !=
-					       strlen(c->value))
-				return fail_at(w, v, "output.value must be one "
-						     "word of letters, digits "
-						     "and .-_:@+=/");
+			if (rc == 0 &&
+			    strspn(c->value, VALUE_CHARS) != strlen(c->value))
+				return fail_at(w, v,
+					       "output.value must be one "
+					       "word of letters, digits "
+					       "and .-_:@+=/");
 		}
 		if (rc < 0)
 			return -1;
@@ -485,9 +488,10 @@ get_max_removed(struct walker *w, yaml_node_t *v, struct safety_limits *s)
 		errno = 0;
 		pct = strtod(str, &end);
 		if (errno || end != str + len - 1 || pct < 0 || pct > 100)
-			return fail_at(w, v, "safety.max_removed: \"%s\" is "
-					     "not a percentage from 0%% to "
-					     "100%%",
+			return fail_at(w, v,
+				       "safety.max_removed: \"%s\" is "
+				       "not a percentage from 0%% to "
+				       "100%%",
 				       str);
 		s->max_removed_pct = pct;
 		return 0;
@@ -510,8 +514,8 @@ walk_safety(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	if (pairs_begin(w, node, keys, "safety", &it) < 0)
 		return -1;
 	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		rc = k == 0 ? get_max_removed(w, v, &c->safety) :
-			      get_long(w, v, "safety.min_recipients", 0,
+		rc = k == 0 ? get_max_removed(w, v, &c->safety)
+			    : get_long(w, v, "safety.min_recipients", 0,
 				       1000000000, &c->safety.min_recipients);
 		if (rc < 0)
 			return -1;
@@ -535,9 +539,10 @@ walk_hooks(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 			     &c->n_after_change) < 0)
 			return -1;
 		if (c->after_change[0][0] != '/')
-			return fail_at(w, v, "hooks.after_change: the program "
-					     "must be an absolute path (no "
-					     "shell, no PATH search)");
+			return fail_at(w, v,
+				       "hooks.after_change: the program "
+				       "must be an absolute path (no "
+				       "shell, no PATH search)");
 	}
 	return rc;
 }
@@ -556,8 +561,9 @@ get_domains(struct walker *w, yaml_node_t *v, struct sync_conf *c)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
 		if (!proxyaddr_domain_ok(name, strlen(name)))
-			return fail_at(w, v, "domains: \"%s\" is not a domain "
-					     "name",
+			return fail_at(w, v,
+				       "domains: \"%s\" is not a domain "
+				       "name",
 				       d);
 	}
 	return 0;
@@ -581,8 +587,8 @@ static int
 walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 {
 	static const char *const keys[] = {"source", "domains", "exclude",
-					   "extra",  "output",  "safety",
-					   "hooks",  "lock",    NULL};
+					   "extra",  "output",	"safety",
+					   "hooks",  "lock",	NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;
@@ -641,11 +647,12 @@ fill_late_defaults(struct sync_conf *c)
 static int
 parse_error(const char *path, yaml_parser_t *parser, struct sync_err *err)
 {
-	const yaml_mark_t *m = parser->problem ? &parser->problem_mark :
-						 &parser->context_mark;
+	const yaml_mark_t *m =
+		parser->problem ? &parser->problem_mark : &parser->context_mark;
 
-	return sync_err_set(err, SYNC_ERR_CONFIG, "%s:%zu:%zu: YAML error: %s%s%s",
-			    path, m->line + 1, m->column + 1,
+	return sync_err_set(err, SYNC_ERR_CONFIG,
+			    "%s:%zu:%zu: YAML error: %s%s%s", path, m->line + 1,
+			    m->column + 1,
 			    parser->problem ? parser->problem : "unknown",
 			    parser->context ? " " : "",
 			    parser->context ? parser->context : "");
@@ -682,8 +689,10 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	w.doc = &doc;
 	w.err = err;
 	if ((root = yaml_document_get_root_node(&doc)) == NULL)
-		sync_err_set(err, SYNC_ERR_CONFIG, "%s:1:1: the configuration "
-						   "is empty", path);
+		sync_err_set(err, SYNC_ERR_CONFIG,
+			     "%s:1:1: the configuration "
+			     "is empty",
+			     path);
 	else if (walk_root(&w, root, conf) == 0)
 		ret = 0;
 	fill_late_defaults(conf);

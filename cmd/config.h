@@ -20,19 +20,19 @@ enum config_source {
 /* Everything sync.yaml says, defaults filled in.  Paths are absolute
  * or relative to the config file's directory, resolved at load. */
 struct sync_conf {
-	int source;			/* enum config_source */
+	int source; /* enum config_source */
 	struct ldapsync_conf ldap;
 	char *ldif;
-	char **domains;			/* lower case; ".x" = x and below */
+	char **domains; /* lower case; ".x" = x and below */
 	size_t n_domains;
-	char **exclude;			/* fnmatch patterns, lower case */
+	char **exclude; /* fnmatch patterns, lower case */
 	size_t n_exclude;
-	char *extra;			/* NULL: none */
+	char *extra; /* NULL: none */
 	char *table;
-	int type;			/* enum mapdb_type */
+	int type; /* enum mapdb_type */
 	char *value;
 	struct safety_limits safety;
-	char **after_change;		/* argv, NULL-terminated; NULL: none */
+	char **after_change; /* argv, NULL-terminated; NULL: none */
 	size_t n_after_change;
 	char *lock;
 };
@@ -43,8 +43,8 @@ struct sync_conf {
  *	unreadable file is a CONFIG error too).  Free with config_free(),
  *	also after a failure.
  */
-int config_load(const char *path, struct sync_conf *conf,
-		struct sync_err *err) __attribute__((warn_unused_result));
+int config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
+	__attribute__((warn_unused_result));
 
 /* config_free - release everything config_load() allocated */
 void config_free(struct sync_conf *conf);

@@ -28,11 +28,9 @@
 #define KILL_GRACE 5
 
 /* child - set up stdin and environment, then exec */
-static void __attribute__((noreturn))
-child(char *const *argv)
+static void __attribute__((noreturn)) child(char *const *argv)
 {
-	static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				    NULL};
+	static char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	int fd = open("/dev/null", O_RDONLY);
 
 	/* Ignored signals stay ignored across exec: give SIGPIPE back. */
@@ -70,8 +68,9 @@ hook_run(char *const *argv, int timeout, struct sync_err *err)
 	pid_t pid = fork();
 
 	if (pid < 0)
-		return sync_err_set(err, SYNC_ERR_TEMP, "cannot fork for %s: %s",
-				    argv[0], strerror(errno));
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "cannot fork for %s: %s", argv[0],
+				    strerror(errno));
 	if (pid == 0)
 		child(argv);
 	if (!wait_for(pid, timeout, &status)) {
@@ -92,9 +91,11 @@ hook_run(char *const *argv, int timeout, struct sync_err *err)
 				    "after_change hook %s exited with status "
 				    "%d%s",
 				    argv[0], WEXITSTATUS(status),
-				    WEXITSTATUS(status) == 127 ?
-					    " (cannot execute it?)" : "");
+				    WEXITSTATUS(status) == 127
+					    ? " (cannot execute it?)"
+					    : "");
 	return sync_err_set(err, SYNC_ERR_TEMP,
 			    "after_change hook %s was killed by signal %d",
-			    argv[0], WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			    argv[0],
+			    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }

@@ -33,15 +33,15 @@ vlog(const char *severity, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
-#define LOG_FN(name, severity, min_level)          \
-	void name(const char *fmt, ...)            \
-	{                                          \
-		va_list ap;                        \
-		if (current_level < (min_level))   \
-			return;                    \
-		va_start(ap, fmt);                 \
-		vlog(severity, fmt, ap);           \
-		va_end(ap);                        \
+#define LOG_FN(name, severity, min_level)        \
+	void name(const char *fmt, ...)          \
+	{                                        \
+		va_list ap;                      \
+		if (current_level < (min_level)) \
+			return;                  \
+		va_start(ap, fmt);               \
+		vlog(severity, fmt, ap);         \
+		va_end(ap);                      \
 	}
 
 LOG_FN(log_error, "error: ", LOG_LEVEL_QUIET)

@@ -3,9 +3,9 @@
 #define RCPTSYNC_LOG_H
 
 enum log_level {
-	LOG_LEVEL_QUIET = -1,	/* -q: warnings and errors only */
-	LOG_LEVEL_NORMAL = 0,	/* summary lines */
-	LOG_LEVEL_VERBOSE = 1,	/* -v: stages, servers, timings */
+	LOG_LEVEL_QUIET = -1,  /* -q: warnings and errors only */
+	LOG_LEVEL_NORMAL = 0,  /* summary lines */
+	LOG_LEVEL_VERBOSE = 1, /* -v: stages, servers, timings */
 };
 
 /* log_init - set the level for this run */

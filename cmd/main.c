@@ -162,11 +162,12 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (verbose && quiet)
 		return usage_error("-v and -q exclude each other");
-	o->level = verbose ? LOG_LEVEL_VERBOSE :
-		   quiet ? LOG_LEVEL_QUIET : LOG_LEVEL_NORMAL;
+	o->level = verbose ? LOG_LEVEL_VERBOSE
+		   : quiet ? LOG_LEVEL_QUIET
+			   : LOG_LEVEL_NORMAL;
 	if (optind != argc - 1)
-		return usage_error(optind == argc ? "no command given" :
-						    "one command only");
+		return usage_error(optind == argc ? "no command given"
+						  : "one command only");
 	if (parse_command(argv[optind], &o->cmd) < 0)
 		return usage_error("unknown command");
 	if (o->force && o->cmd != CMD_SYNC)
@@ -235,9 +236,10 @@ cmd_diff(struct run *r, struct sync_err *err)
 		 "add, %zu to remove, %zu to change%s",
 		 addrset_count(r->new_set), addrset_count(r->old_set),
 		 r->conf->table, c->added, c->removed, c->revalued,
-		 r->db_stale && r->table_exists ?
-			 "; the indexed map is missing or older than the "
-			 "text and would be rebuilt" : "");
+		 r->db_stale && r->table_exists
+			 ? "; the indexed map is missing or older than the "
+			   "text and would be rebuilt"
+			 : "");
 	if (mapdiff_changed(c) &&
 	    safety_check(&r->conf->safety, r->table_exists,
 			 addrset_count(r->old_set), addrset_count(r->new_set),
@@ -252,10 +254,10 @@ publish(struct run *r, int force, struct sync_err *err)
 {
 	const struct sync_conf *conf = r->conf;
 
-	if (!force && safety_check(&conf->safety, r->table_exists,
-				   addrset_count(r->old_set),
-				   addrset_count(r->new_set),
-				   r->counts.removed, err) < 0)
+	if (!force &&
+	    safety_check(&conf->safety, r->table_exists,
+			 addrset_count(r->old_set), addrset_count(r->new_set),
+			 r->counts.removed, err) < 0)
 		return -1;
 	if (mapcommit_publish(conf->table, conf->type, r->new_set, err) < 0)
 		return -1;
@@ -275,7 +277,8 @@ cmd_sync(struct run *r, int force, struct sync_err *err)
 		return -1;
 	if ((removed = mapcommit_cleanup(r->conf->table)) > 0)
 		log_info("removed %d temporary files left by an interrupted "
-			 "run", removed);
+			 "run",
+			 removed);
 	if (fetch(r, err) < 0 || compare(r, NULL, NULL, err) < 0)
 		goto out;
 	if (mapdiff_changed(&r->counts) || r->db_stale) {

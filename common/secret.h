@@ -14,8 +14,8 @@
  *	unsafe or empty file is an AUTH error (exit 77); an unreadable one
  *	too, since the fix is the same (ownership and mode).
  */
-int secret_read(const char *path, char **out, size_t *len,
-		struct sync_err *err) __attribute__((warn_unused_result));
+int secret_read(const char *path, char **out, size_t *len, struct sync_err *err)
+	__attribute__((warn_unused_result));
 
 /* secret_free - wipe and free a secret from secret_read(); NULL is ok */
 void secret_free(char *secret, size_t len);

@@ -9,13 +9,13 @@
  */
 enum sync_err_kind {
 	SYNC_ERR_NONE = 0,
-	SYNC_ERR_USAGE,		/* bad command line */
-	SYNC_ERR_DATA,		/* refused result: truncated, invalid, unsafe */
-	SYNC_ERR_UNAVAILABLE,	/* no directory server could be used */
-	SYNC_ERR_OUTPUT,	/* cannot write the table or the map */
-	SYNC_ERR_TEMP,		/* try again next run: timeout, lock held */
-	SYNC_ERR_AUTH,		/* bind refused, unsafe secret file */
-	SYNC_ERR_CONFIG,	/* fix the configuration */
+	SYNC_ERR_USAGE,	      /* bad command line */
+	SYNC_ERR_DATA,	      /* refused result: truncated, invalid, unsafe */
+	SYNC_ERR_UNAVAILABLE, /* no directory server could be used */
+	SYNC_ERR_OUTPUT,      /* cannot write the table or the map */
+	SYNC_ERR_TEMP,	      /* try again next run: timeout, lock held */
+	SYNC_ERR_AUTH,	      /* bind refused, unsafe secret file */
+	SYNC_ERR_CONFIG,      /* fix the configuration */
 };
 
 #define SYNC_ERR_MSG_MAX 512

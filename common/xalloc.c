@@ -19,8 +19,7 @@
 #include "xalloc.h"
 
 /* out_of_memory - the one way allocation fails */
-static void __attribute__((noreturn))
-out_of_memory(size_t size)
+static void __attribute__((noreturn)) out_of_memory(size_t size)
 {
 	fprintf(stderr, "rcptsync: fatal: out of memory allocating %zu bytes\n",
 		size);

@@ -159,8 +159,8 @@ set_options(LDAP *ld, const struct ldapsync_conf *conf,
 	    const struct timeval *tv, struct sync_err *err)
 {
 	int version = LDAP_VERSION3;
-	int require = conf->verify ? LDAP_OPT_X_TLS_DEMAND :
-				     LDAP_OPT_X_TLS_NEVER;
+	int require =
+		conf->verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
 	int tls_min = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
 	int zero = 0;
 	const char *ca = conf->ca_file ? conf->ca_file : SYSTEM_CA_FILE;
@@ -195,12 +195,9 @@ bind_kind(int rc)
 	case LDAP_STRONG_AUTH_REQUIRED:
 	case LDAP_CONFIDENTIALITY_REQUIRED:
 	case LDAP_INSUFFICIENT_ACCESS:
-	case LDAP_UNWILLING_TO_PERFORM:
-		return SYNC_ERR_AUTH;
-	case LDAP_TIMEOUT:
-		return SYNC_ERR_TEMP;
-	default:
-		return SYNC_ERR_UNAVAILABLE;
+	case LDAP_UNWILLING_TO_PERFORM: return SYNC_ERR_AUTH;
+	case LDAP_TIMEOUT: return SYNC_ERR_TEMP;
+	default: return SYNC_ERR_UNAVAILABLE;
 	}
 }
 
@@ -221,8 +218,8 @@ do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
 	cred.bv_val = password;
 	cred.bv_len = len;
 	watchdog_arm(conf->timeout);
-	rc = ldap_sasl_bind_s(ld, conf->bind_dn, LDAP_SASL_SIMPLE, &cred,
-			      NULL, NULL, NULL);
+	rc = ldap_sasl_bind_s(ld, conf->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL,
+			      NULL, NULL);
 	watchdog_arm(0);
 	secret_free(password, len);
 	if (rc != LDAP_SUCCESS)
@@ -261,19 +258,22 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 				     "no answer from %s within %d s", uri,
 				     conf->timeout);
 		else
-			ldap_fail(err, bind_kind(rc) == SYNC_ERR_AUTH ?
-					       SYNC_ERR_UNAVAILABLE :
-					       bind_kind(rc),
+			ldap_fail(err,
+				  bind_kind(rc) == SYNC_ERR_AUTH
+					  ? SYNC_ERR_UNAVAILABLE
+					  : bind_kind(rc),
 				  ld, rc, "cannot connect to %s", uri);
 		goto fail;
 	}
 	watchdog_arm(conf->timeout);
-	rc = conf->starttls && ldapsync_uri_is_plain(uri) ?
-		     ldap_start_tls_s(ld, NULL, NULL) : LDAP_SUCCESS;
+	rc = conf->starttls && ldapsync_uri_is_plain(uri)
+		     ? ldap_start_tls_s(ld, NULL, NULL)
+		     : LDAP_SUCCESS;
 	watchdog_arm(0);
 	if (rc != LDAP_SUCCESS) {
-		ldap_fail(err, bind_kind(rc) == SYNC_ERR_AUTH ?
-				       SYNC_ERR_UNAVAILABLE : bind_kind(rc),
+		ldap_fail(err,
+			  bind_kind(rc) == SYNC_ERR_AUTH ? SYNC_ERR_UNAVAILABLE
+							 : bind_kind(rc),
 			  ld, rc, "StartTLS with %s failed", uri);
 		goto fail;
 	}
@@ -316,7 +316,8 @@ open_session(struct session *s, struct sync_err *err)
 	int timed_out = 0;
 
 	for (size_t i = 0; i < conf->n_uris; i++) {
-		if (open_one(conf->uris[i], conf, &s->timeout, &s->ld, err) == 0) {
+		if (open_one(conf->uris[i], conf, &s->timeout, &s->ld, err) ==
+		    0) {
 			snprintf(s->stats->server, sizeof(s->stats->server),
 				 "%s", conf->uris[i]);
 			return 0;
@@ -326,8 +327,8 @@ open_session(struct session *s, struct sync_err *err)
 		timed_out |= err->kind == SYNC_ERR_TEMP;
 		append_cut(tried, sizeof(tried), err->msg);
 	}
-	return sync_err_set(err, timed_out ? SYNC_ERR_TEMP :
-					     SYNC_ERR_UNAVAILABLE,
+	return sync_err_set(err,
+			    timed_out ? SYNC_ERR_TEMP : SYNC_ERR_UNAVAILABLE,
 			    "no directory server reachable: %s", tried);
 }
 
@@ -414,11 +415,12 @@ take_entry(struct session *s, LDAPMessage *entry, const char *dn,
 			ldap_memfree(desc);
 			continue;
 		}
-		if (ranged < 0 || (expect_low >= 0 &&
-				   (ranged == 0 || low != expect_low))) {
+		if (ranged < 0 ||
+		    (expect_low >= 0 && (ranged == 0 || low != expect_low))) {
 			ret = sync_err_set(err, SYNC_ERR_DATA,
 					   "entry %s: cannot complete ranged "
-					   "attribute %s", dn, desc);
+					   "attribute %s",
+					   dn, desc);
 		} else {
 			seen = 1;
 			ret = emit_values(s, entry, desc, dn, err);
@@ -467,19 +469,15 @@ result_kind(int code)
 	switch (code) {
 	case LDAP_SIZELIMIT_EXCEEDED:
 	case LDAP_TIMELIMIT_EXCEEDED:
-	case LDAP_ADMINLIMIT_EXCEEDED:
-		return SYNC_ERR_DATA;
+	case LDAP_ADMINLIMIT_EXCEEDED: return SYNC_ERR_DATA;
 	case LDAP_NO_SUCH_OBJECT:
 	case LDAP_REFERRAL:
 	case LDAP_FILTER_ERROR:
 	case LDAP_UNAVAILABLE_CRITICAL_EXTENSION:
 	case LDAP_INVALID_DN_SYNTAX:
-	case LDAP_PROTOCOL_ERROR:
-		return SYNC_ERR_CONFIG;
-	case LDAP_INSUFFICIENT_ACCESS:
-		return SYNC_ERR_AUTH;
-	default:
-		return SYNC_ERR_TEMP;
+	case LDAP_PROTOCOL_ERROR: return SYNC_ERR_CONFIG;
+	case LDAP_INSUFFICIENT_ACCESS: return SYNC_ERR_AUTH;
+	default: return SYNC_ERR_TEMP;
 	}
 }
 
@@ -583,13 +581,10 @@ read_results(struct session *s, int msgid, struct berval *cookie,
 				return -1;
 			}
 			break;
-		case LDAP_RES_SEARCH_REFERENCE:
-			s->stats->references++;
-			break;
+		case LDAP_RES_SEARCH_REFERENCE: s->stats->references++; break;
 		case LDAP_RES_SEARCH_RESULT:
 			return finish_search(s, msg, cookie, what, err);
-		default:
-			break;
+		default: break;
 		}
 		ldap_msgfree(msg);
 	}
@@ -597,8 +592,7 @@ read_results(struct session *s, int msgid, struct berval *cookie,
 
 /* range_once - one base search for the chunk starting at *NEXT */
 static int
-range_once(struct session *s, const char *dn, long *next,
-	   struct sync_err *err)
+range_once(struct session *s, const char *dn, long *next, struct sync_err *err)
 {
 	char attr[64];
 	char *attrs[] = {attr, NULL};
@@ -697,8 +691,8 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 
 /* ldapsync_fetch - session, every base, close */
 int
-ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
-	       void *ctx, struct source_stats *stats, struct sync_err *err)
+ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
+	       struct source_stats *stats, struct sync_err *err)
 {
 	struct sigaction sa, old_sa;
 	struct session s;

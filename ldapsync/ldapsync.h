@@ -12,24 +12,24 @@ enum ldapsync_bind {
 	LDAPSYNC_BIND_NONE,
 };
 
-#define LDAPSYNC_DEFAULT_FILTER \
+#define LDAPSYNC_DEFAULT_FILTER                                            \
 	"(&(proxyAddresses=smtp:*)(|(objectClass=user)(objectClass=group)" \
-	"(objectClass=contact)(objectClass=publicFolder)" \
+	"(objectClass=contact)(objectClass=publicFolder)"                  \
 	"(objectClass=msExchDynamicDistributionList)))"
 
 /* The "source.ldap" part of sync.yaml; strings owned by the caller. */
 struct ldapsync_conf {
-	char **uris;		/* tried in order */
+	char **uris; /* tried in order */
 	size_t n_uris;
-	char **bases;		/* each searched, subtree */
+	char **bases; /* each searched, subtree */
 	size_t n_bases;
 	char *filter;
-	int page_size;		/* Simple Paged Results page size */
-	int timeout;		/* seconds: connect and each operation */
-	int starttls;		/* ldap:// must upgrade with StartTLS */
-	char *ca_file;		/* NULL: the system trust store */
-	int verify;		/* verify the server certificate and name */
-	int bind_method;	/* enum ldapsync_bind */
+	int page_size;	 /* Simple Paged Results page size */
+	int timeout;	 /* seconds: connect and each operation */
+	int starttls;	 /* ldap:// must upgrade with StartTLS */
+	char *ca_file;	 /* NULL: the system trust store */
+	int verify;	 /* verify the server certificate and name */
+	int bind_method; /* enum ldapsync_bind */
 	char *bind_dn;
 	char *password_file;
 };
@@ -46,8 +46,8 @@ struct ldapsync_conf {
  *	result).  STATS is filled as far as the fetch got.
  */
 int ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
-		   void *ctx, struct source_stats *stats,
-		   struct sync_err *err) __attribute__((warn_unused_result));
+		   void *ctx, struct source_stats *stats, struct sync_err *err)
+	__attribute__((warn_unused_result));
 
 /* ldapsync_uri_is_plain - ldap:// (not ldaps://, not ldapi://)? */
 int ldapsync_uri_is_plain(const char *uri);

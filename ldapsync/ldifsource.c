@@ -49,7 +49,8 @@ capture_detail(const char *msg)
 
 	snprintf(ldap_detail, sizeof(ldap_detail), "%s", msg);
 	n = strlen(ldap_detail);
-	while (n > 0 && (ldap_detail[n - 1] == '\n' || ldap_detail[n - 1] == ' '))
+	while (n > 0 &&
+	       (ldap_detail[n - 1] == '\n' || ldap_detail[n - 1] == ' '))
 		ldap_detail[--n] = '\0';
 }
 
@@ -207,7 +208,8 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 		if (start == 0) {
 			ret = sync_err_set(err, SYNC_ERR_DATA,
 					   "%s:%lu: LDIF record does not start "
-					   "with dn:", path, first);
+					   "with dn:",
+					   path, first);
 			break;
 		}
 		rbuf.bv_val = buf;
@@ -222,8 +224,8 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 					   "%s:%lu: malformed LDIF record "
 					   "(lines %lu-%lu): %s",
 					   path, first, first, lineno,
-					   ldap_detail[0] ? ldap_detail :
-							    "rejected by the "
+					   ldap_detail[0] ? ldap_detail
+							  : "rejected by the "
 							    "LDIF parser");
 			ldap_ldif_record_done(&lr);
 			break;

@@ -105,8 +105,7 @@ check_bytes(const char *s, size_t len, const char **why)
 
 /* proxyaddr_check_key - the address rules on a bare key, folded in place */
 int
-proxyaddr_check_key(char *key, size_t len, int allow_catchall,
-		    const char **why)
+proxyaddr_check_key(char *key, size_t len, int allow_catchall, const char **why)
 {
 	const char *at;
 	size_t local_len;

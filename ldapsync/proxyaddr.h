@@ -8,9 +8,9 @@
 #define PROXYADDR_KEY_MAX (254 + 1)
 
 enum proxyaddr_verdict {
-	PROXYADDR_KEEP,		/* key holds a normalised recipient */
-	PROXYADDR_IGNORE,	/* not an SMTP address (X500:, SIP:...): silent */
-	PROXYADDR_REFUSE,	/* SMTP type but unusable: warn, never write */
+	PROXYADDR_KEEP,	  /* key holds a normalised recipient */
+	PROXYADDR_IGNORE, /* not an SMTP address (X500:, SIP:...): silent */
+	PROXYADDR_REFUSE, /* SMTP type but unusable: warn, never write */
 };
 
 /*

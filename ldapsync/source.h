@@ -16,12 +16,12 @@ typedef int (*source_value_fn)(void *ctx, const char *dn, const char *val,
 
 /* What a fetch saw; for "check", the log and "-v". */
 struct source_stats {
-	unsigned long entries;		/* entries returned */
-	unsigned long values;		/* proxyAddresses values returned */
-	unsigned long pages;		/* paged-results pages (LDAP) */
-	unsigned long references;	/* continuation references skipped */
-	unsigned long ranged;		/* entries needing range retrieval */
-	char server[256];		/* URI or file actually used */
+	unsigned long entries;	  /* entries returned */
+	unsigned long values;	  /* proxyAddresses values returned */
+	unsigned long pages;	  /* paged-results pages (LDAP) */
+	unsigned long references; /* continuation references skipped */
+	unsigned long ranged;	  /* entries needing range retrieval */
+	char server[256];	  /* URI or file actually used */
 };
 
 #endif

@@ -32,7 +32,7 @@ struct arena_block {
 
 struct slot {
 	struct addrset_entry e;
-	size_t seq;		/* insertion order: first duplicate wins */
+	size_t seq; /* insertion order: first duplicate wins */
 };
 
 struct addrset {
@@ -102,8 +102,8 @@ addrset_intern(struct addrset *set, const char *s)
 
 /* addrset_add - append; order and uniqueness come with finish */
 void
-addrset_add(struct addrset *set, const char *key, size_t len,
-	    const char *value, const char *origin)
+addrset_add(struct addrset *set, const char *key, size_t len, const char *value,
+	    const char *origin)
 {
 	struct slot *s;
 
@@ -166,8 +166,7 @@ const struct addrset_entry *
 addrset_get(const struct addrset *set, size_t i)
 {
 	if (i >= set->count)
-		panic("addrset_get: index %zu out of range %zu", i,
-		      set->count);
+		panic("addrset_get: index %zu out of range %zu", i, set->count);
 	return &set->slots[i].e;
 }
 
@@ -186,7 +185,6 @@ addrset_find(const struct addrset *set, const char *key)
 
 	if (!set->sorted)
 		panic("addrset_find before addrset_finish");
-	s = bsearch(key, set->slots, set->count, sizeof(*set->slots),
-		    key_cmp);
+	s = bsearch(key, set->slots, set->count, sizeof(*set->slots), key_cmp);
 	return s ? &s->e : NULL;
 }

@@ -6,9 +6,9 @@
 
 /* One recipient key with its table value and where it came from. */
 struct addrset_entry {
-	const char *key;	/* lower-case address, NUL-terminated */
-	const char *value;	/* table value, e.g. "OK" */
-	const char *origin;	/* DN, file name, or "table" */
+	const char *key;    /* lower-case address, NUL-terminated */
+	const char *value;  /* table value, e.g. "OK" */
+	const char *origin; /* DN, file name, or "table" */
 };
 
 struct addrset;

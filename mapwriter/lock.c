@@ -38,7 +38,8 @@ lock_acquire(const char *path, struct sync_err *err)
 		if (saved == EWOULDBLOCK)
 			return sync_err_set(err, SYNC_ERR_TEMP,
 					    "another rcptsync run holds the "
-					    "lock %s", path);
+					    "lock %s",
+					    path);
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot lock %s: %s",
 				    path, strerror(saved));
 	}

@@ -106,8 +106,9 @@ write_text(char *tmp, mode_t mode, const struct addrset *set,
 	int ret = 0;
 
 	if (fd < 0)
-		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot create %s: %s",
-				    tmp, strerror(errno));
+		return sync_err_set(err, SYNC_ERR_OUTPUT,
+				    "cannot create %s: %s", tmp,
+				    strerror(errno));
 	if (fchmod(fd, mode) < 0 || (fp = fdopen(fd, "w")) == NULL) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot set up %s: %s", tmp,
 			     strerror(errno));

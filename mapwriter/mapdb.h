@@ -7,9 +7,10 @@
 
 /* Which indexed map to build next to the text table (output.type). */
 enum mapdb_type {
-	MAPDB_HASH,	/* hash:  TABLE.db, Berkeley DB DB_HASH */
-	MAPDB_BTREE,	/* btree: TABLE.db, Berkeley DB DB_BTREE */
-	MAPDB_TEXT,	/* text only: no indexed map (texthash:, or postmap by hand) */
+	MAPDB_HASH,  /* hash:  TABLE.db, Berkeley DB DB_HASH */
+	MAPDB_BTREE, /* btree: TABLE.db, Berkeley DB DB_BTREE */
+	MAPDB_TEXT, /* text only: no indexed map (texthash:, or postmap by hand)
+		     */
 };
 
 /* mapdb_suffix - ".db", or NULL for MAPDB_TEXT */

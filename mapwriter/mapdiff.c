@@ -32,10 +32,10 @@ mapdiff_run(const struct addrset *old_set, const struct addrset *new_set,
 
 	memset(counts, 0, sizeof(*counts));
 	while (i < n_old || j < n_new) {
-		const struct addrset_entry *o = i < n_old ?
-			addrset_get(old_set, i) : NULL;
-		const struct addrset_entry *n = j < n_new ?
-			addrset_get(new_set, j) : NULL;
+		const struct addrset_entry *o =
+			i < n_old ? addrset_get(old_set, i) : NULL;
+		const struct addrset_entry *n =
+			j < n_new ? addrset_get(new_set, j) : NULL;
 		int c = o == NULL ? 1 : n == NULL ? -1 : strcmp(o->key, n->key);
 
 		if (c < 0) {

@@ -7,9 +7,9 @@
 #include "addrset.h"
 
 struct mapdiff_counts {
-	size_t added;		/* keys only in the new set */
-	size_t removed;		/* keys only in the old set */
-	size_t revalued;	/* keys in both with another value */
+	size_t added;	 /* keys only in the new set */
+	size_t removed;	 /* keys only in the old set */
+	size_t revalued; /* keys in both with another value */
 	size_t unchanged;
 };
 

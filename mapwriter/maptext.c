@@ -42,8 +42,8 @@ maptext_write(FILE *fp, const struct addrset *set, struct sync_err *err)
 		fputc('\n', fp);
 	}
 	if (fflush(fp) != 0 || ferror(fp))
-		return sync_err_set(err, SYNC_ERR_OUTPUT,
-				    "writing table: %s", strerror(errno));
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "writing table: %s",
+				    strerror(errno));
 	return 0;
 }
 
@@ -128,8 +128,9 @@ maptext_read(const char *path, enum maptext_keys keys, struct addrset *set,
 		if (parse_line(line, len, keys, &key, &value, &why) < 0) {
 			char shown[128];
 
-			ret = sync_err_set(err, SYNC_ERR_DATA, "%s:%lu: line %s: %s",
-					   path, lineno, why,
+			ret = sync_err_set(err, SYNC_ERR_DATA,
+					   "%s:%lu: line %s: %s", path, lineno,
+					   why,
 					   proxyaddr_escape(line, len, shown,
 							    sizeof(shown)));
 			goto out;

@@ -9,14 +9,14 @@
 
 /* The first line of every table we write: no timestamp, so that an
  * unchanged run produces identical bytes. */
-#define MAPTEXT_HEADER \
+#define MAPTEXT_HEADER                                                 \
 	"# relay_recipients: written by rcptsync from the directory; " \
 	"local edits are overwritten (use the 'extra' file)\n"
 
 /* What maptext_read() demands of keys. */
 enum maptext_keys {
-	MAPTEXT_ANY_KEY,	/* current table: any key without white space */
-	MAPTEXT_ADDRESS_KEY,	/* extra file: address rules, "@domain" too */
+	MAPTEXT_ANY_KEY,     /* current table: any key without white space */
+	MAPTEXT_ADDRESS_KEY, /* extra file: address rules, "@domain" too */
 };
 
 /*
@@ -35,8 +35,8 @@ int maptext_write(FILE *fp, const struct addrset *set, struct sync_err *err)
  *	returns 0.  A malformed line is a DATA error naming PATH:LINE; an
  *	unreadable file is an OUTPUT error.  SET is not finished.
  */
-int maptext_read(const char *path, enum maptext_keys keys,
-		 struct addrset *set, const char *origin, int *exists,
-		 struct sync_err *err) __attribute__((warn_unused_result));
+int maptext_read(const char *path, enum maptext_keys keys, struct addrset *set,
+		 const char *origin, int *exists, struct sync_err *err)
+	__attribute__((warn_unused_result));
 
 #endif

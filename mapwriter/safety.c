@@ -31,8 +31,9 @@ safety_check(const struct safety_limits *limits, int old_exists,
 	if (!old_exists || removed == 0)
 		return 0;
 	if (limits->max_removed_pct >= 0) {
-		double share = old_count ? 100.0 * (double)removed /
-						   (double)old_count : 100.0;
+		double share =
+			old_count ? 100.0 * (double)removed / (double)old_count
+				  : 100.0;
 
 		if (share > limits->max_removed_pct)
 			return sync_err_set(err, SYNC_ERR_DATA,
@@ -45,10 +46,11 @@ safety_check(const struct safety_limits *limits, int old_exists,
 		return 0;
 	}
 	if ((long long)removed > (long long)limits->max_removed)
-		return sync_err_set(err, SYNC_ERR_DATA,
-				    "refusing to remove %zu of %zu recipients: "
-				    "over safety.max_removed (%ld); use --force "
-				    "once if this is intended",
-				    removed, old_count, limits->max_removed);
+		return sync_err_set(
+			err, SYNC_ERR_DATA,
+			"refusing to remove %zu of %zu recipients: "
+			"over safety.max_removed (%ld); use --force "
+			"once if this is intended",
+			removed, old_count, limits->max_removed);
 	return 0;
 }

@@ -8,7 +8,7 @@
 
 struct safety_limits {
 	long max_removed;	/* count; used when max_removed_pct < 0 */
-	double max_removed_pct;	/* percentage of the current table, or -1 */
+	double max_removed_pct; /* percentage of the current table, or -1 */
 	long min_recipients;
 };
 

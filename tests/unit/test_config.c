@@ -16,7 +16,7 @@
 struct row {
 	const char *name;
 	const char *yaml;
-	const char *want;	/* NULL: loads; else "LINE:COL: ..." substring */
+	const char *want; /* NULL: loads; else "LINE:COL: ..." substring */
 };
 
 #define LDIF_SRC "source:\n  ldif: /x.ldif\n"
@@ -30,7 +30,8 @@ static const struct row rows[] = {
 	 ":5:3: unknown key \"typo\" in output"},
 	{"duplicate key", LDIF_SRC OUT "lock: /a\nlock: /b\n",
 	 ":6:1: duplicate key lock"},
-	{"wrong type: mapping for string", LDIF_SRC "output:\n  table:\n    a: b\n",
+	{"wrong type: mapping for string",
+	 LDIF_SRC "output:\n  table:\n    a: b\n",
 	 ":5:5: output.table must be a non-empty string"},
 	{"bad type value", LDIF_SRC OUT "  type: cdbx\n",
 	 ":5:9: output.type must be hash, btree or text"},
@@ -49,17 +50,20 @@ static const struct row rows[] = {
 	{"plain ldap with starttls ok",
 	 "source:\n  ldap:\n    uri: [ldap://dc]\n    base: dc=x\n"
 	 "    starttls: true\n"
-	 "    bind: {method: simple, dn: a, password_file: /p}\n" OUT, NULL},
+	 "    bind: {method: simple, dn: a, password_file: /p}\n" OUT,
+	 NULL},
 	{"bind simple needs dn",
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    bind: {method: simple}\n" OUT,
 	 ":5:11: bind.method simple needs dn"},
 	{"bad uri scheme",
 	 "source:\n  ldap:\n    uri: http://dc\n    base: dc=x\n"
-	 "    bind: {method: none}\n" OUT, ":3:10: uri http://dc: must start"},
+	 "    bind: {method: none}\n" OUT,
+	 ":3:10: uri http://dc: must start"},
 	{"both sources",
 	 "source:\n  ldif: /a\n  ldap:\n    uri: ldaps://x\n    base: b\n"
-	 "    bind: {method: none}\n" OUT, ":4:5: source takes ldap or ldif"},
+	 "    bind: {method: none}\n" OUT,
+	 ":4:5: source takes ldap or ldif"},
 	{"no source", OUT, ":1:1: the configuration needs source"},
 	{"no output table", LDIF_SRC "output:\n  type: hash\n",
 	 ":4:3: output needs table"},
@@ -69,22 +73,25 @@ static const struct row rows[] = {
 	 ":6:16: safety.max_removed"},
 	{"bad domain", LDIF_SRC OUT "domains: [corp.example, \"bad domain\"]\n",
 	 ":5:10: domains: \"bad domain\" is not a domain name"},
-	{"relative hook", LDIF_SRC OUT "hooks:\n  after_change: [postfix, reload]\n",
+	{"relative hook",
+	 LDIF_SRC OUT "hooks:\n  after_change: [postfix, reload]\n",
 	 ":6:17: hooks.after_change: the program must be an absolute path"},
-	{"value with space", LDIF_SRC "output:\n  table: /t\n  value: \"O K\"\n",
+	{"value with space",
+	 LDIF_SRC "output:\n  table: /t\n  value: \"O K\"\n",
 	 ":5:10: output.value must be one word"},
-	{"bad bool", "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	{"bad bool",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    starttls: maybe\n    bind: {method: none}\n" OUT,
 	 ":5:15: starttls must be true or false"},
 	{"yaml syntax", "source: [unclosed\n", ":2:1: YAML error"},
 	{"empty file", "", ":1:1: the configuration is empty"},
-	{"top level list", "- a\n- b\n", ":1:1: the configuration must be a mapping"},
+	{"top level list", "- a\n- b\n",
+	 ":1:1: the configuration must be a mapping"},
 };
 
 /* load - write YAML to a temp file and load it */
 static int
-load(const char *yaml, struct sync_conf *c, struct sync_err *err,
-     char *path)
+load(const char *yaml, struct sync_conf *c, struct sync_err *err, char *path)
 {
 	int fd, rc;
 

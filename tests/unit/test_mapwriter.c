@@ -31,8 +31,8 @@ set_of(const char *const *keys, const char *value)
 static void
 test_addrset_sort_dedupe(void **state)
 {
-	static const char *const keys[] = {"b@x.y", "a@x.y", "b@x.y", "c@x.y",
-					   "a@x.y", NULL};
+	static const char *const keys[] = {"b@x.y", "a@x.y", "b@x.y",
+					   "c@x.y", "a@x.y", NULL};
 	struct addrset *s = addrset_new();
 
 	(void)state;
@@ -111,7 +111,7 @@ struct safety_row {
 	struct safety_limits lim;
 	int old_exists;
 	size_t old_count, new_count, removed;
-	int want;	/* 0 ok, -1 refused */
+	int want; /* 0 ok, -1 refused */
 };
 
 static void
@@ -124,7 +124,12 @@ test_safety(void **state)
 		{"count 5, remove 6", {5, -1, 1}, 1, 10, 4, 6, -1},
 		{"first run not limited", {0, 0, 1}, 0, 0, 10, 0, 0},
 		{"empty result refused", {0, 100, 1}, 1, 10, 0, 10, -1},
-		{"empty result refused on first run", {0, 100, 1}, 0, 0, 0, 0,
+		{"empty result refused on first run",
+		 {0, 100, 1},
+		 0,
+		 0,
+		 0,
+		 0,
 		 -1},
 		{"min 0 allows empty", {0, 100, 0}, 1, 10, 0, 10, 0},
 		{"0% with removal", {0, 0, 1}, 1, 10, 9, 1, -1},
@@ -197,7 +202,7 @@ struct parse_row {
 	const char *name;
 	const char *text;
 	enum maptext_keys keys;
-	int want;		/* 0 ok, -1 error */
+	int want; /* 0 ok, -1 error */
 	const char *want_in_msg;
 	size_t want_count;
 };
@@ -208,8 +213,10 @@ test_maptext_parse(void **state)
 	static const struct parse_row rows[] = {
 		{"comments and blanks", "# c\n\n  # c2\nA@X.Y  OK \n",
 		 MAPTEXT_ANY_KEY, 0, NULL, 1},
-		{"no value", "a@x.y\n", MAPTEXT_ANY_KEY, -1, ":1: line has a key "
-		 "but no value", 0},
+		{"no value", "a@x.y\n", MAPTEXT_ANY_KEY, -1,
+		 ":1: line has a key "
+		 "but no value",
+		 0},
 		{"continuation", "a@x.y OK\n  more\n", MAPTEXT_ANY_KEY, -1,
 		 ":2:", 0},
 		{"extra: not an address", "a@x.y OK\nnot-an-address OK\n",
@@ -218,7 +225,8 @@ test_maptext_parse(void **state)
 		 MAPTEXT_ADDRESS_KEY, 0, NULL, 1},
 		{"extra: non-ascii", "j\xc3\xbcrgen@x.y OK\n",
 		 MAPTEXT_ADDRESS_KEY, -1, "non-ASCII", 0},
-		{"no trailing newline", "a@x.y OK", MAPTEXT_ANY_KEY, 0, NULL, 1},
+		{"no trailing newline", "a@x.y OK", MAPTEXT_ANY_KEY, 0, NULL,
+		 1},
 	};
 	struct sync_err err;
 	int exists;
@@ -244,8 +252,8 @@ test_maptext_parse(void **state)
 	}
 	struct addrset *s = addrset_new();
 
-	assert_int_equal(maptext_read("/nonexistent/x", MAPTEXT_ANY_KEY, s,
-				      "t", &exists, &err),
+	assert_int_equal(maptext_read("/nonexistent/x", MAPTEXT_ANY_KEY, s, "t",
+				      &exists, &err),
 			 0);
 	assert_int_equal(exists, 0);
 	addrset_free(s);

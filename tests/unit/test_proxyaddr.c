@@ -13,12 +13,12 @@
 struct row {
 	const char *name;
 	const char *input;
-	size_t len;		/* 0: strlen(input) */
+	size_t len; /* 0: strlen(input) */
 	enum proxyaddr_verdict want;
-	const char *want_key;	/* for KEEP */
+	const char *want_key; /* for KEEP */
 };
 
-#define L(s) s, sizeof(s) - 1	/* literal with embedded NUL kept */
+#define L(s) s, sizeof(s) - 1 /* literal with embedded NUL kept */
 
 static const char long_local[] =
 	"smtp:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -33,8 +33,8 @@ static const struct row rows[] = {
 	 "c@corp.example"},
 	{"plus and dots kept", "smtp:first.last+tag@sub.corp.example", 0,
 	 PROXYADDR_KEEP, "first.last+tag@sub.corp.example"},
-	{"x500 ignored", "X500:/o=Org/cn=Recipients/cn=a", 0,
-	 PROXYADDR_IGNORE, NULL},
+	{"x500 ignored", "X500:/o=Org/cn=Recipients/cn=a", 0, PROXYADDR_IGNORE,
+	 NULL},
 	{"sip ignored", "SIP:alice@corp.example", 0, PROXYADDR_IGNORE, NULL},
 	{"x400 ignored", "X400:c=US;a= ;p=Org;o=Exchange;s=A;", 0,
 	 PROXYADDR_IGNORE, NULL},
@@ -113,8 +113,8 @@ test_lengths(void **state)
 			val[o++] = (d % 50 == 49) ? '.' : 'd';
 		if (val[o - 1] == '.')
 			val[o - 1] = 'd';
-		enum proxyaddr_verdict v = proxyaddr_normalise(val, o, key,
-							       &why);
+		enum proxyaddr_verdict v =
+			proxyaddr_normalise(val, o, key, &why);
 		if (total <= 254)
 			assert_int_equal(v, PROXYADDR_KEEP);
 		else
@@ -129,9 +129,9 @@ test_escape(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_string_equal(proxyaddr_escape("a\nb\t\\\x01\xc3", 7, buf,
-					     sizeof(buf)),
-			    "a\\nb\\t\\\\\\x01\\xc3");
+	assert_string_equal(
+		proxyaddr_escape("a\nb\t\\\x01\xc3", 7, buf, sizeof(buf)),
+		"a\\nb\\t\\\\\\x01\\xc3");
 	proxyaddr_escape("0123456789012345678901234567890123456789", 40, buf,
 			 16);
 	assert_true(strlen(buf) < 16);

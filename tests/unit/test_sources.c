@@ -59,7 +59,7 @@ test_ldif_forms(void **state)
 		" ded@x.example\n"
 		"mail: ignored@x.example\n"
 		"\n"
-		"dn:: Q049QixEQz14\n" /* "CN=B,DC=x" */
+		"dn:: Q049QixEQz14\n"			      /* "CN=B,DC=x" */
 		"proxyAddresses:: c210cDpiQHguZXhhbXBsZQA=\n" /* NUL inside */
 		"\n";
 	struct seen s;
@@ -97,9 +97,10 @@ test_ldif_errors(void **state)
 		 ":3: LDIF record does not start with dn:"},
 		{"modify record",
 		 "dn: CN=A,DC=x\nchangetype: modify\nadd: proxyAddresses\n"
-		 "proxyAddresses: smtp:a@x.y\n", SYNC_ERR_DATA,
-		 "not an entry"},
-		{"url value", "dn: CN=A,DC=x\nproxyAddresses:< file:///etc/passwd\n",
+		 "proxyAddresses: smtp:a@x.y\n",
+		 SYNC_ERR_DATA, "not an entry"},
+		{"url value",
+		 "dn: CN=A,DC=x\nproxyAddresses:< file:///etc/passwd\n",
 		 SYNC_ERR_DATA, ":2: LDIF URL values"},
 		{"second record bad",
 		 "dn: CN=A,DC=x\nproxyAddresses: smtp:a@x.y\n\n"
@@ -122,8 +123,8 @@ test_ldif_errors(void **state)
 			fail_msg("row \"%s\": kind %d msg \"%s\", want \"%s\"",
 				 r->name, err.kind, err.msg, r->want);
 	}
-	assert_int_equal(ldifsource_read("/nonexistent/export.ldf", collect,
-					 &s, &st, &err),
+	assert_int_equal(ldifsource_read("/nonexistent/export.ldf", collect, &s,
+					 &st, &err),
 			 -1);
 	assert_int_equal(err.kind, SYNC_ERR_UNAVAILABLE);
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "testutil.h"
 
 struct row {
 	const char *name;
@@ -93,13 +94,9 @@ static const struct row rows[] = {
 static int
 load(const char *yaml, struct sync_conf *c, struct sync_err *err, char *path)
 {
-	int fd, rc;
+	int rc;
 
-	strcpy(path, "/tmp/rcptsync-conf-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-	close(fd);
+	testutil_write_temp(yaml, path, 64);
 	rc = config_load(path, c, err);
 	unlink(path);
 	return rc;

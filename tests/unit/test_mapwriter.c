@@ -15,6 +15,7 @@
 #include "mapdiff.h"
 #include "maptext.h"
 #include "safety.h"
+#include "testutil.h"
 
 /* set_of - a finished set from a NULL-terminated list of keys */
 static struct addrset *
@@ -158,13 +159,8 @@ static char *
 write_file(const char *text)
 {
 	static char path[64];
-	int fd;
 
-	snprintf(path, sizeof(path), "/tmp/rcptsync-unit-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	testutil_write_temp(text, path, sizeof(path));
 	return path;
 }
 

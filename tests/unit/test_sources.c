@@ -13,6 +13,7 @@
 
 #include "addrfilter.h"
 #include "ldifsource.h"
+#include "testutil.h"
 
 struct seen {
 	char lines[32][160];
@@ -33,13 +34,9 @@ static int
 read_text(const char *text, struct seen *s, struct source_stats *st,
 	  struct sync_err *err, char *path)
 {
-	int fd, rc;
+	int rc;
 
-	strcpy(path, "/tmp/rcptsync-ldif-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
+	testutil_write_temp(text, path, 64);
 	memset(s, 0, sizeof(*s));
 	rc = ldifsource_read(path, collect, s, st, err);
 	unlink(path);

@@ -332,13 +332,9 @@ open_session(struct session *s, struct sync_err *err)
 			    "no directory server reachable: %s", tried);
 }
 
-/*
- * parse_range - "proxyAddresses;range=LOW-HIGH" (any option order and
- * case).  Returns 0 without a range option; 1 with one, *HIGH = -1 for
- * "*" (the last chunk); -1 when malformed.
- */
-static int
-parse_range(const char *desc, long *low, long *high)
+/* ldapsync_parse_range - the ";range=LOW-HIGH" option of a description */
+int
+ldapsync_parse_range(const char *desc, long *low, long *high)
 {
 	const char *opt;
 	char *end;
@@ -409,7 +405,9 @@ take_entry(struct session *s, LDAPMessage *entry, const char *dn,
 	     desc != NULL && ret == 0;
 	     desc = ldap_next_attribute(s->ld, entry, ber)) {
 		long low = 0, high = -1;
-		int ranged = is_attr(desc) ? parse_range(desc, &low, &high) : 0;
+		int ranged = is_attr(desc)
+				     ? ldapsync_parse_range(desc, &low, &high)
+				     : 0;
 
 		if (!is_attr(desc)) {
 			ldap_memfree(desc);

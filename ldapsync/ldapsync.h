@@ -49,6 +49,14 @@ int ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
 		   void *ctx, struct source_stats *stats, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
+/*
+ * ldapsync_parse_range - read the range option of an attribute
+ *	description such as "proxyAddresses;range=0-1499" (any option order
+ *	and case; MS-ADTS 3.1.1.3.1.3.3).  Returns 0 without a range option;
+ *	1 with one (*HIGH = -1 for "*", the last chunk); -1 when malformed.
+ */
+int ldapsync_parse_range(const char *desc, long *low, long *high);
+
 /* ldapsync_uri_is_plain - ldap:// (not ldaps://, not ldapi://)? */
 int ldapsync_uri_is_plain(const char *uri);
 

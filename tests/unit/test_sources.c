@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "addrfilter.h"
+#include "ldapsync.h"
 #include "ldifsource.h"
 #include "testutil.h"
 
@@ -146,6 +147,39 @@ test_addrfilter(void **state)
 	assert_false(addrfilter_excluded(patterns, 2, "alice@corp.example"));
 }
 
+static void
+test_range_option(void **state)
+{
+	static const struct {
+		const char *desc;
+		int want;
+		long low, high;
+	} rows[] = {
+		{"proxyAddresses", 0, 0, 0},
+		{"proxyAddresses;range=0-1499", 1, 0, 1499},
+		{"proxyAddresses;RANGE=1500-*", 1, 1500, -1},
+		{"proxyAddresses;binary;range=3000-4499", 1, 3000, 4499},
+		{"proxyAddresses;range=1500-2999;binary", 1, 1500, 2999},
+		{"proxyAddresses;range=", -1, 0, 0},
+		{"proxyAddresses;range=5-", -1, 0, 0},
+		{"proxyAddresses;range=9-3", -1, 0, 0},
+		{"proxyAddresses;range=-1-5", -1, 0, 0},
+		{"proxyAddresses;range=0-12x", -1, 0, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		long low = 0, high = 0;
+		int got = ldapsync_parse_range(rows[i].desc, &low, &high);
+
+		if (got != rows[i].want)
+			fail_msg("%s: got %d, want %d", rows[i].desc, got,
+				 rows[i].want);
+		if (got == 1 && (low != rows[i].low || high != rows[i].high))
+			fail_msg("%s: got %ld-%ld", rows[i].desc, low, high);
+	}
+}
+
 int
 main(void)
 {
@@ -153,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_ldif_forms),
 		cmocka_unit_test(test_ldif_errors),
 		cmocka_unit_test(test_addrfilter),
+		cmocka_unit_test(test_range_option),
 	};
 
 	return cmocka_run_group_tests_name("sources", tests, NULL, NULL);

@@ -242,6 +242,85 @@ get_int(struct walker *w, const yaml_node_t *node, const char *what, int min,
 	return 0;
 }
 
+/* config_parse_duration - a number with an optional s/m/h/d unit */
+int
+config_parse_duration(const char *s, long *seconds)
+{
+	char *end;
+	long v, unit = 1;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 's':
+		unit = 1;
+		end++;
+		break;
+	case 'm':
+		unit = 60;
+		end++;
+		break;
+	case 'h':
+		unit = 3600;
+		end++;
+		break;
+	case 'd':
+		unit = 86400;
+		end++;
+		break;
+	default: return -1;
+	}
+	if (*end != '\0' || v > 100L * 365 * 86400 / unit)
+		return -1;
+	*seconds = v * unit;
+	return 0;
+}
+
+/* get_grace - "24h" (a duration) or "3 runs" */
+static int
+get_grace(struct walker *w, const yaml_node_t *node, struct grace_rule *g)
+{
+	const char *s = scalar(node);
+	char *end;
+	long v;
+
+	g->seconds = g->runs = 0;
+	if (s != NULL && config_parse_duration(s, &g->seconds) == 0)
+		return 0;
+	if (s != NULL) {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (!errno && end != s && v > 0 && v < 1000000 &&
+		    (strcmp(end, " runs") == 0 || strcmp(end, " run") == 0)) {
+			g->runs = v;
+			return 0;
+		}
+	}
+	return fail_at(w, node,
+		       "safety.removal_grace must be a duration "
+		       "(24h, 30m, 2d) or a number of runs (3 runs)");
+}
+
+/* get_addresses - a list of addresses, checked and lower-cased */
+static int
+get_addresses(struct walker *w, yaml_node_t *node, const char *what,
+	      char ***out, size_t *n)
+{
+	const char *why;
+
+	if (get_list(w, node, what, out, n) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++)
+		if (proxyaddr_check_key((*out)[i], strlen((*out)[i]), 0, &why) <
+		    0)
+			return fail_at(w, node, "%s: \"%s\" %s", what,
+				       (*out)[i], why);
+	return 0;
+}
+
 /* get_bool - YAML 1.1 booleans */
 static int
 get_bool(struct walker *w, const yaml_node_t *node, const char *what, int *out)
@@ -505,8 +584,9 @@ get_max_removed(struct walker *w, yaml_node_t *v, struct safety_limits *s)
 static int
 walk_safety(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 {
-	static const char *const keys[] = {"max_removed", "min_recipients",
-					   NULL};
+	static const char *const keys[] = {"max_removed",    "min_recipients",
+					   "removal_grace",  "must_exist",
+					   "must_not_exist", NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;
@@ -514,9 +594,23 @@ walk_safety(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	if (pairs_begin(w, node, keys, "safety", &it) < 0)
 		return -1;
 	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		rc = k == 0 ? get_max_removed(w, v, &c->safety)
-			    : get_long(w, v, "safety.min_recipients", 0,
-				       1000000000, &c->safety.min_recipients);
+		switch (k) {
+		case 0: rc = get_max_removed(w, v, &c->safety); break;
+		case 1:
+			rc = get_long(w, v, "safety.min_recipients", 0,
+				      1000000000, &c->safety.min_recipients);
+			break;
+		case 2: rc = get_grace(w, v, &c->grace); break;
+		case 3:
+			rc = get_addresses(w, v, "safety.must_exist",
+					   &c->must_exist, &c->n_must_exist);
+			break;
+		default:
+			rc = get_addresses(w, v, "safety.must_not_exist",
+					   &c->must_not_exist,
+					   &c->n_must_not_exist);
+			break;
+		}
 		if (rc < 0)
 			return -1;
 	}
@@ -527,7 +621,7 @@ walk_safety(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 static int
 walk_hooks(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 {
-	static const char *const keys[] = {"after_change", NULL};
+	static const char *const keys[] = {"after_change", "timeout", NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;
@@ -535,6 +629,12 @@ walk_hooks(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	if (pairs_begin(w, node, keys, "hooks", &it) < 0)
 		return -1;
 	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		if (k == 1) {
+			if (get_int(w, v, "hooks.timeout", 1, 3600,
+				    &c->hook_timeout) < 0)
+				return -1;
+			continue;
+		}
 		if (get_list(w, v, "hooks.after_change", &c->after_change,
 			     &c->n_after_change) < 0)
 			return -1;
@@ -604,7 +704,8 @@ walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 		case 4: rc = walk_output(w, v, c); break;
 		case 5: rc = walk_safety(w, v, c); break;
 		case 6: rc = walk_hooks(w, v, c); break;
-		default: rc = get_path(w, v, "lock", &c->lock); break;
+		case 7: rc = get_path(w, v, "lock", &c->lock); break;
+		default: rc = get_path(w, v, "state", &c->state); break;
 		}
 		if (rc < 0)
 			return -1;
@@ -629,6 +730,7 @@ set_defaults(struct sync_conf *c)
 	c->type = MAPDB_HASH;
 	c->safety.max_removed_pct = 10;
 	c->safety.min_recipients = 1;
+	c->hook_timeout = 60;
 }
 
 /* fill_late_defaults - strings that default only when absent */
@@ -641,6 +743,12 @@ fill_late_defaults(struct sync_conf *c)
 		c->value = xstrdup("OK");
 	if (c->lock == NULL)
 		c->lock = xstrdup(CONFIG_DEFAULT_LOCK);
+	if (c->state == NULL && c->table != NULL) {
+		size_t n = strlen(c->table) + sizeof(".rcptsync-state");
+
+		c->state = xmalloc(n);
+		snprintf(c->state, n, "%s.rcptsync-state", c->table);
+	}
 }
 
 /* parse_error - libyaml's own syntax error, with its mark */
@@ -721,7 +829,10 @@ config_free(struct sync_conf *c)
 	free(c->table);
 	free(c->value);
 	free_list(c->after_change);
+	free_list(c->must_exist);
+	free_list(c->must_not_exist);
 	free(c->lock);
+	free(c->state);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "ldapsync.h"
+#include "grace.h"
 #include "mapdb.h"
 #include "safety.h"
 #include "syncerr.h"
@@ -32,10 +33,23 @@ struct sync_conf {
 	int type; /* enum mapdb_type */
 	char *value;
 	struct safety_limits safety;
+	struct grace_rule grace; /* safety.removal_grace; 0, 0: none */
+	char **must_exist;	 /* safety canaries, lower case */
+	size_t n_must_exist;
+	char **must_not_exist;
+	size_t n_must_not_exist;
 	char **after_change; /* argv, NULL-terminated; NULL: none */
 	size_t n_after_change;
+	int hook_timeout; /* seconds */
 	char *lock;
+	char *state; /* default: TABLE.rcptsync-state */
 };
+
+/*
+ * config_parse_duration - "90s", "30m", "24h", "2d" or plain seconds into
+ *	*SECONDS.  Returns 0, or -1 when S is not such a duration.
+ */
+int config_parse_duration(const char *s, long *seconds);
 
 /*
  * config_load - parse and check the YAML file at PATH into *CONF.

@@ -4,7 +4,6 @@
 
 #include "syncerr.h"
 
-#define HOOK_TIMEOUT 60
 
 /*
  * hook_run - run ARGV[0] (an absolute path) with ARGV, no shell, stdin

@@ -5,6 +5,7 @@
  *	Directory
  * SYNOPSIS
  *	rcptsync [-c FILE] [-v | -q] sync|diff|dump|check [--force]
+ *	rcptsync [-c FILE] status [--max-age DURATION]
  * DESCRIPTION
  *	This file parses the command line, runs one command and maps the
  *	kind of any error to the documented sysexits code; the work itself
@@ -14,6 +15,8 @@
  *	One "rcptsync: error: ..." line on stderr, and the exit code:
  *	64 usage, 65 data refused, 69 no directory server, 73 cannot write,
  *	75 temporary, 77 bind or secret refused, 78 configuration.
+ *	"status" follows the monitoring-plugin convention instead: 0 OK,
+ *	2 CRITICAL (last run failed, or last success too old), 3 UNKNOWN.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addrset.h"
@@ -29,6 +33,8 @@
 #include "mapdiff.h"
 #include "maptext.h"
 #include "safety.h"
+#include "grace.h"
+#include "state.h"
 #include "collect.h"
 #include "config.h"
 #include "hook.h"
@@ -39,13 +45,16 @@
 #endif
 
 #define EXIT_DIFF_CHANGES 1
+#define EXIT_STATUS_CRITICAL 2
+#define EXIT_STATUS_UNKNOWN 3
 
-enum command { CMD_SYNC, CMD_DIFF, CMD_DUMP, CMD_CHECK };
+enum command { CMD_SYNC, CMD_DIFF, CMD_DUMP, CMD_CHECK, CMD_STATUS };
 
 struct options {
 	const char *config;
 	int level;
 	int force;
+	long max_age; /* status --max-age, seconds; 0: none */
 	enum command cmd;
 };
 
@@ -58,6 +67,9 @@ struct run {
 	int table_exists;
 	int db_stale;
 	struct mapdiff_counts counts;
+	struct sync_state state;
+	struct grace_counts grace;
+	time_t now;
 };
 
 static const char usage_text[] =
@@ -71,11 +83,16 @@ static const char usage_text[] =
 	"writes nothing\n"
 	"  check   validate the config, connect and bind, report counts; "
 	"writes nothing\n"
+	"  status  report the last sync from the state file (exit 0 OK, 2 "
+	"CRITICAL,\n"
+	"          3 UNKNOWN); --max-age DURATION: CRITICAL if the last "
+	"success is older\n"
 	"options:\n"
 	"  -c, --config FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	"  -v, --verbose      more detail on stderr\n"
 	"  -q, --quiet        only warnings and errors\n"
 	"  --force            sync: pass the safety limits for this run\n"
+	"  --max-age DURATION status: e.g. 2h, 30m, 1d\n"
 	"  --help, --version\n";
 
 /* exit_code - the documented code for an error kind */
@@ -115,15 +132,19 @@ static void
 print_version(void)
 {
 	printf("rcptsync %s\nmap types: hash btree text\n", RCPTSYNC_VERSION);
+#ifdef RCPTSYNC_FAULT_INJECTION
+	printf("fault injection: on (test build)\n");
+#endif
 }
 
 /* parse_command - the word after the options */
 static int
 parse_command(const char *word, enum command *cmd)
 {
-	static const char *const names[] = {"sync", "diff", "dump", "check"};
+	static const char *const names[] = {"sync", "diff", "dump", "check",
+					    "status"};
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (strcmp(word, names[i]) == 0) {
 			*cmd = (enum command)i;
 			return 0;
@@ -142,6 +163,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"max-age", required_argument, NULL, 'm'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, verbose = 0, quiet = 0;
@@ -154,6 +176,12 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'v': verbose = 1; break;
 		case 'q': quiet = 1; break;
 		case 'f': o->force = 1; break;
+		case 'm':
+			if (config_parse_duration(optarg, &o->max_age) < 0 ||
+			    o->max_age == 0)
+				return usage_error("--max-age takes a duration "
+						   "such as 2h");
+			break;
 		case 'h': fputs(usage_text, stdout); return EX_OK;
 		case 'V': print_version(); return EX_OK;
 		case ':': return usage_error("an option needs a value");
@@ -172,6 +200,8 @@ parse_args(int argc, char **argv, struct options *o)
 		return usage_error("unknown command");
 	if (o->force && o->cmd != CMD_SYNC)
 		return usage_error("--force goes with sync only");
+	if (o->max_age && o->cmd != CMD_STATUS)
+		return usage_error("--max-age goes with status only");
 	return -1;
 }
 
@@ -198,18 +228,56 @@ fetch(struct run *r, struct sync_err *err)
 	return 0;
 }
 
-/* compare - read the current table and diff it against the new set */
+/* report_pending - one log line per address in its grace period */
+static void
+report_pending(void *ctx, const struct state_pending *p, time_t until)
+{
+	char since[32], end[32];
+
+	(void)ctx;
+	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime(&p->since));
+	if (until > 0) {
+		strftime(end, sizeof(end), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime(&until));
+		log_info("pending removal: %s (missing since %s, kept until "
+			 "%s)",
+			 p->key, since, end);
+	} else {
+		log_info("pending removal: %s (missing since %s, in %lu "
+			 "run%s)",
+			 p->key, since, p->runs, p->runs == 1 ? "" : "s");
+	}
+}
+
+/* compare - current table, grace period, then the diff against it */
 static int
 compare(struct run *r, mapdiff_fn fn, void *ctx, struct sync_err *err)
 {
+	int exists;
+
 	r->old_set = addrset_new();
 	if (maptext_read(r->conf->table, MAPTEXT_ANY_KEY, r->old_set, "table",
 			 &r->table_exists, err) < 0)
 		return sync_err_prefix(err, "current table");
 	addrset_finish(r->old_set);
+	if (state_load(r->conf->state, &r->state, &exists, err) < 0)
+		return -1;
+	grace_apply(&r->conf->grace, r->old_set, r->new_set, &r->state, r->now,
+		    report_pending, NULL, &r->grace);
 	r->db_stale = mapcommit_db_stale(r->conf->table, r->conf->type);
 	mapdiff_run(r->old_set, r->new_set, fn, ctx, &r->counts);
 	return 0;
+}
+
+/* canaries - safety.must_exist and must_not_exist on the built set */
+static int
+canaries(const struct run *r, struct sync_err *err)
+{
+	const struct sync_conf *c = r->conf;
+
+	return safety_canaries(c->must_exist, c->n_must_exist,
+			       c->must_not_exist, c->n_must_not_exist,
+			       r->new_set, err);
 }
 
 /* print_change - one diff line: "+key<TAB>DN" or "-key<TAB>table" */
@@ -245,6 +313,8 @@ cmd_diff(struct run *r, struct sync_err *err)
 			 addrset_count(r->old_set), addrset_count(r->new_set),
 			 c->removed, &limit) < 0)
 		log_warn("sync would refuse: %s", limit.msg);
+	if (canaries(r, &limit) < 0)
+		log_warn("sync would refuse: %s", limit.msg);
 	return changed ? EXIT_DIFF_CHANGES : 0;
 }
 
@@ -262,41 +332,136 @@ publish(struct run *r, int force, struct sync_err *err)
 	if (mapcommit_publish(conf->table, conf->type, r->new_set, err) < 0)
 		return -1;
 	if (conf->after_change != NULL &&
-	    hook_run(conf->after_change, HOOK_TIMEOUT, err) < 0)
+	    hook_run(conf->after_change, conf->hook_timeout, err) < 0)
 		return sync_err_prefix(err, "map written, but");
 	return 0;
 }
 
-/* cmd_sync - lock, fetch, compare, publish when changed */
+/* sync_locked - fetch, compare, check, publish when changed */
 static int
-cmd_sync(struct run *r, int force, struct sync_err *err)
+sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 {
-	int lock_fd, written = 0, ret = -1, removed;
+	int removed;
 
-	if ((lock_fd = lock_acquire(r->conf->lock, err)) < 0)
-		return -1;
 	if ((removed = mapcommit_cleanup(r->conf->table)) > 0)
 		log_info("removed %d temporary files left by an interrupted "
 			 "run",
 			 removed);
-	if (fetch(r, err) < 0 || compare(r, NULL, NULL, err) < 0)
-		goto out;
+	if (fetch(r, err) < 0 || compare(r, NULL, NULL, err) < 0 ||
+	    canaries(r, err) < 0)
+		return -1;
 	if (mapdiff_changed(&r->counts) || r->db_stale) {
 		if (force)
 			log_warn("--force: safety limits not applied");
 		if (publish(r, force, err) < 0)
-			goto out;
-		written = 1;
+			return -1;
+		*written = 1;
 	}
-	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed; "
-		 "%s %s:%s",
+	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed, "
+		 "%zu pending removal; %s %s:%s",
 		 addrset_count(r->new_set), r->counts.added, r->counts.removed,
-		 r->counts.revalued, written ? "map written" : "no change to",
+		 r->counts.revalued, r->grace.kept,
+		 *written ? "map written" : "no change to",
 		 config_type_name(r->conf->type), r->conf->table);
-	ret = 0;
-out:
+	return 0;
+}
+
+/* record_state - what "status" and the next run's grace period need */
+static int
+record_state(struct run *r, int rc, int written, const struct sync_err *err,
+	     struct sync_err *save_err)
+{
+	struct sync_state *st = &r->state;
+
+	st->last_run = time(NULL);
+	st->last_exit = rc < 0 ? exit_code(err->kind) : 0;
+	if (rc == 0) {
+		st->last_success = st->last_run;
+		st->message[0] = '\0';
+		snprintf(st->server, sizeof(st->server), "%s",
+			 r->stats.source.server);
+		st->recipients = addrset_count(r->new_set);
+		st->added = r->counts.added;
+		st->removed = r->counts.removed;
+		st->pending_count = r->grace.kept;
+		st->written = written;
+	} else {
+		state_set_message(st, err->msg);
+	}
+	return state_save(r->conf->state, r->conf->table, st, save_err);
+}
+
+/* cmd_sync - under the lock: sync, then record the outcome */
+static int
+cmd_sync(struct run *r, int force, struct sync_err *err)
+{
+	struct sync_err save_err = {0};
+	int lock_fd, written = 0, rc, exists;
+
+	if ((lock_fd = lock_acquire(r->conf->lock, err)) < 0)
+		return -1;
+	rc = sync_locked(r, force, &written, err);
+	/* A failure before compare() left the old state unread: keep it. */
+	if (r->old_set == NULL &&
+	    state_load(r->conf->state, &r->state, &exists, &save_err) < 0)
+		log_warn("%s", save_err.msg);
+	if (record_state(r, rc, written, err, &save_err) < 0) {
+		log_error("cannot record the run: %s", save_err.msg);
+		if (rc == 0) {
+			*err = save_err;
+			rc = -1;
+		}
+	}
 	lock_release(lock_fd);
-	return ret;
+	return rc;
+}
+
+/* format_time - UTC, or "never" */
+static const char *
+format_time(time_t t, char *buf, size_t size)
+{
+	if (t == 0)
+		return "never";
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	return buf;
+}
+
+/* cmd_status - the state file, judged for monitoring */
+static int
+cmd_status(struct run *r, long max_age, struct sync_err *err)
+{
+	struct sync_state *st = &r->state;
+	char t1[32], t2[32];
+	int exists;
+
+	if (state_load(r->conf->state, st, &exists, err) < 0)
+		return -1;
+	if (!exists) {
+		printf("UNKNOWN: no sync has run yet (no state file %s)\n",
+		       r->conf->state);
+		return EXIT_STATUS_UNKNOWN;
+	}
+	printf("last run: %s (exit %d)\nlast success: %s\nserver: %s\n",
+	       format_time(st->last_run, t1, sizeof(t1)), st->last_exit,
+	       format_time(st->last_success, t2, sizeof(t2)),
+	       st->server[0] ? st->server : "-");
+	printf("recipients: %zu (added %zu, removed %zu, pending removal "
+	       "%zu, map %s)\n",
+	       st->recipients, st->added, st->removed, st->pending_count,
+	       st->written ? "written" : "unchanged");
+	if (st->last_exit != 0) {
+		printf("CRITICAL: the last run failed (exit %d): %s\n",
+		       st->last_exit, st->message);
+		return EXIT_STATUS_CRITICAL;
+	}
+	if (max_age > 0 &&
+	    (st->last_success == 0 || r->now - st->last_success > max_age)) {
+		printf("CRITICAL: no successful sync for more than %ld s\n",
+		       max_age);
+		return EXIT_STATUS_CRITICAL;
+	}
+	printf("OK\n");
+	return 0;
 }
 
 /* cmd_dump - the normalised table on stdout */
@@ -373,14 +538,17 @@ main(int argc, char **argv)
 	}
 	memset(&r, 0, sizeof(r));
 	r.conf = &conf;
+	r.now = time(NULL);
 	switch (opt.cmd) {
 	case CMD_SYNC: rc = cmd_sync(&r, opt.force, &err); break;
 	case CMD_DIFF: rc = cmd_diff(&r, &err); break;
 	case CMD_DUMP: rc = cmd_dump(&r, &err); break;
+	case CMD_STATUS: rc = cmd_status(&r, opt.max_age, &err); break;
 	default: rc = cmd_check(&r, &err); break;
 	}
 	addrset_free(r.new_set);
 	addrset_free(r.old_set);
+	state_free(&r.state);
 	config_free(&conf);
 	return rc < 0 ? fail(&err) : rc;
 }

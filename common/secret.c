@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,9 @@
 #include "secret.h"
 
 #define SECRET_MAX 4096
+
+/* Whether we were dumpable before a secret came into memory. */
+static int was_dumpable = -1;
 
 /* check_file - regular, ours or root's, no group/other bits */
 static int
@@ -68,6 +72,9 @@ secret_read(const char *path, char **out, size_t *len, struct sync_err *err)
 				    strerror(errno));
 	if (check_file(fd, path, err) < 0)
 		goto fail;
+	/* No core dump may hold the password while it is in memory. */
+	was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	buf = xmalloc(SECRET_MAX + 1);
 	while ((got = read(fd, buf + n, SECRET_MAX - n)) > 0)
 		n += (size_t)got;
@@ -111,4 +118,7 @@ secret_free(char *secret, size_t len)
 		return;
 	explicit_bzero(secret, len + 1);
 	free(secret);
+	if (was_dumpable > 0)
+		(void)prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
+	was_dumpable = -1;
 }

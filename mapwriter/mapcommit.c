@@ -39,6 +39,7 @@
 #include "xalloc.h"
 #include "maptext.h"
 #include "mapcommit.h"
+#include "fault.h"
 
 #define TMP_TAG ".rcptsync-tmp."
 #define WRITE_BUFFER (1 << 20)
@@ -96,9 +97,9 @@ table_mode(const char *table)
 	return 0644;
 }
 
-/* write_text - step 1: the text table under a temporary name */
+/* write_temp - a new file at TMP (mkstemp template) filled by FILL */
 static int
-write_text(char *tmp, mode_t mode, const struct addrset *set,
+write_temp(char *tmp, mode_t mode, mapcommit_fill_fn fill, const void *ctx,
 	   struct sync_err *err)
 {
 	int fd = mkostemp(tmp, O_CLOEXEC);
@@ -113,11 +114,15 @@ write_text(char *tmp, mode_t mode, const struct addrset *set,
 		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot set up %s: %s", tmp,
 			     strerror(errno));
 		close(fd);
+		(void)unlink(tmp);
 		return -1;
 	}
 	setvbuf(fp, NULL, _IOFBF, WRITE_BUFFER);
-	if (maptext_write(fp, set, err) < 0) {
-		sync_err_prefix(err, "%s", tmp);
+	FAULT_POINT(MAPCOMMIT_STEP_TEMP_OPEN);
+	if (fill(fp, ctx, err) < 0 || fflush(fp) != 0) {
+		if (err->kind == SYNC_ERR_NONE || ferror(fp))
+			sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s",
+				     tmp, strerror(errno));
 		ret = -1;
 	} else if (fsync(fd) < 0) {
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", tmp,
@@ -126,6 +131,39 @@ write_text(char *tmp, mode_t mode, const struct addrset *set,
 	if (fclose(fp) != 0 && ret == 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", tmp,
 				   strerror(errno));
+	if (ret < 0)
+		(void)unlink(tmp);
+	return ret;
+}
+
+/* fill_table - mapcommit_fill_fn for the text table */
+static int
+fill_table(FILE *fp, const void *ctx, struct sync_err *err)
+{
+	return maptext_write(fp, ctx, err);
+}
+
+/* mapcommit_replace - one file, atomically, temp named after TABLE */
+int
+mapcommit_replace(const char *path, const char *table, mode_t mode,
+		  mapcommit_fill_fn fill, const void *ctx, struct sync_err *err)
+{
+	char *tmp = concat(table, TMP_TAG "XXXXXX");
+	char *dir = dir_of(path);
+	int ret = -1;
+
+	if (write_temp(tmp, mode, fill, ctx, err) < 0)
+		goto out;
+	if (rename(tmp, path) < 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot rename %s to %s: %s",
+			     tmp, path, strerror(errno));
+		(void)unlink(tmp);
+		goto out;
+	}
+	ret = fsync_dir(dir, err);
+out:
+	free(tmp);
+	free(dir);
 	return ret;
 }
 
@@ -141,15 +179,17 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 	int text_made = 0, db_made = 0;
 	int ret = -1;
 
-	if (write_text(tmp, mode, set, err) < 0)
+	if (write_temp(tmp, mode, fill_table, set, err) < 0)
 		goto out;
 	text_made = 1;
+	FAULT_POINT(MAPCOMMIT_STEP_TEXT_DONE);
 	if (suffix != NULL) {
 		db_tmp = concat(tmp, suffix);
 		db_final = concat(table, suffix);
 		if (mapdb_build(db_tmp, type, set, err) < 0)
 			goto out;
 		db_made = 1;
+		FAULT_POINT(MAPCOMMIT_STEP_DB_DONE);
 		if (chmod(db_tmp, mode) < 0) {
 			sync_err_set(err, SYNC_ERR_OUTPUT, "chmod %s: %s",
 				     db_tmp, strerror(errno));
@@ -162,6 +202,7 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 			goto out;
 		}
 		db_made = 0;
+		FAULT_POINT(MAPCOMMIT_STEP_DB_RENAMED);
 	}
 	if (rename(tmp, table) < 0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot rename %s to %s: %s",
@@ -169,7 +210,9 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 		goto out;
 	}
 	text_made = 0;
+	FAULT_POINT(MAPCOMMIT_STEP_TEXT_RENAMED);
 	ret = fsync_dir(dir, err);
+	FAULT_POINT(MAPCOMMIT_STEP_DIR_SYNCED);
 out:
 	if (db_made)
 		(void)unlink(db_tmp);

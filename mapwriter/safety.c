@@ -14,6 +14,7 @@
  * DIAGNOSTICS
  *	A DATA sync_err that names the numbers and the limit.
  */
+#include "addrset.h"
 #include "safety.h"
 
 /* safety_check - apply both limits */
@@ -52,5 +53,28 @@ safety_check(const struct safety_limits *limits, int old_exists,
 			"over safety.max_removed (%ld); use --force "
 			"once if this is intended",
 			removed, old_count, limits->max_removed);
+	return 0;
+}
+
+/* safety_canaries - known addresses in, known non-addresses out */
+int
+safety_canaries(char *const *must, size_t n_must, char *const *must_not,
+		size_t n_must_not, const struct addrset *set,
+		struct sync_err *err)
+{
+	for (size_t i = 0; i < n_must; i++)
+		if (addrset_find(set, must[i]) == NULL)
+			return sync_err_set(err, SYNC_ERR_DATA,
+					    "refusing to write: canary %s "
+					    "(safety.must_exist) is missing "
+					    "from the result",
+					    must[i]);
+	for (size_t i = 0; i < n_must_not; i++)
+		if (addrset_find(set, must_not[i]) != NULL)
+			return sync_err_set(err, SYNC_ERR_DATA,
+					    "refusing to write: %s "
+					    "(safety.must_not_exist) is in "
+					    "the result",
+					    must_not[i]);
 	return 0;
 }

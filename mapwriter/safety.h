@@ -24,4 +24,14 @@ int safety_check(const struct safety_limits *limits, int old_exists,
 		 size_t old_count, size_t new_count, size_t removed,
 		 struct sync_err *err) __attribute__((warn_unused_result));
 
+/*
+ * safety_canaries - every MUST address is a key of the finished SET and
+ *	no MUST_NOT address is.  Returns 0, or -1 with a DATA error naming
+ *	the first address that fails.
+ */
+struct addrset;
+int safety_canaries(char *const *must, size_t n_must, char *const *must_not,
+		    size_t n_must_not, const struct addrset *set,
+		    struct sync_err *err) __attribute__((warn_unused_result));
+
 #endif

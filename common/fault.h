@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_FAULT_H
+#define RCPTSYNC_FAULT_H
+
+/*
+ * Crash points for the test suite's crash-consistency proof.  Built only
+ * with "meson -Dfault_injection=true": then RCPTSYNC_CRASH_AT=N makes the
+ * process kill itself with SIGKILL when it reaches step N, exactly as a
+ * power cut or the OOM killer would.  In normal builds FAULT_POINT() is
+ * empty and the variable is ignored.
+ */
+enum mapcommit_step {
+	MAPCOMMIT_STEP_TEMP_OPEN = 1,	/* text temp created, empty */
+	MAPCOMMIT_STEP_TEXT_DONE,	/* text temp written and fsynced */
+	MAPCOMMIT_STEP_DB_DONE,		/* db temp built and fsynced */
+	MAPCOMMIT_STEP_DB_RENAMED,	/* new db in place, old text */
+	MAPCOMMIT_STEP_TEXT_RENAMED,	/* both in place, dir not fsynced */
+	MAPCOMMIT_STEP_DIR_SYNCED,	/* published */
+	MAPCOMMIT_STEP_COUNT = MAPCOMMIT_STEP_DIR_SYNCED,
+};
+
+#ifdef RCPTSYNC_FAULT_INJECTION
+/* fault_point - SIGKILL ourselves if RCPTSYNC_CRASH_AT names STEP */
+void fault_point(int step);
+#define FAULT_POINT(step) fault_point(step)
+#else
+#define FAULT_POINT(step) ((void)0)
+#endif
+
+#endif

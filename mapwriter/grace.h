@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_GRACE_H
+#define RCPTSYNC_GRACE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "addrset.h"
+#include "state.h"
+
+/* safety.removal_grace: a duration, a number of runs, or neither (0, 0). */
+struct grace_rule {
+	long seconds;
+	long runs;
+};
+
+/* Called for each address kept in its grace period. */
+typedef void (*grace_fn)(void *ctx, const struct state_pending *p,
+			 time_t until);
+
+struct grace_counts {
+	size_t kept;	/* still published, pending removal */
+	size_t expired; /* grace over: removed this run */
+};
+
+/*
+ * grace_apply - for every key of OLD_SET missing from NEW_SET (both
+ *	finished): keep it in NEW_SET (origin "pending removal") while its
+ *	grace lasts, counting from the first run that missed it.  A time
+ *	grace keeps it while NOW - since < seconds; a run grace keeps it
+ *	for RUNS runs that miss it and removes it on the next.  ST->pending
+ *	is replaced by the keys kept.  NEW_SET is finished again.  FN may
+ *	be NULL.  A rule of (0, 0) only clears ST->pending.
+ */
+void grace_apply(const struct grace_rule *rule, const struct addrset *old_set,
+		 struct addrset *new_set, struct sync_state *st, time_t now,
+		 grace_fn fn, void *ctx, struct grace_counts *counts);
+
+#endif

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	state - the small file a sync leaves for the next run and "status"
+ * DESCRIPTION
+ *	Next to the table (default TABLE.rcptsync-state), one "name values"
+ *	line each: when the last run ended and how, when the last run
+ *	succeeded, the server used, the counts, the last error, and one
+ *	"pending" line per address in its removal grace period.  Plain text
+ *	so an admin can read it; written atomically (mapcommit_replace()).
+ *	Keys and values in it were validated before they were stored, but
+ *	it is parsed strictly all the same.
+ * OWNERSHIP
+ *	struct sync_state owns its pending list; state_free() releases it.
+ * DIAGNOSTICS
+ *	DATA error with PATH:LINE for a malformed file; OUTPUT when it
+ *	cannot be read or written.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+#include "mapcommit.h"
+#include "state.h"
+
+#define STATE_MAGIC "# rcptsync state 1"
+
+/* state_set_message - printable copy */
+void
+state_set_message(struct sync_state *st, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; msg[i] != '\0' && i < sizeof(st->message) - 1; i++)
+		st->message[i] =
+			(msg[i] < 0x20 || msg[i] == 0x7f) ? '?' : msg[i];
+	st->message[i] = '\0';
+}
+
+/* add_pending - append one entry (the file is written sorted) */
+static void
+add_pending(struct sync_state *st, const char *key, const char *value,
+	    time_t since, unsigned long runs)
+{
+	st->pending = xreallocarray(st->pending, st->n_pending + 1,
+				    sizeof(*st->pending));
+	st->pending[st->n_pending].key = xstrdup(key);
+	st->pending[st->n_pending].value = xstrdup(value);
+	st->pending[st->n_pending].since = since;
+	st->pending[st->n_pending].runs = runs;
+	st->n_pending++;
+}
+
+/* parse_line - one line; 0 or -1 */
+static int
+parse_line(struct sync_state *st, char *line)
+{
+	char key[256], value[256], server[256];
+	long long a, b;
+	unsigned long runs;
+	int n = -1;
+
+	if (sscanf(line, "last_run %lld %lld%n", &a, &b, &n) == 2 &&
+	    line[n] == '\0') {
+		st->last_run = (time_t)a;
+		st->last_exit = (int)b;
+		return 0;
+	}
+	if (sscanf(line, "last_success %lld%n", &a, &n) == 1 &&
+	    line[n] == '\0') {
+		st->last_success = (time_t)a;
+		return 0;
+	}
+	if (sscanf(line, "server %255s%n", server, &n) == 1 &&
+	    line[n] == '\0') {
+		snprintf(st->server, sizeof(st->server), "%s", server);
+		return 0;
+	}
+	if (sscanf(line, "counts %zu %zu %zu %zu %d%n", &st->recipients,
+		   &st->added, &st->removed, &st->pending_count, &st->written,
+		   &n) == 5 &&
+	    line[n] == '\0')
+		return 0;
+	if (strncmp(line, "message ", 8) == 0) {
+		state_set_message(st, line + 8);
+		return 0;
+	}
+	if (sscanf(line, "pending %255s %255s %lld %lu%n", key, value, &a,
+		   &runs, &n) == 4 &&
+	    line[n] == '\0') {
+		add_pending(st, key, value, (time_t)a, runs);
+		return 0;
+	}
+	return -1;
+}
+
+/* state_load - strict line parser */
+int
+state_load(const char *path, struct sync_state *st, int *exists,
+	   struct sync_err *err)
+{
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	unsigned long lineno = 0;
+	int ret = 0;
+
+	memset(st, 0, sizeof(*st));
+	*exists = 0;
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return sync_err_set(err, SYNC_ERR_OUTPUT,
+				    "cannot open state file %s: %s", path,
+				    strerror(errno));
+	}
+	*exists = 1;
+	while ((got = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (got > 0 && line[got - 1] == '\n')
+			line[got - 1] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (parse_line(st, line) < 0) {
+			ret = sync_err_set(
+				err, SYNC_ERR_DATA,
+				"%s:%lu: malformed state line (remove "
+				"the file to start afresh)",
+				path, lineno);
+			break;
+		}
+	}
+	free(line);
+	fclose(fp);
+	return ret;
+}
+
+/* fill_state - mapcommit_fill_fn */
+static int
+fill_state(FILE *fp, const void *ctx, struct sync_err *err)
+{
+	const struct sync_state *st = ctx;
+
+	(void)err;
+	fprintf(fp, "%s\n", STATE_MAGIC);
+	fprintf(fp, "last_run %lld %d\n", (long long)st->last_run,
+		st->last_exit);
+	fprintf(fp, "last_success %lld\n", (long long)st->last_success);
+	if (st->server[0] != '\0')
+		fprintf(fp, "server %s\n", st->server);
+	fprintf(fp, "counts %zu %zu %zu %zu %d\n", st->recipients, st->added,
+		st->removed, st->pending_count, st->written);
+	if (st->message[0] != '\0')
+		fprintf(fp, "message %s\n", st->message);
+	for (size_t i = 0; i < st->n_pending; i++)
+		fprintf(fp, "pending %s %s %lld %lu\n", st->pending[i].key,
+			st->pending[i].value, (long long)st->pending[i].since,
+			st->pending[i].runs);
+	return ferror(fp) ? -1 : 0;
+}
+
+/* state_save - atomically */
+int
+state_save(const char *path, const char *table, const struct sync_state *st,
+	   struct sync_err *err)
+{
+	return mapcommit_replace(path, table, 0644, fill_state, st, err);
+}
+
+/* state_free - release the pending list */
+void
+state_free(struct sync_state *st)
+{
+	for (size_t i = 0; i < st->n_pending; i++) {
+		free(st->pending[i].key);
+		free(st->pending[i].value);
+	}
+	free(st->pending);
+	st->pending = NULL;
+	st->n_pending = 0;
+}

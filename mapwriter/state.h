@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_STATE_H
+#define RCPTSYNC_STATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "syncerr.h"
+
+/* An address that vanished from the directory but is still published. */
+struct state_pending {
+	char *key;
+	char *value;
+	time_t since;	    /* first run that missed it */
+	unsigned long runs; /* runs that missed it, this one included */
+};
+
+/* What the last sync run left for the next run and for "status". */
+struct sync_state {
+	time_t last_run;     /* 0: never */
+	int last_exit;	     /* its exit code */
+	time_t last_success; /* 0: never */
+	char server[256];
+	size_t recipients, added, removed, pending_count;
+	int written;
+	char message[256];	       /* last error, printable ASCII */
+	struct state_pending *pending; /* sorted by key */
+	size_t n_pending;
+};
+
+/*
+ * state_load - read PATH into *ST (zeroed first).  A missing file sets
+ *	*EXISTS to 0 and returns 0.  A malformed one is a DATA error naming
+ *	PATH:LINE.  Free with state_free().
+ */
+int state_load(const char *path, struct sync_state *st, int *exists,
+	       struct sync_err *err) __attribute__((warn_unused_result));
+
+/*
+ * state_save - write *ST to PATH atomically (temporary named after TABLE,
+ *	see mapcommit_replace()).  Returns 0 or -1 with an OUTPUT error.
+ */
+int state_save(const char *path, const char *table, const struct sync_state *st,
+	       struct sync_err *err) __attribute__((warn_unused_result));
+
+/* state_set_message - store MSG with control bytes replaced by '?' */
+void state_set_message(struct sync_state *st, const char *msg);
+
+/* state_free - the pending list; *ST may be reused after */
+void state_free(struct sync_state *st);
+
+#endif

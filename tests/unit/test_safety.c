@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: removal grace period, canaries, state file round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "addrset.h"
+#include "grace.h"
+#include "safety.h"
+#include "state.h"
+#include "testutil.h"
+
+static struct addrset *
+set_of(const char *const *keys)
+{
+	struct addrset *s = addrset_new();
+
+	for (; *keys; keys++)
+		addrset_add(s, *keys, strlen(*keys), "OK", "dn");
+	addrset_finish(s);
+	return s;
+}
+
+/* run_grace - one run: OLD table, NEW directory, at time NOW */
+static size_t
+run_grace(const struct grace_rule *rule, const char *const *old_keys,
+	  const char *const *new_keys, struct sync_state *st, time_t now,
+	  struct grace_counts *c, int *has_b)
+{
+	struct addrset *o = set_of(old_keys), *n = set_of(new_keys);
+	size_t count;
+
+	grace_apply(rule, o, n, st, now, NULL, NULL, c);
+	count = addrset_count(n);
+	*has_b = addrset_find(n, "b@x.y") != NULL;
+	addrset_free(o);
+	addrset_free(n);
+	return count;
+}
+
+static void
+test_grace_runs(void **state)
+{
+	static const char *const both[] = {"a@x.y", "b@x.y", NULL};
+	static const char *const only_a[] = {"a@x.y", NULL};
+	struct grace_rule rule = {0, 2};
+	struct sync_state st;
+	struct grace_counts c;
+	int has_b;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	/* missing run 1 and 2: kept; run 3: removed */
+	assert_int_equal(run_grace(&rule, both, only_a, &st, 100, &c, &has_b),
+			 2);
+	assert_true(has_b);
+	assert_int_equal(c.kept, 1);
+	assert_int_equal(st.n_pending, 1);
+	assert_int_equal(st.pending[0].runs, 1);
+	run_grace(&rule, both, only_a, &st, 200, &c, &has_b);
+	assert_true(has_b);
+	assert_int_equal(st.pending[0].runs, 2);
+	assert_int_equal(st.pending[0].since, 100);
+	run_grace(&rule, both, only_a, &st, 300, &c, &has_b);
+	assert_false(has_b);
+	assert_int_equal(c.expired, 1);
+	assert_int_equal(st.n_pending, 0);
+	state_free(&st);
+}
+
+static void
+test_grace_time_and_return(void **state)
+{
+	static const char *const both[] = {"a@x.y", "b@x.y", NULL};
+	static const char *const only_a[] = {"a@x.y", NULL};
+	struct grace_rule rule = {3600, 0};
+	struct sync_state st;
+	struct grace_counts c;
+	int has_b;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	run_grace(&rule, both, only_a, &st, 1000, &c, &has_b);
+	assert_true(has_b);
+	run_grace(&rule, both, only_a, &st, 1000 + 3599, &c, &has_b);
+	assert_true(has_b);
+	/* it came back: forgotten, so a later miss starts a new grace */
+	run_grace(&rule, both, both, &st, 1000 + 3600, &c, &has_b);
+	assert_int_equal(st.n_pending, 0);
+	run_grace(&rule, both, only_a, &st, 9000, &c, &has_b);
+	assert_true(has_b);
+	assert_int_equal(st.pending[0].since, 9000);
+	run_grace(&rule, both, only_a, &st, 9000 + 3600, &c, &has_b);
+	assert_false(has_b);
+	state_free(&st);
+}
+
+static void
+test_grace_off(void **state)
+{
+	static const char *const both[] = {"a@x.y", "b@x.y", NULL};
+	static const char *const only_a[] = {"a@x.y", NULL};
+	struct grace_rule rule = {0, 0};
+	struct sync_state st;
+	struct grace_counts c;
+	int has_b;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(run_grace(&rule, both, only_a, &st, 1, &c, &has_b), 1);
+	assert_false(has_b);
+	state_free(&st);
+}
+
+static void
+test_canaries(void **state)
+{
+	static const char *const keys[] = {"postmaster@x.y", "a@x.y", NULL};
+	char *must[] = {"postmaster@x.y"}, *must_not[] = {"b@x.y"};
+	char *missing[] = {"abuse@x.y"}, *present[] = {"a@x.y"};
+	struct addrset *s = set_of(keys);
+	struct sync_err err;
+
+	(void)state;
+	assert_int_equal(safety_canaries(must, 1, must_not, 1, s, &err), 0);
+	assert_int_equal(safety_canaries(missing, 1, NULL, 0, s, &err), -1);
+	assert_int_equal(err.kind, SYNC_ERR_DATA);
+	assert_non_null(strstr(err.msg, "abuse@x.y"));
+	assert_int_equal(safety_canaries(NULL, 0, present, 1, s, &err), -1);
+	assert_non_null(strstr(err.msg, "a@x.y (safety.must_not_exist)"));
+	addrset_free(s);
+}
+
+static void
+test_state_roundtrip(void **state)
+{
+	char dir[] = "/tmp/rcptsync-state-XXXXXX", path[128], table[128];
+	struct sync_state st, back;
+	struct sync_err err;
+	int exists;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.rcptsync-state", dir);
+	snprintf(table, sizeof(table), "%s/t", dir);
+	memset(&st, 0, sizeof(st));
+	st.last_run = 1700000000;
+	st.last_exit = 75;
+	st.last_success = 1690000000;
+	snprintf(st.server, sizeof(st.server), "ldaps://dc1:636");
+	st.recipients = 10;
+	st.added = 2;
+	st.removed = 1;
+	state_set_message(&st, "timeout\non page 3");
+	st.pending = calloc(1, sizeof(*st.pending));
+	st.pending[0].key = strdup("b@x.y");
+	st.pending[0].value = strdup("OK");
+	st.pending[0].since = 1699999999;
+	st.pending[0].runs = 3;
+	st.n_pending = 1;
+	assert_int_equal(state_save(path, table, &st, &err), 0);
+	assert_int_equal(state_load(path, &back, &exists, &err), 0);
+	assert_int_equal(exists, 1);
+	assert_int_equal(back.last_exit, 75);
+	assert_int_equal(back.last_success, 1690000000);
+	assert_string_equal(back.server, "ldaps://dc1:636");
+	assert_string_equal(back.message, "timeout?on page 3");
+	assert_int_equal(back.n_pending, 1);
+	assert_string_equal(back.pending[0].key, "b@x.y");
+	assert_int_equal(back.pending[0].runs, 3);
+	state_free(&st);
+	state_free(&back);
+	/* a damaged file is an error naming the line, not silence */
+	testutil_write_temp("# rcptsync state 1\nlast_run 1 0\ngarbage\n", path,
+			    sizeof(path));
+	assert_int_equal(state_load(path, &back, &exists, &err), -1);
+	assert_non_null(strstr(err.msg, ":3: malformed state line"));
+	state_free(&back);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_grace_runs),
+		cmocka_unit_test(test_grace_time_and_return),
+		cmocka_unit_test(test_grace_off),
+		cmocka_unit_test(test_canaries),
+		cmocka_unit_test(test_state_roundtrip),
+	};
+
+	return cmocka_run_group_tests_name("safety", tests, NULL, NULL);
+}

@@ -109,6 +109,70 @@ expect_rc "failing hook is reported" 75 "$RCPTSYNC" -c "$C" sync
 contains "the map was still written" "map written, but: after_change hook"
 check "new key is in the map despite the hook" test "$(postmap -q new2@corp.example "hash:$T")" = OK
 
+# --- hostile directory values -------------------------------------------------
+mkdir -p "$D/hostile"
+python3 "$HERE/../fixtures/hostile.py" "$D/hostile/h.ldif" "$D/hostile/expected" "$D/hostile/refused"
+printf 'source:\n  ldif: h.ldif\ndomains: [corp.example]\noutput:\n  table: relay\nlock: lock\n' > "$D/hostile/h.yaml"
+expect_rc "sync of the hostile corpus" 0 "$RCPTSYNC" -c "$D/hostile/h.yaml" sync
+check "hostile corpus: exactly the expected keys" diff -u "$D/hostile/expected" <(grep -v '^#' "$D/hostile/relay")
+check "hostile corpus: postmap -s agrees" diff -u "$D/hostile/expected" <(postmap -s "hash:$D/hostile/relay" | sort)
+check "hostile corpus: one warning per refused value ($(cat "$D/hostile/refused"))" \
+	test "$(grep -c 'refusing proxyAddresses value' <<<"$OUT")" -eq "$(cat "$D/hostile/refused")"
+check "hostile corpus: every table line is key<TAB>OK" \
+	test "$(grep -v '^#' "$D/hostile/relay" | grep -cvE '^[a-z0-9.+_-]+@[a-z0-9.-]+	OK$')" -eq 0
+check "hostile corpus: warnings are escaped (no raw control bytes)" \
+	bash -c '! grep -q "[[:cntrl:]]" <<<"$(tr -d "\n" <<<"$1")"' _ "$OUT"
+
+# --- status, canaries, grace ---------------------------------------------------
+S=$D/status; mkdir -p "$S"
+cp "$EX/demo.ldif" "$EX/demo-extra" "$S/"
+cat > "$S/s.yaml" <<YAML
+source:
+  ldif: demo.ldif
+domains: [corp.example, .corp-old.example]
+extra: demo-extra
+output:
+  table: relay
+safety:
+  max_removed: 50%
+  removal_grace: 2 runs
+  must_exist: [postmaster@corp.example]
+  must_not_exist: [healthmailbox0a1b2c@corp.example]
+lock: lock
+YAML
+expect_rc "status before any run is UNKNOWN" 3 "$RCPTSYNC" -c "$S/s.yaml" status
+expect_rc "must_not_exist canary refuses the write" 65 "$RCPTSYNC" -c "$S/s.yaml" sync
+contains "the refusal names the address" "healthmailbox0a1b2c@corp.example (safety.must_not_exist)"
+check "nothing was written" test ! -e "$S/relay"
+expect_rc "status after a failed run is CRITICAL" 2 "$RCPTSYNC" -c "$S/s.yaml" status
+contains "status names the failure" "the last run failed (exit 65)"
+printf 'exclude: ["healthmailbox*"]\n' >> "$S/s.yaml"
+expect_rc "sync once the canary holds" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+expect_rc "status OK" 0 "$RCPTSYNC" -c "$S/s.yaml" status --max-age 1h
+contains "status shows the count" "recipients: 13"
+sleep 2
+expect_rc "status CRITICAL when the last success is older than --max-age" 2 "$RCPTSYNC" -c "$S/s.yaml" status --max-age 1s
+expect_rc "--max-age goes with status only" 64 "$RCPTSYNC" -c "$S/s.yaml" sync --max-age 1h
+sed -i '/^abuse@/d' "$S/demo-extra"
+expect_rc "grace run 1: a vanished address stays" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+contains "reported as pending removal" "pending removal: abuse@corp.example"
+check "grace run 1: still in the map" test "$(postmap -q abuse@corp.example "hash:$S/relay")" = OK
+expect_rc "diff shows no removal during grace" 0 "$RCPTSYNC" -c "$S/s.yaml" diff
+contains "diff reports the pending removal" "pending removal: abuse@corp.example"
+expect_rc "grace run 2" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+check "grace run 2: still in the map" test "$(postmap -q abuse@corp.example "hash:$S/relay")" = OK
+expect_rc "grace run 3: removed" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+contains "removal counted" "1 removed"
+postmap -q abuse@corp.example "hash:$S/relay" >/dev/null
+check "grace run 3: gone from the map" test $? -eq 1
+sed -i '/^postmaster@/d' "$S/demo-extra"
+expect_rc "must_exist canary: grace keeps it first" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+"$RCPTSYNC" -q -c "$S/s.yaml" sync >/dev/null 2>&1
+before=$(inode_mtime "$S/relay.db")
+expect_rc "must_exist canary refuses once grace is over" 65 "$RCPTSYNC" -c "$S/s.yaml" sync
+contains "the refusal names the canary" "canary postmaster@corp.example (safety.must_exist)"
+check "map untouched by the canary refusal" same_state "$before" "$S/relay.db"
+
 # --- text only, and an output directory we cannot write ---------------------
 mkdir -p "$D/textonly"
 sed -e "s|table: demo-out/relay_recipients|table: $D/textonly/relay_recipients|" \

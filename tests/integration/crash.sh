@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Crash consistency: kill "sync" with SIGKILL at every crash point of the
+# write sequence (a -Dfault_injection=true build: RCPTSYNC_CRASH_AT=N),
+# then check what Postfix would see: postmap -s gives exactly the old set
+# or exactly the new set, the next run completes, repairs any mismatch
+# between text and map, and leaves no temporary file behind.
+# Usage: crash.sh PATH/TO/rcptsync
+RCPTSYNC=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+require postmap
+if ! "$RCPTSYNC" --version | grep -q 'fault injection: on'; then
+	[ "${CI:-}" = true ] && { echo "CI needs a -Dfault_injection=true build"; exit 1; }
+	echo "SKIP: build without -Dfault_injection"; exit 77
+fi
+D=$WORK
+T=$D/out/relay_recipients
+
+# Two directory states: OLD, then NEW (3 added, 2 removed).
+mk_ldif() {	# mk_ldif FILE FIRST LAST
+	local i
+	for i in $(seq "$2" "$3"); do
+		printf 'dn: CN=u%d,DC=corp,DC=example\nproxyAddresses: SMTP:u%d@corp.example\n\n' "$i" "$i"
+	done > "$1"
+}
+mk_ldif "$D/old.ldif" 1 60
+mk_ldif "$D/new.ldif" 3 63
+seq 1 60 | sed 's/.*/u&@corp.example\tOK/' | sort > "$D/old.set"
+seq 3 63 | sed 's/.*/u&@corp.example\tOK/' | sort > "$D/new.set"
+mkconf() {	# mkconf NAME LDIF
+	printf 'source:\n  ldif: %s\noutput:\n  table: %s\nlock: %s/lock\nsafety:\n  max_removed: 50%%\n' \
+		"$2" "$T" "$D" > "$D/$1.yaml"
+}
+mkconf old "$D/old.ldif"; mkconf new "$D/new.ldif"
+map_set() { postmap -s "hash:$T" 2>/dev/null | sort; }
+text_set() { grep -v '^#' "$T" | sort; }
+leftovers() { ls -a "$D/out" | grep -c 'rcptsync-tmp'; }
+is_old_or_new() { local got; got=$("$@"); [ "$got" = "$(cat "$D/old.set")" ] || [ "$got" = "$(cat "$D/new.set")" ]; }
+
+steps=7		# 6 points in the map publish, 1 in the state file write
+tried=0
+for n in $(seq 1 $steps); do
+	rm -rf "$D/out"; mkdir "$D/out"
+	"$RCPTSYNC" -q -c "$D/old.yaml" sync || { bad "setup for crash point $n"; continue; }
+	RCPTSYNC_CRASH_AT=$n "$RCPTSYNC" -q -c "$D/new.yaml" sync 2>/dev/null
+	rc=$?; tried=$((tried + 1))
+	check "crash point $n: the process was killed (rc $rc)" test "$rc" -eq 137
+	check "crash point $n: postmap -s is exactly the old or the new set" is_old_or_new map_set
+	check "crash point $n: the text table is exactly old or new" is_old_or_new text_set
+	expect_rc "crash point $n: next run completes" 0 "$RCPTSYNC" -c "$D/new.yaml" sync
+	check "crash point $n: after it the map is the new set" diff -u "$D/new.set" <(map_set)
+	check "crash point $n: after it the text is the new set" diff -u "$D/new.set" <(text_set)
+	check "crash point $n: no temporary files left" test "$(leftovers)" -eq 0
+done
+# Beyond the last point: no crash happens at all.
+rm -rf "$D/out"; mkdir "$D/out"
+"$RCPTSYNC" -q -c "$D/old.yaml" sync
+RCPTSYNC_CRASH_AT=$((steps + 1)) "$RCPTSYNC" -q -c "$D/new.yaml" sync
+check "crash point $((steps + 1)) is past the end: the run succeeds" test $? -eq 0
+echo "crash points tried: $tried"
+finish

@@ -80,6 +80,8 @@ struct session {
 /* The socket of the current session and whether the watchdog fired. */
 static volatile sig_atomic_t watchdog_fd = -1;
 static volatile sig_atomic_t watchdog_fired;
+/* Set once TCP is up: a failure after it on ldaps:// is TLS's. */
+static volatile sig_atomic_t tcp_connected;
 
 /* on_alarm - the watchdog: cut the stalled connection */
 static void
@@ -112,6 +114,7 @@ conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
 	(void)ld, (void)srv, (void)addr, (void)ctx;
 	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
 		watchdog_fd = fd;
+	tcp_connected = 1;
 	return 0;
 }
 
@@ -249,6 +252,7 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 	if (set_options(ld, conf, tv, err) < 0)
 		goto fail;
 	watchdog_fired = 0;
+	tcp_connected = 0;
 	watchdog_arm(conf->timeout);
 	rc = ldap_connect(ld);
 	watchdog_arm(0);
@@ -257,6 +261,14 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 			sync_err_set(err, SYNC_ERR_TEMP,
 				     "no answer from %s within %d s", uri,
 				     conf->timeout);
+		else if (tcp_connected)
+			/* libldap 2.5 reports a failed verification only as
+			 * "(unknown error code)"; say what it means. */
+			ldap_fail(err, SYNC_ERR_UNAVAILABLE, ld, rc,
+				  "%s: TLS handshake failed (certificate not "
+				  "trusted by tls.ca_file, expired, or not "
+				  "issued for this host name)",
+				  uri);
 		else
 			ldap_fail(err,
 				  bind_kind(rc) == SYNC_ERR_AUTH

@@ -98,3 +98,31 @@ make_ca() {
 	openssl x509 -req -in "$d/$n.csr" -CA "$d/$n-ca.pem" -CAkey "$d/$n-ca.key" \
 		-CAcreateserial -days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
 }
+
+# make_expired_cert DIR NAME CA : a server certificate for 127.0.0.1 whose
+# validity ended in 2020, signed by DIR/CA-ca.pem (certtool lets us set dates)
+make_expired_cert() {
+	local d=$1 n=$2 ca=$3
+	openssl genrsa -out "$d/$n.key" 2048 2>/dev/null || return 1
+	cat > "$d/$n.tmpl" <<TMPL
+cn = "127.0.0.1"
+ip_address = "127.0.0.1"
+dns_name = "localhost"
+tls_www_server
+activation_date = "2020-01-01 00:00:00"
+expiration_date = "2020-06-01 00:00:00"
+TMPL
+	certtool --generate-certificate --load-privkey "$d/$n.key" \
+		--load-ca-certificate "$d/$ca-ca.pem" --load-ca-privkey "$d/$ca-ca.key" \
+		--template "$d/$n.tmpl" --outfile "$d/$n.pem" >/dev/null 2>&1
+}
+
+# make_cert_for DIR NAME CA SAN : a server certificate with only SAN
+make_cert_for() {
+	local d=$1 n=$2 ca=$3 san=$4
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=${san#*:}" \
+		-keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null || return 1
+	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" > "$d/$n.ext"
+	openssl x509 -req -in "$d/$n.csr" -CA "$d/$ca-ca.pem" -CAkey "$d/$ca-ca.key" \
+		-CAcreateserial -days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
+}

@@ -10,7 +10,7 @@
 RCPTSYNC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-require slapd slapadd ldapsearch ldapdelete postmap openssl python3 flock
+require slapd slapadd ldapsearch ldapdelete postmap openssl certtool python3 flock
 
 SLAPD=$(command -v slapd)
 N_OBJECTS=${N_OBJECTS:-3500}
@@ -22,6 +22,8 @@ mkdir -p "$D/db" "$D/out"
 # --- the directory --------------------------------------------------------
 make_ca "$D" good || { echo "cannot make test CA"; exit 1; }
 make_ca "$D" other || exit 1
+make_expired_cert "$D" expired good || { echo "cannot make expired cert"; exit 1; }
+make_cert_for "$D" wrongname good "DNS:wrong.example" || exit 1
 python3 "$HERE/../fixtures/gen_ad.py" "$N_OBJECTS" "$D/fixture.ldif" "$D/expected" || exit 1
 cat >> "$D/fixture.ldif" <<LDIF
 dn: OU=Service,$BASE
@@ -84,6 +86,7 @@ source:
     timeout: ${TIMEOUT:-10}
     tls:
       ca_file: ${CA:-$D/good-ca.pem}
+      verify: ${VERIFY:-true}
     bind:
       method: simple
       dn: CN=svc-rcptsync,OU=Service,$BASE
@@ -201,7 +204,59 @@ check "password never appears in output" bash -c "! grep -q s3cret <<<\"\$1\"" _
 
 # --- TLS verification ---------------------------------------------------------
 expect_rc "certificate from another CA" 69 "$RCPTSYNC" -c "$(CA=$D/other-ca.pem conf wrongca)" check
-contains "TLS failure is named" "no directory server reachable"
+contains "TLS failure is named" "TLS handshake failed"
+
+# A slapd per bad certificate, on a small copy of the directory.
+bad_cert_slapd() {	# bad_cert_slapd NAME : starts it, sets BAD_PORT
+	local n=$1
+	mkdir -p "$D/db-$n"
+	sed -e "s|$D/db\$|$D/db-$n|" -e "s|pidfile $D/slapd.pid|pidfile $D/slapd-$n.pid|" \
+	    -e "s|TLSCertificateFile $D/good.pem|TLSCertificateFile $D/$n.pem|" \
+	    -e "s|TLSCertificateKeyFile $D/good.key|TLSCertificateKeyFile $D/$n.key|" \
+	    "$D/slapd.conf" > "$D/slapd-$n.conf"
+	# the base entry, the service OU and account, and one mail object
+	awk -v RS= -v ORS='\n\n' 'NR <= 2 || /OU=Service,/' "$D/fixture.ldif" > "$D/small-$n.ldif"
+	slapadd -q -f "$D/slapd-$n.conf" -l "$D/small-$n.ldif" || return 1
+	BAD_PORT=$(free_port)
+	"$SLAPD" -f "$D/slapd-$n.conf" -h "ldaps://127.0.0.1:$BAD_PORT/" || return 1
+	wait_port "$BAD_PORT" || return 1
+	CLEANUP_PIDS+=("$(cat "$D/slapd-$n.pid")")
+}
+bad_cert_slapd expired || bad "start slapd with an expired certificate"
+expect_rc "expired server certificate" 69 "$RCPTSYNC" -c "$(URI="[ldaps://127.0.0.1:$BAD_PORT]" conf expired)" check
+contains "the expired certificate is refused by TLS" "TLS handshake failed"
+expect_rc "same server with verify: false works (so the certificate was the cause)" 0 \
+	"$RCPTSYNC" -c "$(VERIFY=false URI="[ldaps://127.0.0.1:$BAD_PORT]" conf expired-noverify)" check
+contains "verify: false warns" "certificate is not checked"
+bad_cert_slapd wrongname || bad "start slapd with a wrong-name certificate"
+expect_rc "certificate for another host name" 69 "$RCPTSYNC" -c "$(URI="[ldaps://127.0.0.1:$BAD_PORT]" conf wrongname)" check
+contains "the name mismatch is refused by TLS" "TLS handshake failed"
+expect_rc "same server with verify: false works (so the name was the cause)" 0 \
+	"$RCPTSYNC" -c "$(VERIFY=false URI="[ldaps://127.0.0.1:$BAD_PORT]" conf wrongname-noverify)" check
+check "old map intact after the certificate failures" same_state "$(inode_mtime "$T")" "$T"
+
+# --- ten syncs at once: one writes, nine find the lock held ------------------
+ldapdelete -x -H "ldap://127.0.0.1:$PORT" -D "CN=admin,$BASE" -w admin-pw "CN=Object 4,OU=Contacts,$BASE"
+check "a change for the concurrent runs" test $? -eq 0
+reader_key=$(sed -n '100p' "$D/expected2" | cut -f1)
+( fails=0; while [ ! -e "$D/stop-reader" ]; do
+	postmap -q "$reader_key" "hash:$T" >/dev/null || fails=$((fails + 1))
+  done; echo "$fails" > "$D/reader-fails" ) & READER=$!; CLEANUP_PIDS+=("$READER")
+pids=()
+for i in $(seq 10); do
+	"$RCPTSYNC" -c "$C" sync > "$D/conc-$i.out" 2>&1 & pids+=($!)
+done
+codes=()
+for p in "${pids[@]}"; do wait "$p"; codes+=($?); done
+touch "$D/stop-reader"; wait "$READER"
+n0=0; n75=0
+for c in "${codes[@]}"; do [ "$c" -eq 0 ] && n0=$((n0 + 1)); [ "$c" -eq 75 ] && n75=$((n75 + 1)); done
+check "concurrent syncs: exactly one succeeded (codes: ${codes[*]})" test "$n0" -eq 1
+check "concurrent syncs: the other nine exit 75" test "$n75" -eq 9
+check "concurrent syncs: exactly one wrote the map" test "$(cat "$D"/conc-*.out | grep -c 'map written')" -eq 1
+check "reader never failed to look up a present key" test "$(cat "$D/reader-fails")" -eq 0
+check "map is the new set after the concurrent runs" \
+	test "$(postmap -s "hash:$T" | wc -l)" -eq "$(grep -v '^#' "$T" | wc -l)"
 
 # --- the server stops answering, then dies -----------------------------------
 before_t=$(inode_mtime "$T"); before_d=$(inode_mtime "$T.db")

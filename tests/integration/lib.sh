@@ -6,6 +6,7 @@ set -u
 PASSED=0
 FAILED=0
 CLEANUP_PIDS=()
+CLEANUP_MOUNTS=()
 WORK=$(mktemp -d /tmp/rcptsync-it.XXXXXX)
 
 ok()   { PASSED=$((PASSED + 1)); echo "ok - $*"; }
@@ -65,6 +66,7 @@ stop_pid() {
 cleanup() {
 	local pid
 	for pid in "${CLEANUP_PIDS[@]}"; do stop_pid "$pid"; done
+	for pid in "${CLEANUP_MOUNTS[@]}"; do umount "$pid" 2>/dev/null; done
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT

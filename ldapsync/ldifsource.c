@@ -171,6 +171,33 @@ emit_record(LDIFRecord *lr, source_value_fn fn, void *ctx,
 	return 0;
 }
 
+/*
+ * find_include - the first "include:" line of PATH, or 0.  libldap's
+ * ldif_read_record() follows such lines itself, before we see the record,
+ * so they must be refused before it reads the file.
+ */
+static unsigned long
+find_include(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long n = 0, found = 0;
+
+	if (fp == NULL)
+		return 0; /* ldif_open() reports it */
+	while (getline(&line, &cap, fp) != -1) {
+		n++;
+		if (strncasecmp(line, "include:", 8) == 0) {
+			found = n;
+			break;
+		}
+	}
+	free(line);
+	fclose(fp);
+	return found;
+}
+
 /* ldifsource_read - every record of the file */
 int
 ldifsource_read(const char *path, source_value_fn fn, void *ctx,
@@ -185,6 +212,11 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 	ldap_detail[0] = '\0';
 	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)capture_detail);
 	snprintf(stats->server, sizeof(stats->server), "%s", path);
+	if ((bad = find_include(path)) != 0)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "%s:%lu: LDIF include: lines are not "
+				    "accepted",
+				    path, bad);
 	errno = 0;
 	if ((fp = ldif_open(path, "r")) == NULL)
 		return sync_err_set(err, SYNC_ERR_UNAVAILABLE,

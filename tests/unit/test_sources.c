@@ -100,6 +100,10 @@ test_ldif_errors(void **state)
 		{"url value",
 		 "dn: CN=A,DC=x\nproxyAddresses:< file:///etc/passwd\n",
 		 SYNC_ERR_DATA, ":2: LDIF URL values"},
+		{"include line",
+		 "dn: CN=A,DC=x\nproxyAddresses: smtp:a@x.y\n\n"
+		 "include: file:///dev/zero\n\n",
+		 SYNC_ERR_DATA, ":4: LDIF include: lines are not accepted"},
 		{"second record bad",
 		 "dn: CN=A,DC=x\nproxyAddresses: smtp:a@x.y\n\n"
 		 "dn: CN=B,DC=x\nproxyAddresses:: ***\n",

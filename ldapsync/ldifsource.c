@@ -172,26 +172,37 @@ emit_record(LDIFRecord *lr, source_value_fn fn, void *ctx,
 }
 
 /*
- * find_include - the first "include:" line of PATH, or 0.  libldap's
- * ldif_read_record() follows such lines itself, before we see the record,
- * so they must be refused before it reads the file.
+ * prescan - the first line of PATH that libldap must never see, or 0 with
+ * *WHY set.  libldap 2.5 follows "include:" lines inside
+ * ldif_read_record(), before we see the record; it crashes on a "-" line
+ * (a modify separator) in an add record (found by tests/fuzz); and a raw
+ * NUL byte silently cuts a record short.  None of them has a place in an
+ * export of entries.
  */
 static unsigned long
-find_include(const char *path)
+prescan(const char *path, const char **why)
 {
 	FILE *fp = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
+	ssize_t len;
 	unsigned long n = 0, found = 0;
 
 	if (fp == NULL)
 		return 0; /* ldif_open() reports it */
-	while (getline(&line, &cap, fp) != -1) {
+	while ((len = getline(&line, &cap, fp)) != -1) {
 		n++;
-		if (strncasecmp(line, "include:", 8) == 0) {
-			found = n;
-			break;
-		}
+		if (memchr(line, '\0', (size_t)len) != NULL)
+			*why = "a NUL byte (binary values must be base64)";
+		else if (strncasecmp(line, "include:", 8) == 0)
+			*why = "an include: line";
+		else if (line[0] == '-' &&
+			 strspn(line + 1, "\r\n") == (size_t)len - 1)
+			*why = "a \"-\" line (only modify records have them)";
+		else
+			continue;
+		found = n;
+		break;
 	}
 	free(line);
 	fclose(fp);
@@ -205,6 +216,7 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 {
 	LDIFFP *fp;
 	unsigned long lineno = 0, bad;
+	const char *why = NULL;
 	char *buf = NULL;
 	int buflen = 0, rc, ret = 0;
 
@@ -212,11 +224,11 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 	ldap_detail[0] = '\0';
 	ber_set_option(NULL, LBER_OPT_LOG_PRINT_FN, (void *)capture_detail);
 	snprintf(stats->server, sizeof(stats->server), "%s", path);
-	if ((bad = find_include(path)) != 0)
-		return sync_err_set(err, SYNC_ERR_DATA,
-				    "%s:%lu: LDIF include: lines are not "
-				    "accepted",
-				    path, bad);
+	if ((bad = prescan(path, &why)) != 0)
+		return sync_err_set(
+			err, SYNC_ERR_DATA,
+			"%s:%lu: not accepted in an LDIF export: %s", path, bad,
+			why);
 	errno = 0;
 	if ((fp = ldif_open(path, "r")) == NULL)
 		return sync_err_set(err, SYNC_ERR_UNAVAILABLE,

@@ -103,7 +103,11 @@ test_ldif_errors(void **state)
 		{"include line",
 		 "dn: CN=A,DC=x\nproxyAddresses: smtp:a@x.y\n\n"
 		 "include: file:///dev/zero\n\n",
-		 SYNC_ERR_DATA, ":4: LDIF include: lines are not accepted"},
+		 SYNC_ERR_DATA,
+		 ":4: not accepted in an LDIF export: an include: line"},
+		{"separator line (crashes libldap 2.5)", "dn: CN=A\n-\n\n",
+		 SYNC_ERR_DATA,
+		 ":2: not accepted in an LDIF export: a \"-\" line"},
 		{"second record bad",
 		 "dn: CN=A,DC=x\nproxyAddresses: smtp:a@x.y\n\n"
 		 "dn: CN=B,DC=x\nproxyAddresses:: ***\n",

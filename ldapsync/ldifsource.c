@@ -172,12 +172,31 @@ emit_record(LDIFRecord *lr, source_value_fn fn, void *ctx,
 }
 
 /*
+ * line_ok - RFC 2849's shape for one physical line: empty (a record
+ * separator), a comment, a continuation (leading space), or an
+ * AttributeDescription (letters, digits, '-', ';' options, '.' in an OID,
+ * '=' in "range=") followed by ':'.
+ */
+static int
+line_ok(const char *line, size_t len)
+{
+	size_t n;
+
+	if (len == 0 || strcmp(line, "\n") == 0 || strcmp(line, "\r\n") == 0 ||
+	    line[0] == '#' || line[0] == ' ')
+		return 1;
+	n = strspn(line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-;.=");
+	return n > 0 && n < len && line[n] == ':';
+}
+
+/*
  * prescan - the first line of PATH that libldap must never see, or 0 with
  * *WHY set.  libldap 2.5 follows "include:" lines inside
- * ldif_read_record(), before we see the record; it crashes on a "-" line
- * (a modify separator) in an add record (found by tests/fuzz); and a raw
- * NUL byte silently cuts a record short.  None of them has a place in an
- * export of entries.
+ * ldif_read_record(), before we see the record; it dereferences NULL on a
+ * line without an attribute type (": x", or "-" outside a modify record)
+ * right after the dn (found by tests/fuzz); and a raw NUL byte silently
+ * cuts a record short.  None of them has a place in an export of entries.
  */
 static unsigned long
 prescan(const char *path, const char **why)
@@ -196,9 +215,8 @@ prescan(const char *path, const char **why)
 			*why = "a NUL byte (binary values must be base64)";
 		else if (strncasecmp(line, "include:", 8) == 0)
 			*why = "an include: line";
-		else if (line[0] == '-' &&
-			 strspn(line + 1, "\r\n") == (size_t)len - 1)
-			*why = "a \"-\" line (only modify records have them)";
+		else if (!line_ok(line, (size_t)len))
+			*why = "a line that is not \"attribute: value\"";
 		else
 			continue;
 		found = n;
@@ -235,6 +253,10 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 				    "cannot open LDIF source %s: %s", path,
 				    errno ? strerror(errno) : "unknown error");
 	while ((rc = ldif_read_record(fp, &lineno, &buf, &buflen)) > 0) {
+		/* libldap may report a record and hand back no buffer (found by
+		 * tests/fuzz): nothing to read in it. */
+		if (buf == NULL)
+			continue;
 		unsigned long first = lineno - count_lines(buf) + 1;
 		struct berval rbuf;
 		LDIFRecord lr;

@@ -107,7 +107,10 @@ test_ldif_errors(void **state)
 		 ":4: not accepted in an LDIF export: an include: line"},
 		{"separator line (crashes libldap 2.5)", "dn: CN=A\n-\n\n",
 		 SYNC_ERR_DATA,
-		 ":2: not accepted in an LDIF export: a \"-\" line"},
+		 ":2: not accepted in an LDIF export: a line that is not"},
+		{"empty attribute type (crashes libldap 2.5)",
+		 "dn: CN=A\n: x\nproxyAddresses: smtp:a@x.y\n\n", SYNC_ERR_DATA,
+		 ":2: not accepted in an LDIF export: a line that is not"},
 		{"second record bad",
 		 "dn: CN=A,DC=x\nproxyAddresses: smtp:a@x.y\n\n"
 		 "dn: CN=B,DC=x\nproxyAddresses:: ***\n",

@@ -20,13 +20,13 @@ expect_rc() {
 	local name=$1 want=$2; shift 2
 	OUT=$("$@" 2>&1); RC=$?
 	if [ "$RC" -eq "$want" ]; then ok "$name (exit $RC)"
-	else bad "$name: exit $RC, want $want"; printf '%s\n' "$OUT" | sed 's/^/    /' | head -20; fi
+	else bad "$name: exit $RC, want $want"; printf '%s\n' "$OUT" | sed 's/^/    /' | tail -25; fi
 }
 
 # contains NAME NEEDLE : the last expect_rc output holds NEEDLE
 contains() {
 	if printf '%s' "$OUT" | grep -qF -- "$2"; then ok "$1"
-	else bad "$1: output lacks '$2'"; printf '%s\n' "$OUT" | sed 's/^/    /' | head -20; fi
+	else bad "$1: output lacks '$2'"; printf '%s\n' "$OUT" | sed 's/^/    /' | tail -25; fi
 }
 
 # require TOOL... : skip the suite (77) if missing, but never in CI

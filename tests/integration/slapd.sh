@@ -66,10 +66,13 @@ access to * by users read by * none
 CONF
 slapadd -q -f "$D/slapd.conf" -l "$D/fixture.ldif" || { echo "slapadd failed"; exit 1; }
 
+# In the foreground (-d stats) so that its operations log to slapd.log:
+# the mid-paging tests wait for evidence of paging there.
 start_slapd() {
-	"$SLAPD" -f "$D/slapd.conf" -h "ldap://127.0.0.1:$PORT/ ldaps://127.0.0.1:$SPORT/" || return 1
-	wait_port "$SPORT" || return 1
-	SLAPD_PID=$(cat "$D/slapd.pid"); CLEANUP_PIDS+=("$SLAPD_PID")
+	"$SLAPD" -f "$D/slapd.conf" -h "ldap://127.0.0.1:$PORT/ ldaps://127.0.0.1:$SPORT/" \
+		-d stats 2>>"$D/slapd.log" &
+	SLAPD_PID=$!; CLEANUP_PIDS+=("$SLAPD_PID")
+	wait_port "$SPORT"
 }
 start_slapd || { echo "slapd did not start"; exit 1; }
 
@@ -272,13 +275,27 @@ check "old map still answers" test "$(postmap -q "$first_key" "hash:$T")" = OK
 # --- mid-paging faults: small pages, then stop or kill the server ------------
 start_slapd || { bad "slapd restart"; finish; }
 C6=$(PAGE=1 TIMEOUT=2 conf smallpages)
+# wait_pages N : until slapd has logged N more paged searches than now
+# (evidence, not a guess, that the run is in the middle of paging)
+wait_pages() {
+	local base want i
+	base=$(grep -ic 'SRCH base="dc=corp,dc=example"' "$D/slapd.log" 2>/dev/null)
+	want=$((base + $1))
+	for i in $(seq 600); do
+		[ "$(grep -ic 'SRCH base="dc=corp,dc=example"' "$D/slapd.log")" -ge "$want" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 "$RCPTSYNC" -c "$C6" sync > "$D/mid.out" 2>&1 & RUN=$!
-sleep 0.3; kill -STOP "$SLAPD_PID"; wait "$RUN"; RC=$?; OUT=$(cat "$D/mid.out")
+check "the run reached page 5" wait_pages 5
+kill -STOP "$SLAPD_PID"; wait "$RUN"; RC=$?; OUT=$(cat "$D/mid.out")
 check "paused mid-paging: exit 75 (got $RC)" test "$RC" -eq 75
 contains "the timeout names the page it was on" "page "
 kill -CONT "$SLAPD_PID"
 "$RCPTSYNC" -c "$C6" sync > "$D/mid.out" 2>&1 & RUN=$!
-sleep 0.3; kill -KILL "$SLAPD_PID"; wait "$RUN"; RC=$?; OUT=$(cat "$D/mid.out")
+check "the run reached page 5 again" wait_pages 5
+kill -KILL "$SLAPD_PID"; wait "$RUN"; RC=$?; OUT=$(cat "$D/mid.out")
 check "killed mid-paging: exit 75 (got $RC)" test "$RC" -eq 75
 contains "the failure names the lost connection" "connection to"
 check "old table intact after mid-paging faults" same_state "$before_t" "$T"

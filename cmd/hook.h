@@ -4,7 +4,6 @@
 
 #include "syncerr.h"
 
-
 /*
  * hook_run - run ARGV[0] (an absolute path) with ARGV, no shell, stdin
  *	from /dev/null, a minimal environment, and wait at most TIMEOUT

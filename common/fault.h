@@ -10,12 +10,12 @@
  * empty and the variable is ignored.
  */
 enum mapcommit_step {
-	MAPCOMMIT_STEP_TEMP_OPEN = 1,	/* text temp created, empty */
-	MAPCOMMIT_STEP_TEXT_DONE,	/* text temp written and fsynced */
-	MAPCOMMIT_STEP_DB_DONE,		/* db temp built and fsynced */
-	MAPCOMMIT_STEP_DB_RENAMED,	/* new db in place, old text */
-	MAPCOMMIT_STEP_TEXT_RENAMED,	/* both in place, dir not fsynced */
-	MAPCOMMIT_STEP_DIR_SYNCED,	/* published */
+	MAPCOMMIT_STEP_TEMP_OPEN = 1, /* text temp created, empty */
+	MAPCOMMIT_STEP_TEXT_DONE,     /* text temp written and fsynced */
+	MAPCOMMIT_STEP_DB_DONE,	      /* db temp built and fsynced */
+	MAPCOMMIT_STEP_DB_RENAMED,    /* new db in place, old text */
+	MAPCOMMIT_STEP_TEXT_RENAMED,  /* both in place, dir not fsynced */
+	MAPCOMMIT_STEP_DIR_SYNCED,    /* published */
 	MAPCOMMIT_STEP_COUNT = MAPCOMMIT_STEP_DIR_SYNCED,
 };
 

@@ -26,6 +26,8 @@ printf 'source:\n  ldif: x\noutput:\n  table: t\n  colour: red\n' > "$D/bad.yaml
 expect_rc "unknown key" 78 "$RCPTSYNC" -c "$D/bad.yaml" check
 contains "config error has file:line:column" "$D/bad.yaml:5:3: unknown key \"colour\" in output"
 
+expect_rc "sync.yaml.example is a valid configuration" 3 "$RCPTSYNC" -c "$HERE/../../sync.yaml.example" status
+
 # --- the demo, in a scratch copy ----------------------------------------------
 mkdir -p "$D/demo/demo-out"
 cp "$EX/demo.yaml" "$EX/demo.ldif" "$EX/demo-extra" "$D/demo/"

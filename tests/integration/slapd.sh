@@ -205,6 +205,15 @@ expect_rc "world-readable password file" 77 "$RCPTSYNC" -c "$(SECRET=$D/wrong.se
 contains "secret refusal names the mode" "mode 0644"
 check "password never appears in output" bash -c "! grep -q s3cret <<<\"\$1\"" _ "$OUT"
 
+# The password reaches neither -v output nor the hook's argv or environment.
+printf '#!/bin/sh\n{ echo "$@"; env; } > %s/hook-env.out\n' "$D" > "$D/hook.sh"; chmod 755 "$D/hook.sh"
+C7=$(TABLE=$D/out/secretcheck conf secretcheck "" "hooks:
+  after_change: [$D/hook.sh, reload]")
+expect_rc "verbose sync with a hook" 0 "$RCPTSYNC" -v -c "$C7" sync
+check "the hook ran" test -s "$D/hook-env.out"
+check "password not in -v output" bash -c '! grep -q "s3cret-Pa55" <<<"$1"' _ "$OUT"
+check "password not in the hook's argv or environment" bash -c '! grep -q "s3cret-Pa55" "$1"' _ "$D/hook-env.out"
+
 # --- TLS verification ---------------------------------------------------------
 expect_rc "certificate from another CA" 69 "$RCPTSYNC" -c "$(CA=$D/other-ca.pem conf wrongca)" check
 contains "TLS failure is named" "TLS handshake failed"

@@ -175,6 +175,14 @@ expect_rc "must_exist canary refuses once grace is over" 65 "$RCPTSYNC" -c "$S/s
 contains "the refusal names the canary" "canary postmaster@corp.example (safety.must_exist)"
 check "map untouched by the canary refusal" same_state "$before" "$S/relay.db"
 
+printf '#!/bin/sh\nsleep 30\n' > "$D/hook.sh"
+printf '  timeout: 1\n' >> "$C"
+printf 'new3@corp.example\tOK\n' >> "$D/demo/demo-extra"
+start=$(date +%s)
+expect_rc "a hook that outlives hooks.timeout is stopped" 75 "$RCPTSYNC" -c "$C" sync
+check "it was stopped after about 1 s, not 30" test $(( $(date +%s) - start )) -le 5
+contains "the timeout is named" "took longer than 1 s and was stopped"
+
 # --- text only, and an output directory we cannot write ---------------------
 mkdir -p "$D/textonly"
 sed -e "s|table: demo-out/relay_recipients|table: $D/textonly/relay_recipients|" \

@@ -8,7 +8,9 @@
  *	until it restarts) and harmless later.  The command runs without a
  *	shell, with stdin from /dev/null and an environment of PATH only:
  *	nothing of ours, least of all a secret, reaches it.  It cannot roll
- *	back a published map; its failure is reported.
+ *	back a published map; its failure is reported.  It runs in its own
+ *	process group: on timeout the whole group is stopped (SIGTERM, then
+ *	SIGKILL), so no child of the hook outlives it.
  * OWNERSHIP
  *	None.
  * DIAGNOSTICS
@@ -35,6 +37,8 @@ static void __attribute__((noreturn)) child(char *const *argv)
 
 	/* Ignored signals stay ignored across exec: give SIGPIPE back. */
 	signal(SIGPIPE, SIG_DFL);
+	/* Its own process group, so a timeout stops its children too. */
+	(void)setpgid(0, 0);
 
 	if (fd >= 0 && fd != STDIN_FILENO) {
 		dup2(fd, STDIN_FILENO);
@@ -73,12 +77,15 @@ hook_run(char *const *argv, int timeout, struct sync_err *err)
 				    strerror(errno));
 	if (pid == 0)
 		child(argv);
+	(void)setpgid(pid, pid); /* also here: no race with the child */
 	if (!wait_for(pid, timeout, &status)) {
-		kill(pid, SIGTERM);
+		kill(-pid, SIGTERM);
 		if (!wait_for(pid, KILL_GRACE, &status)) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
 		}
+		/* The hook is gone; stop whatever it left running. */
+		kill(-pid, SIGKILL);
 		return sync_err_set(err, SYNC_ERR_TEMP,
 				    "after_change hook %s took longer than "
 				    "%d s and was stopped",

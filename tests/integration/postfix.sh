@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# End to end with a real Postfix: a private instance (its own config,
+# queue and data directories, 127.0.0.1 on a free port, everything relayed
+# to discard:) uses the map rcptsync writes as relay_recipient_maps.
+# Checks, for each map type: the 451 trap at first creation and the
+# reload hook that clears it; 250 / 550 5.1.1 / +tag / upper case; a
+# running smtpd picking up a renamed map without reload; a session open
+# across the swap staying consistent; and no 451 or missing key in a
+# reader loop through ten syncs.
+# Usage: postfix.sh PATH/TO/rcptsync
+RCPTSYNC=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+require postfix postmap postconf python3
+if [ "$(id -u)" -ne 0 ]; then
+	[ "${CI:-}" = true ] && { echo "CI runs as root; Postfix needs it"; exit 1; }
+	echo "SKIP: a private Postfix instance needs root"; exit 77
+fi
+PROBE="python3 $HERE/smtp_probe.py"
+D=$WORK
+chmod 755 "$D"	# Postfix daemons run as postfix
+
+# Two directory states.
+mk_ldif() {	# mk_ldif FILE FIRST LAST
+	local i
+	for i in $(seq "$2" "$3"); do
+		printf 'dn: CN=u%d,DC=corp,DC=example\nproxyAddresses: SMTP:User%d@corp.example\n\n' "$i" "$i"
+	done > "$1"
+}
+mk_ldif "$D/a.ldif" 1 200
+mk_ldif "$D/b.ldif" 101 300
+
+start_postfix() {	# start_postfix TYPE : a fresh instance using TYPE:TABLE
+	local type=$1
+	P=$D/pf-$type; T=$P/relay_recipients
+	mkdir -p "$P/conf" "$P/queue" "$P/data"
+	chown postfix "$P/data"
+	PORT=$(free_port)
+	cat > "$P/conf/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $P/queue
+data_directory = $P/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = gw.test.example
+mydestination =
+relay_domains = corp.example
+relay_recipient_maps = $type:$T
+smtpd_recipient_restrictions = reject_unauth_destination
+relay_transport = discard:
+default_transport = discard:
+recipient_delimiter = +
+alias_maps =
+alias_database =
+maillog_file = $P/maillog
+maillog_file_prefixes = $P
+CF
+	cat > "$P/conf/master.cf" <<CF
+127.0.0.1:$PORT inet n - n - - smtpd
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n - - proxymap
+smtp      unix  - - n - - smtp
+relay     unix  - - n - - smtp
+error     unix  - - n - - error
+retry     unix  - - n - - error
+discard   unix  - - n - - discard
+anvil     unix  - - n - 1 anvil
+scache    unix  - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+CF
+	postfix -c "$P/conf" check || { echo "postfix check failed"; return 1; }
+	postfix -c "$P/conf" start || { echo "postfix start failed"; return 1; }
+	wait_port "$PORT" || { echo "no listener on $PORT"; return 1; }
+	PF_PID=$(sed -n 's/ //gp' "$P/queue/pid/master.pid"); CLEANUP_PIDS+=("$PF_PID")
+}
+conf() {	# conf NAME LDIF TYPE [hook]
+	cat > "$P/$1.yaml" <<YAML
+source:
+  ldif: $2
+domains: [corp.example]
+output:
+  table: $T
+  type: $3
+safety:
+  max_removed: 100%
+lock: $P/lock
+${4:-}
+YAML
+	echo "$P/$1.yaml"
+}
+answer() {	# answer ADDRESS : the RCPT code in a new session
+	$PROBE "$PORT" "$1" | awk '{print $2}'
+}
+
+for TYPE in hash btree; do
+	start_postfix "$TYPE" || { bad "$TYPE: start Postfix"; continue; }
+	ok "$TYPE: private Postfix started on 127.0.0.1:$PORT (pid $PF_PID)"
+
+	# The map does not exist yet: smtpd opens a missing table and defers.
+	check "$TYPE: with no map yet, RCPT gets 451 (the trap)" test "$(answer user5@corp.example)" = 451
+	HOOK="hooks:
+  after_change: [$(command -v postfix), -c, $P/conf, reload]"
+	CA=$(conf a "$D/a.ldif" "$TYPE" "$HOOK")
+	expect_rc "$TYPE: first sync, with the reload hook" 0 "$RCPTSYNC" -c "$CA" sync
+	sleep 1	# reload is asynchronous: master restarts its children
+	check "$TYPE: after the first sync and reload, a known recipient gets 250" test "$(answer user5@corp.example)" = 250
+	OUT=$($PROBE "$PORT" user5@corp.example nobody@corp.example User7+tag@corp.example USER8@CORP.EXAMPLE x@other.example)
+	echo "$OUT" | sed 's/^/    smtp: /'
+	contains "$TYPE: known recipient 250" "user5@corp.example 250"
+	contains "$TYPE: unknown recipient 550 5.1.1" "nobody@corp.example 550 5.1.1 <nobody@corp.example>: Recipient address rejected: User unknown in relay recipient table"
+	contains "$TYPE: +tag of a known user 250" "User7+tag@corp.example 250"
+	contains "$TYPE: upper case 250" "USER8@CORP.EXAMPLE 250"
+	contains "$TYPE: other domain still denied" "x@other.example 554"
+
+	# A session open across the swap keeps its old, consistent table.
+	rm -f "$D/go"
+	$PROBE --hold "$PORT" "$D/go" user50@corp.example user60@corp.example user250@corp.example > "$D/hold.out" & HOLD=$!
+	sleep 1
+	CB=$(conf b "$D/b.ldif" "$TYPE")
+	expect_rc "$TYPE: sync to the second state, no reload" 0 "$RCPTSYNC" -c "$CB" sync
+	touch "$D/go"; wait "$HOLD"
+	check "$TYPE: open session: removed user60 still 250 (old table)" grep -q '^user60@corp.example 250' "$D/hold.out"
+	check "$TYPE: open session: added user250 still 550 (old table)" grep -q '^user250@corp.example 550' "$D/hold.out"
+	check "$TYPE: new session after the swap: removed address 550" test "$(answer user60@corp.example)" = 550
+	check "$TYPE: new session after the swap: added address 250" test "$(answer user250@corp.example)" = 250
+	check "$TYPE: smtpd noticed the renamed map by itself" grep -qF "table $TYPE:$T(" "$P/maillog"
+	check "$TYPE: ... and restarted for it" grep -q "has changed -- restarting" "$P/maillog"
+
+	# Ten syncs while a reader opens a new connection for every RCPT.
+	rm -f "$D/stop"
+	$PROBE --loop "$PORT" user150@corp.example "$D/stop" > "$D/loop.out" & LOOP=$!
+	( fails=0; while [ ! -e "$D/stop" ]; do
+		postmap -q user150@corp.example "$TYPE:$T" >/dev/null || fails=$((fails + 1))
+	  done; echo "$fails" > "$D/postmap-fails" ) & QLOOP=$!
+	runs_ok=0
+	for i in $(seq 10); do
+		if [ $((i % 2)) -eq 1 ]; then c=$CA; else c=$CB; fi
+		[ $((i % 2)) -eq 1 ] && c=$(conf a2 "$D/a.ldif" "$TYPE")
+		"$RCPTSYNC" -q -c "$c" sync && runs_ok=$((runs_ok + 1))
+		sleep 0.3
+	done
+	touch "$D/stop"; wait "$LOOP" "$QLOOP"
+	check "$TYPE: ten syncs succeeded" test "$runs_ok" -eq 10
+	echo "    reader answers: $(sed -n 2p "$D/loop.out")"
+	check "$TYPE: SMTP reader saw only 250 (no 451, no 550) through ten syncs" test "$(head -1 "$D/loop.out")" -eq 0
+	check "$TYPE: SMTP reader made many connections" test "$(sed -n 2p "$D/loop.out" | tr ' ' '\n' | awk -F: '{s+=$2} END {print s}')" -ge 20
+	check "$TYPE: postmap -q reader never missed the key" test "$(cat "$D/postmap-fails")" -eq 0
+
+	stop_pid "$PF_PID"
+done
+finish

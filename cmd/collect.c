@@ -14,7 +14,9 @@
  * DIAGNOSTICS
  *	Returns the source's sync_err; logs one warning per refused value.
  */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addrfilter.h"
 #include "ldapsync.h"
@@ -28,6 +30,7 @@ struct collector {
 	const struct sync_conf *conf;
 	struct addrset *set;
 	struct collect_stats *stats;
+	const struct collect_trace *trace;
 	const char *last_dn; /* interned copy of the current entry's DN */
 };
 
@@ -40,16 +43,43 @@ origin_of(struct collector *c, const char *dn)
 	return c->last_dn;
 }
 
+/* traced - is this raw value about the address being explained? */
+static int
+traced(const struct collector *c, const char *val, size_t len)
+{
+	const char *colon = memchr(val, ':', len);
+	size_t n;
+
+	if (c->trace == NULL || colon == NULL)
+		return 0;
+	n = len - (size_t)(colon + 1 - val);
+	return n == strlen(c->trace->address) &&
+	       strncasecmp(colon + 1, c->trace->address, n) == 0;
+}
+
+/* trace - report what became of a traced value */
+static void
+trace(const struct collector *c, const char *dn, const char *val, size_t len,
+      const char *verdict)
+{
+	if (traced(c, val, len))
+		c->trace->fn(c->trace->ctx, dn, val, len, verdict);
+}
+
 /* take_value - the source callback: one raw value */
 static int
 take_value(void *ctx, const char *dn, const char *val, size_t len)
 {
 	struct collector *c = ctx;
 	char key[PROXYADDR_KEY_MAX];
-	const char *why = NULL;
+	const char *why = NULL, *pattern;
+	char verdict[160];
 
 	switch (proxyaddr_normalise(val, len, key, &why)) {
-	case PROXYADDR_IGNORE: c->stats->ignored++; return 0;
+	case PROXYADDR_IGNORE:
+		c->stats->ignored++;
+		trace(c, dn, val, len, "ignored: its type is not SMTP");
+		return 0;
 	case PROXYADDR_REFUSE: {
 		char shown_dn[300], shown_val[300];
 
@@ -60,6 +90,9 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 			 proxyaddr_escape(val, len, shown_val,
 					  sizeof(shown_val)),
 			 why);
+		snprintf(verdict, sizeof(verdict), "refused: the address %s",
+			 why);
+		trace(c, dn, val, len, verdict);
 		return 0;
 	}
 	case PROXYADDR_KEEP: break;
@@ -67,13 +100,20 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 	if (!addrfilter_domain_kept(c->conf->domains, c->conf->n_domains,
 				    key)) {
 		c->stats->other_domain++;
+		trace(c, dn, val, len,
+		      "dropped: its domain is not listed in domains");
 		return 0;
 	}
-	if (addrfilter_excluded(c->conf->exclude, c->conf->n_exclude, key)) {
+	if ((pattern = addrfilter_excluded(c->conf->exclude, c->conf->n_exclude,
+					   key)) != NULL) {
 		c->stats->excluded++;
+		snprintf(verdict, sizeof(verdict),
+			 "dropped: excluded by the pattern \"%s\"", pattern);
+		trace(c, dn, val, len, verdict);
 		return 0;
 	}
 	c->stats->kept++;
+	trace(c, dn, val, len, "kept");
 	addrset_add(c->set, key, strlen(key), c->conf->value, origin_of(c, dn));
 	return 0;
 }
@@ -100,8 +140,9 @@ merge_extra(struct collector *c, struct sync_err *err)
 
 /* collect_recipients - fetch, filter, merge, finish */
 struct addrset *
-collect_recipients(const struct sync_conf *conf, struct collect_stats *stats,
-		   struct sync_err *err)
+collect_recipients(const struct sync_conf *conf,
+		   const struct collect_trace *trace,
+		   struct collect_stats *stats, struct sync_err *err)
 {
 	struct collector c;
 	int rc;
@@ -110,6 +151,7 @@ collect_recipients(const struct sync_conf *conf, struct collect_stats *stats,
 	c.conf = conf;
 	c.set = addrset_new();
 	c.stats = stats;
+	c.trace = trace;
 	c.last_dn = NULL;
 	if (conf->source == CONFIG_SOURCE_LDIF)
 		rc = ldifsource_read(conf->ldif, take_value, &c, &stats->source,

@@ -19,14 +19,28 @@ struct collect_stats {
 };
 
 /*
+ * Optional trace for "rcptsync explain": FN is called for every raw value
+ * whose address part (after the first ':') equals ADDRESS in any case,
+ * with what became of it.  VERDICT is a static or caller-owned string,
+ * valid during the call only.
+ */
+struct collect_trace {
+	const char *address; /* lower case */
+	void (*fn)(void *ctx, const char *dn, const char *val, size_t len,
+		   const char *verdict);
+	void *ctx;
+};
+
+/*
  * collect_recipients - the new recipient set: fetch from the configured
  *	source, normalise, apply domains and exclude, merge the extra file,
  *	de-duplicate and sort.  Refused values are logged (warning, DN and
  *	escaped value).  Returns a finished set the caller frees with
  *	addrset_free(), or NULL with ERR set; a failed fetch never yields a
- *	partial set.
+ *	partial set.  TRACE may be NULL.
  */
 struct addrset *collect_recipients(const struct sync_conf *conf,
+				   const struct collect_trace *trace,
 				   struct collect_stats *stats,
 				   struct sync_err *err);
 

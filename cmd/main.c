@@ -6,6 +6,7 @@
  * SYNOPSIS
  *	rcptsync [-c FILE] [-v | -q] sync|diff|dump|check [--force]
  *	rcptsync [-c FILE] status [--max-age DURATION]
+ *	rcptsync [-c FILE] explain ADDRESS
  * DESCRIPTION
  *	This file parses the command line, runs one command and maps the
  *	kind of any error to the documented sysexits code; the work itself
@@ -35,6 +36,7 @@
 #include "safety.h"
 #include "grace.h"
 #include "state.h"
+#include "proxyaddr.h"
 #include "collect.h"
 #include "config.h"
 #include "hook.h"
@@ -48,13 +50,21 @@
 #define EXIT_STATUS_CRITICAL 2
 #define EXIT_STATUS_UNKNOWN 3
 
-enum command { CMD_SYNC, CMD_DIFF, CMD_DUMP, CMD_CHECK, CMD_STATUS };
+enum command {
+	CMD_SYNC,
+	CMD_DIFF,
+	CMD_DUMP,
+	CMD_CHECK,
+	CMD_STATUS,
+	CMD_EXPLAIN
+};
 
 struct options {
 	const char *config;
 	int level;
 	int force;
-	long max_age; /* status --max-age, seconds; 0: none */
+	long max_age;	     /* status --max-age, seconds; 0: none */
+	const char *address; /* explain */
 	enum command cmd;
 };
 
@@ -70,6 +80,7 @@ struct run {
 	struct sync_state state;
 	struct grace_counts grace;
 	time_t now;
+	const struct collect_trace *trace; /* explain only */
 };
 
 static const char usage_text[] =
@@ -87,6 +98,8 @@ static const char usage_text[] =
 	"CRITICAL,\n"
 	"          3 UNKNOWN); --max-age DURATION: CRITICAL if the last "
 	"success is older\n"
+	"  explain ADDRESS  would ADDRESS be accepted, and why (exit 0 yes, "
+	"1 no)\n"
 	"options:\n"
 	"  -c, --config FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	"  -v, --verbose      more detail on stderr\n"
@@ -141,10 +154,10 @@ print_version(void)
 static int
 parse_command(const char *word, enum command *cmd)
 {
-	static const char *const names[] = {"sync", "diff", "dump", "check",
-					    "status"};
+	static const char *const names[] = {"sync",  "diff",   "dump",
+					    "check", "status", "explain"};
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		if (strcmp(word, names[i]) == 0) {
 			*cmd = (enum command)i;
 			return 0;
@@ -193,11 +206,16 @@ parse_args(int argc, char **argv, struct options *o)
 	o->level = verbose ? LOG_LEVEL_VERBOSE
 		   : quiet ? LOG_LEVEL_QUIET
 			   : LOG_LEVEL_NORMAL;
-	if (optind != argc - 1)
-		return usage_error(optind == argc ? "no command given"
-						  : "one command only");
+	if (optind == argc)
+		return usage_error("no command given");
 	if (parse_command(argv[optind], &o->cmd) < 0)
 		return usage_error("unknown command");
+	if (o->cmd == CMD_EXPLAIN && optind + 2 == argc)
+		o->address = argv[optind + 1];
+	else if (o->cmd == CMD_EXPLAIN)
+		return usage_error("explain takes one ADDRESS");
+	else if (optind != argc - 1)
+		return usage_error("one command only");
 	if (o->force && o->cmd != CMD_SYNC)
 		return usage_error("--force goes with sync only");
 	if (o->max_age && o->cmd != CMD_STATUS)
@@ -214,7 +232,7 @@ fetch(struct run *r, struct sync_err *err)
 	if (r->conf->source == CONFIG_SOURCE_LDAP && !r->conf->ldap.verify)
 		log_warn("tls.verify is false: the directory server's "
 			 "certificate is not checked");
-	r->new_set = collect_recipients(r->conf, &r->stats, err);
+	r->new_set = collect_recipients(r->conf, r->trace, &r->stats, err);
 	if (r->new_set == NULL)
 		return -1;
 	log_debug("fetched from %s: %lu entries, %lu values, %lu pages, "
@@ -516,6 +534,69 @@ cmd_check(struct run *r, struct sync_err *err)
 	return 0;
 }
 
+/* explain_value - one directory value that bears on the address */
+static void
+explain_value(void *ctx, const char *dn, const char *val, size_t len,
+	      const char *verdict)
+{
+	char shown_dn[300], shown_val[300];
+	int *count = ctx;
+
+	(*count)++;
+	printf("  %s\n    value \"%s\": %s\n",
+	       proxyaddr_escape(dn, strlen(dn), shown_dn, sizeof(shown_dn)),
+	       proxyaddr_escape(val, len, shown_val, sizeof(shown_val)),
+	       verdict);
+}
+
+/* cmd_explain - would ADDRESS be in the map, and why */
+static int
+cmd_explain(struct run *r, const char *address, struct sync_err *err)
+{
+	char key[PROXYADDR_KEY_MAX];
+	const struct addrset_entry *e;
+	struct collect_trace trace;
+	const char *why;
+	int values = 0;
+	size_t len = strlen(address);
+
+	if (len >= sizeof(key))
+		return sync_err_set(err, SYNC_ERR_USAGE,
+				    "explain: address too long");
+	memcpy(key, address, len + 1);
+	for (char *k = key; *k; k++)
+		if (*k >= 'A' && *k <= 'Z')
+			*k = (char)(*k - 'A' + 'a');
+	/* An invalid address is still traced: the admin wants to see the
+	 * directory value that carries it and why it was refused. */
+	if (proxyaddr_check_key(key, len, 1, &why) < 0)
+		printf("%s: not a valid address: it %s\n", address, why);
+	trace.address = key;
+	trace.fn = explain_value;
+	trace.ctx = &values;
+	r->trace = &trace;
+	printf("%s, as Postfix looks it up (lower case):\n", key);
+	if (fetch(r, err) < 0 || compare(r, NULL, NULL, err) < 0)
+		return -1;
+	if (values == 0)
+		printf("  no directory value carries this address\n");
+	e = addrset_find(r->new_set, key);
+	if (e != NULL && strcmp(e->origin, "pending removal") == 0)
+		printf("  gone from the directory, but kept: pending removal "
+		       "(safety.removal_grace)\n");
+	else if (e != NULL && r->conf->extra != NULL &&
+		 strcmp(e->origin, r->conf->extra) == 0)
+		printf("  listed in the extra file %s\n", r->conf->extra);
+	if (e == NULL && strchr(key, '+') != NULL)
+		printf("  note: with recipient_delimiter = +, Postfix also "
+		       "tries the address without its +extension\n");
+	printf("%s: %s\n", key,
+	       e != NULL ? "ACCEPTED (in the map)"
+			 : "REJECTED (550 5.1.1 User unknown in relay "
+			   "recipient table)");
+	return e != NULL ? 0 : EXIT_DIFF_CHANGES;
+}
+
 /* main - options, config, one command, exit code */
 int
 main(int argc, char **argv)
@@ -544,6 +625,7 @@ main(int argc, char **argv)
 	case CMD_DIFF: rc = cmd_diff(&r, &err); break;
 	case CMD_DUMP: rc = cmd_dump(&r, &err); break;
 	case CMD_STATUS: rc = cmd_status(&r, opt.max_age, &err); break;
+	case CMD_EXPLAIN: rc = cmd_explain(&r, opt.address, &err); break;
 	default: rc = cmd_check(&r, &err); break;
 	}
 	addrset_free(r.new_set);

@@ -48,12 +48,12 @@ addrfilter_domain_kept(char *const *domains, size_t n, const char *key)
 	return 0;
 }
 
-/* addrfilter_excluded - any pattern matches */
-int
+/* addrfilter_excluded - the first pattern that matches */
+const char *
 addrfilter_excluded(char *const *patterns, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n; i++)
 		if (fnmatch(patterns[i], key, 0) == 0)
-			return 1;
-	return 0;
+			return patterns[i];
+	return NULL;
 }

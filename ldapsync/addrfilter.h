@@ -12,9 +12,10 @@
 int addrfilter_domain_kept(char *const *domains, size_t n, const char *key);
 
 /*
- * addrfilter_excluded - does KEY match one of the fnmatch(3) PATTERNS
- *	(lower case, as KEY is)?  Returns 1 or 0.
+ * addrfilter_excluded - the first of the fnmatch(3) PATTERNS (lower case,
+ *	as KEY is) that KEY matches, or NULL.
  */
-int addrfilter_excluded(char *const *patterns, size_t n, const char *key);
+const char *addrfilter_excluded(char *const *patterns, size_t n,
+				const char *key);
 
 #endif

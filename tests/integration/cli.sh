@@ -67,6 +67,23 @@ expect_rc "check on LDIF" 0 "$RCPTSYNC" -c "$C" check
 contains "check counts entries" "entries: 11"
 check "header has no timestamp (byte-identical reruns)" test "$(head -1 "$T")" = "# relay_recipients: written by rcptsync from the directory; local edits are overwritten (use the 'extra' file)"
 
+# --- explain ------------------------------------------------------------------
+expect_rc "explain a kept address" 0 "$RCPTSYNC" -q -c "$C" explain Alice@Corp.Example
+contains "explain names the object and value" 'CN=Alice Archer,OU=Staff,DC=corp,DC=example
+    value "smtp:alice@corp.example": kept'
+contains "explain says accepted" "alice@corp.example: ACCEPTED"
+expect_rc "explain an excluded address" 1 "$RCPTSYNC" -q -c "$C" explain healthmailbox0a1b2c@corp.example
+contains "explain names the pattern" 'excluded by the pattern "healthmailbox*@corp.example"'
+expect_rc "explain an address in an unlisted domain" 1 "$RCPTSYNC" -q -c "$C" explain carol@partner.example
+contains "explain names the domain rule" "its domain is not listed in domains"
+expect_rc "explain an X500-only match" 1 "$RCPTSYNC" -q -c "$C" explain nobody@corp.example
+contains "explain: no value" "no directory value carries this address"
+expect_rc "explain an extra-file address" 0 "$RCPTSYNC" -q -c "$C" explain postmaster@corp.example
+contains "explain names the extra file" "listed in the extra file"
+expect_rc "explain a refused non-ASCII address" 1 "$RCPTSYNC" -q -c "$C" explain "$(printf 'j\xc3\xbcrgen@corp.example')"
+contains "explain shows why it was refused" "refused: the address contains a non-ASCII byte"
+expect_rc "explain needs an address" 64 "$RCPTSYNC" -c "$C" explain
+
 # --- a db that is missing or older than the text is rebuilt ------------------
 rm "$T.db"
 expect_rc "diff notices the missing map" 1 "$RCPTSYNC" -c "$C" diff

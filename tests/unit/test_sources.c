@@ -155,7 +155,9 @@ test_addrfilter(void **state)
 	assert_true(addrfilter_excluded(patterns, 2,
 					"healthmailbox0a1b@corp.example"));
 	assert_true(addrfilter_excluded(patterns, 2, "sm_1234@x.y"));
-	assert_false(addrfilter_excluded(patterns, 2, "alice@corp.example"));
+	assert_null(addrfilter_excluded(patterns, 2, "alice@corp.example"));
+	assert_string_equal(addrfilter_excluded(patterns, 2, "sm_1@x.y"),
+			    "sm_*");
 }
 
 static void

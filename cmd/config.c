@@ -514,7 +514,9 @@ static int
 walk_output(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 {
 	static const char *const keys[] = {"table", "type", "value", NULL};
-	static const char *const types[] = {"hash", "btree", "text", NULL};
+	/* Index = enum mapdb_type; "texthash" is another name for text. */
+	static const char *const types[] = {"hash", "btree", "text",
+					    "lmdb", "cdb",   NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;
@@ -531,10 +533,23 @@ walk_output(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 			for (t = 0; s && types[t]; t++)
 				if (strcmp(s, types[t]) == 0)
 					break;
-			if (s == NULL || types[t] == NULL)
+			if (s != NULL && strcmp(s, "texthash") == 0)
+				t = MAPDB_TEXT;
+			else if (s == NULL || types[t] == NULL)
 				return fail_at(w, v,
 					       "output.type must be "
-					       "hash, btree or text");
+					       "hash, btree, lmdb, cdb "
+					       "or text");
+			if (!mapdb_available(t))
+				return fail_at(w, v,
+					       "output.type %s is not built "
+					       "into this rcptsync (meson "
+					       "-D%s=enabled; see rcptsync "
+					       "--version)",
+					       s,
+					       t == MAPDB_LMDB	? "lmdb"
+					       : t == MAPDB_CDB ? "cdb"
+								: "bdb");
 			c->type = t;
 		} else {
 			rc = get_string(w, v, "output.value", &c->value);
@@ -834,15 +849,4 @@ config_free(struct sync_conf *c)
 	free(c->lock);
 	free(c->state);
 	memset(c, 0, sizeof(*c));
-}
-
-/* config_type_name - for messages and --version */
-const char *
-config_type_name(int type)
-{
-	switch (type) {
-	case MAPDB_HASH: return "hash";
-	case MAPDB_BTREE: return "btree";
-	default: return "text";
-	}
 }

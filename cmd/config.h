@@ -63,7 +63,4 @@ int config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 /* config_free - release everything config_load() allocated */
 void config_free(struct sync_conf *conf);
 
-/* config_type_name - "hash", "btree" or "text" */
-const char *config_type_name(int type);
-
 #endif

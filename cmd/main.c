@@ -31,6 +31,7 @@
 #include "addrset.h"
 #include "lock.h"
 #include "mapcommit.h"
+#include "mapdb.h"
 #include "mapdiff.h"
 #include "maptext.h"
 #include "safety.h"
@@ -144,7 +145,11 @@ usage_error(const char *what)
 static void
 print_version(void)
 {
-	printf("rcptsync %s\nmap types: hash btree text\n", RCPTSYNC_VERSION);
+	printf("rcptsync %s\nmap types:", RCPTSYNC_VERSION);
+	for (int t = MAPDB_HASH; t <= MAPDB_CDB; t++)
+		if (mapdb_available(t))
+			printf(" %s", mapdb_type_name(t));
+	printf("\n");
 #ifdef RCPTSYNC_FAULT_INJECTION
 	printf("fault injection: on (test build)\n");
 #endif
@@ -380,7 +385,7 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 		 addrset_count(r->new_set), r->counts.added, r->counts.removed,
 		 r->counts.revalued, r->grace.kept,
 		 *written ? "map written" : "no change to",
-		 config_type_name(r->conf->type), r->conf->table);
+		 mapdb_type_name(r->conf->type), r->conf->table);
 	return 0;
 }
 

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	mapdb - write a Berkeley DB map the way postmap(1) does
+ *	mapdb - write the indexed map the way postmap(1) does
+ * DESCRIPTION
+ *	mapdb_build() picks the writer for the configured type: Berkeley DB
+ *	(here), lmdb (mapdb_lmdb.c) or cdb (mapdb_cdb.c); each is a meson
+ *	feature, so rcptsync builds where a library is missing, and a type
+ *	that was not built is a configuration error.
+ *
  * DESCRIPTION
  *	Postfix's hash: and btree: tables are Berkeley DB files whose keys
  *	and values carry a trailing NUL byte (dict_db.c; DB_NO_TRAILING_NULL
@@ -32,9 +38,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef RCPTSYNC_HAVE_BDB
 #include <db.h>
+#endif
 
-#include "mapdb.h"
+#include "mapdb_impl.h"
 
 #define CACHE_MIN (16u * 1024 * 1024)
 #define CACHE_MAX (256u * 1024 * 1024)
@@ -43,8 +51,87 @@
 const char *
 mapdb_suffix(enum mapdb_type type)
 {
-	return type == MAPDB_TEXT ? NULL : ".db";
+	switch (type) {
+	case MAPDB_HASH:
+	case MAPDB_BTREE: return ".db";
+	case MAPDB_LMDB: return ".lmdb";
+	case MAPDB_CDB: return ".cdb";
+	default: return NULL;
+	}
 }
+
+/* mapdb_type_name - the Postfix map type */
+const char *
+mapdb_type_name(enum mapdb_type type)
+{
+	static const char *const names[] = {"hash", "btree", "text", "lmdb",
+					    "cdb"};
+
+	return names[type];
+}
+
+/* mapdb_available - built with the library for TYPE? */
+int
+mapdb_available(enum mapdb_type type)
+{
+	switch (type) {
+#ifdef RCPTSYNC_HAVE_BDB
+	case MAPDB_HASH:
+	case MAPDB_BTREE: return 1;
+#endif
+#ifdef RCPTSYNC_HAVE_LMDB
+	case MAPDB_LMDB: return 1;
+#endif
+#ifdef RCPTSYNC_HAVE_CDB
+	case MAPDB_CDB: return 1;
+#endif
+	case MAPDB_TEXT: return 1;
+	default: return 0;
+	}
+}
+
+/* mapdb_fsync_path - the writer closed the file; make its blocks durable */
+int
+mapdb_fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) < 0)
+		ret = -1;
+	if (close(fd) < 0)
+		ret = -1;
+	return ret;
+}
+
+/* mapdb_build - the writer for TYPE */
+int
+mapdb_build(const char *path, enum mapdb_type type, const struct addrset *set,
+	    struct sync_err *err)
+{
+	if (!mapdb_available(type))
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "map type %s is not built into this "
+				    "rcptsync",
+				    mapdb_type_name(type));
+	switch (type) {
+#ifdef RCPTSYNC_HAVE_BDB
+	case MAPDB_HASH:
+	case MAPDB_BTREE: return mapdb_bdb_build(path, type, set, err);
+#endif
+#ifdef RCPTSYNC_HAVE_LMDB
+	case MAPDB_LMDB: return mapdb_lmdb_build(path, set, err);
+#endif
+#ifdef RCPTSYNC_HAVE_CDB
+	case MAPDB_CDB: return mapdb_cdb_build(path, set, err);
+#endif
+	default: return 0;
+	}
+}
+
+#ifdef RCPTSYNC_HAVE_BDB
 
 /* cache_size - twice the payload, within [16 MiB, 256 MiB] */
 static unsigned
@@ -65,22 +152,6 @@ cache_size(const struct addrset *set)
 	if (bytes > CACHE_MAX)
 		return CACHE_MAX;
 	return (unsigned)bytes;
-}
-
-/* fsync_path - Berkeley DB closed the file; make its blocks durable */
-static int
-fsync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (fsync(fd) < 0)
-		ret = -1;
-	if (close(fd) < 0)
-		ret = -1;
-	return ret;
 }
 
 /* put_all - store every entry, key and value with their NUL */
@@ -108,18 +179,16 @@ put_all(DB *db, const struct addrset *set, struct sync_err *err)
 	return 0;
 }
 
-/* mapdb_build - create, fill, sync, close */
+/* mapdb_bdb_build - create, fill, sync, close */
 int
-mapdb_build(const char *path, enum mapdb_type type, const struct addrset *set,
-	    struct sync_err *err)
+mapdb_bdb_build(const char *path, enum mapdb_type type,
+		const struct addrset *set, struct sync_err *err)
 {
 	DB *db = NULL;
 	int rc, ret = -1;
 	int created = 0;
 	size_t n = addrset_count(set);
 
-	if (type == MAPDB_TEXT)
-		return 0;
 	if ((rc = db_create(&db, NULL, 0)) != 0)
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "db_create: %s",
 				    db_strerror(rc));
@@ -155,10 +224,11 @@ out:
 	if (db != NULL && (rc = db->close(db, 0)) != 0 && ret == 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", path,
 				   db_strerror(rc));
-	if (ret == 0 && fsync_path(path) < 0)
+	if (ret == 0 && mapdb_fsync_path(path) < 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
 				   strerror(errno));
 	if (ret < 0 && created)
 		(void)unlink(path);
 	return ret;
 }
+#endif /* RCPTSYNC_HAVE_BDB */

@@ -67,6 +67,25 @@ expect_rc "check on LDIF" 0 "$RCPTSYNC" -c "$C" check
 contains "check counts entries" "entries: 11"
 check "header has no timestamp (byte-identical reruns)" test "$(head -1 "$T")" = "# relay_recipients: written by rcptsync from the directory; local edits are overwritten (use the 'extra' file)"
 
+# --- lmdb and cdb maps, written natively -------------------------------------
+for t in lmdb cdb; do
+	sed -e "s/type: hash/type: $t/" -e "s|demo-out/relay_recipients|demo-out/map-$t|" \
+		"$D/demo/demo.yaml" > "$D/demo/$t.yaml"
+	expect_rc "$t: sync" 0 "$RCPTSYNC" -c "$D/demo/$t.yaml" sync
+	check "$t: TABLE.$t written" test -s "$D/demo/demo-out/map-$t.$t"
+	missing=0
+	while IFS=$'\t' read -r k v; do
+		[ "$(postmap -q "$k" "$t:$D/demo/demo-out/map-$t")" = "$v" ] || missing=$((missing + 1))
+	done < "$D/demo-expected"
+	check "$t: postmap -q finds every expected key" test "$missing" -eq 0
+	postmap -q nobody@corp.example "$t:$D/demo/demo-out/map-$t" >/dev/null
+	check "$t: postmap -q misses an unknown key" test $? -eq 1
+done
+check "lmdb: postmap -s lists exactly the expected set" \
+	diff -u "$D/demo-expected" <(postmap -s "lmdb:$D/demo/demo-out/map-lmdb" | sort)
+check "lmdb: keys carry the trailing NUL, as postmap writes them" \
+	grep -q '^ alice@corp.example\\00$' <(mdb_dump -p -n "$D/demo/demo-out/map-lmdb.lmdb")
+
 # --- explain ------------------------------------------------------------------
 expect_rc "explain a kept address" 0 "$RCPTSYNC" -q -c "$C" explain Alice@Corp.Example
 contains "explain names the object and value" 'CN=Alice Archer,OU=Staff,DC=corp,DC=example

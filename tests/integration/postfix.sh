@@ -7,7 +7,7 @@
 # reload hook that clears it; 250 / 550 5.1.1 / +tag / upper case; a
 # running smtpd picking up a renamed map without reload; a session open
 # across the swap staying consistent; and no 451 or missing key in a
-# reader loop through ten syncs.
+# reader loop through ten syncs.  Types: hash, btree, lmdb, cdb.
 # Usage: postfix.sh PATH/TO/rcptsync
 RCPTSYNC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -103,7 +103,7 @@ answer() {	# answer ADDRESS : the RCPT code in a new session
 	$PROBE "$PORT" "$1" | awk '{print $2}'
 }
 
-for TYPE in hash btree; do
+for TYPE in hash btree lmdb cdb; do
 	start_postfix "$TYPE" || { bad "$TYPE: start Postfix"; continue; }
 	ok "$TYPE: private Postfix started on 127.0.0.1:$PORT (pid $PF_PID)"
 

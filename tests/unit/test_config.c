@@ -35,7 +35,7 @@ static const struct row rows[] = {
 	 LDIF_SRC "output:\n  table:\n    a: b\n",
 	 ":5:5: output.table must be a non-empty string"},
 	{"bad type value", LDIF_SRC OUT "  type: cdbx\n",
-	 ":5:9: output.type must be hash, btree or text"},
+	 ":5:9: output.type must be hash, btree, lmdb, cdb or text"},
 	{"page_size not a number",
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    page_size: lots\n    bind: {method: none}\n" OUT,

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	mapdb_cdb - write a cdb: map the way postmap(1) does
+ * DESCRIPTION
+ *	A constant database (tinycdb) is written once and never updated, so
+ *	postmap itself builds it aside and renames it; we do the same.
+ *	Unlike hash:, btree: and lmdb:, Postfix's cdb maps store keys and
+ *	values without a trailing NUL (dict_cdb.c).
+ * OWNERSHIP
+ *	The cdb_make state never leaves this file.
+ * DIAGNOSTICS
+ *	OUTPUT errors with errno text; the partial file is removed.
+ * SEE ALSO
+ *	Postfix cdb_table(5), src/util/dict_cdb.c, cdb(3).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef RCPTSYNC_HAVE_CDB
+#include <cdb.h>
+
+#include "mapdb_impl.h"
+
+/* mapdb_cdb_build - create, add every pair, finish, sync */
+int
+mapdb_cdb_build(const char *path, const struct addrset *set,
+		struct sync_err *err)
+{
+	struct cdb_make cdbm;
+	size_t n = addrset_count(set);
+	int fd, ret = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "creating %s: %s",
+				    path, strerror(errno));
+	if (cdb_make_start(&cdbm, fd) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct addrset_entry *e = addrset_get(set, i);
+
+		if (cdb_make_add(&cdbm, e->key, (unsigned)strlen(e->key),
+				 e->value, (unsigned)strlen(e->value)) < 0)
+			goto fail;
+	}
+	if (cdb_make_finish(&cdbm) < 0 || fsync(fd) < 0)
+		goto fail;
+	ret = 0;
+fail:
+	if (ret < 0)
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
+			     strerror(errno));
+	if (close(fd) < 0 && ret == 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", path,
+				   strerror(errno));
+	if (ret < 0)
+		(void)unlink(path);
+	return ret;
+}
+#endif /* RCPTSYNC_HAVE_CDB */

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	mapdb_lmdb - write an lmdb: map the way postmap(1) does
+ * DESCRIPTION
+ *	Postfix opens TABLE.lmdb with MDB_NOSUBDIR | MDB_NOLOCK and locks it
+ *	with fcntl itself (dict_lmdb.c), so a map is one file with no LMDB
+ *	lock file beside it, and replacing it by rename is as safe as for a
+ *	Berkeley DB map: a reader keeps the inode it opened, and notices the
+ *	rename.  Keys and values carry a trailing NUL, as postmap writes
+ *	them (LMDB_NO_TRAILING_NULL is defined on no platform).  Keys go in
+ *	with MDB_APPEND: the set is sorted bytewise, and with the NUL that
+ *	is LMDB's default key order too ("a\0" < "ab\0").
+ * OWNERSHIP
+ *	The environment never leaves this file.
+ * DIAGNOSTICS
+ *	OUTPUT errors with mdb_strerror() text; the partial file is removed.
+ * SEE ALSO
+ *	Postfix lmdb_table(5), src/util/dict_lmdb.c.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef RCPTSYNC_HAVE_LMDB
+#include <lmdb.h>
+
+#include "mapdb_impl.h"
+
+#define MAP_MIN (16u * 1024 * 1024)
+
+/* map_size - room for every pair with generous page overhead */
+static size_t
+map_size(const struct addrset *set)
+{
+	size_t n = addrset_count(set), bytes = MAP_MIN;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct addrset_entry *e = addrset_get(set, i);
+
+		bytes += 4 * (strlen(e->key) + strlen(e->value) + 2 + 16);
+	}
+	return bytes;
+}
+
+/* put_all - every pair, in order */
+static int
+put_all(MDB_txn *txn, MDB_dbi dbi, const struct addrset *set,
+	struct sync_err *err)
+{
+	size_t n = addrset_count(set);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct addrset_entry *e = addrset_get(set, i);
+		MDB_val k = {strlen(e->key) + 1, (void *)e->key};
+		MDB_val v = {strlen(e->value) + 1, (void *)e->value};
+		int rc = mdb_put(txn, dbi, &k, &v, MDB_APPEND);
+
+		if (rc != 0)
+			return sync_err_set(err, SYNC_ERR_OUTPUT,
+					    "storing %s: %s", e->key,
+					    mdb_strerror(rc));
+	}
+	return 0;
+}
+
+/* mapdb_lmdb_build - create, fill, commit, sync */
+int
+mapdb_lmdb_build(const char *path, const struct addrset *set,
+		 struct sync_err *err)
+{
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	int rc, ret = -1;
+
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, map_size(set))) != 0 ||
+	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0644)) !=
+		    0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "creating %s: %s", path,
+			     mdb_strerror(rc));
+		goto out;
+	}
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
+			     mdb_strerror(rc));
+		goto out;
+	}
+	if (put_all(txn, dbi, set, err) < 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0 || (rc = mdb_env_sync(env, 1)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
+			     mdb_strerror(rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	if (ret == 0 && mapdb_fsync_path(path) < 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
+				   strerror(errno));
+	if (ret < 0)
+		(void)unlink(path);
+	return ret;
+}
+#endif /* RCPTSYNC_HAVE_LMDB */

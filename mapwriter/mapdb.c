@@ -111,6 +111,7 @@ int
 mapdb_build(const char *path, enum mapdb_type type, const struct addrset *set,
 	    struct sync_err *err)
 {
+	(void)path, (void)set; /* unused when no backend is built */
 	if (!mapdb_available(type))
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "map type %s is not built into this "

@@ -18,14 +18,8 @@ D=$WORK
 T=$D/out/relay_recipients
 
 # Two directory states: OLD, then NEW (3 added, 2 removed).
-mk_ldif() {	# mk_ldif FILE FIRST LAST
-	local i
-	for i in $(seq "$2" "$3"); do
-		printf 'dn: CN=u%d,DC=corp,DC=example\nproxyAddresses: SMTP:u%d@corp.example\n\n' "$i" "$i"
-	done > "$1"
-}
-mk_ldif "$D/old.ldif" 1 60
-mk_ldif "$D/new.ldif" 3 63
+mk_ldif "$D/old.ldif" 1 60 "SMTP:u%d@corp.example"
+mk_ldif "$D/new.ldif" 3 63 "SMTP:u%d@corp.example"
 seq 1 60 | sed 's/.*/u&@corp.example\tOK/' | sort > "$D/old.set"
 seq 3 63 | sed 's/.*/u&@corp.example\tOK/' | sort > "$D/new.set"
 mkconf() {	# mkconf NAME LDIF

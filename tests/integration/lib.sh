@@ -128,3 +128,12 @@ make_cert_for() {
 	openssl x509 -req -in "$d/$n.csr" -CA "$d/$ca-ca.pem" -CAkey "$d/$ca-ca.key" \
 		-CAcreateserial -days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
 }
+
+# mk_ldif FILE FIRST LAST PATTERN : one entry per number, its one
+# proxyAddresses value made by printf PATTERN (e.g. "SMTP:u%d@corp.example")
+mk_ldif() {
+	local i
+	for i in $(seq "$2" "$3"); do
+		printf "dn: CN=u%d,DC=corp,DC=example\nproxyAddresses: $4\n\n" "$i" "$i"
+	done > "$1"
+}

@@ -8,23 +8,15 @@
 RCPTSYNC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-require postmap setpriv python3
+require postmap setpriv
 if [ "$(id -u)" -ne 0 ]; then
 	[ "${CI:-}" = true ] && { echo "CI runs as root; this suite needs it"; exit 1; }
 	echo "SKIP: needs root for mount"; exit 77
 fi
 D=$WORK
 chmod 755 "$D"
-mk_ldif() {	# mk_ldif FILE COUNT
-	python3 - "$1" "$2" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    for i in range(int(sys.argv[2])):
-        f.write("dn: CN=u%d,DC=corp,DC=example\nproxyAddresses: SMTP:user.number%06d@corp.example\n\n" % (i, i))
-PY
-}
-mk_ldif "$D/small.ldif" 20
-mk_ldif "$D/big.ldif" 20000
+mk_ldif "$D/small.ldif" 0 19 "SMTP:user.number%06d@corp.example"
+mk_ldif "$D/big.ldif" 0 19999 "SMTP:user.number%06d@corp.example"
 mkconf() {	# mkconf NAME LDIF OUTDIR
 	printf 'source:\n  ldif: %s\noutput:\n  table: %s/relay\nlock: %s/%s.lock\n' \
 		"$2" "$3" "$D" "$1" > "$D/$1.yaml"

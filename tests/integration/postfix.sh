@@ -22,14 +22,8 @@ D=$WORK
 chmod 755 "$D"	# Postfix daemons run as postfix
 
 # Two directory states.
-mk_ldif() {	# mk_ldif FILE FIRST LAST
-	local i
-	for i in $(seq "$2" "$3"); do
-		printf 'dn: CN=u%d,DC=corp,DC=example\nproxyAddresses: SMTP:User%d@corp.example\n\n' "$i" "$i"
-	done > "$1"
-}
-mk_ldif "$D/a.ldif" 1 200
-mk_ldif "$D/b.ldif" 101 300
+mk_ldif "$D/a.ldif" 1 200 "SMTP:User%d@corp.example"
+mk_ldif "$D/b.ldif" 101 300 "SMTP:User%d@corp.example"
 
 start_postfix() {	# start_postfix TYPE : a fresh instance using TYPE:TABLE
 	local type=$1

@@ -53,8 +53,12 @@ chmod 644 "$D/small.ldif" "$D/big.ldif"
 expect_rc "root writes the first table" 0 "$RCPTSYNC" -c "$D/small-perm.yaml" sync
 old_d=$(inode_mtime "$P/relay.db")
 touch "$D/big-perm.lock"; chown nobody "$D/big-perm.lock"
-# nobody may not reach the build tree (CI clones anywhere): use a copy.
+# nobody may not reach the build tree (CI clones anywhere): use a copy,
+# with what a wrapper (scripts/test's valgrind one) expects beside it.
 install -m 755 "$RCPTSYNC" "$D/rcptsync-copy"
+for f in rcptsync valgrind.supp; do
+	[ -e "$(dirname "$RCPTSYNC")/$f" ] && install -m 755 "$(dirname "$RCPTSYNC")/$f" "$D/$f"
+done
 expect_rc "permission denied: exit 73" 73 setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	"$D/rcptsync-copy" -c "$D/big-perm.yaml" sync --force
 contains "permission denied is named" "Permission denied"

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -292,6 +293,47 @@ compare(struct run *r, mapdiff_fn fn, void *ctx, struct sync_err *err)
 	return 0;
 }
 
+/* inode_of - PATH's inode, or 0 */
+static unsigned long long
+inode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+/*
+ * published_files - the inodes of TABLE and its map now (map 0 for text).
+ * A rename by anyone but a finished sync (a crash between our two
+ * renames, a hand-run postmap) changes one of them.
+ */
+static void
+published_files(const struct sync_conf *conf, unsigned long long *text_ino,
+		unsigned long long *map_ino)
+{
+	const char *suffix = mapdb_suffix(conf->type);
+	char path[4096];
+
+	*text_ino = inode_of(conf->table);
+	*map_ino = 0;
+	if (suffix != NULL &&
+	    (size_t)snprintf(path, sizeof(path), "%s%s", conf->table, suffix) <
+		    sizeof(path))
+		*map_ino = inode_of(path);
+}
+
+/* replaced_behind_us - are the files not the ones we last published? */
+static int
+replaced_behind_us(const struct run *r)
+{
+	unsigned long long text_ino, map_ino;
+
+	if (r->state.text_ino == 0)
+		return 0; /* nothing recorded: first run, or state removed */
+	published_files(r->conf, &text_ino, &map_ino);
+	return text_ino != r->state.text_ino || map_ino != r->state.map_ino;
+}
+
 /* canaries - safety.must_exist and must_not_exist on the built set */
 static int
 canaries(const struct run *r, struct sync_err *err)
@@ -373,6 +415,13 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 	if (fetch(r, err) < 0 || compare(r, NULL, NULL, err) < 0 ||
 	    canaries(r, err) < 0)
 		return -1;
+	if (r->table_exists && replaced_behind_us(r)) {
+		log_warn("%s or its map is not the file rcptsync published "
+			 "last (an interrupted run, or postmap by hand): "
+			 "rewriting both",
+			 r->conf->table);
+		r->db_stale = 1;
+	}
 	if (mapdiff_changed(&r->counts) || r->db_stale) {
 		if (force)
 			log_warn("--force: safety limits not applied");
@@ -408,6 +457,7 @@ record_state(struct run *r, int rc, int written, const struct sync_err *err,
 		st->removed = r->counts.removed;
 		st->pending_count = r->grace.kept;
 		st->written = written;
+		published_files(r->conf, &st->text_ino, &st->map_ino);
 	} else {
 		state_set_message(st, err->msg);
 	}

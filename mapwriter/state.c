@@ -5,8 +5,9 @@
  * DESCRIPTION
  *	Next to the table (default TABLE.rcptsync-state), one "name values"
  *	line each: when the last run ended and how, when the last run
- *	succeeded, the server used, the counts, the last error, and one
- *	"pending" line per address in its removal grace period.  Plain text
+ *	succeeded, the server used, the counts, the last error, the inodes
+ *	of the text and map it published, and one "pending" line per
+ *	address in its removal grace period.  Plain text
  *	so an admin can read it; written atomically (mapcommit_replace()).
  *	Keys and values in it were validated before they were stored, but
  *	it is parsed strictly all the same.
@@ -84,6 +85,10 @@ parse_line(struct sync_state *st, char *line)
 		   &n) == 5 &&
 	    line[n] == '\0')
 		return 0;
+	if (sscanf(line, "files %llu %llu%n", &st->text_ino, &st->map_ino,
+		   &n) == 2 &&
+	    line[n] == '\0')
+		return 0;
 	if (strncmp(line, "message ", 8) == 0) {
 		state_set_message(st, line + 8);
 		return 0;
@@ -154,6 +159,8 @@ fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 		fprintf(fp, "server %s\n", st->server);
 	fprintf(fp, "counts %zu %zu %zu %zu %d\n", st->recipients, st->added,
 		st->removed, st->pending_count, st->written);
+	if (st->text_ino != 0)
+		fprintf(fp, "files %llu %llu\n", st->text_ino, st->map_ino);
 	if (st->message[0] != '\0')
 		fprintf(fp, "message %s\n", st->message);
 	for (size_t i = 0; i < st->n_pending; i++)

@@ -24,6 +24,8 @@ struct sync_state {
 	size_t recipients, added, removed, pending_count;
 	int written;
 	char message[256];	       /* last error, printable ASCII */
+	unsigned long long text_ino;   /* inodes rcptsync last published, */
+	unsigned long long map_ino;    /* 0 when unknown */
 	struct state_pending *pending; /* sorted by key */
 	size_t n_pending;
 };

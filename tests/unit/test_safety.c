@@ -156,6 +156,8 @@ test_state_roundtrip(void **state)
 	st.last_success = 1690000000;
 	snprintf(st.server, sizeof(st.server), "ldaps://dc1:636");
 	st.recipients = 10;
+	st.text_ino = 1234567;
+	st.map_ino = 7654321;
 	st.added = 2;
 	st.removed = 1;
 	state_set_message(&st, "timeout\non page 3");
@@ -171,6 +173,8 @@ test_state_roundtrip(void **state)
 	assert_int_equal(back.last_exit, 75);
 	assert_int_equal(back.last_success, 1690000000);
 	assert_string_equal(back.server, "ldaps://dc1:636");
+	assert_int_equal(back.text_ino, 1234567);
+	assert_int_equal(back.map_ino, 7654321);
 	assert_string_equal(back.message, "timeout?on page 3");
 	assert_int_equal(back.n_pending, 1);
 	assert_string_equal(back.pending[0].key, "b@x.y");

@@ -20,6 +20,7 @@
  *	2 CRITICAL (last run failed, or last success too old), 3 UNKNOWN.
  */
 #include <getopt.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xalloc.h"
 #include "addrset.h"
 #include "lock.h"
 #include "mapcommit.h"
@@ -561,12 +563,11 @@ static int
 cmd_check(struct run *r, struct sync_err *err)
 {
 	const struct collect_stats *s = &r->stats;
-	char *dir = strdup(r->conf->table), *slash;
+	char *copy;
+	int writable;
 
-	if (fetch(r, err) < 0) {
-		free(dir);
+	if (fetch(r, err) < 0)
 		return -1;
-	}
 	printf("source: %s\n", s->source.server);
 	printf("entries: %lu (pages %lu, references skipped %lu, ranged %lu)\n",
 	       s->source.entries, s->source.pages, s->source.references,
@@ -577,16 +578,14 @@ cmd_check(struct run *r, struct sync_err *err)
 	       s->other_domain, s->excluded);
 	printf("recipients: %zu (extra %lu, duplicates %lu)\n",
 	       addrset_count(r->new_set), s->extra, s->duplicates);
-	if (dir && (slash = strrchr(dir, '/')) != NULL)
-		*(slash == dir ? slash + 1 : slash) = '\0';
-	if (dir && access(dir, W_OK) < 0) {
+	/* sync writes temporaries beside the table: can it? */
+	copy = xstrdup(r->conf->table);
+	writable = access(dirname(copy), W_OK) == 0;
+	if (!writable)
 		sync_err_set(err, SYNC_ERR_OUTPUT,
-			     "cannot write to the table's directory %s", dir);
-		free(dir);
-		return -1;
-	}
-	free(dir);
-	return 0;
+			     "cannot write to the table's directory %s", copy);
+	free(copy);
+	return writable ? 0 : -1;
 }
 
 /* explain_value - one directory value that bears on the address */

@@ -229,5 +229,7 @@ check "text table written" test -s "$D/textonly/relay_recipients"
 sed -e "s|table: demo-out/relay_recipients|table: $D/nodir/relay_recipients|" -e '/^hooks:/,$d' \
     "$EX/demo.yaml" > "$D/demo/nodir.yaml"
 expect_rc "output directory missing: cannot write" 73 "$RCPTSYNC" -c "$D/demo/nodir.yaml" sync
+expect_rc "check reports an output directory it cannot write" 73 "$RCPTSYNC" -c "$D/demo/nodir.yaml" check
+contains "check names the directory" "cannot write to the table's directory $D/nodir"
 
 finish

@@ -701,9 +701,9 @@ get_exclude(struct walker *w, yaml_node_t *v, struct sync_conf *c)
 static int
 walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 {
-	static const char *const keys[] = {"source", "domains", "exclude",
-					   "extra",  "output",	"safety",
-					   "hooks",  "lock",	NULL};
+	static const char *const keys[] = {
+		"source", "domains", "exclude", "extra", "output",
+		"safety", "hooks",   "lock",	"state", NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;

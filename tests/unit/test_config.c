@@ -168,6 +168,26 @@ test_defaults(void **state)
 	assert_int_equal(c.safety.min_recipients, 1);
 	assert_string_equal(c.domains[0], "corp.example");
 	assert_string_equal(c.table, "/tmp/relay"); /* relative to the file */
+	assert_string_equal(c.state, "/tmp/relay.rcptsync-state");
+	config_free(&c);
+}
+
+/* Every documented top-level path key is accepted and resolved. */
+static void
+test_paths(void **state)
+{
+	struct sync_conf c;
+	struct sync_err err;
+	char path[64];
+
+	(void)state;
+	assert_int_equal(load(LDIF_SRC OUT "lock: run/l\nstate: st\n"
+					   "extra: ex\n",
+			      &c, &err, path),
+			 0);
+	assert_string_equal(c.lock, "/tmp/run/l");
+	assert_string_equal(c.state, "/tmp/st");
+	assert_string_equal(c.extra, "/tmp/ex");
 	config_free(&c);
 }
 
@@ -177,6 +197,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_paths),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

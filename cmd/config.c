@@ -662,6 +662,62 @@ walk_hooks(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	return rc;
 }
 
+/* walk_verify_cache - verify_cache.path, .type, .recipient_delimiter */
+static int
+walk_verify_cache(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+{
+	static const char *const keys[] = {"path", "type",
+					   "recipient_delimiter", NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	const char *s;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "verify_cache", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
+		if (k == 0) {
+			if (get_path(w, v, "verify_cache.path",
+				     &c->verify_cache) < 0)
+				return -1;
+			continue;
+		}
+		s = scalar(v);
+		if (k == 2) {
+			/* Postfix's recipient_delimiter: a set of characters,
+			 * none of which can occur in a domain. */
+			if (s == NULL || strspn(s, "+-_=#~&") != strlen(s))
+				return fail_at(w, v,
+					       "verify_cache.recipient_"
+					       "delimiter must be characters "
+					       "from +-_=#~& (as in main.cf)");
+			free(c->verify_delimiters);
+			c->verify_delimiters = xstrdup(s);
+			continue;
+		}
+		if (s != NULL && strcmp(s, "btree") == 0)
+			c->verify_cache_type = MAPDB_BTREE;
+		else if (s != NULL && strcmp(s, "hash") == 0)
+			c->verify_cache_type = MAPDB_HASH;
+		else if (s != NULL && strcmp(s, "lmdb") == 0)
+			c->verify_cache_type = MAPDB_LMDB;
+		else
+			return fail_at(w, v,
+				       "verify_cache.type must be btree, "
+				       "lmdb or hash (address_verify_map; "
+				       "never proxy:)");
+		if (!mapdb_available(c->verify_cache_type))
+			return fail_at(w, v,
+				       "verify_cache.type %s is not built "
+				       "into this rcptsync (see rcptsync "
+				       "--version)",
+				       s);
+	}
+	if (rc == 0 && c->verify_cache == NULL)
+		return fail_at(w, node, "verify_cache needs path");
+	return rc;
+}
+
 /* get_domains - LDH names, an optional leading dot, lower-cased */
 static int
 get_domains(struct walker *w, yaml_node_t *v, struct sync_conf *c)
@@ -701,9 +757,10 @@ get_exclude(struct walker *w, yaml_node_t *v, struct sync_conf *c)
 static int
 walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 {
-	static const char *const keys[] = {
-		"source", "domains", "exclude", "extra", "output",
-		"safety", "hooks",   "lock",	"state", NULL};
+	static const char *const keys[] = {"source",	   "domains", "exclude",
+					   "extra",	   "output",  "safety",
+					   "hooks",	   "lock",    "state",
+					   "verify_cache", NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;
@@ -720,7 +777,8 @@ walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 		case 5: rc = walk_safety(w, v, c); break;
 		case 6: rc = walk_hooks(w, v, c); break;
 		case 7: rc = get_path(w, v, "lock", &c->lock); break;
-		default: rc = get_path(w, v, "state", &c->state); break;
+		case 8: rc = get_path(w, v, "state", &c->state); break;
+		default: rc = walk_verify_cache(w, v, c); break;
 		}
 		if (rc < 0)
 			return -1;
@@ -746,6 +804,7 @@ set_defaults(struct sync_conf *c)
 	c->safety.max_removed_pct = 10;
 	c->safety.min_recipients = 1;
 	c->hook_timeout = 60;
+	c->verify_cache_type = MAPDB_BTREE; /* Postfix's default */
 }
 
 /* fill_late_defaults - strings that default only when absent */
@@ -758,6 +817,8 @@ fill_late_defaults(struct sync_conf *c)
 		c->value = xstrdup("OK");
 	if (c->lock == NULL)
 		c->lock = xstrdup(CONFIG_DEFAULT_LOCK);
+	if (c->verify_delimiters == NULL)
+		c->verify_delimiters = xstrdup("");
 	if (c->state == NULL && c->table != NULL) {
 		size_t n = strlen(c->table) + sizeof(".rcptsync-state");
 
@@ -848,5 +909,7 @@ config_free(struct sync_conf *c)
 	free_list(c->must_not_exist);
 	free(c->lock);
 	free(c->state);
+	free(c->verify_cache);
+	free(c->verify_delimiters);
 	memset(c, 0, sizeof(*c));
 }

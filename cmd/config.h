@@ -42,7 +42,10 @@ struct sync_conf {
 	size_t n_after_change;
 	int hook_timeout; /* seconds */
 	char *lock;
-	char *state; /* default: TABLE.rcptsync-state */
+	char *state;		 /* default: TABLE.rcptsync-state */
+	char *verify_cache;	 /* address_verify_map name; NULL: off */
+	int verify_cache_type;	 /* MAPDB_BTREE, MAPDB_HASH, MAPDB_LMDB */
+	char *verify_delimiters; /* recipient_delimiter; "" for none */
 };
 
 /*

@@ -17,7 +17,8 @@
  *	64 usage, 65 data refused, 69 no directory server, 73 cannot write,
  *	75 temporary, 77 bind or secret refused, 78 configuration.
  *	"status" follows the monitoring-plugin convention instead: 0 OK,
- *	2 CRITICAL (last run failed, or last success too old), 3 UNKNOWN.
+ *	1 WARNING (verify-cache purge still owed), 2 CRITICAL (last run
+ *	failed, or last success too old), 3 UNKNOWN.
  */
 #include <getopt.h>
 #include <libgen.h>
@@ -45,12 +46,14 @@
 #include "config.h"
 #include "hook.h"
 #include "log.h"
+#include "repair.h"
 
 #ifndef RCPTSYNC_VERSION
 #define RCPTSYNC_VERSION "unknown"
 #endif
 
 #define EXIT_DIFF_CHANGES 1
+#define EXIT_STATUS_WARNING 1
 #define EXIT_STATUS_CRITICAL 2
 #define EXIT_STATUS_UNKNOWN 3
 
@@ -85,6 +88,8 @@ struct run {
 	struct grace_counts grace;
 	time_t now;
 	const struct collect_trace *trace; /* explain only */
+	struct addrset *added;		   /* sync with verify_cache only */
+	int published;			   /* map replaced in this run */
 };
 
 static const char usage_text[] =
@@ -98,10 +103,10 @@ static const char usage_text[] =
 	"writes nothing\n"
 	"  check   validate the config, connect and bind, report counts; "
 	"writes nothing\n"
-	"  status  report the last sync from the state file (exit 0 OK, 2 "
-	"CRITICAL,\n"
-	"          3 UNKNOWN); --max-age DURATION: CRITICAL if the last "
-	"success is older\n"
+	"  status  report the last sync from the state file (exit 0 OK, "
+	"1 WARNING,\n"
+	"          2 CRITICAL, 3 UNKNOWN); --max-age DURATION: CRITICAL if "
+	"the last\n          success is older\n"
 	"  explain ADDRESS  would ADDRESS be accepted, and why (exit 0 yes, "
 	"1 no)\n"
 	"options:\n"
@@ -398,25 +403,42 @@ publish(struct run *r, int force, struct sync_err *err)
 		return -1;
 	if (mapcommit_publish(conf->table, conf->type, r->new_set, err) < 0)
 		return -1;
+	r->published = 1;
 	if (conf->after_change != NULL &&
 	    hook_run(conf->after_change, conf->hook_timeout, err) < 0)
 		return sync_err_prefix(err, "map written, but");
 	return 0;
 }
 
+/* collect_added - mapdiff_fn: keys new to the table (not revalued) */
+static void
+collect_added(void *ctx, char op, const struct addrset_entry *e)
+{
+	struct run *r = ctx;
+
+	if (op == '+' && addrset_find(r->old_set, e->key) == NULL)
+		addrset_add(r->added, e->key, strlen(e->key), e->value,
+			    e->origin);
+}
+
 /* sync_locked - fetch, compare, check, publish when changed */
 static int
 sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 {
-	int removed;
+	int removed, rc;
 
 	if ((removed = mapcommit_cleanup(r->conf->table)) > 0)
 		log_info("removed %d temporary files left by an interrupted "
 			 "run",
 			 removed);
-	if (fetch(r, err) < 0 || compare(r, NULL, NULL, err) < 0 ||
+	if (r->conf->verify_cache != NULL)
+		r->added = addrset_new();
+	if (fetch(r, err) < 0 ||
+	    compare(r, r->added ? collect_added : NULL, r, err) < 0 ||
 	    canaries(r, err) < 0)
 		return -1;
+	if (r->added != NULL)
+		addrset_finish(r->added);
 	if (r->table_exists && replaced_behind_us(r)) {
 		log_warn("%s or its map is not the file rcptsync published "
 			 "last (an interrupted run, or postmap by hand): "
@@ -427,9 +449,17 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 	if (mapdiff_changed(&r->counts) || r->db_stale) {
 		if (force)
 			log_warn("--force: safety limits not applied");
-		if (publish(r, force, err) < 0)
+		rc = publish(r, force, err);
+		/* Added addresses are live once the map is: purge even when
+		 * the hook failed after it. */
+		if (r->published)
+			repair_verify_cache(r->conf, r->added, r->new_set,
+					    &r->state);
+		if (rc < 0)
 			return -1;
 		*written = 1;
+	} else {
+		repair_verify_cache(r->conf, NULL, r->new_set, &r->state);
 	}
 	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed, "
 		 "%zu pending removal; %s %s:%s",
@@ -534,6 +564,16 @@ cmd_status(struct run *r, long max_age, struct sync_err *err)
 		printf("CRITICAL: no successful sync for more than %ld s\n",
 		       max_age);
 		return EXIT_STATUS_CRITICAL;
+	}
+	if (st->n_verify_purge > 0) {
+		printf("WARNING: the verify cache still holds stale negative "
+		       "entries for %zu added address%s (Postfix held the "
+		       "lock; retried every run):",
+		       st->n_verify_purge, st->n_verify_purge == 1 ? "" : "es");
+		for (size_t i = 0; i < st->n_verify_purge; i++)
+			printf(" %s", st->verify_purge[i]);
+		printf("\n");
+		return EXIT_STATUS_WARNING;
 	}
 	printf("OK\n");
 	return 0;
@@ -684,6 +724,7 @@ main(int argc, char **argv)
 	}
 	addrset_free(r.new_set);
 	addrset_free(r.old_set);
+	addrset_free(r.added);
 	state_free(&r.state);
 	config_free(&conf);
 	return rc < 0 ? fail(&err) : rc;

@@ -107,7 +107,7 @@ grace_apply(const struct grace_rule *rule, const struct addrset *old_set,
 		addrset_add(new_set, np->key, strlen(np->key),
 			    addrset_intern(new_set, np->value), origin);
 	}
-	state_free(st);
+	state_free_pending(st);
 	st->pending = next.pending;
 	st->n_pending = next.n_pending;
 	addrset_finish(new_set);

@@ -6,8 +6,9 @@
  *	Next to the table (default TABLE.rcptsync-state), one "name values"
  *	line each: when the last run ended and how, when the last run
  *	succeeded, the server used, the counts, the last error, the inodes
- *	of the text and map it published, and one "pending" line per
- *	address in its removal grace period.  Plain text
+ *	of the text and map it published, one "pending" line per
+ *	address in its removal grace period, and one "verify_purge" line
+ *	per added address whose verify-cache purge is still to do.  Plain text
  *	so an admin can read it; written atomically (mapcommit_replace()).
  *	Keys and values in it were validated before they were stored, but
  *	it is parsed strictly all the same.
@@ -93,6 +94,11 @@ parse_line(struct sync_state *st, char *line)
 		state_set_message(st, line + 8);
 		return 0;
 	}
+	if (sscanf(line, "verify_purge %255s%n", key, &n) == 1 &&
+	    line[n] == '\0') {
+		state_add_verify_purge(st, key);
+		return 0;
+	}
 	if (sscanf(line, "pending %255s %255s %lld %lu%n", key, value, &a,
 		   &runs, &n) == 4 &&
 	    line[n] == '\0') {
@@ -167,6 +173,8 @@ fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 		fprintf(fp, "pending %s %s %lld %lu\n", st->pending[i].key,
 			st->pending[i].value, (long long)st->pending[i].since,
 			st->pending[i].runs);
+	for (size_t i = 0; i < st->n_verify_purge; i++)
+		fprintf(fp, "verify_purge %s\n", st->verify_purge[i]);
 	return ferror(fp) ? -1 : 0;
 }
 
@@ -178,9 +186,30 @@ state_save(const char *path, const char *table, const struct sync_state *st,
 	return mapcommit_replace(path, table, 0644, fill_state, st, err);
 }
 
-/* state_free - release the pending list */
+/* state_add_verify_purge - append a copy */
 void
-state_free(struct sync_state *st)
+state_add_verify_purge(struct sync_state *st, const char *address)
+{
+	st->verify_purge =
+		xreallocarray(st->verify_purge, st->n_verify_purge + 1,
+			      sizeof(*st->verify_purge));
+	st->verify_purge[st->n_verify_purge++] = xstrdup(address);
+}
+
+/* state_clear_verify_purge - free the list */
+void
+state_clear_verify_purge(struct sync_state *st)
+{
+	for (size_t i = 0; i < st->n_verify_purge; i++)
+		free(st->verify_purge[i]);
+	free(st->verify_purge);
+	st->verify_purge = NULL;
+	st->n_verify_purge = 0;
+}
+
+/* state_free_pending - release the grace-period list only */
+void
+state_free_pending(struct sync_state *st)
 {
 	for (size_t i = 0; i < st->n_pending; i++) {
 		free(st->pending[i].key);
@@ -189,4 +218,12 @@ state_free(struct sync_state *st)
 	free(st->pending);
 	st->pending = NULL;
 	st->n_pending = 0;
+}
+
+/* state_free - release both lists */
+void
+state_free(struct sync_state *st)
+{
+	state_free_pending(st);
+	state_clear_verify_purge(st);
 }

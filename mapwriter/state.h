@@ -28,6 +28,8 @@ struct sync_state {
 	unsigned long long map_ino;    /* 0 when unknown */
 	struct state_pending *pending; /* sorted by key */
 	size_t n_pending;
+	char **verify_purge;   /* added addresses whose verify-cache purge */
+	size_t n_verify_purge; /* is still to do (Postfix held the lock) */
 };
 
 /*
@@ -48,7 +50,16 @@ int state_save(const char *path, const char *table, const struct sync_state *st,
 /* state_set_message - store MSG with control bytes replaced by '?' */
 void state_set_message(struct sync_state *st, const char *msg);
 
-/* state_free - the pending list; *ST may be reused after */
+/* state_add_verify_purge - remember ADDRESS (copied) for the next run */
+void state_add_verify_purge(struct sync_state *st, const char *address);
+
+/* state_clear_verify_purge - forget them all */
+void state_clear_verify_purge(struct sync_state *st);
+
+/* state_free_pending - the grace-period list only (grace replaces it) */
+void state_free_pending(struct sync_state *st);
+
+/* state_free - both lists; *ST may be reused after */
 void state_free(struct sync_state *st);
 
 #endif

@@ -137,3 +137,62 @@ mk_ldif() {
 		printf "dn: CN=u%d,DC=corp,DC=example\nproxyAddresses: $4\n\n" "$i" "$i"
 	done > "$1"
 }
+
+# start_postfix TYPE [MAIN_CF_LINES] : a private Postfix instance (its own
+# config, queue and data directories in $WORK/pf-${PF_NAME:-TYPE}, 127.0.0.1
+# on a free port, everything relayed to discard:) with relay_recipient_maps
+# = TYPE:$T.  Sets P, T, PORT, PF_PID.  Needs root.
+start_postfix() {
+	local type=$1 extra=${2:-}
+	P=$WORK/pf-${PF_NAME:-$type}; T=$P/relay_recipients
+	mkdir -p "$P/conf" "$P/queue" "$P/data"
+	chown postfix "$P/data"
+	PORT=$(free_port)
+	cat > "$P/conf/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $P/queue
+data_directory = $P/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = gw.test.example
+mydestination =
+relay_domains = corp.example
+relay_recipient_maps = $type:$T
+smtpd_recipient_restrictions = ${PF_RCPT_RESTRICTIONS:-reject_unauth_destination}
+relay_transport = discard:
+default_transport = discard:
+recipient_delimiter = +
+alias_maps =
+alias_database =
+maillog_file = $P/maillog
+maillog_file_prefixes = $P
+$extra
+CF
+	cat > "$P/conf/master.cf" <<CF
+127.0.0.1:$PORT inet n - n - - smtpd
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n - - proxymap
+smtp      unix  - - n - - smtp
+relay     unix  - - n - - smtp
+error     unix  - - n - - error
+retry     unix  - - n - - error
+discard   unix  - - n - - discard
+anvil     unix  - - n - 1 anvil
+scache    unix  - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+CF
+	postfix -c "$P/conf" check || { echo "postfix check failed"; return 1; }
+	postfix -c "$P/conf" start || { echo "postfix start failed"; return 1; }
+	wait_port "$PORT" || { echo "no listener on $PORT"; return 1; }
+	PF_PID=$(sed -n 's/ //gp' "$P/queue/pid/master.pid"); CLEANUP_PIDS+=("$PF_PID")
+}

@@ -25,59 +25,6 @@ chmod 755 "$D"	# Postfix daemons run as postfix
 mk_ldif "$D/a.ldif" 1 200 "SMTP:User%d@corp.example"
 mk_ldif "$D/b.ldif" 101 300 "SMTP:User%d@corp.example"
 
-start_postfix() {	# start_postfix TYPE : a fresh instance using TYPE:TABLE
-	local type=$1
-	P=$D/pf-$type; T=$P/relay_recipients
-	mkdir -p "$P/conf" "$P/queue" "$P/data"
-	chown postfix "$P/data"
-	PORT=$(free_port)
-	cat > "$P/conf/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
-mail_owner = postfix
-setgid_group = postdrop
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = gw.test.example
-mydestination =
-relay_domains = corp.example
-relay_recipient_maps = $type:$T
-smtpd_recipient_restrictions = reject_unauth_destination
-relay_transport = discard:
-default_transport = discard:
-recipient_delimiter = +
-alias_maps =
-alias_database =
-maillog_file = $P/maillog
-maillog_file_prefixes = $P
-CF
-	cat > "$P/conf/master.cf" <<CF
-127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-smtp      unix  - - n - - smtp
-relay     unix  - - n - - smtp
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-CF
-	postfix -c "$P/conf" check || { echo "postfix check failed"; return 1; }
-	postfix -c "$P/conf" start || { echo "postfix start failed"; return 1; }
-	wait_port "$PORT" || { echo "no listener on $PORT"; return 1; }
-	PF_PID=$(sed -n 's/ //gp' "$P/queue/pid/master.pid"); CLEANUP_PIDS+=("$PF_PID")
-}
 conf() {	# conf NAME LDIF TYPE [hook]
 	cat > "$P/$1.yaml" <<YAML
 source:

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "addrfilter.h"
 #include "ldapsync.h"
@@ -32,7 +33,37 @@ struct collector {
 	struct collect_stats *stats;
 	const struct collect_trace *trace;
 	const char *last_dn; /* interned copy of the current entry's DN */
+	int progress;	     /* draw the fetch progress */
+	double started, shown;
 };
+
+#define PROGRESS_EVERY 0.25 /* seconds between redraws */
+
+/* now - monotonic seconds */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* progress - objects and pages so far, and the rate; a few times a second */
+static void
+progress(struct collector *c)
+{
+	const struct source_stats *s = &c->stats->source;
+	double t = now();
+
+	if (!c->progress || t - c->shown < PROGRESS_EVERY)
+		return;
+	c->shown = t;
+	log_status("rcptsync: fetching: %lu objects, %lu pages, %lu "
+		   "addresses kept, %.0f objects/s",
+		   s->entries, s->pages, c->stats->kept,
+		   t > c->started ? (double)s->entries / (t - c->started) : 0);
+}
 
 /* origin_of - one interned DN per entry, shared by its keys */
 static const char *
@@ -75,6 +106,7 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 	const char *why = NULL, *pattern;
 	char verdict[160];
 
+	progress(c);
 	switch (proxyaddr_normalise(val, len, key, &why)) {
 	case PROXYADDR_IGNORE:
 		c->stats->ignored++;
@@ -153,12 +185,16 @@ collect_recipients(const struct sync_conf *conf,
 	c.stats = stats;
 	c.trace = trace;
 	c.last_dn = NULL;
+	c.progress = trace == NULL && log_status_enabled();
+	c.started = now();
+	c.shown = c.started;
 	if (conf->source == CONFIG_SOURCE_LDIF)
 		rc = ldifsource_read(conf->ldif, take_value, &c, &stats->source,
 				     err);
 	else
 		rc = ldapsync_fetch(&conf->ldap, take_value, &c, &stats->source,
 				    err);
+	log_status_clear();
 	if (rc == 0 && conf->extra != NULL)
 		rc = merge_extra(&c, err);
 	if (rc < 0) {

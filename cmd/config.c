@@ -718,6 +718,23 @@ walk_verify_cache(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	return rc;
 }
 
+/* walk_log - log.syslog */
+static int
+walk_log(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+{
+	static const char *const keys[] = {"syslog", NULL};
+	struct pairs it;
+	yaml_node_t *v;
+	int k, rc;
+
+	if (pairs_begin(w, node, keys, "log", &it) < 0)
+		return -1;
+	while ((rc = pairs_next(w, &it, &k, &v)) > 0)
+		if (get_bool(w, v, "log.syslog", &c->log_syslog) < 0)
+			return -1;
+	return rc;
+}
+
 /* get_domains - LDH names, an optional leading dot, lower-cased */
 static int
 get_domains(struct walker *w, yaml_node_t *v, struct sync_conf *c)
@@ -760,7 +777,7 @@ walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 	static const char *const keys[] = {"source",	   "domains", "exclude",
 					   "extra",	   "output",  "safety",
 					   "hooks",	   "lock",    "state",
-					   "verify_cache", NULL};
+					   "verify_cache", "log",     NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;
@@ -778,7 +795,8 @@ walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 		case 6: rc = walk_hooks(w, v, c); break;
 		case 7: rc = get_path(w, v, "lock", &c->lock); break;
 		case 8: rc = get_path(w, v, "state", &c->state); break;
-		default: rc = walk_verify_cache(w, v, c); break;
+		case 9: rc = walk_verify_cache(w, v, c); break;
+		default: rc = walk_log(w, v, c); break;
 		}
 		if (rc < 0)
 			return -1;

@@ -46,6 +46,7 @@ struct sync_conf {
 	char *verify_cache;	 /* address_verify_map name; NULL: off */
 	int verify_cache_type;	 /* MAPDB_BTREE, MAPDB_HASH, MAPDB_LMDB */
 	char *verify_delimiters; /* recipient_delimiter; "" for none */
+	int log_syslog;		 /* log.syslog: also to syslog, facility mail */
 };
 
 /*

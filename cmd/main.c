@@ -46,6 +46,7 @@
 #include "config.h"
 #include "hook.h"
 #include "log.h"
+#include "json.h"
 #include "repair.h"
 
 #ifndef RCPTSYNC_VERSION
@@ -71,6 +72,7 @@ struct options {
 	int level;
 	int force;
 	long max_age;	     /* status --max-age, seconds; 0: none */
+	int json;	     /* --json */
 	const char *address; /* explain */
 	enum command cmd;
 };
@@ -90,6 +92,12 @@ struct run {
 	const struct collect_trace *trace; /* explain only */
 	struct addrset *added;		   /* sync with verify_cache only */
 	int published;			   /* map replaced in this run */
+	struct json *json;		   /* --json: the object, else NULL */
+	FILE *json_buf;			   /* it is built here, then printed */
+	char *json_text;
+	size_t json_len;
+	struct addrset *diff_plus; /* diff --json: the changes */
+	struct addrset *diff_minus;
 };
 
 static const char usage_text[] =
@@ -115,6 +123,8 @@ static const char usage_text[] =
 	"  -q, --quiet        only warnings and errors\n"
 	"  --force            sync: pass the safety limits for this run\n"
 	"  --max-age DURATION status: e.g. 2h, 30m, 1d\n"
+	"  --json             sync, diff, check, status: one JSON object on "
+	"stdout\n"
 	"  --help, --version\n";
 
 /* exit_code - the documented code for an error kind */
@@ -190,6 +200,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{"max-age", required_argument, NULL, 'm'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, verbose = 0, quiet = 0;
@@ -202,6 +213,7 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'v': verbose = 1; break;
 		case 'q': quiet = 1; break;
 		case 'f': o->force = 1; break;
+		case 'j': o->json = 1; break;
 		case 'm':
 			if (config_parse_duration(optarg, &o->max_age) < 0 ||
 			    o->max_age == 0)
@@ -231,6 +243,9 @@ parse_args(int argc, char **argv, struct options *o)
 		return usage_error("one command only");
 	if (o->force && o->cmd != CMD_SYNC)
 		return usage_error("--force goes with sync only");
+	if (o->json && (o->cmd == CMD_DUMP || o->cmd == CMD_EXPLAIN))
+		return usage_error("--json goes with sync, diff, check and "
+				   "status");
 	if (o->max_age && o->cmd != CMD_STATUS)
 		return usage_error("--max-age goes with status only");
 	return -1;
@@ -356,8 +371,39 @@ canaries(const struct run *r, struct sync_err *err)
 static void
 print_change(void *ctx, char op, const struct addrset_entry *e)
 {
-	(void)ctx;
-	printf("%c%s\t%s\n", op, e->key, op == '+' ? e->origin : "table");
+	struct run *r = ctx;
+
+	if (r->json != NULL)
+		addrset_add(op == '+' ? r->diff_plus : r->diff_minus, e->key,
+			    strlen(e->key), e->value, e->origin);
+	else
+		printf("%c%s\t%s\n", op, e->key,
+		       op == '+' ? e->origin : "table");
+}
+
+/* json_changes - diff --json: "add" and "remove" lists */
+static void
+json_changes(struct run *r)
+{
+	struct json *j = r->json;
+
+	addrset_finish(r->diff_plus);
+	addrset_finish(r->diff_minus);
+	json_open_array(j, "add");
+	for (size_t i = 0; i < addrset_count(r->diff_plus); i++) {
+		const struct addrset_entry *e = addrset_get(r->diff_plus, i);
+
+		json_open_object(j, NULL);
+		json_str(j, "address", e->key);
+		json_str(j, "value", e->value);
+		json_str(j, "origin", e->origin);
+		json_close_object(j);
+	}
+	json_close_array(j);
+	json_open_array(j, "remove");
+	for (size_t i = 0; i < addrset_count(r->diff_minus); i++)
+		json_str(j, NULL, addrset_get(r->diff_minus, i)->key);
+	json_close_array(j);
 }
 
 /* cmd_diff - the dry run */
@@ -366,9 +412,14 @@ cmd_diff(struct run *r, struct sync_err *err)
 {
 	const struct mapdiff_counts *c = &r->counts;
 	struct sync_err limit;
+	const char *refuse = NULL;
 	int changed;
 
-	if (fetch(r, err) < 0 || compare(r, print_change, NULL, err) < 0)
+	if (r->json != NULL) {
+		r->diff_plus = addrset_new();
+		r->diff_minus = addrset_new();
+	}
+	if (fetch(r, err) < 0 || compare(r, print_change, r, err) < 0)
 		return -1;
 	fflush(stdout);
 	changed = mapdiff_changed(c) || r->db_stale;
@@ -383,10 +434,27 @@ cmd_diff(struct run *r, struct sync_err *err)
 	if (mapdiff_changed(c) &&
 	    safety_check(&r->conf->safety, r->table_exists,
 			 addrset_count(r->old_set), addrset_count(r->new_set),
-			 c->removed, &limit) < 0)
+			 c->removed, &limit) < 0) {
 		log_warn("sync would refuse: %s", limit.msg);
-	if (canaries(r, &limit) < 0)
+		refuse = limit.msg;
+	}
+	if (refuse == NULL && canaries(r, &limit) < 0) {
 		log_warn("sync would refuse: %s", limit.msg);
+		refuse = limit.msg;
+	}
+	if (r->json != NULL) {
+		json_str(r->json, "command", "diff");
+		json_num(r->json, "exit", changed ? EXIT_DIFF_CHANGES : 0);
+		json_num(r->json, "recipients", addrset_count(r->new_set));
+		json_num(r->json, "current", addrset_count(r->old_set));
+		json_num(r->json, "added", c->added);
+		json_num(r->json, "removed", c->removed);
+		json_num(r->json, "changed", c->revalued);
+		json_num(r->json, "pending_removal", r->grace.kept);
+		json_bool(r->json, "map_stale", r->db_stale && r->table_exists);
+		json_str(r->json, "would_refuse", refuse);
+		json_changes(r);
+	}
 	return changed ? EXIT_DIFF_CHANGES : 0;
 }
 
@@ -518,6 +586,26 @@ cmd_sync(struct run *r, int force, struct sync_err *err)
 		}
 	}
 	lock_release(lock_fd);
+	if (r->json != NULL && rc == 0) {
+		struct json *j = r->json;
+
+		json_str(j, "command", "sync");
+		json_num(j, "exit", 0);
+		json_str(j, "server", r->stats.source.server);
+		json_num(j, "recipients", addrset_count(r->new_set));
+		json_num(j, "added", r->counts.added);
+		json_num(j, "removed", r->counts.removed);
+		json_num(j, "changed", r->counts.revalued);
+		json_num(j, "pending_removal", r->grace.kept);
+		json_num(j, "refused_values", r->stats.refused);
+		json_bool(j, "written", written);
+		json_str(j, "map_type", mapdb_type_name(r->conf->type));
+		json_str(j, "table", r->conf->table);
+		json_open_array(j, "verify_purge_owed");
+		for (size_t i = 0; i < r->state.n_verify_purge; i++)
+			json_str(j, NULL, r->state.verify_purge[i]);
+		json_close_array(j);
+	}
 	return rc;
 }
 
@@ -531,6 +619,58 @@ format_time(time_t t, char *buf, size_t size)
 	return buf;
 }
 
+/* status_verdict - the monitoring code for a loaded state */
+static int
+status_verdict(const struct run *r, int exists, long max_age)
+{
+	const struct sync_state *st = &r->state;
+
+	if (!exists)
+		return EXIT_STATUS_UNKNOWN;
+	if (st->last_exit != 0)
+		return EXIT_STATUS_CRITICAL;
+	if (max_age > 0 &&
+	    (st->last_success == 0 || r->now - st->last_success > max_age))
+		return EXIT_STATUS_CRITICAL;
+	return st->n_verify_purge > 0 ? EXIT_STATUS_WARNING : 0;
+}
+
+/* json_status - status --json */
+static int
+json_status(struct run *r, int exists, long max_age)
+{
+	static const char *const names[] = {"OK", "WARNING", "CRITICAL",
+					    "UNKNOWN"};
+	const struct sync_state *st = &r->state;
+	struct json *j = r->json;
+	int code = status_verdict(r, exists, max_age);
+
+	json_str(j, "command", "status");
+	json_num(j, "exit", code);
+	json_str(j, "status", names[code]);
+	json_str(j, "state_file", r->conf->state);
+	if (!exists)
+		return code;
+	json_time(j, "last_run", st->last_run);
+	json_num(j, "last_exit", st->last_exit);
+	json_time(j, "last_success", st->last_success);
+	if (st->last_success != 0)
+		json_num(j, "age_seconds",
+			 (long long)(r->now - st->last_success));
+	json_str(j, "server", st->server[0] ? st->server : NULL);
+	json_num(j, "recipients", st->recipients);
+	json_num(j, "added", st->added);
+	json_num(j, "removed", st->removed);
+	json_num(j, "pending_removal", st->pending_count);
+	json_bool(j, "written", st->written);
+	json_str(j, "message", st->message[0] ? st->message : NULL);
+	json_open_array(j, "verify_purge_owed");
+	for (size_t i = 0; i < st->n_verify_purge; i++)
+		json_str(j, NULL, st->verify_purge[i]);
+	json_close_array(j);
+	return code;
+}
+
 /* cmd_status - the state file, judged for monitoring */
 static int
 cmd_status(struct run *r, long max_age, struct sync_err *err)
@@ -541,6 +681,8 @@ cmd_status(struct run *r, long max_age, struct sync_err *err)
 
 	if (state_load(r->conf->state, st, &exists, err) < 0)
 		return -1;
+	if (r->json != NULL)
+		return json_status(r, exists, max_age);
 	if (!exists) {
 		printf("UNKNOWN: no sync has run yet (no state file %s)\n",
 		       r->conf->state);
@@ -598,6 +740,32 @@ cmd_dump(struct run *r, struct sync_err *err)
 	return 0;
 }
 
+/* json_check - check --json */
+static void
+json_check(struct run *r, int writable)
+{
+	const struct collect_stats *s = &r->stats;
+	struct json *j = r->json;
+
+	json_str(j, "command", "check");
+	json_num(j, "exit", 0);
+	json_str(j, "server", s->source.server);
+	json_num(j, "entries", s->source.entries);
+	json_num(j, "pages", s->source.pages);
+	json_num(j, "references_skipped", s->source.references);
+	json_num(j, "ranged", s->source.ranged);
+	json_num(j, "values", s->source.values);
+	json_num(j, "kept", s->kept);
+	json_num(j, "not_smtp", s->ignored);
+	json_num(j, "refused", s->refused);
+	json_num(j, "other_domains", s->other_domain);
+	json_num(j, "excluded", s->excluded);
+	json_num(j, "extra", s->extra);
+	json_num(j, "duplicates", s->duplicates);
+	json_num(j, "recipients", addrset_count(r->new_set));
+	json_bool(j, "table_dir_writable", writable);
+}
+
 /* cmd_check - config, connection, bind, counts; and can we write? */
 static int
 cmd_check(struct run *r, struct sync_err *err)
@@ -608,6 +776,16 @@ cmd_check(struct run *r, struct sync_err *err)
 
 	if (fetch(r, err) < 0)
 		return -1;
+	copy = xstrdup(r->conf->table);
+	writable = access(dirname(copy), W_OK) == 0;
+	if (!writable)
+		sync_err_set(err, SYNC_ERR_OUTPUT,
+			     "cannot write to the table's directory %s", copy);
+	free(copy);
+	if (r->json != NULL) {
+		json_check(r, writable);
+		return writable ? 0 : -1;
+	}
 	printf("source: %s\n", s->source.server);
 	printf("entries: %lu (pages %lu, references skipped %lu, ranged %lu)\n",
 	       s->source.entries, s->source.pages, s->source.references,
@@ -618,13 +796,6 @@ cmd_check(struct run *r, struct sync_err *err)
 	       s->other_domain, s->excluded);
 	printf("recipients: %zu (extra %lu, duplicates %lu)\n",
 	       addrset_count(r->new_set), s->extra, s->duplicates);
-	/* sync writes temporaries beside the table: can it? */
-	copy = xstrdup(r->conf->table);
-	writable = access(dirname(copy), W_OK) == 0;
-	if (!writable)
-		sync_err_set(err, SYNC_ERR_OUTPUT,
-			     "cannot write to the table's directory %s", copy);
-	free(copy);
 	return writable ? 0 : -1;
 }
 
@@ -691,6 +862,44 @@ cmd_explain(struct run *r, const char *address, struct sync_err *err)
 	return e != NULL ? 0 : EXIT_DIFF_CHANGES;
 }
 
+/* finish - the exit code; with --json, close the object (on an error,
+ * with "command", "exit" and "error" as the only members) */
+static int
+finish(struct run *r, enum command cmd, int rc, const struct sync_err *err)
+{
+	static const char *const names[] = {"sync",  "diff",   "dump",
+					    "check", "status", "explain"};
+	static const char *const kinds[] = {
+		"none",	  "usage",     "data", "unavailable",
+		"output", "temporary", "auth", "config"};
+	int code = rc < 0 ? fail(err) : rc;
+
+	if (r->json == NULL)
+		return code;
+	json_end(r->json);
+	fclose(r->json_buf);
+	if (rc >= 0)
+		fwrite(r->json_text, 1, r->json_len, stdout);
+	free(r->json_text);
+	if (rc < 0) {
+		/* What the failed command had written is dropped. */
+		json_begin(r->json, stdout);
+		json_str(r->json, "command", names[cmd]);
+		json_num(r->json, "exit", code);
+		json_open_object(r->json, "error");
+		json_str(r->json, "kind",
+			 err->kind >= 0 && err->kind <= SYNC_ERR_CONFIG
+				 ? kinds[err->kind]
+				 : "internal");
+		json_str(r->json, "message", err->msg);
+		json_close_object(r->json);
+		json_end(r->json);
+	}
+	if (fflush(stdout) != 0 && code == 0)
+		return EX_IOERR;
+	return code;
+}
+
 /* main - options, config, one command, exit code */
 int
 main(int argc, char **argv)
@@ -698,6 +907,7 @@ main(int argc, char **argv)
 	struct options opt = {0};
 	struct sync_conf conf;
 	struct sync_err err = {0};
+	struct json json;
 	struct run r;
 	int rc;
 
@@ -707,13 +917,23 @@ main(int argc, char **argv)
 	 * report (exit 75), not a SIGPIPE that kills us silently. */
 	signal(SIGPIPE, SIG_IGN);
 	log_init(opt.level);
+	memset(&r, 0, sizeof(r));
+	if (opt.json) {
+		/* Built aside: a failure replaces it with the error object. */
+		r.json_buf = open_memstream(&r.json_text, &r.json_len);
+		if (r.json_buf == NULL)
+			panic("open_memstream: out of memory");
+		json_begin(&json, r.json_buf);
+		r.json = &json;
+	}
 	if (config_load(opt.config, &conf, &err) < 0) {
 		config_free(&conf);
-		return fail(&err);
+		return finish(&r, opt.cmd, -1, &err);
 	}
-	memset(&r, 0, sizeof(r));
 	r.conf = &conf;
 	r.now = time(NULL);
+	if (conf.log_syslog)
+		log_syslog();
 	switch (opt.cmd) {
 	case CMD_SYNC: rc = cmd_sync(&r, opt.force, &err); break;
 	case CMD_DIFF: rc = cmd_diff(&r, &err); break;
@@ -725,7 +945,9 @@ main(int argc, char **argv)
 	addrset_free(r.new_set);
 	addrset_free(r.old_set);
 	addrset_free(r.added);
+	addrset_free(r.diff_plus);
+	addrset_free(r.diff_minus);
 	state_free(&r.state);
 	config_free(&conf);
-	return rc < 0 ? fail(&err) : rc;
+	return finish(&r, opt.cmd, rc, &err);
 }

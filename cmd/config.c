@@ -30,6 +30,7 @@
 #include "xalloc.h"
 #include "proxyaddr.h"
 #include "config.h"
+#include "secret.h"
 
 #define VALUE_CHARS                                                            \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+" \
@@ -390,6 +391,21 @@ walk_bind(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 					       "simple or none");
 		} else if (k == 1) {
 			rc = get_string(w, v, "bind.dn", &l->bind_dn);
+		} else if (scalar(v) != NULL &&
+			   strncmp(scalar(v), SECRET_CREDENTIAL,
+				   strlen(SECRET_CREDENTIAL)) == 0) {
+			/* systemd LoadCredential=: resolved when read */
+			const char *name =
+				scalar(v) + strlen(SECRET_CREDENTIAL);
+
+			if (*name == '\0' || strchr(name, '/') != NULL ||
+			    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+				return fail_at(w, v,
+					       "bind.password_file: "
+					       "credential:NAME needs a "
+					       "NAME without '/'");
+			rc = get_string(w, v, "bind.password_file",
+					&l->password_file);
 		} else {
 			rc = get_path(w, v, "bind.password_file",
 				      &l->password_file);

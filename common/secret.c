@@ -9,6 +9,9 @@
  *	empty password is refused: LDAP treats a simple bind with a DN and
  *	an empty password as an unauthenticated bind (RFC 4513 5.1.2), which
  *	would "succeed" and then read whatever anonymous may read.
+ *	"credential:NAME" reads systemd's credential NAME, which the unit
+ *	passes with LoadCredential= (a private, unswappable copy that only
+ *	this service can read) from $CREDENTIALS_DIRECTORY.
  * OWNERSHIP
  *	secret_read() returns memory the caller wipes with secret_free().
  * DIAGNOSTICS
@@ -16,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -57,15 +61,43 @@ check_file(int fd, const char *path, struct sync_err *err)
 	return 0;
 }
 
+/* resolve - a plain path, or the credential's file under systemd */
+static const char *
+resolve(const char *spec, char *buf, size_t size, struct sync_err *err)
+{
+	const char *dir;
+
+	if (strncmp(spec, SECRET_CREDENTIAL, strlen(SECRET_CREDENTIAL)) != 0)
+		return spec;
+	if ((dir = getenv("CREDENTIALS_DIRECTORY")) == NULL || *dir != '/') {
+		sync_err_set(err, SYNC_ERR_AUTH,
+			     "password_file %s: CREDENTIALS_DIRECTORY is not "
+			     "set (run under systemd with LoadCredential=%s:"
+			     "FILE)",
+			     spec, spec + strlen(SECRET_CREDENTIAL));
+		return NULL;
+	}
+	if ((size_t)snprintf(buf, size, "%s/%s", dir,
+			     spec + strlen(SECRET_CREDENTIAL)) >= size) {
+		sync_err_set(err, SYNC_ERR_AUTH, "credential path too long");
+		return NULL;
+	}
+	return buf;
+}
+
 /* secret_read - the checks, then the bytes */
 int
-secret_read(const char *path, char **out, size_t *len, struct sync_err *err)
+secret_read(const char *spec, char **out, size_t *len, struct sync_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char pathbuf[4096];
+	const char *path = resolve(spec, pathbuf, sizeof(pathbuf), err);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
 	char *buf = NULL;
 	ssize_t got;
 	size_t n = 0;
 
+	if (path == NULL)
+		return -1;
 	if (fd < 0)
 		return sync_err_set(err, SYNC_ERR_AUTH,
 				    "cannot open secret file %s: %s", path,

@@ -205,6 +205,16 @@ expect_rc "world-readable password file" 77 "$RCPTSYNC" -c "$(SECRET=$D/wrong.se
 contains "secret refusal names the mode" "mode 0644"
 check "password never appears in output" bash -c "! grep -q s3cret <<<\"\$1\"" _ "$OUT"
 
+# systemd credentials: password_file: credential:NAME reads
+# $CREDENTIALS_DIRECTORY/NAME (what LoadCredential= provides).
+mkdir -p "$D/creds"; chmod 700 "$D/creds"; cp "$D/bind.secret" "$D/creds/ldap-bind"; chmod 400 "$D/creds/ldap-bind"
+CC=$(SECRET=credential:ldap-bind conf cred)
+expect_rc "credential: bind with CREDENTIALS_DIRECTORY" 0 env CREDENTIALS_DIRECTORY="$D/creds" "$RCPTSYNC" -c "$CC" check
+expect_rc "credential: without CREDENTIALS_DIRECTORY" 77 env -u CREDENTIALS_DIRECTORY "$RCPTSYNC" -c "$CC" check
+contains "credential: says what is missing" "CREDENTIALS_DIRECTORY is not set (run under systemd with LoadCredential=ldap-bind:FILE)"
+expect_rc "credential: missing file" 77 env CREDENTIALS_DIRECTORY="$D" "$RCPTSYNC" -c "$CC" check
+contains "credential: names the file" "$D/ldap-bind"
+
 # The password reaches neither -v output nor the hook's argv or environment.
 printf '#!/bin/sh\n{ echo "$@"; env; } > %s/hook-env.out\n' "$D" > "$D/hook.sh"; chmod 755 "$D/hook.sh"
 C7=$(TABLE=$D/out/secretcheck conf secretcheck "" "hooks:

@@ -106,6 +106,15 @@ static const struct row rows[] = {
 	{"verify cache delimiter",
 	 LDIF_SRC OUT "verify_cache: {path: vc, recipient_delimiter: \"@\"}\n",
 	 ":5:47: verify_cache.recipient_delimiter must be characters"},
+	{"credential",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    bind: {method: simple, dn: a, password_file: credential:b}\n" OUT,
+	 NULL},
+	{"credential with a slash",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    bind: {method: simple, dn: a, password_file: "
+	 "credential:../b}\n" OUT,
+	 ":5:50: bind.password_file: credential:NAME needs a NAME without"},
 	{"top level list", "- a\n- b\n",
 	 ":1:1: the configuration must be a mapping"},
 };

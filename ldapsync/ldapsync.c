@@ -41,6 +41,7 @@
  *	RFC 4511, RFC 2696, RFC 4513, MS-ADTS 3.1.1.3.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -169,6 +170,10 @@ set_options(LDAP *ld, const struct ldapsync_conf *conf,
 	const char *ca = conf->ca_file ? conf->ca_file : SYSTEM_CA_FILE;
 	int rc;
 
+	/* libldap reports a missing CA file as "Can't contact LDAP server" */
+	if (access(ca, R_OK) < 0)
+		return sync_err_set(err, SYNC_ERR_CONFIG, "tls.ca_file %s: %s",
+				    ca, strerror(errno));
 	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) ||
 	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) ||
 	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, tv) ||

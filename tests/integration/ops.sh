@@ -102,4 +102,19 @@ check "... and no control bytes" test "$(tr -d '\n\t' < "$D/notty.txt" | LC_ALL=
 script -qfec "$RCPTSYNC -q -c $D/big.yaml check" /dev/null > "$D/ttyq.txt" 2>&1
 check "no progress under -q" test "$(grep -ac fetching "$D/ttyq.txt")" -eq 0
 
+# --- the cron lines, run as cron would (sh, "\%" unescaped) ---------------------
+cronjob() {	# cronjob N CONFIG : line N of the crontab's jobs, for CONFIG
+	grep -E '^[0-9*]' "$EX/rcptsync.cron" | sed -n "$1p" | cut -d' ' -f7- |
+		sed -e 's/\\%/%/g' -e "s|/usr/sbin/rcptsync|$RCPTSYNC|g" -e "s|/etc/rcptsync/sync.yaml|$2|g"
+}
+CRON_OUT=$(sh -c "$(cronjob 1 "$C")" 2>&1)
+check "cron: a successful sync (with refused values) prints nothing" test -z "$CRON_OUT"
+expect_rc "with the lock held, sync exits 75" 75 flock "$D/demo/demo-out/rcptsync.lock" "$RCPTSYNC" -c "$C" sync
+flock "$D/demo/demo-out/rcptsync.lock" sh -c "$(cronjob 1 "$C")" > "$D/cron75.txt" 2>&1
+check "cron: exit 75 (lock held) is not mailed" test ! -s "$D/cron75.txt"
+CRON_OUT=$(sh -c "$(cronjob 1 "$D/missing.yaml")" 2>&1)
+check "cron: a failure prints its error and exit code" bash -c 'grep -q "rcptsync: error: cannot open configuration" <<<"$1" && grep -q "(rcptsync sync: exit 78)" <<<"$1"' _ "$CRON_OUT"
+CRON_OUT=$(sh -c "$(cronjob 2 "$C")" 2>&1)
+check "cron: the hourly status check is silent when fresh" test -z "$CRON_OUT"
+
 finish

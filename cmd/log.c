@@ -32,7 +32,8 @@
 static int current_level = LOG_LEVEL_NORMAL;
 static int journal_prefix; /* stderr is the journal's stream */
 static int to_syslog;
-static int status_shown; /* a transient status line is on the TTY */
+static int status_shown;      /* a transient status line is on the TTY */
+static char status_text[200]; /* it, to redraw below a real line */
 
 /* stderr_is_journal - JOURNAL_STREAM "DEV:INO" matches fd 2 */
 static int
@@ -74,6 +75,7 @@ vlog(int priority, const char *severity, int on_stderr, const char *fmt,
      va_list ap)
 {
 	va_list copy;
+	int redraw;
 
 	if (to_syslog && (priority != LOG_DEBUG || on_stderr)) {
 		char msg[1024];
@@ -85,12 +87,19 @@ vlog(int priority, const char *severity, int on_stderr, const char *fmt,
 	}
 	if (!on_stderr)
 		return;
+	redraw = status_shown;
 	log_status_clear();
 	if (journal_prefix)
 		fprintf(stderr, "<%d>", priority);
 	fprintf(stderr, "rcptsync: %s", severity);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	/* Keep the status line at the bottom, under the real lines. */
+	if (redraw) {
+		fputs(status_text, stderr);
+		fflush(stderr);
+		status_shown = 1;
+	}
 }
 
 /* log_status_enabled - would log_status() show anything? */
@@ -109,10 +118,10 @@ log_status(const char *fmt, ...)
 
 	if (!log_status_enabled())
 		return;
-	fputs("\r\033[K", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(status_text, sizeof(status_text), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "\r\033[K%s", status_text);
 	fflush(stderr);
 	status_shown = 1;
 }

@@ -185,6 +185,8 @@ addrset_find(const struct addrset *set, const char *key)
 
 	if (!set->sorted)
 		panic("addrset_find before addrset_finish");
+	if (set->count == 0)
+		return NULL; /* no slots yet: bsearch() must not get NULL */
 	s = bsearch(key, set->slots, set->count, sizeof(*set->slots), key_cmp);
 	return s ? &s->e : NULL;
 }

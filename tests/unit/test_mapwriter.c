@@ -49,6 +49,12 @@ test_addrset_sort_dedupe(void **state)
 	assert_non_null(addrset_find(s, "c@x.y"));
 	assert_null(addrset_find(s, "d@x.y"));
 	addrset_free(s);
+	/* An empty finished set has no slots at all (found by UBSan: the
+	 * first sync's empty old table, searched for each added key). */
+	s = addrset_new();
+	addrset_finish(s);
+	assert_null(addrset_find(s, "a@x.y"));
+	addrset_free(s);
 }
 
 struct recorded {

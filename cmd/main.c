@@ -4,8 +4,8 @@
  *	rcptsync - keep Postfix's relay_recipients in step with Active
  *	Directory
  * SYNOPSIS
- *	rcptsync [-c FILE] [-v | -q] sync|diff|dump|check [--force]
- *	rcptsync [-c FILE] status [--max-age DURATION]
+ *	rcptsync [-c FILE] [-v | -q] [--json] sync|diff|dump|check [--force]
+ *	rcptsync [-c FILE] [--json] status [--max-age DURATION]
  *	rcptsync [-c FILE] explain ADDRESS
  * DESCRIPTION
  *	This file parses the command line, runs one command and maps the

@@ -154,6 +154,18 @@ static size_t __attribute__((unused)) strip_nul(const void *data, size_t len)
 								  : len;
 }
 
+/* examine - one stored entry: count it, strip the NULs, stale or not */
+static int __attribute__((unused))
+examine(const struct verifycache_conf *conf, const struct addrset *targets,
+	const void *key, size_t key_size, const void *val, size_t val_size,
+	size_t *kl, size_t *vl, struct verifycache_result *res)
+{
+	*kl = strip_nul(key, key_size);
+	*vl = strip_nul(val, val_size);
+	res->scanned++;
+	return verifycache_stale(key, *kl, val, *vl, targets, conf->delimiters);
+}
+
 #ifdef RCPTSYNC_HAVE_BDB
 /* purge_bdb - under verify(8)'s own flock, or not at all */
 static int
@@ -184,12 +196,10 @@ purge_bdb(const char *file, int fd, const struct verifycache_conf *conf,
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	while ((rc = cur->get(cur, &k, &v, DB_NEXT)) == 0) {
-		size_t kl = strip_nul(k.data, k.size);
-		size_t vl = strip_nul(v.data, v.size);
+		size_t kl, vl;
 
-		res->scanned++;
-		if (!verifycache_stale(k.data, kl, v.data, vl, targets,
-				       conf->delimiters))
+		if (!examine(conf, targets, k.data, k.size, v.data, v.size, &kl,
+			     &vl, res))
 			continue;
 		if ((rc = cur->del(cur, 0)) != 0)
 			break;
@@ -271,12 +281,10 @@ lmdb_once(const char *file, size_t mapsize, const struct verifycache_conf *conf,
 		goto out;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		size_t kl = strip_nul(k.mv_data, k.mv_size);
-		size_t vl = strip_nul(v.mv_data, v.mv_size);
+		size_t kl, vl;
 
-		res->scanned++;
-		if (!verifycache_stale(k.mv_data, kl, v.mv_data, vl, targets,
-				       conf->delimiters))
+		if (!examine(conf, targets, k.mv_data, k.mv_size, v.mv_data,
+			     v.mv_size, &kl, &vl, res))
 			continue;
 		/* Copy first: the pages go away with the delete. */
 		deleted_add(del, k.mv_data, kl, v.mv_data, vl);

@@ -39,6 +39,13 @@ require() {
 	done
 }
 
+# require_root WHY : skip the suite (77) unless root, but never in CI
+require_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	if [ "${CI:-}" = true ]; then echo "CI runs as root; this suite needs it ($1)"; exit 1; fi
+	echo "SKIP: needs root ($1)"; exit 77
+}
+
 # free_port : an unused TCP port on 127.0.0.1
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -9,10 +9,7 @@ RCPTSYNC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 require postmap setpriv
-if [ "$(id -u)" -ne 0 ]; then
-	[ "${CI:-}" = true ] && { echo "CI runs as root; this suite needs it"; exit 1; }
-	echo "SKIP: needs root for mount"; exit 77
-fi
+require_root "mount"
 D=$WORK
 chmod 755 "$D"
 mk_ldif "$D/small.ldif" 0 19 "SMTP:user.number%06d@corp.example"

@@ -35,7 +35,12 @@ struct collector {
 	const char *last_dn; /* interned copy of the current entry's DN */
 	int progress;	     /* draw the fetch progress */
 	double started, shown;
+	const char *extra_origin;    /* the extra file's origin string */
+	unsigned long dup_warnings; /* addresses on two objects */
 };
+
+/* Warnings for addresses on several objects, before a summary line. */
+#define DUP_WARNINGS_MAX 20
 
 #define PROGRESS_EVERY 0.25 /* seconds between redraws */
 
@@ -167,7 +172,70 @@ merge_extra(struct collector *c, struct sync_err *err)
 				    "extra key if it is not wanted)",
 				    c->conf->extra);
 	c->stats->extra = addrset_count(c->set) - before;
+	c->extra_origin = origin;
 	return 0;
+}
+
+/* add_stats - one directory's fetch into the run's totals */
+static void
+add_stats(struct source_stats *sum, const struct source_stats *one)
+{
+	size_t used = strlen(sum->server);
+
+	sum->entries += one->entries;
+	sum->values += one->values;
+	sum->pages += one->pages;
+	sum->references += one->references;
+	sum->ranged += one->ranged;
+	snprintf(sum->server + used, sizeof(sum->server) - used, "%s%s",
+		 used ? ", " : "", one->server);
+}
+
+/*
+ * fetch_directories - every directory of source.ldap in turn (the
+ * domains of a forest); all must complete, or the run has nothing.
+ */
+static int
+fetch_directories(struct collector *c, struct sync_err *err)
+{
+	struct source_stats one;
+
+	for (size_t i = 0; i < c->conf->n_ldap; i++) {
+		/* the progress line counts on in stats->source */
+		int rc = ldapsync_fetch(&c->conf->ldap[i], take_value, c, &one,
+					err);
+
+		add_stats(&c->stats->source, &one);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * report_duplicate - one address on two directory objects.  Exchange
+ * refuses that within an organisation, so it is a mistake in AD (or two
+ * forests claiming one address): Postfix needs the key once, the admin
+ * needs to know.  An extra-file line repeating a directory address is
+ * not news.
+ */
+static void
+report_duplicate(void *ctx, const char *key, const char *kept,
+		 const char *dropped)
+{
+	struct collector *c = ctx;
+	char shown_kept[300], shown_dropped[300];
+
+	if (kept == dropped || strcmp(kept, dropped) == 0 ||
+	    kept == c->extra_origin || dropped == c->extra_origin)
+		return;
+	if (++c->dup_warnings > DUP_WARNINGS_MAX)
+		return;
+	log_warn("%s is on two objects: %s and %s; written once", key,
+		 proxyaddr_escape(kept, strlen(kept), shown_kept,
+				  sizeof(shown_kept)),
+		 proxyaddr_escape(dropped, strlen(dropped), shown_dropped,
+				  sizeof(shown_dropped)));
 }
 
 /* collect_recipients - fetch, filter, merge, finish */
@@ -185,6 +253,8 @@ collect_recipients(const struct sync_conf *conf,
 	c.stats = stats;
 	c.trace = trace;
 	c.last_dn = NULL;
+	c.extra_origin = NULL;
+	c.dup_warnings = 0;
 	c.progress = trace == NULL && log_status_enabled();
 	c.started = now();
 	c.shown = c.started;
@@ -192,8 +262,7 @@ collect_recipients(const struct sync_conf *conf,
 		rc = ldifsource_read(conf->ldif, take_value, &c, &stats->source,
 				     err);
 	else
-		rc = ldapsync_fetch(&conf->ldap, take_value, &c, &stats->source,
-				    err);
+		rc = fetch_directories(&c, err);
 	log_status_clear();
 	if (rc == 0 && conf->extra != NULL)
 		rc = merge_extra(&c, err);
@@ -201,6 +270,10 @@ collect_recipients(const struct sync_conf *conf,
 		addrset_free(c.set);
 		return NULL;
 	}
-	stats->duplicates = addrset_finish(c.set);
+	stats->duplicates = addrset_finish_report(c.set, report_duplicate, &c);
+	if (c.dup_warnings > DUP_WARNINGS_MAX)
+		log_warn("%lu more addresses are on more than one object "
+			 "(\"rcptsync explain ADDRESS\" shows them all)",
+			 c.dup_warnings - DUP_WARNINGS_MAX);
 	return c.set;
 }

@@ -343,11 +343,50 @@ get_bool(struct walker *w, const yaml_node_t *node, const char *what, int *out)
 	return fail_at(w, node, "%s must be true or false", what);
 }
 
+/* get_secret_path - a path, or systemd's "credential:NAME" */
+static int
+get_secret_path(struct walker *w, yaml_node_t *v, const char *what, char **out)
+{
+	const char *s = scalar(v);
+
+	if (s == NULL ||
+	    strncmp(s, SECRET_CREDENTIAL, strlen(SECRET_CREDENTIAL)) != 0)
+		return get_path(w, v, what, out);
+	/* systemd LoadCredential=: resolved when read */
+	s += strlen(SECRET_CREDENTIAL);
+	if (*s == '\0' || strchr(s, '/') != NULL || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return fail_at(w, v, "%s: credential:NAME needs a NAME without '/'",
+			       what);
+	return get_string(w, v, what, out);
+}
+
+/* get_choice - one of NAMES; *OUT is its index */
+static int
+get_choice(struct walker *w, const yaml_node_t *node, const char *what,
+	   const char *const *names, int *out)
+{
+	const char *s = scalar(node);
+	char list[200] = "";
+
+	for (int i = 0; names[i] != NULL; i++) {
+		if (s != NULL && strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", i == 0 ? "" : names[i + 1] ? ", " : " or ",
+			 names[i]);
+	}
+	return fail_at(w, node, "%s must be %s", what, list);
+}
+
 /* walk_tls - source.ldap.tls */
 static int
 walk_tls(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 {
-	static const char *const keys[] = {"ca_file", "verify", NULL};
+	static const char *const keys[] = {"ca_file", "verify", "cert_file",
+					   "key_file", NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;
@@ -355,13 +394,23 @@ walk_tls(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 	if (pairs_begin(w, node, keys, "source.ldap.tls", &it) < 0)
 		return -1;
 	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		if (k == 0)
-			rc = get_path(w, v, "tls.ca_file", &l->ca_file);
-		else
-			rc = get_bool(w, v, "tls.verify", &l->verify);
+		switch (k) {
+		case 0: rc = get_path(w, v, "tls.ca_file", &l->ca_file); break;
+		case 1: rc = get_bool(w, v, "tls.verify", &l->verify); break;
+		case 2:
+			rc = get_path(w, v, "tls.cert_file", &l->cert_file);
+			break;
+		default:
+			rc = get_secret_path(w, v, "tls.key_file",
+					     &l->key_file);
+			break;
+		}
 		if (rc < 0)
 			return -1;
 	}
+	if (rc == 0 && (l->cert_file == NULL) != (l->key_file == NULL))
+		return fail_at(w, node,
+			       "tls.cert_file and tls.key_file go together");
 	return rc;
 }
 
@@ -369,56 +418,57 @@ walk_tls(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 static int
 walk_bind(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 {
-	static const char *const keys[] = {"method", "dn", "password_file",
-					   NULL};
+	static const char *const keys[] = {"method", "dn",	  "password_file",
+					   "keytab", "principal", NULL};
+	static const char *const methods[] = {"simple", "none", "gssapi",
+					      "external", NULL};
 	struct pairs it;
 	yaml_node_t *v;
-	const char *s;
 	int k, rc;
 
 	if (pairs_begin(w, node, keys, "source.ldap.bind", &it) < 0)
 		return -1;
 	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		if (k == 0) {
-			s = scalar(v);
-			if (s && strcmp(s, "simple") == 0)
-				l->bind_method = LDAPSYNC_BIND_SIMPLE;
-			else if (s && strcmp(s, "none") == 0)
-				l->bind_method = LDAPSYNC_BIND_NONE;
-			else
-				return fail_at(w, v,
-					       "bind.method must be "
-					       "simple or none");
-		} else if (k == 1) {
-			rc = get_string(w, v, "bind.dn", &l->bind_dn);
-		} else if (scalar(v) != NULL &&
-			   strncmp(scalar(v), SECRET_CREDENTIAL,
-				   strlen(SECRET_CREDENTIAL)) == 0) {
-			/* systemd LoadCredential=: resolved when read */
-			const char *name =
-				scalar(v) + strlen(SECRET_CREDENTIAL);
-
-			if (*name == '\0' || strchr(name, '/') != NULL ||
-			    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-				return fail_at(w, v,
-					       "bind.password_file: "
-					       "credential:NAME needs a "
-					       "NAME without '/'");
-			rc = get_string(w, v, "bind.password_file",
-					&l->password_file);
-		} else {
-			rc = get_path(w, v, "bind.password_file",
-				      &l->password_file);
+		switch (k) {
+		case 0:
+			/* Index = enum ldapsync_bind */
+			rc = get_choice(w, v, "bind.method", methods,
+					&l->bind_method);
+			break;
+		case 1: rc = get_string(w, v, "bind.dn", &l->bind_dn); break;
+		case 2:
+			rc = get_secret_path(w, v, "bind.password_file",
+					     &l->password_file);
+			break;
+		case 3:
+			rc = get_secret_path(w, v, "bind.keytab", &l->keytab);
+			break;
+		default:
+			rc = get_string(w, v, "bind.principal", &l->principal);
+			break;
 		}
 		if (rc < 0)
 			return -1;
 	}
-	if (rc == 0 && l->bind_method == LDAPSYNC_BIND_SIMPLE &&
-	    (l->bind_dn == NULL || l->password_file == NULL))
-		return fail_at(w, node,
-			       "bind.method simple needs dn and "
-			       "password_file");
-	return rc;
+	if (rc < 0)
+		return rc;
+	switch (l->bind_method) {
+	case LDAPSYNC_BIND_SIMPLE:
+		if (l->bind_dn == NULL || l->password_file == NULL)
+			return fail_at(w, node,
+				       "bind.method simple needs dn and "
+				       "password_file");
+		break;
+	case LDAPSYNC_BIND_GSSAPI:
+		if (l->keytab == NULL || l->principal == NULL)
+			return fail_at(w, node,
+				       "bind.method gssapi needs keytab and "
+				       "principal (e.g. "
+				       "svc-rcptsync@CORP.EXAMPLE)");
+		break;
+	default: break;
+	}
+	return 0;
 }
 
 /* check_uris - scheme, and no simple bind over plain text */
@@ -446,16 +496,80 @@ check_uris(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 	return 0;
 }
 
-/* walk_ldap - source.ldap */
+/* Object kinds of "include", in the order of the default filter. */
+static const char *const include_names[] = {
+	"users", "groups", "contacts", "public_folders", "dynamic_lists", NULL};
+static const char *const include_classes[] = {
+	"user", "group", "contact", "publicFolder",
+	"msExchDynamicDistributionList"};
+
+/* get_include - source.ldap.include: the object kinds, as a filter */
+static int
+get_include(struct walker *w, yaml_node_t *v, struct ldapsync_conf *l)
+{
+	char **kinds = NULL, filter[512];
+	size_t n = 0, used;
+	int pick, wanted[5] = {0};
+
+	if (get_list(w, v, "include", &kinds, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t el = *v;
+
+		el.type = YAML_SCALAR_NODE;
+		el.data.scalar.value = (yaml_char_t *)kinds[i];
+		el.data.scalar.length = strlen(kinds[i]);
+		if (get_choice(w, &el, "include entries", include_names,
+			       &pick) < 0) {
+			free_list(kinds);
+			return -1;
+		}
+		wanted[pick] = 1;
+	}
+	free_list(kinds);
+	used = (size_t)snprintf(filter, sizeof(filter),
+				"(&(proxyAddresses=smtp:*)(|");
+	for (int i = 0; i < 5; i++)
+		if (wanted[i])
+			used += (size_t)snprintf(filter + used,
+						 sizeof(filter) - used,
+						 "(objectClass=%s)",
+						 include_classes[i]);
+	snprintf(filter + used, sizeof(filter) - used, "))");
+	free(l->filter);
+	l->filter = xstrdup(filter);
+	return 0;
+}
+
+/* get_base - one or more bases; "" (the whole forest) only for a GC */
+static int
+get_base(struct walker *w, yaml_node_t *v, struct ldapsync_conf *l)
+{
+	const char *s = scalar(v);
+
+	if (s != NULL && *s == '\0') {
+		free_list(l->bases);
+		l->bases = xcalloc(2, sizeof(*l->bases));
+		l->bases[0] = xstrdup("");
+		l->n_bases = 1;
+		return 0;
+	}
+	return get_list(w, v, "base", &l->bases, &l->n_bases);
+}
+
+/* walk_ldap - one directory: source.ldap, or one item of its list */
 static int
 walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 {
-	static const char *const keys[] = {"uri",	"base",	   "filter",
-					   "page_size", "timeout", "starttls",
-					   "tls",	"bind",	   NULL};
+	static const char *const keys[] = {
+		"uri",	   "base", "filter", "page_size",  "timeout",
+		"starttls", "tls",  "bind",   "include",    "range_size",
+		"global_catalog", NULL};
 	yaml_node_t *v, *uri_node = node, *bind_node = NULL;
+	yaml_node_t *filter_node = NULL, *include_node = NULL;
+	yaml_node_t *base_node = node;
 	struct pairs it;
-	int k, rc;
+	int k, rc, gc;
 
 	if (pairs_begin(w, node, keys, "source.ldap", &it) < 0)
 		return -1;
@@ -466,9 +580,13 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 			rc = get_list(w, v, "uri", &l->uris, &l->n_uris);
 			break;
 		case 1:
-			rc = get_list(w, v, "base", &l->bases, &l->n_bases);
+			base_node = v;
+			rc = get_base(w, v, l);
 			break;
-		case 2: rc = get_string(w, v, "filter", &l->filter); break;
+		case 2:
+			filter_node = v;
+			rc = get_string(w, v, "filter", &l->filter);
+			break;
 		case 3:
 			rc = get_int(w, v, "page_size", 1, 100000,
 				     &l->page_size);
@@ -478,9 +596,21 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 			break;
 		case 5: rc = get_bool(w, v, "starttls", &l->starttls); break;
 		case 6: rc = walk_tls(w, v, l); break;
-		default:
+		case 7:
 			bind_node = v;
 			rc = walk_bind(w, v, l);
+			break;
+		case 8:
+			include_node = v;
+			rc = get_include(w, v, l);
+			break;
+		case 9:
+			rc = get_int(w, v, "range_size", 1, 100000,
+				     &l->range_size);
+			break;
+		default:
+			rc = get_bool(w, v, "global_catalog",
+				      &l->global_catalog);
 			break;
 		}
 		if (rc < 0)
@@ -492,10 +622,66 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 		return fail_at(w, node, "source.ldap needs base");
 	if (bind_node == NULL)
 		return fail_at(w, node,
-			       "source.ldap needs bind (method: "
-			       "simple with dn and password_file, or "
-			       "method: none)");
+			       "source.ldap needs bind (method: simple, "
+			       "gssapi, external or none)");
+	if (filter_node != NULL && include_node != NULL)
+		return fail_at(w, include_node,
+			       "source.ldap takes filter or include, not "
+			       "both");
+	if (l->bind_method == LDAPSYNC_BIND_EXTERNAL && l->cert_file == NULL)
+		return fail_at(w, bind_node,
+			       "bind.method external needs tls.cert_file and "
+			       "tls.key_file (the client certificate)");
+	gc = l->global_catalog;
+	for (size_t i = 0; i < l->n_uris; i++)
+		gc |= ldapsync_uri_is_gc(l->uris[i]);
+	for (size_t i = 0; i < l->n_bases; i++)
+		if (l->bases[i][0] == '\0' && !gc)
+			return fail_at(w, base_node,
+				       "an empty base (the whole forest) needs "
+				       "a Global Catalog: a uri on port "
+				       "3268/3269 or global_catalog: true");
 	return check_uris(w, uri_node, l);
+}
+
+/* ldap_defaults - one directory's defaults */
+static void
+ldap_defaults(struct ldapsync_conf *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->page_size = 1000;
+	l->timeout = 30;
+	l->verify = 1;
+	l->bind_method = LDAPSYNC_BIND_SIMPLE;
+}
+
+/* walk_ldap_list - source.ldap: one directory, or a list (a forest) */
+static int
+walk_ldap_list(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+{
+	yaml_node_item_t *item;
+	size_t n;
+
+	if (node->type != YAML_SEQUENCE_NODE) {
+		c->ldap = xcalloc(1, sizeof(*c->ldap));
+		c->n_ldap = 1;
+		ldap_defaults(&c->ldap[0]);
+		return walk_ldap(w, node, &c->ldap[0]);
+	}
+	n = (size_t)(node->data.sequence.items.top -
+		     node->data.sequence.items.start);
+	if (n == 0)
+		return fail_at(w, node, "source.ldap lists no directory");
+	c->ldap = xcalloc(n, sizeof(*c->ldap));
+	for (item = node->data.sequence.items.start;
+	     item < node->data.sequence.items.top; item++) {
+		ldap_defaults(&c->ldap[c->n_ldap]);
+		c->n_ldap++;
+		if (walk_ldap(w, yaml_document_get_node(w->doc, *item),
+			      &c->ldap[c->n_ldap - 1]) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* walk_source - exactly one of ldap and ldif */
@@ -515,7 +701,7 @@ walk_source(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 				       "source takes ldap or ldif, not "
 				       "both");
 		c->source = k == 0 ? CONFIG_SOURCE_LDAP : CONFIG_SOURCE_LDIF;
-		rc = k == 0 ? walk_ldap(w, v, &c->ldap)
+		rc = k == 0 ? walk_ldap_list(w, v, c)
 			    : get_path(w, v, "source.ldif", &c->ldif);
 		if (rc < 0)
 			return -1;
@@ -830,10 +1016,6 @@ set_defaults(struct sync_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->source = -1;
-	c->ldap.page_size = 1000;
-	c->ldap.timeout = 30;
-	c->ldap.verify = 1;
-	c->ldap.bind_method = LDAPSYNC_BIND_SIMPLE;
 	c->type = MAPDB_HASH;
 	c->safety.max_removed_pct = 10;
 	c->safety.min_recipients = 1;
@@ -845,8 +1027,9 @@ set_defaults(struct sync_conf *c)
 static void
 fill_late_defaults(struct sync_conf *c)
 {
-	if (c->ldap.filter == NULL)
-		c->ldap.filter = xstrdup(LDAPSYNC_DEFAULT_FILTER);
+	for (size_t i = 0; i < c->n_ldap; i++)
+		if (c->ldap[i].filter == NULL)
+			c->ldap[i].filter = xstrdup(LDAPSYNC_DEFAULT_FILTER);
 	if (c->value == NULL)
 		c->value = xstrdup("OK");
 	if (c->lock == NULL)
@@ -926,12 +1109,21 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 void
 config_free(struct sync_conf *c)
 {
-	free_list(c->ldap.uris);
-	free_list(c->ldap.bases);
-	free(c->ldap.filter);
-	free(c->ldap.ca_file);
-	free(c->ldap.bind_dn);
-	free(c->ldap.password_file);
+	for (size_t i = 0; i < c->n_ldap; i++) {
+		struct ldapsync_conf *l = &c->ldap[i];
+
+		free_list(l->uris);
+		free_list(l->bases);
+		free(l->filter);
+		free(l->ca_file);
+		free(l->cert_file);
+		free(l->key_file);
+		free(l->bind_dn);
+		free(l->password_file);
+		free(l->keytab);
+		free(l->principal);
+	}
+	free(c->ldap);
 	free(c->ldif);
 	free_list(c->domains);
 	free_list(c->exclude);

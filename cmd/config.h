@@ -22,7 +22,8 @@ enum config_source {
  * or relative to the config file's directory, resolved at load. */
 struct sync_conf {
 	int source; /* enum config_source */
-	struct ldapsync_conf ldap;
+	struct ldapsync_conf *ldap; /* source.ldap: one directory each */
+	size_t n_ldap;		    /* several: a forest's domains */
 	char *ldif;
 	char **domains; /* lower case; ".x" = x and below */
 	size_t n_domains;

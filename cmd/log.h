@@ -19,6 +19,8 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_advice - what the admin should do about the error just logged */
+void log_advice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* log_status - a transient line on a TTY stderr, redrawn in place;
  * nothing when stderr is not a terminal, under -q, or in the journal */

@@ -148,6 +148,8 @@ static int
 fail(const struct sync_err *err)
 {
 	log_error("%s", err->msg);
+	if (err->hint != NULL)
+		log_advice("%s", err->hint);
 	return exit_code(err->kind);
 }
 
@@ -257,9 +259,13 @@ fetch(struct run *r, struct sync_err *err)
 {
 	const struct collect_stats *s = &r->stats;
 
-	if (r->conf->source == CONFIG_SOURCE_LDAP && !r->conf->ldap.verify)
-		log_warn("tls.verify is false: the directory server's "
-			 "certificate is not checked");
+	for (size_t i = 0; r->conf->source == CONFIG_SOURCE_LDAP &&
+			   i < r->conf->n_ldap;
+	     i++)
+		if (!r->conf->ldap[i].verify)
+			log_warn("tls.verify is false for %s: the directory "
+				 "server's certificate is not checked",
+				 r->conf->ldap[i].uris[0]);
 	r->new_set = collect_recipients(r->conf, r->trace, &r->stats, err);
 	if (r->new_set == NULL)
 		return -1;
@@ -892,6 +898,8 @@ finish(struct run *r, enum command cmd, int rc, const struct sync_err *err)
 				 ? kinds[err->kind]
 				 : "internal");
 		json_str(r->json, "message", err->msg);
+		if (err->hint != NULL)
+			json_str(r->json, "advice", err->hint);
 		json_close_object(r->json);
 		json_end(r->json);
 	}

@@ -71,7 +71,7 @@ resolve(const char *spec, char *buf, size_t size, struct sync_err *err)
 		return spec;
 	if ((dir = getenv("CREDENTIALS_DIRECTORY")) == NULL || *dir != '/') {
 		sync_err_set(err, SYNC_ERR_AUTH,
-			     "password_file %s: CREDENTIALS_DIRECTORY is not "
+			     "%s: CREDENTIALS_DIRECTORY is not "
 			     "set (run under systemd with LoadCredential=%s:"
 			     "FILE)",
 			     spec, spec + strlen(SECRET_CREDENTIAL));
@@ -83,6 +83,29 @@ resolve(const char *spec, char *buf, size_t size, struct sync_err *err)
 		return NULL;
 	}
 	return buf;
+}
+
+/* secret_check_path - the checks, for a file another library reads */
+int
+secret_check_path(const char *spec, char *path, size_t size,
+		  struct sync_err *err)
+{
+	const char *resolved = resolve(spec, path, size, err);
+	int fd, ret;
+
+	if (resolved == NULL)
+		return -1;
+	if (resolved != path &&
+	    (size_t)snprintf(path, size, "%s", resolved) >= size)
+		return sync_err_set(err, SYNC_ERR_AUTH, "path too long: %s",
+				    resolved);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return sync_err_set(err, SYNC_ERR_AUTH,
+				    "cannot open secret file %s: %s", path,
+				    strerror(errno));
+	ret = check_file(fd, path, err);
+	close(fd);
+	return ret;
 }
 
 /* secret_read - the checks, then the bytes */

@@ -21,6 +21,15 @@
 int secret_read(const char *path, char **out, size_t *len, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
+/*
+ * secret_check_path - the same checks for a secret that another library
+ *	opens itself (a Kerberos keytab, a TLS client key): SPEC is a path
+ *	or "credential:NAME"; the file's path is left in PATH (SIZE bytes).
+ *	An unsafe or unreadable file is an AUTH error.
+ */
+int secret_check_path(const char *spec, char *path, size_t size,
+		      struct sync_err *err) __attribute__((warn_unused_result));
+
 /* secret_free - wipe and free a secret from secret_read(); NULL is ok */
 void secret_free(char *secret, size_t len);
 

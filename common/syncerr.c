@@ -3,8 +3,9 @@
  * NAME
  *	syncerr - error reports that library modules hand to cmd/
  * DESCRIPTION
- *	A struct sync_err holds one kind (what to do) and one message (what
- *	happened, where).  Library code fills it and returns -1; it never
+ *	A struct sync_err holds one kind (what to do), one message (what
+ *	happened, where) and optionally a hint (advice for the admin, such
+ *	as what AD's "data 52e" means).  Library code fills it and returns -1; it never
  *	prints and never exits.
  * DIAGNOSTICS
  *	None: formatting cannot fail; a message that does not fit is cut and
@@ -32,10 +33,19 @@ sync_err_set(struct sync_err *err, int kind, const char *fmt, ...)
 	int n;
 
 	err->kind = kind;
+	err->hint = NULL;
 	va_start(ap, fmt);
 	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	mark_cut(err->msg, n);
+	return -1;
+}
+
+/* sync_err_hint - attach advice */
+int
+sync_err_hint(struct sync_err *err, const char *hint)
+{
+	err->hint = hint;
 	return -1;
 }
 

@@ -23,15 +23,22 @@ enum sync_err_kind {
 struct sync_err {
 	int kind;
 	char msg[SYNC_ERR_MSG_MAX];
+	const char *hint; /* static advice on what to do, or NULL */
 };
 
 /*
  * sync_err_set - record an error and return -1, so that library code can
  * say "return sync_err_set(err, SYNC_ERR_DATA, ...);".  A message longer
- * than the buffer is cut and marked with "...".
+ * than the buffer is cut and marked with "...".  Clears the hint.
  */
 int sync_err_set(struct sync_err *err, int kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * sync_err_hint - attach static advice (a string literal: it is not
+ * copied) to the error already recorded; NULL clears it.  Returns -1.
+ */
+int sync_err_hint(struct sync_err *err, const char *hint);
 
 /*
  * sync_err_prefix - put "WHERE: " in front of the message already there,

@@ -19,7 +19,14 @@
  *	  completed with base searches for "proxyAddresses;range=1500-*"
  *	  until the server tags a chunk "-*" (MS-ADTS 3.1.1.3.1.3.3);
  *	- continuation references (Configuration, DomainDnsZones, ...) are
- *	  counted and skipped, never chased: referrals are off.
+ *	  counted and skipped, never chased: referrals are off;
+ *	- on a Global Catalog (ports 3268/3269, or global_catalog: true)
+ *	  the schema must say proxyAddresses is in the partial attribute
+ *	  set before anything is searched.
+ *	Binds: simple (DN, UPN or DOMAIN\user, with a password file), SASL
+ *	GSSAPI with a keytab (krb5cred.c: a private ticket cache), SASL
+ *	EXTERNAL with a TLS client certificate, or anonymous.  A refused
+ *	bind carries AD's diagnostic and, where known, advice (adhint.c).
  *	libldap's ldap.conf and ~/.ldaprc are not read (LDAPNOINIT): what the
  *	run does is what sync.yaml says.
  *
@@ -52,9 +59,12 @@
 #include <sys/time.h>
 
 #include <ldap.h>
+#include <sasl/sasl.h>
 
 #include "xalloc.h"
 #include "secret.h"
+#include "adhint.h"
+#include "krb5cred.h"
 #include "ldapsync.h"
 
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
@@ -146,6 +156,7 @@ ldap_fail(struct sync_err *err, int kind, LDAP *ld, int rc, const char *fmt,
 	sync_err_set(err, kind, "%s: %s%s%s%s", where, ldap_err2string(rc),
 		     diag && *diag ? " (" : "", diag && *diag ? diag : "",
 		     diag && *diag ? ")" : "");
+	sync_err_hint(err, adhint_for(diag));
 	ldap_memfree(diag);
 	return -1;
 }
@@ -155,6 +166,41 @@ int
 ldapsync_uri_is_plain(const char *uri)
 {
 	return strncasecmp(uri, "ldap://", 7) == 0;
+}
+
+/* ldapsync_uri_is_gc - the Global Catalog's ports */
+int
+ldapsync_uri_is_gc(const char *uri)
+{
+	LDAPURLDesc *lud = NULL;
+	int gc;
+
+	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+		return 0;
+	gc = lud->lud_port == 3268 || lud->lud_port == 3269;
+	ldap_free_urldesc(lud);
+	return gc;
+}
+
+/* set_client_cert - the TLS client certificate for SASL EXTERNAL */
+static int
+set_client_cert(LDAP *ld, const struct ldapsync_conf *conf,
+		struct sync_err *err)
+{
+	char key[4096];
+
+	if (conf->cert_file == NULL)
+		return 0;
+	if (secret_check_path(conf->key_file, key, sizeof(key), err) < 0)
+		return sync_err_prefix(err, "tls.key_file");
+	if (access(conf->cert_file, R_OK) < 0)
+		return sync_err_set(err, SYNC_ERR_CONFIG, "tls.cert_file %s: %s",
+				    conf->cert_file, strerror(errno));
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, conf->cert_file) ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, key))
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "cannot set the TLS client certificate");
+	return 0;
 }
 
 /* set_options - protocol, referrals, timeouts and TLS on a new handle */
@@ -184,6 +230,8 @@ set_options(LDAP *ld, const struct ldapsync_conf *conf,
 	    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &watchdog_cb))
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "cannot set LDAP options");
+	if (set_client_cert(ld, conf, err) < 0)
+		return -1;
 	/* The TLS options above apply only once a new context is made. */
 	if ((rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero)) != 0)
 		return ldap_fail(err, SYNC_ERR_CONFIG, ld, rc,
@@ -209,18 +257,16 @@ bind_kind(int rc)
 	}
 }
 
-/* do_bind - simple bind with the password file, or none */
+/* simple_bind - the DN (or UPN, or DOMAIN\\user) and the password file */
 static int
-do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
-	struct sync_err *err)
+simple_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
+	    struct sync_err *err)
 {
 	struct berval cred;
 	char *password = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (conf->bind_method == LDAPSYNC_BIND_NONE)
-		return 0;
 	if (secret_read(conf->password_file, &password, &len, err) < 0)
 		return -1;
 	cred.bv_val = password;
@@ -235,6 +281,77 @@ do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
 				 "bind as %s to %s refused", conf->bind_dn,
 				 uri);
 	return 0;
+}
+
+/* sasl_defaults - no prompts: every SASL question gets its default */
+static int
+sasl_defaults(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	(void)ld, (void)flags, (void)defaults;
+	for (sasl_interact_t *q = in; q->id != SASL_CB_LIST_END; q++) {
+		/* authzid: none; act as the authenticated identity */
+		q->result = q->defresult ? q->defresult : "";
+		q->len = (unsigned)strlen(q->result);
+	}
+	return LDAP_SUCCESS;
+}
+
+/*
+ * sasl_bind - GSSAPI or EXTERNAL.  Over TLS, AD refuses a SASL security
+ * layer (MS-ADTS 5.1.2.1: "Sign or Seal are not allowed if TLS is
+ * used"), so maxssf=0 and tls-endpoint channel bindings (ADV190023).
+ * Over plain ldap:// GSSAPI must sign and seal: minssf=56.  The DC is
+ * named as in the URI, never canonicalised through reverse DNS.
+ */
+static int
+sasl_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
+	  int tls, struct sync_err *err)
+{
+	const char *mech =
+		conf->bind_method == LDAPSYNC_BIND_GSSAPI ? "GSSAPI" : "EXTERNAL";
+	int cbinding = LDAP_OPT_X_SASL_CBINDING_TLS_ENDPOINT;
+	int rc;
+
+	if (ldap_set_option(ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON) ||
+	    ldap_set_option(ld, LDAP_OPT_X_SASL_SECPROPS,
+			    tls ? "maxssf=0" : "minssf=56"))
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "cannot set SASL options");
+	if (tls && conf->bind_method == LDAPSYNC_BIND_GSSAPI)
+		(void)ldap_set_option(ld, LDAP_OPT_X_SASL_CBINDING, &cbinding);
+	watchdog_arm(conf->timeout);
+	rc = ldap_sasl_interactive_bind_s(ld, NULL, mech, NULL, NULL,
+					  LDAP_SASL_QUIET, sasl_defaults, NULL);
+	watchdog_arm(0);
+	if (rc != LDAP_SUCCESS) {
+		if (watchdog_fired)
+			return sync_err_set(err, SYNC_ERR_TEMP,
+					    "SASL %s bind to %s: no answer "
+					    "within %d s",
+					    mech, uri, conf->timeout);
+		return ldap_fail(err,
+				 rc == LDAP_LOCAL_ERROR ||
+						 rc == LDAP_AUTH_UNKNOWN ||
+						 rc == LDAP_NOT_SUPPORTED
+					 ? SYNC_ERR_AUTH
+					 : bind_kind(rc),
+				 ld, rc, "SASL %s bind%s%s to %s refused", mech,
+				 conf->principal ? " as " : "",
+				 conf->principal ? conf->principal : "", uri);
+	}
+	return 0;
+}
+
+/* do_bind - the configured bind, or none */
+static int
+do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
+	struct sync_err *err)
+{
+	switch (conf->bind_method) {
+	case LDAPSYNC_BIND_NONE: return 0;
+	case LDAPSYNC_BIND_SIMPLE: return simple_bind(ld, uri, conf, err);
+	default: return sasl_bind(ld, uri, conf, tls, err);
+	}
 }
 
 /* open_one - connect, StartTLS if asked, bind; *LDP set on success */
@@ -294,7 +411,8 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 			  ld, rc, "StartTLS with %s failed", uri);
 		goto fail;
 	}
-	if (do_bind(ld, uri, conf, err) < 0)
+	if (do_bind(ld, uri, conf,
+		    !ldapsync_uri_is_plain(uri) || conf->starttls, err) < 0)
 		goto fail;
 	*ldp = ld;
 	return 0;
@@ -615,7 +733,11 @@ range_once(struct session *s, const char *dn, long *next, struct sync_err *err)
 	long low = *next;
 	int msgid, rc, got = 0;
 
-	snprintf(attr, sizeof(attr), ATTR_NAME ";range=%ld-*", low);
+	if (s->conf->range_size > 0)
+		snprintf(attr, sizeof(attr), ATTR_NAME ";range=%ld-%ld", low,
+			 low + s->conf->range_size - 1);
+	else
+		snprintf(attr, sizeof(attr), ATTR_NAME ";range=%ld-*", low);
 	rc = ldap_search_ext(s->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
 			     attrs, 0, NULL, NULL, &s->timeout, 0, &msgid);
 	if (rc != LDAP_SUCCESS)
@@ -664,12 +786,20 @@ complete_ranges(struct session *s, struct sync_err *err)
 static int
 search_base(struct session *s, const char *base, struct sync_err *err)
 {
-	char *attrs[] = {ATTR_NAME, NULL};
+	char attr[64];
+	char *attrs[] = {attr, NULL};
 	struct berval cookie = {0, NULL};
 	unsigned long page_no = 0;
 	char what[256];
 	int ret = 0;
 
+	/* range_size: ask for the first chunk explicitly, as AD would cut
+	 * the list by itself at MaxValRange (1500) values */
+	if (s->conf->range_size > 0)
+		snprintf(attr, sizeof(attr), ATTR_NAME ";range=0-%d",
+			 s->conf->range_size - 1);
+	else
+		snprintf(attr, sizeof(attr), ATTR_NAME);
 	do {
 		LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL};
 		int msgid, rc;
@@ -704,12 +834,98 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 	return ret;
 }
 
+/* first_value - the first value of ATTR in the entry (caller frees) */
+static char *
+first_value(LDAP *ld, LDAPMessage *entry, const char *attr)
+{
+	struct berval **vals = ldap_get_values_len(ld, entry, attr);
+	char *v = NULL;
+
+	if (vals != NULL && vals[0] != NULL)
+		v = xstrndup(vals[0]->bv_val, vals[0]->bv_len);
+	ldap_value_free_len(vals);
+	return v;
+}
+
+/* read_one - one attribute of one entry found by a synchronous search */
+static int
+read_one(struct session *s, const char *base, int scope, const char *filter,
+	 const char *attr, char **value, struct sync_err *err)
+{
+	char *attrs[] = {(char *)attr, NULL};
+	LDAPMessage *res = NULL, *entry;
+	int rc;
+
+	*value = NULL;
+	watchdog_arm(s->conf->timeout + 1);
+	rc = ldap_search_ext_s(s->ld, base, scope, filter, attrs, 0, NULL, NULL,
+			       &s->timeout, 2, &res);
+	watchdog_arm(0);
+	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
+		ldap_msgfree(res);
+		return ldap_fail(err, result_kind(rc), s->ld, rc,
+				 "reading %s of %s", attr, base);
+	}
+	if ((entry = ldap_first_entry(s->ld, res)) != NULL)
+		*value = first_value(s->ld, entry, attr);
+	ldap_msgfree(res);
+	return 0;
+}
+
+/*
+ * check_gc_attribute - a Global Catalog holds only the attributes of the
+ * partial attribute set; without proxyAddresses there, every object
+ * would come back without addresses.  Read the flag from the schema.
+ */
+static int
+check_gc_attribute(struct session *s, struct sync_err *err)
+{
+	char *schema = NULL, *flag = NULL;
+	int ret = 0;
+
+	if (read_one(s, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+		     "schemaNamingContext", &schema, err) < 0)
+		return -1;
+	if (schema == NULL)
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "%s: global_catalog: the server's rootDSE "
+				    "names no schemaNamingContext; is it an "
+				    "AD Global Catalog?",
+				    s->stats->server);
+	if (read_one(s, schema, LDAP_SCOPE_ONELEVEL,
+		     "(&(objectClass=attributeSchema)"
+		     "(lDAPDisplayName=" ATTR_NAME "))",
+		     "isMemberOfPartialAttributeSet", &flag, err) < 0)
+		ret = -1;
+	else if (flag == NULL || strcasecmp(flag, "TRUE") != 0)
+		ret = sync_err_set(err, SYNC_ERR_CONFIG,
+				   "%s: " ATTR_NAME " is not in the Global "
+				   "Catalog's partial attribute set "
+				   "(isMemberOfPartialAttributeSet: %s in "
+				   "%s): a GC search would return objects "
+				   "without their addresses; search each "
+				   "domain on port 389/636 instead",
+				   s->stats->server, flag ? flag : "absent",
+				   schema);
+	free(schema);
+	free(flag);
+	return ret;
+}
+
+/* is_gc - search the Global Catalog? */
+static int
+is_gc(const struct ldapsync_conf *conf, const char *uri)
+{
+	return conf->global_catalog || ldapsync_uri_is_gc(uri);
+}
+
 /* ldapsync_fetch - session, every base, close */
 int
 ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
 	       struct source_stats *stats, struct sync_err *err)
 {
 	struct sigaction sa, old_sa;
+	struct krb5cred *krb = NULL;
 	struct session s;
 	int ret = 0;
 
@@ -726,15 +942,24 @@ ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
 	s.fn = fn;
 	s.ctx = ctx;
 	s.stats = stats;
-	if (open_session(&s, err) < 0) {
+	if (conf->bind_method == LDAPSYNC_BIND_GSSAPI &&
+	    krb5cred_acquire(conf->keytab, conf->principal, &krb, err) < 0) {
 		sigaction(SIGALRM, &old_sa, NULL);
 		return -1;
 	}
+	if (open_session(&s, err) < 0) {
+		krb5cred_release(krb);
+		sigaction(SIGALRM, &old_sa, NULL);
+		return -1;
+	}
+	if (is_gc(conf, s.stats->server))
+		ret = check_gc_attribute(&s, err);
 	for (size_t i = 0; i < conf->n_bases && ret == 0; i++)
 		ret = search_base(&s, conf->bases[i], err);
 	free_pending(&s);
 	free(s.pending);
 	ldap_unbind_ext_s(s.ld, NULL, NULL);
+	krb5cred_release(krb);
 	sigaction(SIGALRM, &old_sa, NULL);
 	return ret;
 }

@@ -136,6 +136,13 @@ slot_cmp(const void *a, const void *b)
 size_t
 addrset_finish(struct addrset *set)
 {
+	return addrset_finish_report(set, NULL, NULL);
+}
+
+/* addrset_finish_report - the same, telling FN of each dropped entry */
+size_t
+addrset_finish_report(struct addrset *set, addrset_dup_fn fn, void *ctx)
+{
 	size_t out = 0;
 
 	if (set->sorted)
@@ -143,8 +150,14 @@ addrset_finish(struct addrset *set)
 	qsort(set->slots, set->count, sizeof(*set->slots), slot_cmp);
 	for (size_t i = 0; i < set->count; i++) {
 		if (out > 0 &&
-		    strcmp(set->slots[out - 1].e.key, set->slots[i].e.key) == 0)
+		    strcmp(set->slots[out - 1].e.key, set->slots[i].e.key) ==
+			    0) {
+			if (fn != NULL)
+				fn(ctx, set->slots[i].e.key,
+				   set->slots[out - 1].e.origin,
+				   set->slots[i].e.origin);
 			continue;
+		}
 		set->slots[out++] = set->slots[i];
 	}
 	size_t dropped = set->count - out;

@@ -38,6 +38,15 @@ const char *addrset_intern(struct addrset *set, const char *s);
  */
 size_t addrset_finish(struct addrset *set);
 
+/* addrset_dup_fn - KEY was added twice; the entry from KEPT stays */
+typedef void (*addrset_dup_fn)(void *ctx, const char *key, const char *kept,
+			       const char *dropped);
+
+/* addrset_finish_report - addrset_finish(), calling FN (unless NULL)
+ *	with the origins of each dropped duplicate */
+size_t addrset_finish_report(struct addrset *set, addrset_dup_fn fn,
+			     void *ctx);
+
 /* addrset_count - number of entries (unique after addrset_finish()) */
 size_t addrset_count(const struct addrset *set);
 

@@ -177,10 +177,10 @@ test_defaults(void **state)
 			      &c, &err, path),
 			 0);
 	assert_int_equal(c.source, CONFIG_SOURCE_LDAP);
-	assert_int_equal(c.ldap.page_size, 1000);
-	assert_int_equal(c.ldap.timeout, 30);
-	assert_int_equal(c.ldap.verify, 1);
-	assert_string_equal(c.ldap.filter, LDAPSYNC_DEFAULT_FILTER);
+	assert_int_equal(c.ldap[0].page_size, 1000);
+	assert_int_equal(c.ldap[0].timeout, 30);
+	assert_int_equal(c.ldap[0].verify, 1);
+	assert_string_equal(c.ldap[0].filter, LDAPSYNC_DEFAULT_FILTER);
 	assert_int_equal(c.type, MAPDB_HASH);
 	assert_string_equal(c.value, "OK");
 	assert_string_equal(c.lock, CONFIG_DEFAULT_LOCK);

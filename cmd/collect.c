@@ -35,7 +35,7 @@ struct collector {
 	const char *last_dn; /* interned copy of the current entry's DN */
 	int progress;	     /* draw the fetch progress */
 	double started, shown;
-	const char *extra_origin;    /* the extra file's origin string */
+	const char *extra_origin;   /* the extra file's origin string */
 	unsigned long dup_warnings; /* addresses on two objects */
 };
 
@@ -180,13 +180,18 @@ merge_extra(struct collector *c, struct sync_err *err)
 static void
 add_stats(struct source_stats *sum, const struct source_stats *one)
 {
-	size_t used = strlen(sum->server);
+	size_t used;
 
 	sum->entries += one->entries;
 	sum->values += one->values;
 	sum->pages += one->pages;
 	sum->references += one->references;
 	sum->ranged += one->ranged;
+	used = strlen(sum->bound_as);
+	if (one->bound_as[0] != '\0')
+		snprintf(sum->bound_as + used, sizeof(sum->bound_as) - used,
+			 "%s%s", used ? "; " : "", one->bound_as);
+	used = strlen(sum->server);
 	snprintf(sum->server + used, sizeof(sum->server) - used, "%s%s",
 		 used ? ", " : "", one->server);
 }
@@ -206,6 +211,8 @@ fetch_directories(struct collector *c, struct sync_err *err)
 					err);
 
 		add_stats(&c->stats->source, &one);
+		if (one.skipped[0] != '\0')
+			log_warn("used %s after: %s", one.server, one.skipped);
 		if (rc < 0)
 			return -1;
 	}

@@ -356,7 +356,8 @@ get_secret_path(struct walker *w, yaml_node_t *v, const char *what, char **out)
 	s += strlen(SECRET_CREDENTIAL);
 	if (*s == '\0' || strchr(s, '/') != NULL || strcmp(s, ".") == 0 ||
 	    strcmp(s, "..") == 0)
-		return fail_at(w, v, "%s: credential:NAME needs a NAME without '/'",
+		return fail_at(w, v,
+			       "%s: credential:NAME needs a NAME without '/'",
 			       what);
 	return get_string(w, v, what, out);
 }
@@ -375,7 +376,10 @@ get_choice(struct walker *w, const yaml_node_t *node, const char *what,
 			return 0;
 		}
 		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			 "%s%s", i == 0 ? "" : names[i + 1] ? ", " : " or ",
+			 "%s%s",
+			 i == 0		? ""
+			 : names[i + 1] ? ", "
+					: " or ",
 			 names[i]);
 	}
 	return fail_at(w, node, "%s must be %s", what, list);
@@ -418,8 +422,8 @@ walk_tls(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 static int
 walk_bind(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 {
-	static const char *const keys[] = {"method", "dn",	  "password_file",
-					   "keytab", "principal", NULL};
+	static const char *const keys[] = {
+		"method", "dn", "password_file", "keytab", "principal", NULL};
 	static const char *const methods[] = {"simple", "none", "gssapi",
 					      "external", NULL};
 	struct pairs it;
@@ -499,9 +503,9 @@ check_uris(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 /* Object kinds of "include", in the order of the default filter. */
 static const char *const include_names[] = {
 	"users", "groups", "contacts", "public_folders", "dynamic_lists", NULL};
-static const char *const include_classes[] = {
-	"user", "group", "contact", "publicFolder",
-	"msExchDynamicDistributionList"};
+static const char *const include_classes[] = {"user", "group", "contact",
+					      "publicFolder",
+					      "msExchDynamicDistributionList"};
 
 /* get_include - source.ldap.include: the object kinds, as a filter */
 static int
@@ -531,10 +535,9 @@ get_include(struct walker *w, yaml_node_t *v, struct ldapsync_conf *l)
 				"(&(proxyAddresses=smtp:*)(|");
 	for (int i = 0; i < 5; i++)
 		if (wanted[i])
-			used += (size_t)snprintf(filter + used,
-						 sizeof(filter) - used,
-						 "(objectClass=%s)",
-						 include_classes[i]);
+			used += (size_t)snprintf(
+				filter + used, sizeof(filter) - used,
+				"(objectClass=%s)", include_classes[i]);
 	snprintf(filter + used, sizeof(filter) - used, "))");
 	free(l->filter);
 	l->filter = xstrdup(filter);
@@ -554,7 +557,18 @@ get_base(struct walker *w, yaml_node_t *v, struct ldapsync_conf *l)
 		l->n_bases = 1;
 		return 0;
 	}
-	return get_list(w, v, "base", &l->bases, &l->n_bases);
+	if (get_list(w, v, "base", &l->bases, &l->n_bases) < 0)
+		return -1;
+	/* In a YAML flow list, [OU=A,DC=x,DC=y] is three items: an AD
+	 * base always has DC= components, so catch the unquoted DN. */
+	for (size_t i = 0; i < l->n_bases; i++)
+		if (strcasestr(l->bases[i], "dc=") == NULL)
+			return fail_at(w, v,
+				       "base \"%s\" has no DC= component; "
+				       "inside [ ] a DN must be quoted, as "
+				       "in ['OU=Staff,DC=corp,DC=example']",
+				       l->bases[i]);
+	return 0;
 }
 
 /* walk_ldap - one directory: source.ldap, or one item of its list */
@@ -562,9 +576,10 @@ static int
 walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 {
 	static const char *const keys[] = {
-		"uri",	   "base", "filter", "page_size",  "timeout",
-		"starttls", "tls",  "bind",   "include",    "range_size",
-		"global_catalog", NULL};
+		"uri",	      "base",		"filter",
+		"page_size",  "timeout",	"starttls",
+		"tls",	      "bind",		"include",
+		"range_size", "global_catalog", NULL};
 	yaml_node_t *v, *uri_node = node, *bind_node = NULL;
 	yaml_node_t *filter_node = NULL, *include_node = NULL;
 	yaml_node_t *base_node = node;

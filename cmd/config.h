@@ -21,7 +21,7 @@ enum config_source {
 /* Everything sync.yaml says, defaults filled in.  Paths are absolute
  * or relative to the config file's directory, resolved at load. */
 struct sync_conf {
-	int source; /* enum config_source */
+	int source;		    /* enum config_source */
 	struct ldapsync_conf *ldap; /* source.ldap: one directory each */
 	size_t n_ldap;		    /* several: a forest's domains */
 	char *ldif;

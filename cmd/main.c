@@ -259,9 +259,8 @@ fetch(struct run *r, struct sync_err *err)
 {
 	const struct collect_stats *s = &r->stats;
 
-	for (size_t i = 0; r->conf->source == CONFIG_SOURCE_LDAP &&
-			   i < r->conf->n_ldap;
-	     i++)
+	for (size_t i = 0;
+	     r->conf->source == CONFIG_SOURCE_LDAP && i < r->conf->n_ldap; i++)
 		if (!r->conf->ldap[i].verify)
 			log_warn("tls.verify is false for %s: the directory "
 				 "server's certificate is not checked",
@@ -757,6 +756,8 @@ json_check(struct run *r, int writable)
 	json_num(j, "exit", 0);
 	json_str(j, "server", s->source.server);
 	json_num(j, "entries", s->source.entries);
+	if (s->source.bound_as[0] != '\0')
+		json_str(j, "bind", s->source.bound_as);
 	json_num(j, "pages", s->source.pages);
 	json_num(j, "references_skipped", s->source.references);
 	json_num(j, "ranged", s->source.ranged);
@@ -793,6 +794,8 @@ cmd_check(struct run *r, struct sync_err *err)
 		return writable ? 0 : -1;
 	}
 	printf("source: %s\n", s->source.server);
+	if (s->source.bound_as[0] != '\0')
+		printf("bind: %s\n", s->source.bound_as);
 	printf("entries: %lu (pages %lu, references skipped %lu, ranged %lu)\n",
 	       s->source.entries, s->source.pages, s->source.references,
 	       s->source.ranged);

@@ -30,6 +30,7 @@
 #include <krb5.h>
 
 #include "xalloc.h"
+#include "adhint.h"
 #include "secret.h"
 #include "krb5cred.h"
 
@@ -49,6 +50,7 @@ krb_fail(krb5_context ctx, krb5_error_code code, struct sync_err *err,
 	sync_err_set(err, SYNC_ERR_AUTH,
 		     "Kerberos: %s for %s with keytab %s: %s", what, principal,
 		     keytab, msg);
+	sync_err_hint(err, adhint_for(msg));
 	krb5_free_error_message(ctx, msg);
 	return -1;
 }

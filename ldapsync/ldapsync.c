@@ -194,8 +194,9 @@ set_client_cert(LDAP *ld, const struct ldapsync_conf *conf,
 	if (secret_check_path(conf->key_file, key, sizeof(key), err) < 0)
 		return sync_err_prefix(err, "tls.key_file");
 	if (access(conf->cert_file, R_OK) < 0)
-		return sync_err_set(err, SYNC_ERR_CONFIG, "tls.cert_file %s: %s",
-				    conf->cert_file, strerror(errno));
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "tls.cert_file %s: %s", conf->cert_file,
+				    strerror(errno));
 	if (ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, conf->cert_file) ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, key))
 		return sync_err_set(err, SYNC_ERR_CONFIG,
@@ -304,11 +305,12 @@ sasl_defaults(LDAP *ld, unsigned flags, void *defaults, void *in)
  * named as in the URI, never canonicalised through reverse DNS.
  */
 static int
-sasl_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
-	  int tls, struct sync_err *err)
+sasl_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
+	  struct sync_err *err)
 {
-	const char *mech =
-		conf->bind_method == LDAPSYNC_BIND_GSSAPI ? "GSSAPI" : "EXTERNAL";
+	const char *mech = conf->bind_method == LDAPSYNC_BIND_GSSAPI
+				   ? "GSSAPI"
+				   : "EXTERNAL";
 	int cbinding = LDAP_OPT_X_SASL_CBINDING_TLS_ENDPOINT;
 	int rc;
 
@@ -421,6 +423,38 @@ fail:
 	return -1;
 }
 
+/* describe_bind - who we are to the server, and the SASL layer */
+static void
+describe_bind(struct session *s)
+{
+	const struct ldapsync_conf *conf = s->conf;
+	char *user = NULL;
+	ber_len_t ssf = 0;
+	int tls = !ldapsync_uri_is_plain(s->stats->server) || conf->starttls;
+
+	switch (conf->bind_method) {
+	case LDAPSYNC_BIND_NONE:
+		snprintf(s->stats->bound_as, sizeof(s->stats->bound_as),
+			 "anonymous");
+		return;
+	case LDAPSYNC_BIND_SIMPLE:
+		snprintf(s->stats->bound_as, sizeof(s->stats->bound_as),
+			 "simple as %s%s", conf->bind_dn,
+			 tls ? " (inside TLS)" : "");
+		return;
+	default: break;
+	}
+	(void)ldap_get_option(s->ld, LDAP_OPT_X_SASL_USERNAME, &user);
+	(void)ldap_get_option(s->ld, LDAP_OPT_X_SASL_SSF, &ssf);
+	snprintf(s->stats->bound_as, sizeof(s->stats->bound_as),
+		 "SASL %s as %s, security layer %lu%s",
+		 conf->bind_method == LDAPSYNC_BIND_GSSAPI ? "GSSAPI"
+							   : "EXTERNAL",
+		 user ? user : "(unknown)", (unsigned long)ssf,
+		 tls ? " (inside TLS)" : "");
+	ldap_memfree(user);
+}
+
 /* append_cut - add "; MSG" to BUF, cutting what does not fit */
 static void
 append_cut(char *buf, size_t size, const char *msg)
@@ -455,6 +489,9 @@ open_session(struct session *s, struct sync_err *err)
 		    0) {
 			snprintf(s->stats->server, sizeof(s->stats->server),
 				 "%s", conf->uris[i]);
+			snprintf(s->stats->skipped, sizeof(s->stats->skipped),
+				 "%s", tried);
+			describe_bind(s);
 			return 0;
 		}
 		if (err->kind == SYNC_ERR_AUTH || err->kind == SYNC_ERR_CONFIG)

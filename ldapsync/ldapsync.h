@@ -36,10 +36,10 @@ struct ldapsync_conf {
 	int bind_method; /* enum ldapsync_bind */
 	char *bind_dn;
 	char *password_file;
-	char *keytab;	 /* GSSAPI: the service account's keytab */
-	char *principal; /* GSSAPI: e.g. svc-rcptsync@CORP.EXAMPLE */
-	int range_size;	 /* ask for proxyAddresses in chunks of this many
-			    values (0: as the server decides) */
+	char *keytab;	    /* GSSAPI: the service account's keytab */
+	char *principal;    /* GSSAPI: e.g. svc-rcptsync@CORP.EXAMPLE */
+	int range_size;	    /* ask for proxyAddresses in chunks of this many
+			       values (0: as the server decides) */
 	int global_catalog; /* search the GC: check proxyAddresses is in
 			       the partial attribute set first */
 };

@@ -22,6 +22,8 @@ struct source_stats {
 	unsigned long references; /* continuation references skipped */
 	unsigned long ranged;	  /* entries needing range retrieval */
 	char server[256];	  /* URI or file actually used */
+	char bound_as[256];	  /* how the bind went, for "check" */
+	char skipped[512];	  /* URIs that failed before SERVER, and why */
 };
 
 #endif

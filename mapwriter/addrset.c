@@ -149,9 +149,8 @@ addrset_finish_report(struct addrset *set, addrset_dup_fn fn, void *ctx)
 		return 0;
 	qsort(set->slots, set->count, sizeof(*set->slots), slot_cmp);
 	for (size_t i = 0; i < set->count; i++) {
-		if (out > 0 &&
-		    strcmp(set->slots[out - 1].e.key, set->slots[i].e.key) ==
-			    0) {
+		if (out > 0 && strcmp(set->slots[out - 1].e.key,
+				      set->slots[i].e.key) == 0) {
 			if (fn != NULL)
 				fn(ctx, set->slots[i].e.key,
 				   set->slots[out - 1].e.origin,

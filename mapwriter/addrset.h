@@ -44,8 +44,7 @@ typedef void (*addrset_dup_fn)(void *ctx, const char *key, const char *kept,
 
 /* addrset_finish_report - addrset_finish(), calling FN (unless NULL)
  *	with the origins of each dropped duplicate */
-size_t addrset_finish_report(struct addrset *set, addrset_dup_fn fn,
-			     void *ctx);
+size_t addrset_finish_report(struct addrset *set, addrset_dup_fn fn, void *ctx);
 
 /* addrset_count - number of entries (unique after addrset_finish()) */
 size_t addrset_count(const struct addrset *set);

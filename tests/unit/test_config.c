@@ -115,6 +115,57 @@ static const struct row rows[] = {
 	 "    bind: {method: simple, dn: a, password_file: "
 	 "credential:../b}\n" OUT,
 	 ":5:50: bind.password_file: credential:NAME needs a NAME without"},
+	{"unquoted DN in a flow list",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: [OU=A,DC=x,DC=y]\n"
+	 "    bind: {method: none}\n" OUT,
+	 ":4:11: base \"OU=A\" has no DC= component; inside [ ] a DN must "
+	 "be quoted"},
+	{"gssapi needs keytab and principal",
+	 "source:\n  ldap:\n    uri: ldap://dc\n    base: dc=x\n"
+	 "    bind: {method: gssapi}\n" OUT,
+	 ":5:11: bind.method gssapi needs keytab and principal"},
+	{"gssapi over plain ldap is fine (sign and seal)",
+	 "source:\n  ldap:\n    uri: ldap://dc\n    base: dc=x\n"
+	 "    bind: {method: gssapi, keytab: k, principal: s@R}\n" OUT,
+	 NULL},
+	{"unknown bind method",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    bind: {method: kerberos}\n" OUT,
+	 ":5:20: bind.method must be simple, none, gssapi or external"},
+	{"external needs a client certificate",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    bind: {method: external}\n" OUT,
+	 ":5:11: bind.method external needs tls.cert_file and tls.key_file"},
+	{"client certificate without key",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    tls: {cert_file: c.pem}\n    bind: {method: external}\n" OUT,
+	 ":5:10: tls.cert_file and tls.key_file go together"},
+	{"unknown include kind",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    include: [users, mailboxes]\n    bind: {method: none}\n" OUT,
+	 "include entries must be users, groups, contacts, public_folders or "
+	 "dynamic_lists"},
+	{"include and filter",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    filter: (cn=*)\n    include: [users]\n    bind: {method: "
+	 "none}\n" OUT,
+	 ":6:14: source.ldap takes filter or include, not both"},
+	{"empty base without a Global Catalog",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: ''\n"
+	 "    bind: {method: none}\n" OUT,
+	 ":4:11: an empty base (the whole forest) needs a Global Catalog"},
+	{"empty base on the GC port",
+	 "source:\n  ldap:\n    uri: ldaps://dc:3269\n    base: ''\n"
+	 "    bind: {method: none}\n" OUT,
+	 NULL},
+	{"several directories",
+	 "source:\n  ldap:\n    - uri: ldaps://dc1.a\n      base: dc=a\n"
+	 "      bind: {method: none}\n"
+	 "    - uri: ldaps://dc1.b\n      base: dc=b\n"
+	 "      bind: {method: none}\n" OUT,
+	 NULL},
+	{"an empty list of directories", "source:\n  ldap: []\n" OUT,
+	 ":2:9: source.ldap lists no directory"},
 	{"top level list", "- a\n- b\n",
 	 ":1:1: the configuration must be a mapping"},
 };
@@ -211,6 +262,44 @@ test_paths(void **state)
 	config_free(&c);
 }
 
+static void
+test_include_and_forest(void **state)
+{
+	struct sync_conf c;
+	struct sync_err err;
+	char path[64];
+
+	(void)state;
+	assert_int_equal(load("source:\n  ldap:\n"
+			      "    - uri: ldaps://dc1.a\n      base: dc=a\n"
+			      "      include: [contacts, users]\n"
+			      "      bind: {method: none}\n"
+			      "    - uri: ldaps://dc1.b\n      base: dc=b\n"
+			      "      bind: {method: gssapi, keytab: k, "
+			      "principal: s@B}\n" OUT,
+			      &c, &err, path),
+			 0);
+	assert_int_equal(c.n_ldap, 2);
+	/* the kinds in the default filter's order, whatever the list's */
+	assert_string_equal(c.ldap[0].filter,
+			    "(&(proxyAddresses=smtp:*)(|(objectClass=user)"
+			    "(objectClass=contact)))");
+	assert_string_equal(c.ldap[1].filter, LDAPSYNC_DEFAULT_FILTER);
+	assert_int_equal(c.ldap[1].bind_method, LDAPSYNC_BIND_GSSAPI);
+	assert_string_equal(c.ldap[1].keytab, "/tmp/k");
+	assert_int_equal(c.ldap[1].timeout, 30);
+	config_free(&c);
+	/* all five kinds: exactly the default filter */
+	assert_int_equal(load("source:\n  ldap:\n    uri: ldaps://dc\n"
+			      "    base: dc=x\n    include: [dynamic_lists, "
+			      "public_folders, contacts, groups, users]\n"
+			      "    bind: {method: none}\n" OUT,
+			      &c, &err, path),
+			 0);
+	assert_string_equal(c.ldap[0].filter, LDAPSYNC_DEFAULT_FILTER);
+	config_free(&c);
+}
+
 int
 main(void)
 {
@@ -218,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_include_and_forest),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

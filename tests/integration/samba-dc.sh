@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: MIT
+# A private Samba AD DC in a network namespace (bash; sourced, not run).
+# Used by tests/integration/samba.sh and bench/samba.sh.  Needs root.
+#
+# The DC listens only on the namespace's own loopback (127.0.0.1 there),
+# and every client runs inside the same namespace (in_ns): no packet can
+# reach another machine, and nothing collides with the host's ports.
+# State lives in $SDC (a temp dir); the DC is stopped by PID, then every
+# process left in the namespace, then the namespace is deleted.
+#
+#   samba_dc_start DIR   provision, certificates, start, service account
+#   in_ns CMD...         run CMD inside the namespace
+#   samba_dc_stop        stop by PID, delete the namespace
+#   samba_dc_load LDIF   add entries with ldbadd (bulk, while it runs)
+#
+# After start: $SDC_CA (test CA), $SDC_KEYTAB (svc-rcptsync's keytab),
+# $SDC_PW (its password file), KRB5_CONFIG exported (the realm's KDC is the
+# DC), $SDC_PID, $SDC_NS.
+
+SDC_REALM=CORP.EXAMPLE
+SDC_DOMAIN_DN="DC=corp,DC=example"
+SDC_SVC=svc-rcptsync
+SDC_SVC_PASS='Svc-Pass!word1'
+SDC_ADMIN_PASS='Adm1n-Pass!word'
+SDC_NS=
+SDC_PID=
+
+in_ns() { ip netns exec "$SDC_NS" "$@"; }
+
+# samba_dc_wait_port PORT : until the DC listens (30 s)
+samba_dc_wait_port() {
+	local i
+	for i in $(seq 300); do
+		in_ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null && return 0
+		kill -0 "$SDC_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# samba_tool ARGS... : samba-tool on the DC's own database and smb.conf
+samba_tool() {
+	samba-tool "$@" -s "$SDC/etc/smb.conf" -H "$SDC/private/sam.ldb"
+}
+
+samba_dc_start() {
+	SDC=$1
+	SDC_NS=rcptsync-dc-$$
+	mkdir -p "$SDC/log" "$SDC/run"
+	ip netns add "$SDC_NS" || return 1
+	in_ns ip link set lo up || return 1
+	# -s /dev/null: not the machine's smb.conf
+	samba-tool domain provision -s /dev/null --targetdir="$SDC" \
+		--realm="$SDC_REALM" --domain=CORP --server-role=dc \
+		--dns-backend=SAMBA_INTERNAL --use-rfc2307 --host-ip=127.0.0.1 \
+		--host-name=dc1 --adminpass="$SDC_ADMIN_PASS" \
+		> "$SDC/provision.log" 2>&1 || { tail -5 "$SDC/provision.log"; return 1; }
+	# Samba's own certificate has no subjectAltName: our CA, our cert.
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Samba test CA" \
+		-keyout "$SDC/ca.key" -out "$SDC/ca.pem" 2>/dev/null || return 1
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=dc1.corp.example" \
+		-keyout "$SDC/dc.key" -out "$SDC/dc.csr" 2>/dev/null || return 1
+	printf 'subjectAltName=IP:127.0.0.1,IP:127.0.0.3,DNS:dc1.corp.example,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$SDC/dc.ext"
+	openssl x509 -req -in "$SDC/dc.csr" -CA "$SDC/ca.pem" -CAkey "$SDC/ca.key" \
+		-CAcreateserial -days 2 -extfile "$SDC/dc.ext" -out "$SDC/dc.pem" 2>/dev/null || return 1
+	chmod 600 "$SDC/dc.key"
+	SDC_CA=$SDC/ca.pem
+	# No forwarder (it would send DNS queries off the machine); TLS with
+	# our cert; GSSAPI inside TLS allowed (AD does too); pid files here.
+	sed -i '/dns forwarder/d' "$SDC/etc/smb.conf"
+	sed -i "/\[global\]/a\\
+	tls enabled = yes\\
+	tls keyfile = $SDC/dc.key\\
+	tls certfile = $SDC/dc.pem\\
+	tls cafile = $SDC/ca.pem\\
+	ldap server require strong auth = allow_sasl_over_tls\\
+	pid directory = $SDC/run\\
+	interfaces = lo\\
+	bind interfaces only = yes\\
+	server services = -nbt -wrepl -winbindd -ntp_signd -kcc -dnsupdate" "$SDC/etc/smb.conf"
+	cat > "$SDC/krb5.conf" <<EOF
+[libdefaults]
+	default_realm = $SDC_REALM
+	dns_lookup_kdc = false
+	dns_lookup_realm = false
+	rdns = false
+	dns_canonicalize_hostname = false
+[realms]
+	$SDC_REALM = {
+		kdc = 127.0.0.1
+	}
+EOF
+	export KRB5_CONFIG=$SDC/krb5.conf
+	# not through in_ns: $! must be samba itself (ip execs it)
+	ip netns exec "$SDC_NS" samba --foreground --no-process-group \
+		-s "$SDC/etc/smb.conf" -l "$SDC/log" > "$SDC/samba.out" 2>&1 &
+	SDC_PID=$!
+	samba_dc_wait_port 636 && samba_dc_wait_port 88 || {
+		tail -20 "$SDC/samba.out" "$SDC/log/log.samba" 2>/dev/null; return 1; }
+	# The service account, its keytab, its password file; SPNs so that
+	# GSSAPI works by IP (the client does not canonicalise).
+	samba_tool user add "$SDC_SVC" "$SDC_SVC_PASS" >/dev/null || return 1
+	samba_tool spn add ldap/127.0.0.1 'DC1$' >/dev/null || return 1
+	samba_tool spn add ldap/127.0.0.3 'DC1$' >/dev/null || return 1
+	SDC_KEYTAB=$SDC/svc.keytab
+	samba-tool domain exportkeytab "$SDC_KEYTAB" --principal="$SDC_SVC@$SDC_REALM" \
+		-s "$SDC/etc/smb.conf" > "$SDC/keytab.log" 2>&1 ||
+		{ cat "$SDC/keytab.log"; return 1; }
+	chmod 600 "$SDC_KEYTAB"
+	SDC_PW=$SDC/svc.secret
+	printf '%s\n' "$SDC_SVC_PASS" > "$SDC_PW"; chmod 600 "$SDC_PW"
+}
+
+# samba_dc_load LDIF : bulk add through the DC's own database
+samba_dc_load() {
+	ldbadd -H "$SDC/private/sam.ldb" "$1" > "$SDC/ldbadd.log" 2>&1 ||
+		{ tail -5 "$SDC/ldbadd.log"; return 1; }
+}
+
+# samba_dc_stop_server : the DC only (the namespace stays)
+samba_dc_stop_server() {
+	[ -n "$SDC_PID" ] && stop_pid "$SDC_PID"
+	SDC_PID=
+}
+
+samba_dc_stop() {
+	local pid
+	samba_dc_stop_server
+	[ -n "$SDC_NS" ] || return 0
+	# anything still in the namespace (helpers samba forked)
+	for pid in $(ip netns pids "$SDC_NS" 2>/dev/null); do stop_pid "$pid"; done
+	ip netns del "$SDC_NS" 2>/dev/null
+	SDC_NS=
+}

@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Integration suite against a real Active Directory implementation: a Samba
+# AD DC provisioned and started here, in a network namespace of its own
+# (samba-dc.sh), with 2,000+ mail-enabled objects as Exchange leaves them
+# (tests/fixtures/gen_samba.py).  rcptsync and every other client run inside
+# that namespace; nothing can leave the machine.
+# Checks the exact table for each way of binding (simple over LDAPS and
+# StartTLS, by UPN, DOMAIN\user and DN; GSSAPI with a keytab over 389 with
+# sign+seal, over LDAPS and StartTLS), AD's refusals with their advice,
+# failover (a dead and a hanging first DC), the DC going away (map intact),
+# several bases and directories, the Global Catalog check, include, range
+# retrieval with an explicit small range, and a change seen by diff.
+# Usage: samba.sh PATH/TO/rcptsync
+RCPTSYNC=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+. "$HERE/samba-dc.sh"
+require_root "a network namespace and a Samba AD DC"
+require samba samba-tool ldbadd ldbmodify ip openssl python3 postmap
+trap 'samba_dc_stop; cleanup' EXIT
+
+N_OBJECTS=${N_OBJECTS:-2000}
+D=$WORK
+CORP="OU=Corp,$SDC_DOMAIN_DN"
+mkdir -p "$D/run"
+
+# --- the DC and its data --------------------------------------------------
+t0=$SECONDS
+samba_dc_start "$D/dc" || { echo "cannot start the Samba DC"; exit 1; }
+python3 "$HERE/../fixtures/gen_samba.py" "$N_OBJECTS" "$D/fixture.ldif" \
+	"$D/expected" --all-bases "$D/expected-all" || exit 1
+samba_dc_load "$D/fixture.ldif" || { echo "cannot load the fixture"; exit 1; }
+# a second service account, disabled, for AD's "data 533"
+samba_tool user add svc-disabled "$SDC_SVC_PASS" >/dev/null &&
+	samba_tool user disable svc-disabled >/dev/null || exit 1
+echo "# DC provisioned, started and loaded in $((SECONDS - t0)) s"
+check "fixture has at least 2000 objects" \
+	test "$(grep -c '^dn: CN=' "$D/fixture.ldif")" -ge 2000
+
+# conf NAME SOURCE-YAML [EXTRA-TOP-LEVEL-YAML] : a config in $D/run/NAME/
+conf() {
+	local dir=$D/run/$1
+	mkdir -p "$dir"
+	cat > "$dir/sync.yaml" <<EOF
+source:
+$2
+domains: [corp.example]
+output:
+  table: $dir/relay_recipients
+lock: $dir/lock
+${3:-}
+EOF
+	CONF=$dir/sync.yaml
+	TABLE=$dir/relay_recipients
+}
+
+# rs ARGS... : rcptsync inside the namespace
+rs() { in_ns "$RCPTSYNC" "$@"; }
+
+# table_is FILE EXPECTED : the table's entries (without the comment)
+table_is() { grep -v '^#' "$1" | cmp -s - "$2"; }
+
+# synced NAME EXPECTED : sync exits 0 and writes exactly EXPECTED, and
+# Postfix's own postmap finds an address in the map
+synced() {
+	expect_rc "$1: sync" 0 rs -c "$CONF" sync
+	check "$1: table is exactly the expected one" table_is "$TABLE" "$2"
+	check "$1: postmap -q finds first.last00000@corp.example" \
+		test "$(postmap -q first.last00000@corp.example "hash:$TABLE")" = OK
+}
+
+TLS="    tls: {ca_file: $SDC_CA}"
+GSS="    bind: {method: gssapi, keytab: $SDC_KEYTAB, principal: $SDC_SVC@$SDC_REALM}"
+
+# --- simple binds ----------------------------------------------------------
+conf ldaps-upn "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+    bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}"
+synced "simple bind by UPN over LDAPS" "$D/expected"
+contains "the address on two objects is reported with both DNs" \
+	"sales@corp.example is on two objects: CN=Sales Team,OU=Groups,$CORP and CN=Sales Shared,OU=Shared,$CORP; written once"
+contains "a non-ASCII value is refused with its DN" \
+	"CN=Encoded,OU=Staff,$CORP: refusing proxyAddresses value \"smtp:j\\xc3\\xb6rg@corp.example\""
+check "disabled shared, room and equipment mailboxes are kept" \
+	test "$(grep -cE '^(shared|room|equipment)[0-9]+@corp.example' "$TABLE")" -eq 300
+check "a base64-encoded value is kept" grep -q '^encoded@corp.example' "$TABLE"
+check "objects with only X500/SIP/X400 values give nothing" \
+	bash -c "! grep -qE '^(sip|v)[0-9]' '$TABLE'"
+check "the object outside the base is not included" \
+	bash -c "! grep -q '^outsider@' '$TABLE'"
+expect_rc "second run: nothing changed" 0 rs -c "$CONF" sync
+contains "second run writes nothing" "no change to hash:"
+
+conf starttls-domain "  ldap:
+    uri: ldap://127.0.0.1
+    starttls: true
+    base: $CORP
+$TLS
+    bind: {method: simple, dn: 'CORP\\$SDC_SVC', password_file: $SDC_PW}"
+synced "simple bind as DOMAIN\\user with StartTLS" "$D/expected"
+
+conf ldaps-dn "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+    bind: {method: simple, dn: 'CN=$SDC_SVC,CN=Users,$SDC_DOMAIN_DN', password_file: $SDC_PW}"
+synced "simple bind by DN over LDAPS" "$D/expected"
+
+# --- GSSAPI with a keytab --------------------------------------------------
+# The admin's own ticket cache must stay untouched: point KRB5CCNAME at a
+# file that must not appear.
+conf gss-389 "  ldap:
+    uri: ldap://127.0.0.1
+    base: $CORP
+$GSS"
+expect_rc "GSSAPI keytab over ldap:// (sign+seal): sync" 0 \
+	env KRB5CCNAME="FILE:$D/admin-ccache" ip netns exec "$SDC_NS" "$RCPTSYNC" -c "$CONF" sync
+check "GSSAPI over 389: table is exactly the expected one" table_is "$TABLE" "$D/expected"
+check "GSSAPI leaves the admin's credential cache alone" test ! -e "$D/admin-ccache"
+expect_rc "GSSAPI over 389: check" 0 rs -c "$CONF" -v check
+contains "GSSAPI over 389 negotiated a security layer" "bind: SASL GSSAPI as $SDC_SVC@$SDC_REALM, security layer 256"
+
+conf gss-ldaps "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+$GSS"
+synced "GSSAPI keytab over LDAPS (maxssf=0)" "$D/expected"
+expect_rc "GSSAPI over LDAPS: check" 0 rs -c "$CONF" check
+contains "GSSAPI inside TLS has no SASL layer" "bind: SASL GSSAPI as $SDC_SVC@$SDC_REALM, security layer 0 (inside TLS)"
+
+conf gss-starttls "  ldap:
+    uri: ldap://127.0.0.1
+    starttls: true
+    base: $CORP
+$TLS
+$GSS"
+synced "GSSAPI keytab with StartTLS" "$D/expected"
+
+cp "$SDC_KEYTAB" "$D/open.keytab"; chmod 644 "$D/open.keytab"
+conf gss-badmode "  ldap:
+    uri: ldap://127.0.0.1
+    base: $CORP
+    bind: {method: gssapi, keytab: $D/open.keytab, principal: $SDC_SVC@$SDC_REALM}"
+expect_rc "a keytab readable by others is refused" 77 rs -c "$CONF" check
+contains "the keytab's mode is named" "has mode 0644"
+
+conf gss-noprinc "  ldap:
+    uri: ldap://127.0.0.1
+    base: $CORP
+    bind: {method: gssapi, keytab: $SDC_KEYTAB, principal: nobody@$SDC_REALM}"
+expect_rc "a principal the keytab has no key for" 77 rs -c "$CONF" check
+contains "the Kerberos error names the principal" "Kerberos: no initial ticket for nobody@$SDC_REALM"
+
+# --- AD's refusals, with advice ---------------------------------------------
+cp "$SDC_PW" "$D/wrong.secret"; printf 'not-the-password\n' > "$D/wrong.secret"
+conf badpw "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+    bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $D/wrong.secret}"
+cp "$D/run/ldaps-upn/relay_recipients" "$TABLE"
+before=$(md5sum < "$TABLE")
+expect_rc "bad password: exit 77" 77 rs -c "$CONF" sync
+contains "bad password: AD's diagnostic is shown" "data 52e"
+contains "bad password: advice line" "advice: the password is wrong for the account in bind.dn (AD data 52e)"
+check "bad password: the table is untouched" test "$(md5sum < "$TABLE")" = "$before"
+
+conf disabled "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+    bind: {method: simple, dn: svc-disabled@corp.example, password_file: $SDC_PW}"
+expect_rc "disabled service account: exit 77" 77 rs -c "$CONF" check
+contains "disabled account: advice line" "advice: the account is disabled in AD (data 533)"
+expect_rc "--json carries the advice" 77 rs -c "$CONF" --json check
+contains "--json advice field" '"advice":"the account is disabled in AD (data 533)'
+
+# --- failover ----------------------------------------------------------------
+conf failover "  ldap:
+    uri: [ldaps://127.0.0.2, ldaps://127.0.0.1]
+    timeout: 3
+    base: $CORP
+$TLS
+$GSS"
+synced "first URI dead (refused), second alive" "$D/expected"
+contains "the dead DC is named" "127.0.0.2"
+
+# A DC that accepts TCP and then never answers: the SASL bind must be
+# cut off by the timeout and the next URI tried.
+ip netns exec "$SDC_NS" python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.3", 389)); s.listen(8); print("ready", flush=True)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' > "$D/hang.out" 2>&1 &
+HANG_PID=$!
+CLEANUP_PIDS+=("$HANG_PID")
+for i in $(seq 50); do grep -q ready "$D/hang.out" && break; sleep 0.1; done
+conf hang "  ldap:
+    uri: [ldap://127.0.0.3, ldap://127.0.0.1]
+    timeout: 2
+    base: $CORP
+$GSS"
+t=$SECONDS
+synced "first DC hangs in the GSSAPI bind, second answers" "$D/expected"
+contains "the hanging DC is reported as timed out" "ldap://127.0.0.3"
+check "the hang cost about the timeout, not more" test $((SECONDS - t)) -le 12
+stop_pid "$HANG_PID"
+
+# --- what is searched ------------------------------------------------------
+conf bases "  ldap:
+    uri: ldaps://127.0.0.1
+    base: ['$CORP', 'OU=Elsewhere,$SDC_DOMAIN_DN']
+$TLS
+$GSS"
+synced "two bases" "$D/expected-all"
+
+conf root "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $SDC_DOMAIN_DN
+$TLS
+$GSS"
+synced "the domain root" "$D/expected-all"
+expect_rc "domain root: check" 0 rs -c "$CONF" check
+contains "continuation references are counted, not chased" "references skipped 3"
+
+conf forest "  ldap:
+    - uri: ldap://127.0.0.1
+      base: $CORP
+      bind: {method: gssapi, keytab: $SDC_KEYTAB, principal: $SDC_SVC@$SDC_REALM}
+    - uri: ldaps://127.0.0.1
+      base: OU=Elsewhere,$SDC_DOMAIN_DN
+      tls: {ca_file: $SDC_CA}
+      bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}"
+synced "two directories (a forest's domains), different binds" "$D/expected-all"
+
+conf forest-down "  ldap:
+    - uri: ldap://127.0.0.1
+      base: $CORP
+      bind: {method: gssapi, keytab: $SDC_KEYTAB, principal: $SDC_SVC@$SDC_REALM}
+    - uri: ldaps://127.0.0.2
+      timeout: 3
+      base: OU=Elsewhere,$SDC_DOMAIN_DN
+      tls: {ca_file: $SDC_CA}
+      bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}"
+expect_rc "one directory of two unreachable: nothing is written" 69 rs -c "$CONF" sync
+check "one directory of two unreachable: no table" test ! -e "$TABLE"
+
+grep -v '^contact[0-9]' "$D/expected" > "$D/expected-nocontacts"
+conf include "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+    include: [users, groups]
+$TLS
+$GSS"
+synced "include: [users, groups] leaves contacts out" "$D/expected-nocontacts"
+
+conf range "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+    range_size: 7
+$TLS
+$GSS"
+synced "range retrieval in chunks of 7" "$D/expected"
+expect_rc "range retrieval: check" 0 rs -c "$CONF" check
+contains "range retrieval: the 41-value object was completed" "ranged 1"
+check "range retrieval: all 40 aliases of the ranged object" \
+	test "$(grep -c '^many[0-9]*@corp.example' "$TABLE")" -eq 40
+
+# --- Global Catalog ----------------------------------------------------------
+conf gc "  ldap:
+    uri: ldaps://127.0.0.1:3269
+    base: ''
+$TLS
+$GSS"
+expect_rc "GC: proxyAddresses not in the partial attribute set: refused" 78 rs -c "$CONF" sync
+contains "GC refusal says why" "proxyAddresses is not in the Global Catalog's partial attribute set"
+check "GC refusal writes nothing" test ! -e "$TABLE"
+cat > "$D/pas.ldif" <<EOF
+dn: CN=Proxy-Addresses,CN=Schema,CN=Configuration,$SDC_DOMAIN_DN
+changetype: modify
+replace: isMemberOfPartialAttributeSet
+isMemberOfPartialAttributeSet: TRUE
+EOF
+ldbmodify -H "$D/dc/private/sam.ldb" --option="dsdb:schema update allowed=true" \
+	"$D/pas.ldif" >/dev/null || bad "cannot mark proxyAddresses for the GC"
+synced "GC with proxyAddresses in the partial attribute set: the forest" "$D/expected-all"
+
+# --- a change, seen by diff ----------------------------------------------------
+conf change "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+$GSS"
+synced "before the change" "$D/expected"
+cat > "$D/new.ldif" <<EOF
+dn: CN=New Hire,OU=Staff,$CORP
+objectClass: user
+sAMAccountName: newhire
+userAccountControl: 544
+proxyAddresses: SMTP:New.Hire@Corp.Example
+proxyAddresses: X500:/o=Corp/cn=newhire
+EOF
+samba_dc_load "$D/new.ldif" || bad "cannot add the new user"
+expect_rc "diff shows the new address (exit 1)" 1 rs -c "$CONF" diff
+contains "diff names the address and the DN" "+new.hire@corp.example	CN=New Hire,OU=Staff,$CORP"
+{ cat "$D/expected"; printf 'new.hire@corp.example\tOK\n'; } | LC_ALL=C sort > "$D/expected-new"
+synced "after the change" "$D/expected-new"
+
+# --- the DC goes away --------------------------------------------------------
+before=$(md5sum < "$TABLE"; md5sum < "$TABLE.db")
+dc_pid=$SDC_PID
+samba_dc_stop_server
+check "the DC process is gone" bash -c "! kill -0 $dc_pid 2>/dev/null"
+expect_rc "DC stopped, GSSAPI: exit 69" 69 rs -c "$CONF" sync
+contains "DC stopped, GSSAPI: no KDC" "Cannot contact any KDC for realm '$SDC_REALM'"
+contains "DC stopped, GSSAPI: advice names krb5.conf" "advice: no Kerberos KDC answered"
+check "DC stopped, GSSAPI: table and map intact" \
+	test "$(md5sum < "$TABLE"; md5sum < "$TABLE.db")" = "$before"
+conf ldaps-upn "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+    bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}"
+before=$(md5sum < "$TABLE"; md5sum < "$TABLE.db")
+expect_rc "DC stopped, LDAPS: exit 69" 69 rs -c "$CONF" sync
+contains "DC stopped, LDAPS: no server reachable" "no directory server reachable: cannot connect to ldaps://127.0.0.1"
+check "DC stopped, LDAPS: table and map intact" \
+	test "$(md5sum < "$TABLE"; md5sum < "$TABLE.db")" = "$before"
+
+finish

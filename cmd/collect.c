@@ -238,6 +238,13 @@ report_duplicate(void *ctx, const char *key, const char *kept,
 		return;
 	if (++c->dup_warnings > DUP_WARNINGS_MAX)
 		return;
+	/* in DN order: the server's order varies from run to run */
+	if (strcmp(kept, dropped) > 0) {
+		const char *t = kept;
+
+		kept = dropped;
+		dropped = t;
+	}
 	log_warn("%s is on two objects: %s and %s; written once", key,
 		 proxyaddr_escape(kept, strlen(kept), shown_kept,
 				  sizeof(shown_kept)),

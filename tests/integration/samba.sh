@@ -81,7 +81,7 @@ $TLS
     bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}"
 synced "simple bind by UPN over LDAPS" "$D/expected"
 contains "the address on two objects is reported with both DNs" \
-	"sales@corp.example is on two objects: CN=Sales Team,OU=Groups,$CORP and CN=Sales Shared,OU=Shared,$CORP; written once"
+	"sales@corp.example is on two objects: CN=Sales Shared,OU=Shared,$CORP and CN=Sales Team,OU=Groups,$CORP; written once"
 contains "a non-ASCII value is refused with its DN" \
 	"CN=Encoded,OU=Staff,$CORP: refusing proxyAddresses value \"smtp:j\\xc3\\xb6rg@corp.example\""
 check "disabled shared, room and equipment mailboxes are kept" \

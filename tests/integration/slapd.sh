@@ -52,6 +52,10 @@ pidfile $D/slapd.pid
 TLSCACertificateFile $D/good-ca.pem
 TLSCertificateFile $D/good.pem
 TLSCertificateKeyFile $D/good.key
+# SASL EXTERNAL: a client certificate, when one is offered, is checked
+# against the CA and its subject becomes the bind identity
+TLSVerifyClient allow
+authz-regexp "^cn=rcptsync client$" "CN=svc-rcptsync,OU=Service,$BASE"
 # AD's MaxPageSize: an unpaged search gets 1000 entries and sizeLimitExceeded
 sizelimit size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited
 database mdb
@@ -284,6 +288,39 @@ grep -v -e '^[a-z]*\.person4@' -e '^p4@' "$D/expected2" > "$D/expected3"
 check "Object 4's addresses were in the table before" test "$(wc -l < "$D/expected3")" -lt "$(wc -l < "$D/expected2")"
 check "map is exactly the new set after the concurrent runs" diff -u "$D/expected3" <(postmap -s "hash:$T" | sort)
 check "text is exactly the new set after the concurrent runs" diff -u "$D/expected3" <(grep -v '^#' "$T")
+
+# --- SASL EXTERNAL: a TLS client certificate -----------------------------------
+openssl req -newkey rsa:2048 -nodes -subj "/CN=rcptsync client" \
+	-keyout "$D/client.key" -out "$D/client.csr" 2>/dev/null
+printf 'extendedKeyUsage=clientAuth\n' > "$D/client.ext"
+openssl x509 -req -in "$D/client.csr" -CA "$D/good-ca.pem" -CAkey "$D/good-ca.key" \
+	-CAcreateserial -days 2 -extfile "$D/client.ext" -out "$D/client.pem" 2>/dev/null
+chmod 600 "$D/client.key"
+mkdir -p "$D/ext"
+ext_conf() {	# ext_conf NAME KEYFILE [URI] [starttls]
+	cat > "$D/$1.yaml" <<YAML
+source:
+  ldap:
+    uri: ${3:-ldaps://127.0.0.1:$SPORT}
+    starttls: ${4:-false}
+    base: $BASE
+    tls: {ca_file: $D/good-ca.pem, cert_file: $D/client.pem, key_file: $2}
+    bind: {method: external}
+domains: [corp.example, .corp-old.example]
+exclude: ["healthmailbox*@corp.example"]
+output:
+  table: $D/ext/relay_recipients
+lock: $D/ext/lock
+YAML
+	echo "$D/$1.yaml"
+}
+expect_rc "EXTERNAL bind with a client certificate over LDAPS" 0 "$RCPTSYNC" -c "$(ext_conf ext "$D/client.key")" sync
+check "EXTERNAL: table is exactly the directory's set" diff -u "$D/expected3" <(table_lines "$D/ext/relay_recipients")
+expect_rc "EXTERNAL with StartTLS: check" 0 "$RCPTSYNC" -c "$(ext_conf ext-st "$D/client.key" "ldap://127.0.0.1:$PORT" true)" check
+contains "EXTERNAL: check shows the certificate's identity" "bind: SASL EXTERNAL as cn=rcptsync client, security layer 0 (inside TLS)"
+cp "$D/client.key" "$D/client-open.key"; chmod 640 "$D/client-open.key"
+expect_rc "EXTERNAL: a key file readable by the group is refused" 77 "$RCPTSYNC" -c "$(ext_conf ext-open "$D/client-open.key")" check
+contains "EXTERNAL: the key file's mode is named" "tls.key_file: secret file $D/client-open.key has mode 0640"
 
 # --- the server stops answering, then dies -----------------------------------
 before_t=$(inode_mtime "$T"); before_d=$(inode_mtime "$T.db")

@@ -32,8 +32,10 @@ struct collector {
 	struct addrset *set;
 	struct collect_stats *stats;
 	const struct collect_trace *trace;
-	const char *last_dn; /* interned copy of the current entry's DN */
-	int progress;	     /* draw the fetch progress */
+	const char *last_dn;	   /* interned copy of the current entry's DN */
+	unsigned long last_serial; /* source_stats.serial of last_dn */
+	const struct source_stats *live; /* the running fetch's counters */
+	int progress;			 /* draw the fetch progress */
 	double started, shown;
 	const char *extra_origin;   /* the extra file's origin string */
 	unsigned long dup_warnings; /* addresses on two objects */
@@ -41,8 +43,20 @@ struct collector {
 
 /* Warnings for addresses on several objects, before a summary line. */
 #define DUP_WARNINGS_MAX 20
+/* Warnings for refused values; the rest are logged at -v. */
+#define REFUSED_WARNINGS_MAX 50
 
 #define PROGRESS_EVERY 0.25 /* seconds between redraws */
+
+/* cpu_now - CPU seconds used by this process so far */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* now - monotonic seconds */
 static double
@@ -58,10 +72,10 @@ now(void)
 static void
 progress(struct collector *c)
 {
-	const struct source_stats *s = &c->stats->source;
-	double t = now();
+	const struct source_stats *s = c->live;
+	double t;
 
-	if (!c->progress || t - c->shown < PROGRESS_EVERY)
+	if (!c->progress || (t = now()) - c->shown < PROGRESS_EVERY)
 		return;
 	c->shown = t;
 	log_status("rcptsync: fetching: %lu objects, %lu pages, %lu "
@@ -74,8 +88,11 @@ progress(struct collector *c)
 static const char *
 origin_of(struct collector *c, const char *dn)
 {
-	if (c->last_dn == NULL || strcmp(c->last_dn, dn) != 0)
+	/* one serial per entry: no strcmp of the DN for every value */
+	if (c->last_dn == NULL || c->last_serial != c->live->serial) {
 		c->last_dn = addrset_intern(c->set, dn);
+		c->last_serial = c->live->serial;
+	}
 	return c->last_dn;
 }
 
@@ -121,12 +138,16 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 		char shown_dn[300], shown_val[300];
 
 		c->stats->refused++;
-		log_warn("%s: refusing proxyAddresses value \"%s\": %s",
-			 proxyaddr_escape(dn, strlen(dn), shown_dn,
-					  sizeof(shown_dn)),
-			 proxyaddr_escape(val, len, shown_val,
-					  sizeof(shown_val)),
-			 why);
+		/* a cron mail of 30,000 lines helps nobody: the first ones
+		 * as warnings, the rest under -v, and a count at the end */
+		(c->stats->refused <= REFUSED_WARNINGS_MAX ? log_warn
+							   : log_debug)(
+			"%s: refusing proxyAddresses value \"%s\": %s",
+			proxyaddr_escape(dn, strlen(dn), shown_dn,
+					 sizeof(shown_dn)),
+			proxyaddr_escape(val, len, shown_val,
+					 sizeof(shown_val)),
+			why);
 		snprintf(verdict, sizeof(verdict), "refused: the address %s",
 			 why);
 		trace(c, dn, val, len, verdict);
@@ -206,9 +227,12 @@ fetch_directories(struct collector *c, struct sync_err *err)
 	struct source_stats one;
 
 	for (size_t i = 0; i < c->conf->n_ldap; i++) {
-		/* the progress line counts on in stats->source */
-		int rc = ldapsync_fetch(&c->conf->ldap[i], take_value, c, &one,
-					err);
+		int rc;
+
+		c->live = &one;
+		c->last_dn = NULL;
+		rc = ldapsync_fetch(&c->conf->ldap[i], take_value, c, &one,
+				    err);
 
 		add_stats(&c->stats->source, &one);
 		if (one.skipped[0] != '\0')
@@ -259,6 +283,7 @@ collect_recipients(const struct sync_conf *conf,
 		   struct collect_stats *stats, struct sync_err *err)
 {
 	struct collector c;
+	double cpu0 = cpu_now(), t;
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
@@ -267,6 +292,7 @@ collect_recipients(const struct sync_conf *conf,
 	c.stats = stats;
 	c.trace = trace;
 	c.last_dn = NULL;
+	c.live = &stats->source;
 	c.extra_origin = NULL;
 	c.dup_warnings = 0;
 	c.progress = trace == NULL && log_status_enabled();
@@ -284,7 +310,15 @@ collect_recipients(const struct sync_conf *conf,
 		addrset_free(c.set);
 		return NULL;
 	}
+	t = now();
+	stats->fetch_seconds = t - c.started;
+	stats->fetch_cpu = cpu_now() - cpu0;
 	stats->duplicates = addrset_finish_report(c.set, report_duplicate, &c);
+	stats->sort_seconds = now() - t;
+	if (stats->refused > REFUSED_WARNINGS_MAX)
+		log_warn("%lu more proxyAddresses values were refused (-v "
+			 "lists them all)",
+			 stats->refused - REFUSED_WARNINGS_MAX);
 	if (c.dup_warnings > DUP_WARNINGS_MAX)
 		log_warn("%lu more addresses are on more than one object "
 			 "(\"rcptsync explain ADDRESS\" shows them all)",

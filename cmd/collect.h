@@ -16,6 +16,9 @@ struct collect_stats {
 	unsigned long excluded;	    /* matched "exclude" */
 	unsigned long extra;	    /* lines from the extra file */
 	unsigned long duplicates;   /* dropped by de-duplication */
+	double fetch_seconds;	    /* fetch and normalise, wall clock */
+	double fetch_cpu;	    /* of which this process's CPU time */
+	double sort_seconds;	    /* sorting and de-duplicating */
 };
 
 /*

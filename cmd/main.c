@@ -494,10 +494,21 @@ collect_added(void *ctx, char op, const struct addrset_entry *e)
 			    e->origin);
 }
 
+/* seconds - monotonic, for the stage timings of -v */
+static double
+seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* sync_locked - fetch, compare, check, publish when changed */
 static int
 sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 {
+	double t_compare, t_write, t_done;
 	int removed, rc;
 
 	if ((removed = mapcommit_cleanup(r->conf->table)) > 0)
@@ -506,10 +517,13 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 			 removed);
 	if (r->conf->verify_cache != NULL)
 		r->added = addrset_new();
-	if (fetch(r, err) < 0 ||
-	    compare(r, r->added ? collect_added : NULL, r, err) < 0 ||
+	if (fetch(r, err) < 0)
+		return -1;
+	t_compare = seconds();
+	if (compare(r, r->added ? collect_added : NULL, r, err) < 0 ||
 	    canaries(r, err) < 0)
 		return -1;
+	t_write = seconds();
 	if (r->added != NULL)
 		addrset_finish(r->added);
 	if (r->table_exists && replaced_behind_us(r)) {
@@ -534,6 +548,11 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 	} else {
 		repair_verify_cache(r->conf, NULL, r->new_set, &r->state);
 	}
+	t_done = seconds();
+	log_debug("stages: fetch and normalise %.3f s (%.3f s CPU here), "
+		  "sort %.3f s, read table and diff %.3f s, write %.3f s",
+		  r->stats.fetch_seconds, r->stats.fetch_cpu,
+		  r->stats.sort_seconds, t_write - t_compare, t_done - t_write);
 	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed, "
 		 "%zu pending removal; %s %s:%s",
 		 addrset_count(r->new_set), r->counts.added, r->counts.removed,

@@ -57,6 +57,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <ldap.h>
 #include <sasl/sasl.h>
@@ -91,6 +92,8 @@ struct session {
 /* The socket of the current session and whether the watchdog fired. */
 static volatile sig_atomic_t watchdog_fd = -1;
 static volatile sig_atomic_t watchdog_fired;
+/* Whether the timer is set (watchdog_kick). */
+static int watchdog_armed;
 /* Set once TCP is up: a failure after it on ldaps:// is TLS's. */
 static volatile sig_atomic_t tcp_connected;
 
@@ -110,9 +113,29 @@ watchdog_arm(int seconds)
 {
 	struct itimerval it;
 
+	watchdog_armed = seconds > 0;
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_sec = seconds;
 	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * watchdog_kick - keep SIGALRM SECONDS away while answers keep coming.
+ * Re-arms at most once a second: setitimer(2) for each of a million
+ * entries cost 8% of a full pull (bench/README.md).  A stall is thus cut
+ * after SECONDS to SECONDS + 1.
+ */
+static void
+watchdog_kick(int seconds)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec == last.tv_sec && watchdog_armed)
+		return;
+	last = now;
+	watchdog_arm(seconds);
 }
 
 /* conn_add - LDAP_OPT_CONNECT_CB: remember the socket for the watchdog */
@@ -615,10 +638,9 @@ wait_msg(struct session *s, int msgid, LDAPMessage **res, const char *what,
 {
 	int rc;
 
-	watchdog_fired = 0;
-	watchdog_arm(s->conf->timeout + 1);
+	/* armed while answers keep coming; disarmed when the search ends */
+	watchdog_kick(s->conf->timeout + 1);
 	rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &s->timeout, res);
-	watchdog_arm(0);
 	if (rc > 0)
 		return rc;
 	if (rc == 0 || watchdog_fired) {
@@ -726,6 +748,7 @@ handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 				 "entry without a DN from %s",
 				 s->stats->server);
 	s->stats->entries++;
+	s->stats->serial++;
 	ret = take_entry(s, msg, dn, -1, &next, err);
 	if (ret == 0 && next >= 0)
 		add_pending(s, dn, next);
@@ -735,8 +758,8 @@ handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 
 /* read_results - every message of one search until its final result */
 static int
-read_results(struct session *s, int msgid, struct berval *cookie,
-	     const char *what, struct sync_err *err)
+read_messages(struct session *s, int msgid, struct berval *cookie,
+	      const char *what, struct sync_err *err)
 {
 	LDAPMessage *msg;
 
@@ -760,6 +783,19 @@ read_results(struct session *s, int msgid, struct berval *cookie,
 	}
 }
 
+/* read_results - read_messages() under the watchdog, disarmed after */
+static int
+read_results(struct session *s, int msgid, struct berval *cookie,
+	     const char *what, struct sync_err *err)
+{
+	int ret;
+
+	watchdog_fired = 0;
+	ret = read_messages(s, msgid, cookie, what, err);
+	watchdog_arm(0);
+	return ret;
+}
+
 /* range_once - one base search for the chunk starting at *NEXT */
 static int
 range_once(struct session *s, const char *dn, long *next, struct sync_err *err)
@@ -780,14 +816,19 @@ range_once(struct session *s, const char *dn, long *next, struct sync_err *err)
 	if (rc != LDAP_SUCCESS)
 		return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc,
 				 "range retrieval for %s", dn);
+	watchdog_fired = 0;
 	for (;;) {
-		if (wait_msg(s, msgid, &msg, "range retrieval", err) < 0)
+		if (wait_msg(s, msgid, &msg, "range retrieval", err) < 0) {
+			watchdog_arm(0);
 			return -1;
+		}
 		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_RESULT)
 			break;
 		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_ENTRY && !got) {
 			got = 1;
+			s->stats->serial++;
 			if (take_entry(s, msg, dn, low, next, err) < 0) {
+				watchdog_arm(0);
 				ldap_msgfree(msg);
 				ldap_abandon_ext(s->ld, msgid, NULL, NULL);
 				return -1;
@@ -795,6 +836,7 @@ range_once(struct session *s, const char *dn, long *next, struct sync_err *err)
 		}
 		ldap_msgfree(msg);
 	}
+	watchdog_arm(0);
 	if (finish_search(s, msg, NULL, "range retrieval", err) < 0)
 		return sync_err_prefix(err, "entry %s", dn);
 	if (!got)

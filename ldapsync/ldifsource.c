@@ -158,6 +158,7 @@ emit_record(LDIFRecord *lr, source_value_fn fn, void *ctx,
 	if (lr->lrop_mods == NULL)
 		return 0;
 	stats->entries++;
+	stats->serial++;
 	for (LDAPMod **m = lr->lrop_mods; *m != NULL; m++) {
 		if (!is_proxyaddresses((*m)->mod_type))
 			continue;

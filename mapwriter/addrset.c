@@ -122,14 +122,93 @@ addrset_add(struct addrset *set, const char *key, size_t len, const char *value,
 
 /* slot_cmp - by key, then by insertion order */
 static int
-slot_cmp(const void *a, const void *b)
+slot_cmp(const struct slot *x, const struct slot *y)
 {
-	const struct slot *x = a, *y = b;
 	int c = strcmp(x->e.key, y->e.key);
 
 	if (c != 0)
 		return c;
 	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void
+slot_swap(struct slot *a, struct slot *b)
+{
+	struct slot t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* sift_down - heap sort's step, for sort_slots' worst case */
+static void
+sift_down(struct slot *v, size_t root, size_t n)
+{
+	for (size_t child; (child = 2 * root + 1) < n; root = child) {
+		if (child + 1 < n && slot_cmp(&v[child], &v[child + 1]) < 0)
+			child++;
+		if (slot_cmp(&v[root], &v[child]) >= 0)
+			return;
+		slot_swap(&v[root], &v[child]);
+	}
+}
+
+/*
+ * sort_slots - in place (introsort: quicksort, median of three, heap sort
+ * when the recursion goes too deep, insertion sort for short runs).  Not
+ * qsort(3): glibc's is a merge sort that allocates a copy of the array,
+ * 64 MB more peak memory at a million objects (bench/README.md).
+ */
+static void
+sort_slots(struct slot *v, size_t n, int depth)
+{
+	while (n > 16) {
+		size_t mid = n / 2, i, j;
+
+		if (depth-- == 0) {
+			for (i = n / 2; i-- > 0;)
+				sift_down(v, i, n);
+			for (i = n - 1; i > 0; i--) {
+				slot_swap(&v[0], &v[i]);
+				sift_down(v, 0, i);
+			}
+			return;
+		}
+		/* median of three into v[0] as the pivot */
+		if (slot_cmp(&v[mid], &v[0]) < 0)
+			slot_swap(&v[mid], &v[0]);
+		if (slot_cmp(&v[n - 1], &v[mid]) < 0) {
+			slot_swap(&v[n - 1], &v[mid]);
+			if (slot_cmp(&v[mid], &v[0]) < 0)
+				slot_swap(&v[mid], &v[0]);
+		}
+		slot_swap(&v[0], &v[mid]);
+		/* Hoare partition around v[0] */
+		i = 0;
+		j = n;
+		for (;;) {
+			while (slot_cmp(&v[++i], &v[0]) < 0 && i < n - 1)
+				;
+			while (slot_cmp(&v[0], &v[--j]) < 0)
+				;
+			if (i >= j)
+				break;
+			slot_swap(&v[i], &v[j]);
+		}
+		slot_swap(&v[0], &v[j]);
+		/* recurse into the smaller side, loop on the larger */
+		if (j < n - j - 1) {
+			sort_slots(v, j, depth);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			sort_slots(v + j + 1, n - j - 1, depth);
+			n = j;
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && slot_cmp(&v[k], &v[k - 1]) < 0; k--)
+			slot_swap(&v[k], &v[k - 1]);
 }
 
 /* addrset_finish - sort, then keep the first of each run of equal keys */
@@ -147,7 +226,7 @@ addrset_finish_report(struct addrset *set, addrset_dup_fn fn, void *ctx)
 
 	if (set->sorted)
 		return 0;
-	qsort(set->slots, set->count, sizeof(*set->slots), slot_cmp);
+	sort_slots(set->slots, set->count, 2 * 64);
 	for (size_t i = 0; i < set->count; i++) {
 		if (out > 0 && strcmp(set->slots[out - 1].e.key,
 				      set->slots[i].e.key) == 0) {

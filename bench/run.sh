@@ -47,7 +47,7 @@ for N in "${SIZES[@]}"; do
 	bash "$HERE/slapd.sh" "$N" "$D" > "$D.load.log" 2>&1 || { cat "$D.load.log"; exit 1; }
 	# shellcheck disable=SC1091
 	. "$D/env"
-	RUNS_N=${RUNS:-$([ "$N" -ge 1000000 ] && echo 5 || echo 10)}
+	RUNS_N=${RUNS:-$([ "$N" -ge 1000000 ] && echo 3 || echo 5)}
 	C=$D/rcptsync.yaml T=$D/out/relay_recipients H=$D/howto/relay_recipients
 	mkdir -p "$D/howto" "$D/stale" "$D/stale-howto" "$D/pm"
 	# Current tables (rcptsync's and the howto's), checked, then "stale"

@@ -15,6 +15,7 @@
  *	Returns the source's sync_err; logs one warning per refused value.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -22,6 +23,8 @@
 #include "addrfilter.h"
 #include "ldapsync.h"
 #include "ldifsource.h"
+#include "incremental.h"
+#include "xalloc.h"
 #include "maptext.h"
 #include "proxyaddr.h"
 #include "log.h"
@@ -39,6 +42,7 @@ struct collector {
 	double started, shown;
 	const char *extra_origin;   /* the extra file's origin string */
 	unsigned long dup_warnings; /* addresses on two objects */
+	int save_cache;		    /* incremental: sync keeps the cache */
 };
 
 /* Warnings for addresses on several objects, before a summary line. */
@@ -217,6 +221,39 @@ add_stats(struct source_stats *sum, const struct source_stats *one)
 		 used ? ", " : "", one->server);
 }
 
+/* fetch_incremental - through the object cache next to the table */
+static int
+fetch_incremental(struct collector *c, const struct ldapsync_conf *l,
+		  struct source_stats *one, struct sync_err *err)
+{
+	struct incremental_stats is;
+	size_t len = strlen(c->conf->table) + sizeof(".rcptsync-cache");
+	char *path = xmalloc(len);
+	int rc;
+
+	snprintf(path, len, "%s.rcptsync-cache", c->conf->table);
+	rc = incremental_fetch(l, path, c->save_cache, take_value, c, one, &is,
+			       err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (is.incremental)
+		log_debug("incremental pull from %s: USN %llu to %llu, %lu "
+			  "changed entries fetched, %zu objects %s, %lu left "
+			  "the selection; %zu objects cached",
+			  one->server, is.from_usn, is.to_usn,
+			  is.fetched_entries, is.changed,
+			  l->deletions == LDAPSYNC_DELETIONS_LISTING
+				  ? "listed"
+				  : "changed in the domain",
+			  is.dropped, is.cached);
+	else
+		log_debug("full pull from %s (%s): %zu objects cached",
+			  one->server, is.why_full, is.cached);
+	c->stats->incremental = is.incremental ? 1 : 0;
+	return 0;
+}
+
 /*
  * fetch_directories - every directory of source.ldap in turn (the
  * domains of a forest); all must complete, or the run has nothing.
@@ -231,8 +268,11 @@ fetch_directories(struct collector *c, struct sync_err *err)
 
 		c->live = &one;
 		c->last_dn = NULL;
-		rc = ldapsync_fetch(&c->conf->ldap[i], take_value, c, &one,
-				    err);
+		if (c->conf->ldap[i].incremental)
+			rc = fetch_incremental(c, &c->conf->ldap[i], &one, err);
+		else
+			rc = ldapsync_fetch(&c->conf->ldap[i], take_value, c,
+					    &one, err);
 
 		add_stats(&c->stats->source, &one);
 		if (one.skipped[0] != '\0')
@@ -279,7 +319,7 @@ report_duplicate(void *ctx, const char *key, const char *kept,
 /* collect_recipients - fetch, filter, merge, finish */
 struct addrset *
 collect_recipients(const struct sync_conf *conf,
-		   const struct collect_trace *trace,
+		   const struct collect_trace *trace, int save_cache,
 		   struct collect_stats *stats, struct sync_err *err)
 {
 	struct collector c;
@@ -295,6 +335,7 @@ collect_recipients(const struct sync_conf *conf,
 	c.live = &stats->source;
 	c.extra_origin = NULL;
 	c.dup_warnings = 0;
+	c.save_cache = save_cache;
 	c.progress = trace == NULL && log_status_enabled();
 	c.started = now();
 	c.shown = c.started;

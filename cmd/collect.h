@@ -19,6 +19,7 @@ struct collect_stats {
 	double fetch_seconds;	    /* fetch and normalise, wall clock */
 	double fetch_cpu;	    /* of which this process's CPU time */
 	double sort_seconds;	    /* sorting and de-duplicating */
+	int incremental;	    /* 1: only changes were fetched */
 };
 
 /*
@@ -40,11 +41,13 @@ struct collect_trace {
  *	de-duplicate and sort.  Refused values are logged (warning, DN and
  *	escaped value).  Returns a finished set the caller frees with
  *	addrset_free(), or NULL with ERR set; a failed fetch never yields a
- *	partial set.  TRACE may be NULL.
+ *	partial set.  TRACE may be NULL.  SAVE_CACHE: an incremental
+ *	source keeps its object cache for the next run (sync only; diff,
+ *	check, dump and explain write nothing).
  */
 struct addrset *collect_recipients(const struct sync_conf *conf,
 				   const struct collect_trace *trace,
-				   struct collect_stats *stats,
+				   int save_cache, struct collect_stats *stats,
 				   struct sync_err *err);
 
 #endif

@@ -579,7 +579,11 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 		"uri",	      "base",		"filter",
 		"page_size",  "timeout",	"starttls",
 		"tls",	      "bind",		"include",
-		"range_size", "global_catalog", NULL};
+		"range_size", "global_catalog", "incremental",
+		"full_every", "deletions",	NULL};
+	static const char *const deletion_modes[] = {"listing", "tombstones",
+						     NULL};
+	static const char *const incr_modes[] = {"none", "usnchanged", NULL};
 	yaml_node_t *v, *uri_node = node, *bind_node = NULL;
 	yaml_node_t *filter_node = NULL, *include_node = NULL;
 	yaml_node_t *base_node = node;
@@ -623,9 +627,28 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 			rc = get_int(w, v, "range_size", 1, 100000,
 				     &l->range_size);
 			break;
-		default:
+		case 10:
 			rc = get_bool(w, v, "global_catalog",
 				      &l->global_catalog);
+			break;
+		case 11:
+			/* Index = enum ldapsync_incremental */
+			rc = get_choice(w, v, "incremental", incr_modes,
+					&l->incremental);
+			break;
+		case 13:
+			/* Index = enum ldapsync_deletions */
+			rc = get_choice(w, v, "deletions", deletion_modes,
+					&l->deletions);
+			break;
+		default:
+			if (scalar(v) == NULL ||
+			    config_parse_duration(scalar(v), &l->full_every) <
+				    0 ||
+			    l->full_every <= 0)
+				rc = fail_at(w, v,
+					     "full_every must be a duration "
+					     "such as 24h or 6h");
 			break;
 		}
 		if (rc < 0)
@@ -668,6 +691,7 @@ ldap_defaults(struct ldapsync_conf *l)
 	l->timeout = 30;
 	l->verify = 1;
 	l->bind_method = LDAPSYNC_BIND_SIMPLE;
+	l->full_every = 24 * 3600;
 }
 
 /* walk_ldap_list - source.ldap: one directory, or a list (a forest) */
@@ -692,9 +716,15 @@ walk_ldap_list(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	     item < node->data.sequence.items.top; item++) {
 		ldap_defaults(&c->ldap[c->n_ldap]);
 		c->n_ldap++;
-		if (walk_ldap(w, yaml_document_get_node(w->doc, *item),
-			      &c->ldap[c->n_ldap - 1]) < 0)
+		yaml_node_t *dir = yaml_document_get_node(w->doc, *item);
+
+		if (walk_ldap(w, dir, &c->ldap[c->n_ldap - 1]) < 0)
 			return -1;
+		if (n > 1 && c->ldap[c->n_ldap - 1].incremental)
+			return fail_at(w, dir,
+				       "incremental works with one directory "
+				       "in source.ldap; a list is pulled in "
+				       "full");
 	}
 	return 0;
 }

@@ -92,6 +92,7 @@ struct run {
 	const struct collect_trace *trace; /* explain only */
 	struct addrset *added;		   /* sync with verify_cache only */
 	int published;			   /* map replaced in this run */
+	int save_cache;			   /* sync: keep the object cache */
 	struct json *json;		   /* --json: the object, else NULL */
 	FILE *json_buf;			   /* it is built here, then printed */
 	char *json_text;
@@ -265,7 +266,8 @@ fetch(struct run *r, struct sync_err *err)
 			log_warn("tls.verify is false for %s: the directory "
 				 "server's certificate is not checked",
 				 r->conf->ldap[i].uris[0]);
-	r->new_set = collect_recipients(r->conf, r->trace, &r->stats, err);
+	r->new_set = collect_recipients(r->conf, r->trace, r->save_cache,
+					&r->stats, err);
 	if (r->new_set == NULL)
 		return -1;
 	log_debug("fetched from %s: %lu entries, %lu values, %lu pages, "
@@ -517,6 +519,7 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 			 removed);
 	if (r->conf->verify_cache != NULL)
 		r->added = addrset_new();
+	r->save_cache = 1;
 	if (fetch(r, err) < 0)
 		return -1;
 	t_compare = seconds();

@@ -75,6 +75,8 @@
 struct pending_range {
 	char *dn;
 	long next;
+	unsigned char guid[32]; /* incremental: the entry's objectGUID */
+	size_t guid_len;
 };
 
 struct session {
@@ -87,7 +89,18 @@ struct session {
 	struct pending_range *pending;
 	size_t n_pending;
 	size_t alloc_pending;
+	struct ldapsync_incr *incr; /* NULL: a plain full pull */
+	char *filter;		    /* the filter in use (owned) */
+	int changed_only;	    /* this search reports GUIDs only */
+	int show_deleted;	    /* with the show-deleted control */
 };
+
+#define GUID_ATTR "objectGUID"
+/* LDAP_SERVER_SHOW_DELETED_OID: tombstones are returned too (MS-ADTS
+ * 3.1.1.3.4.1.14) */
+#define SHOW_DELETED_OID "1.2.840.113556.1.4.417"
+/* GUID_DELETED_OBJECTS_CONTAINER_W (MS-ADTS 6.1.1.4) */
+#define DELETED_OBJECTS_WKGUID "18e2ea80684f11d2b9aa00c04f79f805"
 
 /* The socket of the current session and whether the watchdog fired. */
 static volatile sig_atomic_t watchdog_fd = -1;
@@ -722,6 +735,9 @@ add_pending(struct session *s, const char *dn, long next)
 	}
 	s->pending[s->n_pending].dn = xstrdup(dn);
 	s->pending[s->n_pending].next = next;
+	memcpy(s->pending[s->n_pending].guid, s->stats->guid,
+	       s->stats->guid_len);
+	s->pending[s->n_pending].guid_len = s->stats->guid_len;
 	s->n_pending++;
 	s->stats->ranged++;
 }
@@ -733,6 +749,28 @@ free_pending(struct session *s)
 	for (size_t i = 0; i < s->n_pending; i++)
 		free(s->pending[i].dn);
 	s->n_pending = 0;
+}
+
+/* take_guid - the entry's objectGUID into stats->guid */
+static int
+take_guid(struct session *s, LDAPMessage *msg, const char *dn,
+	  struct sync_err *err)
+{
+	struct berval **v = ldap_get_values_len(s->ld, msg, GUID_ATTR);
+	int ok = v != NULL && v[0] != NULL && v[0]->bv_len > 0 &&
+		 v[0]->bv_len <= sizeof(s->stats->guid);
+
+	if (ok) {
+		memcpy(s->stats->guid, v[0]->bv_val, v[0]->bv_len);
+		s->stats->guid_len = v[0]->bv_len;
+	}
+	ldap_value_free_len(v);
+	if (!ok)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "entry %s has no usable objectGUID; "
+				    "incremental pulls need AD",
+				    dn);
+	return 0;
 }
 
 /* handle_entry - one search entry of a page */
@@ -747,6 +785,15 @@ handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 		return ldap_fail(err, SYNC_ERR_TEMP, s->ld, LDAP_DECODING_ERROR,
 				 "entry without a DN from %s",
 				 s->stats->server);
+	if (s->incr != NULL && take_guid(s, msg, dn, err) < 0) {
+		ldap_memfree(dn);
+		return -1;
+	}
+	if (s->changed_only) {
+		s->incr->changed(s->ctx, s->stats->guid, s->stats->guid_len);
+		ldap_memfree(dn);
+		return 0;
+	}
 	s->stats->entries++;
 	s->stats->serial++;
 	ret = take_entry(s, msg, dn, -1, &next, err);
@@ -853,6 +900,9 @@ complete_ranges(struct session *s, struct sync_err *err)
 	for (size_t i = 0; i < s->n_pending; i++) {
 		long next = s->pending[i].next;
 
+		memcpy(s->stats->guid, s->pending[i].guid,
+		       s->pending[i].guid_len);
+		s->stats->guid_len = s->pending[i].guid_len;
 		while (next >= 0)
 			if (range_once(s, s->pending[i].dn, &next, err) < 0)
 				return -1;
@@ -866,7 +916,7 @@ static int
 search_base(struct session *s, const char *base, struct sync_err *err)
 {
 	char attr[64];
-	char *attrs[] = {attr, NULL};
+	char *attrs[] = {attr, s->incr ? GUID_ATTR : NULL, NULL};
 	struct berval cookie = {0, NULL};
 	unsigned long page_no = 0;
 	char what[256];
@@ -874,13 +924,18 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 
 	/* range_size: ask for the first chunk explicitly, as AD would cut
 	 * the list by itself at MaxValRange (1500) values */
-	if (s->conf->range_size > 0)
+	if (s->changed_only) {
+		snprintf(attr, sizeof(attr), GUID_ATTR);
+		attrs[1] = NULL;
+	} else if (s->conf->range_size > 0) {
 		snprintf(attr, sizeof(attr), ATTR_NAME ";range=0-%d",
 			 s->conf->range_size - 1);
-	else
+	} else {
 		snprintf(attr, sizeof(attr), ATTR_NAME);
+	}
 	do {
-		LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL};
+		LDAPControl *page = NULL, *ctrls[3] = {NULL, NULL, NULL};
+		LDAPControl deleted = {SHOW_DELETED_OID, {0, NULL}, 1};
 		int msgid, rc;
 
 		page_no++;
@@ -895,9 +950,11 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 			return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
 					 what);
 		ctrls[0] = page;
-		rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE,
-				     s->conf->filter, attrs, 0, ctrls, NULL,
-				     &s->timeout, 0, &msgid);
+		if (s->show_deleted)
+			ctrls[1] = &deleted;
+		rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE, s->filter,
+				     attrs, 0, ctrls, NULL, &s->timeout, 0,
+				     &msgid);
 		ldap_control_free(page);
 		if (rc != LDAP_SUCCESS)
 			return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
@@ -998,10 +1055,191 @@ is_gc(const struct ldapsync_conf *conf, const char *uri)
 	return conf->global_catalog || ldapsync_uri_is_gc(uri);
 }
 
-/* ldapsync_fetch - session, every base, close */
+/* hex - BIN as lower-case hex into BUF */
+static void
+hex(const unsigned char *bin, size_t len, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", bin[i]);
+}
+
+/*
+ * read_position - where this DC is: rootDSE's dnsHostName,
+ * highestCommittedUSN and defaultNamingContext, and the invocationId of
+ * its NTDS Settings object (a restored DC gets a new one: its USNs then
+ * mean something else, MS-ADTS 3.1.1.1.9).
+ */
+static int
+read_position(struct session *s, char **naming_context, struct sync_err *err)
+{
+	struct ldapsync_incr *in = s->incr;
+	char *host = NULL, *usn = NULL, *service = NULL;
+	char *attrs[] = {"dnsHostName", "highestCommittedUSN", "dsServiceName",
+			 "defaultNamingContext", NULL};
+	LDAPMessage *res = NULL, *e;
+	struct berval **inv = NULL;
+	char *inv_attrs[] = {"invocationId", NULL};
+	int rc, ret = -1;
+
+	watchdog_arm(s->conf->timeout + 1);
+	rc = ldap_search_ext_s(s->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+			       attrs, 0, NULL, NULL, &s->timeout, 1, &res);
+	watchdog_arm(0);
+	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(s->ld, res)) == NULL) {
+		ldap_msgfree(res);
+		return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc,
+				 "reading the rootDSE of %s", s->stats->server);
+	}
+	host = first_value(s->ld, e, "dnsHostName");
+	usn = first_value(s->ld, e, "highestCommittedUSN");
+	service = first_value(s->ld, e, "dsServiceName");
+	*naming_context = first_value(s->ld, e, "defaultNamingContext");
+	ldap_msgfree(res);
+	res = NULL;
+	if (host == NULL || usn == NULL || service == NULL ||
+	    *naming_context == NULL) {
+		sync_err_set(err, SYNC_ERR_CONFIG,
+			     "%s: the rootDSE lacks dnsHostName, "
+			     "highestCommittedUSN, dsServiceName or "
+			     "defaultNamingContext: incremental: usnchanged "
+			     "needs an AD domain controller",
+			     s->stats->server);
+		goto out;
+	}
+	watchdog_arm(s->conf->timeout + 1);
+	rc = ldap_search_ext_s(s->ld, service, LDAP_SCOPE_BASE,
+			       "(objectClass=*)", inv_attrs, 0, NULL, NULL,
+			       &s->timeout, 1, &res);
+	watchdog_arm(0);
+	if (rc == LDAP_SUCCESS && (e = ldap_first_entry(s->ld, res)) != NULL)
+		inv = ldap_get_values_len(s->ld, e, "invocationId");
+	if (inv == NULL || inv[0] == NULL) {
+		sync_err_set(err, SYNC_ERR_CONFIG,
+			     "%s: cannot read the invocationId of %s",
+			     s->stats->server, service);
+		goto out;
+	}
+	snprintf(in->dc, sizeof(in->dc), "%s", host);
+	hex((unsigned char *)inv[0]->bv_val, inv[0]->bv_len, in->invocation,
+	    sizeof(in->invocation));
+	in->usn = strtoull(usn, NULL, 10);
+	ret = 0;
+out:
+	ldap_value_free_len(inv);
+	ldap_msgfree(res);
+	free(host);
+	free(usn);
+	free(service);
+	return ret;
+}
+
+/* decide_incremental - may this pull continue the last one? */
+static void
+decide_incremental(struct ldapsync_incr *in)
+{
+	in->incremental = 0;
+	if (in->prior_dc == NULL || in->prior_dc[0] == '\0')
+		snprintf(in->why_full, sizeof(in->why_full),
+			 "no earlier pull to continue");
+	else if (strcasecmp(in->prior_dc, in->dc) != 0)
+		snprintf(in->why_full, sizeof(in->why_full),
+			 "the last pull was from %s, this one is from %s",
+			 in->prior_dc, in->dc);
+	else if (strcmp(in->prior_invocation, in->invocation) != 0)
+		snprintf(in->why_full, sizeof(in->why_full),
+			 "the invocationId of %s changed (restored?)", in->dc);
+	else if (in->usn < in->prior_usn)
+		snprintf(in->why_full, sizeof(in->why_full),
+			 "the USN of %s went back", in->dc);
+	else
+		in->incremental = 1;
+}
+
+/* incremental_filter - (&(uSNChanged>=N)FILTER) */
+static char *
+incremental_filter(unsigned long long from, const char *filter)
+{
+	size_t len = strlen(filter) + 64;
+	char *f = xmalloc(len);
+
+	snprintf(f, len, "(&(uSNChanged>=%llu)%s)", from, filter);
+	return f;
+}
+
+/* ldapsync_fetch - a plain full pull */
 int
 ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
 	       struct source_stats *stats, struct sync_err *err)
+{
+	return ldapsync_fetch_incr(conf, NULL, fn, ctx, stats, err);
+}
+
+/* searches - the bases, and for an incremental pull the changed GUIDs */
+static int
+searches(struct session *s, struct sync_err *err)
+{
+	const struct ldapsync_conf *conf = s->conf;
+	char *naming_context = NULL;
+	int ret = 0;
+
+	if (s->incr != NULL) {
+		if (read_position(s, &naming_context, err) < 0) {
+			free(naming_context);
+			return -1;
+		}
+		decide_incremental(s->incr);
+	}
+	s->filter = s->incr && s->incr->incremental
+			    ? incremental_filter(s->incr->prior_usn + 1,
+						 conf->filter)
+			    : xstrdup(conf->filter);
+	for (size_t i = 0; i < conf->n_bases && ret == 0; i++)
+		ret = search_base(s, conf->bases[i], err);
+	free(s->filter);
+	s->filter = NULL;
+	if (ret == 0 && s->incr && s->incr->incremental &&
+	    conf->deletions == LDAPSYNC_DELETIONS_LISTING) {
+		/* every object that qualifies now, by GUID only */
+		s->filter = xstrdup(conf->filter);
+		s->changed_only = 1;
+		for (size_t i = 0; i < conf->n_bases && ret == 0; i++)
+			ret = search_base(s, conf->bases[i], err);
+		s->changed_only = 0;
+		free(s->filter);
+		s->filter = NULL;
+	} else if (ret == 0 && s->incr && s->incr->incremental) {
+		s->filter = incremental_filter(s->incr->prior_usn + 1,
+					       "(objectClass=*)");
+		s->changed_only = 1;
+		s->show_deleted = 1;
+		ret = search_base(s, naming_context, err);
+		/* Tombstones live in the Deleted Objects container (found by
+		 * its well-known GUID, MS-ADTS 6.1.1.4); AD returns them in
+		 * the subtree search above too, Samba only here. */
+		if (ret == 0) {
+			size_t len = strlen(naming_context) + 64;
+			char *deleted = xmalloc(len);
+
+			snprintf(deleted, len, "<WKGUID=%s,%s>",
+				 DELETED_OBJECTS_WKGUID, naming_context);
+			ret = search_base(s, deleted, err);
+			free(deleted);
+		}
+		s->changed_only = 0;
+		s->show_deleted = 0;
+		free(s->filter);
+		s->filter = NULL;
+	}
+	free(naming_context);
+	return ret;
+}
+
+/* ldapsync_fetch_incr - session, every base, close */
+int
+ldapsync_fetch_incr(const struct ldapsync_conf *conf,
+		    struct ldapsync_incr *incr, source_value_fn fn, void *ctx,
+		    struct source_stats *stats, struct sync_err *err)
 {
 	struct sigaction sa, old_sa;
 	struct krb5cred *krb = NULL;
@@ -1017,6 +1255,7 @@ ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
 	memset(stats, 0, sizeof(*stats));
 	memset(&s, 0, sizeof(s));
 	s.conf = conf;
+	s.incr = incr;
 	s.timeout.tv_sec = conf->timeout;
 	s.fn = fn;
 	s.ctx = ctx;
@@ -1033,8 +1272,8 @@ ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
 	}
 	if (is_gc(conf, s.stats->server))
 		ret = check_gc_attribute(&s, err);
-	for (size_t i = 0; i < conf->n_bases && ret == 0; i++)
-		ret = search_base(&s, conf->bases[i], err);
+	if (ret == 0)
+		ret = searches(&s, err);
 	free_pending(&s);
 	free(s.pending);
 	ldap_unbind_ext_s(s.ld, NULL, NULL);

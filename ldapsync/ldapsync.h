@@ -42,6 +42,49 @@ struct ldapsync_conf {
 			       values (0: as the server decides) */
 	int global_catalog; /* search the GC: check proxyAddresses is in
 			       the partial attribute set first */
+	int incremental;    /* enum ldapsync_incremental */
+	long full_every;    /* seconds between full pulls (incremental) */
+	int deletions;	    /* enum ldapsync_deletions */
+};
+
+/* How an incremental pull learns of objects that left the selection. */
+enum ldapsync_deletions {
+	/* list the GUIDs of every qualifying object (objectGUID only):
+	 * works for any account */
+	LDAPSYNC_DELETIONS_LISTING,
+	/* changed objects of the naming context and tombstones (show
+	 * deleted): needs read access to CN=Deleted Objects */
+	LDAPSYNC_DELETIONS_TOMBSTONES,
+};
+
+enum ldapsync_incremental {
+	LDAPSYNC_INCR_NONE,
+	LDAPSYNC_INCR_USNCHANGED,
+};
+
+/*
+ * An incremental pull (uSNChanged polling, MS-ADTS 3.1.1.1.9): the caller
+ * passes where the last pull of this DC ended; the fetch says where this
+ * one began, and whether it could continue.  Objects are told apart by
+ * objectGUID: before each entry's values stats->guid holds it.
+ */
+struct ldapsync_incr {
+	/* in: the last pull, or NULL/empty dc for a full pull */
+	const char *prior_dc;	      /* its dnsHostName */
+	const char *prior_invocation; /* its invocationId, hex */
+	unsigned long long prior_usn; /* its highestCommittedUSN */
+	/* deletions: tombstones: called for every object changed since
+	 * then, qualifying or not (deleted, moved, renamed): the caller
+	 * drops it unless it came back in the search of the bases.
+	 * deletions: listing: called for every object that qualifies now:
+	 * the caller drops every other */
+	void (*changed)(void *ctx, const unsigned char *guid, size_t len);
+	/* out */
+	char dc[256];
+	char invocation[64];
+	unsigned long long usn; /* read before the search began */
+	int incremental;	/* 1: only changes were fetched */
+	char why_full[600];	/* when 0: why (for the log) */
 };
 
 /*
@@ -59,6 +102,21 @@ struct ldapsync_conf {
  */
 int ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
 		   void *ctx, struct source_stats *stats, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * ldapsync_fetch_incr - the same, with INCR (NULL: ldapsync_fetch): also
+ *	read the DC's position first (rootDSE dnsHostName,
+ *	highestCommittedUSN; invocationId of its dsServiceName), ask for
+ *	objectGUID with every entry, and when the DC and its invocationId
+ *	are those of the last pull, fetch only (uSNChanged>=USN+1) in the
+ *	bases and report every changed object of the naming context,
+ *	tombstones included (show-deleted control), through INCR->changed.
+ */
+int ldapsync_fetch_incr(const struct ldapsync_conf *conf,
+			struct ldapsync_incr *incr, source_value_fn fn,
+			void *ctx, struct source_stats *stats,
+			struct sync_err *err)
 	__attribute__((warn_unused_result));
 
 /*

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	incremental - a pull that fetches only what changed since the last
+ * DESCRIPTION
+ *	source.ldap.incremental: usnchanged.  The object cache
+ *	(TABLE.rcptsync-cache, ldapsync/objcache.c) holds every qualifying
+ *	object of the last pull with its raw values, and the DC position
+ *	that pull began at.  This run:
+ *	  1. loads the cache; a missing, unreadable or stale cache (other
+ *	     selection, full_every passed) means a full pull;
+ *	  2. fetches (ldapsync_fetch_incr): in full, or, when the DC and its
+ *	     invocationId are those of the cache, only the objects with
+ *	     uSNChanged above the cached USN, plus the GUIDs of every object
+ *	     changed in the naming context (tombstones included);
+ *	  3. applies it: a changed GUID that did not come back qualifying
+ *	     (deleted, moved out of the bases, no SMTP address left) is
+ *	     dropped; the objects that came back replace their old copies;
+ *	  4. hands every value of every cached object to the same callback
+ *	     a full pull feeds, so the table cannot differ from a full
+ *	     pull's (the Samba suite checks this after each kind of change);
+ *	  5. saves the cache (sync only) with the position read in 2 before
+ *	     the search began: a change made during the search is seen
+ *	     again next time, never missed.
+ * DIAGNOSTICS
+ *	A cache that cannot be read is a warning and a full pull; one that
+ *	cannot be written fails the run (OUTPUT), as the table would.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "xalloc.h"
+#include "objcache.h"
+#include "incremental.h"
+
+struct pull {
+	struct objcache *fresh;	  /* objects fetched in this run */
+	struct objcache *changed; /* GUIDs changed (incremental only) */
+	struct source_stats *stats;
+	unsigned long last_serial;
+	int have_last;
+};
+
+/* selection_hash - what decides which objects and values are cached */
+static void
+selection_hash(const struct ldapsync_conf *l, char *out, size_t size)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	const char *parts[2];
+
+	for (size_t i = 0; i <= l->n_bases; i++) {
+		parts[0] = i < l->n_bases ? l->bases[i] : l->filter;
+		for (const char *p = parts[0]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL; /* separator */
+	}
+	snprintf(out, size, "%016llx", h);
+}
+
+/* take - a value of a fetched entry: into the fresh cache */
+static int
+take(void *ctx, const char *dn, const char *val, size_t len)
+{
+	struct pull *p = ctx;
+
+	if (!p->have_last || p->last_serial != p->stats->serial) {
+		objcache_put(p->fresh, p->stats->guid, p->stats->guid_len, dn);
+		p->last_serial = p->stats->serial;
+		p->have_last = 1;
+	}
+	objcache_add_value(p->fresh, p->stats->guid, p->stats->guid_len, val,
+			   len);
+	return 0;
+}
+
+/* note_changed - a GUID changed somewhere in the naming context */
+static void
+note_changed(void *ctx, const unsigned char *guid, size_t len)
+{
+	struct pull *p = ctx;
+
+	objcache_put(p->changed, guid, len, "");
+}
+
+struct drop_ctx {
+	struct objcache *cache;
+	const struct objcache *fresh;
+	unsigned long dropped;
+};
+
+/* drop_unlisted - deletions: listing: not listed, so not qualifying */
+struct unlisted_ctx {
+	const struct objcache *listed;
+	unsigned char (*gone)[32];
+	size_t *gone_len;
+	size_t n, alloc;
+};
+
+static void
+note_unlisted(void *ctx, const unsigned char *guid, size_t len)
+{
+	struct unlisted_ctx *u = ctx;
+
+	if (objcache_has(u->listed, guid, len))
+		return;
+	if (u->n == u->alloc) {
+		u->alloc = u->alloc ? 2 * u->alloc : 64;
+		u->gone = xreallocarray(u->gone, u->alloc, sizeof(*u->gone));
+		u->gone_len =
+			xreallocarray(u->gone_len, u->alloc, sizeof(size_t));
+	}
+	memcpy(u->gone[u->n], guid, len);
+	u->gone_len[u->n++] = len;
+}
+
+/* drop_unlisted - remove every cached object the listing lacked */
+static unsigned long
+drop_unlisted(struct objcache *cache, const struct objcache *listed)
+{
+	struct unlisted_ctx u = {listed, NULL, NULL, 0, 0};
+
+	objcache_each_guid(cache, note_unlisted, &u);
+	for (size_t i = 0; i < u.n; i++)
+		objcache_remove(cache, u.gone[i], u.gone_len[i]);
+	free(u.gone);
+	free(u.gone_len);
+	return u.n;
+}
+
+/* drop_gone - changed, but not among the fetched: it left the selection */
+static void
+drop_gone(void *ctx, const unsigned char *guid, size_t len)
+{
+	struct drop_ctx *d = ctx;
+
+	if (!objcache_has(d->fresh, guid, len) &&
+	    objcache_remove(d->cache, guid, len))
+		d->dropped++;
+}
+
+struct feed_ctx {
+	source_value_fn fn;
+	void *ctx;
+	struct source_stats *stats;
+	const char *last_dn;
+};
+
+/* feed - one cached value to the normalisation pipeline */
+static int
+feed(void *ctx, const char *dn, const char *val, size_t len)
+{
+	struct feed_ctx *f = ctx;
+
+	if (dn != f->last_dn) { /* each object's DN is its own string */
+		f->stats->serial++;
+		f->stats->entries++;
+		f->last_dn = dn;
+	}
+	f->stats->values++;
+	return f->fn(f->ctx, dn, val, len);
+}
+
+/* load_cache - the cache, or why there is none to continue from */
+static struct objcache *
+load_cache(const char *path, const struct ldapsync_conf *l,
+	   struct objcache_mark *mark, char *why, size_t size)
+{
+	struct objcache *cache = NULL;
+	struct sync_err err = {0};
+	char hash[17];
+	int rc = objcache_load(path, &cache, mark, &err);
+
+	selection_hash(l, hash, sizeof(hash));
+	if (rc < 0)
+		log_warn("%s; pulling in full", err.msg);
+	if (rc <= 0) {
+		snprintf(why, size, "%s", rc == 0 ? "no cache yet" : err.msg);
+	} else if (strcmp(mark->config, hash) != 0) {
+		snprintf(why, size, "base or filter changed");
+	} else if (time(NULL) - mark->full_at >= l->full_every ||
+		   time(NULL) < mark->full_at) {
+		snprintf(why, size, "full_every (%lds) passed", l->full_every);
+	} else {
+		return cache;
+	}
+	objcache_free(cache);
+	memset(mark, 0, sizeof(*mark));
+	return objcache_new();
+}
+
+/* incremental_fetch - see the DESCRIPTION */
+int
+incremental_fetch(const struct ldapsync_conf *l, const char *cache_path,
+		  int save, source_value_fn fn, void *ctx,
+		  struct source_stats *stats, struct incremental_stats *is,
+		  struct sync_err *err)
+{
+	struct objcache_mark mark;
+	struct ldapsync_incr incr;
+	struct objcache *cache;
+	struct pull p = {0};
+	struct feed_ctx f = {fn, ctx, stats, NULL};
+	char why[600];
+	int rc;
+
+	memset(is, 0, sizeof(*is));
+	cache = load_cache(cache_path, l, &mark, why, sizeof(why));
+	memset(&incr, 0, sizeof(incr));
+	incr.prior_dc = mark.dc;
+	incr.prior_invocation = mark.invocation;
+	incr.prior_usn = mark.usn;
+	incr.changed = note_changed;
+	p.fresh = objcache_new();
+	p.changed = objcache_new();
+	p.stats = stats;
+	rc = ldapsync_fetch_incr(l, &incr, take, &p, stats, err);
+	if (rc == 0) {
+		is->incremental = incr.incremental;
+		is->fetched = objcache_count(p.fresh);
+		is->changed = objcache_count(p.changed);
+		is->from_usn = mark.usn;
+		is->to_usn = incr.usn;
+		snprintf(is->why_full, sizeof(is->why_full), "%s",
+			 mark.dc[0] == '\0' ? why : incr.why_full);
+		if (incr.incremental &&
+		    l->deletions == LDAPSYNC_DELETIONS_LISTING) {
+			is->dropped = drop_unlisted(cache, p.changed);
+			objcache_merge(cache, p.fresh);
+		} else if (incr.incremental) {
+			struct drop_ctx d = {cache, p.fresh, 0};
+
+			objcache_each_guid(p.changed, drop_gone, &d);
+			is->dropped = d.dropped;
+			objcache_merge(cache, p.fresh);
+		} else {
+			objcache_free(cache);
+			cache = p.fresh;
+			p.fresh = NULL;
+			mark.full_at = time(NULL);
+		}
+		is->cached = objcache_count(cache);
+		snprintf(mark.dc, sizeof(mark.dc), "%s", incr.dc);
+		snprintf(mark.invocation, sizeof(mark.invocation), "%s",
+			 incr.invocation);
+		mark.usn = incr.usn;
+		selection_hash(l, mark.config, sizeof(mark.config));
+		if (save && objcache_save(cache_path, cache, &mark, err) < 0)
+			rc = -1;
+	}
+	if (rc == 0) {
+		/* the table comes from the whole cache, as a full pull's */
+		unsigned long fetched_entries = stats->entries;
+
+		stats->entries = 0;
+		stats->values = 0;
+		rc = objcache_walk(cache, feed, &f);
+		is->fetched_entries = fetched_entries;
+	}
+	objcache_free(cache);
+	objcache_free(p.fresh);
+	objcache_free(p.changed);
+	return rc;
+}

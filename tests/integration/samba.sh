@@ -313,6 +313,99 @@ contains "diff names the address and the DN" "+new.hire@corp.example	CN=New Hire
 { cat "$D/expected"; printf 'new.hire@corp.example\tOK\n'; } | LC_ALL=C sort > "$D/expected-new"
 synced "after the change" "$D/expected-new"
 
+CHANGE_CONF=$CONF CHANGE_TABLE=$TABLE
+# --- incremental pulls: equal to a full pull after every kind of change -----
+# Changes go through LDAP as the domain administrator, as an admin's tools
+# would make them (a delete then leaves a tombstone, as on Windows).
+ADMIN="-H ldaps://127.0.0.1 -D Administrator@corp.example -w $SDC_ADMIN_PASS"
+# shellcheck disable=SC2086
+ad() { LDAPTLS_CACERT=$SDC_CA in_ns "$@" $ADMIN >/dev/null 2>"$D/ad.err" || { cat "$D/ad.err"; return 1; }; }
+conf full-ref "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+$GSS"
+FULL_CONF=$CONF FULL_TABLE=$TABLE
+conf incr-listing "  ldap:
+    uri: ldap://127.0.0.1
+    base: $CORP
+    incremental: usnchanged
+$GSS"
+LIST_CONF=$CONF LIST_TABLE=$TABLE
+# deletions: tombstones needs read access to CN=Deleted Objects, which
+# Domain Admins have by default (README: the dsacls grant for a service
+# account)
+printf '%s\n' "$SDC_ADMIN_PASS" > "$D/admin.secret"; chmod 600 "$D/admin.secret"
+conf incr-tomb "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+    incremental: usnchanged
+    deletions: tombstones
+$TLS
+    bind: {method: simple, dn: Administrator@corp.example, password_file: $D/admin.secret}"
+TOMB_CONF=$CONF TOMB_TABLE=$TABLE
+expect_rc "incremental, listing: first run" 0 rs -v -c "$LIST_CONF" sync
+contains "the first run is a full pull" "full pull from ldap://127.0.0.1 (no cache yet)"
+expect_rc "incremental, tombstones: first run" 0 rs -v -c "$TOMB_CONF" sync
+check "the object cache was written next to the table" test -s "$TOMB_TABLE.rcptsync-cache"
+expect_rc "incremental, tombstones: nothing changed" 0 rs -v -c "$TOMB_CONF" sync
+contains "no change: an incremental pull of nothing" " 0 changed entries fetched"
+
+# same_as_full NAME : both incremental configs pull incrementally and end
+# with exactly the table a full pull writes now
+same_as_full() {
+	expect_rc "$1: full pull" 0 rs -c "$FULL_CONF" sync
+	expect_rc "$1: incremental (listing)" 0 rs -v -c "$LIST_CONF" sync
+	contains "$1: listing pulled incrementally" "incremental pull from ldap://127.0.0.1"
+	check "$1: listing table = full table" cmp -s "$LIST_TABLE" "$FULL_TABLE"
+	expect_rc "$1: incremental (tombstones)" 0 rs -v -c "$TOMB_CONF" sync
+	contains "$1: tombstones pulled incrementally" "incremental pull from ldaps://127.0.0.1"
+	check "$1: tombstones table = full table" cmp -s "$TOMB_TABLE" "$FULL_TABLE"
+}
+printf 'dn: CN=Incr Hire,OU=Staff,%s\nobjectClass: user\nsAMAccountName: incrhire\nuserAccountControl: 514\nproxyAddresses: SMTP:Incr.Hire@corp.example\n' "$CORP" > "$D/i-add.ldif"
+ad ldapadd -f "$D/i-add.ldif" || bad "add user"
+same_as_full "add a user"
+check "add a user: the new address is in" grep -q '^incr.hire@corp.example' "$TOMB_TABLE"
+printf 'dn: CN=User 00001,OU=Staff,%s\nchangetype: modify\nadd: proxyAddresses\nproxyAddresses: smtp:added.alias@corp.example\n' "$CORP" > "$D/i-alias.ldif"
+ad ldapmodify -f "$D/i-alias.ldif" || bad "add alias"
+same_as_full "add an alias"
+check "add an alias: it is in" grep -q '^added.alias@corp.example' "$LIST_TABLE"
+printf 'dn: CN=User 00003,OU=Staff,%s\nchangetype: modify\ndelete: proxyAddresses\nproxyAddresses: smtp:u00003@corp.example\n' "$CORP" > "$D/i-unalias.ldif"
+ad ldapmodify -f "$D/i-unalias.ldif" || bad "remove alias"
+same_as_full "remove an alias"
+check "remove an alias: it is gone" bash -c "! grep -q '^u00003@' '$LIST_TABLE'"
+ad ldapmodrdn -r "CN=User 00006,OU=Staff,$CORP" "CN=User 00006 Renamed" || bad "rename"
+same_as_full "rename"
+ad ldapdelete "CN=User 00009,OU=Staff,$CORP" || bad "delete"
+same_as_full "delete"
+check "delete: its addresses are gone" bash -c "! grep -qE '^(first.last|u)00009@' '$TOMB_TABLE'"
+ad ldapmodrdn -r -s "OU=Elsewhere,$SDC_DOMAIN_DN" "CN=User 00021,OU=Staff,$CORP" "CN=User 00021" || bad "move"
+same_as_full "move out of the base"
+check "move out of the base: its addresses are gone" bash -c "! grep -qE '^(first.last|u)00021@' '$LIST_TABLE'"
+printf 'dn: CN=User 00022,OU=Staff,%s\nchangetype: modify\nreplace: proxyAddresses\nproxyAddresses: X500:/o=Corp/cn=only-x500\n' "$CORP" > "$D/i-nosmtp.ldif"
+ad ldapmodify -f "$D/i-nosmtp.ldif" || bad "last SMTP address removed"
+same_as_full "last SMTP address removed"
+
+# a full pull on any doubt
+sed -i 's/^usn .*/usn 1/; s/^invocation .*/invocation 00/' "$TOMB_TABLE.rcptsync-cache"
+expect_rc "another invocationId: full pull" 0 rs -v -c "$TOMB_CONF" sync
+contains "the invocationId change is named" "the invocationId of dc1.corp.example changed"
+check "after the full pull: table = full table" cmp -s "$TOMB_TABLE" "$FULL_TABLE"
+printf 'garbage\n' > "$LIST_TABLE.rcptsync-cache"
+expect_rc "unreadable cache: full pull" 0 rs -v -c "$LIST_CONF" sync
+contains "unreadable cache: warned" "malformed cache line; pulling in full"
+sed -i "s/^full .*/full $(( $(date +%s) - 2 * 86400 ))/" "$LIST_TABLE.rcptsync-cache"
+expect_rc "full_every passed: full pull" 0 rs -v -c "$LIST_CONF" sync
+contains "full_every passed: named" "full_every (86400s) passed"
+sed -i 's/^    incremental: usnchanged/    incremental: usnchanged\n    include: [users, groups]/' "$LIST_CONF"
+expect_rc "selection changed: full pull" 0 rs -v -c "$LIST_CONF" sync
+contains "selection changed: named" "base or filter changed"
+cache_before=$(stat -c '%Y %i' "$LIST_TABLE.rcptsync-cache")
+expect_rc "diff with an incremental source" 0 rs -c "$LIST_CONF" diff
+check "diff writes no cache" test "$(stat -c '%Y %i' "$LIST_TABLE.rcptsync-cache")" = "$cache_before"
+
+CONF=$CHANGE_CONF TABLE=$CHANGE_TABLE
+
 # --- the DC goes away --------------------------------------------------------
 before=$(md5sum < "$TABLE"; md5sum < "$TABLE.db")
 dc_pid=$SDC_PID

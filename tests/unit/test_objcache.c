@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: the object cache keeps hostile values byte for byte across
+ * save and load, replaces and removes by GUID, and refuses a torn file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "objcache.h"
+
+static const unsigned char g1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+static const unsigned char g2[16] = {0xff, 0, 0x25, 0x0a};
+
+/* collect - concatenate "dn|value\n" for every value, order-independent
+ * enough for two objects with one value each */
+static int
+collect(void *ctx, const char *dn, const char *val, size_t len)
+{
+	char *buf = ctx;
+
+	strcat(buf, dn);
+	strcat(buf, "|");
+	strncat(buf, val, len);
+	strcat(buf, "\n");
+	return 0;
+}
+
+static void
+test_round_trip(void **state)
+{
+	static const char hostile[] = "smtp:a b%20c\nd\te\x01\xc3\xb6@x";
+	struct objcache *c = objcache_new(), *back = NULL;
+	struct objcache_mark m = {.usn = 4242, .full_at = 1700000000}, m2;
+	struct sync_err err;
+	char path[] = "/tmp/rcptsync-objcache-XXXXXX", buf[512] = "";
+	int fd = mkstemp(path);
+	size_t n = 0;
+
+	(void)state;
+	close(fd);
+	strcpy(m.dc, "dc1.corp.example");
+	strcpy(m.invocation, "00aa");
+	strcpy(m.config, "0123456789abcdef");
+	objcache_put(c, g1, sizeof(g1), "CN=A %,OU=x");
+	objcache_add_value(c, g1, sizeof(g1), hostile, sizeof(hostile) - 1);
+	objcache_put(c, g2, sizeof(g2), "CN=B");
+	objcache_add_value(c, g2, sizeof(g2), "SMTP:b@x", 8);
+	assert_int_equal(objcache_save(path, c, &m, &err), 0);
+	assert_int_equal(objcache_load(path, &back, &m2, &err), 1);
+	assert_string_equal(m2.dc, "dc1.corp.example");
+	assert_string_equal(m2.invocation, "00aa");
+	assert_true(m2.usn == 4242);
+	assert_true(m2.full_at == 1700000000);
+	assert_int_equal(objcache_count(back), 2);
+	objcache_walk(back, collect, buf);
+	/* each value exactly, whatever the order */
+	assert_non_null(
+		strstr(buf, "CN=A %,OU=x|smtp:a b%20c\nd\te\x01\xc3\xb6@x\n"));
+	assert_non_null(strstr(buf, "CN=B|SMTP:b@x\n"));
+	(void)n;
+	objcache_free(back);
+	objcache_free(c);
+	unlink(path);
+}
+
+static void
+test_replace_remove_merge(void **state)
+{
+	struct objcache *c = objcache_new(), *f = objcache_new();
+	char buf[256] = "";
+
+	(void)state;
+	objcache_put(c, g1, sizeof(g1), "CN=old");
+	objcache_add_value(c, g1, sizeof(g1), "smtp:old@x", 10);
+	objcache_put(f, g1, sizeof(g1), "CN=new");
+	objcache_add_value(f, g1, sizeof(g1), "smtp:new@x", 10);
+	objcache_merge(c, f);
+	assert_int_equal(objcache_count(c), 1);
+	assert_int_equal(objcache_count(f), 0);
+	objcache_walk(c, collect, buf);
+	assert_string_equal(buf, "CN=new|smtp:new@x\n");
+	assert_true(objcache_has(c, g1, sizeof(g1)));
+	assert_int_equal(objcache_remove(c, g1, sizeof(g1)), 1);
+	assert_int_equal(objcache_remove(c, g1, sizeof(g1)), 0);
+	assert_false(objcache_has(c, g1, sizeof(g1)));
+	/* many objects: the table grows and still finds each */
+	for (unsigned i = 0; i < 5000; i++) {
+		unsigned char g[16] = {0};
+
+		memcpy(g, &i, sizeof(i));
+		objcache_put(c, g, sizeof(g), "CN=x");
+	}
+	assert_int_equal(objcache_count(c), 5000);
+	for (unsigned i = 0; i < 5000; i += 499) {
+		unsigned char g[16] = {0};
+
+		memcpy(g, &i, sizeof(i));
+		assert_true(objcache_has(c, g, sizeof(g)));
+	}
+	objcache_free(c);
+	objcache_free(f);
+}
+
+static void
+test_torn_and_missing(void **state)
+{
+	struct objcache *c = NULL;
+	struct objcache_mark m;
+	struct sync_err err;
+	char path[] = "/tmp/rcptsync-objcache-XXXXXX";
+	int fd = mkstemp(path);
+	static const char torn[] =
+		"rcptsync-cache 1\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@";
+
+	(void)state;
+	assert_int_equal(write(fd, torn, sizeof(torn) - 1),
+			 (ssize_t)sizeof(torn) - 1);
+	close(fd);
+	assert_int_equal(objcache_load(path, &c, &m, &err), -1);
+	assert_non_null(strstr(err.msg, "malformed cache line"));
+	unlink(path);
+	assert_int_equal(objcache_load(path, &c, &m, &err), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_replace_remove_merge),
+		cmocka_unit_test(test_torn_and_missing),
+	};
+
+	return cmocka_run_group_tests_name("objcache", tests, NULL, NULL);
+}

@@ -164,6 +164,25 @@ static const struct row rows[] = {
 	 "    - uri: ldaps://dc1.b\n      base: dc=b\n"
 	 "      bind: {method: none}\n" OUT,
 	 NULL},
+	{"incremental",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    incremental: usnchanged\n    deletions: tombstones\n"
+	 "    full_every: 6h\n    bind: {method: none}\n" OUT,
+	 NULL},
+	{"unknown incremental mode",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    incremental: dirsync\n    bind: {method: none}\n" OUT,
+	 ":5:18: incremental must be none or usnchanged"},
+	{"bad full_every",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    full_every: often\n    bind: {method: none}\n" OUT,
+	 ":5:17: full_every must be a duration"},
+	{"incremental over a list of directories",
+	 "source:\n  ldap:\n    - uri: ldaps://dc1.a\n      base: dc=a\n"
+	 "      incremental: usnchanged\n      bind: {method: none}\n"
+	 "    - uri: ldaps://dc1.b\n      base: dc=b\n"
+	 "      bind: {method: none}\n" OUT,
+	 ":3:7: incremental works with one directory"},
 	{"an empty list of directories", "source:\n  ldap: []\n" OUT,
 	 ":2:9: source.ldap lists no directory"},
 	{"top level list", "- a\n- b\n",

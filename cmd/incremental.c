@@ -247,7 +247,11 @@ incremental_fetch(const struct ldapsync_conf *l, const char *cache_path,
 			 incr.invocation);
 		mark.usn = incr.usn;
 		selection_hash(l, mark.config, sizeof(mark.config));
-		if (save && objcache_save(cache_path, cache, &mark, err) < 0)
+		/* nothing new since the cached position: nothing to write */
+		if (save &&
+		    !(incr.incremental && incr.usn == is->from_usn &&
+		      is->fetched == 0 && is->dropped == 0) &&
+		    objcache_save(cache_path, cache, &mark, err) < 0)
 			rc = -1;
 	}
 	if (rc == 0) {

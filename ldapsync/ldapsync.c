@@ -93,6 +93,7 @@ struct session {
 	char *filter;		    /* the filter in use (owned) */
 	int changed_only;	    /* this search reports GUIDs only */
 	int show_deleted;	    /* with the show-deleted control */
+	unsigned long n_changed;    /* GUIDs reported so far */
 };
 
 #define GUID_ATTR "objectGUID"
@@ -791,6 +792,7 @@ handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 	}
 	if (s->changed_only) {
 		s->incr->changed(s->ctx, s->stats->guid, s->stats->guid_len);
+		s->n_changed++;
 		ldap_memfree(dn);
 		return 0;
 	}
@@ -1175,61 +1177,89 @@ ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
 	return ldapsync_fetch_incr(conf, NULL, fn, ctx, stats, err);
 }
 
+/* search_bases - FILTER under every base */
+static int
+search_bases(struct session *s, char *filter, struct sync_err *err)
+{
+	int ret = 0;
+
+	s->filter = filter;
+	for (size_t i = 0; i < s->conf->n_bases && ret == 0; i++)
+		ret = search_base(s, s->conf->bases[i], err);
+	free(s->filter);
+	s->filter = NULL;
+	return ret;
+}
+
+/*
+ * search_changed - deletions: tombstones: the GUID of every object of the
+ * naming context changed since the last pull, tombstones included.
+ * Tombstones live in the Deleted Objects container (found by its
+ * well-known GUID, MS-ADTS 6.1.1.4); AD also returns them in the subtree
+ * search of the naming context, Samba only there.
+ */
+static int
+search_changed(struct session *s, const char *naming_context,
+	       struct sync_err *err)
+{
+	size_t len = strlen(naming_context) + 64;
+	char *deleted = xmalloc(len);
+	int ret;
+
+	snprintf(deleted, len, "<WKGUID=%s,%s>", DELETED_OBJECTS_WKGUID,
+		 naming_context);
+	s->changed_only = 1;
+	s->show_deleted = 1;
+	s->filter =
+		incremental_filter(s->incr->prior_usn + 1, "(objectClass=*)");
+	ret = search_base(s, naming_context, err);
+	if (ret == 0)
+		ret = search_base(s, deleted, err);
+	free(s->filter);
+	s->filter = NULL;
+	s->changed_only = 0;
+	s->show_deleted = 0;
+	free(deleted);
+	return ret;
+}
+
 /* searches - the bases, and for an incremental pull the changed GUIDs */
 static int
 searches(struct session *s, struct sync_err *err)
 {
 	const struct ldapsync_conf *conf = s->conf;
 	char *naming_context = NULL;
-	int ret = 0;
+	int ret;
 
-	if (s->incr != NULL) {
-		if (read_position(s, &naming_context, err) < 0) {
-			free(naming_context);
-			return -1;
-		}
-		decide_incremental(s->incr);
+	if (s->incr == NULL)
+		return search_bases(s, xstrdup(conf->filter), err);
+	if (read_position(s, &naming_context, err) < 0) {
+		free(naming_context);
+		return -1;
 	}
-	s->filter = s->incr && s->incr->incremental
-			    ? incremental_filter(s->incr->prior_usn + 1,
-						 conf->filter)
-			    : xstrdup(conf->filter);
-	for (size_t i = 0; i < conf->n_bases && ret == 0; i++)
-		ret = search_base(s, conf->bases[i], err);
-	free(s->filter);
-	s->filter = NULL;
-	if (ret == 0 && s->incr && s->incr->incremental &&
-	    conf->deletions == LDAPSYNC_DELETIONS_LISTING) {
-		/* every object that qualifies now, by GUID only */
-		s->filter = xstrdup(conf->filter);
+	decide_incremental(s->incr);
+	if (!s->incr->incremental) {
+		ret = search_bases(s, xstrdup(conf->filter), err);
+	} else if (conf->deletions == LDAPSYNC_DELETIONS_LISTING) {
+		ret = search_bases(s,
+				   incremental_filter(s->incr->prior_usn + 1,
+						      conf->filter),
+				   err);
+		/* then every object that qualifies now, by GUID only */
 		s->changed_only = 1;
-		for (size_t i = 0; i < conf->n_bases && ret == 0; i++)
-			ret = search_base(s, conf->bases[i], err);
+		if (ret == 0)
+			ret = search_bases(s, xstrdup(conf->filter), err);
 		s->changed_only = 0;
-		free(s->filter);
-		s->filter = NULL;
-	} else if (ret == 0 && s->incr && s->incr->incremental) {
-		s->filter = incremental_filter(s->incr->prior_usn + 1,
-					       "(objectClass=*)");
-		s->changed_only = 1;
-		s->show_deleted = 1;
-		ret = search_base(s, naming_context, err);
-		/* Tombstones live in the Deleted Objects container (found by
-		 * its well-known GUID, MS-ADTS 6.1.1.4); AD returns them in
-		 * the subtree search above too, Samba only here. */
-		if (ret == 0) {
-			size_t len = strlen(naming_context) + 64;
-			char *deleted = xmalloc(len);
-
-			snprintf(deleted, len, "<WKGUID=%s,%s>",
-				 DELETED_OBJECTS_WKGUID, naming_context);
-			ret = search_base(s, deleted, err);
-			free(deleted);
-		}
-		s->changed_only = 0;
-		s->show_deleted = 0;
-		free(s->filter);
-		s->filter = NULL;
+	} else {
+		/* changed GUIDs first: when nothing changed anywhere in the
+		 * naming context, the bases need no search at all */
+		ret = search_changed(s, naming_context, err);
+		if (ret == 0 && s->n_changed > 0)
+			ret = search_bases(
+				s,
+				incremental_filter(s->incr->prior_usn + 1,
+						   conf->filter),
+				err);
 	}
 	free(naming_context);
 	return ret;

@@ -111,10 +111,22 @@ EOF
 	printf '%s\n' "$SDC_SVC_PASS" > "$SDC_PW"; chmod 600 "$SDC_PW"
 }
 
-# samba_dc_load LDIF : bulk add through the DC's own database
+# samba_dc_load LDIF : bulk add through the DC's own database, in chunks
+# of 1000 entries: one ldbadd of 20,000 took 615 s here, chunks a fraction
 samba_dc_load() {
-	ldbadd -H "$SDC/private/sam.ldb" "$1" > "$SDC/ldbadd.log" 2>&1 ||
-		{ tail -5 "$SDC/ldbadd.log"; return 1; }
+	local chunk
+	rm -f "$SDC"/load.*.ldif
+	python3 - "$1" "$SDC/load" <<'PY' || return 1
+import sys
+recs = [r for r in open(sys.argv[1]).read().split("\n\n") if r.strip()]
+for i in range(0, len(recs), 1000):
+    with open("%s.%05d.ldif" % (sys.argv[2], i // 1000), "w") as f:
+        f.write("\n\n".join(recs[i:i + 1000]) + "\n")
+PY
+	for chunk in "$SDC"/load.*.ldif; do
+		ldbadd -H "$SDC/private/sam.ldb" "$chunk" > "$SDC/ldbadd.log" 2>&1 ||
+			{ tail -5 "$SDC/ldbadd.log"; return 1; }
+	done
 }
 
 # samba_dc_stop_server : the DC only (the namespace stays)

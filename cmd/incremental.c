@@ -225,8 +225,10 @@ incremental_fetch(const struct ldapsync_conf *l, const char *cache_path,
 		is->to_usn = incr.usn;
 		snprintf(is->why_full, sizeof(is->why_full), "%s",
 			 mark.dc[0] == '\0' ? why : incr.why_full);
-		if (incr.incremental &&
-		    l->deletions == LDAPSYNC_DELETIONS_LISTING) {
+		if (incr.unchanged) {
+			/* the cache is the directory as it is */
+		} else if (incr.incremental &&
+			   l->deletions == LDAPSYNC_DELETIONS_LISTING) {
 			is->dropped = drop_unlisted(cache, p.changed);
 			objcache_merge(cache, p.fresh);
 		} else if (incr.incremental) {

@@ -1238,7 +1238,13 @@ searches(struct session *s, struct sync_err *err)
 		return -1;
 	}
 	decide_incremental(s->incr);
-	if (!s->incr->incremental) {
+	if (s->incr->incremental && s->incr->usn == s->incr->prior_usn) {
+		/* highestCommittedUSN is where the DC's last change of any
+		 * object went (a deletion too): unchanged, so nothing
+		 * changed anywhere, and no search is needed */
+		s->incr->unchanged = 1;
+		ret = 0;
+	} else if (!s->incr->incremental) {
 		ret = search_bases(s, xstrdup(conf->filter), err);
 	} else if (conf->deletions == LDAPSYNC_DELETIONS_LISTING) {
 		ret = search_bases(s,

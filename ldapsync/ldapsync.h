@@ -84,6 +84,8 @@ struct ldapsync_incr {
 	char invocation[64];
 	unsigned long long usn; /* read before the search began */
 	int incremental;	/* 1: only changes were fetched */
+	int unchanged;		/* 1: the DC's USN had not moved: nothing
+				   was searched, nothing changed */
 	char why_full[600];	/* when 0: why (for the log) */
 };
 

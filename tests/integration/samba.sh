@@ -350,6 +350,11 @@ expect_rc "incremental, tombstones: first run" 0 rs -v -c "$TOMB_CONF" sync
 check "the object cache was written next to the table" test -s "$TOMB_TABLE.rcptsync-cache"
 expect_rc "incremental, tombstones: nothing changed" 0 rs -v -c "$TOMB_CONF" sync
 contains "no change: an incremental pull of nothing" " 0 changed entries fetched"
+cp "$LIST_TABLE" "$D/list-before"
+expect_rc "incremental, listing: nothing changed" 0 rs -v -c "$LIST_CONF" sync
+contains "listing, nothing changed: nothing fetched" " 0 changed entries fetched"
+check "listing, nothing changed: the table is as it was" cmp -s "$LIST_TABLE" "$D/list-before"
+expect_rc "listing, nothing changed: diff agrees (exit 0)" 0 rs -c "$LIST_CONF" diff
 
 # same_as_full NAME : both incremental configs pull incrementally and end
 # with exactly the table a full pull writes now

@@ -251,6 +251,16 @@ fetch_incremental(struct collector *c, const struct ldapsync_conf *l,
 		log_debug("full pull from %s (%s): %zu objects cached",
 			  one->server, is.why_full, is.cached);
 	c->stats->incremental = is.incremental ? 1 : 0;
+	if (is.incremental)
+		snprintf(c->stats->pull, sizeof(c->stats->pull),
+			 "incremental from USN %llu to %llu, %lu changed "
+			 "entries, %lu left the selection, %zu objects cached",
+			 is.from_usn, is.to_usn, is.fetched_entries, is.dropped,
+			 is.cached);
+	else
+		snprintf(c->stats->pull, sizeof(c->stats->pull),
+			 "full (%s), %zu objects cached", is.why_full,
+			 is.cached);
 	return 0;
 }
 

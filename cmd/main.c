@@ -780,6 +780,8 @@ json_check(struct run *r, int writable)
 	json_num(j, "entries", s->source.entries);
 	if (s->source.bound_as[0] != '\0')
 		json_str(j, "bind", s->source.bound_as);
+	if (s->pull[0] != '\0')
+		json_str(j, "pull", s->pull);
 	json_num(j, "pages", s->source.pages);
 	json_num(j, "references_skipped", s->source.references);
 	json_num(j, "ranged", s->source.ranged);
@@ -818,6 +820,8 @@ cmd_check(struct run *r, struct sync_err *err)
 	printf("source: %s\n", s->source.server);
 	if (s->source.bound_as[0] != '\0')
 		printf("bind: %s\n", s->source.bound_as);
+	if (s->pull[0] != '\0')
+		printf("pull: %s\n", s->pull);
 	printf("entries: %lu (pages %lu, references skipped %lu, ranged %lu)\n",
 	       s->source.entries, s->source.pages, s->source.references,
 	       s->source.ranged);

@@ -355,6 +355,8 @@ expect_rc "incremental, listing: nothing changed" 0 rs -v -c "$LIST_CONF" sync
 contains "listing, nothing changed: nothing fetched" " 0 changed entries fetched"
 check "listing, nothing changed: the table is as it was" cmp -s "$LIST_TABLE" "$D/list-before"
 expect_rc "listing, nothing changed: diff agrees (exit 0)" 0 rs -c "$LIST_CONF" diff
+expect_rc "check with an incremental source" 0 rs -c "$LIST_CONF" check
+contains "check says how it pulled" "pull: incremental from USN"
 
 # same_as_full NAME : both incremental configs pull incrementally and end
 # with exactly the table a full pull writes now

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "addrfilter.h"
+#include "clock.h"
 #include "ldapsync.h"
 #include "ldifsource.h"
 #include "incremental.h"
@@ -52,26 +53,6 @@ struct collector {
 
 #define PROGRESS_EVERY 0.25 /* seconds between redraws */
 
-/* cpu_now - CPU seconds used by this process so far */
-static double
-cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* now - monotonic seconds */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* progress - objects and pages so far, and the rate; a few times a second */
 static void
 progress(struct collector *c)
@@ -79,7 +60,8 @@ progress(struct collector *c)
 	const struct source_stats *s = c->live;
 	double t;
 
-	if (!c->progress || (t = now()) - c->shown < PROGRESS_EVERY)
+	if (!c->progress ||
+	    (t = clock_seconds(CLOCK_MONOTONIC)) - c->shown < PROGRESS_EVERY)
 		return;
 	c->shown = t;
 	log_status("rcptsync: fetching: %lu objects, %lu pages, %lu "
@@ -333,7 +315,7 @@ collect_recipients(const struct sync_conf *conf,
 		   struct collect_stats *stats, struct sync_err *err)
 {
 	struct collector c;
-	double cpu0 = cpu_now(), t;
+	double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID), t;
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
@@ -347,7 +329,7 @@ collect_recipients(const struct sync_conf *conf,
 	c.dup_warnings = 0;
 	c.save_cache = save_cache;
 	c.progress = trace == NULL && log_status_enabled();
-	c.started = now();
+	c.started = clock_seconds(CLOCK_MONOTONIC);
 	c.shown = c.started;
 	if (conf->source == CONFIG_SOURCE_LDIF)
 		rc = ldifsource_read(conf->ldif, take_value, &c, &stats->source,
@@ -361,11 +343,11 @@ collect_recipients(const struct sync_conf *conf,
 		addrset_free(c.set);
 		return NULL;
 	}
-	t = now();
+	t = clock_seconds(CLOCK_MONOTONIC);
 	stats->fetch_seconds = t - c.started;
-	stats->fetch_cpu = cpu_now() - cpu0;
+	stats->fetch_cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 	stats->duplicates = addrset_finish_report(c.set, report_duplicate, &c);
-	stats->sort_seconds = now() - t;
+	stats->sort_seconds = clock_seconds(CLOCK_MONOTONIC) - t;
 	if (stats->refused > REFUSED_WARNINGS_MAX)
 		log_warn("%lu more proxyAddresses values were refused (-v "
 			 "lists them all)",

@@ -42,6 +42,7 @@
 #include "grace.h"
 #include "state.h"
 #include "proxyaddr.h"
+#include "clock.h"
 #include "collect.h"
 #include "config.h"
 #include "hook.h"
@@ -496,16 +497,6 @@ collect_added(void *ctx, char op, const struct addrset_entry *e)
 			    e->origin);
 }
 
-/* seconds - monotonic, for the stage timings of -v */
-static double
-seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* sync_locked - fetch, compare, check, publish when changed */
 static int
 sync_locked(struct run *r, int force, int *written, struct sync_err *err)
@@ -522,11 +513,11 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 	r->save_cache = 1;
 	if (fetch(r, err) < 0)
 		return -1;
-	t_compare = seconds();
+	t_compare = clock_seconds(CLOCK_MONOTONIC);
 	if (compare(r, r->added ? collect_added : NULL, r, err) < 0 ||
 	    canaries(r, err) < 0)
 		return -1;
-	t_write = seconds();
+	t_write = clock_seconds(CLOCK_MONOTONIC);
 	if (r->added != NULL)
 		addrset_finish(r->added);
 	if (r->table_exists && replaced_behind_us(r)) {
@@ -551,7 +542,7 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 	} else {
 		repair_verify_cache(r->conf, NULL, r->new_set, &r->state);
 	}
-	t_done = seconds();
+	t_done = clock_seconds(CLOCK_MONOTONIC);
 	log_debug("stages: fetch and normalise %.3f s (%.3f s CPU here), "
 		  "sort %.3f s, read table and diff %.3f s, write %.3f s",
 		  r->stats.fetch_seconds, r->stats.fetch_cpu,

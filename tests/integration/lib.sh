@@ -95,17 +95,17 @@ finish() {
 	exit $?
 }
 
+# make_test_ca DIR NAME : a test CA only (DIR/NAME-ca.pem, DIR/NAME-ca.key)
+make_test_ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2 test CA" \
+		-keyout "$1/$2-ca.key" -out "$1/$2-ca.pem" 2>/dev/null
+}
+
 # make_ca DIR NAME : a test CA and a server certificate for 127.0.0.1 and
 # localhost, signed by it (DIR/NAME-ca.pem, DIR/NAME.pem, DIR/NAME.key)
 make_ca() {
-	local d=$1 n=$2
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$n test CA" \
-		-keyout "$d/$n-ca.key" -out "$d/$n-ca.pem" 2>/dev/null || return 1
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-		-keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null || return 1
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$d/$n.ext"
-	openssl x509 -req -in "$d/$n.csr" -CA "$d/$n-ca.pem" -CAkey "$d/$n-ca.key" \
-		-CAcreateserial -days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
+	make_test_ca "$1" "$2" &&
+		make_cert_for "$1" "$2" "$2" "IP:127.0.0.1,DNS:localhost"
 }
 
 # make_expired_cert DIR NAME CA : a server certificate for 127.0.0.1 whose
@@ -126,10 +126,11 @@ TMPL
 		--template "$d/$n.tmpl" --outfile "$d/$n.pem" >/dev/null 2>&1
 }
 
-# make_cert_for DIR NAME CA SAN : a server certificate with only SAN
+# make_cert_for DIR NAME CA SAN : a server certificate for SAN (one or a
+# comma-separated list; the first names the subject), signed by DIR/CA-ca.pem
 make_cert_for() {
-	local d=$1 n=$2 ca=$3 san=$4
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=${san#*:}" \
+	local d=$1 n=$2 ca=$3 san=$4 first=${4%%,*}
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=${first#*:}" \
 		-keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null || return 1
 	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$san" > "$d/$n.ext"
 	openssl x509 -req -in "$d/$n.csr" -CA "$d/$ca-ca.pem" -CAkey "$d/$ca-ca.key" \

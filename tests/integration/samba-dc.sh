@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-# A private Samba AD DC in a network namespace (bash; sourced, not run).
+# A private Samba AD DC in a network namespace (bash; sourced after lib.sh,
+# whose stop_pid and certificate helpers it uses; not run).
 # Used by tests/integration/samba.sh and bench/samba.sh.  Needs root.
 #
 # The DC listens only on the namespace's own loopback (127.0.0.1 there),
@@ -56,15 +57,12 @@ samba_dc_start() {
 		--host-name=dc1 --adminpass="$SDC_ADMIN_PASS" \
 		> "$SDC/provision.log" 2>&1 || { tail -5 "$SDC/provision.log"; return 1; }
 	# Samba's own certificate has no subjectAltName: our CA, our cert.
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Samba test CA" \
-		-keyout "$SDC/ca.key" -out "$SDC/ca.pem" 2>/dev/null || return 1
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=dc1.corp.example" \
-		-keyout "$SDC/dc.key" -out "$SDC/dc.csr" 2>/dev/null || return 1
-	printf 'subjectAltName=IP:127.0.0.1,IP:127.0.0.3,DNS:dc1.corp.example,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$SDC/dc.ext"
-	openssl x509 -req -in "$SDC/dc.csr" -CA "$SDC/ca.pem" -CAkey "$SDC/ca.key" \
-		-CAcreateserial -days 2 -extfile "$SDC/dc.ext" -out "$SDC/dc.pem" 2>/dev/null || return 1
+	make_test_ca "$SDC" samba &&
+		make_cert_for "$SDC" dc samba \
+			"DNS:dc1.corp.example,IP:127.0.0.1,IP:127.0.0.3,DNS:localhost" ||
+		return 1
 	chmod 600 "$SDC/dc.key"
-	SDC_CA=$SDC/ca.pem
+	SDC_CA=$SDC/samba-ca.pem
 	# No forwarder (it would send DNS queries off the machine); TLS with
 	# our cert; GSSAPI inside TLS allowed (AD does too); pid files here.
 	sed -i '/dns forwarder/d' "$SDC/etc/smb.conf"
@@ -72,7 +70,7 @@ samba_dc_start() {
 	tls enabled = yes\\
 	tls keyfile = $SDC/dc.key\\
 	tls certfile = $SDC/dc.pem\\
-	tls cafile = $SDC/ca.pem\\
+	tls cafile = $SDC/samba-ca.pem\\
 	ldap server require strong auth = allow_sasl_over_tls\\
 	pid directory = $SDC/run\\
 	interfaces = lo\\

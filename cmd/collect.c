@@ -225,7 +225,9 @@ fetch_incremental(struct collector *c, const struct ldapsync_conf *l,
 			  "the selection; %zu objects cached",
 			  one->server, is.from_usn, is.to_usn,
 			  is.fetched_entries, is.changed,
-			  l->deletions == LDAPSYNC_DELETIONS_LISTING
+			  l->incremental == LDAPSYNC_INCR_DIRSYNC
+				  ? "reported by DirSync"
+			  : l->deletions == LDAPSYNC_DELETIONS_LISTING
 				  ? "listed"
 				  : "changed in the domain",
 			  is.dropped, is.cached);
@@ -235,8 +237,10 @@ fetch_incremental(struct collector *c, const struct ldapsync_conf *l,
 	c->stats->incremental = is.incremental ? 1 : 0;
 	if (is.incremental)
 		snprintf(c->stats->pull, sizeof(c->stats->pull),
-			 "incremental from USN %llu to %llu, %lu changed "
+			 "incremental%s from USN %llu to %llu, %lu changed "
 			 "entries, %lu left the selection, %zu objects cached",
+			 l->incremental == LDAPSYNC_INCR_DIRSYNC ? " (DirSync)"
+								 : "",
 			 is.from_usn, is.to_usn, is.fetched_entries, is.dropped,
 			 is.cached);
 	else

@@ -583,7 +583,8 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 		"full_every", "deletions",	NULL};
 	static const char *const deletion_modes[] = {"listing", "tombstones",
 						     NULL};
-	static const char *const incr_modes[] = {"none", "usnchanged", NULL};
+	static const char *const incr_modes[] = {"none", "usnchanged",
+						 "dirsync", NULL};
 	yaml_node_t *v, *uri_node = node, *bind_node = NULL;
 	yaml_node_t *filter_node = NULL, *include_node = NULL;
 	yaml_node_t *base_node = node;

@@ -3,7 +3,7 @@
  * NAME
  *	incremental - a pull that fetches only what changed since the last
  * DESCRIPTION
- *	source.ldap.incremental: usnchanged.  The object cache
+ *	source.ldap.incremental: usnchanged or dirsync.  The object cache
  *	(TABLE.rcptsync-cache, ldapsync/objcache.c) holds every qualifying
  *	object of the last pull with its raw values, and the DC position
  *	that pull began at.  This run:
@@ -12,7 +12,8 @@
  *	  2. fetches (ldapsync_fetch_incr): in full, or, when the DC and its
  *	     invocationId are those of the cache, only the objects with
  *	     uSNChanged above the cached USN, plus the GUIDs of every object
- *	     changed in the naming context (tombstones included);
+ *	     changed in the naming context (tombstones included; with
+ *	     dirsync, those DirSync reports from the cached cookie);
  *	  3. applies it: a changed GUID that did not come back qualifying
  *	     (deleted, moved out of the bases, no SMTP address left) is
  *	     dropped; the objects that came back replace their old copies;
@@ -35,6 +36,10 @@
 #include "xalloc.h"
 #include "objcache.h"
 #include "incremental.h"
+
+_Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
+		       LDAPSYNC_COOKIE_MAX,
+	       "the cache keeps every cookie ldapsync returns");
 
 struct pull {
 	struct objcache *fresh;	  /* objects fetched in this run */
@@ -212,6 +217,8 @@ incremental_fetch(const struct ldapsync_conf *l, const char *cache_path,
 	incr.prior_dc = mark.dc;
 	incr.prior_invocation = mark.invocation;
 	incr.prior_usn = mark.usn;
+	incr.prior_cookie = mark.cookie;
+	incr.prior_cookie_len = mark.cookie_len;
 	incr.changed = note_changed;
 	p.fresh = objcache_new();
 	p.changed = objcache_new();
@@ -228,6 +235,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *cache_path,
 		if (incr.unchanged) {
 			/* the cache is the directory as it is */
 		} else if (incr.incremental &&
+			   l->incremental == LDAPSYNC_INCR_USNCHANGED &&
 			   l->deletions == LDAPSYNC_DELETIONS_LISTING) {
 			is->dropped = drop_unlisted(cache, p.changed);
 			objcache_merge(cache, p.fresh);
@@ -248,6 +256,8 @@ incremental_fetch(const struct ldapsync_conf *l, const char *cache_path,
 		snprintf(mark.invocation, sizeof(mark.invocation), "%s",
 			 incr.invocation);
 		mark.usn = incr.usn;
+		memcpy(mark.cookie, incr.cookie, incr.cookie_len);
+		mark.cookie_len = incr.cookie_len;
 		selection_hash(l, mark.config, sizeof(mark.config));
 		/* nothing new since the cached position: nothing to write */
 		if (save &&

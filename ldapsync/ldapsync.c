@@ -66,6 +66,7 @@
 #include "secret.h"
 #include "adhint.h"
 #include "krb5cred.h"
+#include "filterattrs.h"
 #include "ldapsync.h"
 
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
@@ -94,6 +95,8 @@ struct session {
 	int changed_only;	    /* this search reports GUIDs only */
 	int show_deleted;	    /* with the show-deleted control */
 	unsigned long n_changed;    /* GUIDs reported so far */
+	int dirsync;		    /* this search carries DirSync */
+	int dirsync_more;	    /* DirSync: the server has more */
 };
 
 #define GUID_ATTR "objectGUID"
@@ -687,6 +690,33 @@ result_kind(int code)
 	}
 }
 
+/* finish_dirsync - take DirSync's cookie and "more" flag; frees CTRLS */
+static int
+finish_dirsync(struct session *s, LDAPControl **ctrls, struct berval *cookie,
+	       const char *what, struct sync_err *err)
+{
+	LDAPControl *ds =
+		ldap_control_find(LDAP_CONTROL_X_DIRSYNC, ctrls, NULL);
+	int rc;
+
+	if (ds == NULL) {
+		ldap_controls_free(ctrls);
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "%s: %s sent no DirSync response", what,
+				    s->stats->server);
+	}
+	ber_memfree(cookie->bv_val);
+	cookie->bv_val = NULL;
+	cookie->bv_len = 0;
+	rc = ldap_parse_dirsync_control(s->ld, ds, &s->dirsync_more, cookie);
+	ldap_controls_free(ctrls);
+	if (rc != LDAP_SUCCESS || cookie->bv_len == 0)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "%s: malformed DirSync response from %s",
+				    what, s->stats->server);
+	return 0;
+}
+
 /* finish_search - check the final result; take the paging cookie */
 static int
 finish_search(struct session *s, LDAPMessage *res, struct berval *cookie,
@@ -711,6 +741,8 @@ finish_search(struct session *s, LDAPMessage *res, struct berval *cookie,
 		return -1;
 	}
 	ldap_memfree(diag);
+	if (s->dirsync)
+		return finish_dirsync(s, ctrls, cookie, what, err);
 	if (cookie != NULL && ctrls != NULL &&
 	    (page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls,
 				      NULL)) != NULL &&
@@ -1138,7 +1170,7 @@ out:
 
 /* decide_incremental - may this pull continue the last one? */
 static void
-decide_incremental(struct ldapsync_incr *in)
+decide_incremental(struct ldapsync_incr *in, int dirsync)
 {
 	in->incremental = 0;
 	if (in->prior_dc == NULL || in->prior_dc[0] == '\0')
@@ -1154,6 +1186,9 @@ decide_incremental(struct ldapsync_incr *in)
 	else if (in->usn < in->prior_usn)
 		snprintf(in->why_full, sizeof(in->why_full),
 			 "the USN of %s went back", in->dc);
+	else if (dirsync && in->prior_cookie_len == 0)
+		snprintf(in->why_full, sizeof(in->why_full),
+			 "no DirSync cookie yet");
 	else
 		in->incremental = 1;
 }
@@ -1223,6 +1258,99 @@ search_changed(struct session *s, const char *naming_context,
 	return ret;
 }
 
+/* DirSync asks no more than this per answer; "more" brings the rest */
+#define DIRSYNC_MAX_BYTES (1 << 20)
+/* matches no object (objectGUID is indexed): a full pull's DirSync search
+ * only asks for the cookie of now */
+#define DIRSYNC_NOTHING                                                \
+	"(objectGUID=\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00" \
+	"\\00\\00\\00\\00)"
+
+static const char dirsync_advice[] =
+	"DirSync needs the \"Replicating Directory Changes\" right on the "
+	"naming context for the bind account (README, \"Incremental "
+	"pulls\"), or use incremental: usnchanged";
+
+/*
+ * search_dirsync - the GUID of every object of the naming context changed
+ * since the prior cookie, tombstones included, through incr->changed;
+ * the new cookie into incr->cookie.  DirSync takes only a naming
+ * context's root as base; it reports an object only when one of the
+ * requested attributes changed, so it asks for those the filter tests
+ * (leaving or joining it), name (rename, move) and isDeleted.
+ */
+static int
+search_dirsync(struct session *s, const char *naming_context, int from_prior,
+	       struct sync_err *err)
+{
+	struct ldapsync_incr *in = s->incr;
+	struct berval cookie = {0, NULL};
+	char **attrs = NULL;
+	size_t n_attrs = 0;
+	unsigned long round = 0;
+	char what[300];
+	int ret = 0;
+
+	filterattrs_add_one(&attrs, &n_attrs, GUID_ATTR, strlen(GUID_ATTR));
+	filterattrs_add_one(&attrs, &n_attrs, "isDeleted", 9);
+	filterattrs_add_one(&attrs, &n_attrs, "name", 4);
+	filterattrs_add(&attrs, &n_attrs, s->conf->filter);
+	if (from_prior) {
+		cookie.bv_val = ber_memalloc(in->prior_cookie_len);
+		memcpy(cookie.bv_val, in->prior_cookie, in->prior_cookie_len);
+		cookie.bv_len = in->prior_cookie_len;
+	}
+	s->dirsync = 1;
+	s->changed_only = 1;
+	do {
+		LDAPControl *ctrl = NULL, *ctrls[2] = {NULL, NULL};
+		int msgid, rc;
+
+		snprintf(what, sizeof(what), "DirSync search %lu of %s",
+			 ++round, naming_context);
+		rc = ldap_create_dirsync_control(s->ld, 0, DIRSYNC_MAX_BYTES,
+						 &cookie, &ctrl);
+		if (rc != LDAP_SUCCESS) {
+			ret = ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+					what);
+			break;
+		}
+		ctrl->ldctl_iscritical = 1; /* AD and Samba insist */
+		ctrls[0] = ctrl;
+		rc = ldap_search_ext(
+			s->ld, naming_context, LDAP_SCOPE_SUBTREE,
+			from_prior ? "(objectClass=*)" : DIRSYNC_NOTHING, attrs,
+			0, ctrls, NULL, &s->timeout, 0, &msgid);
+		ldap_control_free(ctrl);
+		if (rc != LDAP_SUCCESS) {
+			ret = ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+					what);
+			break;
+		}
+		if ((ret = read_results(s, msgid, &cookie, what, err)) < 0) {
+			if (err->kind == SYNC_ERR_AUTH)
+				sync_err_hint(err, dirsync_advice);
+			break;
+		}
+	} while (s->dirsync_more);
+	s->dirsync = 0;
+	s->changed_only = 0;
+	if (ret == 0 && cookie.bv_len > sizeof(in->cookie))
+		ret = sync_err_set(err, SYNC_ERR_DATA,
+				   "%s: a DirSync cookie of %lu bytes is more "
+				   "than rcptsync keeps (%d)",
+				   s->stats->server,
+				   (unsigned long)cookie.bv_len,
+				   LDAPSYNC_COOKIE_MAX);
+	if (ret == 0) {
+		memcpy(in->cookie, cookie.bv_val, cookie.bv_len);
+		in->cookie_len = cookie.bv_len;
+	}
+	ber_memfree(cookie.bv_val);
+	filterattrs_free(attrs);
+	return ret;
+}
+
 /* searches - the bases, and for an incremental pull the changed GUIDs */
 static int
 searches(struct session *s, struct sync_err *err)
@@ -1237,13 +1365,31 @@ searches(struct session *s, struct sync_err *err)
 		free(naming_context);
 		return -1;
 	}
-	decide_incremental(s->incr);
+	decide_incremental(s->incr, conf->incremental == LDAPSYNC_INCR_DIRSYNC);
 	if (s->incr->incremental && s->incr->usn == s->incr->prior_usn) {
 		/* highestCommittedUSN is where the DC's last change of any
 		 * object went (a deletion too): unchanged, so nothing
 		 * changed anywhere, and no search is needed */
 		s->incr->unchanged = 1;
+		if (conf->incremental == LDAPSYNC_INCR_DIRSYNC) {
+			memcpy(s->incr->cookie, s->incr->prior_cookie,
+			       s->incr->prior_cookie_len);
+			s->incr->cookie_len = s->incr->prior_cookie_len;
+		}
 		ret = 0;
+	} else if (conf->incremental == LDAPSYNC_INCR_DIRSYNC) {
+		/* the cookie first: a change made during the pull is seen
+		 * again next time, never missed */
+		ret = search_dirsync(s, naming_context, s->incr->incremental,
+				     err);
+		if (ret == 0 && !s->incr->incremental)
+			ret = search_bases(s, xstrdup(conf->filter), err);
+		else if (ret == 0 && s->n_changed > 0)
+			ret = search_bases(
+				s,
+				incremental_filter(s->incr->prior_usn + 1,
+						   conf->filter),
+				err);
 	} else if (!s->incr->incremental) {
 		ret = search_bases(s, xstrdup(conf->filter), err);
 	} else if (conf->deletions == LDAPSYNC_DELETIONS_LISTING) {

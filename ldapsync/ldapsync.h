@@ -60,7 +60,15 @@ enum ldapsync_deletions {
 enum ldapsync_incremental {
 	LDAPSYNC_INCR_NONE,
 	LDAPSYNC_INCR_USNCHANGED,
+	/* DirSync control (MS-ADTS 3.1.1.3.4.1.3): changed objects,
+	 * tombstones included, in one search from a cookie; needs the
+	 * "Replicating Directory Changes" right on the naming context */
+	LDAPSYNC_INCR_DIRSYNC,
 };
+
+/* the largest DirSync cookie kept: its up-to-dateness vector holds
+ * 24 bytes per DC that ever wrote to the domain */
+#define LDAPSYNC_COOKIE_MAX 16384
 
 /*
  * An incremental pull (uSNChanged polling, MS-ADTS 3.1.1.1.9): the caller
@@ -79,7 +87,13 @@ struct ldapsync_incr {
 	 * deletions: listing: called for every object that qualifies now:
 	 * the caller drops every other */
 	void (*changed)(void *ctx, const unsigned char *guid, size_t len);
+	/* incremental: dirsync: the cookie the last pull ended with (the
+	 * objects are then those DirSync reports, deletions included) */
+	const unsigned char *prior_cookie;
+	size_t prior_cookie_len;
 	/* out */
+	unsigned char cookie[LDAPSYNC_COOKIE_MAX]; /* dirsync: continue here */
+	size_t cookie_len;
 	char dc[256];
 	char invocation[64];
 	unsigned long long usn; /* read before the search began */
@@ -114,6 +128,11 @@ int ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
  *	are those of the last pull, fetch only (uSNChanged>=USN+1) in the
  *	bases and report every changed object of the naming context,
  *	tombstones included (show-deleted control), through INCR->changed.
+ *	incremental: dirsync learns the changed objects from a DirSync
+ *	search of the naming context instead, from INCR->prior_cookie, and
+ *	returns the next cookie; a full pull first asks for a cookie of
+ *	"now" (a DirSync search that matches nothing).  A DirSync refused
+ *	for lack of the replication right is an AUTH error with advice.
  */
 int ldapsync_fetch_incr(const struct ldapsync_conf *conf,
 			struct ldapsync_incr *incr, source_value_fn fn,

@@ -12,6 +12,7 @@
  *	On disk (TABLE.rcptsync-cache), a text file written atomically:
  *	    rcptsync-cache 1
  *	    dc HOST / invocation HEX / usn N / config HEX / full TIME
+ *	    [cookie HEX]        (DirSync's, when there is one)
  *	    o GUIDHEX DN        (one per object)
  *	    v VALUE             (one per value of the object above)
  *	DN and values are %XX-escaped for every byte outside 0x21..0x7e and
@@ -359,6 +360,12 @@ load_line(struct objcache *c, struct objcache_mark *m, char *s,
 		snprintf(m->config, sizeof(m->config), "%s", arg);
 	} else if (strcmp(s, "full") == 0) {
 		m->full_at = (time_t)strtoll(arg, NULL, 10);
+	} else if (strcmp(s, "cookie") == 0) {
+		long n = hex_decode(arg, m->cookie, sizeof(m->cookie));
+
+		if (n <= 0)
+			return -1;
+		m->cookie_len = (size_t)n;
 	} else {
 		return -1;
 	}
@@ -431,6 +438,12 @@ objcache_save(const char *path, const struct objcache *c,
 		CACHE_MAGIC "\ndc %s\ninvocation %s\nusn %llu\n"
 			    "config %s\nfull %lld\n",
 		m->dc, m->invocation, m->usn, m->config, (long long)m->full_at);
+	if (m->cookie_len > 0) {
+		fputs("cookie ", fp);
+		for (size_t i = 0; i < m->cookie_len; i++)
+			fprintf(fp, "%02x", m->cookie[i]);
+		putc('\n', fp);
+	}
 	for (size_t b = 0; b < c->n_buckets; b++)
 		for (const struct obj *o = c->buckets[b]; o != NULL;
 		     o = o->next) {

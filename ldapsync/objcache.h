@@ -14,6 +14,8 @@ struct objcache_mark {
 	unsigned long long usn; /* highestCommittedUSN when the pull began */
 	char config[17];	/* hash of what selects the objects, hex */
 	time_t full_at;		/* when the last full pull was */
+	unsigned char cookie[16384]; /* DirSync cookie (incremental: dirsync) */
+	size_t cookie_len;	     /* 0: none */
 };
 
 struct objcache;

@@ -587,7 +587,7 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 						 "dirsync", NULL};
 	yaml_node_t *v, *uri_node = node, *bind_node = NULL;
 	yaml_node_t *filter_node = NULL, *include_node = NULL;
-	yaml_node_t *base_node = node;
+	yaml_node_t *base_node = node, *deletions_node = NULL;
 	struct pairs it;
 	int k, rc, gc;
 
@@ -638,6 +638,7 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 					&l->incremental);
 			break;
 		case 13:
+			deletions_node = v;
 			/* Index = enum ldapsync_deletions */
 			rc = get_choice(w, v, "deletions", deletion_modes,
 					&l->deletions);
@@ -667,6 +668,10 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 		return fail_at(w, include_node,
 			       "source.ldap takes filter or include, not "
 			       "both");
+	if (deletions_node != NULL && l->incremental == LDAPSYNC_INCR_DIRSYNC)
+		return fail_at(w, deletions_node,
+			       "deletions is for incremental: usnchanged; "
+			       "DirSync reports deletions itself");
 	if (l->bind_method == LDAPSYNC_BIND_EXTERNAL && l->cert_file == NULL)
 		return fail_at(w, bind_node,
 			       "bind.method external needs tls.cert_file and "

@@ -169,10 +169,19 @@ static const struct row rows[] = {
 	 "    incremental: usnchanged\n    deletions: tombstones\n"
 	 "    full_every: 6h\n    bind: {method: none}\n" OUT,
 	 NULL},
-	{"unknown incremental mode",
+	{"incremental: dirsync",
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    incremental: dirsync\n    bind: {method: none}\n" OUT,
-	 ":5:18: incremental must be none or usnchanged"},
+	 NULL},
+	{"dirsync takes no deletions",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    incremental: dirsync\n    deletions: listing\n"
+	 "    bind: {method: none}\n" OUT,
+	 ":6:16: deletions is for incremental: usnchanged"},
+	{"unknown incremental mode",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    incremental: syncrepl\n    bind: {method: none}\n" OUT,
+	 ":5:18: incremental must be none, usnchanged or dirsync"},
 	{"bad full_every",
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    full_every: often\n    bind: {method: none}\n" OUT,

@@ -46,6 +46,10 @@ test_round_trip(void **state)
 	strcpy(m.dc, "dc1.corp.example");
 	strcpy(m.invocation, "00aa");
 	strcpy(m.config, "0123456789abcdef");
+	/* a DirSync cookie of the largest size kept, every byte value */
+	for (size_t i = 0; i < sizeof(m.cookie); i++)
+		m.cookie[i] = (unsigned char)(i * 7 + i / 256);
+	m.cookie_len = sizeof(m.cookie);
 	objcache_put(c, g1, sizeof(g1), "CN=A %,OU=x");
 	objcache_add_value(c, g1, sizeof(g1), hostile, sizeof(hostile) - 1);
 	objcache_put(c, g2, sizeof(g2), "CN=B");
@@ -56,12 +60,20 @@ test_round_trip(void **state)
 	assert_string_equal(m2.invocation, "00aa");
 	assert_true(m2.usn == 4242);
 	assert_true(m2.full_at == 1700000000);
+	assert_int_equal(m2.cookie_len, sizeof(m.cookie));
+	assert_memory_equal(m2.cookie, m.cookie, sizeof(m.cookie));
 	assert_int_equal(objcache_count(back), 2);
 	objcache_walk(back, collect, buf);
 	/* each value exactly, whatever the order */
 	assert_non_null(
 		strstr(buf, "CN=A %,OU=x|smtp:a b%20c\nd\te\x01\xc3\xb6@x\n"));
 	assert_non_null(strstr(buf, "CN=B|SMTP:b@x\n"));
+	objcache_free(back);
+	/* without a cookie (usnchanged): none comes back */
+	m.cookie_len = 0;
+	assert_int_equal(objcache_save(path, c, &m, &err), 0);
+	assert_int_equal(objcache_load(path, &back, &m2, &err), 1);
+	assert_int_equal(m2.cookie_len, 0);
 	objcache_free(back);
 	objcache_free(c);
 	unlink(path);

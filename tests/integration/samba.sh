@@ -11,13 +11,15 @@
 # failover (a dead and a hanging first DC), the DC going away (map intact),
 # several bases and directories, the Global Catalog check, include, range
 # retrieval with an explicit small range, and a change seen by diff.
+# Incremental pulls (usnchanged with listing or tombstones, and DirSync)
+# must give exactly a full pull's table after each kind of change.
 # Usage: samba.sh PATH/TO/rcptsync
 RCPTSYNC=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/samba-dc.sh"
 require_root "a network namespace and a Samba AD DC"
-require samba samba-tool ldbadd ldbmodify ip openssl python3 postmap
+require samba samba-tool ldbadd ldbmodify ldbsearch ip openssl python3 postmap
 trap 'samba_dc_stop; cleanup' EXIT
 
 N_OBJECTS=${N_OBJECTS:-2000}
@@ -344,6 +346,40 @@ conf incr-tomb "  ldap:
 $TLS
     bind: {method: simple, dn: Administrator@corp.example, password_file: $D/admin.secret}"
 TOMB_CONF=$CONF TOMB_TABLE=$TABLE
+# incremental: dirsync with the ordinary service account: refused until it
+# holds "Replicating Directory Changes" (the grant the README gives)
+conf incr-dirsync "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+    incremental: dirsync
+$TLS
+    bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}"
+DIRSYNC_CONF=$CONF DIRSYNC_TABLE=$TABLE
+expect_rc "dirsync without the replication right: exit 77" 77 rs -c "$DIRSYNC_CONF" sync
+contains "dirsync refused: the advice names the right" 'advice: DirSync needs the "Replicating Directory Changes" right'
+check "dirsync refused: nothing written" test ! -e "$DIRSYNC_TABLE"
+samba_tool dsacl set --car=get-changes --action=allow --objectdn="$SDC_DOMAIN_DN" \
+	--trusteedn="CN=$SDC_SVC,CN=Users,$SDC_DOMAIN_DN" >/dev/null 2>&1 ||
+	bad "grant Replicating Directory Changes"
+# Samba (4.17) hides tombstones from DirSync too unless the account may
+# read CN=Deleted Objects (measured: the delete below goes unseen without
+# this); the README gives both grants.
+svc_sid=$(samba_tool user show "$SDC_SVC" --attributes=objectSid 2>/dev/null |
+	awk '/^objectSid:/ {print $2}')
+sd=$(ldbsearch -H "$SDC/private/sam.ldb" --show-deleted -s base \
+	-b "CN=Deleted Objects,$SDC_DOMAIN_DN" nTSecurityDescriptor 2>/dev/null |
+	sed -n '/^nTSecurityDescriptor:/,/^$/p' | sed 's/^ //' | tr -d '\n' |
+	sed 's/^nTSecurityDescriptor: //')
+case $sd in *')S:'*) ;; *) bad "read the Deleted Objects descriptor ($sd)" ;; esac
+printf 'dn: CN=Deleted Objects,%s\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: %s\n' \
+	"$SDC_DOMAIN_DN" "${sd/)S:/)(A;;RPLC;;;$svc_sid)S:}" |
+	ldbmodify -H "$SDC/private/sam.ldb" --show-deleted >/dev/null 2>&1 ||
+	bad "grant read on CN=Deleted Objects"
+expect_rc "incremental, dirsync: first run" 0 rs -v -c "$DIRSYNC_CONF" sync
+contains "dirsync: the first run is a full pull" "full pull from ldaps://127.0.0.1 (no cache yet)"
+check "dirsync: the cookie is kept in the cache" grep -q '^cookie [0-9a-f]' "$DIRSYNC_TABLE.rcptsync-cache"
+expect_rc "incremental, dirsync: nothing changed" 0 rs -v -c "$DIRSYNC_CONF" sync
+contains "dirsync, nothing changed: nothing fetched" " 0 changed entries fetched"
 expect_rc "incremental, listing: first run" 0 rs -v -c "$LIST_CONF" sync
 contains "the first run is a full pull" "full pull from ldap://127.0.0.1 (no cache yet)"
 expect_rc "incremental, tombstones: first run" 0 rs -v -c "$TOMB_CONF" sync
@@ -357,6 +393,8 @@ check "listing, nothing changed: the table is as it was" cmp -s "$LIST_TABLE" "$
 expect_rc "listing, nothing changed: diff agrees (exit 0)" 0 rs -c "$LIST_CONF" diff
 expect_rc "check with an incremental source" 0 rs -c "$LIST_CONF" check
 contains "check says how it pulled" "pull: incremental from USN"
+expect_rc "check with a dirsync source" 0 rs -c "$DIRSYNC_CONF" check
+contains "check says it pulled with DirSync" "pull: incremental (DirSync) from USN"
 
 # same_as_full NAME : both incremental configs pull incrementally and end
 # with exactly the table a full pull writes now
@@ -368,6 +406,9 @@ same_as_full() {
 	expect_rc "$1: incremental (tombstones)" 0 rs -v -c "$TOMB_CONF" sync
 	contains "$1: tombstones pulled incrementally" "incremental pull from ldaps://127.0.0.1"
 	check "$1: tombstones table = full table" cmp -s "$TOMB_TABLE" "$FULL_TABLE"
+	expect_rc "$1: incremental (dirsync)" 0 rs -v -c "$DIRSYNC_CONF" sync
+	contains "$1: dirsync pulled incrementally" "objects reported by DirSync"
+	check "$1: dirsync table = full table" cmp -s "$DIRSYNC_TABLE" "$FULL_TABLE"
 }
 printf 'dn: CN=Incr Hire,OU=Staff,%s\nobjectClass: user\nsAMAccountName: incrhire\nuserAccountControl: 514\nproxyAddresses: SMTP:Incr.Hire@corp.example\n' "$CORP" > "$D/i-add.ldif"
 ad ldapadd -f "$D/i-add.ldif" || bad "add user"
@@ -398,6 +439,10 @@ sed -i 's/^usn .*/usn 1/; s/^invocation .*/invocation 00/' "$TOMB_TABLE.rcptsync
 expect_rc "another invocationId: full pull" 0 rs -v -c "$TOMB_CONF" sync
 contains "the invocationId change is named" "the invocationId of dc1.corp.example changed"
 check "after the full pull: table = full table" cmp -s "$TOMB_TABLE" "$FULL_TABLE"
+sed -i '/^cookie /d' "$DIRSYNC_TABLE.rcptsync-cache"
+expect_rc "dirsync, a cache without a cookie: full pull" 0 rs -v -c "$DIRSYNC_CONF" sync
+contains "dirsync, no cookie: named" "no DirSync cookie yet"
+check "dirsync, after the full pull: table = full table" cmp -s "$DIRSYNC_TABLE" "$FULL_TABLE"
 printf 'garbage\n' > "$LIST_TABLE.rcptsync-cache"
 expect_rc "unreadable cache: full pull" 0 rs -v -c "$LIST_CONF" sync
 contains "unreadable cache: warned" "malformed cache line; pulling in full"

@@ -23,6 +23,11 @@
  *	- on a Global Catalog (ports 3268/3269, or global_catalog: true)
  *	  the schema must say proxyAddresses is in the partial attribute
  *	  set before anything is searched.
+ *	Incremental pulls (ldapsync_fetch_incr) read the DC's position
+ *	first and then search only (uSNChanged>=N); which objects changed
+ *	in the naming context comes from a GUID listing, a show-deleted
+ *	search, or DirSync (the one search without paging: DirSync has its
+ *	own "more" flag and refuses the paging control).
  *	Binds: simple (DN, UPN or DOMAIN\user, with a password file), SASL
  *	GSSAPI with a keytab (krb5cred.c: a private ticket cache), SASL
  *	EXTERNAL with a TLS client certificate, or anonymous.  A refused

@@ -7,7 +7,10 @@
 #   - a full pull (sync, no change);
 #   - an incremental pull, deletions: tombstones (a Deleted Objects reader);
 #   - an incremental pull, deletions: listing (any account);
-# and checks that all three tables are identical to the generator's.
+#   - an incremental pull with DirSync (Replicating Directory Changes);
+# then the same after a change outside the base before each run (the
+# domain's USN moves, the selection does not: the searches must run);
+# and checks that all tables are identical to the generator's.
 # Needs root (a network namespace).  Not a test.
 # Usage: bench/samba.sh [N]      (default 20000)
 set -uo pipefail
@@ -51,36 +54,46 @@ mk full "" "$SVC_BIND"
 mk tombstones "    incremental: usnchanged
     deletions: tombstones" "$ADMIN_BIND"
 mk listing "    incremental: usnchanged" "$SVC_BIND"
-for v in full tombstones listing; do
+mk dirsync "    incremental: dirsync" "$SVC_BIND"
+samba_dc_grant_dirsync "$SDC_SVC" || { echo "cannot grant what DirSync needs"; exit 1; }
+VARIANTS="full tombstones listing dirsync"
+for v in $VARIANTS; do
 	in_ns "$RCPTSYNC" -q -c "$WORK/$v/sync.yaml" sync 2>/dev/null ||
 		{ echo "first sync ($v) failed"; exit 1; }
 	grep -v '^#' "$WORK/$v/relay_recipients" | cmp -s - "$WORK/expected" ||
 		{ echo "$v: table differs from the expected one"; exit 1; }
 done
-hyperfine -N --style none --runs "${RUNS:-10}" --warmup 1 --export-json "$WORK/h.json" \
-	-n "full pull, no change" -n "incremental (tombstones), no change" \
-	-n "incremental (listing), no change" \
-	"ip netns exec $SDC_NS $RCPTSYNC -q -c $WORK/full/sync.yaml sync" \
-	"ip netns exec $SDC_NS $RCPTSYNC -q -c $WORK/tombstones/sync.yaml sync" \
-	"ip netns exec $SDC_NS $RCPTSYNC -q -c $WORK/listing/sync.yaml sync" > "$WORK/h.out" 2>&1 ||
-	{ cat "$WORK/h.out"; exit 1; }
-for v in full tombstones listing; do
-	grep -v '^#' "$WORK/$v/relay_recipients" | cmp -s - "$WORK/expected" ||
-		{ echo "$v: table differs after the runs"; exit 1; }
-done
-python3 - "$WORK/h.json" "$N" <<'PY'
-import json, statistics, sys
-rs = json.load(open(sys.argv[1]))["results"]
-med = {r["command"]: statistics.median(r["times"]) for r in rs}
-print("\n| Samba DC, %s objects | min s | median s | speed-up |" % sys.argv[2])
-print("|---|---|---|---|")
-full = med["full pull, no change"]
-for r in rs:
-    c = r["command"]
-    print("| %s | %.3f | %.3f | %.1fx |" % (c, min(r["times"]), med[c], full / med[c]))
-print("\ntarget: incremental no-change >= 10x faster than full no-change: "
-      "tombstones %.1fx (%s), listing %.1fx" % (
-          full / med["incremental (tombstones), no change"],
-          "met" if full / med["incremental (tombstones), no change"] >= 10 else "not met",
-          full / med["incremental (listing), no change"]))
-PY
+# run_all JSON TITLE [PREPARE] : the four variants side by side
+run_all() {
+	local v args=()
+	for v in $VARIANTS; do
+		args+=(-n "$v" "ip netns exec $SDC_NS $RCPTSYNC -q -c $WORK/$v/sync.yaml sync")
+	done
+	echo "# $2"
+	hyperfine -N --style none --runs "${RUNS:-10}" --warmup 1 --export-json "$1" \
+		${3:+--prepare "$3"} "${args[@]}" > "$WORK/h.out" 2>&1 ||
+		{ cat "$WORK/h.out"; exit 1; }
+	for v in $VARIANTS; do
+		grep -v '^#' "$WORK/$v/relay_recipients" | cmp -s - "$WORK/expected" ||
+			{ echo "$v: table differs after the runs"; exit 1; }
+	done
+}
+run_all "$WORK/h.json" "nothing changed"
+# an object outside the base (OU=Elsewhere) changes before every run
+OUTSIDE_DN=$(grep -m1 '^dn: .*,OU=Elsewhere,' "$WORK/f.ldif" | cut -c5-)
+[ -n "$OUTSIDE_DN" ] || { echo "the fixture has nothing outside the base"; exit 1; }
+# a new value each time: Samba does not move the USN for the same one
+cat > "$WORK/outside.sh" <<SH
+#!/bin/sh
+printf 'dn: %s\nchangetype: modify\nreplace: description\ndescription: %s\n' \
+	"$OUTSIDE_DN" "\$(date +%s%N)" | ldbmodify -H "$SDC/private/sam.ldb" >/dev/null
+SH
+chmod +x "$WORK/outside.sh"
+OUTSIDE=$WORK/outside.sh
+usn() { LDAPTLS_CACERT=$SDC_CA in_ns ldapsearch -x -LLL -H ldaps://127.0.0.1 \
+	-s base -b "" highestCommittedUSN 2>/dev/null | awk '/^highest/ {print $2}'; }
+before=$(usn); "$OUTSIDE"; after=$(usn)
+[ -n "$before" ] && [ "$before" != "$after" ] ||
+	{ echo "a change outside the base did not move the USN ($before, $after)"; exit 1; }
+run_all "$WORK/h2.json" "an object outside the base changed before each run" "$OUTSIDE"
+python3 "$HERE/samba_report.py" "$WORK/h.json" "$WORK/h2.json" "$N"

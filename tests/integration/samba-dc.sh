@@ -13,6 +13,7 @@
 #   in_ns CMD...         run CMD inside the namespace
 #   samba_dc_stop        stop by PID, delete the namespace
 #   samba_dc_load LDIF   add entries with ldbadd (bulk, while it runs)
+#   samba_dc_grant_dirsync ACCOUNT   the rights incremental: dirsync needs
 #
 # After start: $SDC_CA (test CA), $SDC_KEYTAB (svc-rcptsync's keytab),
 # $SDC_PW (its password file), KRB5_CONFIG exported (the realm's KDC is the
@@ -125,6 +126,29 @@ PY
 		ldbadd -H "$SDC/private/sam.ldb" "$chunk" > "$SDC/ldbadd.log" 2>&1 ||
 			{ tail -5 "$SDC/ldbadd.log"; return 1; }
 	done
+}
+
+# samba_dc_grant_dirsync ACCOUNT : what incremental: dirsync needs, as an
+# admin would grant it: "Replicating Directory Changes" on the domain, and
+# (Samba 4.17 hides tombstones from DirSync without it) list and read on
+# CN=Deleted Objects, which samba-tool dsacl cannot find: ldbmodify with
+# the show-deleted control, the descriptor's SACL kept.
+samba_dc_grant_dirsync() {
+	local sid sd
+	samba_tool dsacl set --car=get-changes --action=allow \
+		--objectdn="$SDC_DOMAIN_DN" \
+		--trusteedn="CN=$1,CN=Users,$SDC_DOMAIN_DN" >/dev/null 2>&1 || return 1
+	sid=$(samba_tool user show "$1" --attributes=objectSid 2>/dev/null |
+		awk '/^objectSid:/ {print $2}')
+	sd=$(ldbsearch -H "$SDC/private/sam.ldb" --show-deleted -s base \
+		-b "CN=Deleted Objects,$SDC_DOMAIN_DN" nTSecurityDescriptor 2>/dev/null |
+		sed -n '/^nTSecurityDescriptor:/,/^$/p' | sed 's/^ //' | tr -d '\n' |
+		sed 's/^nTSecurityDescriptor: //')
+	case $sd in *')S:'*) ;; *) return 1 ;; esac
+	[ -n "$sid" ] || return 1
+	printf 'dn: CN=Deleted Objects,%s\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: %s\n' \
+		"$SDC_DOMAIN_DN" "${sd/)S:/)(A;;RPLC;;;$sid)S:}" |
+		ldbmodify -H "$SDC/private/sam.ldb" --show-deleted >/dev/null 2>&1
 }
 
 # samba_dc_stop_server : the DC only (the namespace stays)

@@ -358,23 +358,10 @@ DIRSYNC_CONF=$CONF DIRSYNC_TABLE=$TABLE
 expect_rc "dirsync without the replication right: exit 77" 77 rs -c "$DIRSYNC_CONF" sync
 contains "dirsync refused: the advice names the right" 'advice: DirSync needs the "Replicating Directory Changes" right'
 check "dirsync refused: nothing written" test ! -e "$DIRSYNC_TABLE"
-samba_tool dsacl set --car=get-changes --action=allow --objectdn="$SDC_DOMAIN_DN" \
-	--trusteedn="CN=$SDC_SVC,CN=Users,$SDC_DOMAIN_DN" >/dev/null 2>&1 ||
-	bad "grant Replicating Directory Changes"
 # Samba (4.17) hides tombstones from DirSync too unless the account may
-# read CN=Deleted Objects (measured: the delete below goes unseen without
-# this); the README gives both grants.
-svc_sid=$(samba_tool user show "$SDC_SVC" --attributes=objectSid 2>/dev/null |
-	awk '/^objectSid:/ {print $2}')
-sd=$(ldbsearch -H "$SDC/private/sam.ldb" --show-deleted -s base \
-	-b "CN=Deleted Objects,$SDC_DOMAIN_DN" nTSecurityDescriptor 2>/dev/null |
-	sed -n '/^nTSecurityDescriptor:/,/^$/p' | sed 's/^ //' | tr -d '\n' |
-	sed 's/^nTSecurityDescriptor: //')
-case $sd in *')S:'*) ;; *) bad "read the Deleted Objects descriptor ($sd)" ;; esac
-printf 'dn: CN=Deleted Objects,%s\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: %s\n' \
-	"$SDC_DOMAIN_DN" "${sd/)S:/)(A;;RPLC;;;$svc_sid)S:}" |
-	ldbmodify -H "$SDC/private/sam.ldb" --show-deleted >/dev/null 2>&1 ||
-	bad "grant read on CN=Deleted Objects"
+# read CN=Deleted Objects (measured: the delete below went unseen without
+# it); the README gives both grants.
+samba_dc_grant_dirsync "$SDC_SVC" || bad "grant what DirSync needs"
 expect_rc "incremental, dirsync: first run" 0 rs -v -c "$DIRSYNC_CONF" sync
 contains "dirsync: the first run is a full pull" "full pull from ldaps://127.0.0.1 (no cache yet)"
 check "dirsync: the cookie is kept in the cache" grep -q '^cookie [0-9a-f]' "$DIRSYNC_TABLE.rcptsync-cache"

@@ -100,6 +100,8 @@ struct session {
 	int changed_only;	    /* this search reports GUIDs only */
 	int show_deleted;	    /* with the show-deleted control */
 	unsigned long n_changed;    /* GUIDs reported so far */
+	unsigned long n_changed_in; /* of those, now under a base */
+	char **norm_bases;	    /* the bases, normalised (dn_key) */
 	int dirsync;		    /* this search carries DirSync */
 	int dirsync_more;	    /* DirSync: the server has more */
 };
@@ -811,6 +813,68 @@ take_guid(struct session *s, LDAPMessage *msg, const char *dn,
 	return 0;
 }
 
+/*
+ * dn_key - DN in one spelling (RFC 4514 via ldap_dn_normalize, ASCII
+ * lower-cased: AD's names are case-insensitive), or NULL when it does not
+ * parse.  Caller frees.
+ */
+static char *
+dn_key(const char *dn)
+{
+	char *out = NULL;
+
+	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &out,
+			      LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+		return NULL;
+	for (char *p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return out;
+}
+
+/*
+ * dn_in_bases - may DN (a changed object's name now) be under one of the
+ * bases?  An object changed elsewhere (not moved in) cannot qualify, so
+ * when no changed object is under a base, the bases need no search: the
+ * ones that moved out are dropped as changed and not fetched again.  Any
+ * doubt (a DN that does not parse) answers yes.
+ */
+static int
+dn_in_bases(struct session *s, const char *dn)
+{
+	char *key;
+	size_t len;
+	int in = 0;
+
+	if (s->norm_bases == NULL)
+		return 1;
+	if ((key = dn_key(dn)) == NULL)
+		return 1;
+	len = strlen(key);
+	for (size_t i = 0; i < s->conf->n_bases && !in; i++) {
+		const char *b = s->norm_bases[i];
+		size_t bl = b ? strlen(b) : 0;
+
+		in = b == NULL || bl == 0 ||
+		     (len >= bl && strcmp(key + len - bl, b) == 0 &&
+		      (len == bl || key[len - bl - 1] == ','));
+	}
+	ldap_memfree(key);
+	return in;
+}
+
+/* norm_bases_free - the normalised bases */
+static void
+norm_bases_free(struct session *s)
+{
+	if (s->norm_bases == NULL)
+		return;
+	for (size_t i = 0; i < s->conf->n_bases; i++)
+		ldap_memfree(s->norm_bases[i]);
+	free(s->norm_bases);
+	s->norm_bases = NULL;
+}
+
 /* handle_entry - one search entry of a page */
 static int
 handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
@@ -830,6 +894,8 @@ handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 	if (s->changed_only) {
 		s->incr->changed(s->ctx, s->stats->guid, s->stats->guid_len);
 		s->n_changed++;
+		if (dn_in_bases(s, dn))
+			s->n_changed_in++;
 		ldap_memfree(dn);
 		return 0;
 	}
@@ -1389,7 +1455,7 @@ searches(struct session *s, struct sync_err *err)
 				     err);
 		if (ret == 0 && !s->incr->incremental)
 			ret = search_bases(s, xstrdup(conf->filter), err);
-		else if (ret == 0 && s->n_changed > 0)
+		else if (ret == 0 && s->n_changed_in > 0)
 			ret = search_bases(
 				s,
 				incremental_filter(s->incr->prior_usn + 1,
@@ -1411,7 +1477,7 @@ searches(struct session *s, struct sync_err *err)
 		/* changed GUIDs first: when nothing changed anywhere in the
 		 * naming context, the bases need no search at all */
 		ret = search_changed(s, naming_context, err);
-		if (ret == 0 && s->n_changed > 0)
+		if (ret == 0 && s->n_changed_in > 0)
 			ret = search_bases(
 				s,
 				incremental_filter(s->incr->prior_usn + 1,
@@ -1457,12 +1523,18 @@ ldapsync_fetch_incr(const struct ldapsync_conf *conf,
 		sigaction(SIGALRM, &old_sa, NULL);
 		return -1;
 	}
+	if (incr != NULL) {
+		s.norm_bases = xcalloc(conf->n_bases, sizeof(char *));
+		for (size_t i = 0; i < conf->n_bases; i++)
+			s.norm_bases[i] = dn_key(conf->bases[i]);
+	}
 	if (is_gc(conf, s.stats->server))
 		ret = check_gc_attribute(&s, err);
 	if (ret == 0)
 		ret = searches(&s, err);
 	free_pending(&s);
 	free(s.pending);
+	norm_bases_free(&s);
 	ldap_unbind_ext_s(s.ld, NULL, NULL);
 	krb5cred_release(krb);
 	sigaction(SIGALRM, &old_sa, NULL);

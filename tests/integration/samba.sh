@@ -421,6 +421,15 @@ printf 'dn: CN=User 00022,OU=Staff,%s\nchangetype: modify\nreplace: proxyAddress
 ad ldapmodify -f "$D/i-nosmtp.ldif" || bad "last SMTP address removed"
 same_as_full "last SMTP address removed"
 
+# a change outside the base (an alias of an object moved out) moves the
+# USN, not the selection: DirSync and tombstones see that no changed
+# object is under the base, and search none
+printf 'dn: CN=User 00021,OU=Elsewhere,%s\nchangetype: modify\nadd: proxyAddresses\nproxyAddresses: smtp:outside.alias@corp.example\n' "$SDC_DOMAIN_DN" > "$D/i-outside.ldif"
+ad ldapmodify -f "$D/i-outside.ldif" || bad "change outside the base"
+same_as_full "a change outside the base"
+contains "outside the base: DirSync reported it" "1 objects reported by DirSync"
+contains "outside the base: dirsync searched no base" " 0 pages,"
+
 # a full pull on any doubt
 sed -i 's/^usn .*/usn 1/; s/^invocation .*/invocation 00/' "$TOMB_TABLE.rcptsync-cache"
 expect_rc "another invocationId: full pull" 0 rs -v -c "$TOMB_CONF" sync

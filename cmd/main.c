@@ -437,16 +437,15 @@ cmd_diff(struct run *r, struct sync_err *err)
 	changed = mapdiff_changed(c) || r->db_stale;
 	log_info("diff: %zu recipients from the directory, %zu in %s: %zu to "
 		 "add, %zu to remove, %zu to change%s",
-		 addrset_count(r->new_set), r->old_count,
-		 r->conf->table, c->added, c->removed, c->revalued,
+		 addrset_count(r->new_set), r->old_count, r->conf->table,
+		 c->added, c->removed, c->revalued,
 		 r->db_stale && r->table_exists
 			 ? "; the indexed map is missing or older than the "
 			   "text and would be rebuilt"
 			 : "");
 	if (mapdiff_changed(c) &&
-	    safety_check(&r->conf->safety, r->table_exists,
-			 r->old_count, addrset_count(r->new_set),
-			 c->removed, &limit) < 0) {
+	    safety_check(&r->conf->safety, r->table_exists, r->old_count,
+			 addrset_count(r->new_set), c->removed, &limit) < 0) {
 		log_warn("sync would refuse: %s", limit.msg);
 		refuse = limit.msg;
 	}
@@ -477,9 +476,8 @@ publish(struct run *r, int force, struct sync_err *err)
 	const struct sync_conf *conf = r->conf;
 
 	if (!force &&
-	    safety_check(&conf->safety, r->table_exists,
-			 r->old_count, addrset_count(r->new_set),
-			 r->counts.removed, err) < 0)
+	    safety_check(&conf->safety, r->table_exists, r->old_count,
+			 addrset_count(r->new_set), r->counts.removed, err) < 0)
 		return -1;
 	if (mapcommit_publish(conf->table, conf->type, r->new_set, err) < 0)
 		return -1;

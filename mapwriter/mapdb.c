@@ -22,10 +22,16 @@
  *	(DB_CREATE|DB_EXCL: Berkeley DB cannot open a zero-length mkstemp
  *	file) and published by mapcommit.
  *
- *	Speed: DB_HASH is pre-sized with set_h_nelem() and given a cache
- *	sized to the data, so it does not thrash the way postmap's 16 MiB
- *	create buffer does at a million keys; DB_BTREE gets keys in sorted
- *	order, its fast path.
+ *	Speed: DB_HASH gets a cache sized to the data, so it does not
+ *	thrash the way postmap's 16 MiB create buffer does at a million
+ *	keys; DB_BTREE gets keys in sorted order, its fast path.  The
+ *	set_h_nelem() hint is ignored without an h_ffactor (libdb 5.3
+ *	__ham_init_meta), and the table grows by splits as postmap's does.
+ *	Fixing both and storing the keys in bucket order builds it in about
+ *	half the time with a 4 MiB cache, but into a file half as large
+ *	again (a power of two of buckets; 134 MB for 88 MB at 1.7 million
+ *	keys, bench/README.md): not worth the gateway's disk and page
+ *	cache for every lookup.
  * OWNERSHIP
  *	Reads the set; the DB handle never leaves this file.
  * DIAGNOSTICS

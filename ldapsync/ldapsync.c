@@ -1453,6 +1453,18 @@ searches(struct session *s, struct sync_err *err)
 		 * again next time, never missed */
 		ret = search_dirsync(s, naming_context, s->incr->incremental,
 				     err);
+		if (ret < 0 && s->incr->incremental &&
+		    (err->kind == SYNC_ERR_CONFIG ||
+		     err->kind == SYNC_ERR_DATA)) {
+			/* a cookie the DC will not take (damaged, or from
+			 * before a restore): any doubt, a full pull */
+			snprintf(s->incr->why_full, sizeof(s->incr->why_full),
+				 "the DC refused the DirSync cookie: %s",
+				 err->msg);
+			s->incr->incremental = 0;
+			s->n_changed = s->n_changed_in = 0;
+			ret = search_dirsync(s, naming_context, 0, err);
+		}
 		if (ret == 0 && !s->incr->incremental)
 			ret = search_bases(s, xstrdup(conf->filter), err);
 		else if (ret == 0 && s->n_changed_in > 0)

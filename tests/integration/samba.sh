@@ -435,6 +435,11 @@ sed -i 's/^usn .*/usn 1/; s/^invocation .*/invocation 00/' "$TOMB_TABLE.rcptsync
 expect_rc "another invocationId: full pull" 0 rs -v -c "$TOMB_CONF" sync
 contains "the invocationId change is named" "the invocationId of dc1.corp.example changed"
 check "after the full pull: table = full table" cmp -s "$TOMB_TABLE" "$FULL_TABLE"
+sed -i 's/^cookie .*/cookie 00ff00ff/' "$DIRSYNC_TABLE.rcptsync-cache"
+expect_rc "dirsync, a cookie the DC refuses: full pull" 0 rs -v -c "$DIRSYNC_CONF" sync
+contains "dirsync, refused cookie: named" "the DC refused the DirSync cookie"
+check "dirsync, refused cookie: table = full table" cmp -s "$DIRSYNC_TABLE" "$FULL_TABLE"
+check "dirsync, refused cookie: a new cookie is kept" bash -c "grep '^cookie ' '$DIRSYNC_TABLE.rcptsync-cache' | grep -qv 00ff00ff"
 sed -i '/^cookie /d' "$DIRSYNC_TABLE.rcptsync-cache"
 expect_rc "dirsync, a cache without a cookie: full pull" 0 rs -v -c "$DIRSYNC_CONF" sync
 contains "dirsync, no cookie: named" "no DirSync cookie yet"

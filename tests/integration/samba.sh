@@ -436,6 +436,9 @@ expect_rc "another invocationId: full pull" 0 rs -v -c "$TOMB_CONF" sync
 contains "the invocationId change is named" "the invocationId of dc1.corp.example changed"
 check "after the full pull: table = full table" cmp -s "$TOMB_TABLE" "$FULL_TABLE"
 sed -i 's/^cookie .*/cookie 00ff00ff/' "$DIRSYNC_TABLE.rcptsync-cache"
+# (the USN must move, or no search is made and the cookie is not used)
+printf 'dn: CN=User 00021,OU=Elsewhere,%s\nchangetype: modify\nreplace: description\ndescription: cookie test\n' "$SDC_DOMAIN_DN" > "$D/i-desc.ldif"
+ad ldapmodify -f "$D/i-desc.ldif" || bad "move the USN"
 expect_rc "dirsync, a cookie the DC refuses: full pull" 0 rs -v -c "$DIRSYNC_CONF" sync
 contains "dirsync, refused cookie: named" "the DC refused the DirSync cookie"
 check "dirsync, refused cookie: table = full table" cmp -s "$DIRSYNC_TABLE" "$FULL_TABLE"

@@ -60,7 +60,7 @@ add_pending(struct sync_state *st, const char *key, const char *value,
 static int
 parse_line(struct sync_state *st, char *line)
 {
-	char key[256], value[256], server[256];
+	char key[256], value[256];
 	long long a, b;
 	unsigned long runs;
 	int n = -1;
@@ -76,9 +76,9 @@ parse_line(struct sync_state *st, char *line)
 		st->last_success = (time_t)a;
 		return 0;
 	}
-	if (sscanf(line, "server %255s%n", server, &n) == 1 &&
-	    line[n] == '\0') {
-		snprintf(st->server, sizeof(st->server), "%s", server);
+	/* the rest of the line: a list of directories is "URI, URI" */
+	if (strncmp(line, "server ", 7) == 0 && line[7] != '\0') {
+		snprintf(st->server, sizeof(st->server), "%s", line + 7);
 		return 0;
 	}
 	if (sscanf(line, "counts %zu %zu %zu %zu %d%n", &st->recipients,

@@ -154,7 +154,7 @@ test_state_roundtrip(void **state)
 	st.last_run = 1700000000;
 	st.last_exit = 75;
 	st.last_success = 1690000000;
-	snprintf(st.server, sizeof(st.server), "ldaps://dc1:636");
+	snprintf(st.server, sizeof(st.server), "ldaps://dc1:636, ldap://dc2.b");
 	st.recipients = 10;
 	st.text_ino = 1234567;
 	st.map_ino = 7654321;
@@ -172,7 +172,7 @@ test_state_roundtrip(void **state)
 	assert_int_equal(exists, 1);
 	assert_int_equal(back.last_exit, 75);
 	assert_int_equal(back.last_success, 1690000000);
-	assert_string_equal(back.server, "ldaps://dc1:636");
+	assert_string_equal(back.server, "ldaps://dc1:636, ldap://dc2.b");
 	assert_int_equal(back.text_ino, 1234567);
 	assert_int_equal(back.map_ino, 7654321);
 	assert_string_equal(back.message, "timeout?on page 3");

@@ -418,12 +418,13 @@ int
 objcache_save(const char *path, const struct objcache *c,
 	      const struct objcache_mark *m, struct sync_err *err)
 {
-	size_t len = strlen(path) + sizeof(".tmp.XXXXXX");
+	size_t len = strlen(path) + sizeof(".rcptsync-tmp.XXXXXX");
 	char *tmp = xmalloc(len);
 	FILE *fp;
 	int fd, ok;
 
-	snprintf(tmp, len, "%s.tmp.XXXXXX", path);
+	/* the tag mapcommit_cleanup() looks for: a crash leaves no litter */
+	snprintf(tmp, len, "%s.rcptsync-tmp.XXXXXX", path);
 	if ((fd = mkstemp(tmp)) < 0 || (fp = fdopen(fd, "w")) == NULL) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot create %s: %s", tmp,
 			     strerror(errno));

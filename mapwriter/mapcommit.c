@@ -258,8 +258,17 @@ is_leftover(const char *name, const char *base)
 	/* Berkeley DB builds "__db.NAME" and renames it (see mapdb.c). */
 	if (strncmp(name, "__db.", 5) == 0)
 		name += 5;
-	return strncmp(name, base, lb) == 0 &&
-	       strncmp(name + lb, TMP_TAG, strlen(TMP_TAG)) == 0;
+	if (strncmp(name, base, lb) != 0)
+		return 0;
+	/* the object caches' temp files: TABLE.rcptsync-cache[.N]TMP_TAG */
+	if (strncmp(name + lb, ".rcptsync-cache", 15) == 0) {
+		const char *p = name + lb + 15;
+
+		if (p[0] == '.' && p[1] >= '0' && p[1] <= '9')
+			p += 1 + strspn(p + 1, "0123456789");
+		return strncmp(p, TMP_TAG, strlen(TMP_TAG)) == 0;
+	}
+	return strncmp(name + lb, TMP_TAG, strlen(TMP_TAG)) == 0;
 }
 
 /* mapcommit_cleanup - remove what an interrupted run left */

@@ -47,6 +47,17 @@ for n in $(seq 1 $steps); do
 	check "crash point $n: after it the text is the new set" diff -u "$D/new.set" <(text_set)
 	check "crash point $n: no temporary files left" test "$(leftovers)" -eq 0
 done
+# An object cache's temporary file from a crash is litter too; the caches
+# themselves are not.
+rm -rf "$D/out"; mkdir "$D/out"
+: > "$T.rcptsync-cache.rcptsync-tmp.Ab12Cd"
+: > "$T.rcptsync-cache.2.rcptsync-tmp.Ef34Gh"
+echo keep > "$T.rcptsync-cache.2"
+expect_rc "with object-cache leftovers: sync" 0 "$RCPTSYNC" -c "$D/new.yaml" sync
+contains "the leftovers are reported" "removed 2 temporary files"
+check "object-cache temporary files removed" test "$(leftovers)" -eq 0
+check "an object cache is not a leftover" test "$(cat "$T.rcptsync-cache.2")" = keep
+
 # The hard case: a crash between the two renames (new map, old text), and
 # then the directory goes back to exactly the old set.  The text agrees
 # with the directory, so only the recorded inodes show that the map is not

@@ -14,6 +14,7 @@
  * DIAGNOSTICS
  *	Returns the source's sync_err; logs one warning per refused value.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,17 +204,49 @@ add_stats(struct source_stats *sum, const struct source_stats *one)
 		 used ? ", " : "", one->server);
 }
 
-/* fetch_incremental - through the object cache next to the table */
-static int
-fetch_incremental(struct collector *c, const struct ldapsync_conf *l,
-		  struct source_stats *one, struct sync_err *err)
+/* append_pull - one directory's pull into the summary ("; " between) */
+static void __attribute__((format(printf, 3, 4)))
+append_pull(struct collect_stats *st, size_t index, const char *fmt, ...)
 {
+	size_t used = strlen(st->pull);
+	va_list ap;
+
+	if (used > 0)
+		used += (size_t)snprintf(st->pull + used,
+					 sizeof(st->pull) - used, "; ");
+	if (index > 0 && used < sizeof(st->pull))
+		used += (size_t)snprintf(st->pull + used,
+					 sizeof(st->pull) - used,
+					 "directory %zu: ", index);
+	if (used >= sizeof(st->pull))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(st->pull + used, sizeof(st->pull) - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * fetch_incremental - through the object cache next to the table: one per
+ * directory (TABLE.rcptsync-cache, or TABLE.rcptsync-cache.N for the N-th
+ * of a list; each remembers its own DC and selection, so a reordered
+ * list only means full pulls)
+ */
+static int
+fetch_incremental(struct collector *c, size_t i, struct source_stats *one,
+		  struct sync_err *err)
+{
+	const struct ldapsync_conf *l = &c->conf->ldap[i];
+	size_t index = c->conf->n_ldap > 1 ? i + 1 : 0;
 	struct incremental_stats is;
-	size_t len = strlen(c->conf->table) + sizeof(".rcptsync-cache");
+	size_t len = strlen(c->conf->table) + sizeof(".rcptsync-cache.") + 24;
 	char *path = xmalloc(len);
 	int rc;
 
-	snprintf(path, len, "%s.rcptsync-cache", c->conf->table);
+	if (index > 0)
+		snprintf(path, len, "%s.rcptsync-cache.%zu", c->conf->table,
+			 index);
+	else
+		snprintf(path, len, "%s.rcptsync-cache", c->conf->table);
 	rc = incremental_fetch(l, path, c->save_cache, take_value, c, one, &is,
 			       err);
 	free(path);
@@ -234,19 +267,19 @@ fetch_incremental(struct collector *c, const struct ldapsync_conf *l,
 	else
 		log_debug("full pull from %s (%s): %zu objects cached",
 			  one->server, is.why_full, is.cached);
-	c->stats->incremental = is.incremental ? 1 : 0;
 	if (is.incremental)
-		snprintf(c->stats->pull, sizeof(c->stats->pull),
-			 "incremental%s from USN %llu to %llu, %lu changed "
-			 "entries, %lu left the selection, %zu objects cached",
-			 l->incremental == LDAPSYNC_INCR_DIRSYNC ? " (DirSync)"
-								 : "",
-			 is.from_usn, is.to_usn, is.fetched_entries, is.dropped,
-			 is.cached);
+		append_pull(c->stats, index,
+			    "incremental%s from USN %llu to %llu, %lu changed "
+			    "entries, %lu left the selection, %zu objects "
+			    "cached",
+			    l->incremental == LDAPSYNC_INCR_DIRSYNC
+				    ? " (DirSync)"
+				    : "",
+			    is.from_usn, is.to_usn, is.fetched_entries,
+			    is.dropped, is.cached);
 	else
-		snprintf(c->stats->pull, sizeof(c->stats->pull),
-			 "full (%s), %zu objects cached", is.why_full,
-			 is.cached);
+		append_pull(c->stats, index, "full (%s), %zu objects cached",
+			    is.why_full, is.cached);
 	return 0;
 }
 
@@ -265,7 +298,7 @@ fetch_directories(struct collector *c, struct sync_err *err)
 		c->live = &one;
 		c->last_dn = NULL;
 		if (c->conf->ldap[i].incremental)
-			rc = fetch_incremental(c, &c->conf->ldap[i], &one, err);
+			rc = fetch_incremental(c, i, &one, err);
 		else
 			rc = ldapsync_fetch(&c->conf->ldap[i], take_value, c,
 					    &one, err);

@@ -19,9 +19,8 @@ struct collect_stats {
 	double fetch_seconds;	    /* fetch and normalise, wall clock */
 	double fetch_cpu;	    /* of which this process's CPU time */
 	double sort_seconds;	    /* sorting and de-duplicating */
-	int incremental;	    /* 1: only changes were fetched */
-	char pull[640];		    /* incremental source: what this pull
-				       was, for "check"; "" otherwise */
+	char pull[1400];	    /* incremental source: what this pull
+			       was, for "check"; "" otherwise */
 };
 
 /*

@@ -726,11 +726,6 @@ walk_ldap_list(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 
 		if (walk_ldap(w, dir, &c->ldap[c->n_ldap - 1]) < 0)
 			return -1;
-		if (n > 1 && c->ldap[c->n_ldap - 1].incremental)
-			return fail_at(w, dir,
-				       "incremental works with one directory "
-				       "in source.ldap; a list is pulled in "
-				       "full");
 	}
 	return 0;
 }

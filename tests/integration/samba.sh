@@ -241,6 +241,9 @@ conf forest "  ldap:
       tls: {ca_file: $SDC_CA}
       bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}"
 synced "two directories (a forest's domains), different binds" "$D/expected-all"
+# the state then names both servers; the next run must read it back
+expect_rc "two directories: a second sync reads the state" 0 rs -c "$CONF" sync
+contains "two directories: the second sync writes nothing" "no change to hash:"
 
 conf forest-down "  ldap:
     - uri: ldap://127.0.0.1
@@ -429,6 +432,36 @@ ad ldapmodify -f "$D/i-outside.ldif" || bad "change outside the base"
 same_as_full "a change outside the base"
 contains "outside the base: DirSync reported it" "1 objects reported by DirSync"
 contains "outside the base: dirsync searched no base" " 0 pages,"
+
+# a list of directories, each incremental in its own way with its own
+# cache (TABLE.rcptsync-cache.1 and .2), against the same list pulled in full
+FOREST2="    - uri: ldap://127.0.0.1
+      base: $CORP
+      bind: {method: gssapi, keytab: $SDC_KEYTAB, principal: $SDC_SVC@$SDC_REALM}
+      INCR1
+    - uri: ldaps://127.0.0.1
+      base: OU=Elsewhere,$SDC_DOMAIN_DN
+      tls: {ca_file: $SDC_CA}
+      bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}
+      INCR2"
+conf forest-full "  ldap:
+$(printf '%s\n' "$FOREST2" | grep -v INCR)"
+FOREST_FULL_CONF=$CONF FOREST_FULL_TABLE=$TABLE
+conf forest-incr "  ldap:
+$(printf '%s\n' "$FOREST2" | sed 's/INCR1/incremental: usnchanged/; s/INCR2/incremental: dirsync/')"
+FOREST_INCR_CONF=$CONF FOREST_INCR_TABLE=$TABLE
+expect_rc "two incremental directories: first run" 0 rs -c "$FOREST_INCR_CONF" sync
+check "each directory has its own cache" test -s "$FOREST_INCR_TABLE.rcptsync-cache.1" -a -s "$FOREST_INCR_TABLE.rcptsync-cache.2"
+printf 'dn: CN=User 00021,OU=Elsewhere,%s\nchangetype: modify\nadd: proxyAddresses\nproxyAddresses: smtp:forest.alias@corp.example\n\ndn: CN=User 00002,OU=Staff,%s\nchangetype: modify\nadd: proxyAddresses\nproxyAddresses: smtp:forest.alias2@corp.example\n' "$SDC_DOMAIN_DN" "$CORP" > "$D/i-forest.ldif"
+ad ldapmodify -f "$D/i-forest.ldif" || bad "change in both directories"
+expect_rc "two incremental directories: full reference" 0 rs -c "$FOREST_FULL_CONF" sync
+expect_rc "two incremental directories: incremental run" 0 rs -c "$FOREST_INCR_CONF" sync
+check "two incremental directories: table = full table" cmp -s "$FOREST_INCR_TABLE" "$FOREST_FULL_TABLE"
+check "both new aliases are in" bash -c "grep -q '^forest.alias@' '$FOREST_INCR_TABLE' && grep -q '^forest.alias2@' '$FOREST_INCR_TABLE'"
+expect_rc "two incremental directories: check" 0 rs -c "$FOREST_INCR_CONF" check
+contains "check names each directory's pull (1)" "pull: directory 1: incremental from USN"
+contains "check names each directory's pull (2)" "; directory 2: incremental (DirSync) from USN"
+expect_rc "full reference after the forest changes" 0 rs -c "$FULL_CONF" sync
 
 # a full pull on any doubt
 sed -i 's/^usn .*/usn 1/; s/^invocation .*/invocation 00/' "$TOMB_TABLE.rcptsync-cache"

@@ -679,6 +679,16 @@ walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 	gc = l->global_catalog;
 	for (size_t i = 0; i < l->n_uris; i++)
 		gc |= ldapsync_uri_is_gc(l->uris[i]);
+	/* DirSync and the tombstone search read one naming context (the
+	 * DC's domain): on a Global Catalog the other domains' deletions
+	 * would go unseen.  A GUID listing covers whatever is searched. */
+	if (gc && (l->incremental == LDAPSYNC_INCR_DIRSYNC ||
+		   (l->incremental == LDAPSYNC_INCR_USNCHANGED &&
+		    l->deletions == LDAPSYNC_DELETIONS_TOMBSTONES)))
+		return fail_at(w, node,
+			       "on a Global Catalog, incremental takes "
+			       "usnchanged with deletions: listing (DirSync "
+			       "and tombstones see one domain)");
 	for (size_t i = 0; i < l->n_bases; i++)
 		if (l->bases[i][0] == '\0' && !gc)
 			return fail_at(w, base_node,

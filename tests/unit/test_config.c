@@ -178,6 +178,20 @@ static const struct row rows[] = {
 	 "    incremental: dirsync\n    deletions: listing\n"
 	 "    bind: {method: none}\n" OUT,
 	 ":6:16: deletions is for incremental: usnchanged"},
+	{"dirsync on a Global Catalog",
+	 "source:\n  ldap:\n    uri: ldaps://gc:3269\n    base: dc=x\n"
+	 "    incremental: dirsync\n    bind: {method: none}\n" OUT,
+	 ":3:5: on a Global Catalog, incremental takes usnchanged with "
+	 "deletions: listing"},
+	{"tombstones on a Global Catalog",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    global_catalog: true\n    incremental: usnchanged\n"
+	 "    deletions: tombstones\n    bind: {method: none}\n" OUT,
+	 ":3:5: on a Global Catalog"},
+	{"listing on a Global Catalog",
+	 "source:\n  ldap:\n    uri: ldaps://gc:3269\n    base: dc=x\n"
+	 "    incremental: usnchanged\n    bind: {method: none}\n" OUT,
+	 NULL},
 	{"unknown incremental mode",
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    incremental: syncrepl\n    bind: {method: none}\n" OUT,

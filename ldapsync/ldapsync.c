@@ -1457,9 +1457,10 @@ searches(struct session *s, struct sync_err *err)
 		    (err->kind == SYNC_ERR_CONFIG ||
 		     err->kind == SYNC_ERR_DATA)) {
 			/* a cookie the DC will not take (damaged, or from
-			 * before a restore): any doubt, a full pull */
+			 * before a restore), or an answer we cannot use: any
+			 * doubt, a full pull */
 			snprintf(s->incr->why_full, sizeof(s->incr->why_full),
-				 "the DC refused the DirSync cookie: %s",
+				 "DirSync from the cached cookie failed: %s",
 				 err->msg);
 			s->incr->incremental = 0;
 			s->n_changed = s->n_changed_in = 0;

@@ -54,11 +54,12 @@ static void
 selection_hash(const struct ldapsync_conf *l, char *out, size_t size)
 {
 	unsigned long long h = 1469598103934665603ULL;
-	const char *parts[2];
 
+	/* FNV-1a over every base, then the filter, 0xff between */
 	for (size_t i = 0; i <= l->n_bases; i++) {
-		parts[0] = i < l->n_bases ? l->bases[i] : l->filter;
-		for (const char *p = parts[0]; *p; p++)
+		const char *part = i < l->n_bases ? l->bases[i] : l->filter;
+
+		for (const char *p = part; *p; p++)
 			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 		h = (h ^ 0xff) * 1099511628211ULL; /* separator */
 	}
@@ -96,7 +97,7 @@ struct drop_ctx {
 	unsigned long dropped;
 };
 
-/* drop_unlisted - deletions: listing: not listed, so not qualifying */
+/* deletions: listing: a cached GUID not listed no longer qualifies */
 struct unlisted_ctx {
 	const struct objcache *listed;
 	unsigned char (*gone)[32];

@@ -81,9 +81,10 @@ struct ldapsync_incr {
 	const char *prior_dc;	      /* its dnsHostName */
 	const char *prior_invocation; /* its invocationId, hex */
 	unsigned long long prior_usn; /* its highestCommittedUSN */
-	/* deletions: tombstones: called for every object changed since
-	 * then, qualifying or not (deleted, moved, renamed): the caller
-	 * drops it unless it came back in the search of the bases.
+	/* deletions: tombstones, and dirsync: called for every object
+	 * changed since then, qualifying or not (deleted, moved, renamed):
+	 * the caller drops it unless it came back in the search of the
+	 * bases (not made when none of them is under a base).
 	 * deletions: listing: called for every object that qualifies now:
 	 * the caller drops every other */
 	void (*changed)(void *ctx, const unsigned char *guid, size_t len);

@@ -24,6 +24,9 @@ for t in hyperfine slapd slapadd ldapsearch postmap /usr/bin/time python3; do
 done
 FILTER='(&(proxyAddresses=smtp:*)(|(objectClass=user)(objectClass=group)(objectClass=contact)(objectClass=publicFolder)(objectClass=msExchDynamicDistributionList)))'
 WORK=$(mktemp -d /tmp/rcptsync-bench.XXXXXX)
+# postmap (and howto.sh's) read a private main.cf, never the machine's.
+"$ROOT/scripts/mail-config" "$WORK/mail-config"
+export MAIL_CONFIG=$WORK/mail-config
 SLAPD_PID=
 cleanup() {
 	[ -n "$SLAPD_PID" ] && kill "$SLAPD_PID" 2>/dev/null

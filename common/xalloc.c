@@ -81,6 +81,17 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* xmemdup - a NUL-terminated copy of LEN bytes */
+char *
+xmemdup(const void *p, size_t len)
+{
+	char *q = xmalloc(len + 1);
+
+	memcpy(q, p, len);
+	q[len] = '\0';
+	return q;
+}
+
 /* panic - report a bug and abort, leaving a core for the developer */
 void
 panic(const char *fmt, ...)

@@ -16,6 +16,9 @@ void *xreallocarray(void *ptr, size_t n, size_t size)
 char *xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
 char *xstrndup(const char *s, size_t n)
 	__attribute__((malloc, returns_nonnull));
+/* xmemdup - LEN bytes of P, NUL-terminated (any bytes inside) */
+char *xmemdup(const void *p, size_t len)
+	__attribute__((malloc, returns_nonnull));
 
 /* panic - a broken invariant: a bug, not an error.  Does not return. */
 void panic(const char *fmt, ...)

@@ -72,17 +72,32 @@
 #include "adhint.h"
 #include "krb5cred.h"
 #include "filterattrs.h"
+#include "seen.h"
+#include "clock.h"
 #include "ldapsync.h"
 
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define ATTR_NAME "proxyAddresses"
 
-/* One value list the server cut short, to finish after the page. */
+/* One value a ranged entry has so far (a copy). */
+struct held_value {
+	char *val;
+	size_t len;
+};
+
+/*
+ * One value list the server cut short, to finish after the page.  Its
+ * values are held back until the list is complete: a consumer only ever
+ * sees whole entries (an incremental pull replaces an object by what it
+ * is handed, so a part would stand for the whole).
+ */
 struct pending_range {
 	char *dn;
 	long next;
 	unsigned char guid[32]; /* incremental: the entry's objectGUID */
 	size_t guid_len;
+	struct held_value *vals;
+	size_t n_vals, alloc_vals;
 };
 
 struct session {
@@ -104,7 +119,13 @@ struct session {
 	char **norm_bases;	    /* the bases, normalised (dn_key) */
 	int dirsync;		    /* this search carries DirSync */
 	int dirsync_more;	    /* DirSync: the server has more */
+	struct seen *seen;	    /* entries of the current search */
 };
+
+/* Values of one entry beyond which a server that never ends its ranged
+ * list is refused (AD's own objects stay far below: an Exchange object
+ * holds a few hundred addresses at most). */
+#define MAX_VALUES_PER_ENTRY 1000000
 
 #define GUID_ATTR "objectGUID"
 /* LDAP_SERVER_SHOW_DELETED_OID: tombstones are returned too (MS-ADTS
@@ -587,34 +608,59 @@ is_attr(const char *desc)
 	       (desc[n] == '\0' || desc[n] == ';');
 }
 
-/* emit_values - hand each value of one attribute to the callback */
+/*
+ * emit_values - hand each value of one attribute to the callback, or,
+ * with HOLD, keep copies for when the entry is complete
+ */
 static int
 emit_values(struct session *s, LDAPMessage *entry, const char *desc,
-	    const char *dn, struct sync_err *err)
+	    const char *dn, struct pending_range *hold, struct sync_err *err)
 {
 	struct berval **vals = ldap_get_values_len(s->ld, entry, desc);
 	int ret = 0;
 
-	for (struct berval **v = vals; v && *v; v++) {
-		s->stats->values++;
-		if (s->fn(s->ctx, dn, (*v)->bv_val, (*v)->bv_len) < 0) {
-			ret = -1;
+	for (struct berval **v = vals; v && *v && ret == 0; v++) {
+		if (hold == NULL) {
+			s->stats->values++;
+			ret = s->fn(s->ctx, dn, (*v)->bv_val, (*v)->bv_len);
+			continue;
+		}
+		if (hold->n_vals >= MAX_VALUES_PER_ENTRY) {
+			ret = sync_err_set(err, SYNC_ERR_TEMP,
+					   "range retrieval for %s: %s sent "
+					   "more than %d values",
+					   dn, s->stats->server,
+					   MAX_VALUES_PER_ENTRY);
 			break;
 		}
+		if (hold->n_vals == hold->alloc_vals) {
+			hold->alloc_vals =
+				hold->alloc_vals ? 2 * hold->alloc_vals : 64;
+			hold->vals = xreallocarray(hold->vals, hold->alloc_vals,
+						   sizeof(*hold->vals));
+		}
+		hold->vals[hold->n_vals].val =
+			xmemdup((*v)->bv_val, (*v)->bv_len);
+		hold->vals[hold->n_vals++].len = (*v)->bv_len;
 	}
 	ldap_value_free_len(vals);
-	(void)err;
 	return ret;
 }
+
+static struct pending_range *add_pending(struct session *s, const char *dn);
 
 /*
  * take_entry - emit the entry's values.  *NEXT is set to where a cut
  * value list continues, or -1 when it is complete.  EXPECT_LOW >= 0
- * demands a chunk starting there (a range continuation).
+ * demands a chunk starting there (a range continuation, whose values go
+ * to *HOLD); a first chunk that is cut opens *HOLD (add_pending).  A
+ * chunk must end at or after its start: one that does not would have us
+ * ask for the same range again, forever.
  */
 static int
 take_entry(struct session *s, LDAPMessage *entry, const char *dn,
-	   long expect_low, long *next, struct sync_err *err)
+	   long expect_low, long *next, struct pending_range **hold,
+	   struct sync_err *err)
 {
 	BerElement *ber = NULL;
 	int ret = 0, seen = 0;
@@ -638,11 +684,20 @@ take_entry(struct session *s, LDAPMessage *entry, const char *dn,
 					   "entry %s: cannot complete ranged "
 					   "attribute %s",
 					   dn, desc);
+		} else if (ranged == 1 && high >= 0 && high < low) {
+			ret = sync_err_set(err, SYNC_ERR_TEMP,
+					   "range retrieval for %s: %s sent "
+					   "%s, which does not advance: the "
+					   "same range would be asked again",
+					   dn, s->stats->server, desc);
 		} else {
 			seen = 1;
-			ret = emit_values(s, entry, desc, dn, err);
-			if (ranged == 1 && high >= 0)
+			if (ranged == 1 && high >= 0) {
 				*next = high + 1;
+				if (*hold == NULL)
+					*hold = add_pending(s, dn);
+			}
+			ret = emit_values(s, entry, desc, dn, *hold, err);
 		}
 		ldap_memfree(desc);
 	}
@@ -655,18 +710,51 @@ take_entry(struct session *s, LDAPMessage *entry, const char *dn,
 	return ret;
 }
 
+/*
+ * past_deadline - has the run's deadline passed?  Then a TEMP error that
+ * names the search: every loop over a server's answers asks this, so a
+ * server that never stops answering cannot hold the lock forever.
+ */
+static int
+past_deadline(struct session *s, const char *what, struct sync_err *err)
+{
+	if (s->conf->deadline <= 0 ||
+	    clock_seconds(CLOCK_MONOTONIC) < s->conf->deadline)
+		return 0;
+	return sync_err_set(err, SYNC_ERR_TEMP,
+			    "%s: the run's deadline (%ld s) passed while %s "
+			    "was still answering",
+			    what, s->conf->deadline_seconds, s->stats->server);
+}
+
 /* wait_msg - next message for MSGID, or a TEMP error */
 static int
 wait_msg(struct session *s, int msgid, LDAPMessage **res, const char *what,
 	 struct sync_err *err)
 {
+	struct timeval tv = s->timeout;
 	int rc;
 
+	if (past_deadline(s, what, err) < 0) {
+		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+		return -1;
+	}
+	if (s->conf->deadline > 0) {
+		double left =
+			s->conf->deadline - clock_seconds(CLOCK_MONOTONIC) + 1;
+
+		if (left < (double)tv.tv_sec)
+			tv.tv_sec = (time_t)left;
+	}
 	/* armed while answers keep coming; disarmed when the search ends */
 	watchdog_kick(s->conf->timeout + 1);
-	rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &s->timeout, res);
+	rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &tv, res);
 	if (rc > 0)
 		return rc;
+	if (rc == 0 && past_deadline(s, what, err) < 0) {
+		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+		return -1;
+	}
 	if (rc == 0 || watchdog_fired) {
 		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
 		return sync_err_set(err, SYNC_ERR_TEMP,
@@ -764,30 +852,39 @@ finish_search(struct session *s, LDAPMessage *res, struct berval *cookie,
 	return 0;
 }
 
-/* add_pending - remember a cut value list for after the page */
-static void
-add_pending(struct session *s, const char *dn, long next)
+/*
+ * add_pending - remember a cut value list for after the page; the
+ * pointer is valid until the next add_pending
+ */
+static struct pending_range *
+add_pending(struct session *s, const char *dn)
 {
+	struct pending_range *p;
+
 	if (s->n_pending == s->alloc_pending) {
 		s->alloc_pending = s->alloc_pending ? 2 * s->alloc_pending : 8;
 		s->pending = xreallocarray(s->pending, s->alloc_pending,
 					   sizeof(*s->pending));
 	}
-	s->pending[s->n_pending].dn = xstrdup(dn);
-	s->pending[s->n_pending].next = next;
-	memcpy(s->pending[s->n_pending].guid, s->stats->guid,
-	       s->stats->guid_len);
-	s->pending[s->n_pending].guid_len = s->stats->guid_len;
-	s->n_pending++;
+	p = &s->pending[s->n_pending++];
+	memset(p, 0, sizeof(*p));
+	p->dn = xstrdup(dn);
+	memcpy(p->guid, s->stats->guid, s->stats->guid_len);
+	p->guid_len = s->stats->guid_len;
 	s->stats->ranged++;
+	return p;
 }
 
-/* free_pending - forget every remembered range */
+/* free_pending - forget every remembered range and its held values */
 static void
 free_pending(struct session *s)
 {
-	for (size_t i = 0; i < s->n_pending; i++)
+	for (size_t i = 0; i < s->n_pending; i++) {
+		for (size_t j = 0; j < s->pending[i].n_vals; j++)
+			free(s->pending[i].vals[j].val);
+		free(s->pending[i].vals);
 		free(s->pending[i].dn);
+	}
 	s->n_pending = 0;
 }
 
@@ -880,6 +977,7 @@ static int
 handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 {
 	char *dn = ldap_get_dn(s->ld, msg);
+	struct pending_range *hold = NULL;
 	long next;
 	int ret;
 
@@ -888,6 +986,15 @@ handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 				 "entry without a DN from %s",
 				 s->stats->server);
 	if (s->incr != NULL && take_guid(s, msg, dn, err) < 0) {
+		ldap_memfree(dn);
+		return -1;
+	}
+	/* a server that sends an entry twice in one search is looping (or
+	 * would have us count an object twice): refuse the whole result */
+	if (s->seen != NULL && seen_add(s->seen, dn, strlen(dn))) {
+		sync_err_set(err, SYNC_ERR_TEMP,
+			     "%s sent entry %s twice in one search",
+			     s->stats->server, dn);
 		ldap_memfree(dn);
 		return -1;
 	}
@@ -901,9 +1008,9 @@ handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 	}
 	s->stats->entries++;
 	s->stats->serial++;
-	ret = take_entry(s, msg, dn, -1, &next, err);
-	if (ret == 0 && next >= 0)
-		add_pending(s, dn, next);
+	ret = take_entry(s, msg, dn, -1, &next, &hold, err);
+	if (ret == 0 && hold != NULL)
+		hold->next = next;
 	ldap_memfree(dn);
 	return ret;
 }
@@ -948,10 +1055,12 @@ read_results(struct session *s, int msgid, struct berval *cookie,
 	return ret;
 }
 
-/* range_once - one base search for the chunk starting at *NEXT */
+/* range_once - one base search for P's chunk starting at P->next */
 static int
-range_once(struct session *s, const char *dn, long *next, struct sync_err *err)
+range_once(struct session *s, struct pending_range *p, struct sync_err *err)
 {
+	const char *dn = p->dn;
+	long *next = &p->next;
 	char attr[64];
 	char *attrs[] = {attr, NULL};
 	LDAPMessage *msg;
@@ -978,8 +1087,7 @@ range_once(struct session *s, const char *dn, long *next, struct sync_err *err)
 			break;
 		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_ENTRY && !got) {
 			got = 1;
-			s->stats->serial++;
-			if (take_entry(s, msg, dn, low, next, err) < 0) {
+			if (take_entry(s, msg, dn, low, next, &p, err) < 0) {
 				watchdog_arm(0);
 				ldap_msgfree(msg);
 				ldap_abandon_ext(s->ld, msgid, NULL, NULL);
@@ -998,22 +1106,31 @@ range_once(struct session *s, const char *dn, long *next, struct sync_err *err)
 	return 0;
 }
 
-/* complete_ranges - fetch the rest of every cut value list */
+/*
+ * complete_ranges - fetch the rest of every cut value list, then hand
+ * each entry's values over at once, as one entry (a serial of its own)
+ */
 static int
 complete_ranges(struct session *s, struct sync_err *err)
 {
-	for (size_t i = 0; i < s->n_pending; i++) {
-		long next = s->pending[i].next;
+	int ret = 0;
 
-		memcpy(s->stats->guid, s->pending[i].guid,
-		       s->pending[i].guid_len);
-		s->stats->guid_len = s->pending[i].guid_len;
-		while (next >= 0)
-			if (range_once(s, s->pending[i].dn, &next, err) < 0)
-				return -1;
+	for (size_t i = 0; i < s->n_pending && ret == 0; i++) {
+		struct pending_range *p = &s->pending[i];
+
+		while (p->next >= 0 && ret == 0)
+			ret = range_once(s, p, err);
+		memcpy(s->stats->guid, p->guid, p->guid_len);
+		s->stats->guid_len = p->guid_len;
+		s->stats->serial++;
+		for (size_t j = 0; j < p->n_vals && ret == 0; j++) {
+			s->stats->values++;
+			ret = s->fn(s->ctx, p->dn, p->vals[j].val,
+				    p->vals[j].len);
+		}
 	}
 	free_pending(s);
-	return 0;
+	return ret;
 }
 
 /* search_base - the paging loop for one base */
@@ -1022,7 +1139,7 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 {
 	char attr[64];
 	char *attrs[] = {attr, s->incr ? GUID_ATTR : NULL, NULL};
-	struct berval cookie = {0, NULL};
+	struct berval cookie = {0, NULL}, last = {0, NULL};
 	unsigned long page_no = 0;
 	char what[256];
 	int ret = 0;
@@ -1038,6 +1155,8 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 	} else {
 		snprintf(attr, sizeof(attr), ATTR_NAME);
 	}
+	seen_free(s->seen);
+	s->seen = seen_new();
 	do {
 		LDAPControl *page = NULL, *ctrls[3] = {NULL, NULL, NULL};
 		LDAPControl deleted = {SHOW_DELETED_OID, {0, NULL}, 1};
@@ -1051,9 +1170,11 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 		ber_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;
 		cookie.bv_len = 0;
-		if (rc != LDAP_SUCCESS)
-			return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
-					 what);
+		if (rc != LDAP_SUCCESS) {
+			ret = ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+					what);
+			break;
+		}
 		ctrls[0] = page;
 		if (s->show_deleted)
 			ctrls[1] = &deleted;
@@ -1061,17 +1182,37 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 				     attrs, 0, ctrls, NULL, &s->timeout, 0,
 				     &msgid);
 		ldap_control_free(page);
-		if (rc != LDAP_SUCCESS)
-			return ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
-					 what);
+		if (rc != LDAP_SUCCESS) {
+			ret = ldap_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+					what);
+			break;
+		}
 		if (read_results(s, msgid, &cookie, what, err) < 0 ||
 		    complete_ranges(s, err) < 0) {
 			ret = -1;
 			break;
 		}
 		s->stats->pages++;
+		/* RFC 2696: the cookie moves on with every page; the same
+		 * one again would bring the same page again, forever */
+		if (cookie.bv_len > 0 && cookie.bv_len == last.bv_len &&
+		    memcmp(cookie.bv_val, last.bv_val, cookie.bv_len) == 0) {
+			ret = sync_err_set(err, SYNC_ERR_TEMP,
+					   "%s: %s sent the same paging cookie "
+					   "twice",
+					   what, s->stats->server);
+			break;
+		}
+		free(last.bv_val);
+		last.bv_len = cookie.bv_len;
+		last.bv_val = cookie.bv_len
+				      ? xmemdup(cookie.bv_val, cookie.bv_len)
+				      : NULL;
 	} while (cookie.bv_len > 0);
 	ber_memfree(cookie.bv_val);
+	free(last.bv_val);
+	seen_free(s->seen);
+	s->seen = NULL;
 	return ret;
 }
 
@@ -1337,6 +1478,22 @@ search_changed(struct session *s, const char *naming_context,
 	"(objectGUID=\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00" \
 	"\\00\\00\\00\\00)"
 
+/* ldapsync_dirsync_attrs - see ldapsync.h */
+char **
+ldapsync_dirsync_attrs(const char *filter)
+{
+	char **attrs = NULL;
+	size_t n = 0;
+
+	filterattrs_add_one(&attrs, &n, GUID_ATTR, strlen(GUID_ATTR));
+	filterattrs_add_one(&attrs, &n, "isDeleted", 9);
+	filterattrs_add_one(&attrs, &n, "name", 4);
+	/* the addresses themselves: a new alias changes nothing else */
+	filterattrs_add_one(&attrs, &n, ATTR_NAME, strlen(ATTR_NAME));
+	filterattrs_add(&attrs, &n, filter);
+	return attrs;
+}
+
 static const char dirsync_advice[] =
 	"DirSync needs the \"Replicating Directory Changes\" right on the "
 	"naming context for the bind account (README, \"Incremental "
@@ -1347,25 +1504,22 @@ static const char dirsync_advice[] =
  * since the prior cookie, tombstones included, through incr->changed;
  * the new cookie into incr->cookie.  DirSync takes only a naming
  * context's root as base; it reports an object only when one of the
- * requested attributes changed, so it asks for those the filter tests
- * (leaving or joining it), name (rename, move) and isDeleted.
+ * requested attributes changed, so it asks for proxyAddresses (the
+ * addresses), those the filter tests (leaving or joining it), name
+ * (rename, move) and isDeleted (ldapsync_dirsync_attrs).
  */
 static int
 search_dirsync(struct session *s, const char *naming_context, int from_prior,
 	       struct sync_err *err)
 {
 	struct ldapsync_incr *in = s->incr;
-	struct berval cookie = {0, NULL};
-	char **attrs = NULL;
-	size_t n_attrs = 0;
+	struct berval cookie = {0, NULL}, sent = {0, NULL};
+	char **attrs;
 	unsigned long round = 0;
 	char what[300];
 	int ret = 0;
 
-	filterattrs_add_one(&attrs, &n_attrs, GUID_ATTR, strlen(GUID_ATTR));
-	filterattrs_add_one(&attrs, &n_attrs, "isDeleted", 9);
-	filterattrs_add_one(&attrs, &n_attrs, "name", 4);
-	filterattrs_add(&attrs, &n_attrs, s->conf->filter);
+	attrs = ldapsync_dirsync_attrs(s->conf->filter);
 	if (from_prior) {
 		cookie.bv_val = ber_memalloc(in->prior_cookie_len);
 		memcpy(cookie.bv_val, in->prior_cookie, in->prior_cookie_len);
@@ -1379,6 +1533,10 @@ search_dirsync(struct session *s, const char *naming_context, int from_prior,
 
 		snprintf(what, sizeof(what), "DirSync search %lu of %s",
 			 ++round, naming_context);
+		free(sent.bv_val);
+		sent.bv_len = cookie.bv_len;
+		sent.bv_val = xmemdup(cookie.bv_val ? cookie.bv_val : "",
+				      cookie.bv_len);
 		rc = ldap_create_dirsync_control(s->ld, 0, DIRSYNC_MAX_BYTES,
 						 &cookie, &ctrl);
 		if (rc != LDAP_SUCCESS) {
@@ -1403,7 +1561,19 @@ search_dirsync(struct session *s, const char *naming_context, int from_prior,
 				sync_err_hint(err, dirsync_advice);
 			break;
 		}
+		/* "more" with the cookie we sent would bring the same
+		 * answer again, forever (MS-ADTS 3.1.1.3.4.1.3) */
+		if (s->dirsync_more && cookie.bv_len == sent.bv_len &&
+		    (cookie.bv_len == 0 ||
+		     memcmp(cookie.bv_val, sent.bv_val, cookie.bv_len) == 0)) {
+			ret = sync_err_set(err, SYNC_ERR_TEMP,
+					   "%s: %s said it has more, but sent "
+					   "back the same DirSync cookie",
+					   what, s->stats->server);
+			break;
+		}
 	} while (s->dirsync_more);
+	free(sent.bv_val);
 	s->dirsync = 0;
 	s->changed_only = 0;
 	if (ret == 0 && cookie.bv_len > sizeof(in->cookie))

@@ -45,6 +45,10 @@ struct ldapsync_conf {
 	int incremental;    /* enum ldapsync_incremental */
 	long full_every;    /* seconds between full pulls (incremental) */
 	int deletions;	    /* enum ldapsync_deletions */
+	/* not from source.ldap: the run's deadline (top-level "deadline"),
+	 * set by the caller when the run starts */
+	double deadline;       /* CLOCK_MONOTONIC seconds; 0: none */
+	long deadline_seconds; /* as configured, for the message */
 };
 
 /* How an incremental pull learns of objects that left the selection. */
@@ -148,6 +152,15 @@ int ldapsync_fetch_incr(const struct ldapsync_conf *conf,
  *	1 with one (*HIGH = -1 for "*", the last chunk); -1 when malformed.
  */
 int ldapsync_parse_range(const char *desc, long *low, long *high);
+
+/*
+ * ldapsync_dirsync_attrs - the attributes a DirSync search asks for with
+ *	FILTER: DirSync reports an object only when one of them changed
+ *	(MS-ADTS 3.1.1.3.4.1.3), so every attribute whose change can change
+ *	the table must be there.  A NULL-terminated list the caller frees
+ *	with filterattrs_free().
+ */
+char **ldapsync_dirsync_attrs(const char *filter);
 
 /* ldapsync_uri_is_plain - ldap:// (not ldaps://, not ldapi://)? */
 int ldapsync_uri_is_plain(const char *uri);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -89,12 +90,47 @@ test_add_one(void **state)
 	filterattrs_free(NULL);
 }
 
+/*
+ * Windows AD's DirSync reports an object only when a requested attribute
+ * changed: an alias added to an existing user changes proxyAddresses
+ * alone, so it must be asked for whatever the filter (issue 14, defect
+ * 3: a custom filter without proxyAddresses left new aliases unseen).
+ */
+static void
+test_dirsync_attrs(void **state)
+{
+	static const char *const filters[] = {
+		LDAPSYNC_DEFAULT_FILTER,
+		"(objectClass=user)",
+		"(&(mail=*)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))",
+	};
+	char buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+		char **attrs = ldapsync_dirsync_attrs(filters[i]);
+		int has = 0, guid = 0, name = 0, deleted = 0;
+
+		for (char **a = attrs; *a; a++) {
+			has |= strcasecmp(*a, "proxyAddresses") == 0;
+			guid |= strcasecmp(*a, "objectGUID") == 0;
+			name |= strcasecmp(*a, "name") == 0;
+			deleted |= strcasecmp(*a, "isDeleted") == 0;
+		}
+		if (!has || !guid || !name || !deleted)
+			fail_msg("filter %s: DirSync asks for %s", filters[i],
+				 joined(attrs, buf, sizeof(buf)));
+		filterattrs_free(attrs);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_add_one),
+		cmocka_unit_test(test_dirsync_attrs),
 	};
 
 	return cmocka_run_group_tests_name("filterattrs", tests, NULL, NULL);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_SEEN_H
+#define RCPTSYNC_SEEN_H
+
+#include <stddef.h>
+
+/*
+ * A set of the entries one search has returned, to tell a server that
+ * repeats itself (an endless paging loop that sends an entry again) from
+ * one that makes progress.  Keys are 128-bit hashes of the names: 16
+ * bytes an entry, never the names themselves.
+ */
+struct seen;
+
+/* seen_new - an empty set; seen_free - all of it (NULL is ok) */
+struct seen *seen_new(void);
+void seen_free(struct seen *s);
+
+/*
+ * seen_add - note NAME (LEN bytes, any bytes).  Returns 0 when it is new,
+ *	1 when it was already there.
+ */
+int seen_add(struct seen *s, const void *name, size_t len);
+
+/* seen_count - names noted so far */
+size_t seen_count(const struct seen *s);
+
+#endif

@@ -42,9 +42,9 @@ struct collector {
 	const struct source_stats *live; /* the running fetch's counters */
 	int progress;			 /* draw the fetch progress */
 	double started, shown;
-	const char *extra_origin;   /* the extra file's origin string */
-	unsigned long dup_warnings; /* addresses on two objects */
-	int save_cache;		    /* incremental: sync keeps the cache */
+	const char *extra_origin;	    /* the extra file's origin string */
+	unsigned long dup_warnings;	    /* addresses on two objects */
+	struct incremental_commit **commit; /* sync: caches owed */
 };
 
 /* Warnings for addresses on several objects, before a summary line. */
@@ -247,7 +247,7 @@ fetch_incremental(struct collector *c, size_t i, struct source_stats *one,
 			 index);
 	else
 		snprintf(path, len, "%s.rcptsync-cache", c->conf->table);
-	rc = incremental_fetch(l, path, c->save_cache, take_value, c, one, &is,
+	rc = incremental_fetch(l, path, c->commit, take_value, c, one, &is,
 			       err);
 	free(path);
 	if (rc < 0)
@@ -348,7 +348,8 @@ report_duplicate(void *ctx, const char *key, const char *kept,
 /* collect_recipients - fetch, filter, merge, finish */
 struct addrset *
 collect_recipients(const struct sync_conf *conf,
-		   const struct collect_trace *trace, int save_cache,
+		   const struct collect_trace *trace,
+		   struct incremental_commit **commit,
 		   struct collect_stats *stats, struct sync_err *err)
 {
 	struct collector c;
@@ -364,7 +365,7 @@ collect_recipients(const struct sync_conf *conf,
 	c.live = &stats->source;
 	c.extra_origin = NULL;
 	c.dup_warnings = 0;
-	c.save_cache = save_cache;
+	c.commit = commit;
 	c.progress = trace == NULL && log_status_enabled();
 	c.started = clock_seconds(CLOCK_MONOTONIC);
 	c.shown = c.started;

@@ -4,6 +4,7 @@
 
 #include "addrset.h"
 #include "config.h"
+#include "incremental.h"
 #include "source.h"
 #include "syncerr.h"
 
@@ -42,13 +43,16 @@ struct collect_trace {
  *	de-duplicate and sort.  Refused values are logged (warning, DN and
  *	escaped value).  Returns a finished set the caller frees with
  *	addrset_free(), or NULL with ERR set; a failed fetch never yields a
- *	partial set.  TRACE may be NULL.  SAVE_CACHE: an incremental
- *	source keeps its object cache for the next run (sync only; diff,
- *	check, dump and explain write nothing).
+ *	partial set.  TRACE may be NULL.  COMMIT (sync only; NULL for
+ *	diff, check, dump and explain, which write nothing): every
+ *	incremental directory's new cache is added to *COMMIT, for the
+ *	caller to save once the table is published or found unchanged
+ *	(incremental_commit_save) and to free in any case.
  */
 struct addrset *collect_recipients(const struct sync_conf *conf,
 				   const struct collect_trace *trace,
-				   int save_cache, struct collect_stats *stats,
+				   struct incremental_commit **commit,
+				   struct collect_stats *stats,
 				   struct sync_err *err);
 
 #endif

@@ -1028,14 +1028,25 @@ get_exclude(struct walker *w, yaml_node_t *v, struct sync_conf *c)
 	return 0;
 }
 
+/* get_duration - a positive duration such as 30m */
+static int
+get_duration(struct walker *w, yaml_node_t *v, const char *what, long *out)
+{
+	if (scalar(v) == NULL || config_parse_duration(scalar(v), out) < 0 ||
+	    *out <= 0)
+		return fail_at(w, v, "%s must be a duration such as 30m or 1h",
+			       what);
+	return 0;
+}
+
 /* walk_root - the top-level keys */
 static int
 walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 {
-	static const char *const keys[] = {"source",	   "domains", "exclude",
-					   "extra",	   "output",  "safety",
-					   "hooks",	   "lock",    "state",
-					   "verify_cache", "log",     NULL};
+	static const char *const keys[] = {
+		"source", "domains",  "exclude", "extra", "output",
+		"safety", "hooks",    "lock",	 "state", "verify_cache",
+		"log",	  "deadline", NULL};
 	struct pairs it;
 	yaml_node_t *v;
 	int k, rc;
@@ -1054,7 +1065,11 @@ walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 		case 7: rc = get_path(w, v, "lock", &c->lock); break;
 		case 8: rc = get_path(w, v, "state", &c->state); break;
 		case 9: rc = walk_verify_cache(w, v, c); break;
-		default: rc = walk_log(w, v, c); break;
+		case 10: rc = walk_log(w, v, c); break;
+		case 11:
+			rc = get_duration(w, v, "deadline", &c->deadline);
+			break;
+		default: panic("walk_root: key %d has no handler", k);
 		}
 		if (rc < 0)
 			return -1;
@@ -1076,6 +1091,7 @@ set_defaults(struct sync_conf *c)
 	c->safety.max_removed_pct = 10;
 	c->safety.min_recipients = 1;
 	c->hook_timeout = 60;
+	c->deadline = CONFIG_DEFAULT_DEADLINE;
 	c->verify_cache_type = MAPDB_BTREE; /* Postfix's default */
 }
 

@@ -12,6 +12,10 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/rcptsync/sync.yaml"
 #define CONFIG_DEFAULT_LOCK "/run/rcptsync.lock"
+/* The longest a run may take once it has the lock (seconds): a sync of a
+ * million objects takes under a minute (bench/README.md); a server that
+ * never stops answering must not hold the lock past the next runs. */
+#define CONFIG_DEFAULT_DEADLINE (30 * 60)
 
 enum config_source {
 	CONFIG_SOURCE_LDAP,
@@ -43,6 +47,7 @@ struct sync_conf {
 	size_t n_after_change;
 	int hook_timeout; /* seconds */
 	char *lock;
+	long deadline;		 /* seconds a run may take from its start */
 	char *state;		 /* default: TABLE.rcptsync-state */
 	char *verify_cache;	 /* address_verify_map name; NULL: off */
 	int verify_cache_type;	 /* MAPDB_BTREE, MAPDB_HASH, MAPDB_LMDB */

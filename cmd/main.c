@@ -95,7 +95,9 @@ struct run {
 	const struct collect_trace *trace; /* explain only */
 	struct addrset *added;		   /* sync with verify_cache only */
 	int published;			   /* map replaced in this run */
-	int save_cache;			   /* sync: keep the object cache */
+	int keep_cache;			   /* sync: caches are owed */
+	struct incremental_commit *commit; /* the caches owed, saved with
+					      an accepted table */
 	struct json *json;		   /* --json: the object, else NULL */
 	FILE *json_buf;			   /* it is built here, then printed */
 	char *json_text;
@@ -269,7 +271,8 @@ fetch(struct run *r, struct sync_err *err)
 			log_warn("tls.verify is false for %s: the directory "
 				 "server's certificate is not checked",
 				 r->conf->ldap[i].uris[0]);
-	r->new_set = collect_recipients(r->conf, r->trace, r->save_cache,
+	r->new_set = collect_recipients(r->conf, r->trace,
+					r->keep_cache ? &r->commit : NULL,
 					&r->stats, err);
 	if (r->new_set == NULL)
 		return -1;
@@ -504,6 +507,7 @@ static int
 sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 {
 	double t_compare, t_write, t_done;
+	struct sync_err cache_err = {0};
 	int removed, rc;
 
 	if ((removed = mapcommit_cleanup(r->conf->table)) > 0)
@@ -512,7 +516,7 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 			 removed);
 	if (r->conf->verify_cache != NULL)
 		r->added = addrset_new();
-	r->save_cache = 1;
+	r->keep_cache = 1;
 	if (fetch(r, err) < 0)
 		return -1;
 	t_compare = clock_seconds(CLOCK_MONOTONIC);
@@ -542,11 +546,20 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 		if (r->published)
 			repair_verify_cache(r->conf, r->added, r->new_set,
 					    &r->state);
+		/* the caches describe the published table, hook or not */
+		if (r->published && rc == 0)
+			rc = incremental_commit_save(r->commit, err);
+		else if (r->published &&
+			 incremental_commit_save(r->commit, &cache_err) < 0)
+			log_error("%s", cache_err.msg);
 		if (rc < 0)
 			return -1;
 		*written = 1;
 	} else {
 		repair_verify_cache(r->conf, NULL, r->new_set, &r->state);
+		/* accepted unchanged: the caches may move on with it */
+		if (incremental_commit_save(r->commit, err) < 0)
+			return -1;
 	}
 	t_done = clock_seconds(CLOCK_MONOTONIC);
 	log_debug("stages: fetch and normalise %.3f s (%.3f s CPU here), "
@@ -966,6 +979,12 @@ main(int argc, char **argv)
 	}
 	r.conf = &conf;
 	r.now = time(NULL);
+	/* every loop over a server's answers ends by the run's deadline */
+	for (size_t i = 0; i < conf.n_ldap; i++) {
+		conf.ldap[i].deadline =
+			clock_seconds(CLOCK_MONOTONIC) + (double)conf.deadline;
+		conf.ldap[i].deadline_seconds = conf.deadline;
+	}
 	if (conf.log_syslog)
 		log_syslog();
 	switch (opt.cmd) {
@@ -977,6 +996,7 @@ main(int argc, char **argv)
 	default: rc = cmd_check(&r, &err); break;
 	}
 	addrset_free(r.new_set);
+	incremental_commit_free(r.commit);
 	addrset_free(r.old_set);
 	addrset_free(r.added);
 	addrset_free(r.diff_plus);

@@ -120,12 +120,13 @@ struct session {
 	int dirsync;		    /* this search carries DirSync */
 	int dirsync_more;	    /* DirSync: the server has more */
 	struct seen *seen;	    /* entries of the current search */
+	const char *what;	    /* the current search, for messages */
 };
 
 /* Values of one entry beyond which a server that never ends its ranged
  * list is refused (AD's own objects stay far below: an Exchange object
  * holds a few hundred addresses at most). */
-#define MAX_VALUES_PER_ENTRY 1000000
+#define MAX_VALUES_PER_ENTRY 100000
 
 #define GUID_ATTR "objectGUID"
 /* LDAP_SERVER_SHOW_DELETED_OID: tombstones are returned too (MS-ADTS
@@ -678,18 +679,19 @@ take_entry(struct session *s, LDAPMessage *entry, const char *dn,
 			ldap_memfree(desc);
 			continue;
 		}
+		/* a chunk must start where we asked and end at or after its
+		 * start (ldapsync_parse_range); anything else would have us
+		 * ask for the same range again, or skip values: the
+		 * server's error */
 		if (ranged < 0 ||
 		    (expect_low >= 0 && (ranged == 0 || low != expect_low))) {
-			ret = sync_err_set(err, SYNC_ERR_DATA,
-					   "entry %s: cannot complete ranged "
-					   "attribute %s",
-					   dn, desc);
-		} else if (ranged == 1 && high >= 0 && high < low) {
 			ret = sync_err_set(err, SYNC_ERR_TEMP,
 					   "range retrieval for %s: %s sent "
-					   "%s, which does not advance: the "
-					   "same range would be asked again",
-					   dn, s->stats->server, desc);
+					   "%s when asked for values from "
+					   "%ld on: the range does not "
+					   "advance",
+					   dn, s->stats->server, desc,
+					   expect_low >= 0 ? expect_low : 0);
 		} else {
 			seen = 1;
 			if (ranged == 1 && high >= 0) {
@@ -993,8 +995,8 @@ handle_entry(struct session *s, LDAPMessage *msg, struct sync_err *err)
 	 * would have us count an object twice): refuse the whole result */
 	if (s->seen != NULL && seen_add(s->seen, dn, strlen(dn))) {
 		sync_err_set(err, SYNC_ERR_TEMP,
-			     "%s sent entry %s twice in one search",
-			     s->stats->server, dn);
+			     "%s: %s sent entry %s twice in one search",
+			     s->what, s->stats->server, dn);
 		ldap_memfree(dn);
 		return -1;
 	}
@@ -1165,6 +1167,7 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 		page_no++;
 		snprintf(what, sizeof(what), "page %lu of search under %s",
 			 page_no, base);
+		s->what = what;
 		rc = ldap_create_page_control(s->ld, s->conf->page_size,
 					      &cookie, 1, &page);
 		ber_memfree(cookie.bv_val);
@@ -1213,6 +1216,7 @@ search_base(struct session *s, const char *base, struct sync_err *err)
 	free(last.bv_val);
 	seen_free(s->seen);
 	s->seen = NULL;
+	s->what = NULL;
 	return ret;
 }
 

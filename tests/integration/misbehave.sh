@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Integration suite against a scripted LDAP server that misbehaves as no
+# real one can be made to (ldap_misbehave.py): a paging cookie that never
+# changes, the same entry on every page, pages without end, a range
+# retrieval that never advances or never ends, DirSync that always has
+# more.  Each run must end by itself with exit 75, name the server and the
+# search, and write nothing: no table where there was none, and a table
+# from an earlier good run byte-identical.  Also: the DirSync search asks
+# for proxyAddresses whatever the filter (a new alias changes nothing else).
+# The misbehaving runs go in parallel, each under "timeout", so that the
+# suite ends within RUN_TIMEOUT (60 s) and a bit even when every run hangs.
+# Usage: misbehave.sh PATH/TO/rcptsync
+RCPTSYNC=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+require python3 ldapsearch timeout cmp
+
+SERVER=$HERE/ldap_misbehave.py
+RUN_TIMEOUT=${RUN_TIMEOUT:-60}
+BASE="DC=corp,DC=example"
+D=$WORK
+
+# start_responder MODE NAME : the scripted server on a free port, logging
+# to $D/NAME.log; sets RPORT, RPID, RLOG
+start_responder() {
+	local i
+	RPORT=$(free_port); RLOG=$D/$2.log
+	python3 "$SERVER" "$RPORT" "$1" "$RLOG" > "$D/$2.out" 2> "$D/$2.err" &
+	RPID=$!; CLEANUP_PIDS+=("$RPID")
+	for i in $(seq 100); do
+		grep -qx "listening $RPORT" "$D/$2.out" 2>/dev/null && return 0
+		kill -0 "$RPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "responder $1 did not start:"; cat "$D/$2.err"
+	return 1
+}
+
+# conf FILE PORT DIR [LDAP_LINES] [TOP_LINES] : a config reading the
+# responder on PORT anonymously, writing DIR/relay_recipients
+conf() {
+	cat > "$1" <<YAML
+source:
+  ldap:
+    uri: ldap://127.0.0.1:$2
+    base: $BASE
+    bind: {method: none}
+    timeout: 5
+${4:-}
+domains: [corp.example]
+output:
+  table: $3/relay_recipients
+lock: $3/lock
+${5:-}
+YAML
+}
+
+# dirsync_asked LOG : nothing when there was at least one DirSync search
+# and each asked for proxyAddresses (any letter case, any options); else why
+dirsync_asked() {
+	python3 - "$1" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("op") != "search" or not any(
+            c["oid"] == "1.2.840.113556.1.4.841" for c in r["controls"]):
+        continue
+    n += 1
+    if not any(a.split(";")[0].lower() == "proxyaddresses" for a in r["attrs"]):
+        print("    DirSync search without proxyAddresses: attrs %s, filter %s"
+              % (r["attrs"], r["filter"]))
+if n == 0:
+    print("    no DirSync search in the log")
+PY
+}
+
+# json_lines LOG : every line of LOG is one JSON object
+json_lines() {
+	python3 -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$1"
+}
+
+# collect PID OUTFILE : wait for a launched run; its output in $OUT, exit in $RC
+collect() {
+	wait "$1"; RC=$?
+	OUT=$(cat "$2")
+}
+
+# got_rc NAME WANT : like expect_rc, for a run already collected
+got_rc() {
+	if [ "$RC" -eq "$2" ]; then ok "$1 (exit $RC)"
+	else bad "$1: exit $RC, want $2"; printf '%s\n' "${OUT:-(no output)}" | sed 's/^/    /' | tail -25; fi
+}
+
+# --- the responder itself, in mode normal ------------------------------------
+start_responder normal normal || { echo "cannot start the responder"; exit 1; }
+NPORT=$RPORT; NLOG=$RLOG; NPID=$RPID
+OUT=$(ldapsearch -LLL -x -H "ldap://127.0.0.1:$NPORT" -b "" -s base 2>&1)
+contains "responder: the rootDSE names the DC" "dnsHostName: dc1.corp.example"
+OUT=$(ldapsearch -LLL -x -H "ldap://127.0.0.1:$NPORT" -b "$BASE" -E pr=1/noprompt \
+	'(objectClass=*)' proxyAddresses objectGUID 2>&1)
+contains "responder: a paged search finds User2" "proxyAddresses: SMTP:user2@corp.example"
+check "responder: its log is one JSON object a line" json_lines "$NLOG"
+
+# --- a well-behaved server ----------------------------------------------------
+mkdir -p "$D/normal"
+conf "$D/normal/c.yaml" "$NPORT" "$D/normal"
+expect_rc "normal: sync" 0 timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/normal/c.yaml" sync
+check "normal: the table holds user1 and user2" diff -u \
+	<(printf 'user1@corp.example\tOK\nuser2@corp.example\tOK\n') \
+	<(grep -v '^#' "$D/normal/relay_recipients")
+
+# DirSync must ask for proxyAddresses: with the default filter, and with a
+# filter that does not test it (an alias added to a user changes nothing else)
+for f in default custom; do
+	start_responder normal "ds-$f" || exit 1
+	mkdir -p "$D/ds-$f"
+	lines="    incremental: dirsync"
+	[ "$f" = custom ] && lines="$lines
+    filter: \"(objectClass=user)\""
+	conf "$D/ds-$f/c.yaml" "$RPORT" "$D/ds-$f" "$lines"
+	expect_rc "normal, dirsync, $f filter: first sync" 0 \
+		timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/ds-$f/c.yaml" sync
+	expect_rc "normal, dirsync, $f filter: incremental sync" 0 \
+		timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/ds-$f/c.yaml" sync
+	why=$(dirsync_asked "$RLOG")
+	check "normal, dirsync, $f filter: every DirSync search asks for proxyAddresses" \
+		test -z "$why"
+	[ -z "$why" ] || printf '%s\n' "$why"
+	stop_pid "$RPID"
+done
+
+# --- the misbehaving servers --------------------------------------------------
+# MODE  what the message must name  extra source.ldap lines  extra top lines
+MODES=(endless-cookie repeat-entry endless-pages stuck-range endless-range dirsync-more)
+declare -A NEEDLE=([endless-cookie]=page [repeat-entry]=page [endless-pages]=page
+	[stuck-range]="range retrieval" [endless-range]="range retrieval"
+	[dirsync-more]=DirSync)
+declare -A LDAP_LINES=([dirsync-more]="    incremental: dirsync")
+# pages without end: only an overall deadline stops them
+declare -A TOP_LINES=([endless-pages]="deadline: 5s")
+
+# A table from a good run first, for each mode (the same source.ldap keys).
+# Push the normal server's highestCommittedUSN past what a fresh server
+# shows, so that the dirsync-more run's position never equals the cached one
+# (that would be "nothing changed" and no search).
+for i in $(seq 10); do
+	ldapsearch -x -H "ldap://127.0.0.1:$NPORT" -b "" -s base highestCommittedUSN >/dev/null 2>&1
+done
+# Each mode works in $D/mN: the mode's name must not be in the paths that
+# a message may quote ("page" is in "endless-pages").
+declare -A DIR
+n=0
+for m in "${MODES[@]}"; do
+	n=$((n + 1)); d=$D/m$n; DIR[$m]=$d
+	mkdir -p "$d/pre" "$d/fresh" "$d/saved"
+	conf "$d/good.yaml" "$NPORT" "$d/pre" "${LDAP_LINES[$m]:-}"
+	expect_rc "$m: a good sync first" 0 timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$d/good.yaml" sync
+	cp -p "$d/pre/relay_recipients" "$d/pre/relay_recipients.db" "$d/saved/" 2>/dev/null
+done
+stop_pid "$NPID"
+
+# Every misbehaving run at once: a run that hangs costs RUN_TIMEOUT once.
+declare -A RPORTS RPIDS
+for m in "${MODES[@]}"; do
+	start_responder "$m" "$m" || exit 1
+	RPORTS[$m]=$RPORT; RPIDS[$m]=$RPID
+	for run in fresh pre; do
+		conf "${DIR[$m]}/$run.yaml" "$RPORT" "${DIR[$m]}/$run" "${LDAP_LINES[$m]:-}" "${TOP_LINES[$m]:-}"
+	done
+done
+start=$(date +%s)
+declare -A PIDS
+for m in "${MODES[@]}"; do
+	for run in fresh pre; do
+		timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "${DIR[$m]}/$run.yaml" sync > "${DIR[$m]}/$run.run" 2>&1 &
+		PIDS[$m/$run]=$!; CLEANUP_PIDS+=("$!")
+	done
+done
+
+for m in "${MODES[@]}"; do
+	uri="ldap://127.0.0.1:${RPORTS[$m]}"; d=${DIR[$m]}
+	collect "${PIDS[$m/fresh]}" "$d/fresh.run"
+	got_rc "$m: the run is refused as temporary" 75
+	check "$m: the run ended by itself, not by timeout $RUN_TIMEOUT (exit 124)" test "$RC" -ne 124
+	contains "$m: the message names the server" "$uri"
+	contains "$m: the message names the search" "${NEEDLE[$m]}"
+	check "$m: no table was written" test ! -e "$d/fresh/relay_recipients" -a \
+		! -e "$d/fresh/relay_recipients.db"
+	collect "${PIDS[$m/pre]}" "$d/pre.run"
+	got_rc "$m: with a table in place, the run is refused as temporary" 75
+	check "$m: the table in place is byte-identical" \
+		cmp "$d/saved/relay_recipients" "$d/pre/relay_recipients"
+	check "$m: the map in place is byte-identical" \
+		cmp "$d/saved/relay_recipients.db" "$d/pre/relay_recipients.db"
+	stop_pid "${RPIDS[$m]}"
+done
+echo "# the misbehaving runs took $(( $(date +%s) - start )) s (timeout $RUN_TIMEOUT s each)"
+
+finish

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "xalloc.h"
+#include "atomicfile.h"
 #include "objcache.h"
 
 #define GUID_MAX 32
@@ -414,27 +415,20 @@ objcache_load(const char *path, struct objcache **out,
 	return 1;
 }
 
-int
-objcache_save(const char *path, const struct objcache *c,
-	      const struct objcache_mark *m, struct sync_err *err)
-{
-	size_t len = strlen(path) + sizeof(".rcptsync-tmp.XXXXXX");
-	char *tmp = xmalloc(len);
-	FILE *fp;
-	int fd, ok;
+struct save_ctx {
+	const struct objcache *c;
+	const struct objcache_mark *m;
+};
 
-	/* the tag mapcommit_cleanup() looks for: a crash leaves no litter */
-	snprintf(tmp, len, "%s.rcptsync-tmp.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0 || (fp = fdopen(fd, "w")) == NULL) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot create %s: %s", tmp,
-			     strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		free(tmp);
-		return -1;
-	}
+/* fill_cache - atomicfile_fill_fn: the mark, then every object */
+static int
+fill_cache(FILE *fp, const void *ctx, struct sync_err *err)
+{
+	const struct save_ctx *sc = ctx;
+	const struct objcache_mark *m = sc->m;
+	const struct objcache *c = sc->c;
+
+	(void)err; /* write errors: atomicfile checks ferror and flush */
 	fprintf(fp,
 		CACHE_MAGIC "\ndc %s\ninvocation %s\nusn %llu\n"
 			    "config %s\nfull %lld\n",
@@ -460,15 +454,15 @@ objcache_save(const char *path, const struct objcache *c,
 				putc('\n', fp);
 			}
 		}
-	ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-	ok = (fclose(fp) == 0) && ok;
-	if (!ok || rename(tmp, path) < 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot write %s: %s", path,
-			     strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
 	return 0;
+}
+
+/* objcache_save - atomically, with the tag mapcommit_cleanup() knows */
+int
+objcache_save(const char *path, const struct objcache *c,
+	      const struct objcache_mark *m, struct sync_err *err)
+{
+	struct save_ctx sc = {c, m};
+
+	return atomicfile_replace(path, path, 0600, fill_cache, &sc, err);
 }

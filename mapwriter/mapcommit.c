@@ -40,9 +40,9 @@
 #include "maptext.h"
 #include "mapcommit.h"
 #include "fault.h"
+#include "atomicfile.h"
 
-#define TMP_TAG ".rcptsync-tmp."
-#define WRITE_BUFFER (1 << 20)
+#define TMP_TAG ATOMICFILE_TMP_TAG
 
 /* concat - a freshly allocated A followed by B */
 static char *
@@ -56,36 +56,6 @@ concat(const char *a, const char *b)
 	return s;
 }
 
-/* dir_of - the directory holding PATH; the caller frees it */
-static char *
-dir_of(const char *path)
-{
-	char *copy = xstrdup(path);
-	char *dir = xstrdup(dirname(copy));
-
-	free(copy);
-	return dir;
-}
-
-/* fsync_dir - make renames in DIR durable */
-static int
-fsync_dir(const char *dir, struct sync_err *err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) < 0) {
-		int saved = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return sync_err_set(err, SYNC_ERR_OUTPUT,
-				    "fsync directory %s: %s", dir,
-				    strerror(saved));
-	}
-	close(fd);
-	return 0;
-}
-
 /* table_mode - keep the permissions of the table we replace */
 static mode_t
 table_mode(const char *table)
@@ -97,74 +67,11 @@ table_mode(const char *table)
 	return 0644;
 }
 
-/* write_temp - a new file at TMP (mkstemp template) filled by FILL */
-static int
-write_temp(char *tmp, mode_t mode, mapcommit_fill_fn fill, const void *ctx,
-	   struct sync_err *err)
-{
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	FILE *fp;
-	int ret = 0;
-
-	if (fd < 0)
-		return sync_err_set(err, SYNC_ERR_OUTPUT,
-				    "cannot create %s: %s", tmp,
-				    strerror(errno));
-	if (fchmod(fd, mode) < 0 || (fp = fdopen(fd, "w")) == NULL) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot set up %s: %s", tmp,
-			     strerror(errno));
-		close(fd);
-		(void)unlink(tmp);
-		return -1;
-	}
-	setvbuf(fp, NULL, _IOFBF, WRITE_BUFFER);
-	FAULT_POINT(MAPCOMMIT_STEP_TEMP_OPEN);
-	if (fill(fp, ctx, err) < 0 || fflush(fp) != 0) {
-		if (err->kind == SYNC_ERR_NONE || ferror(fp))
-			sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s",
-				     tmp, strerror(errno));
-		ret = -1;
-	} else if (fsync(fd) < 0) {
-		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", tmp,
-				   strerror(errno));
-	}
-	if (fclose(fp) != 0 && ret == 0)
-		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", tmp,
-				   strerror(errno));
-	if (ret < 0)
-		(void)unlink(tmp);
-	return ret;
-}
-
-/* fill_table - mapcommit_fill_fn for the text table */
+/* fill_table - atomicfile_fill_fn for the text table */
 static int
 fill_table(FILE *fp, const void *ctx, struct sync_err *err)
 {
 	return maptext_write(fp, ctx, err);
-}
-
-/* mapcommit_replace - one file, atomically, temp named after TABLE */
-int
-mapcommit_replace(const char *path, const char *table, mode_t mode,
-		  mapcommit_fill_fn fill, const void *ctx, struct sync_err *err)
-{
-	char *tmp = concat(table, TMP_TAG "XXXXXX");
-	char *dir = dir_of(path);
-	int ret = -1;
-
-	if (write_temp(tmp, mode, fill, ctx, err) < 0)
-		goto out;
-	if (rename(tmp, path) < 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot rename %s to %s: %s",
-			     tmp, path, strerror(errno));
-		(void)unlink(tmp);
-		goto out;
-	}
-	ret = fsync_dir(dir, err);
-out:
-	free(tmp);
-	free(dir);
-	return ret;
 }
 
 /* mapcommit_publish - steps 1 to 3 */
@@ -174,12 +81,12 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 {
 	const char *suffix = mapdb_suffix(type);
 	char *tmp = concat(table, TMP_TAG "XXXXXX");
-	char *db_tmp = NULL, *db_final = NULL, *dir = dir_of(table);
+	char *db_tmp = NULL, *db_final = NULL, *dir = atomicfile_dir_of(table);
 	mode_t mode = table_mode(table);
 	int text_made = 0, db_made = 0;
 	int ret = -1;
 
-	if (write_temp(tmp, mode, fill_table, set, err) < 0)
+	if (atomicfile_write_temp(tmp, mode, fill_table, set, err) < 0)
 		goto out;
 	text_made = 1;
 	FAULT_POINT(MAPCOMMIT_STEP_TEXT_DONE);
@@ -211,7 +118,7 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 	}
 	text_made = 0;
 	FAULT_POINT(MAPCOMMIT_STEP_TEXT_RENAMED);
-	ret = fsync_dir(dir, err);
+	ret = atomicfile_fsync_dir(dir, err);
 	FAULT_POINT(MAPCOMMIT_STEP_DIR_SYNCED);
 out:
 	if (db_made)
@@ -275,7 +182,7 @@ is_leftover(const char *name, const char *base)
 int
 mapcommit_cleanup(const char *table)
 {
-	char *dir = dir_of(table);
+	char *dir = atomicfile_dir_of(table);
 	char *copy = xstrdup(table);
 	const char *base = basename(copy);
 	DIR *dp = opendir(dir);

@@ -20,20 +20,6 @@ int mapcommit_publish(const char *table, enum mapdb_type type,
 		      const struct addrset *set, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
-/* Fills a temporary file; returns 0, or -1 with ERR set. */
-typedef int (*mapcommit_fill_fn)(FILE *fp, const void *ctx,
-				 struct sync_err *err);
-
-/*
- * mapcommit_replace - write PATH atomically: a temporary file named after
- *	TABLE (so that mapcommit_cleanup() finds leftovers) in PATH's
- *	directory, filled by FILL, fsynced, renamed over PATH, directory
- *	fsynced.  Returns 0, or -1 with an OUTPUT error and PATH untouched.
- */
-int mapcommit_replace(const char *path, const char *table, mode_t mode,
-		      mapcommit_fill_fn fill, const void *ctx,
-		      struct sync_err *err) __attribute__((warn_unused_result));
-
 /*
  * mapcommit_db_stale - 1 when TYPE has an indexed map and TABLE.db is
  *	missing or older than TABLE (edited by hand, or a crash between the

@@ -48,6 +48,7 @@
 #include <db.h>
 #endif
 
+#include "atomicfile.h"
 #include "mapdb_impl.h"
 
 #define CACHE_MIN (16u * 1024 * 1024)
@@ -94,22 +95,6 @@ mapdb_available(enum mapdb_type type)
 	case MAPDB_TEXT: return 1;
 	default: return 0;
 	}
-}
-
-/* mapdb_fsync_path - the writer closed the file; make its blocks durable */
-int
-mapdb_fsync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (fsync(fd) < 0)
-		ret = -1;
-	if (close(fd) < 0)
-		ret = -1;
-	return ret;
 }
 
 /* mapdb_build - the writer for TYPE */
@@ -231,7 +216,7 @@ out:
 	if (db != NULL && (rc = db->close(db, 0)) != 0 && ret == 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", path,
 				   db_strerror(rc));
-	if (ret == 0 && mapdb_fsync_path(path) < 0)
+	if (ret == 0 && atomicfile_fsync_path(path) < 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
 				   strerror(errno));
 	if (ret < 0 && created)

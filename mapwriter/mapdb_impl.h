@@ -17,7 +17,4 @@ int mapdb_lmdb_build(const char *path, const struct addrset *set,
 int mapdb_cdb_build(const char *path, const struct addrset *set,
 		    struct sync_err *err);
 
-/* mapdb_fsync_path - fsync a closed file by name; 0 or -1 (errno) */
-int mapdb_fsync_path(const char *path);
-
 #endif

@@ -25,6 +25,7 @@
 #ifdef RCPTSYNC_HAVE_LMDB
 #include <lmdb.h>
 
+#include "atomicfile.h"
 #include "mapdb_impl.h"
 
 #define MAP_MIN (16u * 1024 * 1024)
@@ -103,7 +104,7 @@ out:
 		mdb_txn_abort(txn);
 	if (env != NULL)
 		mdb_env_close(env);
-	if (ret == 0 && mapdb_fsync_path(path) < 0)
+	if (ret == 0 && atomicfile_fsync_path(path) < 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
 				   strerror(errno));
 	if (ret < 0)

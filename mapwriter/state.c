@@ -9,7 +9,7 @@
  *	of the text and map it published, one "pending" line per
  *	address in its removal grace period, and one "verify_purge" line
  *	per added address whose verify-cache purge is still to do.  Plain text
- *	so an admin can read it; written atomically (mapcommit_replace()).
+ *	so an admin can read it; written atomically (atomicfile_replace()).
  *	Keys and values in it were validated before they were stored, but
  *	it is parsed strictly all the same.
  * OWNERSHIP
@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "xalloc.h"
-#include "mapcommit.h"
+#include "atomicfile.h"
 #include "state.h"
 
 #define STATE_MAGIC "# rcptsync state 1"
@@ -150,7 +150,7 @@ state_load(const char *path, struct sync_state *st, int *exists,
 	return ret;
 }
 
-/* fill_state - mapcommit_fill_fn */
+/* fill_state - atomicfile_fill_fn */
 static int
 fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 {
@@ -183,7 +183,7 @@ int
 state_save(const char *path, const char *table, const struct sync_state *st,
 	   struct sync_err *err)
 {
-	return mapcommit_replace(path, table, 0644, fill_state, st, err);
+	return atomicfile_replace(path, table, 0644, fill_state, st, err);
 }
 
 /* state_add_verify_purge - append a copy */

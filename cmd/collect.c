@@ -225,61 +225,26 @@ append_pull(struct collect_stats *st, size_t index, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * fetch_incremental - through the object cache next to the table: one per
- * directory (TABLE.rcptsync-cache, or TABLE.rcptsync-cache.N for the N-th
- * of a list; each remembers its own DC and selection, so a reordered
- * list only means full pulls)
- */
+/* fetch_incremental - directory I through its object cache */
 static int
 fetch_incremental(struct collector *c, size_t i, struct source_stats *one,
 		  struct sync_err *err)
 {
-	const struct ldapsync_conf *l = &c->conf->ldap[i];
 	size_t index = c->conf->n_ldap > 1 ? i + 1 : 0;
 	struct incremental_stats is;
-	size_t len = strlen(c->conf->table) + sizeof(".rcptsync-cache.") + 24;
-	char *path = xmalloc(len);
-	int rc;
 
-	if (index > 0)
-		snprintf(path, len, "%s.rcptsync-cache.%zu", c->conf->table,
-			 index);
-	else
-		snprintf(path, len, "%s.rcptsync-cache", c->conf->table);
-	rc = incremental_fetch(l, path, c->commit, take_value, c, one, &is,
-			       err);
-	free(path);
-	if (rc < 0)
+	if (incremental_fetch(&c->conf->ldap[i], c->conf->table, index,
+			      c->commit, take_value, c, one, &is, err) < 0)
 		return -1;
-	if (is.incremental)
-		log_debug("incremental pull from %s: USN %llu to %llu, %lu "
-			  "changed entries fetched, %zu objects %s, %lu left "
-			  "the selection; %zu objects cached",
-			  one->server, is.from_usn, is.to_usn,
-			  is.fetched_entries, is.changed,
-			  l->incremental == LDAPSYNC_INCR_DIRSYNC
-				  ? "reported by DirSync"
-			  : l->deletions == LDAPSYNC_DELETIONS_LISTING
-				  ? "listed"
-				  : "changed in the domain",
-			  is.dropped, is.cached);
-	else
-		log_debug("full pull from %s (%s): %zu objects cached",
-			  one->server, is.why_full, is.cached);
-	if (is.incremental)
-		append_pull(c->stats, index,
-			    "incremental%s from USN %llu to %llu, %lu changed "
-			    "entries, %lu left the selection, %zu objects "
-			    "cached",
-			    l->incremental == LDAPSYNC_INCR_DIRSYNC
-				    ? " (DirSync)"
-				    : "",
-			    is.from_usn, is.to_usn, is.fetched_entries,
-			    is.dropped, is.cached);
-	else
-		append_pull(c->stats, index, "full (%s), %zu objects cached",
-			    is.why_full, is.cached);
+	if (is.cache_problem[0] != '\0')
+		log_warn("%s; pulling in full", is.cache_problem);
+	if (is.healed > 0)
+		log_warn("%s lists %zu qualifying objects that the cache of "
+			 "the last pull lacks (was its view partial?): pulled "
+			 "in full",
+			 one->server, is.healed);
+	log_debug("%s", is.summary);
+	append_pull(c->stats, index, "%s", is.pull);
 	return 0;
 }
 

@@ -20,7 +20,7 @@ struct collect_stats {
 	double fetch_seconds;	    /* fetch and normalise, wall clock */
 	double fetch_cpu;	    /* of which this process's CPU time */
 	double sort_seconds;	    /* sorting and de-duplicating */
-	char pull[1400];	    /* incremental source: what this pull
+	char pull[2600];	    /* incremental source: what this pull
 			       was, for "check"; "" otherwise */
 };
 

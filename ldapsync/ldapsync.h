@@ -74,93 +74,40 @@ enum ldapsync_incremental {
  * 24 bytes per DC that ever wrote to the domain */
 #define LDAPSYNC_COOKIE_MAX 16384
 
-/*
- * An incremental pull (uSNChanged polling, MS-ADTS 3.1.1.1.9): the caller
- * passes where the last pull of this DC ended; the fetch says where this
- * one began, and whether it could continue.  Objects are told apart by
- * objectGUID: before each entry's values stats->guid holds it.
- */
-struct ldapsync_incr {
-	/* in: the last pull, or NULL/empty dc for a full pull */
-	const char *prior_dc;	      /* its dnsHostName */
-	const char *prior_invocation; /* its invocationId, hex */
-	unsigned long long prior_usn; /* its highestCommittedUSN */
-	/* deletions: tombstones, and dirsync: called for every object
-	 * changed since then, qualifying or not (deleted, moved, renamed):
-	 * the caller drops it unless it came back in the search of the
-	 * bases (not made when none of them is under a base).
-	 * deletions: listing: called for every object that qualifies now:
-	 * the caller drops every other */
-	void (*changed)(void *ctx, const unsigned char *guid, size_t len);
-	/* incremental: dirsync: the cookie the last pull ended with (the
-	 * objects are then those DirSync reports, deletions included) */
-	const unsigned char *prior_cookie;
-	size_t prior_cookie_len;
-	/* out */
-	unsigned char cookie[LDAPSYNC_COOKIE_MAX]; /* dirsync: continue here */
-	size_t cookie_len;
-	char dc[256];
-	char invocation[64];
-	unsigned long long usn; /* read before the search began */
-	int incremental;	/* 1: only changes were fetched */
-	int unchanged;		/* 1: the DC's USN had not moved: nothing
-				   was searched, nothing changed */
-	char why_full[600];	/* when 0: why (for the log) */
-};
+/* A connection to one directory server, bound (session.c). */
+struct ldapsync_session;
 
 /*
- * ldapsync_fetch - connect to the first URI that connects and binds,
- *	search every base with paged results, complete ranged values, and
- *	pass every proxyAddresses value to FN.  Either every entry was
+ * ldapsync_open - connect to the first URI that connects and binds (TLS
+ *	verified unless tls.verify is false), check a Global Catalog's
+ *	partial attribute set, and fill STATS's server, bound_as and
+ *	skipped.  Returns 0 with *OUT, or -1 with an error: UNAVAILABLE (no
+ *	server could be used), TEMP (a timeout), AUTH (bind refused, unsafe
+ *	password file), CONFIG (bad URI, CA file, plain-text simple bind,
+ *	proxyAddresses not in the Global Catalog).  A refused bind's error
+ *	carries a hint when AD's diagnostic is known (adhint.h).  The
+ *	session owns SIGALRM until ldapsync_close().
+ */
+int ldapsync_open(const struct ldapsync_conf *conf, struct source_stats *stats,
+		  struct ldapsync_session **out, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/* ldapsync_close - unbind and free; NULL is ok */
+void ldapsync_close(struct ldapsync_session *s);
+
+/*
+ * ldapsync_fetch - a full pull: open, search every base with paged
+ *	results and complete ranged values (search.h), pass every
+ *	proxyAddresses value to FN, close.  Either every entry was
  *	delivered and 0 is returned, or -1 with an error; the caller must
- *	then throw away what FN collected.  Kinds: UNAVAILABLE (no server
- *	could be used), TEMP (timeout, connection lost mid-search), AUTH
- *	(bind refused, unsafe password file), CONFIG (bad base, filter, CA
- *	file, plain-text simple bind, proxyAddresses not in the Global
- *	Catalog), DATA (the server truncated the result).  A refused bind's
- *	error carries a hint when AD's diagnostic is known (adhint.h).
- *	STATS is filled as far as the fetch got.
+ *	then throw away what FN collected.  Kinds: those of ldapsync_open,
+ *	TEMP (timeout, connection lost, the run's deadline, a server that
+ *	repeats itself), CONFIG (bad base or filter), DATA (the server
+ *	truncated the result).  STATS is filled as far as the fetch got.
  */
 int ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
 		   void *ctx, struct source_stats *stats, struct sync_err *err)
 	__attribute__((warn_unused_result));
-
-/*
- * ldapsync_fetch_incr - the same, with INCR (NULL: ldapsync_fetch): also
- *	read the DC's position first (rootDSE dnsHostName,
- *	highestCommittedUSN; invocationId of its dsServiceName), ask for
- *	objectGUID with every entry, and when the DC and its invocationId
- *	are those of the last pull, fetch only (uSNChanged>=USN+1) in the
- *	bases and report every changed object of the naming context,
- *	tombstones included (show-deleted control), through INCR->changed.
- *	incremental: dirsync learns the changed objects from a DirSync
- *	search of the naming context instead, from INCR->prior_cookie, and
- *	returns the next cookie; a full pull first asks for a cookie of
- *	"now" (a DirSync search that matches nothing).  A DirSync refused
- *	for lack of the replication right is an AUTH error with advice.
- */
-int ldapsync_fetch_incr(const struct ldapsync_conf *conf,
-			struct ldapsync_incr *incr, source_value_fn fn,
-			void *ctx, struct source_stats *stats,
-			struct sync_err *err)
-	__attribute__((warn_unused_result));
-
-/*
- * ldapsync_parse_range - read the range option of an attribute
- *	description such as "proxyAddresses;range=0-1499" (any option order
- *	and case; MS-ADTS 3.1.1.3.1.3.3).  Returns 0 without a range option;
- *	1 with one (*HIGH = -1 for "*", the last chunk); -1 when malformed.
- */
-int ldapsync_parse_range(const char *desc, long *low, long *high);
-
-/*
- * ldapsync_dirsync_attrs - the attributes a DirSync search asks for with
- *	FILTER: DirSync reports an object only when one of them changed
- *	(MS-ADTS 3.1.1.3.4.1.3), so every attribute whose change can change
- *	the table must be there.  A NULL-terminated list the caller frees
- *	with filterattrs_free().
- */
-char **ldapsync_dirsync_attrs(const char *filter);
 
 /* ldapsync_uri_is_plain - ldap:// (not ldaps://, not ldapi://)? */
 int ldapsync_uri_is_plain(const char *uri);

@@ -21,14 +21,12 @@ struct source_stats {
 	unsigned long pages;	  /* paged-results pages (LDAP) */
 	unsigned long references; /* continuation references skipped */
 	unsigned long ranged;	  /* entries needing range retrieval */
-	unsigned long serial;	  /* bumped before each entry's values (and
-				     each range continuation): tells a
-				     callback "new entry" without a strcmp */
-	unsigned char guid[32];	  /* incremental: the entry's objectGUID */
-	size_t guid_len;
-	char server[256];   /* URI or file actually used */
-	char bound_as[256]; /* how the bind went, for "check" */
-	char skipped[512];  /* URIs that failed before SERVER, and why */
+	unsigned long serial;	  /* bumped before each entry's values:
+				     tells a callback "new entry" without
+				     a strcmp */
+	char server[256];	  /* URI or file actually used */
+	char bound_as[256];	  /* how the bind went, for "check" */
+	char skipped[512];	  /* URIs that failed before SERVER, and why */
 };
 
 #endif

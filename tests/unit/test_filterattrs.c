@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "filterattrs.h"
-#include "ldapsync.h"
+#include "incremental.h"
 
 /* joined - the list as "a,b,c" into BUF */
 static const char *
@@ -108,7 +108,7 @@ test_dirsync_attrs(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
-		char **attrs = ldapsync_dirsync_attrs(filters[i]);
+		char **attrs = incremental_dirsync_attrs(filters[i]);
 		int has = 0, guid = 0, name = 0, deleted = 0;
 
 		for (char **a = attrs; *a; a++) {

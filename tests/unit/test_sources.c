@@ -13,6 +13,7 @@
 
 #include "addrfilter.h"
 #include "ldapsync.h"
+#include "search.h"
 #include "ldifsource.h"
 #include "testutil.h"
 

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_INCREMENTAL_H
+#define RCPTSYNC_INCREMENTAL_H
+
+#include <stddef.h>
+
+#include "ldapsync.h"
+
+/* What an incremental pull did, for the log and "check". */
+struct incremental_stats {
+	int incremental; /* 0: it was a full pull */
+	unsigned long long from_usn, to_usn;
+	size_t fetched;		       /* objects fetched (changed ones) */
+	unsigned long fetched_entries; /* entries the DC sent */
+	size_t changed;		       /* GUIDs changed, listed or reported */
+	unsigned long dropped;	       /* left the selection */
+	size_t cached;		       /* objects in the cache now */
+	size_t healed;		       /* listed, but not in the cache: the
+					  reason for a full pull, or 0 */
+	char summary[1200];	       /* how it pulled, for the -v log */
+	char pull[1200];	       /* the same, as "check" says it */
+	char cache_problem[SYNC_ERR_MSG_MAX]; /* why the cache could not
+						 be read, or "" */
+};
+
+/*
+ * What a pull leaves to be kept once its run is accepted: the new object
+ * cache and position of each incremental directory, in a list.
+ */
+struct incremental_commit;
+
+/*
+ * incremental_fetch - pull directory L (the INDEX-th of the source, 0
+ *	when it is the only one) incrementally through its object cache
+ *	next to TABLE (TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
+ *	in a list: each remembers its own DC and selection, so a reordered
+ *	list only means full pulls), then pass every cached value to FN as
+ *	a full pull would, counting entries and values in STATS.  Errors as
+ *	ldapsync_fetch; a DirSync refused for lack of the replication
+ *	right is an AUTH error with advice.  Nothing is written: with
+ *	COMMIT (sync), the new cache and position are added to *COMMIT, to
+ *	be saved by incremental_commit_save() only once the table they
+ *	describe was published or found unchanged; a refused or failed run
+ *	drops them, so its next run starts from yesterday's cache, never
+ *	from a view that was not accepted.  COMMIT NULL (diff, check,
+ *	explain): the cache is only read.
+ */
+int incremental_fetch(const struct ldapsync_conf *l, const char *table,
+		      size_t index, struct incremental_commit **commit,
+		      source_value_fn fn, void *ctx, struct source_stats *stats,
+		      struct incremental_stats *is, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * incremental_commit_save - write every cache of LIST (atomically, each
+ *	one).  Returns 0, or -1 with an OUTPUT error; the caches not yet
+ *	written keep their old contents, which the next run continues from
+ *	(it then fetches again what changed since: more work, same table).
+ */
+int incremental_commit_save(const struct incremental_commit *list,
+			    struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/* incremental_commit_free - the list, unsaved; NULL is ok */
+void incremental_commit_free(struct incremental_commit *list);
+
+/*
+ * incremental_dirsync_attrs - the attributes a DirSync search asks for
+ *	with FILTER: DirSync reports an object only when one of them
+ *	changed (MS-ADTS 3.1.1.3.4.1.3), so every attribute whose change
+ *	can change the table must be there: proxyAddresses itself, those
+ *	the filter tests, name (rename, move), isDeleted, objectGUID.  A
+ *	NULL-terminated list the caller frees with filterattrs_free().
+ */
+char **incremental_dirsync_attrs(const char *filter);
+
+#endif

@@ -1,0 +1,714 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	session - connect to one directory server of a list, and bind
+ * DESCRIPTION
+ *	The URIs are tried in order until one connects (TLS verified unless
+ *	the config says otherwise) and binds; an AUTH or CONFIG failure
+ *	stops at once (another DC would refuse the same credentials, and
+ *	each try counts toward lockout).  Once a search has begun, any
+ *	failure ends the run: results from two DCs are never mixed, since
+ *	they may be at different replication states.
+ *	Binds: simple (DN, UPN or DOMAIN\\user, with a password file), SASL
+ *	GSSAPI with a keytab (krb5cred.c: a private ticket cache), SASL
+ *	EXTERNAL with a TLS client certificate, or anonymous.  A refused
+ *	bind carries AD's diagnostic and, where known, advice (adhint.c).
+ *	libldap's ldap.conf and ~/.ldaprc are not read (LDAPNOINIT): what
+ *	the run does is what sync.yaml says.  On a Global Catalog (ports
+ *	3268/3269, or global_catalog: true) the schema must say that
+ *	proxyAddresses is in the partial attribute set before anything is
+ *	searched.
+ *
+ *	Timeouts: libldap 2.5 (Debian 12) busy-loops in the TLS handshake
+ *	when a server accepts TCP but never answers (a hung or SIGSTOPped
+ *	DC): LDAP_OPT_NETWORK_TIMEOUT does not bound that loop (2.6 does).
+ *	So every blocking libldap call runs under a watchdog: SIGALRM after
+ *	"timeout" seconds shuts the socket down (shutdown(2) is
+ *	async-signal-safe), which turns the stall into an error that we
+ *	report as a timeout.  The socket comes from LDAP_OPT_CONNECT_CB.
+ *	A session owns SIGALRM from ldapsync_open() to ldapsync_close().
+ *	Over all of it stands the run's deadline (conf->deadline): waiting
+ *	for an answer past it is a TEMP error, so no server can hold the
+ *	lock forever.
+ * OWNERSHIP
+ *	The session is the caller's (ldapsync_close); the password is wiped
+ *	right after the bind.
+ * DIAGNOSTICS
+ *	sync_err with ldap_err2string(), the server's diagnostic message
+ *	(where AD puts "data 52e") and where it happened.
+ * SEE ALSO
+ *	RFC 4511, RFC 4513, MS-ADTS 5.1.2.1.
+ */
+#include <errno.h>
+#include <unistd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <ldap.h>
+#include <sasl/sasl.h>
+
+#include "xalloc.h"
+#include "secret.h"
+#include "adhint.h"
+#include "clock.h"
+#include "krb5cred.h"
+#include "session.h"
+
+#define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define ATTR_NAME "proxyAddresses"
+
+/* The socket of the current session and whether the watchdog fired. */
+static volatile sig_atomic_t watchdog_fd = -1;
+volatile sig_atomic_t session_watchdog_fired;
+/* Whether the timer is set (watchdog_kick). */
+static int watchdog_armed;
+/* Set once TCP is up: a failure after it on ldaps:// is TLS's. */
+static volatile sig_atomic_t tcp_connected;
+
+/* on_alarm - the watchdog: cut the stalled connection */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	session_watchdog_fired = 1;
+	if (watchdog_fd >= 0)
+		shutdown(watchdog_fd, SHUT_RDWR);
+}
+
+/* session_arm - SIGALRM in SECONDS (0: disarm) */
+void
+session_arm(int seconds)
+{
+	struct itimerval it;
+
+	watchdog_armed = seconds > 0;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = seconds;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * watchdog_kick - keep SIGALRM SECONDS away while answers keep coming.
+ * Re-arms at most once a second: setitimer(2) for each of a million
+ * entries cost 8% of a full pull (bench/README.md).  A stall is thus cut
+ * after SECONDS to SECONDS + 1.
+ */
+void
+session_kick(int seconds)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec == last.tv_sec && watchdog_armed)
+		return;
+	last = now;
+	session_arm(seconds);
+}
+
+/* conn_add - LDAP_OPT_CONNECT_CB: remember the socket for the watchdog */
+static int
+conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+	 struct ldap_conncb *ctx)
+{
+	ber_socket_t fd;
+
+	(void)ld, (void)srv, (void)addr, (void)ctx;
+	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
+		watchdog_fd = fd;
+	tcp_connected = 1;
+	return 0;
+}
+
+/* conn_del - the socket is going away */
+static void
+conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+	(void)ld, (void)sb, (void)ctx;
+	watchdog_fd = -1;
+}
+
+static struct ldap_conncb watchdog_cb = {conn_add, conn_del, NULL};
+
+/* session_fail - one message from rc, the diagnostic text and WHERE */
+int
+session_fail(struct sync_err *err, int kind, LDAP *ld, int rc, const char *fmt,
+	     ...)
+{
+	char where[256];
+	char *diag = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(where, sizeof(where), fmt, ap);
+	va_end(ap);
+	if (ld != NULL)
+		(void)ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	sync_err_set(err, kind, "%s: %s%s%s%s", where, ldap_err2string(rc),
+		     diag && *diag ? " (" : "", diag && *diag ? diag : "",
+		     diag && *diag ? ")" : "");
+	sync_err_hint(err, adhint_for(diag));
+	ldap_memfree(diag);
+	return -1;
+}
+
+/* ldapsync_uri_is_plain - unencrypted TCP unless StartTLS follows */
+int
+ldapsync_uri_is_plain(const char *uri)
+{
+	return strncasecmp(uri, "ldap://", 7) == 0;
+}
+
+/* ldapsync_uri_is_gc - the Global Catalog's ports */
+int
+ldapsync_uri_is_gc(const char *uri)
+{
+	LDAPURLDesc *lud = NULL;
+	int gc;
+
+	if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+		return 0;
+	gc = lud->lud_port == 3268 || lud->lud_port == 3269;
+	ldap_free_urldesc(lud);
+	return gc;
+}
+
+/* set_client_cert - the TLS client certificate for SASL EXTERNAL */
+static int
+set_client_cert(LDAP *ld, const struct ldapsync_conf *conf,
+		struct sync_err *err)
+{
+	char key[4096];
+
+	if (conf->cert_file == NULL)
+		return 0;
+	if (secret_check_path(conf->key_file, key, sizeof(key), err) < 0)
+		return sync_err_prefix(err, "tls.key_file");
+	if (access(conf->cert_file, R_OK) < 0)
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "tls.cert_file %s: %s", conf->cert_file,
+				    strerror(errno));
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, conf->cert_file) ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, key))
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "cannot set the TLS client certificate");
+	return 0;
+}
+
+/* set_options - protocol, referrals, timeouts and TLS on a new handle */
+static int
+set_options(LDAP *ld, const struct ldapsync_conf *conf,
+	    const struct timeval *tv, struct sync_err *err)
+{
+	int version = LDAP_VERSION3;
+	int require =
+		conf->verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+	int tls_min = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+	int zero = 0;
+	const char *ca = conf->ca_file ? conf->ca_file : SYSTEM_CA_FILE;
+	int rc;
+
+	/* libldap reports a missing CA file as "Can't contact LDAP server" */
+	if (access(ca, R_OK) < 0)
+		return sync_err_set(err, SYNC_ERR_CONFIG, "tls.ca_file %s: %s",
+				    ca, strerror(errno));
+	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) ||
+	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) ||
+	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, tv) ||
+	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, tv) ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls_min) ||
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca) ||
+	    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &watchdog_cb))
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "cannot set LDAP options");
+	if (set_client_cert(ld, conf, err) < 0)
+		return -1;
+	/* The TLS options above apply only once a new context is made. */
+	if ((rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero)) != 0)
+		return session_fail(err, SYNC_ERR_CONFIG, ld, rc,
+				    "cannot set up TLS with CA file %s", ca);
+	return 0;
+}
+
+/* bind_kind - what a failed connect/StartTLS/bind means for the run */
+static int
+bind_kind(int rc)
+{
+	if (session_watchdog_fired)
+		return SYNC_ERR_TEMP;
+	switch (rc) {
+	case LDAP_INVALID_CREDENTIALS:
+	case LDAP_INAPPROPRIATE_AUTH:
+	case LDAP_STRONG_AUTH_REQUIRED:
+	case LDAP_CONFIDENTIALITY_REQUIRED:
+	case LDAP_INSUFFICIENT_ACCESS:
+	case LDAP_UNWILLING_TO_PERFORM: return SYNC_ERR_AUTH;
+	case LDAP_TIMEOUT: return SYNC_ERR_TEMP;
+	default: return SYNC_ERR_UNAVAILABLE;
+	}
+}
+
+/* simple_bind - the DN (or UPN, or DOMAIN\\user) and the password file */
+static int
+simple_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
+	    struct sync_err *err)
+{
+	struct berval cred;
+	char *password = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (secret_read(conf->password_file, &password, &len, err) < 0)
+		return -1;
+	cred.bv_val = password;
+	cred.bv_len = len;
+	session_arm(conf->timeout);
+	rc = ldap_sasl_bind_s(ld, conf->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL,
+			      NULL, NULL);
+	session_arm(0);
+	secret_free(password, len);
+	if (rc != LDAP_SUCCESS)
+		return session_fail(err, bind_kind(rc), ld, rc,
+				    "bind as %s to %s refused", conf->bind_dn,
+				    uri);
+	return 0;
+}
+
+/* sasl_defaults - no prompts: every SASL question gets its default */
+static int
+sasl_defaults(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+	(void)ld, (void)flags, (void)defaults;
+	for (sasl_interact_t *q = in; q->id != SASL_CB_LIST_END; q++) {
+		/* authzid: none; act as the authenticated identity */
+		q->result = q->defresult ? q->defresult : "";
+		q->len = (unsigned)strlen(q->result);
+	}
+	return LDAP_SUCCESS;
+}
+
+/*
+ * sasl_bind - GSSAPI or EXTERNAL.  Over TLS, AD refuses a SASL security
+ * layer (MS-ADTS 5.1.2.1: "Sign or Seal are not allowed if TLS is
+ * used"), so maxssf=0 and tls-endpoint channel bindings (ADV190023).
+ * Over plain ldap:// GSSAPI must sign and seal: minssf=56.  The DC is
+ * named as in the URI, never canonicalised through reverse DNS.
+ */
+static int
+sasl_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
+	  struct sync_err *err)
+{
+	const char *mech = conf->bind_method == LDAPSYNC_BIND_GSSAPI
+				   ? "GSSAPI"
+				   : "EXTERNAL";
+	int cbinding = LDAP_OPT_X_SASL_CBINDING_TLS_ENDPOINT;
+	int rc;
+
+	if (ldap_set_option(ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON) ||
+	    ldap_set_option(ld, LDAP_OPT_X_SASL_SECPROPS,
+			    tls ? "maxssf=0" : "minssf=56"))
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "cannot set SASL options");
+	if (tls && conf->bind_method == LDAPSYNC_BIND_GSSAPI)
+		(void)ldap_set_option(ld, LDAP_OPT_X_SASL_CBINDING, &cbinding);
+	session_arm(conf->timeout);
+	rc = ldap_sasl_interactive_bind_s(ld, NULL, mech, NULL, NULL,
+					  LDAP_SASL_QUIET, sasl_defaults, NULL);
+	session_arm(0);
+	if (rc != LDAP_SUCCESS) {
+		if (session_watchdog_fired)
+			return sync_err_set(err, SYNC_ERR_TEMP,
+					    "SASL %s bind to %s: no answer "
+					    "within %d s",
+					    mech, uri, conf->timeout);
+		return session_fail(
+			err,
+			rc == LDAP_LOCAL_ERROR || rc == LDAP_AUTH_UNKNOWN ||
+					rc == LDAP_NOT_SUPPORTED
+				? SYNC_ERR_AUTH
+				: bind_kind(rc),
+			ld, rc, "SASL %s bind%s%s to %s refused", mech,
+			conf->principal ? " as " : "",
+			conf->principal ? conf->principal : "", uri);
+	}
+	return 0;
+}
+
+/* do_bind - the configured bind, or none */
+static int
+do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
+	struct sync_err *err)
+{
+	switch (conf->bind_method) {
+	case LDAPSYNC_BIND_NONE: return 0;
+	case LDAPSYNC_BIND_SIMPLE: return simple_bind(ld, uri, conf, err);
+	default: return sasl_bind(ld, uri, conf, tls, err);
+	}
+}
+
+/* open_one - connect, StartTLS if asked, bind; *LDP set on success */
+static int
+open_one(const char *uri, const struct ldapsync_conf *conf,
+	 const struct timeval *tv, LDAP **ldp, struct sync_err *err)
+{
+	LDAP *ld = NULL;
+	int rc;
+
+	if (ldapsync_uri_is_plain(uri) && !conf->starttls &&
+	    conf->bind_method == LDAPSYNC_BIND_SIMPLE)
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "%s: refusing a simple bind over plain "
+				    "ldap://; use ldaps:// or starttls: true",
+				    uri);
+	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
+		return session_fail(err, SYNC_ERR_CONFIG, NULL, rc,
+				    "bad LDAP URI %s", uri);
+	if (set_options(ld, conf, tv, err) < 0)
+		goto fail;
+	session_watchdog_fired = 0;
+	tcp_connected = 0;
+	session_arm(conf->timeout);
+	rc = ldap_connect(ld);
+	session_arm(0);
+	if (rc != LDAP_SUCCESS) {
+		if (session_watchdog_fired)
+			sync_err_set(err, SYNC_ERR_TEMP,
+				     "no answer from %s within %d s", uri,
+				     conf->timeout);
+		else if (tcp_connected)
+			/* libldap 2.5 reports a failed verification only as
+			 * "(unknown error code)"; say what it means. */
+			session_fail(
+				err, SYNC_ERR_UNAVAILABLE, ld, rc,
+				"%s: TLS handshake failed (certificate not "
+				"trusted by tls.ca_file, expired, or not "
+				"issued for this host name)",
+				uri);
+		else
+			session_fail(err,
+				     bind_kind(rc) == SYNC_ERR_AUTH
+					     ? SYNC_ERR_UNAVAILABLE
+					     : bind_kind(rc),
+				     ld, rc, "cannot connect to %s", uri);
+		goto fail;
+	}
+	session_arm(conf->timeout);
+	rc = conf->starttls && ldapsync_uri_is_plain(uri)
+		     ? ldap_start_tls_s(ld, NULL, NULL)
+		     : LDAP_SUCCESS;
+	session_arm(0);
+	if (rc != LDAP_SUCCESS) {
+		session_fail(err,
+			     bind_kind(rc) == SYNC_ERR_AUTH
+				     ? SYNC_ERR_UNAVAILABLE
+				     : bind_kind(rc),
+			     ld, rc, "StartTLS with %s failed", uri);
+		goto fail;
+	}
+	if (do_bind(ld, uri, conf,
+		    !ldapsync_uri_is_plain(uri) || conf->starttls, err) < 0)
+		goto fail;
+	*ldp = ld;
+	return 0;
+fail:
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return -1;
+}
+
+/* describe_bind - who we are to the server, and the SASL layer */
+static void
+describe_bind(struct ldapsync_session *s)
+{
+	const struct ldapsync_conf *conf = s->conf;
+	char *user = NULL;
+	ber_len_t ssf = 0;
+	int tls = !ldapsync_uri_is_plain(s->stats->server) || conf->starttls;
+
+	switch (conf->bind_method) {
+	case LDAPSYNC_BIND_NONE:
+		snprintf(s->stats->bound_as, sizeof(s->stats->bound_as),
+			 "anonymous");
+		return;
+	case LDAPSYNC_BIND_SIMPLE:
+		snprintf(s->stats->bound_as, sizeof(s->stats->bound_as),
+			 "simple as %s%s", conf->bind_dn,
+			 tls ? " (inside TLS)" : "");
+		return;
+	default: break;
+	}
+	(void)ldap_get_option(s->ld, LDAP_OPT_X_SASL_USERNAME, &user);
+	(void)ldap_get_option(s->ld, LDAP_OPT_X_SASL_SSF, &ssf);
+	snprintf(s->stats->bound_as, sizeof(s->stats->bound_as),
+		 "SASL %s as %s, security layer %lu%s",
+		 conf->bind_method == LDAPSYNC_BIND_GSSAPI ? "GSSAPI"
+							   : "EXTERNAL",
+		 user ? user : "(unknown)", (unsigned long)ssf,
+		 tls ? " (inside TLS)" : "");
+	ldap_memfree(user);
+}
+
+/* append_cut - add "; MSG" to BUF, cutting what does not fit */
+static void
+append_cut(char *buf, size_t size, const char *msg)
+{
+	size_t used = strlen(buf), room, len = strlen(msg);
+
+	if (used > 0 && used + 2 < size) {
+		memcpy(buf + used, "; ", 3);
+		used += 2;
+	}
+	room = size - used - 1;
+	if (len > room)
+		len = room;
+	memcpy(buf + used, msg, len);
+	buf[used + len] = '\0';
+}
+
+/*
+ * open_session - the first URI that connects and binds.  An AUTH or
+ * CONFIG failure stops at once: another DC of the same domain would
+ * refuse the same credentials, and each try counts toward lockout.
+ */
+static int
+open_session(struct ldapsync_session *s, struct sync_err *err)
+{
+	const struct ldapsync_conf *conf = s->conf;
+	char tried[SYNC_ERR_MSG_MAX] = "";
+	int timed_out = 0;
+
+	for (size_t i = 0; i < conf->n_uris; i++) {
+		if (open_one(conf->uris[i], conf, &s->timeout, &s->ld, err) ==
+		    0) {
+			snprintf(s->stats->server, sizeof(s->stats->server),
+				 "%s", conf->uris[i]);
+			snprintf(s->stats->skipped, sizeof(s->stats->skipped),
+				 "%s", tried);
+			describe_bind(s);
+			return 0;
+		}
+		if (err->kind == SYNC_ERR_AUTH || err->kind == SYNC_ERR_CONFIG)
+			return -1;
+		timed_out |= err->kind == SYNC_ERR_TEMP;
+		append_cut(tried, sizeof(tried), err->msg);
+	}
+	return sync_err_set(err,
+			    timed_out ? SYNC_ERR_TEMP : SYNC_ERR_UNAVAILABLE,
+			    "no directory server reachable: %s", tried);
+}
+
+/* session_result_kind - what a search result code means for the run */
+int
+session_result_kind(int code)
+{
+	switch (code) {
+	case LDAP_SIZELIMIT_EXCEEDED:
+	case LDAP_TIMELIMIT_EXCEEDED:
+	case LDAP_ADMINLIMIT_EXCEEDED: return SYNC_ERR_DATA;
+	case LDAP_NO_SUCH_OBJECT:
+	case LDAP_REFERRAL:
+	case LDAP_FILTER_ERROR:
+	case LDAP_UNAVAILABLE_CRITICAL_EXTENSION:
+	case LDAP_INVALID_DN_SYNTAX:
+	case LDAP_PROTOCOL_ERROR: return SYNC_ERR_CONFIG;
+	case LDAP_INSUFFICIENT_ACCESS: return SYNC_ERR_AUTH;
+	default: return SYNC_ERR_TEMP;
+	}
+}
+
+/*
+ * session_past_deadline - has the run's deadline passed?  Every loop over
+ * a server's answers asks this (through session_wait), so a server that
+ * never stops answering cannot hold the lock forever.
+ */
+int
+session_past_deadline(struct ldapsync_session *s, const char *what,
+		      struct sync_err *err)
+{
+	if (s->conf->deadline <= 0 ||
+	    clock_seconds(CLOCK_MONOTONIC) < s->conf->deadline)
+		return 0;
+	return sync_err_set(err, SYNC_ERR_TEMP,
+			    "%s: the run's deadline (%ld s) passed while %s "
+			    "was still answering",
+			    what, s->conf->deadline_seconds, s->stats->server);
+}
+
+/* session_wait - next message for MSGID, or a TEMP error */
+int
+session_wait(struct ldapsync_session *s, int msgid, LDAPMessage **res,
+	     const char *what, struct sync_err *err)
+{
+	struct timeval tv = s->timeout;
+	int rc;
+
+	if (session_past_deadline(s, what, err) < 0) {
+		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+		return -1;
+	}
+	if (s->conf->deadline > 0) {
+		double left =
+			s->conf->deadline - clock_seconds(CLOCK_MONOTONIC) + 1;
+
+		if (left < (double)tv.tv_sec)
+			tv.tv_sec = (time_t)left;
+	}
+	/* armed while answers keep coming; disarmed when the search ends */
+	session_kick(s->conf->timeout + 1);
+	rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &tv, res);
+	if (rc > 0)
+		return rc;
+	if (rc == 0 && session_past_deadline(s, what, err) < 0) {
+		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+		return -1;
+	}
+	if (rc == 0 || session_watchdog_fired) {
+		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "%s: no answer from %s within %d s", what,
+				    s->stats->server, s->conf->timeout);
+	}
+	(void)ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &rc);
+	return session_fail(err, SYNC_ERR_TEMP, s->ld, rc,
+			    "%s: connection to %s lost", what,
+			    s->stats->server);
+}
+
+/* session_first_value - the first value of ATTR in the entry (caller frees) */
+char *
+session_first_value(LDAP *ld, LDAPMessage *entry, const char *attr)
+{
+	struct berval **vals = ldap_get_values_len(ld, entry, attr);
+	char *v = NULL;
+
+	if (vals != NULL && vals[0] != NULL)
+		v = xstrndup(vals[0]->bv_val, vals[0]->bv_len);
+	ldap_value_free_len(vals);
+	return v;
+}
+
+/* session_read_one - one attribute of one entry found by a synchronous search
+ */
+int
+session_read_one(struct ldapsync_session *s, const char *base, int scope,
+		 const char *filter, const char *attr, char **value,
+		 struct sync_err *err)
+{
+	char *attrs[] = {(char *)attr, NULL};
+	LDAPMessage *res = NULL, *entry;
+	int rc;
+
+	*value = NULL;
+	session_arm(s->conf->timeout + 1);
+	rc = ldap_search_ext_s(s->ld, base, scope, filter, attrs, 0, NULL, NULL,
+			       &s->timeout, 2, &res);
+	session_arm(0);
+	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
+		ldap_msgfree(res);
+		return session_fail(err, session_result_kind(rc), s->ld, rc,
+				    "reading %s of %s", attr, base);
+	}
+	if ((entry = ldap_first_entry(s->ld, res)) != NULL)
+		*value = session_first_value(s->ld, entry, attr);
+	ldap_msgfree(res);
+	return 0;
+}
+
+/*
+ * check_gc_attribute - a Global Catalog holds only the attributes of the
+ * partial attribute set; without proxyAddresses there, every object
+ * would come back without addresses.  Read the flag from the schema.
+ */
+static int
+check_gc_attribute(struct ldapsync_session *s, struct sync_err *err)
+{
+	char *schema = NULL, *flag = NULL;
+	int ret = 0;
+
+	if (session_read_one(s, "", LDAP_SCOPE_BASE, "(objectClass=*)",
+			     "schemaNamingContext", &schema, err) < 0)
+		return -1;
+	if (schema == NULL)
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "%s: global_catalog: the server's rootDSE "
+				    "names no schemaNamingContext; is it an "
+				    "AD Global Catalog?",
+				    s->stats->server);
+	if (session_read_one(s, schema, LDAP_SCOPE_ONELEVEL,
+			     "(&(objectClass=attributeSchema)"
+			     "(lDAPDisplayName=" ATTR_NAME "))",
+			     "isMemberOfPartialAttributeSet", &flag, err) < 0)
+		ret = -1;
+	else if (flag == NULL || strcasecmp(flag, "TRUE") != 0)
+		ret = sync_err_set(err, SYNC_ERR_CONFIG,
+				   "%s: " ATTR_NAME " is not in the Global "
+				   "Catalog's partial attribute set "
+				   "(isMemberOfPartialAttributeSet: %s in "
+				   "%s): a GC search would return objects "
+				   "without their addresses; search each "
+				   "domain on port 389/636 instead",
+				   s->stats->server, flag ? flag : "absent",
+				   schema);
+	free(schema);
+	free(flag);
+	return ret;
+}
+
+/* is_gc - search the Global Catalog? */
+static int
+is_gc(const struct ldapsync_conf *conf, const char *uri)
+{
+	return conf->global_catalog || ldapsync_uri_is_gc(uri);
+}
+
+/* ldapsync_open - see ldapsync.h */
+int
+ldapsync_open(const struct ldapsync_conf *conf, struct source_stats *stats,
+	      struct ldapsync_session **out, struct sync_err *err)
+{
+	struct ldapsync_session *s = xcalloc(1, sizeof(*s));
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &s->old_sa);
+	/* Only sync.yaml configures the run: not ldap.conf, not ~/.ldaprc. */
+	setenv("LDAPNOINIT", "1", 1);
+	memset(stats, 0, sizeof(*stats));
+	s->conf = conf;
+	s->timeout.tv_sec = conf->timeout;
+	s->stats = stats;
+	*out = NULL;
+	if ((conf->bind_method == LDAPSYNC_BIND_GSSAPI &&
+	     krb5cred_acquire(conf->keytab, conf->principal, &s->krb, err) <
+		     0) ||
+	    open_session(s, err) < 0 ||
+	    (is_gc(conf, stats->server) && check_gc_attribute(s, err) < 0)) {
+		ldapsync_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* ldapsync_close - unbind, release the ticket cache, give SIGALRM back */
+void
+ldapsync_close(struct ldapsync_session *s)
+{
+	if (s == NULL)
+		return;
+	session_arm(0);
+	if (s->ld != NULL)
+		ldap_unbind_ext_s(s->ld, NULL, NULL);
+	krb5cred_release(s->krb);
+	sigaction(SIGALRM, &s->old_sa, NULL);
+	free(s);
+}

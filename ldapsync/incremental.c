@@ -100,6 +100,8 @@ struct pull {
 	struct objcache *fresh;		   /* qualifying objects fetched */
 	struct objcache *changed;	   /* GUIDs changed, listed, reported */
 	unsigned long n_changed_in;	   /* of those, now under a base */
+	unsigned long containers;	   /* of those, OUs and containers */
+	char container_dn[256];		   /* the first of them, for the log */
 	char **norm_bases;		   /* the bases, normalised (dn_key) */
 	/* where the DC is (read before any search) */
 	char dc[256];
@@ -421,6 +423,57 @@ decide(struct pull *p)
 		p->incremental = 1;
 }
 
+/* note_container - an OU or container changed */
+static int
+note_container(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
+{
+	struct pull *p = ctx;
+
+	(void)err;
+	if (p->containers++ == 0)
+		snprintf(p->container_dn, sizeof(p->container_dn), "%s", e->dn);
+	return 0;
+}
+
+/*
+ * distrust_containers - tombstones and DirSync follow objects that
+ * change; an OU or container that changed may have been moved or renamed
+ * (the names of the objects under it change, their uSNChanged does not),
+ * or had its permissions changed (objects hidden from the account, or
+ * shown again, without changing them).  So one search of the naming
+ * context for OUs and containers changed since the position (uSNChanged
+ * is indexed; few change), leaving out those made since (a new one holds
+ * only objects moved in, which changed themselves); if any did, the
+ * cache cannot vouch for the objects under them: a full pull, in this
+ * session.
+ */
+static int
+distrust_containers(struct pull *p, struct sync_err *err)
+{
+	struct ldapsync_query q = {0};
+	char filter[160];
+
+	if (!p->incremental)
+		return 0;
+	snprintf(filter, sizeof(filter),
+		 "(&(uSNChanged>=%llu)(!(uSNCreated>=%llu))"
+		 "(|(objectClass=organizationalUnit)(objectClass=container)))",
+		 p->prior->usn + 1, p->prior->usn + 1);
+	q.base = p->naming_context;
+	q.filter = filter;
+	if (ldapsync_search(p->s, &q, note_container, p, err) < 0)
+		return -1;
+	if (p->containers == 0)
+		return 0;
+	snprintf(p->why_full, sizeof(p->why_full),
+		 "%lu OUs or containers changed (%s%s): their objects may "
+		 "have moved, or been hidden or shown",
+		 p->containers, p->container_dn,
+		 p->containers > 1 ? ", ..." : "");
+	p->incremental = 0;
+	return 0;
+}
+
 /* searches_dirsync - incremental: dirsync: the cookie first */
 static int
 searches_dirsync(struct pull *p, struct sync_err *err)
@@ -442,6 +495,8 @@ searches_dirsync(struct pull *p, struct sync_err *err)
 		p->changed = objcache_new();
 		ret = search_dirsync(p, 0, err);
 	}
+	if (ret == 0)
+		ret = distrust_containers(p, err);
 	if (ret == 0 && !p->incremental)
 		return search_bases(p, p->l->filter, err);
 	if (ret == 0 && p->n_changed_in > 0)
@@ -476,6 +531,10 @@ searches(struct pull *p, struct sync_err *err)
 	 * bases need no search at all */
 	if (search_tombstones(p, err) < 0)
 		return -1;
+	if (distrust_containers(p, err) < 0)
+		return -1;
+	if (!p->incremental)
+		return search_bases(p, p->l->filter, err);
 	return p->n_changed_in > 0 ? search_changed_bases(p, err) : 0;
 }
 

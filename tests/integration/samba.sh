@@ -431,7 +431,38 @@ printf 'dn: CN=User 00021,OU=Elsewhere,%s\nchangetype: modify\nadd: proxyAddress
 ad ldapmodify -f "$D/i-outside.ldif" || bad "change outside the base"
 same_as_full "a change outside the base"
 contains "outside the base: DirSync reported it" "1 objects reported by DirSync"
-contains "outside the base: dirsync searched no base" " 0 pages,"
+# one page: the search of the naming context for changed OUs and
+# containers (incremental.c, distrust_containers); no base is searched
+contains "outside the base: dirsync searched no base" " 1 pages,"
+contains "outside the base: nothing fetched" " 0 changed entries fetched"
+
+# An OU moved out of the base takes its objects along without changing
+# them (their uSNChanged stays): tombstones and DirSync must notice the
+# OU itself (a full pull), the listing by what it lists.  Then a rename of
+# an OU with objects under it.
+printf 'dn: OU=Movers,%s\nobjectClass: organizationalUnit\n\ndn: CN=Mover One,OU=Movers,%s\nobjectClass: contact\nproxyAddresses: SMTP:mover.one@corp.example\n' "$CORP" "$CORP" > "$D/i-ou.ldif"
+ad ldapadd -f "$D/i-ou.ldif" || bad "add an OU with a contact"
+same_as_full "an OU with a contact added"
+check "the OU's contact is in" grep -q '^mover.one@corp.example' "$TOMB_TABLE"
+# ou_changed NAME : the listing pulls incrementally; tombstones and
+# DirSync, seeing a changed OU, pull in full; all equal to a full pull
+ou_changed() {
+	local cfg mode
+	expect_rc "$1: full pull" 0 rs -c "$FULL_CONF" sync
+	for cfg in "$LIST_CONF" "$TOMB_CONF" "$DIRSYNC_CONF"; do
+		mode=$(basename "$(dirname "$cfg")")
+		expect_rc "$1: $mode" 0 rs -v -c "$cfg" sync
+		[ "$cfg" = "$LIST_CONF" ] ||
+			contains "$1: $mode pulled in full for the OU" "OUs or containers changed (OU=Movers Renamed,"
+		check "$1: $mode table = full table" \
+			cmp -s "$(dirname "$cfg")/relay_recipients" "$FULL_TABLE"
+	done
+}
+ad ldapmodrdn -r "OU=Movers,$CORP" "OU=Movers Renamed" || bad "rename an OU"
+ou_changed "an OU renamed"
+ad ldapmodrdn -r -s "$SDC_DOMAIN_DN" "OU=Movers Renamed,$CORP" "OU=Movers Renamed" || bad "move an OU out"
+ou_changed "an OU moved out of the base"
+check "an OU moved out of the base: its contact is gone" bash -c "! grep -q '^mover.one@' '$TOMB_TABLE'"
 
 # a list of directories, each incremental in its own way with its own
 # cache (TABLE.rcptsync-cache.1 and .2), against the same list pulled in full

@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/samba-dc.sh"
 require_root "a network namespace and a Samba AD DC"
 require samba samba-tool ldbadd ldbmodify ldbsearch ldapmodify ip python3
-SEEDS=("$@"); [ ${#SEEDS[@]} -gt 0 ] || SEEDS=(1 2 3 4)
+SEEDS=("$@"); [ ${#SEEDS[@]} -gt 0 ] || SEEDS=(1 2 3 4 1001)
 stop_dc() {
 	[ -s "$WORK/dc.pid" ] && SDC_PID=$(cat "$WORK/dc.pid")
 	samba_dc_stop

@@ -216,7 +216,9 @@ printf '  timeout: 1\n' >> "$C"
 printf 'new3@corp.example\tOK\n' >> "$D/demo/demo-extra"
 start=$(date +%s)
 expect_rc "a hook that outlives hooks.timeout is stopped" 75 "$RCPTSYNC" -c "$C" sync
-check "it was stopped after about 1 s, not 30" test $(( $(date +%s) - start )) -le 5
+# the whole run, under valgrind on a loaded machine, takes seconds of its
+# own: what matters is that it did not wait for the hook's 30 s
+check "it was stopped after about 1 s, not 30" test $(( $(date +%s) - start )) -le 20
 contains "the timeout is named" "took longer than 1 s and was stopped"
 
 # --- text only, and an output directory we cannot write ---------------------

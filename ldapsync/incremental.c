@@ -67,6 +67,7 @@
 #include <ldap.h>
 
 #include "xalloc.h"
+#include "proxyaddr.h"
 #include "filterattrs.h"
 #include "objcache.h"
 #include "session.h"
@@ -78,6 +79,8 @@ _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 	       "the cache keeps every cookie a DirSync search returns");
 
 #define GUID_ATTR "objectGUID"
+/* Room for a name from the server, escaped for a message. */
+#define SHOWN_MAX 300
 /* GUID_DELETED_OBJECTS_CONTAINER_W (MS-ADTS 6.1.1.4) */
 #define DELETED_OBJECTS_WKGUID "18e2ea80684f11d2b9aa00c04f79f805"
 /* matches no object (objectGUID is indexed): a full pull's DirSync search
@@ -101,7 +104,7 @@ struct pull {
 	struct objcache *changed;	   /* GUIDs changed, listed, reported */
 	unsigned long n_changed_in;	   /* of those, now under a base */
 	unsigned long containers;	   /* of those, OUs and containers */
-	char container_dn[256];		   /* the first of them, for the log */
+	char container_dn[SHOWN_MAX];	   /* the first of them, escaped */
 	char **norm_bases;		   /* the bases, normalised (dn_key) */
 	/* where the DC is (read before any search) */
 	char dc[256];
@@ -113,6 +116,13 @@ struct pull {
 	int unchanged;		    /* 1: the USN had not moved */
 	char why_full[600];
 };
+
+/* shown - S from the server, made safe to print (proxyaddr_escape) */
+static const char *
+shown(const char *s, char *buf)
+{
+	return proxyaddr_escape(s, strlen(s), buf, SHOWN_MAX);
+}
 
 /* incremental_dirsync_attrs - see incremental.h */
 char **
@@ -337,6 +347,7 @@ read_position(struct pull *p, struct sync_err *err)
 	LDAPMessage *res = NULL, *e;
 	struct berval **inv = NULL;
 	char *inv_attrs[] = {"invocationId", NULL};
+	char a[SHOWN_MAX];
 	int rc, ret = -1;
 
 	session_arm(s->conf->timeout + 1);
@@ -376,7 +387,7 @@ read_position(struct pull *p, struct sync_err *err)
 	if (inv == NULL || inv[0] == NULL) {
 		sync_err_set(err, SYNC_ERR_CONFIG,
 			     "%s: cannot read the invocationId of %s",
-			     s->stats->server, service);
+			     s->stats->server, shown(service, a));
 		goto out;
 	}
 	snprintf(p->dc, sizeof(p->dc), "%s", host);
@@ -398,6 +409,7 @@ static void
 decide(struct pull *p)
 {
 	const struct objcache_mark *m = p->prior;
+	char a[SHOWN_MAX], b[SHOWN_MAX];
 
 	p->incremental = 0;
 	if (p->full)
@@ -408,13 +420,14 @@ decide(struct pull *p)
 	else if (strcasecmp(m->dc, p->dc) != 0)
 		snprintf(p->why_full, sizeof(p->why_full),
 			 "the last pull was from %s, this one is from %s",
-			 m->dc, p->dc);
+			 shown(m->dc, a), shown(p->dc, b));
 	else if (strcmp(m->invocation, p->invocation) != 0)
 		snprintf(p->why_full, sizeof(p->why_full),
-			 "the invocationId of %s changed (restored?)", p->dc);
+			 "the invocationId of %s changed (restored?)",
+			 shown(p->dc, a));
 	else if (p->usn < m->usn)
 		snprintf(p->why_full, sizeof(p->why_full),
-			 "the USN of %s went back", p->dc);
+			 "the USN of %s went back", shown(p->dc, a));
 	else if (p->l->incremental == LDAPSYNC_INCR_DIRSYNC &&
 		 m->cookie_len == 0)
 		snprintf(p->why_full, sizeof(p->why_full),
@@ -431,7 +444,7 @@ note_container(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 
 	(void)err;
 	if (p->containers++ == 0)
-		snprintf(p->container_dn, sizeof(p->container_dn), "%s", e->dn);
+		shown(e->dn, p->container_dn);
 	return 0;
 }
 
@@ -860,7 +873,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 	char *path = cache_path(table, index);
 	struct feed_ctx f = {fn, ctx, stats, NULL};
 	struct objcache *cache;
-	char why[600];
+	char why[600], shown_dc[SHOWN_MAX];
 	int rc;
 
 	memset(is, 0, sizeof(*is));
@@ -871,7 +884,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 		snprintf(why, sizeof(why),
 			 "%s lists %zu qualifying objects that the cache of "
 			 "the last pull lacks (was its view partial?)",
-			 p->dc, is->healed);
+			 shown(p->dc, shown_dc), is->healed);
 		mark->dc[0] = '\0';
 		rc = pull_once(p, l, mark, 1, why, stats, err);
 	}

@@ -45,6 +45,7 @@
 #include <ldap.h>
 
 #include "xalloc.h"
+#include "proxyaddr.h"
 #include "seen.h"
 #include "session.h"
 #include "search.h"
@@ -86,7 +87,18 @@ struct search {
 	size_t vbuf_alloc;
 	unsigned char guid[32];
 	size_t guid_len;
+	char range_what[400]; /* "range retrieval for DN" */
 };
+
+/* Room for a DN or attribute description from the server, escaped. */
+#define SHOWN_MAX 320
+
+/* shown - S from the server, made safe to print (proxyaddr_escape) */
+static const char *
+shown(const char *s, char *buf)
+{
+	return proxyaddr_escape(s, strlen(s), buf, SHOWN_MAX);
+}
 
 /* ldapsync_parse_range - the ";range=LOW-HIGH" option of a description */
 int
@@ -153,12 +165,14 @@ hold(struct search *x, struct pending *p, struct berval **vals,
      struct sync_err *err)
 {
 	for (struct berval **v = vals; v && *v; v++) {
+		char dn[SHOWN_MAX];
+
 		if (p->n_vals >= MAX_VALUES)
 			return sync_err_set(err, SYNC_ERR_TEMP,
 					    "range retrieval for %s: %s sent "
 					    "more than %d values",
-					    p->dn, x->s->stats->server,
-					    MAX_VALUES);
+					    shown(p->dn, dn),
+					    x->s->stats->server, MAX_VALUES);
 		if (p->n_vals == p->alloc_vals) {
 			p->alloc_vals = p->alloc_vals ? 2 * p->alloc_vals : 64;
 			p->vals = xreallocarray(p->vals, p->alloc_vals,
@@ -208,11 +222,14 @@ static int
 range_error(struct search *x, const char *dn, const char *desc, long want,
 	    struct sync_err *err)
 {
+	char a[SHOWN_MAX], b[SHOWN_MAX];
+
 	return sync_err_set(err, SYNC_ERR_TEMP,
 			    "range retrieval for %s: %s sent %s when asked "
 			    "for values from %ld on: the range does not "
 			    "advance",
-			    dn, x->s->stats->server, desc, want);
+			    shown(dn, a), x->s->stats->server, shown(desc, b),
+			    want);
 }
 
 /*
@@ -261,12 +278,15 @@ take_values(struct search *x, LDAPMessage *entry, const char *dn,
 		ldap_memfree(desc);
 	}
 	ber_free(ber, 0);
-	if (ret == 0 && p != NULL && !seen)
+	if (ret == 0 && p != NULL && !seen) {
+		char a[SHOWN_MAX];
+
 		ret = sync_err_set(
 			err, SYNC_ERR_TEMP,
 			"range retrieval for %s: %s did not return " ATTR_NAME
 			";range=%ld-*",
-			dn, x->s->stats->server, p->next);
+			shown(dn, a), x->s->stats->server, p->next);
+	}
 	if (ret == 0 && p == NULL) {
 		for (size_t i = 0; i < n_lists; i++)
 			for (struct berval **v = lists[i]; v && *v; v++) {
@@ -295,11 +315,14 @@ take_guid(struct search *x, LDAPMessage *msg, const char *dn,
 		x->guid_len = v[0]->bv_len;
 	}
 	ldap_value_free_len(v);
-	if (!ok)
+	if (!ok) {
+		char a[SHOWN_MAX];
+
 		return sync_err_set(err, SYNC_ERR_DATA,
 				    "entry %s has no usable objectGUID; "
 				    "incremental pulls need AD",
-				    dn);
+				    shown(dn, a));
+	}
 	return 0;
 }
 
@@ -320,10 +343,13 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 		ret = take_guid(x, msg, dn, err);
 	/* a server that sends an entry twice in one search is looping (or
 	 * would have us count an object twice): refuse the whole result */
-	if (ret == 0 && seen_add(x->seen, dn, strlen(dn)))
+	if (ret == 0 && seen_add(x->seen, dn, strlen(dn))) {
+		char a[SHOWN_MAX];
+
 		ret = sync_err_set(err, SYNC_ERR_TEMP,
 				   "%s: %s sent entry %s twice in one search",
-				   x->what, x->s->stats->server, dn);
+				   x->what, x->s->stats->server, shown(dn, a));
+	}
 	if (ret == 0 && x->q->values) {
 		x->s->stats->entries++;
 		ret = take_values(x, msg, dn, NULL, err);
@@ -450,7 +476,8 @@ static int
 range_once(struct search *x, struct pending *p, struct sync_err *err)
 {
 	struct ldapsync_session *s = x->s;
-	char attr[64], what[300];
+	char attr[64], shown_dn[SHOWN_MAX];
+	char *what = x->range_what;
 	char *attrs[] = {attr, NULL};
 	LDAPMessage *msg;
 	long low = p->next;
@@ -461,7 +488,8 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 			 low + s->conf->range_size - 1);
 	else
 		snprintf(attr, sizeof(attr), ATTR_NAME ";range=%ld-*", low);
-	snprintf(what, sizeof(what), "range retrieval for %s", p->dn);
+	snprintf(x->range_what, sizeof(x->range_what), "range retrieval for %s",
+		 shown(p->dn, shown_dn));
 	x->what = what;
 	rc = ldap_search_ext(s->ld, p->dn, LDAP_SCOPE_BASE, "(objectClass=*)",
 			     attrs, 0, NULL, NULL, &s->timeout, 0, &msgid);
@@ -488,9 +516,8 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 	else
 		ldap_msgfree(msg);
 	if (ret == 0 && !got)
-		ret = sync_err_set(err, SYNC_ERR_DATA,
-				   "entry %s vanished during range retrieval",
-				   p->dn);
+		ret = sync_err_set(err, SYNC_ERR_DATA, "%s: the entry vanished",
+				   what);
 	return ret;
 }
 

@@ -594,11 +594,15 @@ record_state(struct run *r, int rc, int written, const struct sync_err *err,
 		st->removed = r->counts.removed;
 		st->pending_count = r->grace.kept;
 		st->written = written;
-		published_files(r->conf, &st->text_ino, &st->map_ino);
 	} else {
 		state_set_message(st, err->msg);
 	}
-	return state_save(r->conf->state, r->conf->table, st, save_err);
+	/* the files this run put in place, also when it then failed (the
+	 * hook, the caches): the next run must not take them for someone
+	 * else's */
+	if (rc == 0 || r->published)
+		published_files(r->conf, &st->text_ino, &st->map_ino);
+	return state_save(r->conf->state, st, save_err);
 }
 
 /* cmd_sync - under the lock: sync, then record the outcome */

@@ -31,9 +31,12 @@ int atomicfile_write_temp(char *tmpl, mode_t mode, atomicfile_fill_fn fill,
 
 /*
  * atomicfile_replace - write PATH atomically: a temporary file PREFIX
- *	ATOMICFILE_TMP_TAG XXXXXX (PREFIX is in PATH's directory), filled
- *	by FILL, fsynced, renamed over PATH, the directory fsynced.
- *	Returns 0, or -1 with an OUTPUT error and PATH untouched.  The one
+ *	ATOMICFILE_TMP_TAG XXXXXX (PREFIX must be in PATH's directory:
+ *	rename(2) does not cross file systems), filled by FILL, fsynced,
+ *	renamed over PATH, the directory fsynced.  Returns 0, or -1 with an
+ *	OUTPUT error: PATH untouched when it failed before the rename; when
+ *	only the directory's fsync failed, PATH is the new file already,
+ *	and may not survive a power cut.  The one
  *	way rcptsync replaces a file: the table (mapcommit), the state
  *	file, and the object caches.
  */

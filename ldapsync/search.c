@@ -87,7 +87,9 @@ struct search {
 	size_t vbuf_alloc;
 	unsigned char guid[32];
 	size_t guid_len;
-	char range_what[400]; /* "range retrieval for DN" */
+	char range_what[400];	     /* "range retrieval for DN" */
+	unsigned long page_new;	     /* entries new to this search ... */
+	unsigned long page_repeated; /* ... and sent again, this page */
 };
 
 /* Room for a DN or attribute description from the server, escaped. */
@@ -236,49 +238,46 @@ range_error(struct search *x, const char *dn, const char *desc, long want,
  * take_values - the proxyAddresses of ENTRY.  A first answer (P NULL)
  * that is complete goes to the consumer at once; one that is cut opens a
  * pending list.  A continuation (P set) must start at P->next; its values
- * join P, and P->next moves on (-1 when the server tagged it "-*").
+ * join P, and P->next moves on (-1 when the server tagged it "-*").  A
+ * chunk must say what it holds: it starts where asked (0 first), and a
+ * cut one "LOW-HIGH" holds exactly HIGH-LOW+1 values; else the next
+ * request would skip values, or ask for the same ones again.
  */
 static int
 take_values(struct search *x, LDAPMessage *entry, const char *dn,
 	    struct pending *p, struct sync_err *err)
 {
-	struct berval **lists[4];
+	struct berval **vals = NULL;
 	BerElement *ber = NULL;
-	size_t n_lists = 0, n = 0;
-	int ret = 0, seen = 0;
+	long low = 0, high = -1;
+	int ret = 0, ranged = 0, descs = 0;
+	size_t n = 0;
 
 	for (char *desc = ldap_first_attribute(x->s->ld, entry, &ber);
 	     desc != NULL && ret == 0;
 	     desc = ldap_next_attribute(x->s->ld, entry, ber)) {
-		long low = 0, high = -1;
-		int ranged;
+		if (is_attr(desc) && descs++ == 0) {
+			ranged = ldapsync_parse_range(desc, &low, &high);
+			vals = ldap_get_values_len(x->s->ld, entry, desc);
+			n = (size_t)ldap_count_values_len(vals);
+			if (ranged < 0 || (ranged == 0 && p != NULL) ||
+			    (ranged == 1 &&
+			     (low != (p ? p->next : 0) ||
+			      (high >= 0 && (size_t)(high - low) + 1 != n))))
+				ret = range_error(x, dn, desc, p ? p->next : 0,
+						  err);
+		} else if (is_attr(desc)) {
+			char a[SHOWN_MAX];
 
-		if (!is_attr(desc)) {
-			ldap_memfree(desc);
-			continue;
-		}
-		ranged = ldapsync_parse_range(desc, &low, &high);
-		if (ranged < 0 ||
-		    (p != NULL && (ranged == 0 || low != p->next)))
-			ret = range_error(x, dn, desc, p ? p->next : 0, err);
-		else if (p == NULL && ranged == 1 && high >= 0)
-			p = add_pending(x, dn);
-		if (ret == 0 && p != NULL) {
-			struct berval **v =
-				ldap_get_values_len(x->s->ld, entry, desc);
-
-			seen = 1;
-			ret = hold(x, p, v, err);
-			ldap_value_free_len(v);
-			p->next = ranged == 1 && high >= 0 ? high + 1 : -1;
-		} else if (ret == 0 && n_lists < 4) {
-			lists[n_lists++] =
-				ldap_get_values_len(x->s->ld, entry, desc);
+			ret = sync_err_set(
+				err, SYNC_ERR_TEMP,
+				"%s: %s sent " ATTR_NAME " twice in entry %s",
+				x->what, x->s->stats->server, shown(dn, a));
 		}
 		ldap_memfree(desc);
 	}
 	ber_free(ber, 0);
-	if (ret == 0 && p != NULL && !seen) {
+	if (ret == 0 && p != NULL && descs == 0) {
 		char a[SHOWN_MAX];
 
 		ret = sync_err_set(
@@ -287,17 +286,20 @@ take_values(struct search *x, LDAPMessage *entry, const char *dn,
 			";range=%ld-*",
 			shown(dn, a), x->s->stats->server, p->next);
 	}
-	if (ret == 0 && p == NULL) {
-		for (size_t i = 0; i < n_lists; i++)
-			for (struct berval **v = lists[i]; v && *v; v++) {
-				vbuf_room(x, n, 1);
-				x->vbuf[n].val = (*v)->bv_val;
-				x->vbuf[n++].len = (*v)->bv_len;
-			}
+	if (ret == 0 && p == NULL && ranged == 1 && high >= 0)
+		p = add_pending(x, dn);
+	if (ret == 0 && p != NULL) {
+		ret = hold(x, p, vals, err);
+		p->next = ranged == 1 && high >= 0 ? high + 1 : -1;
+	} else if (ret == 0) {
+		vbuf_room(x, 0, n);
+		for (size_t i = 0; i < n; i++) {
+			x->vbuf[i].val = vals[i]->bv_val;
+			x->vbuf[i].len = vals[i]->bv_len;
+		}
 		ret = deliver(x, dn, x->guid, x->guid_len, x->vbuf, n, err);
 	}
-	for (size_t i = 0; i < n_lists; i++)
-		ldap_value_free_len(lists[i]);
+	ldap_value_free_len(vals);
 	return ret;
 }
 
@@ -341,15 +343,17 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 	x->guid_len = 0;
 	if (x->q->guid)
 		ret = take_guid(x, msg, dn, err);
-	/* a server that sends an entry twice in one search is looping (or
-	 * would have us count an object twice): refuse the whole result */
+	/* An entry sent again in one search: AD walks an index while the
+	 * search goes on, so an object changed meanwhile can come again
+	 * (its change is fetched next run: the position was read before).
+	 * Kept once; a page of nothing but such entries is a loop
+	 * (search_paged). */
 	if (ret == 0 && seen_add(x->seen, dn, strlen(dn))) {
-		char a[SHOWN_MAX];
-
-		ret = sync_err_set(err, SYNC_ERR_TEMP,
-				   "%s: %s sent entry %s twice in one search",
-				   x->what, x->s->stats->server, shown(dn, a));
+		x->page_repeated++;
+		ldap_memfree(dn);
+		return 0;
 	}
+	x->page_new++;
 	if (ret == 0 && x->q->values) {
 		x->s->stats->entries++;
 		ret = take_values(x, msg, dn, NULL, err);
@@ -403,11 +407,14 @@ finish_search(struct search *x, LDAPMessage *res, struct berval *cookie,
 		return session_fail(err, SYNC_ERR_TEMP, x->s->ld, rc, "%s",
 				    x->what);
 	if (code != LDAP_SUCCESS) {
+		char shown_diag[SHOWN_MAX];
+
 		sync_err_set(err, session_result_kind(code),
 			     "%s: %s%s%s%s; the result is incomplete and "
 			     "nothing was written",
 			     x->what, ldap_err2string(code), diag ? " (" : "",
-			     diag ? diag : "", diag ? ")" : "");
+			     diag ? shown(diag, shown_diag) : "",
+			     diag ? ")" : "");
 		ldap_memfree(diag);
 		ldap_controls_free(ctrls);
 		return -1;
@@ -511,12 +518,17 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 		ldap_msgfree(msg);
 	}
 	session_arm(0);
-	if (ret == 0)
-		ret = finish_search(x, msg, NULL, err);
-	else
+	/* the DN came from the server: an object deleted or renamed since
+	 * its page is a race to retry, not a configuration to fix */
+	if (ret == 0 && finish_search(x, msg, NULL, err) < 0) {
+		if (err->kind == SYNC_ERR_CONFIG || err->kind == SYNC_ERR_DATA)
+			err->kind = SYNC_ERR_TEMP;
+		ret = -1;
+	} else if (ret != 0) {
 		ldap_msgfree(msg);
+	}
 	if (ret == 0 && !got)
-		ret = sync_err_set(err, SYNC_ERR_DATA, "%s: the entry vanished",
+		ret = sync_err_set(err, SYNC_ERR_TEMP, "%s: the entry vanished",
 				   what);
 	return ret;
 }
@@ -604,12 +616,20 @@ search_paged(struct search *x, char **attrs, struct sync_err *err)
 		ber_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;
 		cookie.bv_len = 0;
+		x->page_new = x->page_repeated = 0;
 		if (read_results(x, msgid, &cookie, err) < 0 ||
 		    complete_ranges(x, err) < 0) {
 			ret = -1;
 			break;
 		}
 		s->stats->pages++;
+		if (x->page_repeated > 0 && x->page_new == 0) {
+			ret = sync_err_set(err, SYNC_ERR_TEMP,
+					   "%s: %s sent a page of entries it "
+					   "had sent already",
+					   what, s->stats->server);
+			break;
+		}
 		/* RFC 2696: the cookie moves on with every page; the same
 		 * one again would bring the same page again, forever */
 		if (same_cookie(&cookie, &last)) {
@@ -710,6 +730,9 @@ ldapsync_search(struct ldapsync_session *s, const struct ldapsync_query *q,
 	size_t n = 0;
 	int ret;
 
+	if (q->dirsync != NULL && q->values)
+		panic("ldapsync_search: DirSync does not complete ranged "
+		      "values");
 	memset(&x, 0, sizeof(x));
 	x.s = s;
 	x.q = q;

@@ -57,6 +57,7 @@
 #include "xalloc.h"
 #include "secret.h"
 #include "adhint.h"
+#include "proxyaddr.h"
 #include "clock.h"
 #include "krb5cred.h"
 #include "session.h"
@@ -142,7 +143,7 @@ int
 session_fail(struct sync_err *err, int kind, LDAP *ld, int rc, const char *fmt,
 	     ...)
 {
-	char where[256];
+	char where[256], shown[300];
 	char *diag = NULL;
 	va_list ap;
 
@@ -151,8 +152,10 @@ session_fail(struct sync_err *err, int kind, LDAP *ld, int rc, const char *fmt,
 	va_end(ap);
 	if (ld != NULL)
 		(void)ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	if (diag != NULL) /* the server's words: escaped (proxyaddr.h) */
+		proxyaddr_escape(diag, strlen(diag), shown, sizeof(shown));
 	sync_err_set(err, kind, "%s: %s%s%s%s", where, ldap_err2string(rc),
-		     diag && *diag ? " (" : "", diag && *diag ? diag : "",
+		     diag && *diag ? " (" : "", diag && *diag ? shown : "",
 		     diag && *diag ? ")" : "");
 	sync_err_hint(err, adhint_for(diag));
 	ldap_memfree(diag);
@@ -270,7 +273,7 @@ simple_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
 		return -1;
 	cred.bv_val = password;
 	cred.bv_len = len;
-	session_arm(conf->timeout);
+	session_arm(session_budget(conf));
 	rc = ldap_sasl_bind_s(ld, conf->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL,
 			      NULL, NULL);
 	session_arm(0);
@@ -319,7 +322,7 @@ sasl_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
 				    "cannot set SASL options");
 	if (tls && conf->bind_method == LDAPSYNC_BIND_GSSAPI)
 		(void)ldap_set_option(ld, LDAP_OPT_X_SASL_CBINDING, &cbinding);
-	session_arm(conf->timeout);
+	session_arm(session_budget(conf));
 	rc = ldap_sasl_interactive_bind_s(ld, NULL, mech, NULL, NULL,
 					  LDAP_SASL_QUIET, sasl_defaults, NULL);
 	session_arm(0);
@@ -375,7 +378,7 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 		goto fail;
 	session_watchdog_fired = 0;
 	tcp_connected = 0;
-	session_arm(conf->timeout);
+	session_arm(session_budget(conf));
 	rc = ldap_connect(ld);
 	session_arm(0);
 	if (rc != LDAP_SUCCESS) {
@@ -400,7 +403,7 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 				     ld, rc, "cannot connect to %s", uri);
 		goto fail;
 	}
-	session_arm(conf->timeout);
+	session_arm(session_budget(conf));
 	rc = conf->starttls && ldapsync_uri_is_plain(uri)
 		     ? ldap_start_tls_s(ld, NULL, NULL)
 		     : LDAP_SUCCESS;
@@ -485,6 +488,15 @@ open_session(struct ldapsync_session *s, struct sync_err *err)
 	int timed_out = 0;
 
 	for (size_t i = 0; i < conf->n_uris; i++) {
+		/* the deadline bounds the failover too: each URI may take
+		 * its timeout, and there may be many */
+		if (i > 0 && conf->deadline > 0 &&
+		    clock_seconds(CLOCK_MONOTONIC) >= conf->deadline)
+			return sync_err_set(err, SYNC_ERR_TEMP,
+					    "the run's deadline (%ld s) passed "
+					    "before a directory server "
+					    "answered: %s",
+					    conf->deadline_seconds, tried);
 		if (open_one(conf->uris[i], conf, &s->timeout, &s->ld, err) ==
 		    0) {
 			snprintf(s->stats->server, sizeof(s->stats->server),
@@ -502,6 +514,20 @@ open_session(struct ldapsync_session *s, struct sync_err *err)
 	return sync_err_set(err,
 			    timed_out ? SYNC_ERR_TEMP : SYNC_ERR_UNAVAILABLE,
 			    "no directory server reachable: %s", tried);
+}
+
+/* session_budget - see session.h */
+int
+session_budget(const struct ldapsync_conf *conf)
+{
+	double left;
+
+	if (conf->deadline <= 0)
+		return conf->timeout;
+	left = conf->deadline - clock_seconds(CLOCK_MONOTONIC);
+	if (left >= conf->timeout)
+		return conf->timeout;
+	return left < 1 ? 1 : (int)left + 1;
 }
 
 /* session_result_kind - what a search result code means for the run */
@@ -606,7 +632,7 @@ session_read_one(struct ldapsync_session *s, const char *base, int scope,
 	int rc;
 
 	*value = NULL;
-	session_arm(s->conf->timeout + 1);
+	session_arm(session_budget(s->conf) + 1);
 	rc = ldap_search_ext_s(s->ld, base, scope, filter, attrs, 0, NULL, NULL,
 			       &s->timeout, 2, &res);
 	session_arm(0);

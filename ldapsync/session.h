@@ -53,6 +53,13 @@ int session_result_kind(int code);
 int session_wait(struct ldapsync_session *s, int msgid, LDAPMessage **res,
 		 const char *what, struct sync_err *err);
 
+/*
+ * session_budget - the seconds a blocking call (connect, bind, a read)
+ *	may take: the timeout, or what is left of the run's deadline when
+ *	that is less (at least 1)
+ */
+int session_budget(const struct ldapsync_conf *conf);
+
 /* session_past_deadline - 0, or -1 with a TEMP error naming WHAT */
 int session_past_deadline(struct ldapsync_session *s, const char *what,
 			  struct sync_err *err);

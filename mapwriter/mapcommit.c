@@ -167,6 +167,10 @@ is_leftover(const char *name, const char *base)
 		name += 5;
 	if (strncmp(name, base, lb) != 0)
 		return 0;
+	/* the state's temp file, when the state is next to the table */
+	if (strncmp(name + lb, ".rcptsync-state" TMP_TAG,
+		    15 + strlen(TMP_TAG)) == 0)
+		return 1;
 	/* the object caches' temp files: TABLE.rcptsync-cache[.N]TMP_TAG */
 	if (strncmp(name + lb, ".rcptsync-cache", 15) == 0) {
 		const char *p = name + lb + 15;

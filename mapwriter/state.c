@@ -180,10 +180,11 @@ fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 
 /* state_save - atomically */
 int
-state_save(const char *path, const char *table, const struct sync_state *st,
-	   struct sync_err *err)
+state_save(const char *path, const struct sync_state *st, struct sync_err *err)
 {
-	return atomicfile_replace(path, table, 0644, fill_state, st, err);
+	/* the temporary file beside PATH: "state" may be on another file
+	 * system than the table (rename(2) does not cross them) */
+	return atomicfile_replace(path, path, 0644, fill_state, st, err);
 }
 
 /* state_add_verify_purge - append a copy */

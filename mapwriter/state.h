@@ -41,10 +41,10 @@ int state_load(const char *path, struct sync_state *st, int *exists,
 	       struct sync_err *err) __attribute__((warn_unused_result));
 
 /*
- * state_save - write *ST to PATH atomically (temporary named after TABLE,
- *	see mapcommit_replace()).  Returns 0 or -1 with an OUTPUT error.
+ * state_save - write *ST to PATH atomically (atomicfile_replace(), its
+ *	temporary file beside PATH).  Returns 0 or -1 with an OUTPUT error.
  */
-int state_save(const char *path, const char *table, const struct sync_state *st,
+int state_save(const char *path, const struct sync_state *st,
 	       struct sync_err *err) __attribute__((warn_unused_result));
 
 /* state_set_message - store MSG with control bytes replaced by '?' */

@@ -146,6 +146,24 @@ printf 'new2@corp.example\tOK\n' >> "$D/demo/demo-extra"
 expect_rc "failing hook is reported" 75 "$RCPTSYNC" -c "$C" sync
 contains "the map was still written" "map written, but: after_change hook"
 check "new key is in the map despite the hook" test "$(postmap -q new2@corp.example "hash:$T")" = OK
+# the failed run still recorded the files it published: the next run does
+# not take them for an interrupted run's or a hand-made postmap's
+expect_rc "after a failed hook, the next run (hook still failing, nothing changed)" 0 "$RCPTSYNC" -c "$C" sync
+check "... does not call the map someone else's" \
+	bash -c "! grep -q 'not the file rcptsync published last' <<<\"\$1\"" _ "$OUT"
+
+# state: on another file system than the table (a tmpfs): its temporary
+# file goes beside it, not beside the table (rename(2) would fail)
+mkdir -p "$D/xfs"
+SHM=$(mktemp -d /dev/shm/rcptsync-state.XXXXXX)
+sed -e "s|table: demo-out/relay_recipients|table: $D/xfs/relay_recipients|" \
+	-e "s|lock: demo-out/rcptsync.lock|lock: $D/xfs/lock|" -e '/^hooks:/,$d' \
+	"$D/demo/demo.yaml" > "$D/demo/xfs.yaml"
+printf 'state: %s/state\n' "$SHM" >> "$D/demo/xfs.yaml"
+expect_rc "state on another file system: sync" 0 "$RCPTSYNC" -c "$D/demo/xfs.yaml" sync
+check "state on another file system: it records a success" \
+	grep -qE '^last_run [0-9]+ 0$' "$SHM/state"
+rm -rf "$SHM"
 
 # --- hostile directory values -------------------------------------------------
 mkdir -p "$D/hostile"

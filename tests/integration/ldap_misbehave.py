@@ -48,7 +48,8 @@ DS_SERVICE = ("CN=NTDS Settings,CN=DC1,CN=Servers,CN=Default-First-Site-Name,"
               "CN=Sites,CN=Configuration," + BASE)
 INVOCATION_ID = bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
 MODES = ("endless-cookie", "repeat-entry", "endless-pages", "stuck-range",
-         "endless-range", "dirsync-more", "normal")
+         "endless-range", "dirsync-more", "normal", "repeat-once",
+         "range-gap", "range-late", "silent")
 
 # LDAPMessage protocolOp tags ([APPLICATION n])
 OPS = {0x60: "bind", 0x42: "unbind", 0x63: "search", 0x66: "modify",
@@ -299,6 +300,13 @@ class Directory:
             if self.mode == "stuck-range":
                 return [big_chunk(low, low - 1, with_values=False)], 0
             return [big_chunk(low, low + 6)], 0
+        if key == BIG_DN.lower() and self.mode == "range-gap":
+            # the rest after the gap, as if values 7-100 never existed
+            _, low = asked_range(wanted)
+            dn, attrs = big_chunk(low or 0, (low or 0) + 1)
+            attrs[-1] = ("proxyAddresses;range=%d-*" % (low or 0),
+                         attrs[-1][1])
+            return [(dn, attrs)], 0
         for entry in (USER1, USER2, LOOP):
             if key == entry[0].lower():
                 return [entry], 0
@@ -308,11 +316,27 @@ class Directory:
             return [(BASE, [("objectClass", [b"top", b"domain"])])], 0
         return [], 32  # noSuchObject
 
-    def paged(self, size):
+    def paged(self, size, cookie=b""):
         """(entries, next cookie) of one page of a subtree search."""
         mode = self.mode
         if size == 0:  # the client abandons the paged search
             return [], b""
+        if mode == "repeat-once":
+            # as a live index walk can: User1 again on the next page,
+            # after it changed while the search went on
+            if cookie == b"":
+                return [USER1], b"p1"
+            return [USER1, USER2], b""
+        if mode == "range-gap":
+            # "range=0-100" with 7 values: the next request would skip
+            dn, attrs = big_chunk(0, 6)
+            attrs[-1] = ("proxyAddresses;range=0-100", attrs[-1][1])
+            return [(dn, attrs)], b""
+        if mode == "range-late":
+            # the first answer does not start at 0: values 0-4 missing
+            dn, attrs = big_chunk(5, 6)
+            attrs[-1] = ("proxyAddresses;range=5-*", attrs[-1][1])
+            return [(dn, attrs)], b""
         if mode == "endless-cookie":
             return [LOOP], b"same"
         if mode == "repeat-entry":
@@ -350,6 +374,14 @@ def parse_controls(content):
                     "value_hex": value.hex() if value is not None else None,
                     "_value": value})
     return out
+
+
+def page_cookie(value):
+    """The cookie of a paged results request value (b"" when absent)."""
+    if not value:
+        return b""
+    (_, seq), = children(value)
+    return children(seq)[1][1]
 
 
 def page_size(value):
@@ -433,6 +465,11 @@ class Handler(socketserver.BaseRequestHandler):
             self.server.logfile.flush()
 
     def handle(self):
+        if self.server.directory.mode == "silent":
+            # accepts the connection, reads, never answers: a hung DC
+            while self.request.recv(4096):
+                pass
+            return
         while True:
             try:
                 raw = self.read_message()
@@ -503,7 +540,8 @@ class Handler(socketserver.BaseRequestHandler):
             resp = control(DIRSYNC_OID, enc_seq(enc_int(more), enc_int(0),
                                                 enc_str(cookie)))
         elif PAGED_OID in ctrl:
-            entries, cookie = d.paged(page_size(ctrl[PAGED_OID]["_value"]))
+            entries, cookie = d.paged(page_size(ctrl[PAGED_OID]["_value"]),
+                                      page_cookie(ctrl[PAGED_OID]["_value"]))
             resp = control(PAGED_OID, enc_seq(enc_int(0), enc_str(cookie)))
         else:
             entries, _ = d.paged(1)

@@ -133,10 +133,12 @@ done
 
 # --- the misbehaving servers --------------------------------------------------
 # MODE  what the message must name  extra source.ldap lines  extra top lines
-MODES=(endless-cookie repeat-entry endless-pages stuck-range endless-range dirsync-more)
+MODES=(endless-cookie repeat-entry endless-pages stuck-range endless-range dirsync-more
+	range-gap range-late)
 declare -A NEEDLE=([endless-cookie]=page [repeat-entry]=page [endless-pages]=page
 	[stuck-range]="range retrieval" [endless-range]="range retrieval"
-	[dirsync-more]=DirSync)
+	[dirsync-more]=DirSync [range-gap]="the range does not advance"
+	[range-late]="the range does not advance")
 declare -A LDAP_LINES=([dirsync-more]="    incremental: dirsync")
 # pages without end: only an overall deadline stops them
 declare -A TOP_LINES=([endless-pages]="deadline: 5s")
@@ -197,5 +199,36 @@ for m in "${MODES[@]}"; do
 	stop_pid "${RPIDS[$m]}"
 done
 echo "# the misbehaving runs took $(( $(date +%s) - start )) s (timeout $RUN_TIMEOUT s each)"
+
+# An entry sent again on a later page is what a live index walk on AD can
+# do when the object changes during the search: kept once, not an error.
+start_responder repeat-once repeat-once || exit 1
+mkdir -p "$D/once"
+conf "$D/once/c.yaml" "$RPORT" "$D/once"
+expect_rc "repeat-once: an entry sent again is kept once" 0 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/once/c.yaml" sync
+check "repeat-once: the table holds user1 and user2" diff -u \
+	<(printf 'user1@corp.example\tOK\nuser2@corp.example\tOK\n') \
+	<(grep -v '^#' "$D/once/relay_recipients")
+stop_pid "$RPID"
+
+# A DC that accepts connections and never answers, four times over: the
+# run's deadline bounds the failover too (without it: 4 x timeout 5 s
+# for the connects alone, and the bind after each).
+start_responder silent silent || exit 1
+mkdir -p "$D/silent"
+# ldaps://: the TLS handshake is what hangs, before any bind or search
+make_test_ca "$D/silent" silent >/dev/null 2>&1 || bad "silent DCs: a test CA"
+U="ldaps://127.0.0.1:$RPORT"
+conf "$D/silent/c.yaml" "$RPORT" "$D/silent" \
+	"    tls: {ca_file: $D/silent/silent-ca.pem}" "deadline: 2s"
+sed -i "s|    uri: ldap://127.0.0.1:$RPORT|    uri: [$U, $U, $U, $U]|" "$D/silent/c.yaml"
+start=$(date +%s)
+expect_rc "silent DCs: refused as temporary" 75 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/silent/c.yaml" sync
+took=$(( $(date +%s) - start ))
+contains "silent DCs: the message names the deadline" "deadline (2 s) passed"
+check "silent DCs: the deadline ended the failover ($took s, not 4 x 5 s)" test "$took" -lt 12
+stop_pid "$RPID"
 
 finish

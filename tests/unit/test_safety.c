@@ -167,7 +167,7 @@ test_state_roundtrip(void **state)
 	st.pending[0].since = 1699999999;
 	st.pending[0].runs = 3;
 	st.n_pending = 1;
-	assert_int_equal(state_save(path, table, &st, &err), 0);
+	assert_int_equal(state_save(path, &st, &err), 0);
 	assert_int_equal(state_load(path, &back, &exists, &err), 0);
 	assert_int_equal(exists, 1);
 	assert_int_equal(back.last_exit, 75);

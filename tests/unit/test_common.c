@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: the seen set tells every name it holds from every one it
+ * does not, across its growth; atomicfile_replace puts the new file in
+ * place or leaves the old one and no temporary behind. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "atomicfile.h"
+#include "seen.h"
+
+/* Names that differ in one byte, in their length, and by a NUL inside. */
+static void
+test_seen(void **state)
+{
+	struct seen *s = seen_new();
+	char name[64];
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		int n = snprintf(name, sizeof(name), "CN=User %d,DC=x", i);
+
+		assert_int_equal(seen_add(s, name, (size_t)n), 0);
+	}
+	assert_int_equal(seen_count(s), 200000);
+	for (int i = 0; i < 200000; i += 997) {
+		int n = snprintf(name, sizeof(name), "CN=User %d,DC=x", i);
+
+		assert_int_equal(seen_add(s, name, (size_t)n), 1);
+		/* one byte more, or less, is another name */
+		assert_int_equal(seen_add(s, name, (size_t)n - 1), 0);
+	}
+	assert_int_equal(seen_add(s, "a\0b", 3), 0);
+	assert_int_equal(seen_add(s, "a\0c", 3), 0);
+	assert_int_equal(seen_add(s, "a\0b", 3), 1);
+	assert_int_equal(seen_add(s, "", 0), 0);
+	assert_int_equal(seen_add(s, "", 0), 1);
+	seen_free(s);
+	seen_free(NULL);
+}
+
+static int
+fill_text(FILE *fp, const void *ctx, struct sync_err *err)
+{
+	(void)err;
+	return fputs(ctx, fp) < 0 ? -1 : 0;
+}
+
+static int
+fill_fails(FILE *fp, const void *ctx, struct sync_err *err)
+{
+	(void)ctx;
+	fputs("half a file", fp);
+	return sync_err_set(err, SYNC_ERR_DATA, "refused half way");
+}
+
+/* entries - how many names in DIR (but . and ..) */
+static int
+entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 &&
+		     strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static void
+test_replace(void **state)
+{
+	char dir[] = "/tmp/rcptsync-atomic-XXXXXX", path[128], buf[64];
+	struct sync_err err = {0};
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(
+		atomicfile_replace(path, path, 0600, fill_text, "old\n", &err),
+		0);
+	/* a fill that fails: the old file stays, no temporary is left */
+	assert_int_equal(
+		atomicfile_replace(path, path, 0600, fill_fails, NULL, &err),
+		-1);
+	assert_int_equal(err.kind, SYNC_ERR_DATA);
+	assert_int_equal(entries(dir), 1);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "old\n");
+	assert_int_equal(
+		atomicfile_replace(path, path, 0600, fill_text, "new\n", &err),
+		0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "new\n");
+	assert_int_equal(entries(dir), 1);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seen),
+		cmocka_unit_test(test_replace),
+	};
+
+	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
+}

@@ -839,7 +839,11 @@ get_max_removed(struct walker *w, yaml_node_t *v, struct safety_limits *s)
 	if (len > 1 && str[len - 1] == '%') {
 		errno = 0;
 		pct = strtod(str, &end);
-		if (errno || end != str + len - 1 || pct < 0 || pct > 100)
+		/* digits and a point only: strtod also takes "nan", "inf"
+		 * and hex, and a NaN passes every comparison */
+		if (errno || end != str + len - 1 ||
+		    strspn(str, "0123456789.") != len - 1 ||
+		    !(pct >= 0 && pct <= 100))
 			return fail_at(w, v,
 				       "safety.max_removed: \"%s\" is "
 				       "not a percentage from 0%% to "
@@ -911,6 +915,11 @@ walk_hooks(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 		if (get_list(w, v, "hooks.after_change", &c->after_change,
 			     &c->n_after_change) < 0)
 			return -1;
+		if (c->n_after_change == 0)
+			return fail_at(w, v,
+				       "hooks.after_change: an empty list; "
+				       "give the program and its arguments, "
+				       "or leave the key out");
 		if (c->after_change[0][0] != '/')
 			return fail_at(w, v,
 				       "hooks.after_change: the program "

@@ -61,6 +61,19 @@ check_file(int fd, const char *path, struct sync_err *err)
 	return 0;
 }
 
+/*
+ * open_secret - open PATH without waiting and without following a final
+ * symlink: a FIFO (or a device) would block the run with the lock held
+ * until someone writes to it; check_file then refuses what is not a
+ * regular file
+ */
+static int
+open_secret(const char *path)
+{
+	return open(path,
+		    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+}
+
 /* resolve - a plain path, or the credential's file under systemd */
 static const char *
 resolve(const char *spec, char *buf, size_t size, struct sync_err *err)
@@ -99,7 +112,7 @@ secret_check_path(const char *spec, char *path, size_t size,
 	    (size_t)snprintf(path, size, "%s", resolved) >= size)
 		return sync_err_set(err, SYNC_ERR_AUTH, "path too long: %s",
 				    resolved);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	if ((fd = open_secret(path)) < 0)
 		return sync_err_set(err, SYNC_ERR_AUTH,
 				    "cannot open secret file %s: %s", path,
 				    strerror(errno));
@@ -114,7 +127,7 @@ secret_read(const char *spec, char **out, size_t *len, struct sync_err *err)
 {
 	char pathbuf[4096];
 	const char *path = resolve(spec, pathbuf, sizeof(pathbuf), err);
-	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+	int fd = path ? open_secret(path) : -1;
 	char *buf = NULL;
 	ssize_t got;
 	size_t n = 0;

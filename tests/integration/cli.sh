@@ -165,6 +165,17 @@ check "state on another file system: it records a success" \
 	grep -qE '^last_run [0-9]+ 0$' "$SHM/state"
 rm -rf "$SHM"
 
+# A FIFO as a secret file (tls.key_file here; password_file and keytab go
+# through the same open): refused at once (77), not waited on forever
+mkdir -p "$D/fifo"
+mkfifo "$D/fifo/key" && chmod 600 "$D/fifo/key"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=c" \
+	-keyout "$D/fifo/k.pem" -out "$D/fifo/c.pem" 2>/dev/null
+printf 'source:\n  ldap:\n    uri: ldaps://127.0.0.1:1\n    base: DC=x\n    tls: {cert_file: %s, key_file: %s}\n    bind: {method: external}\noutput:\n  table: %s\nlock: %s\n' \
+	"$D/fifo/c.pem" "$D/fifo/key" "$D/fifo/t" "$D/fifo/lock" > "$D/fifo/c.yaml"
+expect_rc "a FIFO as tls.key_file is refused at once" 77 timeout 20 "$RCPTSYNC" -c "$D/fifo/c.yaml" check
+contains "the refusal says why" "is not a regular file"
+
 # --- hostile directory values -------------------------------------------------
 mkdir -p "$D/hostile"
 python3 "$HERE/../fixtures/hostile.py" "$D/hostile/h.ldif" "$D/hostile/expected" "$D/hostile/refused"

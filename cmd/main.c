@@ -17,7 +17,7 @@
  *	64 usage, 65 data refused, 69 no directory server, 73 cannot write,
  *	75 temporary, 77 bind or secret refused, 78 configuration.
  *	"status" follows the monitoring-plugin convention instead: 0 OK,
- *	1 WARNING (verify-cache purge still owed), 2 CRITICAL (last run
+ *	1 WARNING (verify-cache purge or hook still owed), 2 CRITICAL (last run
  *	failed, or last success too old), 3 UNKNOWN.
  */
 #include <getopt.h>
@@ -95,6 +95,7 @@ struct run {
 	const struct collect_trace *trace; /* explain only */
 	struct addrset *added;		   /* sync with verify_cache only */
 	int published;			   /* map replaced in this run */
+	int hook_failed;		   /* the after_change hook failed */
 	int keep_cache;			   /* sync: caches are owed */
 	struct incremental_commit *commit; /* the caches owed, saved with
 					      an accepted table */
@@ -485,10 +486,50 @@ publish(struct run *r, int force, struct sync_err *err)
 	if (mapcommit_publish(conf->table, conf->type, r->new_set, err) < 0)
 		return -1;
 	r->published = 1;
-	if (conf->after_change != NULL &&
-	    hook_run(conf->after_change, conf->hook_timeout, err) < 0)
+	if (conf->after_change == NULL)
+		return 0;
+	/* owed until it succeeds: the first reload after a map is made is
+	 * the one that clears Postfix's 451 (postfix-maps.md) */
+	if (r->state.hook_owed == 0)
+		r->state.hook_owed = r->now;
+	if (hook_run(conf->after_change, conf->hook_timeout, err) < 0) {
+		r->hook_failed = 1;
 		return sync_err_prefix(err, "map written, but");
+	}
+	r->state.hook_owed = 0;
 	return 0;
+}
+
+/*
+ * retry_owed_hook - the map did not change, but the hook that failed
+ * after it was last published is still owed: every run tries it again,
+ * until it succeeds (then never again for that change)
+ */
+static int
+retry_owed_hook(struct run *r, struct sync_err *err)
+{
+	const struct sync_conf *conf = r->conf;
+	char since[32];
+
+	if (r->state.hook_owed == 0)
+		return 0;
+	if (conf->after_change == NULL) { /* no hook any more: none owed */
+		r->state.hook_owed = 0;
+		return 0;
+	}
+	if (hook_run(conf->after_change, conf->hook_timeout, err) == 0) {
+		log_info("the after_change hook owed since the map was "
+			 "published ran now");
+		r->state.hook_owed = 0;
+		return 0;
+	}
+	r->hook_failed = 1;
+	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ",
+		 gmtime(&r->state.hook_owed));
+	return sync_err_prefix(err,
+			       "the after_change hook owed since %s "
+			       "failed again",
+			       since);
 }
 
 /* collect_added - mapdiff_fn: keys new to the table (not revalued) */
@@ -558,7 +599,8 @@ sync_locked(struct run *r, int force, int *written, struct sync_err *err)
 	} else {
 		repair_verify_cache(r->conf, NULL, r->new_set, &r->state);
 		/* accepted unchanged: the caches may move on with it */
-		if (incremental_commit_save(r->commit, err) < 0)
+		if (incremental_commit_save(r->commit, err) < 0 ||
+		    retry_owed_hook(r, err) < 0)
 			return -1;
 	}
 	t_done = clock_seconds(CLOCK_MONOTONIC);
@@ -584,6 +626,7 @@ record_state(struct run *r, int rc, int written, const struct sync_err *err,
 
 	st->last_run = time(NULL);
 	st->last_exit = rc < 0 ? exit_code(err->kind) : 0;
+	st->hook_failed_last = rc < 0 && r->hook_failed;
 	if (rc == 0) {
 		st->last_success = st->last_run;
 		st->message[0] = '\0';
@@ -668,12 +711,14 @@ status_verdict(const struct run *r, int exists, long max_age)
 
 	if (!exists)
 		return EXIT_STATUS_UNKNOWN;
-	if (st->last_exit != 0)
+	if (st->last_exit != 0 && !st->hook_failed_last)
 		return EXIT_STATUS_CRITICAL;
 	if (max_age > 0 &&
 	    (st->last_success == 0 || r->now - st->last_success > max_age))
 		return EXIT_STATUS_CRITICAL;
-	return st->n_verify_purge > 0 ? EXIT_STATUS_WARNING : 0;
+	return st->n_verify_purge > 0 || st->hook_owed != 0
+		       ? EXIT_STATUS_WARNING
+		       : 0;
 }
 
 /* json_status - status --json */
@@ -709,6 +754,8 @@ json_status(struct run *r, int exists, long max_age)
 	for (size_t i = 0; i < st->n_verify_purge; i++)
 		json_str(j, NULL, st->verify_purge[i]);
 	json_close_array(j);
+	if (st->hook_owed != 0)
+		json_time(j, "hook_owed_since", st->hook_owed);
 	return code;
 }
 
@@ -737,7 +784,7 @@ cmd_status(struct run *r, long max_age, struct sync_err *err)
 	       "%zu, map %s)\n",
 	       st->recipients, st->added, st->removed, st->pending_count,
 	       st->written ? "written" : "unchanged");
-	if (st->last_exit != 0) {
+	if (st->last_exit != 0 && !st->hook_failed_last) {
 		printf("CRITICAL: the last run failed (exit %d): %s\n",
 		       st->last_exit, st->message);
 		return EXIT_STATUS_CRITICAL;
@@ -747,6 +794,12 @@ cmd_status(struct run *r, long max_age, struct sync_err *err)
 		printf("CRITICAL: no successful sync for more than %ld s\n",
 		       max_age);
 		return EXIT_STATUS_CRITICAL;
+	}
+	if (st->hook_owed != 0) {
+		printf("WARNING: the map is written, but the after_change hook "
+		       "has failed since %s and is retried every run: %s\n",
+		       format_time(st->hook_owed, t1, sizeof(t1)), st->message);
+		return EXIT_STATUS_WARNING;
 	}
 	if (st->n_verify_purge > 0) {
 		printf("WARNING: the verify cache still holds stale negative "

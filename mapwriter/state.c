@@ -94,6 +94,12 @@ parse_line(struct sync_state *st, char *line)
 		state_set_message(st, line + 8);
 		return 0;
 	}
+	if (sscanf(line, "hook_owed %lld %lld%n", &a, &b, &n) == 2 &&
+	    line[n] == '\0') {
+		st->hook_owed = (time_t)a;
+		st->hook_failed_last = b != 0;
+		return 0;
+	}
 	if (sscanf(line, "verify_purge %255s%n", key, &n) == 1 &&
 	    line[n] == '\0') {
 		state_add_verify_purge(st, key);
@@ -175,6 +181,9 @@ fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 			st->pending[i].runs);
 	for (size_t i = 0; i < st->n_verify_purge; i++)
 		fprintf(fp, "verify_purge %s\n", st->verify_purge[i]);
+	if (st->hook_owed != 0)
+		fprintf(fp, "hook_owed %lld %d\n", (long long)st->hook_owed,
+			st->hook_failed_last);
 	return ferror(fp) ? -1 : 0;
 }
 

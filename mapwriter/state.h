@@ -30,6 +30,9 @@ struct sync_state {
 	size_t n_pending;
 	char **verify_purge;   /* added addresses whose verify-cache purge */
 	size_t n_verify_purge; /* is still to do (Postfix held the lock) */
+	time_t hook_owed;      /* since when the after_change hook is owed
+				  (it failed after a publish), or 0 */
+	int hook_failed_last;  /* the last run failed for the hook alone */
 };
 
 /*

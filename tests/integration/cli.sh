@@ -141,16 +141,29 @@ check "hook environment holds PATH only" test "$(grep -vc '^args\|^PWD=\|^stdin\
 rm -f "$D/hook.out"
 expect_rc "sync without change" 0 "$RCPTSYNC" -c "$C" sync
 check "hook not run without a change" test ! -e "$D/hook.out"
-printf '#!/bin/sh\nexit 3\n' > "$D/hook.sh"
+# a failing hook (it counts its runs in hook.runs)
+printf '#!/bin/sh\necho x >> %s/hook.runs\nexit 3\n' "$D" > "$D/hook.sh"
 printf 'new2@corp.example\tOK\n' >> "$D/demo/demo-extra"
 expect_rc "failing hook is reported" 75 "$RCPTSYNC" -c "$C" sync
 contains "the map was still written" "map written, but: after_change hook"
 check "new key is in the map despite the hook" test "$(postmap -q new2@corp.example "hash:$T")" = OK
-# the failed run still recorded the files it published: the next run does
-# not take them for an interrupted run's or a hand-made postmap's
-expect_rc "after a failed hook, the next run (hook still failing, nothing changed)" 0 "$RCPTSYNC" -c "$C" sync
-check "... does not call the map someone else's" \
+expect_rc "status while the hook is owed: WARNING (the map is right)" 1 "$RCPTSYNC" -c "$C" status
+contains "status names the owed hook" "WARNING: the map is written, but the after_change hook has failed since"
+# A failed hook is owed: the next run, with nothing changed, runs it again.
+# The failed run still recorded the files it published: the next run does
+# not take them for an interrupted run's or a hand-made postmap's.
+expect_rc "the owed hook is retried with nothing changed, and fails again" 75 "$RCPTSYNC" -c "$C" sync
+contains "the retry says it is owed" "the after_change hook owed since"
+check "the hook ran twice" test "$(wc -l < "$D/hook.runs")" -eq 2
+check "... and the map is not called someone else's" \
 	bash -c "! grep -q 'not the file rcptsync published last' <<<\"\$1\"" _ "$OUT"
+printf '#!/bin/sh\necho x >> %s/hook.runs\n' "$D" > "$D/hook.sh"
+expect_rc "the owed hook succeeds at last" 0 "$RCPTSYNC" -c "$C" sync
+check "the hook ran a third time" test "$(wc -l < "$D/hook.runs")" -eq 3
+expect_rc "status after it: OK" 0 "$RCPTSYNC" -c "$C" status
+expect_rc "once it succeeded it is owed no more" 0 "$RCPTSYNC" -c "$C" sync
+check "the hook did not run again" test "$(wc -l < "$D/hook.runs")" -eq 3
+printf '#!/bin/sh\nexit 3\n' > "$D/hook.sh"
 
 # state: on another file system than the table (a tmpfs): its temporary
 # file goes beside it, not beside the table (rename(2) would fail)

@@ -388,13 +388,19 @@ static void
 print_change(void *ctx, char op, const struct addrset_entry *e)
 {
 	struct run *r = ctx;
+	char shown[600];
 
+	/* the DN is the directory's: a newline in it must not make a line
+	 * of its own (the key is a checked address already) */
 	if (r->json != NULL)
 		addrset_add(op == '+' ? r->diff_plus : r->diff_minus, e->key,
 			    strlen(e->key), e->value, e->origin);
 	else
 		printf("%c%s\t%s\n", op, e->key,
-		       op == '+' ? e->origin : "table");
+		       op == '+' ? proxyaddr_escape(e->origin,
+						    strlen(e->origin), shown,
+						    sizeof(shown))
+				 : "table");
 }
 
 /* json_changes - diff --json: "add" and "remove" lists */

@@ -190,6 +190,14 @@ expect_rc "a FIFO as tls.key_file is refused at once" 77 timeout 20 "$RCPTSYNC" 
 contains "the refusal says why" "is not a regular file"
 
 # --- hostile directory values -------------------------------------------------
+# A DN with a newline and a tab (base64 in LDIF; AD allows them escaped):
+# diff prints it escaped, never as a line of its own
+mkdir -p "$D/dnl"
+python3 -c "import base64; print('dn:: ' + base64.b64encode(b'CN=evil\\nforged@corp.example\\tCN=x,DC=corp,DC=example').decode()); print('proxyAddresses: SMTP:evil@corp.example'); print()" > "$D/dnl/e.ldif"
+printf 'source:\n  ldif: e.ldif\ndomains: [corp.example]\noutput:\n  table: t\nlock: lock\n' > "$D/dnl/c.yaml"
+expect_rc "diff with a newline in a DN" 1 "$RCPTSYNC" -q -c "$D/dnl/c.yaml" diff
+check "diff: one line, the DN escaped" test "$OUT" = '+evil@corp.example	CN=evil\nforged@corp.example\tCN=x,DC=corp,DC=example'
+
 mkdir -p "$D/hostile"
 python3 "$HERE/../fixtures/hostile.py" "$D/hostile/h.ldif" "$D/hostile/expected" "$D/hostile/refused"
 printf 'source:\n  ldif: h.ldif\ndomains: [corp.example]\noutput:\n  table: relay\nlock: lock\n' > "$D/hostile/h.yaml"

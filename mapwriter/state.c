@@ -6,7 +6,7 @@
  *	Next to the table (default TABLE.rcptsync-state), one "name values"
  *	line each: when the last run ended and how, when the last run
  *	succeeded, the server used, the counts, the last error, the inodes
- *	of the text and map it published, one "pending" line per
+ *	of the text and map it published, one "removal" line per
  *	address in its removal grace period, and one "verify_purge" line
  *	per added address whose verify-cache purge is still to do.  Plain text
  *	so an admin can read it; written atomically (atomicfile_replace()).
@@ -105,6 +105,15 @@ parse_line(struct sync_state *st, char *line)
 		state_add_verify_purge(st, key);
 		return 0;
 	}
+	/* "removal KEY SINCE RUNS VALUE": the value last, whole, as the
+	 * table allows it (a space in "550 5.1.1 mailbox moved") */
+	if (sscanf(line, "removal %255s %lld %lu %n", key, &a, &runs, &n) ==
+		    3 &&
+	    n > 0 && line[n] != '\0') {
+		add_pending(st, key, line + n, (time_t)a, runs);
+		return 0;
+	}
+	/* the earlier form, whose value could hold no space */
 	if (sscanf(line, "pending %255s %255s %lld %lu%n", key, value, &a,
 		   &runs, &n) == 4 &&
 	    line[n] == '\0') {
@@ -176,9 +185,9 @@ fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 	if (st->message[0] != '\0')
 		fprintf(fp, "message %s\n", st->message);
 	for (size_t i = 0; i < st->n_pending; i++)
-		fprintf(fp, "pending %s %s %lld %lu\n", st->pending[i].key,
-			st->pending[i].value, (long long)st->pending[i].since,
-			st->pending[i].runs);
+		fprintf(fp, "removal %s %lld %lu %s\n", st->pending[i].key,
+			(long long)st->pending[i].since, st->pending[i].runs,
+			st->pending[i].value);
 	for (size_t i = 0; i < st->n_verify_purge; i++)
 		fprintf(fp, "verify_purge %s\n", st->verify_purge[i]);
 	if (st->hook_owed != 0)

@@ -253,6 +253,18 @@ expect_rc "grace run 3: removed" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
 contains "removal counted" "1 removed"
 postmap -q abuse@corp.example "hash:$S/relay" >/dev/null
 check "grace run 3: gone from the map" test $? -eq 1
+# a value with spaces (the extra file allows any table value) through the
+# grace period: the state file keeps it whole, every run is 0
+printf 'moved@corp.example\t550 5.1.1 mailbox moved\n' >> "$S/demo-extra"
+expect_rc "a value with spaces: added" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+sed -i '/^moved@/d' "$S/demo-extra"
+expect_rc "a value with spaces: grace run 1" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+expect_rc "a value with spaces: grace run 2" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+check "a value with spaces: still served whole" \
+	test "$(postmap -q moved@corp.example "hash:$S/relay")" = "550 5.1.1 mailbox moved"
+expect_rc "a value with spaces: grace run 3 removes it" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
+postmap -q moved@corp.example "hash:$S/relay" >/dev/null
+check "a value with spaces: gone from the map" test $? -eq 1
 sed -i '/^postmaster@/d' "$S/demo-extra"
 expect_rc "must_exist canary: grace keeps it first" 0 "$RCPTSYNC" -c "$S/s.yaml" sync
 "$RCPTSYNC" -q -c "$S/s.yaml" sync >/dev/null 2>&1

@@ -74,6 +74,30 @@ fill_table(FILE *fp, const void *ctx, struct sync_err *err)
 	return maptext_write(fp, ctx, err);
 }
 
+/*
+ * refuse_link - PATH must not be a symbolic link: rename(2) over it would
+ * replace the link, not its target, and the target (which main.cf may
+ * name) would keep the old addresses forever
+ */
+static int
+refuse_link(const char *path, struct sync_err *err)
+{
+	char target[512];
+	ssize_t n;
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	return sync_err_set(err, SYNC_ERR_CONFIG,
+			    "%s is a symbolic link (to %s): rcptsync replaces "
+			    "the file by rename, which would break the link "
+			    "and leave its target stale; name the target in "
+			    "output.table (and in main.cf)",
+			    path, target);
+}
+
 /* mapcommit_publish - steps 1 to 3 */
 int
 mapcommit_publish(const char *table, enum mapdb_type type,
@@ -86,13 +110,19 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 	int text_made = 0, db_made = 0;
 	int ret = -1;
 
+	if (refuse_link(table, err) < 0)
+		goto out;
+	if (suffix != NULL) {
+		db_final = concat(table, suffix);
+		if (refuse_link(db_final, err) < 0)
+			goto out;
+	}
 	if (atomicfile_write_temp(tmp, mode, fill_table, set, err) < 0)
 		goto out;
 	text_made = 1;
 	FAULT_POINT(MAPCOMMIT_STEP_TEXT_DONE);
 	if (suffix != NULL) {
 		db_tmp = concat(tmp, suffix);
-		db_final = concat(table, suffix);
 		if (mapdb_build(db_tmp, type, set, err) < 0)
 			goto out;
 		db_made = 1;

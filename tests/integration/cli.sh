@@ -189,6 +189,18 @@ printf 'source:\n  ldap:\n    uri: ldaps://127.0.0.1:1\n    base: DC=x\n    tls:
 expect_rc "a FIFO as tls.key_file is refused at once" 77 timeout 20 "$RCPTSYNC" -c "$D/fifo/c.yaml" check
 contains "the refusal says why" "is not a regular file"
 
+# A table that is a symbolic link: refused (78) before anything is
+# written, the link and its target as they were
+mkdir -p "$D/link/real"
+cp "$EX/demo.ldif" "$EX/demo-extra" "$D/link/"
+printf 'old@corp.example\tOK\n' > "$D/link/real/relay"
+ln -s real/relay "$D/link/relay"
+printf 'source:\n  ldif: demo.ldif\ndomains: [corp.example]\nextra: demo-extra\noutput:\n  table: relay\n  type: text\nsafety: {max_removed: 100%%}\nlock: lock\n' > "$D/link/c.yaml"
+expect_rc "a symlinked table is refused" 78 "$RCPTSYNC" -c "$D/link/c.yaml" sync
+contains "the refusal names the link and its target" "relay is a symbolic link (to real/relay)"
+check "the link is still a link" test -L "$D/link/relay"
+check "its target is untouched" test "$(cat "$D/link/real/relay")" = "$(printf 'old@corp.example\tOK')"
+
 # --- hostile directory values -------------------------------------------------
 # A DN with a newline and a tab (base64 in LDIF; AD allows them escaped):
 # diff prints it escaped, never as a line of its own

@@ -156,6 +156,19 @@ proxyaddr_normalise(const char *val, size_t len, char key[PROXYADDR_KEY_MAX],
 	const size_t prefix = sizeof(smtp) - 1;
 	size_t addr_len;
 
+	/* White space before an SMTP type: someone meant an address, and
+	 * Exchange would not take it; warn rather than call it "not SMTP" */
+	size_t lead = 0;
+
+	while (lead < len && (val[lead] == ' ' || val[lead] == '\t'))
+		lead++;
+	if (lead > 0 && len - lead >= prefix && ascii_lower(val[lead]) == 's' &&
+	    ascii_lower(val[lead + 1]) == 'm' &&
+	    ascii_lower(val[lead + 2]) == 't' &&
+	    ascii_lower(val[lead + 3]) == 'p' && val[lead + 4] == ':') {
+		*why = "has white space before its SMTP: type";
+		return PROXYADDR_REFUSE;
+	}
 	/* The type is everything before the first ':' (MS-ADTS). */
 	if (len < prefix)
 		return PROXYADDR_IGNORE;

@@ -42,6 +42,11 @@ static const struct row rows[] = {
 	{"no type ignored", "alice@corp.example", 0, PROXYADDR_IGNORE, NULL},
 	{"smtps is not smtp", "smtps:alice@corp.example", 0, PROXYADDR_IGNORE,
 	 NULL},
+	/* not silently "not SMTP": someone meant an address there */
+	{"space before the type", " SMTP:alice@corp.example", 0,
+	 PROXYADDR_REFUSE, NULL},
+	{"tab before the type", "\tsmtp:alice@corp.example", 0,
+	 PROXYADDR_REFUSE, NULL},
 	{"newline injection", "smtp:a@corp.example\nb@corp.example OK", 0,
 	 PROXYADDR_REFUSE, NULL},
 	{"carriage return", "smtp:a@corp.example\r", 0, PROXYADDR_REFUSE, NULL},

@@ -35,7 +35,10 @@
 #include "objcache.h"
 
 #define GUID_MAX 32
-#define CACHE_MAGIC "rcptsync-cache 1"
+/* Version 2 ends with "end OBJECTS VALUES": a file cut at a line
+ * boundary (a full disk without an error, a copy cut short) is caught */
+#define CACHE_MAGIC "rcptsync-cache 2"
+#define CACHE_MAGIC_V1 "rcptsync-cache 1"
 
 struct obj {
 	struct obj *next; /* hash chain */
@@ -325,6 +328,19 @@ bad_line(const char *path, unsigned long line, struct sync_err *err)
 			    path, line);
 }
 
+/* count_values - every value of every object */
+static size_t
+count_values(const struct objcache *c)
+{
+	size_t n = 0;
+
+	for (size_t b = 0; b < c->n_buckets; b++)
+		for (const struct obj *o = c->buckets[b]; o != NULL;
+		     o = o->next)
+			n += o->n;
+	return n;
+}
+
 /* load_line - one line into the cache or the mark */
 static int
 load_line(struct objcache *c, struct objcache_mark *m, char *s,
@@ -382,9 +398,11 @@ objcache_load(const char *path, struct objcache **out,
 	FILE *fp = fopen(path, "r");
 	struct objcache *c;
 	char *line = NULL;
-	size_t size = 0;
+	size_t size = 0, want_objects = 0, want_values = 0;
 	ssize_t n;
 	unsigned long lineno = 0;
+	int ended = 0, old = 0, io;
+	char extra;
 
 	memset(mark, 0, sizeof(*mark));
 	if (fp == NULL) {
@@ -396,21 +414,38 @@ objcache_load(const char *path, struct objcache **out,
 	c = objcache_new();
 	while ((n = getline(&line, &size, fp)) > 0) {
 		lineno++;
-		if (line[n - 1] != '\n')
-			break; /* cut short: a torn write */
+		if (line[n - 1] != '\n' || ended)
+			break; /* cut short, or anything after the end */
 		line[n - 1] = '\0';
+		if (lineno == 1 && strcmp(line, CACHE_MAGIC_V1) == 0)
+			old = 1;
 		if (lineno == 1 ? strcmp(line, CACHE_MAGIC) != 0
-				: load_line(c, mark, line, guid, &guid_len) < 0)
+		    : strncmp(line, "end ", 4) == 0
+			    ? (ended = 1,
+			       sscanf(line + 4, "%zu %zu%c", &want_objects,
+				      &want_values, &extra) != 2)
+			    : load_line(c, mark, line, guid, &guid_len) < 0)
 			break;
 		n = 0;
 	}
 	free(line);
-	if (ferror(fp) || n != -1 || lineno == 0 || mark->dc[0] == '\0') {
-		fclose(fp);
+	io = ferror(fp);
+	fclose(fp);
+	if (io || n != -1 || lineno == 0 || mark->dc[0] == '\0' || !ended ||
+	    want_objects != objcache_count(c) ||
+	    want_values != count_values(c)) {
 		objcache_free(c);
+		if (old)
+			return sync_err_set(err, SYNC_ERR_DATA,
+					    "%s: written by an earlier "
+					    "rcptsync (no end line)",
+					    path);
+		if (n == -1 && !io && !ended)
+			return sync_err_set(err, SYNC_ERR_DATA,
+					    "%s: cut short (no end line)",
+					    path);
 		return bad_line(path, lineno, err);
 	}
-	fclose(fp);
 	*out = c;
 	return 1;
 }
@@ -427,6 +462,7 @@ fill_cache(FILE *fp, const void *ctx, struct sync_err *err)
 	const struct save_ctx *sc = ctx;
 	const struct objcache_mark *m = sc->m;
 	const struct objcache *c = sc->c;
+	size_t objects = 0, values = 0;
 
 	(void)err; /* write errors: atomicfile checks ferror and flush */
 	fprintf(fp,
@@ -453,7 +489,10 @@ fill_cache(FILE *fp, const void *ctx, struct sync_err *err)
 				put_escaped(fp, o->vals[i], o->lens[i]);
 				putc('\n', fp);
 			}
+			objects++;
+			values += o->n;
 		}
+	fprintf(fp, "end %zu %zu\n", objects, values);
 	return 0;
 }
 

@@ -28,7 +28,9 @@
 #include "atomicfile.h"
 #include "state.h"
 
-#define STATE_MAGIC "# rcptsync state 1"
+/* Version 2 ends with an "end" line: a file cut at a line boundary is
+ * caught; version 1 (no end line) is still read */
+#define STATE_MAGIC "# rcptsync state 2"
 
 /* state_set_message - printable copy */
 void
@@ -133,7 +135,7 @@ state_load(const char *path, struct sync_state *st, int *exists,
 	size_t cap = 0;
 	ssize_t got;
 	unsigned long lineno = 0;
-	int ret = 0;
+	int ret = 0, v2 = 0, ended = 0;
 
 	memset(st, 0, sizeof(*st));
 	*exists = 0;
@@ -149,9 +151,15 @@ state_load(const char *path, struct sync_state *st, int *exists,
 		lineno++;
 		if (got > 0 && line[got - 1] == '\n')
 			line[got - 1] = '\0';
+		if (strcmp(line, STATE_MAGIC) == 0)
+			v2 = 1;
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		if (parse_line(st, line) < 0) {
+		if (ended || strcmp(line, "end") == 0) {
+			if (!ended++)
+				continue;
+		}
+		if (ended || parse_line(st, line) < 0) {
 			ret = sync_err_set(
 				err, SYNC_ERR_DATA,
 				"%s:%lu: malformed state line (remove "
@@ -162,6 +170,11 @@ state_load(const char *path, struct sync_state *st, int *exists,
 	}
 	free(line);
 	fclose(fp);
+	if (ret == 0 && v2 && !ended)
+		ret = sync_err_set(err, SYNC_ERR_DATA,
+				   "%s: cut short (no end line; remove the "
+				   "file to start afresh)",
+				   path);
 	return ret;
 }
 
@@ -193,6 +206,7 @@ fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 	if (st->hook_owed != 0)
 		fprintf(fp, "hook_owed %lld %d\n", (long long)st->hook_owed,
 			st->hook_failed_last);
+	fputs("end\n", fp);
 	return ferror(fp) ? -1 : 0;
 }
 

@@ -125,15 +125,53 @@ test_torn_and_missing(void **state)
 	struct sync_err err;
 	char path[] = "/tmp/rcptsync-objcache-XXXXXX";
 	int fd = mkstemp(path);
-	static const char torn[] =
-		"rcptsync-cache 1\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@";
+	static const struct {
+		const char *text, *want;
+	} rows[] = {
+		/* cut inside a line */
+		{"rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@",
+		 "malformed cache line"},
+		/* cut at a line boundary: whole lines, no end */
+		{"rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@b\n",
+		 "cut short (no end line)"},
+		/* an end that does not count what came before */
+		{"rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@b\n"
+		 "end 1 2\n",
+		 "malformed cache line"},
+		/* anything after the end */
+		{"rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@b\n"
+		 "end 1 1\nv smtp:c@d\n",
+		 "malformed cache line"},
+		/* an earlier version, which had no end line */
+		{"rcptsync-cache 1\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@b\n",
+		 "written by an earlier rcptsync"},
+	};
 
 	(void)state;
-	assert_int_equal(write(fd, torn, sizeof(torn) - 1),
-			 (ssize_t)sizeof(torn) - 1);
 	close(fd);
-	assert_int_equal(objcache_load(path, &c, &m, &err), -1);
-	assert_non_null(strstr(err.msg, "malformed cache line"));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		fputs(rows[i].text, fp);
+		fclose(fp);
+		assert_int_equal(objcache_load(path, &c, &m, &err), -1);
+		if (strstr(err.msg, rows[i].want) == NULL)
+			fail_msg("row %zu: %s, want %s", i, err.msg,
+				 rows[i].want);
+	}
+	/* and a whole one loads */
+	{
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
+		fputs("rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\n"
+		      "v smtp:a@b\nend 1 1\n",
+		      fp);
+		fclose(fp);
+		assert_int_equal(objcache_load(path, &c, &m, &err), 1);
+		objcache_free(c);
+	}
 	unlink(path);
 	assert_int_equal(objcache_load(path, &c, &m, &err), 0);
 }

@@ -192,6 +192,18 @@ test_state_roundtrip(void **state)
 	assert_int_equal(back.n_pending, 1);
 	assert_string_equal(back.pending[0].value, "OK");
 	state_free(&back);
+	/* a file cut at a line boundary is not trusted; after its end
+	 * line, nothing may follow */
+	testutil_write_temp("# rcptsync state 2\nlast_run 1 0\n", path,
+			    sizeof(path));
+	assert_int_equal(state_load(path, &back, &exists, &err), -1);
+	assert_non_null(strstr(err.msg, "cut short (no end line"));
+	state_free(&back);
+	testutil_write_temp("# rcptsync state 2\nlast_run 1 0\nend\nlast_run 2 "
+			    "0\n",
+			    path, sizeof(path));
+	assert_int_equal(state_load(path, &back, &exists, &err), -1);
+	state_free(&back);
 	/* a damaged file is an error naming the line, not silence */
 	testutil_write_temp("# rcptsync state 1\nlast_run 1 0\ngarbage\n", path,
 			    sizeof(path));

@@ -35,6 +35,7 @@
 #include "addrset.h"
 #include "lock.h"
 #include "mapcommit.h"
+#include "mapread.h"
 #include "mapdb.h"
 #include "mapdiff.h"
 #include "maptext.h"
@@ -309,6 +310,41 @@ report_pending(void *ctx, const struct state_pending *p, time_t until)
 	}
 }
 
+/*
+ * served_map - the text table is gone but its map is there: Postfix
+ * serves the map, so the change (and the removal limit) is judged against
+ * its keys, not against nothing
+ */
+static void
+served_map(struct run *r)
+{
+	const char *suffix = mapdb_suffix(r->conf->type);
+	struct sync_err err = {0};
+	struct stat st;
+	char *path;
+	size_t len;
+
+	if (r->table_exists || suffix == NULL)
+		return;
+	len = strlen(r->conf->table) + strlen(suffix) + 1;
+	path = xmalloc(len);
+	snprintf(path, len, "%s%s", r->conf->table, suffix);
+	if (stat(path, &st) == 0) {
+		if (mapread_keys(path, r->conf->type, r->old_set, "table",
+				 &err) == 0) {
+			r->table_exists = 1;
+			log_warn("%s is missing, but %s is there: comparing "
+				 "with what Postfix serves from it",
+				 r->conf->table, path);
+		} else {
+			log_warn("%s is missing, and %s cannot be read (%s): "
+				 "comparing with an empty table",
+				 r->conf->table, path, err.msg);
+		}
+	}
+	free(path);
+}
+
 /* compare - current table, grace period, then the diff against it */
 static int
 compare(struct run *r, mapdiff_fn fn, void *ctx, struct sync_err *err)
@@ -319,6 +355,7 @@ compare(struct run *r, mapdiff_fn fn, void *ctx, struct sync_err *err)
 	if (maptext_read(r->conf->table, MAPTEXT_ANY_KEY, r->old_set, "table",
 			 &r->table_exists, err) < 0)
 		return sync_err_prefix(err, "current table");
+	served_map(r);
 	addrset_finish(r->old_set);
 	r->old_count = addrset_count(r->old_set);
 	if (state_load(r->conf->state, &r->state, &exists, err) < 0)
@@ -397,10 +434,10 @@ print_change(void *ctx, char op, const struct addrset_entry *e)
 			    strlen(e->key), e->value, e->origin);
 	else
 		printf("%c%s\t%s\n", op, e->key,
-		       op == '+' ? proxyaddr_escape(e->origin,
-						    strlen(e->origin), shown,
-						    sizeof(shown))
-				 : "table");
+		       op == '+'
+			       ? proxyaddr_escape(e->origin, strlen(e->origin),
+						  shown, sizeof(shown))
+			       : "table");
 }
 
 /* json_changes - diff --json: "add" and "remove" lists */

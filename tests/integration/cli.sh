@@ -201,6 +201,21 @@ contains "the refusal names the link and its target" "relay is a symbolic link (
 check "the link is still a link" test -L "$D/link/relay"
 check "its target is untouched" test "$(cat "$D/link/real/relay")" = "$(printf 'old@corp.example\tOK')"
 
+# The text table deleted, its map left: Postfix serves the map, so a 90%
+# shrink is judged against it and refused, not published as a first run
+for t in hash btree lmdb cdb; do
+	G=$D/gone-$t; mkdir -p "$G"
+	cp "$EX/demo.ldif" "$G/"
+	for i in $(seq 900); do printf 'old%d@corp.example\tOK\n' "$i"; done > "$G/extra"
+	printf 'source:\n  ldif: demo.ldif\ndomains: [corp.example, .corp-old.example]\nextra: extra\noutput:\n  table: relay\n  type: %s\nlock: lock\n' "$t" > "$G/c.yaml"
+	expect_rc "$t map only: a big table first" 0 "$RCPTSYNC" -c "$G/c.yaml" sync
+	: > "$G/extra"; rm "$G/relay"
+	expect_rc "$t map only: the shrink is refused" 65 "$RCPTSYNC" -c "$G/c.yaml" sync
+	contains "$t map only: judged against what Postfix serves" "relay is missing, but $G/relay."
+	contains "$t map only: every key read back" "refusing to remove 900 of 912"
+	check "$t map only: Postfix still finds an old key" test "$(postmap -q old7@corp.example "$t:$G/relay")" = OK
+done
+
 # --- hostile directory values -------------------------------------------------
 # A DN with a newline and a tab (base64 in LDIF; AD allows them escaped):
 # diff prints it escaped, never as a line of its own

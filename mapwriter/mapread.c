@@ -36,6 +36,8 @@
 #include "xalloc.h"
 #include "mapread.h"
 
+#if defined(RCPTSYNC_HAVE_BDB) || defined(RCPTSYNC_HAVE_LMDB) || \
+	defined(RCPTSYNC_HAVE_CDB)
 /* add_pair - one pair into SET, without the trailing NUL postmap adds */
 static void
 add_pair(struct addrset *set, const char *k, size_t kl, const char *v,
@@ -51,6 +53,7 @@ add_pair(struct addrset *set, const char *k, size_t kl, const char *v,
 	addrset_add(set, k, kl, addrset_intern(set, value), origin);
 	free(value);
 }
+#endif
 
 #ifdef RCPTSYNC_HAVE_BDB
 /* read_bdb - every pair of a hash or btree map */

@@ -34,7 +34,8 @@
 /* Whether we were dumpable before a secret came into memory. */
 static int was_dumpable = -1;
 
-/* check_file - regular, ours or root's, no group/other bits */
+/* check_file - regular, ours or root's (any, when we are root), no group or
+ * other bits */
 static int
 check_file(int fd, const char *path, struct sync_err *err)
 {
@@ -47,7 +48,9 @@ check_file(int fd, const char *path, struct sync_err *err)
 		return sync_err_set(err, SYNC_ERR_AUTH,
 				    "secret file %s is not a regular file",
 				    path);
-	if (st.st_uid != geteuid() && st.st_uid != 0)
+	/* root may read it whoever owns it: the unit's user owns it, and
+	 * an admin runs "check" as root */
+	if (st.st_uid != geteuid() && st.st_uid != 0 && geteuid() != 0)
 		return sync_err_set(err, SYNC_ERR_AUTH,
 				    "secret file %s is owned by uid %u, not by "
 				    "us (uid %u) or root",

@@ -20,6 +20,18 @@ chmod 755 "$D"	# Postfix daemons run as postfix
 
 # Two directory states.
 mk_ldif "$D/a.ldif" 1 200 "SMTP:User%d@corp.example"
+# Odd local parts, as AD may hold them: what smtpd looks up decides the key
+cat >> "$D/a.ldif" <<'LDIF'
+dn: CN=odd1,DC=corp,DC=example
+proxyAddresses: SMTP:"John.Q"@corp.example
+
+dn: CN=odd2,DC=corp,DC=example
+proxyAddresses: SMTP:.lead@corp.example
+
+dn: CN=odd3,DC=corp,DC=example
+proxyAddresses: SMTP:a..b@corp.example
+
+LDIF
 mk_ldif "$D/b.ldif" 101 300 "SMTP:User%d@corp.example"
 
 conf() {	# conf NAME LDIF TYPE [hook]
@@ -60,6 +72,12 @@ for TYPE in hash btree lmdb cdb; do
 	contains "$TYPE: +tag of a known user 250" "User7+tag@corp.example 250"
 	contains "$TYPE: upper case 250" "USER8@CORP.EXAMPLE 250"
 	contains "$TYPE: other domain still denied" "x@other.example 554"
+	# each form a sender may use, quoted or not, reaches the recipient
+	OUT=$($PROBE "$PORT" '"John.Q"@corp.example' 'John.Q@corp.example' \
+		'.lead@corp.example' '".lead"@corp.example' 'a..b@corp.example' '"a..b"@corp.example')
+	echo "$OUT" | sed 's/^/    smtp: /'
+	check "$TYPE: odd local parts: every form 250" \
+		test "$(grep -c ' 250 ' <<<"$OUT")" -eq 6
 
 	# A session open across the swap keeps its old, consistent table.
 	rm -f "$D/go"

@@ -42,6 +42,16 @@ static const struct row rows[] = {
 	{"no type ignored", "alice@corp.example", 0, PROXYADDR_IGNORE, NULL},
 	{"smtps is not smtp", "smtps:alice@corp.example", 0, PROXYADDR_IGNORE,
 	 NULL},
+	/* quoted local parts: the key smtpd looks up (postfix.sh checks
+	 * the RCPT answers) */
+	{"quoted local part", "smtp:\"John\"@corp.example", 0, PROXYADDR_KEEP,
+	 "john@corp.example"},
+	{"quoted, needs its quotes", "smtp:\".lead\"@corp.example", 0,
+	 PROXYADDR_KEEP, ".lead@corp.example"},
+	{"leading dot, as it is", "smtp:.lead@corp.example", 0, PROXYADDR_KEEP,
+	 ".lead@corp.example"},
+	{"two dots, as they are", "smtp:a..b@corp.example", 0, PROXYADDR_KEEP,
+	 "a..b@corp.example"},
 	/* not silently "not SMTP": someone meant an address there */
 	{"space before the type", " SMTP:alice@corp.example", 0,
 	 PROXYADDR_REFUSE, NULL},

@@ -31,6 +31,7 @@
 #include <ldap.h>
 #include <ldif.h>
 
+#include "proxyaddr.h"
 #include "ldifsource.h"
 
 /*
@@ -287,13 +288,18 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 			snprintf(ldap_detail, sizeof(ldap_detail),
 				 "not an entry: a changetype other than add");
 		if (rc != LDAP_SUCCESS || lr.lr_op != LDAP_REQ_ADD) {
-			ret = sync_err_set(err, SYNC_ERR_DATA,
-					   "%s:%lu: malformed LDIF record "
-					   "(lines %lu-%lu): %s",
-					   path, first, first, lineno,
-					   ldap_detail[0] ? ldap_detail
-							  : "rejected by the "
-							    "LDIF parser");
+			char shown[300]; /* libldap quotes the record */
+
+			ret = sync_err_set(
+				err, SYNC_ERR_DATA,
+				"%s:%lu: malformed LDIF record (lines "
+				"%lu-%lu): %s",
+				path, first, first, lineno,
+				ldap_detail[0]
+					? proxyaddr_escape(ldap_detail,
+							   strlen(ldap_detail),
+							   shown, sizeof(shown))
+					: "rejected by the LDIF parser");
 			ldap_ldif_record_done(&lr);
 			break;
 		}

@@ -382,7 +382,16 @@ read_position(struct pull *p, struct sync_err *err)
 			       "(objectClass=*)", inv_attrs, 0, NULL, NULL,
 			       &s->timeout, 1, &res);
 	session_arm(0);
-	if (rc == LDAP_SUCCESS && (e = ldap_first_entry(s->ld, res)) != NULL)
+	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT &&
+	    rc != LDAP_INSUFFICIENT_ACCESS) {
+		/* the connection went (a DC stopped now): try again, not a
+		 * configuration to fix */
+		session_fail(err, SYNC_ERR_TEMP, s->ld, rc,
+			     "reading the invocationId of %s on %s",
+			     shown(service, a), s->stats->server);
+		goto out;
+	}
+	if ((e = ldap_first_entry(s->ld, res)) != NULL)
 		inv = ldap_get_values_len(s->ld, e, "invocationId");
 	if (inv == NULL || inv[0] == NULL) {
 		sync_err_set(err, SYNC_ERR_CONFIG,

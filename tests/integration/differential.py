@@ -520,17 +520,20 @@ def stop_mid_run(d, paths, rng):
     dc_freeze(spare=p.pid)
     time.sleep(0.3)
     dc_stop(spare=p.pid)
-    out, _ = p.communicate(timeout=120)
-    if p.returncode not in (0, 69, 75):
-        raise Failure("%s %s with the DC stopped mid-run: exit %d\n%s"
-                      % (family, mode, p.returncode, out))
-    if p.returncode != 0 and table(path) != before:
-        raise Failure("%s %s: a failed run changed the table" % (family, mode))
-    rc, out = sync(path)
-    if rc != 69:
-        raise Failure("%s %s with the DC down: exit %d, want 69\n%s"
-                      % (family, mode, rc, out))
-    dc_start()
+    try:
+        out, _ = p.communicate(timeout=120)
+        if p.returncode not in (0, 69, 75):
+            raise Failure("%s %s with the DC stopped mid-run: exit %d\n%s"
+                          % (family, mode, p.returncode, out))
+        if p.returncode != 0 and table(path) != before:
+            raise Failure("%s %s: a failed run changed the table"
+                          % (family, mode))
+        rc, out = sync(path)
+        if rc != 69:
+            raise Failure("%s %s with the DC down: exit %d, want 69\n%s"
+                          % (family, mode, rc, out))
+    finally:
+        dc_start()  # the next seeds need it, whatever this one found
     return "%s; stop the DC while %s %s pulls (exit %d), start it again" % (
         change, family, mode, p.returncode)
 

@@ -141,6 +141,56 @@ make_cert_for() {
 		-CAcreateserial -days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null
 }
 
+# ad_service_account BASE PASSWORD : the LDIF of OU=Service and its
+# service account CN=svc-rcptsync (appended to a fixture)
+ad_service_account() {
+	cat <<LDIF
+dn: OU=Service,$1
+objectClass: organizationalUnit
+ou: Service
+
+dn: CN=svc-rcptsync,OU=Service,$1
+objectClass: user
+cn: svc-rcptsync
+userPassword: $2
+
+LDIF
+}
+
+# slapd_conf DIR BASE CERT [LINES] : DIR/slapd.conf for an AD-like slapd
+# (ad.schema, back_mdb under DIR/db, AD's MaxPageSize of 1000, the
+# service account's password readable for binds only) with TLS from
+# DIR/CERT-ca.pem, DIR/CERT.pem and DIR/CERT.key; LINES go before the
+# database section
+slapd_conf() {
+	local here
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	mkdir -p "$1/db"
+	cat > "$1/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include $here/ad.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile $1/slapd.pid
+TLSCACertificateFile $1/$3-ca.pem
+TLSCertificateFile $1/$3.pem
+TLSCertificateKeyFile $1/$3.key
+${4:-}
+# AD's MaxPageSize: an unpaged search gets 1000 entries and sizeLimitExceeded
+sizelimit size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited
+database mdb
+maxsize 1073741824
+suffix "$2"
+rootdn "CN=admin,$2"
+rootpw admin-pw
+directory $1/db
+index objectClass,proxyAddresses eq
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+CONF
+}
+
 # mk_ldif FILE FIRST LAST PATTERN : one entry per number, its one
 # proxyAddresses value made by printf PATTERN (e.g. "SMTP:u%d@corp.example")
 mk_ldif() {

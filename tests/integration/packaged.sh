@@ -21,46 +21,12 @@ BASE="DC=corp,DC=example"
 SLAPD=$(command -v slapd)
 
 # --- a directory: slapd over LDAPS, with a service account ------------------
-mkdir -p "$D/db"
 make_ca "$D" dc || { echo "cannot make the test CA"; exit 1; }
 python3 "$HERE/../fixtures/gen_ad.py" 300 "$D/fixture.ldif" "$D/expected" || exit 1
-cat >> "$D/fixture.ldif" <<LDIF
-dn: OU=Service,$BASE
-objectClass: organizationalUnit
-ou: Service
-
-dn: CN=svc-rcptsync,OU=Service,$BASE
-objectClass: user
-cn: svc-rcptsync
-userPassword: s3cret-Pa55
-
-dn: CN=Postmaster,$BASE
-objectClass: user
-cn: Postmaster
-proxyAddresses: SMTP:postmaster@corp.example
-
-LDIF
-cat > "$D/slapd.conf" <<CONF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include $HERE/ad.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-pidfile $D/slapd.pid
-TLSCACertificateFile $D/dc-ca.pem
-TLSCertificateFile $D/dc.pem
-TLSCertificateKeyFile $D/dc.key
-sizelimit size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited
-database mdb
-maxsize 1073741824
-suffix "$BASE"
-rootdn "CN=admin,$BASE"
-rootpw admin-pw
-directory $D/db
-index objectClass,proxyAddresses eq
-access to attrs=userPassword by anonymous auth by * none
-access to * by users read by * none
-CONF
+ad_service_account "$BASE" s3cret-Pa55 >> "$D/fixture.ldif"
+printf 'dn: CN=Postmaster,%s\nobjectClass: user\ncn: Postmaster\nproxyAddresses: SMTP:postmaster@corp.example\n\n' \
+	"$BASE" >> "$D/fixture.ldif"
+slapd_conf "$D" "$BASE" dc
 slapadd -q -f "$D/slapd.conf" -l "$D/fixture.ldif" || { echo "slapadd failed"; exit 1; }
 SPORT=$(free_port)
 "$SLAPD" -f "$D/slapd.conf" -h "ldaps://127.0.0.1:$SPORT/" -d 0 2>>"$D/slapd.log" &

@@ -25,16 +25,8 @@ make_ca "$D" other || exit 1
 make_expired_cert "$D" expired good || { echo "cannot make expired cert"; exit 1; }
 make_cert_for "$D" wrongname good "DNS:wrong.example" || exit 1
 python3 "$HERE/../fixtures/gen_ad.py" "$N_OBJECTS" "$D/fixture.ldif" "$D/expected" || exit 1
+ad_service_account "$BASE" s3cret-Pa55 >> "$D/fixture.ldif"
 cat >> "$D/fixture.ldif" <<LDIF
-dn: OU=Service,$BASE
-objectClass: organizationalUnit
-ou: Service
-
-dn: CN=svc-rcptsync,OU=Service,$BASE
-objectClass: user
-cn: svc-rcptsync
-userPassword: s3cret-Pa55
-
 dn: DC=DomainDnsZones,$BASE
 objectClass: referral
 objectClass: extensibleObject
@@ -42,32 +34,10 @@ dc: DomainDnsZones
 ref: ldap://127.0.0.1:9/DC=DomainDnsZones,$BASE
 
 LDIF
-cat > "$D/slapd.conf" <<CONF
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include $HERE/ad.schema
-modulepath /usr/lib/ldap
-moduleload back_mdb
-pidfile $D/slapd.pid
-TLSCACertificateFile $D/good-ca.pem
-TLSCertificateFile $D/good.pem
-TLSCertificateKeyFile $D/good.key
 # SASL EXTERNAL: a client certificate, when one is offered, is checked
 # against the CA and its subject becomes the bind identity
-TLSVerifyClient allow
-authz-regexp "^cn=rcptsync client$" "CN=svc-rcptsync,OU=Service,$BASE"
-# AD's MaxPageSize: an unpaged search gets 1000 entries and sizeLimitExceeded
-sizelimit size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited
-database mdb
-maxsize 1073741824
-suffix "$BASE"
-rootdn "CN=admin,$BASE"
-rootpw admin-pw
-directory $D/db
-index objectClass,proxyAddresses eq
-access to attrs=userPassword by anonymous auth by * none
-access to * by users read by * none
-CONF
+slapd_conf "$D" "$BASE" good "TLSVerifyClient allow
+authz-regexp \"^cn=rcptsync client\$\" \"CN=svc-rcptsync,OU=Service,$BASE\""
 slapadd -q -f "$D/slapd.conf" -l "$D/fixture.ldif" || { echo "slapadd failed"; exit 1; }
 
 # In the foreground (-d stats) so that its operations log to slapd.log:

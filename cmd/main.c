@@ -529,8 +529,10 @@ publish(struct run *r, int force, struct sync_err *err)
 	if (mapcommit_publish(conf->table, conf->type, r->new_set, err) < 0)
 		return -1;
 	r->published = 1;
-	if (conf->after_change == NULL)
+	if (conf->after_change == NULL) {
+		r->state.hook_owed = 0; /* no hook any more: none owed */
 		return 0;
+	}
 	/* owed until it succeeds: the first reload after a map is made is
 	 * the one that clears Postfix's 451 (postfix-maps.md) */
 	if (r->state.hook_owed == 0)

@@ -164,6 +164,17 @@ expect_rc "status after it: OK" 0 "$RCPTSYNC" -c "$C" status
 expect_rc "once it succeeded it is owed no more" 0 "$RCPTSYNC" -c "$C" sync
 check "the hook did not run again" test "$(wc -l < "$D/hook.runs")" -eq 3
 printf '#!/bin/sh\nexit 3\n' > "$D/hook.sh"
+# a hook owed, then taken out of the config, and the map changes: nothing
+# is owed any more (status must not stay WARNING for a hook that is gone)
+mkdir -p "$D/unhook/demo-out"
+cp "$EX/demo.yaml" "$EX/demo.ldif" "$EX/demo-extra" "$D/unhook/"
+sed -i '/^hooks:/,$d' "$D/unhook/demo.yaml"
+cp "$D/unhook/demo.yaml" "$D/unhook/plain.yaml"
+printf 'hooks:\n  after_change: [%s]\n' "$D/hook.sh" >> "$D/unhook/demo.yaml"
+expect_rc "unhook: the hook fails" 75 "$RCPTSYNC" -c "$D/unhook/demo.yaml" sync
+printf 'late@corp.example\tOK\n' >> "$D/unhook/demo-extra"
+expect_rc "unhook: a change with the hook taken out" 0 "$RCPTSYNC" -c "$D/unhook/plain.yaml" sync
+expect_rc "unhook: status OK, nothing owed" 0 "$RCPTSYNC" -c "$D/unhook/plain.yaml" status
 
 # state: on another file system than the table (a tmpfs): its temporary
 # file goes beside it, not beside the table (rename(2) would fail)

@@ -27,6 +27,7 @@
 
 #include <yaml.h>
 
+#include "ascii.h"
 #include "xalloc.h"
 #include "proxyaddr.h"
 #include "config.h"
@@ -1012,9 +1013,7 @@ get_domains(struct walker *w, yaml_node_t *v, struct sync_conf *c)
 		char *d = c->domains[i];
 		const char *name = d[0] == '.' ? d + 1 : d;
 
-		for (char *p = d; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
+		ascii_fold(d, strlen(d));
 		if (!proxyaddr_domain_ok(name, strlen(name)))
 			return fail_at(w, v,
 				       "domains: \"%s\" is not a domain "
@@ -1031,9 +1030,7 @@ get_exclude(struct walker *w, yaml_node_t *v, struct sync_conf *c)
 	if (get_list(w, v, "exclude", &c->exclude, &c->n_exclude) < 0)
 		return -1;
 	for (size_t i = 0; i < c->n_exclude; i++)
-		for (char *p = c->exclude[i]; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
+		ascii_fold(c->exclude[i], strlen(c->exclude[i]));
 	return 0;
 }
 

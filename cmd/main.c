@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ascii.h"
 #include "xalloc.h"
 #include "addrset.h"
 #include "lock.h"
@@ -976,9 +977,7 @@ cmd_explain(struct run *r, const char *address, struct sync_err *err)
 		return sync_err_set(err, SYNC_ERR_USAGE,
 				    "explain: address too long");
 	memcpy(key, address, len + 1);
-	for (char *k = key; *k; k++)
-		if (*k >= 'A' && *k <= 'Z')
-			*k = (char)(*k - 'A' + 'a');
+	ascii_fold(key, len);
 	/* An invalid address is still traced: the admin wants to see the
 	 * directory value that carries it and why it was refused. */
 	if (proxyaddr_check_key(key, len, 1, &why) < 0)

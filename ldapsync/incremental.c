@@ -66,6 +66,7 @@
 
 #include <ldap.h>
 
+#include "ascii.h"
 #include "xalloc.h"
 #include "proxyaddr.h"
 #include "filterattrs.h"
@@ -153,10 +154,7 @@ dn_key(const char *dn)
 	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &out,
 			      LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
 		return NULL;
-	for (char *p = out; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return out;
+	return ascii_fold(out, strlen(out));
 }
 
 /*

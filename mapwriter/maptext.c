@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "xalloc.h"
 #include "proxyaddr.h"
 #include "maptext.h"
@@ -86,9 +87,7 @@ parse_line(char *line, size_t len, enum maptext_keys keys, char **key,
 	*value = p;
 	if (keys == MAPTEXT_ADDRESS_KEY)
 		return proxyaddr_check_key(*key, key_len, 1, why);
-	for (char *k = *key; *k; k++)
-		if (*k >= 'A' && *k <= 'Z')
-			*k = (char)(*k - 'A' + 'a');
+	ascii_fold(*key, key_len);
 	return 0;
 }
 

@@ -55,6 +55,7 @@
 #include <lmdb.h>
 #endif
 
+#include "ascii.h"
 #include "xalloc.h"
 #include "verifycache.h"
 
@@ -92,11 +93,8 @@ verifycache_stale(const char *key, size_t key_len, const char *value,
 	if (key_len == 0 || key_len > KEY_MAX ||
 	    memchr(key, '\0', key_len) != NULL || !negative(value, value_len))
 		return 0;
-	for (size_t i = 0; i < key_len; i++) {
-		char c = key[i];
-
-		folded[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
+	memcpy(folded, key, key_len);
+	ascii_fold(folded, key_len);
 	folded[key_len] = '\0';
 	if (addrset_find(targets, folded) != NULL)
 		return 1;

@@ -30,18 +30,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "proxyaddr.h"
 
 #define LOCAL_PART_MAX 64
 #define ADDRESS_MAX (PROXYADDR_KEY_MAX - 1)
 #define LABEL_MAX 63
-
-/* ascii_lower - tolower(3) without the locale */
-static char
-ascii_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
 
 /* is_ldh - letter, digit or hyphen (lower case only: input is folded) */
 static int
@@ -124,8 +118,7 @@ proxyaddr_check_key(char *key, size_t len, int allow_catchall, const char **why)
 		*why = "starts with '#'";
 		return -1;
 	}
-	for (size_t i = 0; i < len; i++)
-		key[i] = ascii_lower(key[i]);
+	ascii_fold(key, len);
 	at = memchr(key, '@', len);
 	if (at == NULL || memchr(at + 1, '@', len - (size_t)(at - key) - 1)) {
 		*why = "does not have exactly one '@'";

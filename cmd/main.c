@@ -8,10 +8,12 @@
  *	rcptsync [-c FILE] [--json] status [--max-age DURATION]
  *	rcptsync [-c FILE] explain ADDRESS
  * DESCRIPTION
- *	This file parses the command line, runs one command and maps the
- *	kind of any error to the documented sysexits code; the work itself
- *	is in ldapsync/ and mapwriter/.  The command line and exit codes
- *	are an interface admins' scripts depend on (README).
+ *	This file parses the command line, loads the configuration, runs
+ *	one command from the table below and returns its exit code.  The
+ *	commands are in sync.c, inspect.c and status.c, what they print in
+ *	render.c, and the exit code of each error kind in exitcode.c.  The
+ *	command line and exit codes are an interface admins' scripts depend
+ *	on (README, rcptsync(8)): extend them, never change them.
  * DIAGNOSTICS
  *	One "rcptsync: error: ..." line on stderr, and the exit code:
  *	64 usage, 65 data refused, 69 no directory server, 73 cannot write,
@@ -21,59 +23,60 @@
  *	failed, or last success too old), 3 UNKNOWN.
  */
 #include <getopt.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "ascii.h"
-#include "xalloc.h"
-#include "addrset.h"
-#include "lock.h"
-#include "mapcommit.h"
-#include "mapread.h"
-#include "mapdb.h"
-#include "mapdiff.h"
-#include "maptext.h"
-#include "safety.h"
-#include "grace.h"
-#include "state.h"
-#include "proxyaddr.h"
 #include "clock.h"
-#include "collect.h"
+#include "mapdb.h"
 #include "config.h"
-#include "hook.h"
 #include "log.h"
-#include "json.h"
-#include "repair.h"
-#include "run.h"
+#include "commands.h"
+#include "render.h"
 
 #ifndef RCPTSYNC_VERSION
 #define RCPTSYNC_VERSION "unknown"
 #endif
 
-enum command {
-	CMD_SYNC,
-	CMD_DIFF,
-	CMD_DUMP,
-	CMD_CHECK,
-	CMD_STATUS,
-	CMD_EXPLAIN
+/* The options a command accepts beyond -c, -v and -q. */
+#define OPT_FORCE (1 << 0)   /* --force */
+#define OPT_JSON (1 << 1)    /* --json */
+#define OPT_MAX_AGE (1 << 2) /* --max-age DURATION */
+#define OPT_ADDRESS (1 << 3) /* one ADDRESS after the command word */
+
+/* The commands: adding one is one row here and its cmd_fn. */
+static const struct command {
+	const char *name;
+	cmd_fn *run;
+	unsigned options;
+} commands[] = {
+	{"sync", cmd_sync, OPT_FORCE | OPT_JSON},
+	{"diff", cmd_diff, OPT_JSON},
+	{"dump", cmd_dump, 0},
+	{"check", cmd_check, OPT_JSON},
+	{"status", cmd_status, OPT_JSON | OPT_MAX_AGE},
+	{"explain", cmd_explain, OPT_ADDRESS},
+};
+
+/* An option given to a command that does not take it, and what to say. */
+static const struct {
+	unsigned option;
+	const char *misuse;
+} option_rules[] = {
+	{OPT_FORCE, "--force goes with sync only"},
+	{OPT_JSON, "--json goes with sync, diff, check and status"},
+	{OPT_MAX_AGE, "--max-age goes with status only"},
 };
 
 struct options {
 	const char *config;
 	int level;
-	int force;
-	long max_age;	     /* status --max-age, seconds; 0: none */
-	int json;	     /* --json */
-	const char *address; /* explain */
-	enum command cmd;
+	unsigned given; /* OPT_* */
+	long max_age;
+	const char *address;
+	const struct command *cmd;
 };
 
 static const char usage_text[] =
@@ -103,32 +106,6 @@ static const char usage_text[] =
 	"stdout\n"
 	"  --help, --version\n";
 
-/* exit_code - the documented code for an error kind */
-int
-exit_code(int kind)
-{
-	switch (kind) {
-	case SYNC_ERR_USAGE: return EX_USAGE;
-	case SYNC_ERR_DATA: return EX_DATAERR;
-	case SYNC_ERR_UNAVAILABLE: return EX_UNAVAILABLE;
-	case SYNC_ERR_OUTPUT: return EX_CANTCREAT;
-	case SYNC_ERR_TEMP: return EX_TEMPFAIL;
-	case SYNC_ERR_AUTH: return EX_NOPERM;
-	case SYNC_ERR_CONFIG: return EX_CONFIG;
-	default: return EX_SOFTWARE;
-	}
-}
-
-/* fail - report ERR and give its exit code */
-static int
-fail(const struct sync_err *err)
-{
-	log_error("%s", err->msg);
-	if (err->hint != NULL)
-		log_advice("%s", err->hint);
-	return exit_code(err->kind);
-}
-
 /* usage_error - a bad command line */
 static int
 usage_error(const char *what)
@@ -151,18 +128,35 @@ print_version(void)
 #endif
 }
 
-/* parse_command - the word after the options */
-static int
-parse_command(const char *word, enum command *cmd)
+/* find_command - the row for WORD, or NULL */
+static const struct command *
+find_command(const char *word)
 {
-	static const char *const names[] = {"sync",  "diff",   "dump",
-					    "check", "status", "explain"};
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(word, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
 
-	for (int i = 0; i < 6; i++)
-		if (strcmp(word, names[i]) == 0) {
-			*cmd = (enum command)i;
-			return 0;
-		}
+/* check_command - the words after the options, and the options given */
+static int
+check_command(int argc, char **argv, struct options *o)
+{
+	if (optind == argc)
+		return usage_error("no command given");
+	if ((o->cmd = find_command(argv[optind])) == NULL)
+		return usage_error("unknown command");
+	if ((o->cmd->options & OPT_ADDRESS) && optind + 2 == argc)
+		o->address = argv[optind + 1];
+	else if (o->cmd->options & OPT_ADDRESS)
+		return usage_error("explain takes one ADDRESS");
+	else if (optind != argc - 1)
+		return usage_error("one command only");
+	for (size_t i = 0; i < sizeof(option_rules) / sizeof(option_rules[0]);
+	     i++)
+		if ((o->given & option_rules[i].option) &&
+		    !(o->cmd->options & option_rules[i].option))
+			return usage_error(option_rules[i].misuse);
 	return -1;
 }
 
@@ -190,13 +184,14 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'c': o->config = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'q': quiet = 1; break;
-		case 'f': o->force = 1; break;
-		case 'j': o->json = 1; break;
+		case 'f': o->given |= OPT_FORCE; break;
+		case 'j': o->given |= OPT_JSON; break;
 		case 'm':
 			if (config_parse_duration(optarg, &o->max_age) < 0 ||
 			    o->max_age == 0)
 				return usage_error("--max-age takes a duration "
 						   "such as 2h");
+			o->given |= OPT_MAX_AGE;
 			break;
 		case 'h': fputs(usage_text, stdout); return EX_OK;
 		case 'V': print_version(); return EX_OK;
@@ -209,64 +204,7 @@ parse_args(int argc, char **argv, struct options *o)
 	o->level = verbose ? LOG_LEVEL_VERBOSE
 		   : quiet ? LOG_LEVEL_QUIET
 			   : LOG_LEVEL_NORMAL;
-	if (optind == argc)
-		return usage_error("no command given");
-	if (parse_command(argv[optind], &o->cmd) < 0)
-		return usage_error("unknown command");
-	if (o->cmd == CMD_EXPLAIN && optind + 2 == argc)
-		o->address = argv[optind + 1];
-	else if (o->cmd == CMD_EXPLAIN)
-		return usage_error("explain takes one ADDRESS");
-	else if (optind != argc - 1)
-		return usage_error("one command only");
-	if (o->force && o->cmd != CMD_SYNC)
-		return usage_error("--force goes with sync only");
-	if (o->json && (o->cmd == CMD_DUMP || o->cmd == CMD_EXPLAIN))
-		return usage_error("--json goes with sync, diff, check and "
-				   "status");
-	if (o->max_age && o->cmd != CMD_STATUS)
-		return usage_error("--max-age goes with status only");
-	return -1;
-}
-
-/* finish - the exit code; with --json, close the object (on an error,
- * with "command", "exit" and "error" as the only members) */
-static int
-finish(struct run *r, enum command cmd, int rc, const struct sync_err *err)
-{
-	static const char *const names[] = {"sync",  "diff",   "dump",
-					    "check", "status", "explain"};
-	static const char *const kinds[] = {
-		"none",	  "usage",     "data", "unavailable",
-		"output", "temporary", "auth", "config"};
-	int code = rc < 0 ? fail(err) : rc;
-
-	if (r->json == NULL)
-		return code;
-	json_end(r->json);
-	fclose(r->json_buf);
-	if (rc >= 0)
-		fwrite(r->json_text, 1, r->json_len, stdout);
-	free(r->json_text);
-	if (rc < 0) {
-		/* What the failed command had written is dropped. */
-		json_begin(r->json, stdout);
-		json_str(r->json, "command", names[cmd]);
-		json_num(r->json, "exit", code);
-		json_open_object(r->json, "error");
-		json_str(r->json, "kind",
-			 err->kind >= 0 && err->kind <= SYNC_ERR_CONFIG
-				 ? kinds[err->kind]
-				 : "internal");
-		json_str(r->json, "message", err->msg);
-		if (err->hint != NULL)
-			json_str(r->json, "advice", err->hint);
-		json_close_object(r->json);
-		json_end(r->json);
-	}
-	if (fflush(stdout) != 0 && code == 0)
-		return EX_IOERR;
-	return code;
+	return check_command(argc, argv, o);
 }
 
 /* main - options, config, one command, exit code */
@@ -276,8 +214,8 @@ main(int argc, char **argv)
 	struct options opt = {0};
 	struct sync_conf conf;
 	struct sync_err err = {0};
-	struct json json;
-	struct run r;
+	struct cmd_args args = {0};
+	struct render *out;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, &opt)) >= 0)
@@ -286,21 +224,11 @@ main(int argc, char **argv)
 	 * report (exit 75), not a SIGPIPE that kills us silently. */
 	signal(SIGPIPE, SIG_IGN);
 	log_init(opt.level);
-	memset(&r, 0, sizeof(r));
-	if (opt.json) {
-		/* Built aside: a failure replaces it with the error object. */
-		r.json_buf = open_memstream(&r.json_text, &r.json_len);
-		if (r.json_buf == NULL)
-			panic("open_memstream: out of memory");
-		json_begin(&json, r.json_buf);
-		r.json = &json;
-	}
+	out = render_open((opt.given & OPT_JSON) != 0);
 	if (config_load(opt.config, &conf, &err) < 0) {
 		config_free(&conf);
-		return finish(&r, opt.cmd, -1, &err);
+		return render_close(out, opt.cmd->name, -1, &err);
 	}
-	r.conf = &conf;
-	r.now = time(NULL);
 	/* every loop over a server's answers ends by the run's deadline */
 	for (size_t i = 0; i < conf.n_ldap; i++) {
 		conf.ldap[i].deadline =
@@ -309,21 +237,12 @@ main(int argc, char **argv)
 	}
 	if (conf.log_syslog)
 		log_syslog();
-	switch (opt.cmd) {
-	case CMD_SYNC: rc = cmd_sync(&r, opt.force, &err); break;
-	case CMD_DIFF: rc = cmd_diff(&r, &err); break;
-	case CMD_DUMP: rc = cmd_dump(&r, &err); break;
-	case CMD_STATUS: rc = cmd_status(&r, opt.max_age, &err); break;
-	case CMD_EXPLAIN: rc = cmd_explain(&r, opt.address, &err); break;
-	default: rc = cmd_check(&r, &err); break;
-	}
-	addrset_free(r.new_set);
-	incremental_commit_free(r.commit);
-	addrset_free(r.old_set);
-	addrset_free(r.added);
-	addrset_free(r.diff_plus);
-	addrset_free(r.diff_minus);
-	state_free(&r.state);
+	args.conf = &conf;
+	args.now = time(NULL);
+	args.force = (opt.given & OPT_FORCE) != 0;
+	args.max_age = opt.max_age;
+	args.address = opt.address;
+	rc = opt.cmd->run(&args, out, &err);
 	config_free(&conf);
-	return finish(&r, opt.cmd, rc, &err);
+	return render_close(out, opt.cmd->name, rc, &err);
 }

@@ -1,51 +1,68 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	sync - the sync command: publish, hook, state
+ *	sync - the sync command: fetch, compare, check, publish, record
  * DESCRIPTION
- *	Moved from main.c unchanged (see the next commits).
+ *	Under the lock: clear what an interrupted run left, fetch, compare
+ *	with the table, apply the canaries and the safety limits, and only
+ *	when something changed (or the files on disk are not the ones we
+ *	last published) publish the table and its map atomically and run
+ *	the after_change hook.  Then the verify-cache purge (repair.c), and
+ *	the caches owed by an incremental pull are saved: only with a table
+ *	that was published or found unchanged, never before the run is
+ *	accepted.  Last, the outcome is recorded in the state file.
+ *
+ *	This file is the one owner of struct sync_state: it loads it under
+ *	the lock, lends it to the grace period (pipeline.c) and the verify
+ *	cache (repair.c), and saves it once, also when the run failed.
+ *	"status", "diff" and "explain" only read it.
+ * OWNERSHIP
+ *	The run's sets, state and caches owed are freed before return.
+ * DIAGNOSTICS
+ *	Errors in the caller's struct sync_err; a hook that fails after the
+ *	map was published is an error (the map stays) and is owed: retried
+ *	every run until it succeeds.
  */
-#include <libgen.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "ascii.h"
-#include "xalloc.h"
-#include "addrset.h"
+#include "clock.h"
+#include "log.h"
+#include "grace.h"
 #include "lock.h"
 #include "mapcommit.h"
-#include "mapread.h"
 #include "mapdb.h"
-#include "mapdiff.h"
-#include "maptext.h"
 #include "safety.h"
-#include "grace.h"
-#include "state.h"
-#include "proxyaddr.h"
-#include "clock.h"
-#include "collect.h"
-#include "config.h"
 #include "hook.h"
-#include "log.h"
-#include "json.h"
 #include "repair.h"
-#include "run.h"
+#include "exitcode.h"
+#include "pipeline.h"
+#include "commands.h"
+
+/* One sync: the pipeline, plus what only a sync has. */
+struct sync_run {
+	struct pipeline p;
+	struct sync_state state; /* loaded once, saved once */
+	int state_loaded;
+	struct incremental_commit *commit; /* the caches owed */
+	struct addrset *added;		   /* with verify_cache only */
+	int published;			   /* map replaced in this run */
+	int hook_failed;		   /* the after_change hook failed */
+	int written;
+};
 
 /* publish - safety, write, hook; only called when something changed */
 static int
-publish(struct run *r, int force, struct sync_err *err)
+publish(struct sync_run *r, int force, struct sync_err *err)
 {
-	const struct sync_conf *conf = r->conf;
+	const struct sync_conf *conf = r->p.conf;
 
-	if (!force &&
-	    safety_check(&conf->safety, r->table_exists, r->old_count,
-			 addrset_count(r->new_set), r->counts.removed, err) < 0)
+	if (!force && safety_check(&conf->safety, r->p.table_exists,
+				   r->p.old_count, addrset_count(r->p.new_set),
+				   r->p.counts.removed, err) < 0)
 		return -1;
-	if (mapcommit_publish(conf->table, conf->type, r->new_set, err) < 0)
+	if (mapcommit_publish(conf->table, conf->type, r->p.new_set, err) < 0)
 		return -1;
 	r->published = 1;
 	if (conf->after_change == NULL) {
@@ -55,7 +72,7 @@ publish(struct run *r, int force, struct sync_err *err)
 	/* owed until it succeeds: the first reload after a map is made is
 	 * the one that clears Postfix's 451 (postfix-maps.md) */
 	if (r->state.hook_owed == 0)
-		r->state.hook_owed = r->now;
+		r->state.hook_owed = r->p.now;
 	if (hook_run(conf->after_change, conf->hook_timeout, err) < 0) {
 		r->hook_failed = 1;
 		return sync_err_prefix(err, "map written, but");
@@ -70,9 +87,9 @@ publish(struct run *r, int force, struct sync_err *err)
  * until it succeeds (then never again for that change)
  */
 static int
-retry_owed_hook(struct run *r, struct sync_err *err)
+retry_owed_hook(struct sync_run *r, struct sync_err *err)
 {
-	const struct sync_conf *conf = r->conf;
+	const struct sync_conf *conf = r->p.conf;
 	char since[32];
 
 	if (r->state.hook_owed == 0)
@@ -100,133 +117,195 @@ retry_owed_hook(struct run *r, struct sync_err *err)
 static void
 collect_added(void *ctx, char op, const struct addrset_entry *e)
 {
-	struct run *r = ctx;
+	struct sync_run *r = ctx;
 
-	if (op == '+' && addrset_find(r->old_set, e->key) == NULL)
+	if (op == '+' && addrset_find(r->p.old_set, e->key) == NULL)
 		addrset_add(r->added, e->key, strlen(e->key), e->value,
 			    e->origin);
 }
 
-/* sync_locked - fetch, compare, check, publish when changed */
+/* compare - the state, then the diff (collecting the added keys) */
 static int
-sync_locked(struct run *r, int force, int *written, struct sync_err *err)
+compare(struct sync_run *r, struct sync_err *err)
 {
-	double t_compare, t_write, t_done;
-	struct sync_err cache_err = {0};
-	int removed, rc;
+	const struct sync_conf *conf = r->p.conf;
+	struct mapcommit_files ours;
+	int exists;
 
-	if ((removed = mapcommit_cleanup(r->conf->table)) > 0)
-		log_info("removed %d temporary files left by an interrupted "
-			 "run",
-			 removed);
-	if (r->conf->verify_cache != NULL)
-		r->added = addrset_new();
-	r->keep_cache = 1;
-	if (fetch(r, err) < 0)
+	if (state_load(conf->state, &r->state, &exists, err) < 0)
 		return -1;
-	t_compare = clock_seconds(CLOCK_MONOTONIC);
-	if (compare(r, r->added ? collect_added : NULL, r, err) < 0 ||
-	    canaries(r, err) < 0)
+	r->state_loaded = 1;
+	if (pipeline_compare(&r->p, &r->state, r->added ? collect_added : NULL,
+			     r, err) < 0 ||
+	    pipeline_canaries(&r->p, err) < 0)
 		return -1;
-	t_write = clock_seconds(CLOCK_MONOTONIC);
 	if (r->added != NULL)
 		addrset_finish(r->added);
 	/* compared: the old table's set is not needed to write the new one
 	 * (a million addresses: ~100 MB less at the peak, bench/README.md) */
-	addrset_free(r->old_set);
-	r->old_set = NULL;
-	if (r->table_exists && replaced_behind_us(r)) {
+	addrset_free(r->p.old_set);
+	r->p.old_set = NULL;
+	ours.text_ino = r->state.text_ino;
+	ours.map_ino = r->state.map_ino;
+	if (r->p.table_exists &&
+	    mapcommit_replaced(conf->table, conf->type, &ours)) {
 		log_warn("%s or its map is not the file rcptsync published "
 			 "last (an interrupted run, or postmap by hand): "
 			 "rewriting both",
-			 r->conf->table);
-		r->db_stale = 1;
+			 conf->table);
+		r->p.db_stale = 1;
 	}
-	if (mapdiff_changed(&r->counts) || r->db_stale) {
-		if (force)
-			log_warn("--force: safety limits not applied");
-		rc = publish(r, force, err);
-		/* Added addresses are live once the map is: purge even when
-		 * the hook failed after it. */
-		if (r->published)
-			repair_verify_cache(r->conf, r->added, r->new_set,
-					    &r->state);
-		/* the caches describe the published table, hook or not */
-		if (r->published && rc == 0)
-			rc = incremental_commit_save(r->commit, err);
-		else if (r->published &&
-			 incremental_commit_save(r->commit, &cache_err) < 0)
-			log_error("%s", cache_err.msg);
-		if (rc < 0)
-			return -1;
-		*written = 1;
-	} else {
-		repair_verify_cache(r->conf, NULL, r->new_set, &r->state);
-		/* accepted unchanged: the caches may move on with it */
-		if (incremental_commit_save(r->commit, err) < 0 ||
-		    retry_owed_hook(r, err) < 0)
-			return -1;
-	}
+	return 0;
+}
+
+/* write_changed - publish, purge, and save the caches with the table */
+static int
+write_changed(struct sync_run *r, int force, struct sync_err *err)
+{
+	struct sync_err cache_err = {0};
+	int rc;
+
+	if (force)
+		log_warn("--force: safety limits not applied");
+	rc = publish(r, force, err);
+	/* Added addresses are live once the map is: purge even when the
+	 * hook failed after it. */
+	if (r->published)
+		repair_verify_cache(r->p.conf, r->added, r->p.new_set,
+				    &r->state);
+	/* the caches describe the published table, hook or not */
+	if (r->published && rc == 0)
+		rc = incremental_commit_save(r->commit, err);
+	else if (r->published &&
+		 incremental_commit_save(r->commit, &cache_err) < 0)
+		log_error("%s", cache_err.msg);
+	if (rc < 0)
+		return -1;
+	r->written = 1;
+	return 0;
+}
+
+/* keep_unchanged - nothing to write: purge what is owed, move caches */
+static int
+keep_unchanged(struct sync_run *r, struct sync_err *err)
+{
+	repair_verify_cache(r->p.conf, NULL, r->p.new_set, &r->state);
+	/* accepted unchanged: the caches may move on with it */
+	if (incremental_commit_save(r->commit, err) < 0 ||
+	    retry_owed_hook(r, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* sync_locked - fetch, compare, check, publish when changed */
+static int
+sync_locked(struct sync_run *r, int force, struct sync_err *err)
+{
+	const struct sync_conf *conf = r->p.conf;
+	double t_compare, t_write, t_done;
+	int removed;
+
+	if ((removed = mapcommit_cleanup(conf->table)) > 0)
+		log_info("removed %d temporary files left by an interrupted "
+			 "run",
+			 removed);
+	if (conf->verify_cache != NULL)
+		r->added = addrset_new();
+	if (pipeline_fetch(&r->p, err) < 0)
+		return -1;
+	t_compare = clock_seconds(CLOCK_MONOTONIC);
+	if (compare(r, err) < 0)
+		return -1;
+	t_write = clock_seconds(CLOCK_MONOTONIC);
+	if (mapdiff_changed(&r->p.counts) || r->p.db_stale
+		    ? write_changed(r, force, err) < 0
+		    : keep_unchanged(r, err) < 0)
+		return -1;
 	t_done = clock_seconds(CLOCK_MONOTONIC);
 	log_debug("stages: fetch and normalise %.3f s (%.3f s CPU here), "
 		  "sort %.3f s, read table and diff %.3f s, write %.3f s",
-		  r->stats.fetch_seconds, r->stats.fetch_cpu,
-		  r->stats.sort_seconds, t_write - t_compare, t_done - t_write);
+		  r->p.stats.fetch_seconds, r->p.stats.fetch_cpu,
+		  r->p.stats.sort_seconds, t_write - t_compare,
+		  t_done - t_write);
 	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed, "
 		 "%zu pending removal; %s %s:%s",
-		 addrset_count(r->new_set), r->counts.added, r->counts.removed,
-		 r->counts.revalued, r->grace.kept,
-		 *written ? "map written" : "no change to",
-		 mapdb_type_name(r->conf->type), r->conf->table);
+		 addrset_count(r->p.new_set), r->p.counts.added,
+		 r->p.counts.removed, r->p.counts.revalued, r->p.grace.kept,
+		 r->written ? "map written" : "no change to",
+		 mapdb_type_name(conf->type), conf->table);
 	return 0;
 }
 
 /* record_state - what "status" and the next run's grace period need */
 static int
-record_state(struct run *r, int rc, int written, const struct sync_err *err,
+record_state(struct sync_run *r, int rc, const struct sync_err *err,
 	     struct sync_err *save_err)
 {
+	const struct sync_conf *conf = r->p.conf;
 	struct sync_state *st = &r->state;
+	struct mapcommit_files now;
 
 	st->last_run = time(NULL);
-	st->last_exit = rc < 0 ? exit_code(err->kind) : 0;
+	st->last_exit = rc < 0 ? exitcode_of(err->kind) : 0;
 	st->hook_failed_last = rc < 0 && r->hook_failed;
 	if (rc == 0) {
 		st->last_success = st->last_run;
 		st->message[0] = '\0';
 		snprintf(st->server, sizeof(st->server), "%s",
-			 r->stats.source.server);
-		st->recipients = addrset_count(r->new_set);
-		st->added = r->counts.added;
-		st->removed = r->counts.removed;
-		st->pending_count = r->grace.kept;
-		st->written = written;
+			 r->p.stats.source.server);
+		st->recipients = addrset_count(r->p.new_set);
+		st->added = r->p.counts.added;
+		st->removed = r->p.counts.removed;
+		st->pending_count = r->p.grace.kept;
+		st->written = r->written;
 	} else {
 		state_set_message(st, err->msg);
 	}
 	/* the files this run put in place, also when it then failed (the
 	 * hook, the caches): the next run must not take them for someone
 	 * else's */
-	if (rc == 0 || r->published)
-		published_files(r->conf, &st->text_ino, &st->map_ino);
-	return state_save(r->conf->state, st, save_err);
+	if (rc == 0 || r->published) {
+		mapcommit_files(conf->table, conf->type, &now);
+		st->text_ino = now.text_ino;
+		st->map_ino = now.map_ino;
+	}
+	return state_save(conf->state, st, save_err);
+}
+
+/* result - what render.c shows of a finished sync */
+static void
+result(const struct sync_run *r, struct sync_result *out)
+{
+	out->server = r->p.stats.source.server;
+	out->recipients = addrset_count(r->p.new_set);
+	out->counts = r->p.counts;
+	out->pending = r->p.grace.kept;
+	out->refused = r->p.stats.refused;
+	out->written = r->written;
+	out->map_type = mapdb_type_name(r->p.conf->type);
+	out->table = r->p.conf->table;
+	out->verify_purge = r->state.verify_purge;
+	out->n_verify_purge = r->state.n_verify_purge;
 }
 
 /* cmd_sync - under the lock: sync, then record the outcome */
 int
-cmd_sync(struct run *r, int force, struct sync_err *err)
+cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 {
+	struct sync_run r = {.p = {.conf = a->conf, .now = a->now}};
 	struct sync_err save_err = {0};
-	int lock_fd, written = 0, rc, exists;
+	struct sync_result res;
+	int lock_fd, rc, exists;
 
-	if ((lock_fd = lock_acquire(r->conf->lock, err)) < 0)
+	if ((lock_fd = lock_acquire(a->conf->lock, err)) < 0)
 		return -1;
-	rc = sync_locked(r, force, &written, err);
-	/* A failure before compare() left the old state unread: keep it. */
-	if (!r->compared &&
-	    state_load(r->conf->state, &r->state, &exists, &save_err) < 0)
+	r.p.commit = &r.commit;
+	rc = sync_locked(&r, a->force, err);
+	/* A failure before the state was read: keep what it says. */
+	if (!r.state_loaded &&
+	    state_load(a->conf->state, &r.state, &exists, &save_err) < 0)
 		log_warn("%s", save_err.msg);
-	if (record_state(r, rc, written, err, &save_err) < 0) {
+	if (record_state(&r, rc, err, &save_err) < 0) {
 		log_error("cannot record the run: %s", save_err.msg);
 		if (rc == 0) {
 			*err = save_err;
@@ -234,25 +313,13 @@ cmd_sync(struct run *r, int force, struct sync_err *err)
 		}
 	}
 	lock_release(lock_fd);
-	if (r->json != NULL && rc == 0) {
-		struct json *j = r->json;
-
-		json_str(j, "command", "sync");
-		json_num(j, "exit", 0);
-		json_str(j, "server", r->stats.source.server);
-		json_num(j, "recipients", addrset_count(r->new_set));
-		json_num(j, "added", r->counts.added);
-		json_num(j, "removed", r->counts.removed);
-		json_num(j, "changed", r->counts.revalued);
-		json_num(j, "pending_removal", r->grace.kept);
-		json_num(j, "refused_values", r->stats.refused);
-		json_bool(j, "written", written);
-		json_str(j, "map_type", mapdb_type_name(r->conf->type));
-		json_str(j, "table", r->conf->table);
-		json_open_array(j, "verify_purge_owed");
-		for (size_t i = 0; i < r->state.n_verify_purge; i++)
-			json_str(j, NULL, r->state.verify_purge[i]);
-		json_close_array(j);
+	if (rc == 0) {
+		result(&r, &res);
+		render_sync(out, &res);
 	}
+	pipeline_free(&r.p);
+	addrset_free(r.added);
+	incremental_commit_free(r.commit);
+	state_free(&r.state);
 	return rc;
 }

@@ -235,3 +235,42 @@ mapcommit_cleanup(const char *table)
 	free(dir);
 	return removed;
 }
+
+/* inode_of - PATH's inode, or 0 */
+static unsigned long long
+inode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+/* mapcommit_files - the inodes of TABLE and its map now (map 0: text) */
+void
+mapcommit_files(const char *table, enum mapdb_type type,
+		struct mapcommit_files *now)
+{
+	const char *suffix = mapdb_suffix(type);
+	char *path;
+
+	now->text_ino = inode_of(table);
+	now->map_ino = 0;
+	if (suffix != NULL) {
+		path = concat(table, suffix);
+		now->map_ino = inode_of(path);
+		free(path);
+	}
+}
+
+/* mapcommit_replaced - are the files not the ones recorded as ours? */
+int
+mapcommit_replaced(const char *table, enum mapdb_type type,
+		   const struct mapcommit_files *ours)
+{
+	struct mapcommit_files now;
+
+	if (ours->text_ino == 0)
+		return 0; /* nothing recorded: first run, or state removed */
+	mapcommit_files(table, type, &now);
+	return now.text_ino != ours->text_ino || now.map_ino != ours->map_ino;
+}

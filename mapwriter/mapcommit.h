@@ -34,4 +34,25 @@ int mapcommit_db_stale(const char *table, enum mapdb_type type);
  */
 int mapcommit_cleanup(const char *table);
 
+/*
+ * The files a sync put in place, by inode.  A rename by anyone but a
+ * finished sync (a crash between our two renames, a hand-run postmap)
+ * changes one of them, and the next run then rewrites both.
+ */
+struct mapcommit_files {
+	unsigned long long text_ino; /* 0: unknown (none recorded) */
+	unsigned long long map_ino;  /* 0: text only, or no map */
+};
+
+/* mapcommit_files - the inodes of TABLE and its TYPE map now, in *NOW */
+void mapcommit_files(const char *table, enum mapdb_type type,
+		     struct mapcommit_files *now);
+
+/*
+ * mapcommit_replaced - 1 when OURS (from an earlier mapcommit_files())
+ *	is known and TABLE or its map is no longer that file, else 0.
+ */
+int mapcommit_replaced(const char *table, enum mapdb_type type,
+		       const struct mapcommit_files *ours);
+
 #endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_PIPELINE_H
+#define RCPTSYNC_PIPELINE_H
+
+#include <time.h>
+
+#include "addrset.h"
+#include "collect.h"
+#include "config.h"
+#include "grace.h"
+#include "incremental.h"
+#include "mapdiff.h"
+#include "state.h"
+#include "syncerr.h"
+
+/*
+ * The two stages every command that reads the directory shares: fetch the
+ * new set, then compare it with the table on disk.  The caller owns the
+ * pipeline and frees it with pipeline_free().
+ */
+struct pipeline {
+	const struct sync_conf *conf;
+	time_t now;
+	const struct collect_trace *trace;  /* explain only, else NULL */
+	struct incremental_commit **commit; /* sync only: the caches owed
+					       (see collect_recipients) */
+	/* pipeline_fetch() */
+	struct addrset *new_set; /* finished */
+	struct collect_stats stats;
+	/* pipeline_compare() */
+	struct addrset *old_set; /* the current table; sync frees it early */
+	size_t old_count;	 /* its size */
+	int table_exists;	 /* a table (or a map that Postfix serves) */
+	int db_stale;		 /* the indexed map is missing or older */
+	struct mapdiff_counts counts;
+	struct grace_counts grace;
+};
+
+/*
+ * pipeline_fetch - the new set from the configured source (warning about
+ *	an unverified server first).  Returns 0, or -1 with ERR set.
+ */
+int pipeline_fetch(struct pipeline *p, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * pipeline_compare - read the current table (or, when only its map is
+ *	left, the map's keys), hold back removals in their grace period
+ *	(which updates STATE's pending list), and diff, calling FN (may be
+ *	NULL) for each change.  STATE is the caller's.  Returns 0 or -1.
+ */
+int pipeline_compare(struct pipeline *p, struct sync_state *state,
+		     mapdiff_fn fn, void *ctx, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/* pipeline_canaries - safety.must_exist and must_not_exist: 0 or -1 */
+int pipeline_canaries(const struct pipeline *p, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/* pipeline_free - the sets (not the conf, state or commit) */
+void pipeline_free(struct pipeline *p);
+
+#endif

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	render - the commands' results as text or as one JSON object
+ * DESCRIPTION
+ *	The one place that knows what "sync", "diff", "check", "status" and
+ *	"explain" print.  The text is for people; with --json each command
+ *	prints one JSON object whose field names are a documented interface
+ *	(rcptsync(8)).  The object is built aside in memory and printed at
+ *	the end, so that a command that fails part way prints instead an
+ *	object with only "command", "exit" and "error".  Every string that
+ *	came from the directory (a DN, a value) is escaped in the text
+ *	(proxyaddr_escape) and in JSON (json.c).
+ * OWNERSHIP
+ *	Borrows the results; owns the JSON buffer and the "diff" lists.
+ * DIAGNOSTICS
+ *	The error line ("rcptsync: error: ..." and "advice: ...") through
+ *	log.c; EX_IOERR when stdout could not take the JSON object.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "xalloc.h"
+#include "log.h"
+#include "json.h"
+#include "proxyaddr.h"
+#include "exitcode.h"
+#include "render.h"
+
+struct render {
+	struct json json; /* with --json only */
+	int is_json;
+	FILE *buf;  /* the object is built here, */
+	char *text; /* then printed */
+	size_t len;
+	struct addrset *plus; /* diff --json: the changes */
+	struct addrset *minus;
+};
+
+/* render_open - see render.h */
+struct render *
+render_open(int json)
+{
+	struct render *out = xcalloc(1, sizeof(*out));
+
+	if (!json)
+		return out;
+	out->is_json = 1;
+	out->buf = open_memstream(&out->text, &out->len);
+	if (out->buf == NULL)
+		panic("open_memstream: out of memory");
+	json_begin(&out->json, out->buf);
+	return out;
+}
+
+/* render_is_json - see render.h */
+int
+render_is_json(const struct render *out)
+{
+	return out->is_json;
+}
+
+/* format_time - UTC, or "never" */
+static const char *
+format_time(time_t t, char *buf, size_t size)
+{
+	if (t == 0)
+		return "never";
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	return buf;
+}
+
+/* json_strings - a list of strings as a JSON array */
+static void
+json_strings(struct json *j, const char *key, char *const *s, size_t n)
+{
+	json_open_array(j, key);
+	for (size_t i = 0; i < n; i++)
+		json_str(j, NULL, s[i]);
+	json_close_array(j);
+}
+
+/* render_change - one diff line: "+key<TAB>DN" or "-key<TAB>table" */
+void
+render_change(void *ctx, char op, const struct addrset_entry *e)
+{
+	struct render *out = ctx;
+	char shown[600];
+
+	if (out->is_json) {
+		if (out->plus == NULL) {
+			out->plus = addrset_new();
+			out->minus = addrset_new();
+		}
+		addrset_add(op == '+' ? out->plus : out->minus, e->key,
+			    strlen(e->key), e->value, e->origin);
+		return;
+	}
+	/* the DN is the directory's: a newline in it must not make a line
+	 * of its own (the key is a checked address already) */
+	printf("%c%s\t%s\n", op, e->key,
+	       op == '+' ? proxyaddr_escape(e->origin, strlen(e->origin), shown,
+					    sizeof(shown))
+			 : "table");
+}
+
+/* json_changes - diff --json: "add" and "remove" lists */
+static void
+json_changes(struct render *out)
+{
+	struct json *j = &out->json;
+	size_t n_plus, n_minus;
+
+	if (out->plus == NULL) {
+		out->plus = addrset_new();
+		out->minus = addrset_new();
+	}
+	addrset_finish(out->plus);
+	addrset_finish(out->minus);
+	n_plus = addrset_count(out->plus);
+	n_minus = addrset_count(out->minus);
+	json_open_array(j, "add");
+	for (size_t i = 0; i < n_plus; i++) {
+		const struct addrset_entry *e = addrset_get(out->plus, i);
+
+		json_open_object(j, NULL);
+		json_str(j, "address", e->key);
+		json_str(j, "value", e->value);
+		json_str(j, "origin", e->origin);
+		json_close_object(j);
+	}
+	json_close_array(j);
+	json_open_array(j, "remove");
+	for (size_t i = 0; i < n_minus; i++)
+		json_str(j, NULL, addrset_get(out->minus, i)->key);
+	json_close_array(j);
+}
+
+/* render_diff - the diff lines were printed already; JSON: the totals */
+void
+render_diff(struct render *out, const struct diff_result *r)
+{
+	struct json *j = &out->json;
+
+	if (!out->is_json)
+		return;
+	json_str(j, "command", "diff");
+	json_num(j, "exit", r->code);
+	json_num(j, "recipients", r->recipients);
+	json_num(j, "current", r->current);
+	json_num(j, "added", r->counts.added);
+	json_num(j, "removed", r->counts.removed);
+	json_num(j, "changed", r->counts.revalued);
+	json_num(j, "pending_removal", r->pending);
+	json_bool(j, "map_stale", r->map_stale);
+	json_str(j, "would_refuse", r->would_refuse);
+	json_changes(out);
+}
+
+/* render_sync - sync prints nothing but its log line; JSON: the result */
+void
+render_sync(struct render *out, const struct sync_result *r)
+{
+	struct json *j = &out->json;
+
+	if (!out->is_json)
+		return;
+	json_str(j, "command", "sync");
+	json_num(j, "exit", 0);
+	json_str(j, "server", r->server);
+	json_num(j, "recipients", r->recipients);
+	json_num(j, "added", r->counts.added);
+	json_num(j, "removed", r->counts.removed);
+	json_num(j, "changed", r->counts.revalued);
+	json_num(j, "pending_removal", r->pending);
+	json_num(j, "refused_values", r->refused);
+	json_bool(j, "written", r->written);
+	json_str(j, "map_type", r->map_type);
+	json_str(j, "table", r->table);
+	json_strings(j, "verify_purge_owed", r->verify_purge,
+		     r->n_verify_purge);
+}
+
+/* json_check - check --json */
+static void
+json_check(struct json *j, const struct check_result *r)
+{
+	const struct collect_stats *s = r->stats;
+
+	json_str(j, "command", "check");
+	json_num(j, "exit", 0);
+	json_str(j, "server", s->source.server);
+	json_num(j, "entries", s->source.entries);
+	if (s->source.bound_as[0] != '\0')
+		json_str(j, "bind", s->source.bound_as);
+	if (s->pull[0] != '\0')
+		json_str(j, "pull", s->pull);
+	json_num(j, "pages", s->source.pages);
+	json_num(j, "references_skipped", s->source.references);
+	json_num(j, "ranged", s->source.ranged);
+	json_num(j, "values", s->source.values);
+	json_num(j, "kept", s->kept);
+	json_num(j, "not_smtp", s->ignored);
+	json_num(j, "refused", s->refused);
+	json_num(j, "other_domains", s->other_domain);
+	json_num(j, "excluded", s->excluded);
+	json_num(j, "extra", s->extra);
+	json_num(j, "duplicates", s->duplicates);
+	json_num(j, "recipients", r->recipients);
+	json_bool(j, "table_dir_writable", r->writable);
+}
+
+/* render_check - what the source saw, and whether we could write */
+void
+render_check(struct render *out, const struct check_result *r)
+{
+	const struct collect_stats *s = r->stats;
+
+	if (out->is_json) {
+		json_check(&out->json, r);
+		return;
+	}
+	printf("source: %s\n", s->source.server);
+	if (s->source.bound_as[0] != '\0')
+		printf("bind: %s\n", s->source.bound_as);
+	if (s->pull[0] != '\0')
+		printf("pull: %s\n", s->pull);
+	printf("entries: %lu (pages %lu, references skipped %lu, ranged %lu)\n",
+	       s->source.entries, s->source.pages, s->source.references,
+	       s->source.ranged);
+	printf("values: %lu (kept %lu, not smtp %lu, refused %lu, other "
+	       "domains %lu, excluded %lu)\n",
+	       s->source.values, s->kept, s->ignored, s->refused,
+	       s->other_domain, s->excluded);
+	printf("recipients: %zu (extra %lu, duplicates %lu)\n", r->recipients,
+	       s->extra, s->duplicates);
+}
+
+/* json_status - status --json */
+static void
+json_status(struct json *j, const struct status_result *r)
+{
+	static const char *const names[] = {"OK", "WARNING", "CRITICAL",
+					    "UNKNOWN"};
+	const struct sync_state *st = r->state;
+
+	json_str(j, "command", "status");
+	json_num(j, "exit", r->code);
+	json_str(j, "status", names[r->code]);
+	json_str(j, "state_file", r->state_file);
+	if (r->reason == STATUS_NO_STATE)
+		return;
+	json_time(j, "last_run", st->last_run);
+	json_num(j, "last_exit", st->last_exit);
+	json_time(j, "last_success", st->last_success);
+	if (st->last_success != 0)
+		json_num(j, "age_seconds",
+			 (long long)(r->now - st->last_success));
+	json_str(j, "server", st->server[0] ? st->server : NULL);
+	json_num(j, "recipients", st->recipients);
+	json_num(j, "added", st->added);
+	json_num(j, "removed", st->removed);
+	json_num(j, "pending_removal", st->pending_count);
+	json_bool(j, "written", st->written);
+	json_str(j, "message", st->message[0] ? st->message : NULL);
+	json_strings(j, "verify_purge_owed", st->verify_purge,
+		     st->n_verify_purge);
+	if (st->hook_owed != 0)
+		json_time(j, "hook_owed_since", st->hook_owed);
+}
+
+/* status_verdict_line - the last line of the text: why this code */
+static void
+status_verdict_line(const struct status_result *r)
+{
+	const struct sync_state *st = r->state;
+	char t[32];
+
+	switch (r->reason) {
+	case STATUS_NO_STATE:
+		break; /* the whole text is one line, printed by the caller */
+	case STATUS_FAILED:
+		printf("CRITICAL: the last run failed (exit %d): %s\n",
+		       st->last_exit, st->message);
+		break;
+	case STATUS_TOO_OLD:
+		printf("CRITICAL: no successful sync for more than %ld s\n",
+		       r->max_age);
+		break;
+	case STATUS_HOOK_OWED:
+		printf("WARNING: the map is written, but the after_change hook "
+		       "has failed since %s and is retried every run: %s\n",
+		       format_time(st->hook_owed, t, sizeof(t)), st->message);
+		break;
+	case STATUS_VERIFY_OWED:
+		printf("WARNING: the verify cache still holds stale negative "
+		       "entries for %zu added address%s (Postfix held the "
+		       "lock; retried every run):",
+		       st->n_verify_purge, st->n_verify_purge == 1 ? "" : "es");
+		for (size_t i = 0; i < st->n_verify_purge; i++)
+			printf(" %s", st->verify_purge[i]);
+		printf("\n");
+		break;
+	case STATUS_OK: printf("OK\n"); break;
+	}
+}
+
+/* render_status - the state file's last run, then the verdict */
+void
+render_status(struct render *out, const struct status_result *r)
+{
+	const struct sync_state *st = r->state;
+	char t1[32], t2[32];
+
+	if (out->is_json) {
+		json_status(&out->json, r);
+		return;
+	}
+	if (r->reason == STATUS_NO_STATE) {
+		printf("UNKNOWN: no sync has run yet (no state file %s)\n",
+		       r->state_file);
+		return;
+	}
+	printf("last run: %s (exit %d)\nlast success: %s\nserver: %s\n",
+	       format_time(st->last_run, t1, sizeof(t1)), st->last_exit,
+	       format_time(st->last_success, t2, sizeof(t2)),
+	       st->server[0] ? st->server : "-");
+	printf("recipients: %zu (added %zu, removed %zu, pending removal "
+	       "%zu, map %s)\n",
+	       st->recipients, st->added, st->removed, st->pending_count,
+	       st->written ? "written" : "unchanged");
+	status_verdict_line(r);
+}
+
+/* render_explain_value - one directory value that bears on the address */
+void
+render_explain_value(void *ctx, const char *dn, const char *val, size_t len,
+		     const char *verdict)
+{
+	char shown_dn[300], shown_val[300];
+	int *count = ctx;
+
+	(*count)++;
+	printf("  %s\n    value \"%s\": %s\n",
+	       proxyaddr_escape(dn, strlen(dn), shown_dn, sizeof(shown_dn)),
+	       proxyaddr_escape(val, len, shown_val, sizeof(shown_val)),
+	       verdict);
+}
+
+/* render_explain_begin - see render.h */
+void
+render_explain_begin(struct render *out, const struct explain_result *r)
+{
+	(void)out;
+	if (r->invalid != NULL)
+		printf("%s: not a valid address: it %s\n", r->address,
+		       r->invalid);
+	printf("%s, as Postfix looks it up (lower case):\n", r->key);
+}
+
+/* render_explain_end - see render.h */
+void
+render_explain_end(struct render *out, const struct explain_result *r)
+{
+	const struct addrset_entry *e = r->found;
+
+	(void)out;
+	if (r->values == 0)
+		printf("  no directory value carries this address\n");
+	if (e != NULL && strcmp(e->origin, "pending removal") == 0)
+		printf("  gone from the directory, but kept: pending removal "
+		       "(safety.removal_grace)\n");
+	else if (e != NULL && r->extra != NULL &&
+		 strcmp(e->origin, r->extra) == 0)
+		printf("  listed in the extra file %s\n", r->extra);
+	if (e == NULL && strchr(r->key, '+') != NULL)
+		printf("  note: with recipient_delimiter = +, Postfix also "
+		       "tries the address without its +extension\n");
+	printf("%s: %s\n", r->key,
+	       e != NULL ? "ACCEPTED (in the map)"
+			 : "REJECTED (550 5.1.1 User unknown in relay "
+			   "recipient table)");
+}
+
+/* json_error - the object a failed command prints instead */
+static void
+json_error(struct json *j, const char *command, int code,
+	   const struct sync_err *err)
+{
+	json_begin(j, stdout);
+	json_str(j, "command", command);
+	json_num(j, "exit", code);
+	json_open_object(j, "error");
+	json_str(j, "kind", exitcode_kind_name(err->kind));
+	json_str(j, "message", err->msg);
+	if (err->hint != NULL)
+		json_str(j, "advice", err->hint);
+	json_close_object(j);
+	json_end(j);
+}
+
+/* render_close - see render.h */
+int
+render_close(struct render *out, const char *command, int rc,
+	     const struct sync_err *err)
+{
+	int code = rc;
+
+	if (rc < 0) {
+		log_error("%s", err->msg);
+		if (err->hint != NULL)
+			log_advice("%s", err->hint);
+		code = exitcode_of(err->kind);
+	}
+	if (out->is_json) {
+		json_end(&out->json);
+		fclose(out->buf);
+		if (rc >= 0)
+			fwrite(out->text, 1, out->len, stdout);
+		else /* what the failed command had written is dropped */
+			json_error(&out->json, command, code, err);
+		free(out->text);
+		if (fflush(stdout) != 0 && code == 0)
+			code = EX_IOERR;
+	}
+	addrset_free(out->plus);
+	addrset_free(out->minus);
+	free(out);
+	return code;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_RENDER_H
+#define RCPTSYNC_RENDER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "addrset.h"
+#include "collect.h"
+#include "mapdiff.h"
+#include "state.h"
+#include "syncerr.h"
+
+/* The results the commands hand to render.c; all borrowed. */
+
+struct sync_result {
+	const char *server;
+	size_t recipients;
+	struct mapdiff_counts counts;
+	size_t pending;	       /* kept in their grace period */
+	unsigned long refused; /* directory values refused */
+	int written;
+	const char *map_type;
+	const char *table;
+	char *const *verify_purge; /* still owed */
+	size_t n_verify_purge;
+};
+
+struct diff_result {
+	size_t recipients; /* from the directory */
+	size_t current;	   /* in the table now */
+	struct mapdiff_counts counts;
+	size_t pending;
+	int map_stale;		  /* the indexed map would be rebuilt */
+	const char *would_refuse; /* why sync would refuse, or NULL */
+	int code;		  /* 0, or EXIT_DIFF_CHANGES */
+};
+
+struct check_result {
+	const struct collect_stats *stats;
+	size_t recipients;
+	int writable; /* the table's directory */
+};
+
+/* The verdict of "status", in the order it is judged. */
+enum status_reason {
+	STATUS_NO_STATE,    /* UNKNOWN: no sync has run */
+	STATUS_FAILED,	    /* CRITICAL: the last run failed */
+	STATUS_TOO_OLD,	    /* CRITICAL: no success within --max-age */
+	STATUS_HOOK_OWED,   /* WARNING: the after_change hook is owed */
+	STATUS_VERIFY_OWED, /* WARNING: a verify-cache purge is owed */
+	STATUS_OK,
+};
+
+struct status_result {
+	const struct sync_state *state; /* loaded; unused for NO_STATE */
+	const char *state_file;
+	time_t now;
+	long max_age;
+	enum status_reason reason;
+	int code; /* 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN */
+};
+
+/* Text on stdout, or one JSON object built aside and printed at the end. */
+struct render;
+
+/* render_open - for --json when JSON is non-zero; never NULL */
+struct render *render_open(int json);
+
+/* render_is_json - was --json given? */
+int render_is_json(const struct render *out);
+
+/*
+ * render_change - a mapdiff_fn for "diff" (CTX is the render): a text
+ *	line "+key<TAB>DN" or "-key<TAB>table" now, or with --json an
+ *	entry of the "add" or "remove" list.
+ */
+void render_change(void *ctx, char op, const struct addrset_entry *e);
+
+void render_sync(struct render *out, const struct sync_result *r);
+void render_diff(struct render *out, const struct diff_result *r);
+void render_check(struct render *out, const struct check_result *r);
+void render_status(struct render *out, const struct status_result *r);
+
+/* What "explain" found for one address (text only). */
+struct explain_result {
+	const char *address; /* as given */
+	const char *key;     /* lower case, as Postfix looks it up */
+	const char *invalid; /* why it is no valid address, or NULL */
+	int values;	     /* directory values that carry it */
+	const struct addrset_entry *found; /* in the new set, or NULL */
+	const char *extra;		   /* the extra file, or NULL */
+};
+
+/* render_explain_begin - the address, and whether it is valid at all */
+void render_explain_begin(struct render *out, const struct explain_result *r);
+
+/* render_explain_value - a collect_trace fn (CTX: an int counter): one
+ *	directory value that bears on the address */
+void render_explain_value(void *ctx, const char *dn, const char *val,
+			  size_t len, const char *verdict);
+
+/* render_explain_end - why it is there or not, and the verdict */
+void render_explain_end(struct render *out, const struct explain_result *r);
+
+/*
+ * render_close - finish: with --json, print the object, or on an error
+ *	(RC < 0) an object with only "command", "exit" and "error"; without,
+ *	the "rcptsync: error:" line.  Frees OUT.  Returns the exit code: RC
+ *	itself, or ERR's kind's code, or EX_IOERR when stdout failed.
+ */
+int render_close(struct render *out, const char *command, int rc,
+		 const struct sync_err *err);
+
+#endif

@@ -277,6 +277,36 @@ fetch_directories(struct collector *c, struct sync_err *err)
 	return 0;
 }
 
+/* fetch_ldif - source.ldif: one file, read as a directory would answer */
+static int
+fetch_ldif(struct collector *c, struct sync_err *err)
+{
+	return ldifsource_read(c->conf->ldif, take_value, c, &c->stats->source,
+			       err);
+}
+
+/*
+ * The directory sources, by config.source: adding one is a row here (and
+ * its reader in ldapsync/, handing each raw value to take_value).
+ */
+static const struct {
+	int source; /* CONFIG_SOURCE_* */
+	int (*fetch)(struct collector *c, struct sync_err *err);
+} sources[] = {
+	{CONFIG_SOURCE_LDAP, fetch_directories},
+	{CONFIG_SOURCE_LDIF, fetch_ldif},
+};
+
+/* fetch_source - the configured source's values, into the set */
+static int
+fetch_source(struct collector *c, struct sync_err *err)
+{
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (sources[i].source == c->conf->source)
+			return sources[i].fetch(c, err);
+	panic("collect: source %d has no reader", c->conf->source);
+}
+
 /*
  * report_duplicate - one address on two directory objects.  Exchange
  * refuses that within an organisation, so it is a mistake in AD (or two
@@ -334,11 +364,7 @@ collect_recipients(const struct sync_conf *conf,
 	c.progress = trace == NULL && log_status_enabled();
 	c.started = clock_seconds(CLOCK_MONOTONIC);
 	c.shown = c.started;
-	if (conf->source == CONFIG_SOURCE_LDIF)
-		rc = ldifsource_read(conf->ldif, take_value, &c, &stats->source,
-				     err);
-	else
-		rc = fetch_directories(&c, err);
+	rc = fetch_source(&c, err);
 	log_status_clear();
 	if (rc == 0 && conf->extra != NULL)
 		rc = merge_extra(&c, err);

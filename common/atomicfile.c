@@ -117,6 +117,17 @@ atomicfile_write_temp(char *tmpl, mode_t mode, atomicfile_fill_fn fill,
 	return ret;
 }
 
+/* atomicfile_rename - the one rename(2) */
+int
+atomicfile_rename(const char *tmp, const char *path, struct sync_err *err)
+{
+	if (rename(tmp, path) < 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT,
+				    "cannot rename %s to %s: %s", tmp, path,
+				    strerror(errno));
+	return 0;
+}
+
 /* atomicfile_replace - one file, atomically */
 int
 atomicfile_replace(const char *path, const char *prefix, mode_t mode,
@@ -131,9 +142,7 @@ atomicfile_replace(const char *path, const char *prefix, mode_t mode,
 	snprintf(tmp, len, "%s" ATOMICFILE_TMP_TAG "XXXXXX", prefix);
 	if (atomicfile_write_temp(tmp, mode, fill, ctx, err) < 0)
 		goto out;
-	if (rename(tmp, path) < 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot rename %s to %s: %s",
-			     tmp, path, strerror(errno));
+	if (atomicfile_rename(tmp, path, err) < 0) {
 		(void)unlink(tmp);
 		goto out;
 	}

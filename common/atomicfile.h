@@ -45,6 +45,16 @@ int atomicfile_replace(const char *path, const char *prefix, mode_t mode,
 		       struct sync_err *err)
 	__attribute__((warn_unused_result));
 
+/*
+ * atomicfile_rename - put the finished temporary file TMP in place as
+ *	PATH (same directory), the one rename(2) in rcptsync.  Returns 0, or
+ *	-1 with an OUTPUT error and TMP still there.  Durable only once the
+ *	directory is fsynced (atomicfile_fsync_dir): a caller that renames
+ *	two files (mapcommit: the map, then the text) syncs it once after.
+ */
+int atomicfile_rename(const char *tmp, const char *path, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
 /* atomicfile_fsync_dir - make the renames in DIR durable; 0 or -1 */
 int atomicfile_fsync_dir(const char *dir, struct sync_err *err)
 	__attribute__((warn_unused_result));

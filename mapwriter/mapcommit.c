@@ -132,20 +132,13 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 				     db_tmp, strerror(errno));
 			goto out;
 		}
-		if (rename(db_tmp, db_final) < 0) {
-			sync_err_set(err, SYNC_ERR_OUTPUT,
-				     "cannot rename %s to %s: %s", db_tmp,
-				     db_final, strerror(errno));
+		if (atomicfile_rename(db_tmp, db_final, err) < 0)
 			goto out;
-		}
 		db_made = 0;
 		FAULT_POINT(MAPCOMMIT_STEP_DB_RENAMED);
 	}
-	if (rename(tmp, table) < 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot rename %s to %s: %s",
-			     tmp, table, strerror(errno));
+	if (atomicfile_rename(tmp, table, err) < 0)
 		goto out;
-	}
 	text_made = 0;
 	FAULT_POINT(MAPCOMMIT_STEP_TEXT_RENAMED);
 	ret = atomicfile_fsync_dir(dir, err);

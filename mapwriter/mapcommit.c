@@ -192,7 +192,7 @@ is_leftover(const char *name, const char *base)
 {
 	size_t lb = strlen(base);
 
-	/* Berkeley DB builds "__db.NAME" and renames it (see mapdb.c). */
+	/* Berkeley DB builds "__db.NAME" and renames it (see mapdb_bdb.c). */
 	if (strncmp(name, "__db.", 5) == 0)
 		name += 5;
 	if (strncmp(name, base, lb) != 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	mapdb_bdb - write a hash: or btree: map the way postmap(1) does
+ *	mapdb_bdb - write a hash: or btree: map the way postmap(1) does,
+ *	and read one back
  * DESCRIPTION
  *	Postfix's hash: and btree: tables are Berkeley DB files whose keys
  *	and values carry a trailing NUL byte (dict_db.c; DB_NO_TRAILING_NULL
@@ -26,6 +27,9 @@
  *	again (a power of two of buckets; 134 MB for 88 MB at 1.7 million
  *	keys, bench/README.md): not worth the gateway's disk and page
  *	cache for every lookup.
+ *
+ *	mapdb_bdb_read() opens the map read-only, without a lock (rcptsync
+ *	holds its own; see mapread.c), as DB_UNKNOWN: hash or btree.
  * OWNERSHIP
  *	Reads the set; the DB handle never leaves this file.
  * DIAGNOSTICS
@@ -143,5 +147,37 @@ out:
 	if (ret < 0 && created)
 		(void)unlink(path);
 	return ret;
+}
+
+/* mapdb_bdb_read - every pair of a hash or btree map */
+int
+mapdb_bdb_read(const char *path, struct addrset *set, const char *origin,
+	       struct sync_err *err)
+{
+	DB *db = NULL;
+	DBC *cur = NULL;
+	DBT k, v;
+	int rc;
+
+	if ((rc = db_create(&db, NULL, 0)) != 0 ||
+	    (rc = db->open(db, NULL, path, NULL, DB_UNKNOWN, DB_RDONLY, 0)) !=
+		    0 ||
+	    (rc = db->cursor(db, NULL, &cur, 0)) != 0)
+		goto out;
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	while ((rc = cur->get(cur, &k, &v, DB_NEXT)) == 0)
+		mapread_pair(set, k.data, k.size, v.data, v.size, origin);
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+out:
+	if (cur != NULL)
+		cur->close(cur);
+	if (db != NULL)
+		db->close(db, 0);
+	if (rc != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot read %s: %s",
+				    path, db_strerror(rc));
+	return 0;
 }
 #endif /* RCPTSYNC_HAVE_BDB */

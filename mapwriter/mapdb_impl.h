@@ -2,7 +2,7 @@
 #ifndef RCPTSYNC_MAPDB_IMPL_H
 #define RCPTSYNC_MAPDB_IMPL_H
 
-/* Inside mapwriter only: one writer per map type (see mapdb.c). */
+/* Inside mapwriter only: one writer and one reader per map type. */
 
 #include "addrset.h"
 #include "mapdb.h"
@@ -16,5 +16,19 @@ int mapdb_lmdb_build(const char *path, const struct addrset *set,
 		     struct sync_err *err);
 int mapdb_cdb_build(const char *path, const struct addrset *set,
 		    struct sync_err *err);
+
+/* Each adds every pair of the map at PATH to SET with ORIGIN (see
+ * mapread_keys()) and returns 0; or returns -1 with an OUTPUT error. */
+int mapdb_bdb_read(const char *path, struct addrset *set, const char *origin,
+		   struct sync_err *err);
+int mapdb_lmdb_read(const char *path, struct addrset *set, const char *origin,
+		    struct sync_err *err);
+int mapdb_cdb_read(const char *path, struct addrset *set, const char *origin,
+		   struct sync_err *err);
+
+/* mapread_pair - add K (KL bytes) with value V (VL bytes) to SET, each
+ *	without the trailing NUL postmap stores (mapread.c) */
+void mapread_pair(struct addrset *set, const char *k, size_t kl, const char *v,
+		  size_t vl, const char *origin);
 
 #endif

@@ -3,60 +3,39 @@
  * NAME
  *	mapdb - write the indexed map the way postmap(1) does
  * DESCRIPTION
- *	mapdb_build() picks the writer for the configured type: Berkeley DB
- *	(mapdb_bdb.c), lmdb (mapdb_lmdb.c) or cdb (mapdb_cdb.c); each is a meson
- *	feature, so rcptsync builds where a library is missing, and a type
- *	that was not built is a configuration error.
+ *	mapdb_build() calls the writer of the configured type's row in
+ *	maptype.c: Berkeley DB (mapdb_bdb.c), lmdb (mapdb_lmdb.c) or cdb
+ *	(mapdb_cdb.c); each is a meson feature, so rcptsync builds where a
+ *	library is missing, and a type that was not built is a
+ *	configuration error.  The other functions read the same row.
  * OWNERSHIP
  *	Reads the set; the writers' handles never leave their files.
  * DIAGNOSTICS
  *	A type that was not built is a CONFIG error.
  * SEE ALSO
- *	mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c, postmap(1).
+ *	maptype.c, mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c, postmap(1).
  */
-#include "mapdb_impl.h"
+#include "mapdb.h"
 
 /* mapdb_suffix - the file name Postfix opens for this type */
 const char *
 mapdb_suffix(enum mapdb_type type)
 {
-	switch (type) {
-	case MAPDB_HASH:
-	case MAPDB_BTREE: return ".db";
-	case MAPDB_LMDB: return ".lmdb";
-	case MAPDB_CDB: return ".cdb";
-	default: return NULL;
-	}
+	return maptype_get(type)->suffix;
 }
 
 /* mapdb_type_name - the Postfix map type */
 const char *
 mapdb_type_name(enum mapdb_type type)
 {
-	static const char *const names[] = {"hash", "btree", "text", "lmdb",
-					    "cdb"};
-
-	return names[type];
+	return maptype_get(type)->name;
 }
 
 /* mapdb_available - built with the library for TYPE? */
 int
 mapdb_available(enum mapdb_type type)
 {
-	switch (type) {
-#ifdef RCPTSYNC_HAVE_BDB
-	case MAPDB_HASH:
-	case MAPDB_BTREE: return 1;
-#endif
-#ifdef RCPTSYNC_HAVE_LMDB
-	case MAPDB_LMDB: return 1;
-#endif
-#ifdef RCPTSYNC_HAVE_CDB
-	case MAPDB_CDB: return 1;
-#endif
-	case MAPDB_TEXT: return 1;
-	default: return 0;
-	}
+	return maptype_get(type)->built;
 }
 
 /* mapdb_build - the writer for TYPE */
@@ -64,23 +43,14 @@ int
 mapdb_build(const char *path, enum mapdb_type type, const struct addrset *set,
 	    struct sync_err *err)
 {
-	(void)path, (void)set; /* unused when no backend is built */
-	if (!mapdb_available(type))
+	const struct maptype *m = maptype_get(type);
+
+	if (!m->built)
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "map type %s is not built into this "
 				    "rcptsync",
-				    mapdb_type_name(type));
-	switch (type) {
-#ifdef RCPTSYNC_HAVE_BDB
-	case MAPDB_HASH:
-	case MAPDB_BTREE: return mapdb_bdb_build(path, type, set, err);
-#endif
-#ifdef RCPTSYNC_HAVE_LMDB
-	case MAPDB_LMDB: return mapdb_lmdb_build(path, set, err);
-#endif
-#ifdef RCPTSYNC_HAVE_CDB
-	case MAPDB_CDB: return mapdb_cdb_build(path, set, err);
-#endif
-	default: return 0;
-	}
+				    m->name);
+	if (m->build == NULL)
+		return 0; /* text: no indexed map */
+	return m->build(path, set, err);
 }

@@ -45,7 +45,7 @@
 #include <db.h>
 
 #include "atomicfile.h"
-#include "mapdb_impl.h"
+#include "maptype_impl.h"
 
 #define CACHE_MIN (16u * 1024 * 1024)
 #define CACHE_MAX (256u * 1024 * 1024)
@@ -96,10 +96,10 @@ put_all(DB *db, const struct addrset *set, struct sync_err *err)
 	return 0;
 }
 
-/* mapdb_bdb_build - create, fill, sync, close */
-int
-mapdb_bdb_build(const char *path, enum mapdb_type type,
-		const struct addrset *set, struct sync_err *err)
+/* bdb_build - create, fill, sync, close */
+static int
+bdb_build(const char *path, DBTYPE type, const struct addrset *set,
+	  struct sync_err *err)
 {
 	DB *db = NULL;
 	int rc, ret = -1;
@@ -114,15 +114,13 @@ mapdb_bdb_build(const char *path, enum mapdb_type type,
 			     db_strerror(rc));
 		goto out;
 	}
-	if (type == MAPDB_HASH && n > 0 &&
+	if (type == DB_HASH && n > 0 &&
 	    (rc = db->set_h_nelem(db, (u_int32_t)n)) != 0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "set_h_nelem: %s",
 			     db_strerror(rc));
 		goto out;
 	}
-	rc = db->open(db, NULL, path, NULL,
-		      type == MAPDB_HASH ? DB_HASH : DB_BTREE,
-		      DB_CREATE | DB_EXCL, 0644);
+	rc = db->open(db, NULL, path, NULL, type, DB_CREATE | DB_EXCL, 0644);
 	if (rc != 0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "creating %s: %s", path,
 			     db_strerror(rc));
@@ -147,6 +145,22 @@ out:
 	if (ret < 0 && created)
 		(void)unlink(path);
 	return ret;
+}
+
+/* mapdb_bdb_build_hash - a hash: map */
+int
+mapdb_bdb_build_hash(const char *path, const struct addrset *set,
+		     struct sync_err *err)
+{
+	return bdb_build(path, DB_HASH, set, err);
+}
+
+/* mapdb_bdb_build_btree - a btree: map */
+int
+mapdb_bdb_build_btree(const char *path, const struct addrset *set,
+		      struct sync_err *err)
+{
+	return bdb_build(path, DB_BTREE, set, err);
 }
 
 /* mapdb_bdb_read - every pair of a hash or btree map */

@@ -24,7 +24,7 @@
 #ifdef RCPTSYNC_HAVE_CDB
 #include <cdb.h>
 
-#include "mapdb_impl.h"
+#include "maptype_impl.h"
 
 /* mapdb_cdb_build - create, add every pair, finish, sync */
 int

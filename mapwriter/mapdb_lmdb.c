@@ -28,7 +28,7 @@
 #include <lmdb.h>
 
 #include "atomicfile.h"
-#include "mapdb_impl.h"
+#include "maptype_impl.h"
 
 #define MAP_MIN (16u * 1024 * 1024)
 

@@ -11,19 +11,20 @@
  *	postmap stores keys and values with a trailing NUL in hash, btree
  *	and lmdb maps, not in cdb (postfix-maps.md); mapread_pair() drops
  *	it.  Each reader sits beside its writer (mapdb_bdb.c, mapdb_lmdb.c,
- *	mapdb_cdb.c).
+ *	mapdb_cdb.c); mapread_keys() calls the one in the type's row of
+ *	maptype.c.
  * OWNERSHIP
  *	Keys and values are copied into the caller's set.
  * DIAGNOSTICS
  *	OUTPUT errors naming the file and the library's error text.
  * SEE ALSO
- *	mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c, Postfix dict_db.c, dict_lmdb.c,
- *dict_cdb.c.
+ *	maptype.c, mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c, Postfix
+ *	dict_db.c, dict_lmdb.c, dict_cdb.c.
  */
 #include <stdlib.h>
 
 #include "xalloc.h"
-#include "mapdb_impl.h"
+#include "maptype_impl.h"
 #include "mapread.h"
 
 /* mapread_pair - one pair into SET, without the trailing NUL postmap adds */
@@ -42,27 +43,17 @@ mapread_pair(struct addrset *set, const char *k, size_t kl, const char *v,
 	free(value);
 }
 
-/* mapread_keys - see mapread.h */
+/* mapread_keys - the reader of TYPE's row */
 int
 mapread_keys(const char *path, enum mapdb_type type, struct addrset *set,
 	     const char *origin, struct sync_err *err)
 {
-	(void)set, (void)origin; /* unused when no backend is built */
-	switch (type) {
-#ifdef RCPTSYNC_HAVE_BDB
-	case MAPDB_HASH:
-	case MAPDB_BTREE: return mapdb_bdb_read(path, set, origin, err);
-#endif
-#ifdef RCPTSYNC_HAVE_LMDB
-	case MAPDB_LMDB: return mapdb_lmdb_read(path, set, origin, err);
-#endif
-#ifdef RCPTSYNC_HAVE_CDB
-	case MAPDB_CDB: return mapdb_cdb_read(path, set, origin, err);
-#endif
-	default:
+	const struct maptype *m = maptype_get(type);
+
+	if (m->read == NULL)
 		return sync_err_set(err, SYNC_ERR_OUTPUT,
 				    "cannot read %s: map type %s is not built "
 				    "into this rcptsync",
-				    path, mapdb_type_name(type));
-	}
+				    path, m->name);
+	return m->read(path, set, origin, err);
 }

@@ -5,8 +5,10 @@
  * DESCRIPTION
  *	Each map type rcptsync can write is one row: its Postfix name (and
  *	another name config accepts), the suffix of the file Postfix opens,
- *	the meson option that builds it, and its writer and reader.  The
- *	config, --version, publishing and reading back all read this table,
+ *	the meson option that builds it, its writer and reader, and whether
+ *	and how verifycache.c purges it as address_verify_map.  The config,
+ *	--version, publishing, reading back and the verify cache all read
+ *	this table,
  *	as Postfix's mkmap_open_info[] and dict_open_info[] serve postmap;
  *	adding a type is a row here, its backend file and its meson option.
  *
@@ -18,7 +20,8 @@
  * DIAGNOSTICS
  *	None: a type number outside the table is a bug (panic).
  * SEE ALSO
- *	mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c (the backends), Postfix
+ *	mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c (the backends), verifycache.c,
+ *	Postfix
  *	src/global/mkmap_open.c, src/util/dict_open.c.
  */
 #include <stdio.h>
@@ -34,10 +37,12 @@ static const struct maptype maptypes[] = {
 			.name = "hash",
 			.suffix = ".db",
 			.feature = "bdb",
+			.flags = MAPTYPE_VERIFY,
 #ifdef RCPTSYNC_HAVE_BDB
 			.built = 1,
 			.build = mapdb_bdb_build_hash,
 			.read = mapdb_bdb_read,
+			.purge = verifycache_purge_bdb,
 #endif
 		},
 	[MAPDB_BTREE] =
@@ -45,10 +50,12 @@ static const struct maptype maptypes[] = {
 			.name = "btree",
 			.suffix = ".db",
 			.feature = "bdb",
+			.flags = MAPTYPE_VERIFY,
 #ifdef RCPTSYNC_HAVE_BDB
 			.built = 1,
 			.build = mapdb_bdb_build_btree,
 			.read = mapdb_bdb_read,
+			.purge = verifycache_purge_bdb,
 #endif
 		},
 	[MAPDB_TEXT] =
@@ -62,10 +69,12 @@ static const struct maptype maptypes[] = {
 			.name = "lmdb",
 			.suffix = ".lmdb",
 			.feature = "lmdb",
+			.flags = MAPTYPE_VERIFY | MAPTYPE_VERIFY_ONLINE,
 #ifdef RCPTSYNC_HAVE_LMDB
 			.built = 1,
 			.build = mapdb_lmdb_build,
 			.read = mapdb_lmdb_read,
+			.purge = verifycache_purge_lmdb,
 #endif
 		},
 	[MAPDB_CDB] =
@@ -115,7 +124,7 @@ maptype_lookup(const char *name)
 
 /* maptype_names - "hash, btree, lmdb, cdb or text" */
 size_t
-maptype_names(char *buf, size_t size)
+maptype_names(char *buf, size_t size, int flags)
 {
 	const struct maptype *pick[MAPTYPES];
 	size_t len = 0;
@@ -124,7 +133,8 @@ maptype_names(char *buf, size_t size)
 	/* Those with an indexed map first, then text: "... or text". */
 	for (int without = 0; without <= 1; without++)
 		for (int t = 0; t < MAPTYPES; t++)
-			if ((maptypes[t].suffix == NULL) == without)
+			if ((maptypes[t].flags & flags) == flags &&
+			    (maptypes[t].suffix == NULL) == without)
 				pick[n++] = &maptypes[t];
 	if (size > 0)
 		buf[0] = '\0';

@@ -21,6 +21,21 @@ enum mapdb_type {
 	MAPDB_CDB,   /* cdb:   TABLE.cdb */
 };
 
+struct verifycache_conf;
+struct verifycache_deleted;
+struct verifycache_result;
+
+/*
+ * What else a type can be (struct maptype's flags):
+ * MAPTYPE_VERIFY: an address_verify_map whose stale negative entries
+ *	rcptsync purges (verifycache.c).
+ * MAPTYPE_VERIFY_ONLINE: purged while Postfix runs, under Postfix's own
+ *	per-access lock (lmdb).  Without it verify(8) holds the lock for its
+ *	whole life (btree, hash): a purge it refuses needs Postfix stopped.
+ */
+#define MAPTYPE_VERIFY (1 << 0)
+#define MAPTYPE_VERIFY_ONLINE (1 << 1)
+
 /* One map type.  Rows of types not compiled in are there too (built 0,
  * no functions), so that a config naming one is told how to build it. */
 struct maptype {
@@ -31,6 +46,7 @@ struct maptype {
 	const char *feature; /* the meson option that builds it ("bdb"),
 			      * NULL: always built */
 	int built;	     /* compiled into this rcptsync: 1 or 0 */
+	int flags;	     /* MAPTYPE_VERIFY... */
 
 	/* For mapwriter; NULL when not built or without an indexed map. */
 	/* build - create PATH (which must not exist) with every pair of the
@@ -42,6 +58,14 @@ struct maptype {
 	 *	or -1 with an OUTPUT error (see mapread_keys()) */
 	int (*read)(const char *path, struct addrset *set, const char *origin,
 		    struct sync_err *err);
+	/* purge - delete the stale negative entries for TARGETS from the
+	 *	verify cache FILE, open on FD, under Postfix's lock for the
+	 *	type; verifycache.c, NULL unless built and MAPTYPE_VERIFY */
+	int (*purge)(const char *file, int fd,
+		     const struct verifycache_conf *conf,
+		     const struct addrset *targets,
+		     struct verifycache_deleted *del,
+		     struct verifycache_result *res, struct sync_err *err);
 };
 
 /* maptype_count - how many rows: the types are 0 to maptype_count() - 1 */
@@ -61,13 +85,14 @@ const struct maptype *maptype_get(int t);
 int maptype_lookup(const char *name);
 
 /*
- * maptype_names - for an error message, the names of every type, joined
- *	as "hash, btree, lmdb, cdb or text": the types with an indexed map
- *	in table order, then the one without.  Built or not; aliases are
- *	not listed.  Writes at most SIZE bytes, NUL included, into BUF and
- *	returns the length of the whole list, as snprintf() does: a result
- *	>= SIZE means the list was cut.
+ * maptype_names - for an error message, the names of the types that have
+ *	every one of FLAGS (0: all types), joined as "hash, btree, lmdb,
+ *	cdb or text": the types with an indexed map in table order, then
+ *	the one without.  Built or not; aliases are not listed.  Writes at
+ *	most SIZE bytes, NUL included, into BUF and returns the length of
+ *	the whole list, as snprintf() does: a result >= SIZE means the list
+ *	was cut.
  */
-size_t maptype_names(char *buf, size_t size);
+size_t maptype_names(char *buf, size_t size, int flags);
 
 #endif

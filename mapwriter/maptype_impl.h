@@ -4,8 +4,9 @@
 
 /*
  * Inside mapwriter only: what the rows of maptype.c point to, one writer
- * and one reader per backend (mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c),
- * each defined only when its library is built in.
+ * and one reader per backend (mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c) and
+ * the verify-cache purges (verifycache.c), each defined only when its
+ * library is built in.
  */
 
 #include <stddef.h>
@@ -35,6 +36,21 @@ int mapdb_lmdb_read(const char *path, struct addrset *set, const char *origin,
 		    struct sync_err *err);
 int mapdb_cdb_read(const char *path, struct addrset *set, const char *origin,
 		   struct sync_err *err);
+
+/* Verify-cache purges (struct maptype's purge; verifycache.c): see
+ * verifycache_purge().  Berkeley DB under verify(8)'s flock, lmdb under
+ * Postfix's per-access fcntl lock. */
+int verifycache_purge_bdb(const char *file, int fd,
+			  const struct verifycache_conf *conf,
+			  const struct addrset *targets,
+			  struct verifycache_deleted *del,
+			  struct verifycache_result *res, struct sync_err *err);
+int verifycache_purge_lmdb(const char *file, int fd,
+			   const struct verifycache_conf *conf,
+			   const struct addrset *targets,
+			   struct verifycache_deleted *del,
+			   struct verifycache_result *res,
+			   struct sync_err *err);
 
 /* mapread_pair - add K (KL bytes) with value V (VL bytes) to SET, each
  *	without the trailing NUL postmap stores (mapread.c) */

@@ -28,6 +28,13 @@ test_rows(void **state)
 			assert_int_equal(m->built, 1);
 		assert_int_equal(m->build != NULL, indexed && m->built);
 		assert_int_equal(m->read != NULL, indexed && m->built);
+		assert_int_equal(m->purge != NULL,
+				 m->built && (m->flags & MAPTYPE_VERIFY) != 0);
+		/* A verify cache is an indexed map, purged online or not. */
+		if (m->flags & MAPTYPE_VERIFY)
+			assert_true(indexed);
+		if (m->flags & MAPTYPE_VERIFY_ONLINE)
+			assert_true(m->flags & MAPTYPE_VERIFY);
 		/* mapdb.h's lookups read the same row. */
 		assert_string_equal(mapdb_type_name(t), m->name);
 		assert_ptr_equal(mapdb_suffix(t), m->suffix);
@@ -42,12 +49,14 @@ test_enum(void **state)
 	static const struct {
 		int type;
 		const char *name, *suffix, *feature;
+		int flags;
 	} rows[] = {
-		{MAPDB_HASH, "hash", ".db", "bdb"},
-		{MAPDB_BTREE, "btree", ".db", "bdb"},
-		{MAPDB_TEXT, "text", NULL, NULL},
-		{MAPDB_LMDB, "lmdb", ".lmdb", "lmdb"},
-		{MAPDB_CDB, "cdb", ".cdb", "cdb"},
+		{MAPDB_HASH, "hash", ".db", "bdb", MAPTYPE_VERIFY},
+		{MAPDB_BTREE, "btree", ".db", "bdb", MAPTYPE_VERIFY},
+		{MAPDB_TEXT, "text", NULL, NULL, 0},
+		{MAPDB_LMDB, "lmdb", ".lmdb", "lmdb",
+		 MAPTYPE_VERIFY | MAPTYPE_VERIFY_ONLINE},
+		{MAPDB_CDB, "cdb", ".cdb", "cdb", 0},
 	};
 
 	(void)state;
@@ -63,6 +72,7 @@ test_enum(void **state)
 			assert_null(m->feature);
 		else
 			assert_string_equal(m->feature, rows[i].feature);
+		assert_int_equal(m->flags, rows[i].flags);
 	}
 }
 
@@ -97,12 +107,17 @@ test_names(void **state)
 	char buf[64], small[10];
 
 	(void)state;
-	assert_int_equal(maptype_names(buf, sizeof(buf)), strlen(want));
+	assert_int_equal(maptype_names(buf, sizeof(buf), 0), strlen(want));
 	assert_string_equal(buf, want);
 	/* Cut, as snprintf: the full length, a terminated prefix. */
-	assert_int_equal(maptype_names(small, sizeof(small)), strlen(want));
+	assert_int_equal(maptype_names(small, sizeof(small), 0), strlen(want));
 	assert_string_equal(small, "hash, btr");
-	assert_int_equal(maptype_names(NULL, 0), strlen(want));
+	assert_int_equal(maptype_names(NULL, 0, 0), strlen(want));
+	/* Only the types with every flag asked for. */
+	maptype_names(buf, sizeof(buf), MAPTYPE_VERIFY);
+	assert_string_equal(buf, "hash, btree or lmdb");
+	maptype_names(buf, sizeof(buf), MAPTYPE_VERIFY | MAPTYPE_VERIFY_ONLINE);
+	assert_string_equal(buf, "lmdb");
 }
 
 int

@@ -5,10 +5,11 @@
  * DESCRIPTION
  *	Each map type rcptsync can write is one row: its Postfix name (and
  *	another name config accepts), the suffix of the file Postfix opens,
- *	the meson option that builds it, its writer and reader, and whether
- *	and how verifycache.c purges it as address_verify_map.  The config,
- *	--version, publishing, reading back and the verify cache all read
- *	this table,
+ *	the meson option that builds it, the name its library gives a file
+ *	it is still creating, its writer and reader, and whether and how
+ *	verifycache.c purges it as address_verify_map.  The config,
+ *	--version, publishing, clean-up, reading back and the verify cache
+ *	all read this table,
  *	as Postfix's mkmap_open_info[] and dict_open_info[] serve postmap;
  *	adding a type is a row here, its backend file and its meson option.
  *
@@ -37,6 +38,7 @@ static const struct maptype maptypes[] = {
 			.name = "hash",
 			.suffix = ".db",
 			.feature = "bdb",
+			.tmp_prefix = "__db.", /* mapdb_bdb.c */
 			.flags = MAPTYPE_VERIFY,
 #ifdef RCPTSYNC_HAVE_BDB
 			.built = 1,
@@ -50,6 +52,7 @@ static const struct maptype maptypes[] = {
 			.name = "btree",
 			.suffix = ".db",
 			.feature = "bdb",
+			.tmp_prefix = "__db.", /* mapdb_bdb.c */
 			.flags = MAPTYPE_VERIFY,
 #ifdef RCPTSYNC_HAVE_BDB
 			.built = 1,

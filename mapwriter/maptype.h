@@ -39,14 +39,17 @@ struct verifycache_result;
 /* One map type.  Rows of types not compiled in are there too (built 0,
  * no functions), so that a config naming one is told how to build it. */
 struct maptype {
-	const char *name;    /* Postfix's type, as in main.cf: "hash" */
-	const char *alias;   /* another name output.type takes, or NULL */
-	const char *suffix;  /* TABLE + suffix is the file Postfix opens;
-			      * NULL: no indexed map (text) */
-	const char *feature; /* the meson option that builds it ("bdb"),
-			      * NULL: always built */
-	int built;	     /* compiled into this rcptsync: 1 or 0 */
-	int flags;	     /* MAPTYPE_VERIFY... */
+	const char *name;	/* Postfix's type, as in main.cf: "hash" */
+	const char *alias;	/* another name output.type takes, or NULL */
+	const char *suffix;	/* TABLE + suffix is the file Postfix opens;
+				 * NULL: no indexed map (text) */
+	const char *feature;	/* the meson option that builds it ("bdb"),
+				 * NULL: always built */
+	const char *tmp_prefix; /* a map its library is still creating is
+				 * named prefix + name ("__db."), which
+				 * clean-up removes; or NULL */
+	int built;		/* compiled into this rcptsync: 1 or 0 */
+	int flags;		/* MAPTYPE_VERIFY... */
 
 	/* For mapwriter; NULL when not built or without an indexed map. */
 	/* build - create PATH (which must not exist) with every pair of the

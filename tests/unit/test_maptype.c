@@ -48,15 +48,15 @@ test_enum(void **state)
 {
 	static const struct {
 		int type;
-		const char *name, *suffix, *feature;
+		const char *name, *suffix, *feature, *tmp_prefix;
 		int flags;
 	} rows[] = {
-		{MAPDB_HASH, "hash", ".db", "bdb", MAPTYPE_VERIFY},
-		{MAPDB_BTREE, "btree", ".db", "bdb", MAPTYPE_VERIFY},
-		{MAPDB_TEXT, "text", NULL, NULL, 0},
-		{MAPDB_LMDB, "lmdb", ".lmdb", "lmdb",
+		{MAPDB_HASH, "hash", ".db", "bdb", "__db.", MAPTYPE_VERIFY},
+		{MAPDB_BTREE, "btree", ".db", "bdb", "__db.", MAPTYPE_VERIFY},
+		{MAPDB_TEXT, "text", NULL, NULL, NULL, 0},
+		{MAPDB_LMDB, "lmdb", ".lmdb", "lmdb", NULL,
 		 MAPTYPE_VERIFY | MAPTYPE_VERIFY_ONLINE},
-		{MAPDB_CDB, "cdb", ".cdb", "cdb", 0},
+		{MAPDB_CDB, "cdb", ".cdb", "cdb", NULL, 0},
 	};
 
 	(void)state;
@@ -72,6 +72,10 @@ test_enum(void **state)
 			assert_null(m->feature);
 		else
 			assert_string_equal(m->feature, rows[i].feature);
+		if (rows[i].tmp_prefix == NULL)
+			assert_null(m->tmp_prefix);
+		else
+			assert_string_equal(m->tmp_prefix, rows[i].tmp_prefix);
 		assert_int_equal(m->flags, rows[i].flags);
 	}
 }

@@ -7,11 +7,13 @@
  *	another name config accepts), the suffix of the file Postfix opens,
  *	the meson option that builds it, the name its library gives a file
  *	it is still creating, its writer and reader, and whether and how
- *	verifycache.c purges it as address_verify_map.  The config,
- *	--version, publishing, clean-up, reading back and the verify cache
- *	all read this table,
- *	as Postfix's mkmap_open_info[] and dict_open_info[] serve postmap;
- *	adding a type is a row here, its backend file and its meson option.
+ *	verifycache.c purges it as address_verify_map; the way Postfix's
+ *	mkmap_open_info[] and dict_open_info[] serve postmap.  Publishing
+ *	(mapdb.c, mapcommit.c), reading back (mapread.c), clean-up and the
+ *	verify cache read the row; maptype_lookup(), maptype_names() and a
+ *	walk over maptype_get() are for the config and --version.  Adding a
+ *	type is a row here with its constant in maptype.h, its backend file
+ *	(declared in maptype_impl.h) and its meson option.
  *
  *	A type whose library was not found at build time keeps its row,
  *	without functions and with built 0, so that a config naming it is
@@ -22,8 +24,7 @@
  *	None: a type number outside the table is a bug (panic).
  * SEE ALSO
  *	mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c (the backends), verifycache.c,
- *	Postfix
- *	src/global/mkmap_open.c, src/util/dict_open.c.
+ *	Postfix src/global/mkmap_open.c, src/util/dict_open.c.
  */
 #include <stdio.h>
 #include <string.h>

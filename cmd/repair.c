@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "maptype.h"
 #include "repair.h"
 #include "verifycache.h"
 
@@ -125,7 +126,9 @@ repair_verify_cache(const struct sync_conf *conf, const struct addrset *added,
 		 n == 1 ? "" : "es");
 	for (size_t i = 0; i < n; i++)
 		state_add_verify_purge(st, addrset_get(targets, i)->key);
-	if (err.kind == SYNC_ERR_TEMP && vc.type != MAPDB_LMDB)
+	/* Only a cache verify(8) keeps locked needs Postfix stopped. */
+	if (err.kind == SYNC_ERR_TEMP &&
+	    !(maptype_get(vc.type)->flags & MAPTYPE_VERIFY_ONLINE))
 		tell_commands(conf, targets);
 	addrset_free(targets);
 }

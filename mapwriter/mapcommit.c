@@ -39,6 +39,7 @@
 #include "xalloc.h"
 #include "maptext.h"
 #include "mapcommit.h"
+#include "maptype.h"
 #include "fault.h"
 #include "atomicfile.h"
 
@@ -179,15 +180,31 @@ mapcommit_db_stale(const char *table, enum mapdb_type type)
 	return stale;
 }
 
+/*
+ * strip_library_tmp - NAME without the prefix a map library gives a map
+ * it is still creating (Berkeley DB builds "__db.NAME" and renames it):
+ * the tmp_prefix of the map types' rows
+ */
+static const char *
+strip_library_tmp(const char *name)
+{
+	for (int t = 0; t < maptype_count(); t++) {
+		const char *prefix = maptype_get(t)->tmp_prefix;
+
+		if (prefix != NULL &&
+		    strncmp(name, prefix, strlen(prefix)) == 0)
+			return name + strlen(prefix);
+	}
+	return name;
+}
+
 /* is_leftover - NAME is one of our temporaries for table BASE */
 static int
 is_leftover(const char *name, const char *base)
 {
 	size_t lb = strlen(base);
 
-	/* Berkeley DB builds "__db.NAME" and renames it (see mapdb.c). */
-	if (strncmp(name, "__db.", 5) == 0)
-		name += 5;
+	name = strip_library_tmp(name);
 	if (strncmp(name, base, lb) != 0)
 		return 0;
 	/* the state's temp file, when the state is next to the table */

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	mapdb_cdb - write a cdb: map the way postmap(1) does
+ *	mapdb_cdb - write a cdb: map the way postmap(1) does, and read one
+ *	back
  * DESCRIPTION
  *	A constant database (tinycdb) is written once and never updated, so
  *	postmap itself builds it aside and renames it; we do the same.
  *	Unlike hash:, btree: and lmdb:, Postfix's cdb maps store keys and
- *	values without a trailing NUL (dict_cdb.c).
+ *	values without a trailing NUL (dict_cdb.c).  The reader walks the
+ *	file sequentially (cdb_seqnext), in file order.
  * OWNERSHIP
  *	The cdb_make state never leaves this file.
  * DIAGNOSTICS
@@ -22,7 +24,7 @@
 #ifdef RCPTSYNC_HAVE_CDB
 #include <cdb.h>
 
-#include "mapdb_impl.h"
+#include "maptype_impl.h"
 
 /* mapdb_cdb_build - create, add every pair, finish, sync */
 int
@@ -59,5 +61,31 @@ fail:
 	if (ret < 0)
 		(void)unlink(path);
 	return ret;
+}
+
+/* mapdb_cdb_read - every pair of a cdb map, in file order */
+int
+mapdb_cdb_read(const char *path, struct addrset *set, const char *origin,
+	       struct sync_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct cdb cdb;
+	unsigned pos;
+	int rc = -1;
+
+	if (fd < 0 || cdb_init(&cdb, fd) < 0)
+		goto out;
+	cdb_seqinit(&pos, &cdb);
+	while ((rc = cdb_seqnext(&pos, &cdb)) > 0)
+		mapread_pair(set, cdb_getkey(&cdb), cdb_keylen(&cdb),
+			     cdb_getdata(&cdb), cdb_datalen(&cdb), origin);
+	cdb_free(&cdb);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot read %s: %s",
+				    path, strerror(errno ? errno : EINVAL));
+	return 0;
 }
 #endif /* RCPTSYNC_HAVE_CDB */

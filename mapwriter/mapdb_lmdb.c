@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	mapdb_lmdb - write an lmdb: map the way postmap(1) does
+ *	mapdb_lmdb - write an lmdb: map the way postmap(1) does, and read
+ *	one back
  * DESCRIPTION
  *	Postfix opens TABLE.lmdb with MDB_NOSUBDIR | MDB_NOLOCK and locks it
  *	with fcntl itself (dict_lmdb.c), so a map is one file with no LMDB
@@ -10,7 +11,8 @@
  *	rename.  Keys and values carry a trailing NUL, as postmap writes
  *	them (LMDB_NO_TRAILING_NULL is defined on no platform).  Keys go in
  *	with MDB_APPEND: the set is sorted bytewise, and with the NUL that
- *	is LMDB's default key order too ("a\0" < "ab\0").
+ *	is LMDB's default key order too ("a\0" < "ab\0").  The reader opens
+ *	it MDB_RDONLY | MDB_NOLOCK (see mapread.c).
  * OWNERSHIP
  *	The environment never leaves this file.
  * DIAGNOSTICS
@@ -26,7 +28,7 @@
 #include <lmdb.h>
 
 #include "atomicfile.h"
-#include "mapdb_impl.h"
+#include "maptype_impl.h"
 
 #define MAP_MIN (16u * 1024 * 1024)
 
@@ -110,5 +112,44 @@ out:
 	if (ret < 0)
 		(void)unlink(path);
 	return ret;
+}
+
+/* mapdb_lmdb_read - every pair of an lmdb map */
+int
+mapdb_lmdb_read(const char *path, struct addrset *set, const char *origin,
+		struct sync_err *err)
+{
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_open(env, path,
+			       MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK, 0)) !=
+		    0 ||
+	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0 ||
+	    (rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		mapread_pair(set, k.mv_data, k.mv_size, v.mv_data, v.mv_size,
+			     origin);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	if (rc != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot read %s: %s",
+				    path, mdb_strerror(rc));
+	return 0;
 }
 #endif /* RCPTSYNC_HAVE_LMDB */

@@ -27,7 +27,8 @@
  *	  to write), so an online edit under an exclusive fcntl lock is what
  *	  "postmap -d" itself does.  We retry that lock for about a second.
  *	Never through proxy:btree, which deadlocks proxywrite (see
- *	shared/notes/postfix-maps.md).
+ *	shared/notes/postfix-maps.md).  verifycache_purge() calls the purge
+ *	of the type's row in maptype.c; a type without one is refused.
  * OWNERSHIP
  *	Database handles and lock descriptors never leave this file.
  * DIAGNOSTICS
@@ -57,6 +58,7 @@
 
 #include "ascii.h"
 #include "xalloc.h"
+#include "maptype_impl.h"
 #include "verifycache.h"
 
 #define KEY_MAX 512 /* longer keys are no address rcptsync writes */
@@ -65,8 +67,9 @@
 const char *
 verifycache_file(const struct verifycache_conf *conf, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s", conf->path,
-		 conf->type == MAPDB_LMDB ? ".lmdb" : ".db");
+	const char *suffix = maptype_get(conf->type)->suffix;
+
+	snprintf(buf, size, "%s%s", conf->path, suffix != NULL ? suffix : "");
 	return buf;
 }
 
@@ -112,15 +115,15 @@ verifycache_stale(const char *key, size_t key_len, const char *value,
 	return addrset_find(targets, folded) != NULL;
 }
 
-/* One deletion, kept until it is committed, then reported. */
-struct deleted {
+/* The deletions, kept until they are committed, then reported. */
+struct verifycache_deleted {
 	char **kv; /* key, value, key, value, ... */
 	size_t n;
 };
 
 static void __attribute__((unused))
-deleted_add(struct deleted *d, const void *key, size_t klen, const void *val,
-	    size_t vlen)
+deleted_add(struct verifycache_deleted *d, const void *key, size_t klen,
+	    const void *val, size_t vlen)
 {
 	d->kv = xreallocarray(d->kv, d->n + 2, sizeof(*d->kv));
 	d->kv[d->n++] = xstrndup(key, klen);
@@ -128,7 +131,7 @@ deleted_add(struct deleted *d, const void *key, size_t klen, const void *val,
 }
 
 static void
-deleted_report(struct deleted *d, verifycache_fn fn, void *ctx)
+deleted_report(struct verifycache_deleted *d, verifycache_fn fn, void *ctx)
 {
 	for (size_t i = 0; i + 1 < d->n; i += 2)
 		if (fn != NULL)
@@ -136,7 +139,7 @@ deleted_report(struct deleted *d, verifycache_fn fn, void *ctx)
 }
 
 static void
-deleted_free(struct deleted *d)
+deleted_free(struct verifycache_deleted *d)
 {
 	for (size_t i = 0; i < d->n; i++)
 		free(d->kv[i]);
@@ -165,11 +168,13 @@ examine(const struct verifycache_conf *conf, const struct addrset *targets,
 }
 
 #ifdef RCPTSYNC_HAVE_BDB
-/* purge_bdb - under verify(8)'s own flock, or not at all */
-static int
-purge_bdb(const char *file, int fd, const struct verifycache_conf *conf,
-	  const struct addrset *targets, struct deleted *del,
-	  struct verifycache_result *res, struct sync_err *err)
+/* verifycache_purge_bdb - under verify(8)'s own flock, or not at all */
+int
+verifycache_purge_bdb(const char *file, int fd,
+		      const struct verifycache_conf *conf,
+		      const struct addrset *targets,
+		      struct verifycache_deleted *del,
+		      struct verifycache_result *res, struct sync_err *err)
 {
 	DB *db = NULL;
 	DBC *cur = NULL;
@@ -257,7 +262,7 @@ fcntl_lock(const char *file, int fd, struct sync_err *err)
 /* lmdb_once - one transaction with map size MAPSIZE; MDB_* or 0 */
 static int
 lmdb_once(const char *file, size_t mapsize, const struct verifycache_conf *conf,
-	  const struct addrset *targets, struct deleted *del,
+	  const struct addrset *targets, struct verifycache_deleted *del,
 	  struct verifycache_result *res)
 {
 	MDB_env *env = NULL;
@@ -308,11 +313,13 @@ out:
 	return rc;
 }
 
-/* purge_lmdb - online, under Postfix's fcntl protocol */
-static int
-purge_lmdb(const char *file, int fd, const struct verifycache_conf *conf,
-	   const struct addrset *targets, struct deleted *del,
-	   struct verifycache_result *res, struct sync_err *err)
+/* verifycache_purge_lmdb - online, under Postfix's fcntl protocol */
+int
+verifycache_purge_lmdb(const char *file, int fd,
+		       const struct verifycache_conf *conf,
+		       const struct addrset *targets,
+		       struct verifycache_deleted *del,
+		       struct verifycache_result *res, struct sync_err *err)
 {
 	struct stat st;
 	size_t mapsize;
@@ -350,18 +357,18 @@ verifycache_purge(const struct verifycache_conf *conf,
 		  const struct addrset *targets, verifycache_fn fn, void *ctx,
 		  struct verifycache_result *res, struct sync_err *err)
 {
-	struct deleted del = {NULL, 0};
+	const struct maptype *m = maptype_get(conf->type);
+	struct verifycache_deleted del = {NULL, 0};
 	char file[4096];
 	int fd, ret;
 
 	memset(res, 0, sizeof(*res));
-	verifycache_file(conf, file, sizeof(file));
-	if (!mapdb_available(conf->type) || conf->type == MAPDB_TEXT ||
-	    conf->type == MAPDB_CDB)
+	if (m->purge == NULL)
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "verify_cache.type %s is not supported "
 				    "by this rcptsync",
-				    mapdb_type_name(conf->type));
+				    m->name);
+	verifycache_file(conf, file, sizeof(file));
 	if (addrset_count(targets) == 0)
 		return 0;
 	if ((fd = open(file, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0) {
@@ -370,20 +377,7 @@ verifycache_purge(const struct verifycache_conf *conf,
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot open %s: %s",
 				    file, strerror(errno));
 	}
-	switch (conf->type) {
-#ifdef RCPTSYNC_HAVE_LMDB
-	case MAPDB_LMDB:
-		ret = purge_lmdb(file, fd, conf, targets, &del, res, err);
-		break;
-#endif
-#ifdef RCPTSYNC_HAVE_BDB
-	default:
-		ret = purge_bdb(file, fd, conf, targets, &del, res, err);
-		break;
-#else
-	default: ret = -1; break; /* excluded above */
-#endif
-	}
+	ret = m->purge(file, fd, conf, targets, &del, res, err);
 	close(fd);
 	deleted_report(&del, fn, ctx);
 	deleted_free(&del);

@@ -5,13 +5,13 @@
 #include <stddef.h>
 
 #include "addrset.h"
-#include "mapdb.h"
+#include "maptype.h"
 #include "syncerr.h"
 
 /* Postfix's address verification cache (address_verify_map). */
 struct verifycache_conf {
 	const char *path;	/* map name: PATH.db or PATH.lmdb is opened */
-	enum mapdb_type type;	/* MAPDB_BTREE, MAPDB_HASH or MAPDB_LMDB */
+	enum mapdb_type type;	/* one with MAPTYPE_VERIFY: btree, hash, lmdb */
 	const char *delimiters; /* recipient_delimiter; "" for none */
 };
 
@@ -49,7 +49,7 @@ int verifycache_purge(const struct verifycache_conf *conf,
 		      void *ctx, struct verifycache_result *res,
 		      struct sync_err *err) __attribute__((warn_unused_result));
 
-/* verifycache_file - PATH with the suffix for TYPE, in BUF */
+/* verifycache_file - PATH with the suffix of TYPE's row, in BUF */
 const char *verifycache_file(const struct verifycache_conf *conf, char *buf,
 			     size_t size);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests: addrset, mapdiff, safety limits, maptext render/parse. */
+/* Unit tests: addrset, mapdiff, safety limits, maptext render/parse,
+ * mapcommit's clean-up. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "addrset.h"
+#include "mapcommit.h"
 #include "mapdiff.h"
 #include "maptext.h"
 #include "safety.h"
@@ -261,6 +264,53 @@ test_maptext_parse(void **state)
 	addrset_free(s);
 }
 
+/* Clean-up takes our temporaries, Berkeley DB's "__db." ones among them,
+ * and nothing else. */
+static void
+test_cleanup(void **state)
+{
+	static const struct {
+		const char *name;
+		int leftover;
+	} rows[] = {
+		{"t", 0},
+		{"t.db", 0},
+		{"t.lmdb", 0},
+		{"t.rcptsync-tmp.Ab12Cd", 1},
+		{"t.rcptsync-tmp.Ab12Cd.db", 1},
+		{"t.rcptsync-tmp.Ab12Cd.cdb", 1},
+		{"__db.t.rcptsync-tmp.Ab12Cd.db", 1},
+		{"t.rcptsync-state.rcptsync-tmp.Xy", 1},
+		{"t.rcptsync-cache.3.rcptsync-tmp.Xy", 1},
+		{"__db.t.db", 0},
+		{"__db.other.rcptsync-tmp.Ab12Cd.db", 0},
+		{"u.rcptsync-tmp.Ab12Cd", 0},
+	};
+	size_t n = sizeof(rows) / sizeof(rows[0]);
+	char dir[] = "/tmp/rcptsync-cleanup.XXXXXX", path[128];
+	int want = 0;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < n; i++) {
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, rows[i].name);
+		assert_non_null(fp = fopen(path, "w"));
+		fclose(fp);
+		want += rows[i].leftover;
+	}
+	snprintf(path, sizeof(path), "%s/t", dir);
+	assert_int_equal(mapcommit_cleanup(path), want);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, rows[i].name);
+		assert_int_equal(stat(path, &st) == 0, !rows[i].leftover);
+		(void)unlink(path);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int
 main(void)
 {
@@ -271,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_safety),
 		cmocka_unit_test(test_maptext_roundtrip),
 		cmocka_unit_test(test_maptext_parse),
+		cmocka_unit_test(test_cleanup),
 	};
 
 	return cmocka_run_group_tests_name("mapwriter", tests, NULL, NULL);

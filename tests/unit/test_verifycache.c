@@ -215,6 +215,39 @@ test_purge_lmdb(void **state)
 	purge_type(MAPDB_LMDB);
 }
 
+/* A type that is no address_verify_map (or not built) is refused. */
+static void
+test_purge_unsupported(void **state)
+{
+	static const struct {
+		int type;
+		const char *msg;
+	} rows[] = {
+		{MAPDB_TEXT,
+		 "verify_cache.type text is not supported by this rcptsync"},
+		{MAPDB_CDB,
+		 "verify_cache.type cdb is not supported by this rcptsync"},
+	};
+	const char *const keys[] = {"newuser@corp.example", NULL};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct addrset *t = addrset_new();
+		struct verifycache_conf vc = {"/nonexistent/verify_cache",
+					      rows[i].type, "+"};
+		struct verifycache_result res;
+		struct sync_err err = {0};
+
+		addrset_add(t, keys[0], strlen(keys[0]), "OK", "added");
+		addrset_finish(t);
+		assert_int_equal(
+			verifycache_purge(&vc, t, NULL, NULL, &res, &err), -1);
+		assert_int_equal(err.kind, SYNC_ERR_CONFIG);
+		assert_string_equal(err.msg, rows[i].msg);
+		addrset_free(t);
+	}
+}
+
 int
 main(void)
 {
@@ -222,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_purge_btree),
 		cmocka_unit_test(test_purge_lmdb),
+		cmocka_unit_test(test_purge_unsupported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

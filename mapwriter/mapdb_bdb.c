@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	mapdb_bdb - write a hash: or btree: map the way postmap(1) does,
+ *	and read one back
+ * DESCRIPTION
+ *	Postfix's hash: and btree: tables are Berkeley DB files whose keys
+ *	and values carry a trailing NUL byte (dict_db.c; DB_NO_TRAILING_NULL
+ *	is defined on no platform).  Readers try both forms but the first
+ *	hit fixes the form for that open table, so we store every pair with
+ *	the NUL, never mixing.  Keys are lower case already: smtpd folds
+ *	relay_recipient_maps queries (DICT_FLAG_FOLD_FIX).
+ *
+ *	We link the libdb that Postfix links (Debian 12: 5.3), without an
+ *	environment, as postmap does, so Postfix's private-environment
+ *	reader accepts the file.  The file is built aside under a fresh name
+ *	(DB_CREATE|DB_EXCL: Berkeley DB cannot open a zero-length mkstemp
+ *	file) and published by mapcommit.
+ *
+ *	Speed: DB_HASH gets a cache sized to the data, so it does not
+ *	thrash the way postmap's 16 MiB create buffer does at a million
+ *	keys; DB_BTREE gets keys in sorted order, its fast path.  The
+ *	set_h_nelem() hint is ignored without an h_ffactor (libdb 5.3
+ *	__ham_init_meta), and the table grows by splits as postmap's does.
+ *	Fixing both and storing the keys in bucket order builds it in about
+ *	half the time with a 4 MiB cache, but into a file half as large
+ *	again (a power of two of buckets; 134 MB for 88 MB at 1.7 million
+ *	keys, bench/README.md): not worth the gateway's disk and page
+ *	cache for every lookup.
+ *
+ *	mapdb_bdb_read() opens the map read-only, without a lock (rcptsync
+ *	holds its own; see mapread.c), as DB_UNKNOWN: hash or btree.
+ * OWNERSHIP
+ *	Reads the set; the DB handle never leaves this file.
+ * DIAGNOSTICS
+ *	OUTPUT errors with db_strerror() text; the partial file is removed.
+ * SEE ALSO
+ *	postmap(1), Postfix src/util/dict_db.c, DATABASE_README.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef RCPTSYNC_HAVE_BDB
+#include <db.h>
+
+#include "atomicfile.h"
+#include "maptype_impl.h"
+
+#define CACHE_MIN (16u * 1024 * 1024)
+#define CACHE_MAX (256u * 1024 * 1024)
+
+/* cache_size - twice the payload, within [16 MiB, 256 MiB] */
+static unsigned
+cache_size(const struct addrset *set)
+{
+	size_t n = addrset_count(set);
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct addrset_entry *e = addrset_get(set, i);
+
+		/* ~40 bytes of per-item overhead on a hash page */
+		bytes += strlen(e->key) + strlen(e->value) + 2 + 40;
+	}
+	bytes *= 2;
+	if (bytes < CACHE_MIN)
+		return CACHE_MIN;
+	if (bytes > CACHE_MAX)
+		return CACHE_MAX;
+	return (unsigned)bytes;
+}
+
+/* put_all - store every entry, key and value with their NUL */
+static int
+put_all(DB *db, const struct addrset *set, struct sync_err *err)
+{
+	size_t n = addrset_count(set);
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct addrset_entry *e = addrset_get(set, i);
+		DBT key, val;
+
+		memset(&key, 0, sizeof(key));
+		memset(&val, 0, sizeof(val));
+		key.data = (void *)e->key;
+		key.size = (u_int32_t)strlen(e->key) + 1;
+		val.data = (void *)e->value;
+		val.size = (u_int32_t)strlen(e->value) + 1;
+		if ((rc = db->put(db, NULL, &key, &val, 0)) != 0)
+			return sync_err_set(err, SYNC_ERR_OUTPUT,
+					    "storing %s: %s", e->key,
+					    db_strerror(rc));
+	}
+	return 0;
+}
+
+/* bdb_build - create, fill, sync, close */
+static int
+bdb_build(const char *path, DBTYPE type, const struct addrset *set,
+	  struct sync_err *err)
+{
+	DB *db = NULL;
+	int rc, ret = -1;
+	int created = 0;
+	size_t n = addrset_count(set);
+
+	if ((rc = db_create(&db, NULL, 0)) != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "db_create: %s",
+				    db_strerror(rc));
+	if ((rc = db->set_cachesize(db, 0, cache_size(set), 1)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "set_cachesize: %s",
+			     db_strerror(rc));
+		goto out;
+	}
+	if (type == DB_HASH && n > 0 &&
+	    (rc = db->set_h_nelem(db, (u_int32_t)n)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "set_h_nelem: %s",
+			     db_strerror(rc));
+		goto out;
+	}
+	rc = db->open(db, NULL, path, NULL, type, DB_CREATE | DB_EXCL, 0644);
+	if (rc != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "creating %s: %s", path,
+			     db_strerror(rc));
+		goto out;
+	}
+	created = 1;
+	if (put_all(db, set, err) < 0)
+		goto out;
+	if ((rc = db->sync(db, 0)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
+			     db_strerror(rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (db != NULL && (rc = db->close(db, 0)) != 0 && ret == 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", path,
+				   db_strerror(rc));
+	if (ret == 0 && atomicfile_fsync_path(path) < 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
+				   strerror(errno));
+	if (ret < 0 && created)
+		(void)unlink(path);
+	return ret;
+}
+
+/* mapdb_bdb_build_hash - a hash: map */
+int
+mapdb_bdb_build_hash(const char *path, const struct addrset *set,
+		     struct sync_err *err)
+{
+	return bdb_build(path, DB_HASH, set, err);
+}
+
+/* mapdb_bdb_build_btree - a btree: map */
+int
+mapdb_bdb_build_btree(const char *path, const struct addrset *set,
+		      struct sync_err *err)
+{
+	return bdb_build(path, DB_BTREE, set, err);
+}
+
+/* mapdb_bdb_read - every pair of a hash or btree map */
+int
+mapdb_bdb_read(const char *path, struct addrset *set, const char *origin,
+	       struct sync_err *err)
+{
+	DB *db = NULL;
+	DBC *cur = NULL;
+	DBT k, v;
+	int rc;
+
+	if ((rc = db_create(&db, NULL, 0)) != 0 ||
+	    (rc = db->open(db, NULL, path, NULL, DB_UNKNOWN, DB_RDONLY, 0)) !=
+		    0 ||
+	    (rc = db->cursor(db, NULL, &cur, 0)) != 0)
+		goto out;
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	while ((rc = cur->get(cur, &k, &v, DB_NEXT)) == 0)
+		mapread_pair(set, k.data, k.size, v.data, v.size, origin);
+	if (rc == DB_NOTFOUND)
+		rc = 0;
+out:
+	if (cur != NULL)
+		cur->close(cur);
+	if (db != NULL)
+		db->close(db, 0);
+	if (rc != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot read %s: %s",
+				    path, db_strerror(rc));
+	return 0;
+}
+#endif /* RCPTSYNC_HAVE_BDB */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_MAPTYPE_H
+#define RCPTSYNC_MAPTYPE_H
+
+#include <stddef.h>
+
+#include "addrset.h"
+#include "syncerr.h"
+
+/*
+ * The Postfix map types rcptsync knows: one row each in maptype.c's
+ * table, and the value is the row's index.  Code that names one type
+ * uses these constants; code that takes every type walks the table
+ * (maptype_count(), maptype_get()).  The names predate the table.
+ */
+enum mapdb_type {
+	MAPDB_HASH,  /* hash:  TABLE.db, Berkeley DB DB_HASH */
+	MAPDB_BTREE, /* btree: TABLE.db, Berkeley DB DB_BTREE */
+	MAPDB_TEXT,  /* text only: no indexed map (texthash:) */
+	MAPDB_LMDB,  /* lmdb:  TABLE.lmdb */
+	MAPDB_CDB,   /* cdb:   TABLE.cdb */
+};
+
+struct verifycache_conf;
+struct verifycache_deleted;
+struct verifycache_result;
+
+/*
+ * What else a type can be (struct maptype's flags):
+ * MAPTYPE_VERIFY: an address_verify_map whose stale negative entries
+ *	rcptsync purges (verifycache.c).
+ * MAPTYPE_VERIFY_ONLINE: purged while Postfix runs, under Postfix's own
+ *	per-access lock (lmdb).  Without it verify(8) holds the lock for its
+ *	whole life (btree, hash): a purge it refuses needs Postfix stopped.
+ */
+#define MAPTYPE_VERIFY (1 << 0)
+#define MAPTYPE_VERIFY_ONLINE (1 << 1)
+
+/* One map type.  Rows of types not compiled in are there too (built 0,
+ * no functions), so that a config naming one is told how to build it. */
+struct maptype {
+	const char *name;	/* Postfix's type, as in main.cf: "hash" */
+	const char *alias;	/* another name output.type takes, or NULL */
+	const char *suffix;	/* TABLE + suffix is the file Postfix opens;
+				 * NULL: no indexed map (text) */
+	const char *feature;	/* the meson option that builds it ("bdb"),
+				 * NULL: always built */
+	const char *tmp_prefix; /* a map its library is still creating is
+				 * named prefix + name ("__db."), which
+				 * clean-up removes; or NULL */
+	int built;		/* compiled into this rcptsync: 1 or 0 */
+	int flags;		/* MAPTYPE_VERIFY... */
+
+	/* For mapwriter; NULL when not built or without an indexed map. */
+	/* build - create PATH (which must not exist) with every pair of the
+	 *	finished SET in postmap's form, synced; 0, or -1 with PATH
+	 *	removed and an OUTPUT error */
+	int (*build)(const char *path, const struct addrset *set,
+		     struct sync_err *err);
+	/* read - add every pair of the map at PATH to SET with ORIGIN; 0,
+	 *	or -1 with an OUTPUT error (see mapread_keys()) */
+	int (*read)(const char *path, struct addrset *set, const char *origin,
+		    struct sync_err *err);
+	/* purge - delete the stale negative entries for TARGETS from the
+	 *	verify cache FILE, open on FD, under Postfix's lock for the
+	 *	type; verifycache.c, NULL unless built and MAPTYPE_VERIFY */
+	int (*purge)(const char *file, int fd,
+		     const struct verifycache_conf *conf,
+		     const struct addrset *targets,
+		     struct verifycache_deleted *del,
+		     struct verifycache_result *res, struct sync_err *err);
+};
+
+/* maptype_count - how many rows: the types are 0 to maptype_count() - 1 */
+int maptype_count(void);
+
+/*
+ * maptype_get - the row of type T (0 <= T < maptype_count()), static.
+ *	Any other T is a bug (panic).
+ */
+const struct maptype *maptype_get(int t);
+
+/*
+ * maptype_lookup - the type whose name or alias is NAME (exact, as
+ *	written in main.cf), or -1 when there is none.  Types not built are
+ *	found too: check maptype_get(t)->built.
+ */
+int maptype_lookup(const char *name);
+
+/*
+ * maptype_names - for an error message, the names of the types that have
+ *	every one of FLAGS (0: all types), joined as "hash, btree, lmdb,
+ *	cdb or text": the types with an indexed map in table order, then
+ *	the one without.  Built or not; aliases are not listed.  Writes at
+ *	most SIZE bytes, NUL included, into BUF and returns the length of
+ *	the whole list, as snprintf() does: a result >= SIZE means the list
+ *	was cut.
+ */
+size_t maptype_names(char *buf, size_t size, int flags);
+
+#endif

@@ -30,7 +30,7 @@
 #include <time.h>
 
 #include "clock.h"
-#include "mapdb.h"
+#include "maptype.h"
 #include "config.h"
 #include "log.h"
 #include "commands.h"
@@ -119,9 +119,9 @@ static void
 print_version(void)
 {
 	printf("rcptsync %s\nmap types:", RCPTSYNC_VERSION);
-	for (int t = MAPDB_HASH; t <= MAPDB_CDB; t++)
-		if (mapdb_available(t))
-			printf(" %s", mapdb_type_name(t));
+	for (int t = 0; t < maptype_count(); t++)
+		if (maptype_get(t)->built)
+			printf(" %s", maptype_get(t)->name);
 	printf("\n");
 #ifdef RCPTSYNC_FAULT_INJECTION
 	printf("fault injection: on (test build)\n");

@@ -33,12 +33,23 @@
 #include "lock.h"
 #include "mapcommit.h"
 #include "mapdb.h"
+#include "mapdelta.h"
+#include "maptype.h"
 #include "safety.h"
 #include "hook.h"
 #include "repair.h"
 #include "exitcode.h"
 #include "pipeline.h"
 #include "commands.h"
+
+/*
+ * The most changes applied to a copy of the published map rather than
+ * rebuilding it: DELTA_MIN, or one in DELTA_SHARE of the keys if that is
+ * more (bench/README.md: at a million keys a rebuild takes seconds, a
+ * copy and a few thousand changes a fraction of one).
+ */
+#define DELTA_MIN 1000
+#define DELTA_SHARE 100
 
 /* One sync: the pipeline, plus what only a sync has. */
 struct sync_run {
@@ -47,6 +58,7 @@ struct sync_run {
 	int state_loaded;
 	struct incremental_commit *commit; /* the caches owed */
 	struct addrset *added;		   /* with verify_cache only */
+	struct mapdelta *delta;		   /* the changes, while few */
 	int published;			   /* map replaced in this run */
 	int hook_failed;		   /* the after_change hook failed */
 	int written;
@@ -57,14 +69,27 @@ static int
 publish(struct sync_run *r, int force, struct sync_err *err)
 {
 	const struct sync_conf *conf = r->p.conf;
+	struct mapcommit_how how = {0};
 
+	/* only a map that is ours and current may be updated from a copy */
+	if (r->delta != NULL && mapdelta_finish(r->delta) && !r->p.db_stale)
+		how.delta = r->delta;
 	if (!force && safety_check(&conf->safety, r->p.table_exists,
 				   r->p.old_count, addrset_count(r->p.new_set),
 				   r->p.counts.removed, err) < 0)
 		return -1;
-	if (mapcommit_publish(conf->table, conf->type, r->p.new_set, err) < 0)
+	if (mapcommit_publish(conf->table, conf->type, r->p.new_set, &how,
+			      err) < 0)
 		return -1;
 	r->published = 1;
+	if (how.updated)
+		log_debug("map updated from a copy of the published one: %zu "
+			  "deleted, %zu stored",
+			  addrset_count(r->delta->dels),
+			  addrset_count(r->delta->puts));
+	else if (how.delta != NULL)
+		log_debug("map rebuilt: updating a copy failed: %s",
+			  how.why.msg);
 	if (conf->after_change == NULL) {
 		r->state.hook_owed = 0; /* no hook any more: none owed */
 		return 0;
@@ -113,13 +138,19 @@ retry_owed_hook(struct sync_run *r, struct sync_err *err)
 			       since);
 }
 
-/* collect_added - mapdiff_fn: keys new to the table (not revalued) */
+/*
+ * note_change - mapdiff_fn: the delta for the map, and the keys new to
+ * the table (not revalued) for the verify cache
+ */
 static void
-collect_added(void *ctx, char op, const struct addrset_entry *e)
+note_change(void *ctx, char op, const struct addrset_entry *e)
 {
 	struct sync_run *r = ctx;
 
-	if (op == '+' && addrset_find(r->p.old_set, e->key) == NULL)
+	if (r->delta != NULL)
+		mapdelta_note(r->delta, op, e);
+	if (r->added != NULL && op == '+' &&
+	    addrset_find(r->p.old_set, e->key) == NULL)
 		addrset_add(r->added, e->key, strlen(e->key), e->value,
 			    e->origin);
 }
@@ -135,8 +166,12 @@ compare(struct sync_run *r, struct sync_err *err)
 	if (state_load(conf->state, &r->state, &exists, err) < 0)
 		return -1;
 	r->state_loaded = 1;
-	if (pipeline_compare(&r->p, &r->state, r->added ? collect_added : NULL,
-			     r, err) < 0 ||
+	if (maptype_get(conf->type)->update != NULL) {
+		size_t n = addrset_count(r->p.new_set) / DELTA_SHARE;
+
+		r->delta = mapdelta_new(n > DELTA_MIN ? n : DELTA_MIN);
+	}
+	if (pipeline_compare(&r->p, &r->state, note_change, r, err) < 0 ||
 	    pipeline_canaries(&r->p, err) < 0)
 		return -1;
 	if (r->added != NULL)
@@ -319,6 +354,7 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	}
 	pipeline_free(&r.p);
 	addrset_free(r.added);
+	mapdelta_free(r.delta);
 	incremental_commit_free(r.commit);
 	state_free(&r.state);
 	return rc;

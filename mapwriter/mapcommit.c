@@ -42,6 +42,7 @@
 #include "maptype.h"
 #include "fault.h"
 #include "atomicfile.h"
+#include "maptype.h"
 
 #define TMP_TAG ATOMICFILE_TMP_TAG
 
@@ -99,10 +100,82 @@ refuse_link(const char *path, struct sync_err *err)
 			    path, target);
 }
 
+/* copy_bytes - the rest of IN into OUT: copy_file_range, else read/write */
+static int
+copy_bytes(int in, int out)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EXDEV && errno != EINVAL &&
+	    errno != EOPNOTSUPP)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			return -1;
+	return n == 0 ? 0 : -1;
+}
+
+/* copy_map - a private copy of the published map FROM, made at TO */
+static int
+copy_map(const char *from, const char *to, struct sync_err *err)
+{
+	int in, out, ret = -1;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot open %s: %s",
+				    from, strerror(errno));
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0)
+		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot create %s: %s", to,
+			     strerror(errno));
+	else if (copy_bytes(in, out) < 0)
+		sync_err_set(err, SYNC_ERR_OUTPUT, "copying %s: %s", from,
+			     strerror(errno));
+	else
+		ret = 0;
+	if (out >= 0 && close(out) < 0 && ret == 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", to,
+				   strerror(errno));
+	close(in);
+	if (ret < 0 && out >= 0)
+		(void)unlink(to);
+	return ret;
+}
+
+/*
+ * make_map - the new map at DB_TMP: the published map DB_FINAL copied
+ * and HOW's delta applied to it, when there is one and the type allows;
+ * else (or when that fails: HOW->why says why) built from SET
+ */
+static int
+make_map(const char *db_final, const char *db_tmp, enum mapdb_type type,
+	 const struct addrset *set, struct mapcommit_how *how,
+	 struct sync_err *err)
+{
+	const struct maptype *t = maptype_get(type);
+
+	if (how != NULL && how->delta != NULL && t->update != NULL) {
+		if (copy_map(db_final, db_tmp, &how->why) == 0) {
+			if (t->update(db_tmp, how->delta, &how->why) == 0) {
+				how->updated = 1;
+				return 0;
+			}
+			(void)unlink(db_tmp);
+		}
+	}
+	return mapdb_build(db_tmp, type, set, err);
+}
+
 /* mapcommit_publish - steps 1 to 3 */
 int
 mapcommit_publish(const char *table, enum mapdb_type type,
-		  const struct addrset *set, struct sync_err *err)
+		  const struct addrset *set, struct mapcommit_how *how,
+		  struct sync_err *err)
 {
 	const char *suffix = mapdb_suffix(type);
 	char *tmp = concat(table, TMP_TAG "XXXXXX");
@@ -124,7 +197,7 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 	FAULT_POINT(MAPCOMMIT_STEP_TEXT_DONE);
 	if (suffix != NULL) {
 		db_tmp = concat(tmp, suffix);
-		if (mapdb_build(db_tmp, type, set, err) < 0)
+		if (make_map(db_final, db_tmp, type, set, how, err) < 0)
 			goto out;
 		db_made = 1;
 		FAULT_POINT(MAPCOMMIT_STEP_DB_DONE);

@@ -7,18 +7,36 @@
 
 #include "addrset.h"
 #include "mapdb.h"
+#include "mapdelta.h"
 #include "syncerr.h"
+
+/*
+ * How the indexed map is made.  With a DELTA (the changes against the
+ * table and map published last, which the caller knows to be ours and
+ * current), a type that can be changed in place (hash, btree, lmdb; not
+ * cdb) is made by copying the published map and applying the delta to
+ * the copy: a few changes to a million keys cost a copy in the page
+ * cache, not a rebuild.  Anything that does not fit (the copy fails, a
+ * key to delete is missing, one to store is there) falls back to a
+ * rebuild from the set, with WHY saying what happened.
+ */
+struct mapcommit_how {
+	const struct mapdelta *delta; /* in: NULL to rebuild */
+	int updated;		      /* out: the copy was updated */
+	struct sync_err why;	      /* out: why an update fell back */
+};
 
 /*
  * mapcommit_publish - replace TABLE (and TABLE.db unless TYPE is
  *	MAPDB_TEXT) with the finished SET so that Postfix sees the old map or
- *	the new one, never a partial or missing one.  Returns 0, or -1 with
- *	an OUTPUT error; on error before the first rename nothing visible
- *	has changed and the temporary files are gone.
+ *	the new one, never a partial or missing one.  HOW (may be NULL:
+ *	rebuild) lets the map be updated from a copy, see above.  Returns
+ *	0, or -1 with an OUTPUT error; on error before the first rename
+ *	nothing visible has changed and the temporary files are gone.
  */
 int mapcommit_publish(const char *table, enum mapdb_type type,
-		      const struct addrset *set, struct sync_err *err)
-	__attribute__((warn_unused_result));
+		      const struct addrset *set, struct mapcommit_how *how,
+		      struct sync_err *err) __attribute__((warn_unused_result));
 
 /*
  * mapcommit_db_stale - 1 when TYPE has an indexed map and TABLE.db is

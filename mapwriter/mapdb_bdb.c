@@ -163,6 +163,100 @@ mapdb_bdb_build_btree(const char *path, const struct addrset *set,
 	return bdb_build(path, DB_BTREE, set, err);
 }
 
+/* dbt - a key or value as postmap stores it: with its trailing NUL */
+static DBT
+dbt(const char *s)
+{
+	DBT d;
+
+	memset(&d, 0, sizeof(d));
+	d.data = (void *)s;
+	d.size = (u_int32_t)strlen(s) + 1;
+	return d;
+}
+
+/*
+ * apply - the deletions, then the stores.  Every key deleted must be
+ * there and every key stored must not be: otherwise the map is not the
+ * table the delta was computed against, and it is rebuilt instead.
+ */
+static int
+apply(DB *db, const struct mapdelta *d, struct sync_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < addrset_count(d->dels); i++) {
+		const char *key = addrset_get(d->dels, i)->key;
+		DBT k = dbt(key);
+
+		if ((rc = db->del(db, NULL, &k, 0)) != 0)
+			return sync_err_set(err, SYNC_ERR_OUTPUT,
+					    "deleting %s: %s", key,
+					    db_strerror(rc));
+	}
+	for (size_t i = 0; i < addrset_count(d->puts); i++) {
+		const struct addrset_entry *e = addrset_get(d->puts, i);
+		DBT k = dbt(e->key), v = dbt(e->value);
+
+		if ((rc = db->put(db, NULL, &k, &v, DB_NOOVERWRITE)) != 0)
+			return sync_err_set(err, SYNC_ERR_OUTPUT,
+					    "storing %s: %s", e->key,
+					    db_strerror(rc));
+	}
+	return 0;
+}
+
+/* bdb_update - open the copy at PATH, apply DELTA, sync, close */
+static int
+bdb_update(const char *path, DBTYPE type, const struct mapdelta *delta,
+	   struct sync_err *err)
+{
+	DB *db = NULL;
+	int rc, ret = -1;
+
+	if ((rc = db_create(&db, NULL, 0)) != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "db_create: %s",
+				    db_strerror(rc));
+	/* a few pages change: libdb's default cache is enough */
+	if ((rc = db->open(db, NULL, path, NULL, type, 0, 0)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "opening %s: %s", path,
+			     db_strerror(rc));
+		goto out;
+	}
+	if (apply(db, delta, err) < 0)
+		goto out;
+	if ((rc = db->sync(db, 0)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
+			     db_strerror(rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (db != NULL && (rc = db->close(db, 0)) != 0 && ret == 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", path,
+				   db_strerror(rc));
+	if (ret == 0 && atomicfile_fsync_path(path) < 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
+				   strerror(errno));
+	return ret;
+}
+
+/* mapdb_bdb_update_hash - apply a delta to a copy of a hash: map */
+int
+mapdb_bdb_update_hash(const char *path, const struct mapdelta *delta,
+		      struct sync_err *err)
+{
+	return bdb_update(path, DB_HASH, delta, err);
+}
+
+/* mapdb_bdb_update_btree - apply a delta to a copy of a btree: map */
+int
+mapdb_bdb_update_btree(const char *path, const struct mapdelta *delta,
+		       struct sync_err *err)
+{
+	return bdb_update(path, DB_BTREE, delta, err);
+}
+
 /* mapdb_bdb_read - every pair of a hash or btree map */
 int
 mapdb_bdb_read(const char *path, struct addrset *set, const char *origin,

@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef RCPTSYNC_HAVE_LMDB
@@ -111,6 +112,81 @@ out:
 				   strerror(errno));
 	if (ret < 0)
 		(void)unlink(path);
+	return ret;
+}
+
+/* apply - the deletions, then the stores (see mapdb_bdb.c's apply) */
+static int
+apply(MDB_txn *txn, MDB_dbi dbi, const struct mapdelta *d, struct sync_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < addrset_count(d->dels); i++) {
+		const char *key = addrset_get(d->dels, i)->key;
+		MDB_val k = {strlen(key) + 1, (void *)key};
+
+		if ((rc = mdb_del(txn, dbi, &k, NULL)) != 0)
+			return sync_err_set(err, SYNC_ERR_OUTPUT,
+					    "deleting %s: %s", key,
+					    mdb_strerror(rc));
+	}
+	for (size_t i = 0; i < addrset_count(d->puts); i++) {
+		const struct addrset_entry *e = addrset_get(d->puts, i);
+		MDB_val k = {strlen(e->key) + 1, (void *)e->key};
+		MDB_val v = {strlen(e->value) + 1, (void *)e->value};
+
+		if ((rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE)) != 0)
+			return sync_err_set(err, SYNC_ERR_OUTPUT,
+					    "storing %s: %s", e->key,
+					    mdb_strerror(rc));
+	}
+	return 0;
+}
+
+/* mapdb_lmdb_update - open the copy at PATH, apply DELTA, commit, sync */
+int
+mapdb_lmdb_update(const char *path, const struct mapdelta *delta,
+		  struct sync_err *err)
+{
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	struct stat st;
+	int rc, ret = -1;
+
+	if (stat(path, &st) < 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "%s: %s", path,
+				    strerror(errno));
+	/* the copy's size, and room for the new pairs and their pages */
+	if ((rc = mdb_env_create(&env)) != 0 ||
+	    (rc = mdb_env_set_mapsize(
+		     env, (size_t)st.st_size + map_size(delta->puts))) != 0 ||
+	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0644)) !=
+		    0 ||
+	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "opening %s: %s", path,
+			     mdb_strerror(rc));
+		goto out;
+	}
+	if (apply(txn, dbi, delta, err) < 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0 || (rc = mdb_env_sync(env, 1)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
+			     mdb_strerror(rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	if (ret == 0 && atomicfile_fsync_path(path) < 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
+				   strerror(errno));
 	return ret;
 }
 

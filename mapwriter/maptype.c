@@ -44,6 +44,7 @@ static const struct maptype maptypes[] = {
 #ifdef RCPTSYNC_HAVE_BDB
 			.built = 1,
 			.build = mapdb_bdb_build_hash,
+			.update = mapdb_bdb_update_hash,
 			.read = mapdb_bdb_read,
 			.purge = verifycache_purge_bdb,
 #endif
@@ -58,6 +59,7 @@ static const struct maptype maptypes[] = {
 #ifdef RCPTSYNC_HAVE_BDB
 			.built = 1,
 			.build = mapdb_bdb_build_btree,
+			.update = mapdb_bdb_update_btree,
 			.read = mapdb_bdb_read,
 			.purge = verifycache_purge_bdb,
 #endif
@@ -77,6 +79,7 @@ static const struct maptype maptypes[] = {
 #ifdef RCPTSYNC_HAVE_LMDB
 			.built = 1,
 			.build = mapdb_lmdb_build,
+			.update = mapdb_lmdb_update,
 			.read = mapdb_lmdb_read,
 			.purge = verifycache_purge_lmdb,
 #endif

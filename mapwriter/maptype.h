@@ -21,6 +21,7 @@ enum mapdb_type {
 	MAPDB_CDB,   /* cdb:   TABLE.cdb */
 };
 
+struct mapdelta;
 struct verifycache_conf;
 struct verifycache_deleted;
 struct verifycache_result;
@@ -61,6 +62,13 @@ struct maptype {
 	 *	or -1 with an OUTPUT error (see mapread_keys()) */
 	int (*read)(const char *path, struct addrset *set, const char *origin,
 		    struct sync_err *err);
+	/* update - apply DELTA to PATH, a private copy of the published
+	 *	map, and sync it; 0, or -1 with an OUTPUT error (also when a
+	 *	key deleted is missing or a key stored is there already: the
+	 *	map is not what the delta was computed against).  NULL when
+	 *	the type cannot be changed in place (cdb: built once) */
+	int (*update)(const char *path, const struct mapdelta *delta,
+		      struct sync_err *err);
 	/* purge - delete the stale negative entries for TARGETS from the
 	 *	verify cache FILE, open on FD, under Postfix's lock for the
 	 *	type; verifycache.c, NULL unless built and MAPTYPE_VERIFY */

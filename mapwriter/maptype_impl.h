@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "addrset.h"
+#include "mapdelta.h"
 #include "maptype.h"
 #include "syncerr.h"
 
@@ -26,6 +27,15 @@ int mapdb_lmdb_build(const char *path, const struct addrset *set,
 		     struct sync_err *err);
 int mapdb_cdb_build(const char *path, const struct addrset *set,
 		    struct sync_err *err);
+
+/* In-place updaters (struct maptype's update): each applies the delta to
+ * a private copy of the published map (mapcommit.c). */
+int mapdb_bdb_update_hash(const char *path, const struct mapdelta *delta,
+			  struct sync_err *err);
+int mapdb_bdb_update_btree(const char *path, const struct mapdelta *delta,
+			   struct sync_err *err);
+int mapdb_lmdb_update(const char *path, const struct mapdelta *delta,
+		      struct sync_err *err);
 
 /* Readers (struct maptype's read): each adds every pair of the map at
  * PATH to SET with ORIGIN (see mapread_keys()) and returns 0; or returns

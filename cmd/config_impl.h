@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to cmd/config*.c: the walker's state and the helpers that the
+ * files of the config loader share.  Every error is a CONFIG sync_err
+ * "PATH:LINE:COLUMN: ..." set through fail_at(); the functions return 0,
+ * or -1 with that error set.  Strings stored through OUT pointers are
+ * xstrdup'ed and replace (and free) what was there: struct sync_conf
+ * owns them (config_free()).
+ */
+#ifndef RCPTSYNC_CONFIG_IMPL_H
+#define RCPTSYNC_CONFIG_IMPL_H
+
+#include <stddef.h>
+
+#include <yaml.h>
+
+#include "config.h"
+
+struct walker {
+	const char *path;
+	char *dir; /* for relative paths */
+	yaml_document_t *doc;
+	struct sync_err *err;
+};
+
+/* Iterator over a mapping's pairs that checks keys against a list. */
+struct pairs {
+	yaml_node_pair_t *p, *end;
+	const char *const *keys;
+	const char *section;
+	unsigned seen;
+};
+
+/* config.c */
+
+/* pairs_begin - NODE must be a mapping */
+int pairs_begin(struct walker *w, yaml_node_t *node, const char *const *keys,
+		const char *section, struct pairs *it);
+
+/* pairs_next - 1 and the key's index, 0 at the end, -1 on error */
+int pairs_next(struct walker *w, struct pairs *it, int *index,
+	       yaml_node_t **value);
+
+/* config_value.c */
+
+/* fail_at - CONFIG error at NODE's position; returns -1 */
+int fail_at(struct walker *w, const yaml_node_t *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* scalar - NODE's text, or NULL when it is not a scalar */
+const char *scalar(const yaml_node_t *node);
+
+/* get_string - a non-empty scalar, copied */
+int get_string(struct walker *w, const yaml_node_t *node, const char *what,
+	       char **out);
+
+/* get_path - a string; relative paths are under the config's dir */
+int get_path(struct walker *w, const yaml_node_t *node, const char *what,
+	     char **out);
+
+/* free_list - a NULL-terminated string array; NULL is ok */
+void free_list(char **list);
+
+/* get_list - a sequence of strings, or one string; NULL-terminated */
+int get_list(struct walker *w, yaml_node_t *node, const char *what, char ***out,
+	     size_t *n);
+
+/* get_long - a decimal integer within [MIN, MAX] */
+int get_long(struct walker *w, const yaml_node_t *node, const char *what,
+	     long min, long max, long *out);
+
+/* get_int - get_long into an int */
+int get_int(struct walker *w, const yaml_node_t *node, const char *what,
+	    int min, int max, int *out);
+
+/* get_bool - YAML 1.1 booleans */
+int get_bool(struct walker *w, const yaml_node_t *node, const char *what,
+	     int *out);
+
+/* get_secret_path - a path, or systemd's "credential:NAME" */
+int get_secret_path(struct walker *w, yaml_node_t *v, const char *what,
+		    char **out);
+
+/* get_choice - one of NAMES (NULL-terminated); *OUT is its index */
+int get_choice(struct walker *w, const yaml_node_t *node, const char *what,
+	       const char *const *names, int *out);
+
+/* get_duration - a positive duration such as 30m */
+int get_duration(struct walker *w, yaml_node_t *v, const char *what, long *out);
+
+/* config_ldap.c */
+
+/* walk_ldap_list - source.ldap: one directory, or a list (a forest) */
+int walk_ldap_list(struct walker *w, yaml_node_t *node, struct sync_conf *c);
+
+#endif

@@ -31,7 +31,31 @@ struct pairs {
 	unsigned seen;
 };
 
+/*
+ * One key of a section: its name, and the function that parses its
+ * value into DST, the struct the section fills (struct sync_conf,
+ * struct ldapsync_conf, ...).  A section's table ends with a NULL name.
+ */
+struct config_key {
+	const char *name;
+	int (*parse)(struct walker *w, yaml_node_t *value, void *dst);
+};
+
 /* config.c */
+
+/* walk_section's answer to a key that is unknown, repeated or no name */
+#define WALK_BAD_KEY (-2)
+
+/*
+ * walk_section - NODE must be a mapping of SECTION's KEYS (at most 32),
+ *	each at most once; calls each key's parse in document order.
+ *	Returns 0; -1 when NODE is not a mapping or a value was refused;
+ *	WALK_BAD_KEY with the error "unknown key", "duplicate key" or
+ *	"keys of SECTION must be plain names" at the key, the keys after
+ *	it not read.
+ */
+int walk_section(struct walker *w, yaml_node_t *node, const char *section,
+		 const struct config_key *keys, void *dst);
 
 /* pairs_begin - NODE must be a mapping */
 int pairs_begin(struct walker *w, yaml_node_t *node, const char *const *keys,

@@ -35,50 +35,6 @@
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+" \
 	"=/"
 
-/* pairs_begin - NODE must be a mapping */
-int
-pairs_begin(struct walker *w, yaml_node_t *node, const char *const *keys,
-	    const char *section, struct pairs *it)
-{
-	if (node->type != YAML_MAPPING_NODE)
-		return fail_at(w, node, "%s must be a mapping of keys",
-			       section);
-	it->p = node->data.mapping.pairs.start;
-	it->end = node->data.mapping.pairs.top;
-	it->keys = keys;
-	it->section = section;
-	it->seen = 0;
-	return 0;
-}
-
-/* pairs_next - 1 and the key's index, 0 at the end, -1 on error */
-int
-pairs_next(struct walker *w, struct pairs *it, int *index, yaml_node_t **value)
-{
-	yaml_node_t *key;
-	const char *name;
-
-	if (it->p >= it->end)
-		return 0;
-	key = yaml_document_get_node(w->doc, it->p->key);
-	*value = yaml_document_get_node(w->doc, it->p->value);
-	it->p++;
-	if ((name = scalar(key)) == NULL)
-		return fail_at(w, key, "keys of %s must be plain names",
-			       it->section);
-	for (int i = 0; it->keys[i] != NULL; i++) {
-		if (strcmp(it->keys[i], name) != 0)
-			continue;
-		if (it->seen & (1u << i))
-			return fail_at(w, key, "duplicate key %s in %s", name,
-				       it->section);
-		it->seen |= 1u << i;
-		*index = i;
-		return 1;
-	}
-	return fail_at(w, key, "unknown key \"%s\" in %s", name, it->section);
-}
-
 /* find_key - KEY's row in KEYS (once per mapping: SEEN), or -1 */
 static int
 find_key(struct walker *w, const yaml_node_t *key, const char *section,

@@ -23,14 +23,6 @@ struct walker {
 	struct sync_err *err;
 };
 
-/* Iterator over a mapping's pairs that checks keys against a list. */
-struct pairs {
-	yaml_node_pair_t *p, *end;
-	const char *const *keys;
-	const char *section;
-	unsigned seen;
-};
-
 /*
  * One key of a section: its name, and the function that parses its
  * value into DST, the struct the section fills (struct sync_conf,
@@ -56,14 +48,6 @@ struct config_key {
  */
 int walk_section(struct walker *w, yaml_node_t *node, const char *section,
 		 const struct config_key *keys, void *dst);
-
-/* pairs_begin - NODE must be a mapping */
-int pairs_begin(struct walker *w, yaml_node_t *node, const char *const *keys,
-		const char *section, struct pairs *it);
-
-/* pairs_next - 1 and the key's index, 0 at the end, -1 on error */
-int pairs_next(struct walker *w, struct pairs *it, int *index,
-	       yaml_node_t **value);
 
 /* config_value.c */
 

@@ -27,6 +27,7 @@
 
 #include "ascii.h"
 #include "xalloc.h"
+#include "adkinds.h"
 #include "proxyaddr.h"
 #include "config.h"
 #include "config_impl.h"
@@ -601,7 +602,7 @@ fill_late_defaults(struct sync_conf *c)
 {
 	for (size_t i = 0; i < c->n_ldap; i++)
 		if (c->ldap[i].filter == NULL)
-			c->ldap[i].filter = xstrdup(LDAPSYNC_DEFAULT_FILTER);
+			c->ldap[i].filter = adkinds_filter(ADKINDS_ALL);
 	if (c->value == NULL)
 		c->value = xstrdup("OK");
 	if (c->lock == NULL)

@@ -16,7 +16,6 @@
  * SEE ALSO
  *	config_impl.h, ldapsync.h, sync.yaml.example.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +23,7 @@
 #include <yaml.h>
 
 #include "xalloc.h"
+#include "adkinds.h"
 #include "config.h"
 #include "config_impl.h"
 
@@ -175,50 +175,38 @@ walk_bind(struct walker *w, yaml_node_t *node, void *dst)
 	return 0;
 }
 
-/* Object kinds of "include", in the order of the default filter. */
-static const char *const include_names[] = {
-	"users", "groups", "contacts", "public_folders", "dynamic_lists", NULL};
-static const char *const include_classes[] = {"user", "group", "contact",
-					      "publicFolder",
-					      "msExchDynamicDistributionList"};
-
 /* get_include - source.ldap.include: the object kinds, as a filter */
 static int
 get_include(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct ldap_walk *lw = dst;
-	struct ldapsync_conf *l = lw->l;
-	char **kinds = NULL, filter[512];
-	size_t n = 0, used;
-	int pick, wanted[5] = {0};
+	const char *names[ADKINDS_COUNT + 1] = {NULL};
+	char **kinds = NULL;
+	size_t n = 0;
+	unsigned wanted = 0;
+	int pick;
 
 	lw->include = v;
+	for (int i = 0; i < ADKINDS_COUNT; i++)
+		names[i] = adkinds[i].name;
 	if (get_list(w, v, "include", &kinds, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
+		/* the entry, with the mark of the include node */
 		yaml_node_t el = *v;
 
 		el.type = YAML_SCALAR_NODE;
 		el.data.scalar.value = (yaml_char_t *)kinds[i];
 		el.data.scalar.length = strlen(kinds[i]);
-		if (get_choice(w, &el, "include entries", include_names,
-			       &pick) < 0) {
+		if (get_choice(w, &el, "include entries", names, &pick) < 0) {
 			free_list(kinds);
 			return -1;
 		}
-		wanted[pick] = 1;
+		wanted |= 1u << pick;
 	}
 	free_list(kinds);
-	used = (size_t)snprintf(filter, sizeof(filter),
-				"(&(proxyAddresses=smtp:*)(|");
-	for (int i = 0; i < 5; i++)
-		if (wanted[i])
-			used += (size_t)snprintf(
-				filter + used, sizeof(filter) - used,
-				"(objectClass=%s)", include_classes[i]);
-	snprintf(filter + used, sizeof(filter) - used, "))");
-	free(l->filter);
-	l->filter = xstrdup(filter);
+	free(lw->l->filter);
+	lw->l->filter = adkinds_filter(wanted);
 	return 0;
 }
 

@@ -283,23 +283,6 @@ get_grace(struct walker *w, yaml_node_t *node, void *dst)
 		       "(24h, 30m, 2d) or a number of runs (3 runs)");
 }
 
-/* get_addresses - a list of addresses, checked and lower-cased */
-static int
-get_addresses(struct walker *w, yaml_node_t *node, const char *what,
-	      char ***out, size_t *n)
-{
-	const char *why;
-
-	if (get_list(w, node, what, out, n) < 0)
-		return -1;
-	for (size_t i = 0; i < *n; i++)
-		if (proxyaddr_check_key((*out)[i], strlen((*out)[i]), 0, &why) <
-		    0)
-			return fail_at(w, node, "%s: \"%s\" %s", what,
-				       (*out)[i], why);
-	return 0;
-}
-
 /* safety_must_exist - safety.must_exist: canaries that must be there */
 static int
 safety_must_exist(struct walker *w, yaml_node_t *v, void *dst)

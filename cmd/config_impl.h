@@ -81,6 +81,10 @@ int get_long(struct walker *w, const yaml_node_t *node, const char *what,
 int get_int(struct walker *w, const yaml_node_t *node, const char *what,
 	    int min, int max, int *out);
 
+/* get_addresses - a list of addresses, checked and lower-cased */
+int get_addresses(struct walker *w, yaml_node_t *node, const char *what,
+		  char ***out, size_t *n);
+
 /* get_bool - YAML 1.1 booleans */
 int get_bool(struct walker *w, const yaml_node_t *node, const char *what,
 	     int *out);

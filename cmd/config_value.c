@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "xalloc.h"
+#include "proxyaddr.h"
 #include "config.h"
 #include "config_impl.h"
 #include "secret.h"
@@ -210,6 +211,23 @@ config_parse_duration(const char *s, long *seconds)
 	if (*end != '\0' || v > 100L * 365 * 86400 / unit)
 		return -1;
 	*seconds = v * unit;
+	return 0;
+}
+
+/* get_addresses - a list of addresses, checked and lower-cased */
+int
+get_addresses(struct walker *w, yaml_node_t *node, const char *what,
+	      char ***out, size_t *n)
+{
+	const char *why;
+
+	if (get_list(w, node, what, out, n) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++)
+		if (proxyaddr_check_key((*out)[i], strlen((*out)[i]), 0, &why) <
+		    0)
+			return fail_at(w, node, "%s: \"%s\" %s", what,
+				       (*out)[i], why);
 	return 0;
 }
 

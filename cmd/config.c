@@ -4,6 +4,11 @@
  *	config - read sync.yaml into struct sync_conf
  * DESCRIPTION
  *	libyaml loads the document; this file walks it section by section.
+ *	A section is a table of {key, handler} rows: walk_section() finds
+ *	each key's row and calls its handler, which parses the value into
+ *	the struct; the section's own function checks what spans its keys.
+ *	The top-level sections are here, source.ldap is in config_ldap.c,
+ *	and the value helpers the handlers use are in config_value.c.
  *	Unknown keys, duplicate keys, wrong types and bad values are errors
  *	with FILE:LINE:COLUMN of the offending node (libyaml's marks are
  *	0-based; we print 1-based, as compilers do).  Nothing is guessed: a
@@ -15,7 +20,8 @@
  * DIAGNOSTICS
  *	CONFIG sync_err.
  * SEE ALSO
- *	sync.yaml.example, README "Configuration", yaml.h.
+ *	config_impl.h, sync.yaml.example, rcptsync.yaml(5), README
+ *	"Configuration", yaml.h.
  */
 #include <errno.h>
 #include <libgen.h>

@@ -2,7 +2,7 @@
 /*
  * NAME
  *	config_value - the values of sync.yaml: strings, paths, lists,
- *	numbers, durations, booleans, choices
+ *	numbers, durations, booleans, choices, addresses
  * DESCRIPTION
  *	Each helper checks one YAML node against what a key takes and
  *	stores it.  WHAT names the key in messages ("tls.ca_file").
@@ -177,10 +177,23 @@ get_int(struct walker *w, const yaml_node_t *node, const char *what, int min,
 	return 0;
 }
 
+/* The units a duration may end in; a bare number is seconds. */
+static const struct duration_unit {
+	char suffix;
+	long seconds;
+} duration_units[] = {
+	{'s', 1},
+	{'m', 60},
+	{'h', 3600},
+	{'d', 86400},
+};
+
 /* config_parse_duration - a number with an optional s/m/h/d unit */
 int
 config_parse_duration(const char *s, long *seconds)
 {
+	const size_t n_units =
+		sizeof(duration_units) / sizeof(duration_units[0]);
 	char *end;
 	long v, unit = 1;
 
@@ -188,25 +201,12 @@ config_parse_duration(const char *s, long *seconds)
 	v = strtol(s, &end, 10);
 	if (errno || end == s || v < 0)
 		return -1;
-	switch (*end) {
-	case '\0': break;
-	case 's':
-		unit = 1;
-		end++;
-		break;
-	case 'm':
-		unit = 60;
-		end++;
-		break;
-	case 'h':
-		unit = 3600;
-		end++;
-		break;
-	case 'd':
-		unit = 86400;
-		end++;
-		break;
-	default: return -1;
+	for (size_t i = 0; *end != '\0' && i < n_units; i++) {
+		if (*end == duration_units[i].suffix) {
+			unit = duration_units[i].seconds;
+			end++;
+			break;
+		}
 	}
 	if (*end != '\0' || v > 100L * 365 * 86400 / unit)
 		return -1;

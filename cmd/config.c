@@ -4,6 +4,11 @@
  *	config - read sync.yaml into struct sync_conf
  * DESCRIPTION
  *	libyaml loads the document; this file walks it section by section.
+ *	A section is a table of {key, handler} rows: walk_section() finds
+ *	each key's row and calls its handler, which parses the value into
+ *	the struct; the section's own function checks what spans its keys.
+ *	The top-level sections are here, source.ldap is in config_ldap.c,
+ *	and the value helpers the handlers use are in config_value.c.
  *	Unknown keys, duplicate keys, wrong types and bad values are errors
  *	with FILE:LINE:COLUMN of the offending node (libyaml's marks are
  *	0-based; we print 1-based, as compilers do).  Nothing is guessed: a
@@ -15,823 +20,213 @@
  * DIAGNOSTICS
  *	CONFIG sync_err.
  * SEE ALSO
- *	sync.yaml.example, README "Configuration", yaml.h.
+ *	config_impl.h, sync.yaml.example, rcptsync.yaml(5), README
+ *	"Configuration", yaml.h.
  */
 #include <errno.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <yaml.h>
 
 #include "ascii.h"
 #include "xalloc.h"
+#include "adkinds.h"
 #include "proxyaddr.h"
 #include "config.h"
-#include "secret.h"
+#include "config_impl.h"
 
 #define VALUE_CHARS                                                            \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+" \
 	"=/"
 
-struct walker {
-	const char *path;
-	char *dir; /* for relative paths */
-	yaml_document_t *doc;
-	struct sync_err *err;
-};
-
-/* Iterator over a mapping's pairs that checks keys against a list. */
-struct pairs {
-	yaml_node_pair_t *p, *end;
-	const char *const *keys;
-	const char *section;
-	unsigned seen;
-};
-
-/* fail_at - CONFIG error at NODE's position */
-static int __attribute__((format(printf, 3, 4)))
-fail_at(struct walker *w, const yaml_node_t *node, const char *fmt, ...)
-{
-	char msg[SYNC_ERR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return sync_err_set(w->err, SYNC_ERR_CONFIG, "%s:%zu:%zu: %s", w->path,
-			    node->start_mark.line + 1,
-			    node->start_mark.column + 1, msg);
-}
-
-/* scalar - NODE's text, or NULL when it is not a scalar */
-static const char *
-scalar(const yaml_node_t *node)
-{
-	return node->type == YAML_SCALAR_NODE
-		       ? (const char *)node->data.scalar.value
-		       : NULL;
-}
-
-/* pairs_begin - NODE must be a mapping */
+/* find_key - KEY's row in KEYS (once per mapping: SEEN), or -1 */
 static int
-pairs_begin(struct walker *w, yaml_node_t *node, const char *const *keys,
-	    const char *section, struct pairs *it)
+find_key(struct walker *w, const yaml_node_t *key, const char *section,
+	 const struct config_key *keys, unsigned *seen)
 {
+	const char *name = scalar(key);
+
+	if (name == NULL)
+		return fail_at(w, key, "keys of %s must be plain names",
+			       section);
+	for (int i = 0; keys[i].name != NULL; i++) {
+		if (strcmp(keys[i].name, name) != 0)
+			continue;
+		if (i >= 32)
+			panic("find_key: %s has more keys than SEEN has bits",
+			      section);
+		if (*seen & (1u << i))
+			return fail_at(w, key, "duplicate key %s in %s", name,
+				       section);
+		*seen |= 1u << i;
+		return i;
+	}
+	return fail_at(w, key, "unknown key \"%s\" in %s", name, section);
+}
+
+/* walk_section - every key of the mapping NODE through its row of KEYS */
+int
+walk_section(struct walker *w, yaml_node_t *node, const char *section,
+	     const struct config_key *keys, void *dst)
+{
+	yaml_node_pair_t *pair;
+	unsigned seen = 0;
+	int i;
+
 	if (node->type != YAML_MAPPING_NODE)
 		return fail_at(w, node, "%s must be a mapping of keys",
 			       section);
-	it->p = node->data.mapping.pairs.start;
-	it->end = node->data.mapping.pairs.top;
-	it->keys = keys;
-	it->section = section;
-	it->seen = 0;
-	return 0;
-}
+	for (pair = node->data.mapping.pairs.start;
+	     pair < node->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(w->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(w->doc, pair->value);
 
-/* pairs_next - 1 and the key's index, 0 at the end, -1 on error */
-static int
-pairs_next(struct walker *w, struct pairs *it, int *index, yaml_node_t **value)
-{
-	yaml_node_t *key;
-	const char *name;
-
-	if (it->p >= it->end)
-		return 0;
-	key = yaml_document_get_node(w->doc, it->p->key);
-	*value = yaml_document_get_node(w->doc, it->p->value);
-	it->p++;
-	if ((name = scalar(key)) == NULL)
-		return fail_at(w, key, "keys of %s must be plain names",
-			       it->section);
-	for (int i = 0; it->keys[i] != NULL; i++) {
-		if (strcmp(it->keys[i], name) != 0)
-			continue;
-		if (it->seen & (1u << i))
-			return fail_at(w, key, "duplicate key %s in %s", name,
-				       it->section);
-		it->seen |= 1u << i;
-		*index = i;
-		return 1;
-	}
-	return fail_at(w, key, "unknown key \"%s\" in %s", name, it->section);
-}
-
-/* get_string - a non-empty scalar, copied */
-static int
-get_string(struct walker *w, const yaml_node_t *node, const char *what,
-	   char **out)
-{
-	const char *s = scalar(node);
-
-	if (s == NULL || *s == '\0')
-		return fail_at(w, node, "%s must be a non-empty string", what);
-	free(*out);
-	*out = xstrdup(s);
-	return 0;
-}
-
-/* get_path - a string; relative paths are under the config's dir */
-static int
-get_path(struct walker *w, const yaml_node_t *node, const char *what,
-	 char **out)
-{
-	char *s = NULL;
-
-	if (get_string(w, node, what, &s) < 0)
-		return -1;
-	if (s[0] != '/') {
-		size_t n = strlen(w->dir) + strlen(s) + 2;
-		char *abs = xmalloc(n);
-
-		snprintf(abs, n, "%s/%s", w->dir, s);
-		free(s);
-		s = abs;
-	}
-	free(*out);
-	*out = s;
-	return 0;
-}
-
-/* free_list - a NULL-terminated string array */
-static void
-free_list(char **list)
-{
-	for (char **p = list; p && *p; p++)
-		free(*p);
-	free(list);
-}
-
-/* get_list - a sequence of strings, or one string; NULL-terminated */
-static int
-get_list(struct walker *w, yaml_node_t *node, const char *what, char ***out,
-	 size_t *n)
-{
-	yaml_node_item_t *item;
-	size_t count = 0;
-	char **list;
-
-	if (node->type == YAML_SCALAR_NODE) {
-		list = xcalloc(2, sizeof(*list));
-		if (get_string(w, node, what, &list[0]) < 0) {
-			free(list);
-			return -1;
-		}
-		count = 1;
-	} else if (node->type == YAML_SEQUENCE_NODE) {
-		size_t max = (size_t)(node->data.sequence.items.top -
-				      node->data.sequence.items.start);
-
-		list = xcalloc(max + 1, sizeof(*list));
-		for (item = node->data.sequence.items.start;
-		     item < node->data.sequence.items.top; item++) {
-			yaml_node_t *el = yaml_document_get_node(w->doc, *item);
-
-			if (get_string(w, el, what, &list[count]) < 0) {
-				free_list(list);
-				return -1;
-			}
-			count++;
-		}
-	} else {
-		return fail_at(w, node,
-			       "%s must be a string or a list of "
-			       "strings",
-			       what);
-	}
-	free_list(*out);
-	*out = list;
-	*n = count;
-	return 0;
-}
-
-/* get_long - a decimal integer within [MIN, MAX] */
-static int
-get_long(struct walker *w, const yaml_node_t *node, const char *what, long min,
-	 long max, long *out)
-{
-	const char *s = scalar(node);
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return fail_at(w, node, "%s must be a number", what);
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end != '\0')
-		return fail_at(w, node, "%s must be a whole number, not \"%s\"",
-			       what, s);
-	if (v < min || v > max)
-		return fail_at(w, node, "%s must be between %ld and %ld", what,
-			       min, max);
-	*out = v;
-	return 0;
-}
-
-/* get_int - get_long into an int */
-static int
-get_int(struct walker *w, const yaml_node_t *node, const char *what, int min,
-	int max, int *out)
-{
-	long v;
-
-	if (get_long(w, node, what, min, max, &v) < 0)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* config_parse_duration - a number with an optional s/m/h/d unit */
-int
-config_parse_duration(const char *s, long *seconds)
-{
-	char *end;
-	long v, unit = 1;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case '\0': break;
-	case 's':
-		unit = 1;
-		end++;
-		break;
-	case 'm':
-		unit = 60;
-		end++;
-		break;
-	case 'h':
-		unit = 3600;
-		end++;
-		break;
-	case 'd':
-		unit = 86400;
-		end++;
-		break;
-	default: return -1;
-	}
-	if (*end != '\0' || v > 100L * 365 * 86400 / unit)
-		return -1;
-	*seconds = v * unit;
-	return 0;
-}
-
-/* get_grace - "24h" (a duration) or "3 runs" */
-static int
-get_grace(struct walker *w, const yaml_node_t *node, struct grace_rule *g)
-{
-	const char *s = scalar(node);
-	char *end;
-	long v;
-
-	g->seconds = g->runs = 0;
-	if (s != NULL && config_parse_duration(s, &g->seconds) == 0)
-		return 0;
-	if (s != NULL) {
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (!errno && end != s && v > 0 && v < 1000000 &&
-		    (strcmp(end, " runs") == 0 || strcmp(end, " run") == 0)) {
-			g->runs = v;
-			return 0;
-		}
-	}
-	return fail_at(w, node,
-		       "safety.removal_grace must be a duration "
-		       "(24h, 30m, 2d) or a number of runs (3 runs)");
-}
-
-/* get_addresses - a list of addresses, checked and lower-cased */
-static int
-get_addresses(struct walker *w, yaml_node_t *node, const char *what,
-	      char ***out, size_t *n)
-{
-	const char *why;
-
-	if (get_list(w, node, what, out, n) < 0)
-		return -1;
-	for (size_t i = 0; i < *n; i++)
-		if (proxyaddr_check_key((*out)[i], strlen((*out)[i]), 0, &why) <
-		    0)
-			return fail_at(w, node, "%s: \"%s\" %s", what,
-				       (*out)[i], why);
-	return 0;
-}
-
-/* get_bool - YAML 1.1 booleans */
-static int
-get_bool(struct walker *w, const yaml_node_t *node, const char *what, int *out)
-{
-	static const char *const yes[] = {"true", "yes", "on", NULL};
-	static const char *const no[] = {"false", "no", "off", NULL};
-	const char *s = scalar(node);
-
-	for (int i = 0; s && yes[i]; i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = 1;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = 0;
-			return 0;
-		}
-	}
-	return fail_at(w, node, "%s must be true or false", what);
-}
-
-/* get_secret_path - a path, or systemd's "credential:NAME" */
-static int
-get_secret_path(struct walker *w, yaml_node_t *v, const char *what, char **out)
-{
-	const char *s = scalar(v);
-
-	if (s == NULL ||
-	    strncmp(s, SECRET_CREDENTIAL, strlen(SECRET_CREDENTIAL)) != 0)
-		return get_path(w, v, what, out);
-	/* systemd LoadCredential=: resolved when read */
-	s += strlen(SECRET_CREDENTIAL);
-	if (*s == '\0' || strchr(s, '/') != NULL || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return fail_at(w, v,
-			       "%s: credential:NAME needs a NAME without '/'",
-			       what);
-	return get_string(w, v, what, out);
-}
-
-/* get_choice - one of NAMES; *OUT is its index */
-static int
-get_choice(struct walker *w, const yaml_node_t *node, const char *what,
-	   const char *const *names, int *out)
-{
-	const char *s = scalar(node);
-	char list[200] = "";
-
-	for (int i = 0; names[i] != NULL; i++) {
-		if (s != NULL && strcmp(s, names[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			 "%s%s",
-			 i == 0		? ""
-			 : names[i + 1] ? ", "
-					: " or ",
-			 names[i]);
-	}
-	return fail_at(w, node, "%s must be %s", what, list);
-}
-
-/* walk_tls - source.ldap.tls */
-static int
-walk_tls(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
-{
-	static const char *const keys[] = {"ca_file", "verify", "cert_file",
-					   "key_file", NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	int k, rc;
-
-	if (pairs_begin(w, node, keys, "source.ldap.tls", &it) < 0)
-		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		switch (k) {
-		case 0: rc = get_path(w, v, "tls.ca_file", &l->ca_file); break;
-		case 1: rc = get_bool(w, v, "tls.verify", &l->verify); break;
-		case 2:
-			rc = get_path(w, v, "tls.cert_file", &l->cert_file);
-			break;
-		default:
-			rc = get_secret_path(w, v, "tls.key_file",
-					     &l->key_file);
-			break;
-		}
-		if (rc < 0)
-			return -1;
-	}
-	if (rc == 0 && (l->cert_file == NULL) != (l->key_file == NULL))
-		return fail_at(w, node,
-			       "tls.cert_file and tls.key_file go together");
-	return rc;
-}
-
-/* walk_bind - source.ldap.bind */
-static int
-walk_bind(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
-{
-	static const char *const keys[] = {
-		"method", "dn", "password_file", "keytab", "principal", NULL};
-	static const char *const methods[] = {"simple", "none", "gssapi",
-					      "external", NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	int k, rc;
-
-	if (pairs_begin(w, node, keys, "source.ldap.bind", &it) < 0)
-		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		switch (k) {
-		case 0:
-			/* Index = enum ldapsync_bind */
-			rc = get_choice(w, v, "bind.method", methods,
-					&l->bind_method);
-			break;
-		case 1: rc = get_string(w, v, "bind.dn", &l->bind_dn); break;
-		case 2:
-			rc = get_secret_path(w, v, "bind.password_file",
-					     &l->password_file);
-			break;
-		case 3:
-			rc = get_secret_path(w, v, "bind.keytab", &l->keytab);
-			break;
-		default:
-			rc = get_string(w, v, "bind.principal", &l->principal);
-			break;
-		}
-		if (rc < 0)
-			return -1;
-	}
-	if (rc < 0)
-		return rc;
-	switch (l->bind_method) {
-	case LDAPSYNC_BIND_SIMPLE:
-		if (l->bind_dn == NULL || l->password_file == NULL)
-			return fail_at(w, node,
-				       "bind.method simple needs dn and "
-				       "password_file");
-		break;
-	case LDAPSYNC_BIND_GSSAPI:
-		if (l->keytab == NULL || l->principal == NULL)
-			return fail_at(w, node,
-				       "bind.method gssapi needs keytab and "
-				       "principal (e.g. "
-				       "svc-rcptsync@CORP.EXAMPLE)");
-		break;
-	default: break;
-	}
-	return 0;
-}
-
-/* check_uris - scheme, and no simple bind over plain text */
-static int
-check_uris(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
-{
-	for (size_t i = 0; i < l->n_uris; i++) {
-		const char *u = l->uris[i];
-
-		if (strncasecmp(u, "ldap://", 7) != 0 &&
-		    strncasecmp(u, "ldaps://", 8) != 0 &&
-		    strncasecmp(u, "ldapi://", 8) != 0)
-			return fail_at(w, node,
-				       "uri %s: must start with "
-				       "ldaps://, ldap:// or ldapi://",
-				       u);
-		if (ldapsync_uri_is_plain(u) && !l->starttls &&
-		    l->bind_method == LDAPSYNC_BIND_SIMPLE)
-			return fail_at(w, node,
-				       "uri %s: a simple bind over plain "
-				       "ldap:// would send the password in "
-				       "clear; use ldaps:// or starttls: true",
-				       u);
-	}
-	return 0;
-}
-
-/* Object kinds of "include", in the order of the default filter. */
-static const char *const include_names[] = {
-	"users", "groups", "contacts", "public_folders", "dynamic_lists", NULL};
-static const char *const include_classes[] = {"user", "group", "contact",
-					      "publicFolder",
-					      "msExchDynamicDistributionList"};
-
-/* get_include - source.ldap.include: the object kinds, as a filter */
-static int
-get_include(struct walker *w, yaml_node_t *v, struct ldapsync_conf *l)
-{
-	char **kinds = NULL, filter[512];
-	size_t n = 0, used;
-	int pick, wanted[5] = {0};
-
-	if (get_list(w, v, "include", &kinds, &n) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t el = *v;
-
-		el.type = YAML_SCALAR_NODE;
-		el.data.scalar.value = (yaml_char_t *)kinds[i];
-		el.data.scalar.length = strlen(kinds[i]);
-		if (get_choice(w, &el, "include entries", include_names,
-			       &pick) < 0) {
-			free_list(kinds);
-			return -1;
-		}
-		wanted[pick] = 1;
-	}
-	free_list(kinds);
-	used = (size_t)snprintf(filter, sizeof(filter),
-				"(&(proxyAddresses=smtp:*)(|");
-	for (int i = 0; i < 5; i++)
-		if (wanted[i])
-			used += (size_t)snprintf(
-				filter + used, sizeof(filter) - used,
-				"(objectClass=%s)", include_classes[i]);
-	snprintf(filter + used, sizeof(filter) - used, "))");
-	free(l->filter);
-	l->filter = xstrdup(filter);
-	return 0;
-}
-
-/* get_base - one or more bases; "" (the whole forest) only for a GC */
-static int
-get_base(struct walker *w, yaml_node_t *v, struct ldapsync_conf *l)
-{
-	const char *s = scalar(v);
-
-	if (s != NULL && *s == '\0') {
-		free_list(l->bases);
-		l->bases = xcalloc(2, sizeof(*l->bases));
-		l->bases[0] = xstrdup("");
-		l->n_bases = 1;
-		return 0;
-	}
-	if (get_list(w, v, "base", &l->bases, &l->n_bases) < 0)
-		return -1;
-	/* In a YAML flow list, [OU=A,DC=x,DC=y] is three items: an AD
-	 * base always has DC= components, so catch the unquoted DN. */
-	for (size_t i = 0; i < l->n_bases; i++)
-		if (strcasestr(l->bases[i], "dc=") == NULL)
-			return fail_at(w, v,
-				       "base \"%s\" has no DC= component; "
-				       "inside [ ] a DN must be quoted, as "
-				       "in ['OU=Staff,DC=corp,DC=example']",
-				       l->bases[i]);
-	return 0;
-}
-
-/* walk_ldap - one directory: source.ldap, or one item of its list */
-static int
-walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
-{
-	static const char *const keys[] = {
-		"uri",	      "base",		"filter",
-		"page_size",  "timeout",	"starttls",
-		"tls",	      "bind",		"include",
-		"range_size", "global_catalog", "incremental",
-		"full_every", "deletions",	NULL};
-	static const char *const deletion_modes[] = {"listing", "tombstones",
-						     NULL};
-	static const char *const incr_modes[] = {"none", "usnchanged",
-						 "dirsync", NULL};
-	yaml_node_t *v, *uri_node = node, *bind_node = NULL;
-	yaml_node_t *filter_node = NULL, *include_node = NULL;
-	yaml_node_t *base_node = node, *deletions_node = NULL;
-	struct pairs it;
-	int k, rc, gc;
-
-	if (pairs_begin(w, node, keys, "source.ldap", &it) < 0)
-		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		switch (k) {
-		case 0:
-			uri_node = v;
-			rc = get_list(w, v, "uri", &l->uris, &l->n_uris);
-			break;
-		case 1:
-			base_node = v;
-			rc = get_base(w, v, l);
-			break;
-		case 2:
-			filter_node = v;
-			rc = get_string(w, v, "filter", &l->filter);
-			break;
-		case 3:
-			rc = get_int(w, v, "page_size", 1, 100000,
-				     &l->page_size);
-			break;
-		case 4:
-			rc = get_int(w, v, "timeout", 1, 3600, &l->timeout);
-			break;
-		case 5: rc = get_bool(w, v, "starttls", &l->starttls); break;
-		case 6: rc = walk_tls(w, v, l); break;
-		case 7:
-			bind_node = v;
-			rc = walk_bind(w, v, l);
-			break;
-		case 8:
-			include_node = v;
-			rc = get_include(w, v, l);
-			break;
-		case 9:
-			rc = get_int(w, v, "range_size", 1, 100000,
-				     &l->range_size);
-			break;
-		case 10:
-			rc = get_bool(w, v, "global_catalog",
-				      &l->global_catalog);
-			break;
-		case 11:
-			/* Index = enum ldapsync_incremental */
-			rc = get_choice(w, v, "incremental", incr_modes,
-					&l->incremental);
-			break;
-		case 13:
-			deletions_node = v;
-			/* Index = enum ldapsync_deletions */
-			rc = get_choice(w, v, "deletions", deletion_modes,
-					&l->deletions);
-			break;
-		default:
-			if (scalar(v) == NULL ||
-			    config_parse_duration(scalar(v), &l->full_every) <
-				    0 ||
-			    l->full_every <= 0)
-				rc = fail_at(w, v,
-					     "full_every must be a duration "
-					     "such as 24h or 6h");
-			break;
-		}
-		if (rc < 0)
-			return -1;
-	}
-	if (l->n_uris == 0)
-		return fail_at(w, node, "source.ldap needs uri");
-	if (l->n_bases == 0)
-		return fail_at(w, node, "source.ldap needs base");
-	if (bind_node == NULL)
-		return fail_at(w, node,
-			       "source.ldap needs bind (method: simple, "
-			       "gssapi, external or none)");
-	if (filter_node != NULL && include_node != NULL)
-		return fail_at(w, include_node,
-			       "source.ldap takes filter or include, not "
-			       "both");
-	if (deletions_node != NULL && l->incremental == LDAPSYNC_INCR_DIRSYNC)
-		return fail_at(w, deletions_node,
-			       "deletions is for incremental: usnchanged; "
-			       "DirSync reports deletions itself");
-	if (l->bind_method == LDAPSYNC_BIND_EXTERNAL && l->cert_file == NULL)
-		return fail_at(w, bind_node,
-			       "bind.method external needs tls.cert_file and "
-			       "tls.key_file (the client certificate)");
-	gc = l->global_catalog;
-	for (size_t i = 0; i < l->n_uris; i++)
-		gc |= ldapsync_uri_is_gc(l->uris[i]);
-	/* DirSync and the tombstone search read one naming context (the
-	 * DC's domain): on a Global Catalog the other domains' deletions
-	 * would go unseen.  A GUID listing covers whatever is searched. */
-	if (gc && (l->incremental == LDAPSYNC_INCR_DIRSYNC ||
-		   (l->incremental == LDAPSYNC_INCR_USNCHANGED &&
-		    l->deletions == LDAPSYNC_DELETIONS_TOMBSTONES)))
-		return fail_at(w, node,
-			       "on a Global Catalog, incremental takes "
-			       "usnchanged with deletions: listing (DirSync "
-			       "and tombstones see one domain)");
-	for (size_t i = 0; i < l->n_bases; i++)
-		if (l->bases[i][0] == '\0' && !gc)
-			return fail_at(w, base_node,
-				       "an empty base (the whole forest) needs "
-				       "a Global Catalog: a uri on port "
-				       "3268/3269 or global_catalog: true");
-	return check_uris(w, uri_node, l);
-}
-
-/* ldap_defaults - one directory's defaults */
-static void
-ldap_defaults(struct ldapsync_conf *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->page_size = 1000;
-	l->timeout = 30;
-	l->verify = 1;
-	l->bind_method = LDAPSYNC_BIND_SIMPLE;
-	l->full_every = 24 * 3600;
-}
-
-/* walk_ldap_list - source.ldap: one directory, or a list (a forest) */
-static int
-walk_ldap_list(struct walker *w, yaml_node_t *node, struct sync_conf *c)
-{
-	yaml_node_item_t *item;
-	size_t n;
-
-	if (node->type != YAML_SEQUENCE_NODE) {
-		c->ldap = xcalloc(1, sizeof(*c->ldap));
-		c->n_ldap = 1;
-		ldap_defaults(&c->ldap[0]);
-		return walk_ldap(w, node, &c->ldap[0]);
-	}
-	n = (size_t)(node->data.sequence.items.top -
-		     node->data.sequence.items.start);
-	if (n == 0)
-		return fail_at(w, node, "source.ldap lists no directory");
-	c->ldap = xcalloc(n, sizeof(*c->ldap));
-	for (item = node->data.sequence.items.start;
-	     item < node->data.sequence.items.top; item++) {
-		ldap_defaults(&c->ldap[c->n_ldap]);
-		c->n_ldap++;
-		yaml_node_t *dir = yaml_document_get_node(w->doc, *item);
-
-		if (walk_ldap(w, dir, &c->ldap[c->n_ldap - 1]) < 0)
+		if ((i = find_key(w, key, section, keys, &seen)) < 0)
+			return WALK_BAD_KEY;
+		if (keys[i].parse(w, v, dst) < 0)
 			return -1;
 	}
 	return 0;
 }
+
+/* source_set - the first of source.ldap and source.ldif */
+static int
+source_set(struct walker *w, yaml_node_t *v, struct sync_conf *c, int source)
+{
+	if (c->source != -1)
+		return fail_at(w, v, "source takes ldap or ldif, not both");
+	c->source = source;
+	return 0;
+}
+
+/* source_ldap - source.ldap: one directory or a list */
+static int
+source_ldap(struct walker *w, yaml_node_t *v, void *dst)
+{
+	if (source_set(w, v, dst, CONFIG_SOURCE_LDAP) < 0)
+		return -1;
+	return walk_ldap_list(w, v, dst);
+}
+
+/* source_ldif - source.ldif: a file */
+static int
+source_ldif(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	if (source_set(w, v, c, CONFIG_SOURCE_LDIF) < 0)
+		return -1;
+	return get_path(w, v, "source.ldif", &c->ldif);
+}
+
+static const struct config_key source_keys[] = {
+	{"ldap", source_ldap},
+	{"ldif", source_ldif},
+	{NULL, NULL},
+};
 
 /* walk_source - exactly one of ldap and ldif */
 static int
-walk_source(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+walk_source(struct walker *w, yaml_node_t *node, void *dst)
 {
-	static const char *const keys[] = {"ldap", "ldif", NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	int k, rc;
+	struct sync_conf *c = dst;
 
-	if (pairs_begin(w, node, keys, "source", &it) < 0)
+	if (walk_section(w, node, "source", source_keys, c) < 0)
 		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		if (it.seen == 3)
-			return fail_at(w, v,
-				       "source takes ldap or ldif, not "
-				       "both");
-		c->source = k == 0 ? CONFIG_SOURCE_LDAP : CONFIG_SOURCE_LDIF;
-		rc = k == 0 ? walk_ldap_list(w, v, c)
-			    : get_path(w, v, "source.ldif", &c->ldif);
-		if (rc < 0)
-			return -1;
-	}
-	if (rc == 0 && it.seen == 0)
+	if (c->source == -1)
 		return fail_at(w, node, "source needs ldap or ldif");
-	return rc;
+	return 0;
 }
 
-/* walk_output - output.table, .type, .value */
+/* output_table - output.table: the text table's path */
 static int
-walk_output(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+output_table(struct walker *w, yaml_node_t *v, void *dst)
 {
-	static const char *const keys[] = {"table", "type", "value", NULL};
+	struct sync_conf *c = dst;
+
+	return get_path(w, v, "output.table", &c->table);
+}
+
+/* output_type - output.type: a map type built into this rcptsync */
+static int
+output_type(struct walker *w, yaml_node_t *v, void *dst)
+{
 	/* Index = enum mapdb_type; "texthash" is another name for text. */
 	static const char *const types[] = {"hash", "btree", "text",
 					    "lmdb", "cdb",   NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	int k, rc;
+	struct sync_conf *c = dst;
+	const char *s = scalar(v);
+	int t;
 
-	if (pairs_begin(w, node, keys, "output", &it) < 0)
-		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		if (k == 0) {
-			rc = get_path(w, v, "output.table", &c->table);
-		} else if (k == 1) {
-			const char *s = scalar(v);
-			int t;
-
-			for (t = 0; s && types[t]; t++)
-				if (strcmp(s, types[t]) == 0)
-					break;
-			if (s != NULL && strcmp(s, "texthash") == 0)
-				t = MAPDB_TEXT;
-			else if (s == NULL || types[t] == NULL)
-				return fail_at(w, v,
-					       "output.type must be "
-					       "hash, btree, lmdb, cdb "
-					       "or text");
-			if (!mapdb_available(t))
-				return fail_at(w, v,
-					       "output.type %s is not built "
-					       "into this rcptsync (meson "
-					       "-D%s=enabled; see rcptsync "
-					       "--version)",
-					       s,
-					       t == MAPDB_LMDB	? "lmdb"
-					       : t == MAPDB_CDB ? "cdb"
-								: "bdb");
-			c->type = t;
-		} else {
-			rc = get_string(w, v, "output.value", &c->value);
-			/* The value must not split or comment out the line. */
-			if (rc == 0 &&
-			    strspn(c->value, VALUE_CHARS) != strlen(c->value))
-				return fail_at(w, v,
-					       "output.value must be one "
-					       "word of letters, digits "
-					       "and .-_:@+=/");
-		}
-		if (rc < 0)
-			return -1;
-	}
-	if (rc == 0 && c->table == NULL)
-		return fail_at(w, node, "output needs table");
-	return rc;
+	for (t = 0; s && types[t]; t++)
+		if (strcmp(s, types[t]) == 0)
+			break;
+	if (s != NULL && strcmp(s, "texthash") == 0)
+		t = MAPDB_TEXT;
+	else if (s == NULL || types[t] == NULL)
+		return fail_at(w, v,
+			       "output.type must be "
+			       "hash, btree, lmdb, cdb "
+			       "or text");
+	if (!mapdb_available(t))
+		return fail_at(w, v,
+			       "output.type %s is not built "
+			       "into this rcptsync (meson "
+			       "-D%s=enabled; see rcptsync "
+			       "--version)",
+			       s,
+			       t == MAPDB_LMDB	? "lmdb"
+			       : t == MAPDB_CDB ? "cdb"
+						: "bdb");
+	c->type = t;
+	return 0;
 }
 
-/* get_max_removed - "500" or "10%" */
+/* output_value - output.value: one word, the same for every key */
 static int
-get_max_removed(struct walker *w, yaml_node_t *v, struct safety_limits *s)
+output_value(struct walker *w, yaml_node_t *v, void *dst)
 {
+	struct sync_conf *c = dst;
+
+	if (get_string(w, v, "output.value", &c->value) < 0)
+		return -1;
+	/* The value must not split or comment out the line. */
+	if (strspn(c->value, VALUE_CHARS) != strlen(c->value))
+		return fail_at(w, v,
+			       "output.value must be one "
+			       "word of letters, digits "
+			       "and .-_:@+=/");
+	return 0;
+}
+
+static const struct config_key output_keys[] = {
+	{"table", output_table},
+	{"type", output_type},
+	{"value", output_value},
+	{NULL, NULL},
+};
+
+/* walk_output - output.table, .type, .value */
+static int
+walk_output(struct walker *w, yaml_node_t *node, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	if (walk_section(w, node, "output", output_keys, c) < 0)
+		return -1;
+	if (c->table == NULL)
+		return fail_at(w, node, "output needs table");
+	return 0;
+}
+
+/* get_max_removed - safety.max_removed: "500" or "10%" */
+static int
+get_max_removed(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct safety_limits *s = &((struct sync_conf *)dst)->safety;
 	const char *str = scalar(v);
 	size_t len = str ? strlen(str) : 0;
 	char *end;
@@ -858,155 +253,224 @@ get_max_removed(struct walker *w, yaml_node_t *v, struct safety_limits *s)
 			1000000000, &s->max_removed);
 }
 
-/* walk_safety - safety.max_removed, .min_recipients */
+/* safety_min_recipients - safety.min_recipients: a count */
 static int
-walk_safety(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+safety_min_recipients(struct walker *w, yaml_node_t *v, void *dst)
 {
-	static const char *const keys[] = {"max_removed",    "min_recipients",
-					   "removal_grace",  "must_exist",
-					   "must_not_exist", NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	int k, rc;
+	struct sync_conf *c = dst;
 
-	if (pairs_begin(w, node, keys, "safety", &it) < 0)
-		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		switch (k) {
-		case 0: rc = get_max_removed(w, v, &c->safety); break;
-		case 1:
-			rc = get_long(w, v, "safety.min_recipients", 0,
-				      1000000000, &c->safety.min_recipients);
-			break;
-		case 2: rc = get_grace(w, v, &c->grace); break;
-		case 3:
-			rc = get_addresses(w, v, "safety.must_exist",
-					   &c->must_exist, &c->n_must_exist);
-			break;
-		default:
-			rc = get_addresses(w, v, "safety.must_not_exist",
-					   &c->must_not_exist,
-					   &c->n_must_not_exist);
-			break;
-		}
-		if (rc < 0)
-			return -1;
-	}
-	return rc;
+	return get_long(w, v, "safety.min_recipients", 0, 1000000000,
+			&c->safety.min_recipients);
 }
 
-/* walk_hooks - hooks.after_change: argv, absolute program path */
+/* get_grace - safety.removal_grace: "24h" (a duration) or "3 runs" */
 static int
-walk_hooks(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+get_grace(struct walker *w, yaml_node_t *node, void *dst)
 {
-	static const char *const keys[] = {"after_change", "timeout", NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	int k, rc;
+	struct grace_rule *g = &((struct sync_conf *)dst)->grace;
+	const char *s = scalar(node);
+	char *end;
+	long v;
 
-	if (pairs_begin(w, node, keys, "hooks", &it) < 0)
-		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		if (k == 1) {
-			if (get_int(w, v, "hooks.timeout", 1, 3600,
-				    &c->hook_timeout) < 0)
-				return -1;
-			continue;
+	g->seconds = g->runs = 0;
+	if (s != NULL && config_parse_duration(s, &g->seconds) == 0)
+		return 0;
+	if (s != NULL) {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (!errno && end != s && v > 0 && v < 1000000 &&
+		    (strcmp(end, " runs") == 0 || strcmp(end, " run") == 0)) {
+			g->runs = v;
+			return 0;
 		}
-		if (get_list(w, v, "hooks.after_change", &c->after_change,
-			     &c->n_after_change) < 0)
-			return -1;
-		if (c->n_after_change == 0)
-			return fail_at(w, v,
-				       "hooks.after_change: an empty list; "
-				       "give the program and its arguments, "
-				       "or leave the key out");
-		if (c->after_change[0][0] != '/')
-			return fail_at(w, v,
-				       "hooks.after_change: the program "
-				       "must be an absolute path (no "
-				       "shell, no PATH search)");
 	}
-	return rc;
+	return fail_at(w, node,
+		       "safety.removal_grace must be a duration "
+		       "(24h, 30m, 2d) or a number of runs (3 runs)");
 }
+
+/* safety_must_exist - safety.must_exist: canaries that must be there */
+static int
+safety_must_exist(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	return get_addresses(w, v, "safety.must_exist", &c->must_exist,
+			     &c->n_must_exist);
+}
+
+/* safety_must_not_exist - safety.must_not_exist: canaries that must not */
+static int
+safety_must_not_exist(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	return get_addresses(w, v, "safety.must_not_exist", &c->must_not_exist,
+			     &c->n_must_not_exist);
+}
+
+static const struct config_key safety_keys[] = {
+	{"max_removed", get_max_removed},
+	{"min_recipients", safety_min_recipients},
+	{"removal_grace", get_grace},
+	{"must_exist", safety_must_exist},
+	{"must_not_exist", safety_must_not_exist},
+	{NULL, NULL},
+};
+
+/* walk_safety - safety.max_removed, .min_recipients, grace, canaries */
+static int
+walk_safety(struct walker *w, yaml_node_t *node, void *dst)
+{
+	return walk_section(w, node, "safety", safety_keys, dst) < 0 ? -1 : 0;
+}
+
+/* hooks_after_change - hooks.after_change: argv, absolute program path */
+static int
+hooks_after_change(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	if (get_list(w, v, "hooks.after_change", &c->after_change,
+		     &c->n_after_change) < 0)
+		return -1;
+	if (c->n_after_change == 0)
+		return fail_at(w, v,
+			       "hooks.after_change: an empty list; "
+			       "give the program and its arguments, "
+			       "or leave the key out");
+	if (c->after_change[0][0] != '/')
+		return fail_at(w, v,
+			       "hooks.after_change: the program "
+			       "must be an absolute path (no "
+			       "shell, no PATH search)");
+	return 0;
+}
+
+/* hooks_timeout - hooks.timeout: seconds */
+static int
+hooks_timeout(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	return get_int(w, v, "hooks.timeout", 1, 3600, &c->hook_timeout);
+}
+
+static const struct config_key hooks_keys[] = {
+	{"after_change", hooks_after_change},
+	{"timeout", hooks_timeout},
+	{NULL, NULL},
+};
+
+/* walk_hooks - hooks.after_change, .timeout */
+static int
+walk_hooks(struct walker *w, yaml_node_t *node, void *dst)
+{
+	return walk_section(w, node, "hooks", hooks_keys, dst) < 0 ? -1 : 0;
+}
+
+/* verify_cache_path - verify_cache.path: address_verify_map's file */
+static int
+verify_cache_path(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	return get_path(w, v, "verify_cache.path", &c->verify_cache);
+}
+
+/* verify_cache_type - verify_cache.type: a map type built in */
+static int
+verify_cache_type(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+	const char *s = scalar(v);
+
+	if (s != NULL && strcmp(s, "btree") == 0)
+		c->verify_cache_type = MAPDB_BTREE;
+	else if (s != NULL && strcmp(s, "hash") == 0)
+		c->verify_cache_type = MAPDB_HASH;
+	else if (s != NULL && strcmp(s, "lmdb") == 0)
+		c->verify_cache_type = MAPDB_LMDB;
+	else
+		return fail_at(w, v,
+			       "verify_cache.type must be btree, "
+			       "lmdb or hash (address_verify_map; "
+			       "never proxy:)");
+	if (!mapdb_available(c->verify_cache_type))
+		return fail_at(w, v,
+			       "verify_cache.type %s is not built "
+			       "into this rcptsync (see rcptsync "
+			       "--version)",
+			       s);
+	return 0;
+}
+
+/* verify_cache_delimiter - verify_cache.recipient_delimiter */
+static int
+verify_cache_delimiter(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+	const char *s = scalar(v);
+
+	/* Postfix's recipient_delimiter: a set of characters,
+	 * none of which can occur in a domain. */
+	if (s == NULL || strspn(s, "+-_=#~&") != strlen(s))
+		return fail_at(w, v,
+			       "verify_cache.recipient_"
+			       "delimiter must be characters "
+			       "from +-_=#~& (as in main.cf)");
+	free(c->verify_delimiters);
+	c->verify_delimiters = xstrdup(s);
+	return 0;
+}
+
+static const struct config_key verify_cache_keys[] = {
+	{"path", verify_cache_path},
+	{"type", verify_cache_type},
+	{"recipient_delimiter", verify_cache_delimiter},
+	{NULL, NULL},
+};
 
 /* walk_verify_cache - verify_cache.path, .type, .recipient_delimiter */
 static int
-walk_verify_cache(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+walk_verify_cache(struct walker *w, yaml_node_t *node, void *dst)
 {
-	static const char *const keys[] = {"path", "type",
-					   "recipient_delimiter", NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	const char *s;
-	int k, rc;
+	struct sync_conf *c = dst;
 
-	if (pairs_begin(w, node, keys, "verify_cache", &it) < 0)
+	if (walk_section(w, node, "verify_cache", verify_cache_keys, c) < 0)
 		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		if (k == 0) {
-			if (get_path(w, v, "verify_cache.path",
-				     &c->verify_cache) < 0)
-				return -1;
-			continue;
-		}
-		s = scalar(v);
-		if (k == 2) {
-			/* Postfix's recipient_delimiter: a set of characters,
-			 * none of which can occur in a domain. */
-			if (s == NULL || strspn(s, "+-_=#~&") != strlen(s))
-				return fail_at(w, v,
-					       "verify_cache.recipient_"
-					       "delimiter must be characters "
-					       "from +-_=#~& (as in main.cf)");
-			free(c->verify_delimiters);
-			c->verify_delimiters = xstrdup(s);
-			continue;
-		}
-		if (s != NULL && strcmp(s, "btree") == 0)
-			c->verify_cache_type = MAPDB_BTREE;
-		else if (s != NULL && strcmp(s, "hash") == 0)
-			c->verify_cache_type = MAPDB_HASH;
-		else if (s != NULL && strcmp(s, "lmdb") == 0)
-			c->verify_cache_type = MAPDB_LMDB;
-		else
-			return fail_at(w, v,
-				       "verify_cache.type must be btree, "
-				       "lmdb or hash (address_verify_map; "
-				       "never proxy:)");
-		if (!mapdb_available(c->verify_cache_type))
-			return fail_at(w, v,
-				       "verify_cache.type %s is not built "
-				       "into this rcptsync (see rcptsync "
-				       "--version)",
-				       s);
-	}
-	if (rc == 0 && c->verify_cache == NULL)
+	if (c->verify_cache == NULL)
 		return fail_at(w, node, "verify_cache needs path");
-	return rc;
+	return 0;
 }
+
+/* log_syslog - log.syslog: also to syslog */
+static int
+log_syslog(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	return get_bool(w, v, "log.syslog", &c->log_syslog);
+}
+
+static const struct config_key log_keys[] = {
+	{"syslog", log_syslog},
+	{NULL, NULL},
+};
 
 /* walk_log - log.syslog */
 static int
-walk_log(struct walker *w, yaml_node_t *node, struct sync_conf *c)
+walk_log(struct walker *w, yaml_node_t *node, void *dst)
 {
-	static const char *const keys[] = {"syslog", NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	int k, rc;
-
-	if (pairs_begin(w, node, keys, "log", &it) < 0)
-		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0)
-		if (get_bool(w, v, "log.syslog", &c->log_syslog) < 0)
-			return -1;
-	return rc;
+	return walk_section(w, node, "log", log_keys, dst) < 0 ? -1 : 0;
 }
 
-/* get_domains - LDH names, an optional leading dot, lower-cased */
+/* get_domains - domains: LDH names, an optional leading dot, lower-cased */
 static int
-get_domains(struct walker *w, yaml_node_t *v, struct sync_conf *c)
+get_domains(struct walker *w, yaml_node_t *v, void *dst)
 {
+	struct sync_conf *c = dst;
+
 	if (get_list(w, v, "domains", &c->domains, &c->n_domains) < 0)
 		return -1;
 	for (size_t i = 0; i < c->n_domains; i++) {
@@ -1023,10 +487,12 @@ get_domains(struct walker *w, yaml_node_t *v, struct sync_conf *c)
 	return 0;
 }
 
-/* get_exclude - fnmatch patterns, matched against lower-case keys */
+/* get_exclude - exclude: fnmatch patterns, matched against lower case */
 static int
-get_exclude(struct walker *w, yaml_node_t *v, struct sync_conf *c)
+get_exclude(struct walker *w, yaml_node_t *v, void *dst)
 {
+	struct sync_conf *c = dst;
+
 	if (get_list(w, v, "exclude", &c->exclude, &c->n_exclude) < 0)
 		return -1;
 	for (size_t i = 0; i < c->n_exclude; i++)
@@ -1034,57 +500,75 @@ get_exclude(struct walker *w, yaml_node_t *v, struct sync_conf *c)
 	return 0;
 }
 
-/* get_duration - a positive duration such as 30m */
+/* top_extra - extra: static lines merged into the table */
 static int
-get_duration(struct walker *w, yaml_node_t *v, const char *what, long *out)
+top_extra(struct walker *w, yaml_node_t *v, void *dst)
 {
-	if (scalar(v) == NULL || config_parse_duration(scalar(v), out) < 0 ||
-	    *out <= 0)
-		return fail_at(w, v, "%s must be a duration such as 30m or 1h",
-			       what);
-	return 0;
+	struct sync_conf *c = dst;
+
+	return get_path(w, v, "extra", &c->extra);
 }
 
-/* walk_root - the top-level keys */
+/* top_lock - lock: the lock file */
+static int
+top_lock(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	return get_path(w, v, "lock", &c->lock);
+}
+
+/* top_state - state: the state file */
+static int
+top_state(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	return get_path(w, v, "state", &c->state);
+}
+
+/* top_deadline - deadline: the longest a run may take */
+static int
+top_deadline(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	return get_duration(w, v, "deadline", &c->deadline);
+}
+
+static const struct config_key root_keys[] = {
+	{"source", walk_source},
+	{"domains", get_domains},
+	{"exclude", get_exclude},
+	{"extra", top_extra},
+	{"output", walk_output},
+	{"safety", walk_safety},
+	{"hooks", walk_hooks},
+	{"lock", top_lock},
+	{"state", top_state},
+	{"verify_cache", walk_verify_cache},
+	{"log", walk_log},
+	{"deadline", top_deadline},
+	{NULL, NULL},
+};
+
+/* walk_root - the top-level keys; source and output are required */
 static int
 walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 {
-	static const char *const keys[] = {
-		"source", "domains",  "exclude", "extra", "output",
-		"safety", "hooks",    "lock",	 "state", "verify_cache",
-		"log",	  "deadline", NULL};
-	struct pairs it;
-	yaml_node_t *v;
-	int k, rc;
+	int rc = walk_section(w, root, "the configuration", root_keys, c);
 
-	if (pairs_begin(w, root, keys, "the configuration", &it) < 0)
+	if (rc == -1)
 		return -1;
-	while ((rc = pairs_next(w, &it, &k, &v)) > 0) {
-		switch (k) {
-		case 0: rc = walk_source(w, v, c); break;
-		case 1: rc = get_domains(w, v, c); break;
-		case 2: rc = get_exclude(w, v, c); break;
-		case 3: rc = get_path(w, v, "extra", &c->extra); break;
-		case 4: rc = walk_output(w, v, c); break;
-		case 5: rc = walk_safety(w, v, c); break;
-		case 6: rc = walk_hooks(w, v, c); break;
-		case 7: rc = get_path(w, v, "lock", &c->lock); break;
-		case 8: rc = get_path(w, v, "state", &c->state); break;
-		case 9: rc = walk_verify_cache(w, v, c); break;
-		case 10: rc = walk_log(w, v, c); break;
-		case 11:
-			rc = get_duration(w, v, "deadline", &c->deadline);
-			break;
-		default: panic("walk_root: key %d has no handler", k);
-		}
-		if (rc < 0)
-			return -1;
-	}
-	if (!(it.seen & 1))
+	/* XXX After a bad key (WALK_BAD_KEY) the keys that follow it are
+	 * not read, and when source or output is among them, "needs
+	 * source" or "needs output" replaces the bad key's message.  Kept
+	 * as it was: the configuration is refused either way. */
+	if (c->source == -1)
 		return fail_at(w, root, "the configuration needs source");
-	if (!(it.seen & (1 << 4)))
+	if (c->table == NULL)
 		return fail_at(w, root, "the configuration needs output");
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* set_defaults - what an absent key means (README, sync.yaml.example) */
@@ -1107,7 +591,7 @@ fill_late_defaults(struct sync_conf *c)
 {
 	for (size_t i = 0; i < c->n_ldap; i++)
 		if (c->ldap[i].filter == NULL)
-			c->ldap[i].filter = xstrdup(LDAPSYNC_DEFAULT_FILTER);
+			c->ldap[i].filter = adkinds_filter(ADKINDS_ALL);
 	if (c->value == NULL)
 		c->value = xstrdup("OK");
 	if (c->lock == NULL)

@@ -14,18 +14,13 @@ enum ldapsync_bind {
 	LDAPSYNC_BIND_EXTERNAL, /* TLS client certificate (SASL EXTERNAL) */
 };
 
-#define LDAPSYNC_DEFAULT_FILTER                                            \
-	"(&(proxyAddresses=smtp:*)(|(objectClass=user)(objectClass=group)" \
-	"(objectClass=contact)(objectClass=publicFolder)"                  \
-	"(objectClass=msExchDynamicDistributionList)))"
-
 /* The "source.ldap" part of sync.yaml; strings owned by the caller. */
 struct ldapsync_conf {
 	char **uris; /* tried in order */
 	size_t n_uris;
 	char **bases; /* each searched, subtree */
 	size_t n_bases;
-	char *filter;
+	char *filter;	 /* default: adkinds_filter(ADKINDS_ALL) */
 	int page_size;	 /* Simple Paged Results page size */
 	int timeout;	 /* seconds: connect and each operation */
 	int starttls;	 /* ldap:// must upgrade with StartTLS */

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "adkinds.h"
 #include "filterattrs.h"
 #include "incremental.h"
 
@@ -43,11 +44,12 @@ attrs_of(const char *filter, char *buf, size_t size)
 static void
 test_filters(void **state)
 {
-	char buf[512];
+	char buf[512], *all = adkinds_filter(ADKINDS_ALL);
 
 	(void)state;
-	assert_string_equal(attrs_of(LDAPSYNC_DEFAULT_FILTER, buf, sizeof(buf)),
+	assert_string_equal(attrs_of(all, buf, sizeof(buf)),
 			    "proxyAddresses,objectClass");
+	free(all);
 	/* Exchange's "hidden" and a disabled-account test, negated */
 	assert_string_equal(
 		attrs_of(
@@ -99,12 +101,12 @@ test_add_one(void **state)
 static void
 test_dirsync_attrs(void **state)
 {
-	static const char *const filters[] = {
-		LDAPSYNC_DEFAULT_FILTER,
+	char buf[512], *all = adkinds_filter(ADKINDS_ALL);
+	const char *const filters[] = {
+		all,
 		"(objectClass=user)",
 		"(&(mail=*)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))",
 	};
-	char buf[512];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
@@ -122,6 +124,7 @@ test_dirsync_attrs(void **state)
 				 joined(attrs, buf, sizeof(buf)));
 		filterattrs_free(attrs);
 	}
+	free(all);
 }
 
 int

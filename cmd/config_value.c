@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	config_value - the values of sync.yaml: strings, paths, lists,
+ *	numbers, durations, booleans, choices, addresses
+ * DESCRIPTION
+ *	Each helper checks one YAML node against what a key takes and
+ *	stores it.  WHAT names the key in messages ("tls.ca_file").
+ * OWNERSHIP
+ *	A string or list stored through OUT replaces (and frees) what was
+ *	there; struct sync_conf owns it (config_free()).
+ * DIAGNOSTICS
+ *	CONFIG sync_err with FILE:LINE:COLUMN of the node (fail_at()).
+ * SEE ALSO
+ *	config_impl.h, config.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yaml.h>
+
+#include "xalloc.h"
+#include "proxyaddr.h"
+#include "config.h"
+#include "config_impl.h"
+#include "secret.h"
+
+/* fail_at - CONFIG error at NODE's position */
+int
+fail_at(struct walker *w, const yaml_node_t *node, const char *fmt, ...)
+{
+	char msg[SYNC_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sync_err_set(w->err, SYNC_ERR_CONFIG, "%s:%zu:%zu: %s", w->path,
+			    node->start_mark.line + 1,
+			    node->start_mark.column + 1, msg);
+}
+
+/* scalar - NODE's text, or NULL when it is not a scalar */
+const char *
+scalar(const yaml_node_t *node)
+{
+	return node->type == YAML_SCALAR_NODE
+		       ? (const char *)node->data.scalar.value
+		       : NULL;
+}
+
+/* get_string - a non-empty scalar, copied */
+int
+get_string(struct walker *w, const yaml_node_t *node, const char *what,
+	   char **out)
+{
+	const char *s = scalar(node);
+
+	if (s == NULL || *s == '\0')
+		return fail_at(w, node, "%s must be a non-empty string", what);
+	free(*out);
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* get_path - a string; relative paths are under the config's dir */
+int
+get_path(struct walker *w, const yaml_node_t *node, const char *what,
+	 char **out)
+{
+	char *s = NULL;
+
+	if (get_string(w, node, what, &s) < 0)
+		return -1;
+	if (s[0] != '/') {
+		size_t n = strlen(w->dir) + strlen(s) + 2;
+		char *abs = xmalloc(n);
+
+		snprintf(abs, n, "%s/%s", w->dir, s);
+		free(s);
+		s = abs;
+	}
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+/* free_list - a NULL-terminated string array */
+void
+free_list(char **list)
+{
+	for (char **p = list; p && *p; p++)
+		free(*p);
+	free(list);
+}
+
+/* get_list - a sequence of strings, or one string; NULL-terminated */
+int
+get_list(struct walker *w, yaml_node_t *node, const char *what, char ***out,
+	 size_t *n)
+{
+	yaml_node_item_t *item;
+	size_t count = 0;
+	char **list;
+
+	if (node->type == YAML_SCALAR_NODE) {
+		list = xcalloc(2, sizeof(*list));
+		if (get_string(w, node, what, &list[0]) < 0) {
+			free(list);
+			return -1;
+		}
+		count = 1;
+	} else if (node->type == YAML_SEQUENCE_NODE) {
+		size_t max = (size_t)(node->data.sequence.items.top -
+				      node->data.sequence.items.start);
+
+		list = xcalloc(max + 1, sizeof(*list));
+		for (item = node->data.sequence.items.start;
+		     item < node->data.sequence.items.top; item++) {
+			yaml_node_t *el = yaml_document_get_node(w->doc, *item);
+
+			if (get_string(w, el, what, &list[count]) < 0) {
+				free_list(list);
+				return -1;
+			}
+			count++;
+		}
+	} else {
+		return fail_at(w, node,
+			       "%s must be a string or a list of "
+			       "strings",
+			       what);
+	}
+	free_list(*out);
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+/* get_long - a decimal integer within [MIN, MAX] */
+int
+get_long(struct walker *w, const yaml_node_t *node, const char *what, long min,
+	 long max, long *out)
+{
+	const char *s = scalar(node);
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return fail_at(w, node, "%s must be a number", what);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end != '\0')
+		return fail_at(w, node, "%s must be a whole number, not \"%s\"",
+			       what, s);
+	if (v < min || v > max)
+		return fail_at(w, node, "%s must be between %ld and %ld", what,
+			       min, max);
+	*out = v;
+	return 0;
+}
+
+/* get_int - get_long into an int */
+int
+get_int(struct walker *w, const yaml_node_t *node, const char *what, int min,
+	int max, int *out)
+{
+	long v;
+
+	if (get_long(w, node, what, min, max, &v) < 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* The units a duration may end in; a bare number is seconds. */
+static const struct duration_unit {
+	char suffix;
+	long seconds;
+} duration_units[] = {
+	{'s', 1},
+	{'m', 60},
+	{'h', 3600},
+	{'d', 86400},
+};
+
+/* config_parse_duration - a number with an optional s/m/h/d unit */
+int
+config_parse_duration(const char *s, long *seconds)
+{
+	const size_t n_units =
+		sizeof(duration_units) / sizeof(duration_units[0]);
+	char *end;
+	long v, unit = 1;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -1;
+	for (size_t i = 0; *end != '\0' && i < n_units; i++) {
+		if (*end == duration_units[i].suffix) {
+			unit = duration_units[i].seconds;
+			end++;
+			break;
+		}
+	}
+	if (*end != '\0' || v > 100L * 365 * 86400 / unit)
+		return -1;
+	*seconds = v * unit;
+	return 0;
+}
+
+/* get_addresses - a list of addresses, checked and lower-cased */
+int
+get_addresses(struct walker *w, yaml_node_t *node, const char *what,
+	      char ***out, size_t *n)
+{
+	const char *why;
+
+	if (get_list(w, node, what, out, n) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++)
+		if (proxyaddr_check_key((*out)[i], strlen((*out)[i]), 0, &why) <
+		    0)
+			return fail_at(w, node, "%s: \"%s\" %s", what,
+				       (*out)[i], why);
+	return 0;
+}
+
+/* get_bool - YAML 1.1 booleans */
+int
+get_bool(struct walker *w, const yaml_node_t *node, const char *what, int *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", NULL};
+	static const char *const no[] = {"false", "no", "off", NULL};
+	const char *s = scalar(node);
+
+	for (int i = 0; s && yes[i]; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return fail_at(w, node, "%s must be true or false", what);
+}
+
+/* get_secret_path - a path, or systemd's "credential:NAME" */
+int
+get_secret_path(struct walker *w, yaml_node_t *v, const char *what, char **out)
+{
+	const char *s = scalar(v);
+
+	if (s == NULL ||
+	    strncmp(s, SECRET_CREDENTIAL, strlen(SECRET_CREDENTIAL)) != 0)
+		return get_path(w, v, what, out);
+	/* systemd LoadCredential=: resolved when read */
+	s += strlen(SECRET_CREDENTIAL);
+	if (*s == '\0' || strchr(s, '/') != NULL || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return fail_at(w, v,
+			       "%s: credential:NAME needs a NAME without '/'",
+			       what);
+	return get_string(w, v, what, out);
+}
+
+/* get_choice - one of NAMES; *OUT is its index */
+int
+get_choice(struct walker *w, const yaml_node_t *node, const char *what,
+	   const char *const *names, int *out)
+{
+	const char *s = scalar(node);
+	char list[200] = "";
+
+	for (int i = 0; names[i] != NULL; i++) {
+		if (s != NULL && strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s",
+			 i == 0		? ""
+			 : names[i + 1] ? ", "
+					: " or ",
+			 names[i]);
+	}
+	return fail_at(w, node, "%s must be %s", what, list);
+}
+
+/* get_duration - a positive duration such as 30m */
+int
+get_duration(struct walker *w, yaml_node_t *v, const char *what, long *out)
+{
+	if (scalar(v) == NULL || config_parse_duration(scalar(v), out) < 0 ||
+	    *out <= 0)
+		return fail_at(w, v, "%s must be a duration such as 30m or 1h",
+			       what);
+	return 0;
+}

@@ -35,6 +35,7 @@
 #include "xalloc.h"
 #include "adkinds.h"
 #include "proxyaddr.h"
+#include "maptype.h"
 #include "config.h"
 #include "config_impl.h"
 
@@ -154,33 +155,21 @@ output_table(struct walker *w, yaml_node_t *v, void *dst)
 static int
 output_type(struct walker *w, yaml_node_t *v, void *dst)
 {
-	/* Index = enum mapdb_type; "texthash" is another name for text. */
-	static const char *const types[] = {"hash", "btree", "text",
-					    "lmdb", "cdb",   NULL};
 	struct sync_conf *c = dst;
 	const char *s = scalar(v);
-	int t;
+	int t = s != NULL ? maptype_lookup(s) : -1;
+	char names[128];
 
-	for (t = 0; s && types[t]; t++)
-		if (strcmp(s, types[t]) == 0)
-			break;
-	if (s != NULL && strcmp(s, "texthash") == 0)
-		t = MAPDB_TEXT;
-	else if (s == NULL || types[t] == NULL)
+	if (t < 0) {
+		maptype_names(names, sizeof(names), 0);
+		return fail_at(w, v, "output.type must be %s", names);
+	}
+	if (!maptype_get(t)->built)
 		return fail_at(w, v,
-			       "output.type must be "
-			       "hash, btree, lmdb, cdb "
-			       "or text");
-	if (!mapdb_available(t))
-		return fail_at(w, v,
-			       "output.type %s is not built "
-			       "into this rcptsync (meson "
-			       "-D%s=enabled; see rcptsync "
+			       "output.type %s is not built into this "
+			       "rcptsync (meson -D%s=enabled; see rcptsync "
 			       "--version)",
-			       s,
-			       t == MAPDB_LMDB	? "lmdb"
-			       : t == MAPDB_CDB ? "cdb"
-						: "bdb");
+			       s, maptype_get(t)->feature);
 	c->type = t;
 	return 0;
 }
@@ -384,24 +373,23 @@ verify_cache_type(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
 	const char *s = scalar(v);
+	int t = s != NULL ? maptype_lookup(s) : -1;
+	char names[128];
 
-	if (s != NULL && strcmp(s, "btree") == 0)
-		c->verify_cache_type = MAPDB_BTREE;
-	else if (s != NULL && strcmp(s, "hash") == 0)
-		c->verify_cache_type = MAPDB_HASH;
-	else if (s != NULL && strcmp(s, "lmdb") == 0)
-		c->verify_cache_type = MAPDB_LMDB;
-	else
+	if (t < 0 || !(maptype_get(t)->flags & MAPTYPE_VERIFY)) {
+		maptype_names(names, sizeof(names), MAPTYPE_VERIFY);
 		return fail_at(w, v,
-			       "verify_cache.type must be btree, "
-			       "lmdb or hash (address_verify_map; "
-			       "never proxy:)");
-	if (!mapdb_available(c->verify_cache_type))
+			       "verify_cache.type must be %s "
+			       "(address_verify_map; never proxy:)",
+			       names);
+	}
+	if (!maptype_get(t)->built)
 		return fail_at(w, v,
 			       "verify_cache.type %s is not built "
 			       "into this rcptsync (see rcptsync "
 			       "--version)",
 			       s);
+	c->verify_cache_type = t;
 	return 0;
 }
 

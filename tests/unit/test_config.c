@@ -111,7 +111,7 @@ static const struct row rows[] = {
 	 ":5:15: verify_cache needs path"},
 	{"verify cache type",
 	 LDIF_SRC OUT "verify_cache:\n  path: vc\n  type: proxy:btree\n",
-	 ":7:9: verify_cache.type must be btree, lmdb or hash"},
+	 ":7:9: verify_cache.type must be hash, btree or lmdb"},
 	{"verify cache delimiter",
 	 LDIF_SRC OUT "verify_cache: {path: vc, recipient_delimiter: \"@\"}\n",
 	 ":5:47: verify_cache.recipient_delimiter must be characters"},

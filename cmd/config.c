@@ -86,7 +86,7 @@ walk_section(struct walker *w, yaml_node_t *node, const char *section,
 		yaml_node_t *v = yaml_document_get_node(w->doc, pair->value);
 
 		if ((i = find_key(w, key, section, keys, &seen)) < 0)
-			return WALK_BAD_KEY;
+			return -1;
 		if (keys[i].parse(w, v, dst) < 0)
 			return -1;
 	}
@@ -544,19 +544,13 @@ static const struct config_key root_keys[] = {
 static int
 walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 {
-	int rc = walk_section(w, root, "the configuration", root_keys, c);
-
-	if (rc == -1)
+	if (walk_section(w, root, "the configuration", root_keys, c) < 0)
 		return -1;
-	/* XXX After a bad key (WALK_BAD_KEY) the keys that follow it are
-	 * not read, and when source or output is among them, "needs
-	 * source" or "needs output" replaces the bad key's message.  Kept
-	 * as it was: the configuration is refused either way. */
 	if (c->source == -1)
 		return fail_at(w, root, "the configuration needs source");
 	if (c->table == NULL)
 		return fail_at(w, root, "the configuration needs output");
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 /* set_defaults - what an absent key means (README, sync.yaml.example) */

@@ -35,16 +35,11 @@ struct config_key {
 
 /* config.c */
 
-/* walk_section's answer to a key that is unknown, repeated or no name */
-#define WALK_BAD_KEY (-2)
-
 /*
  * walk_section - NODE must be a mapping of SECTION's KEYS (at most 32),
  *	each at most once; calls each key's parse in document order.
- *	Returns 0; -1 when NODE is not a mapping or a value was refused;
- *	WALK_BAD_KEY with the error "unknown key", "duplicate key" or
- *	"keys of SECTION must be plain names" at the key, the keys after
- *	it not read.
+ *	Returns 0, or -1 when NODE is not a mapping, a key is unknown,
+ *	repeated or not a plain name, or a value was refused.
  */
 int walk_section(struct walker *w, yaml_node_t *node, const char *section,
 		 const struct config_key *keys, void *dst);

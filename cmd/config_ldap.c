@@ -452,15 +452,9 @@ static int
 walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 {
 	struct ldap_walk lw = {.l = l, .uri = node, .base = node};
-	int rc = walk_section(w, node, "source.ldap", ldap_keys, &lw);
 
-	if (rc == -1)
+	if (walk_section(w, node, "source.ldap", ldap_keys, &lw) < 0)
 		return -1;
-	/* XXX After a bad key (WALK_BAD_KEY) the keys that follow it are
-	 * not read and its error is dropped: the directory is refused only
-	 * when a check of check_ldap() fails, with that check's message,
-	 * else it is taken as far as it was read.  Kept as it was in this
-	 * restructuring; it wants fixing on its own. */
 	return check_ldap(w, node, &lw);
 }
 

@@ -30,6 +30,22 @@ static const struct row rows[] = {
 	 ":5:1: unknown key \"colour\" in the configuration"},
 	{"unknown nested key", LDIF_SRC "output:\n  table: /t\n  typo: 1\n",
 	 ":5:3: unknown key \"typo\" in output"},
+	{"unknown top key before source and output",
+	 "colour: blue\n" LDIF_SRC OUT,
+	 ":1:1: unknown key \"colour\" in the configuration"},
+	{"unknown key in source.ldap after uri, base and bind",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    bind: {method: none}\n    pagesize: 500\n"
+	 "    include: [users]\n" OUT,
+	 ":6:5: unknown key \"pagesize\" in source.ldap"},
+	{"duplicate key in source.ldap",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    bind: {method: none}\n    uri: ldaps://dc2\n" OUT,
+	 ":6:5: duplicate key uri in source.ldap"},
+	{"unknown key first in source.ldap",
+	 "source:\n  ldap:\n    pagesize: 500\n    uri: ldaps://dc\n"
+	 "    base: dc=x\n    bind: {method: none}\n" OUT,
+	 ":3:5: unknown key \"pagesize\" in source.ldap"},
 	{"duplicate key", LDIF_SRC OUT "lock: /a\nlock: /b\n",
 	 ":6:1: duplicate key lock"},
 	{"wrong type: mapping for string",

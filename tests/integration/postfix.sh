@@ -49,6 +49,7 @@ ${4:-}
 YAML
 	echo "$P/$1.yaml"
 }
+lacks() { ! grep -q "$1" "$2"; }	# lacks PATTERN FILE
 answer() {	# answer ADDRESS : the RCPT code in a new session
 	$PROBE "$PORT" "$1" | awk '{print $2}'
 }
@@ -112,6 +113,25 @@ for TYPE in hash btree lmdb cdb; do
 	check "$TYPE: SMTP reader saw only 250 (no 451, no 550) through ten syncs" test "$(head -1 "$D/loop.out")" -eq 0
 	check "$TYPE: SMTP reader made many connections" test "$(sed -n 2p "$D/loop.out" | tr ' ' '\n' | awk -F: '{s+=$2} END {print s}')" -ge 20
 	check "$TYPE: postmap -q reader never missed the key" test "$(cat "$D/postmap-fails")" -eq 0
+
+	# A small change: the map is updated from a copy of the published
+	# one (cdb, which cannot be changed, is rebuilt), and what Postfix
+	# serves is exactly the table: postmap -s lists the same set, and
+	# smtpd answers for the added and removed addresses.
+	"$RCPTSYNC" -v -c "$(conf a2 "$D/a.ldif" "$TYPE")" sync 2> "$D/small.err"
+	if [ "$TYPE" = cdb ]; then
+		check "$TYPE: a small change rebuilds the map (cdb is written once)" \
+			lacks "map updated from a copy" "$D/small.err"
+		check "$TYPE: after a small change, postmap -q finds every key of the table" \
+			test "$(grep -v '^#' "$T" | cut -f1 | postmap -q - "$TYPE:$T" | wc -l)" -eq "$(grep -vc '^#' "$T")"
+	else
+		check "$TYPE: a small change updates a copy of the map" \
+			grep -q "map updated from a copy of the published one: 100 deleted, 103 stored" "$D/small.err"
+		check "$TYPE: after a small change, postmap -s lists exactly the table" \
+			cmp -s <(postmap -s "$TYPE:$T" | LC_ALL=C sort) <(grep -v '^#' "$T" | LC_ALL=C sort)
+	fi
+	check "$TYPE: after a small change, an added address 250" test "$(answer user5@corp.example)" = 250
+	check "$TYPE: after a small change, a removed address 550" test "$(answer user250@corp.example)" = 550
 
 	stop_pid "$PF_PID"
 done

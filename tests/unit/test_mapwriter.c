@@ -15,6 +15,9 @@
 
 #include "addrset.h"
 #include "mapcommit.h"
+#include "mapdelta.h"
+#include "mapread.h"
+#include "maptype.h"
 #include "mapdiff.h"
 #include "maptext.h"
 #include "safety.h"
@@ -311,6 +314,164 @@ test_cleanup(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* random_set - a finished set: N keys of the form uK@x.y, K < RANGE */
+static struct addrset *
+random_set(unsigned *seed, size_t n, unsigned range)
+{
+	struct addrset *s = addrset_new();
+	char key[32];
+
+	for (size_t i = 0; i < n; i++) {
+		int len = snprintf(key, sizeof(key), "u%u@x.y",
+				   (unsigned)rand_r(seed) % range);
+
+		addrset_add(s, key, (size_t)len,
+			    rand_r(seed) % 8 ? "OK" : "relay", "dn");
+	}
+	addrset_finish(s);
+	return s;
+}
+
+/* mutate - a copy of OLD with a few keys added, removed and revalued */
+static struct addrset *
+mutate(unsigned *seed, const struct addrset *old, unsigned range)
+{
+	struct addrset *s = addrset_new();
+	size_t ops = 1 + (size_t)rand_r(seed) % 40;
+	char key[32];
+
+	for (size_t i = 0; i < addrset_count(old); i++) {
+		const struct addrset_entry *e = addrset_get(old, i);
+		unsigned r = (unsigned)rand_r(seed) % 200;
+
+		if (r == 0)
+			continue; /* removed */
+		addrset_add(s, e->key, strlen(e->key),
+			    r == 1 ? (strcmp(e->value, "OK") ? "OK" : "relay")
+				   : e->value,
+			    "dn");
+	}
+	for (size_t i = 0; i < ops; i++) {
+		int len = snprintf(key, sizeof(key), "u%u@x.y",
+				   range + (unsigned)rand_r(seed) % range);
+
+		addrset_add(s, key, (size_t)len, "OK", "dn");
+	}
+	addrset_finish(s);
+	return s;
+}
+
+/* assert_map_is - the map at PATH holds exactly the pairs of WANT */
+static void
+assert_map_is(const char *path, enum mapdb_type type,
+	      const struct addrset *want)
+{
+	struct addrset *got = addrset_new();
+	struct sync_err err = {0};
+
+	assert_int_equal(mapread_keys(path, type, got, "map", &err), 0);
+	addrset_finish(got);
+	assert_int_equal(addrset_count(got), addrset_count(want));
+	for (size_t i = 0; i < addrset_count(want); i++) {
+		assert_string_equal(addrset_get(got, i)->key,
+				    addrset_get(want, i)->key);
+		assert_string_equal(addrset_get(got, i)->value,
+				    addrset_get(want, i)->value);
+	}
+	addrset_free(got);
+}
+
+/*
+ * A map updated from a copy holds exactly what a rebuild would, over a
+ * seeded random sequence of changes; a delta that does not fit the map
+ * (a key to delete that is not there) falls back to a rebuild.
+ */
+static void
+update_type(enum mapdb_type type)
+{
+	char dir[] = "/tmp/rcptsync-delta.XXXXXX", table[128], map[160];
+	struct sync_err err = {0};
+	unsigned seed = 17;
+	struct addrset *cur, *next;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(table, sizeof(table), "%s/t", dir);
+	snprintf(map, sizeof(map), "%s%s", table, mapdb_suffix(type));
+	cur = random_set(&seed, 3000, 100000);
+	assert_int_equal(mapcommit_publish(table, type, cur, NULL, &err), 0);
+	for (int step = 0; step < 20; step++) {
+		struct mapcommit_how how = {0};
+		struct mapdelta *d = mapdelta_new(1000);
+		struct mapdiff_counts counts;
+
+		next = mutate(&seed, cur, 100000);
+		mapdiff_run(cur, next, mapdelta_note, d, &counts);
+		assert_true(mapdelta_finish(d));
+		how.delta = d;
+		assert_int_equal(
+			mapcommit_publish(table, type, next, &how, &err), 0);
+		assert_true(how.updated);
+		assert_map_is(map, type, next);
+		mapdelta_free(d);
+		addrset_free(cur);
+		cur = next;
+	}
+	/* a deletion the map cannot take: rebuilt, and still right */
+	{
+		struct mapcommit_how how = {0};
+		struct mapdelta *d = mapdelta_new(10);
+		struct addrset_entry ghost = {"nobody@x.y", "OK", "dn"};
+
+		mapdelta_note(d, '-', &ghost);
+		assert_true(mapdelta_finish(d));
+		how.delta = d;
+		assert_int_equal(
+			mapcommit_publish(table, type, cur, &how, &err), 0);
+		assert_false(how.updated);
+		assert_non_null(strstr(how.why.msg, "nobody@x.y"));
+		assert_map_is(map, type, cur);
+		mapdelta_free(d);
+	}
+	addrset_free(cur);
+	assert_int_equal(mapcommit_cleanup(table), 0);
+	(void)unlink(map);
+	(void)unlink(table);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void
+test_update_from_copy(void **state)
+{
+	int tested = 0;
+
+	(void)state;
+	for (int t = 0; t < maptype_count(); t++)
+		if (maptype_get(t)->update != NULL) {
+			update_type((enum mapdb_type)t);
+			tested++;
+		}
+	/* the full build has hash, btree and lmdb; cdb cannot be updated */
+	if (maptype_get(MAPDB_HASH)->built)
+		assert_true(tested >= 2);
+	assert_null(maptype_get(MAPDB_CDB)->update);
+}
+
+/* A delta past its limit is not usable: the map is rebuilt. */
+static void
+test_delta_limit(void **state)
+{
+	struct mapdelta *d = mapdelta_new(2);
+	struct addrset_entry e = {"a@x.y", "OK", "dn"};
+
+	(void)state;
+	mapdelta_note(d, '+', &e);
+	mapdelta_note(d, '-', &e);
+	assert_true(mapdelta_finish(d));
+	mapdelta_note(d, '+', &e);
+	assert_false(mapdelta_finish(d));
+	mapdelta_free(d);
+}
+
 int
 main(void)
 {
@@ -322,6 +483,8 @@ main(void)
 		cmocka_unit_test(test_maptext_roundtrip),
 		cmocka_unit_test(test_maptext_parse),
 		cmocka_unit_test(test_cleanup),
+		cmocka_unit_test(test_update_from_copy),
+		cmocka_unit_test(test_delta_limit),
 	};
 
 	return cmocka_run_group_tests_name("mapwriter", tests, NULL, NULL);

@@ -30,6 +30,7 @@
 #include "mapread.h"
 #include "maptext.h"
 #include "safety.h"
+#include "tablediff.h"
 #include "pipeline.h"
 
 /* pipeline_fetch - the new set, with a debug line of what the source saw */
@@ -111,10 +112,10 @@ served_map(struct pipeline *p)
 	free(path);
 }
 
-/* pipeline_compare - current table, grace period, then the diff */
-int
-pipeline_compare(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
-		 void *ctx, struct sync_err *err)
+/* compare_sets - the table read into a set, then the two sets compared */
+static int
+compare_sets(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
+	     void *ctx, struct sync_err *err)
 {
 	p->old_set = addrset_new();
 	if (maptext_read(p->conf->table, MAPTEXT_ANY_KEY, p->old_set, "table",
@@ -127,6 +128,42 @@ pipeline_compare(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
 		    report_pending, NULL, &p->grace);
 	p->db_stale = mapcommit_db_stale(p->conf->table, p->conf->type);
 	mapdiff_run(p->old_set, p->new_set, fn, ctx, &p->counts);
+	return 0;
+}
+
+/*
+ * pipeline_compare - current table, grace period, then the diff.  A table
+ * rcptsync wrote is sorted, so it is compared as it is read, never held
+ * in memory (tablediff.c); one that is missing (its map may be there) or
+ * out of order is read into a set first.
+ */
+int
+pipeline_compare(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
+		 void *ctx, struct sync_err *err)
+{
+	struct tablediff_result td;
+	struct grace_run g;
+	struct stat st;
+	int rc;
+
+	if (stat(p->conf->table, &st) < 0)
+		return compare_sets(p, state, fn, ctx, err);
+	grace_begin(&g, &p->conf->grace, state, p->now, report_pending, NULL,
+		    &p->grace);
+	rc = tablediff_stream(p->conf->table, p->new_set, &g, fn, ctx, &td,
+			      err);
+	if (rc == TABLEDIFF_UNSORTED) {
+		log_debug("%s is not in rcptsync's order: comparing it as a "
+			  "set",
+			  p->conf->table);
+		return compare_sets(p, state, fn, ctx, err);
+	}
+	if (rc < 0)
+		return sync_err_prefix(err, "current table");
+	p->table_exists = 1;
+	p->old_count = td.old_count;
+	p->counts = td.counts;
+	p->db_stale = mapcommit_db_stale(p->conf->table, p->conf->type);
 	return 0;
 }
 

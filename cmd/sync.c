@@ -59,6 +59,7 @@ struct sync_run {
 	struct incremental_commit *commit; /* the caches owed */
 	struct addrset *added;		   /* with verify_cache only */
 	struct mapdelta *delta;		   /* the changes, while few */
+	const char *last_removed;	   /* the last '-' key seen */
 	int published;			   /* map replaced in this run */
 	int hook_failed;		   /* the after_change hook failed */
 	int written;
@@ -146,11 +147,15 @@ static void
 note_change(void *ctx, char op, const struct addrset_entry *e)
 {
 	struct sync_run *r = ctx;
+	int revalued;
 
 	if (r->delta != NULL)
 		mapdelta_note(r->delta, op, e);
-	if (r->added != NULL && op == '+' &&
-	    addrset_find(r->p.old_set, e->key) == NULL)
+	/* a revalued key comes as '-' then '+' (mapdiff.h) */
+	revalued = op == '+' && r->last_removed != NULL &&
+		   strcmp(r->last_removed, e->key) == 0;
+	r->last_removed = op == '-' ? e->key : NULL;
+	if (r->added != NULL && op == '+' && !revalued)
 		addrset_add(r->added, e->key, strlen(e->key), e->value,
 			    e->origin);
 }

@@ -55,60 +55,101 @@ still_kept(const struct grace_rule *rule, time_t since, unsigned long runs,
 	return runs <= (unsigned long)rule->runs;
 }
 
+/* grace_begin - see grace.h */
+void
+grace_begin(struct grace_run *g, const struct grace_rule *rule,
+	    struct sync_state *st, time_t now, grace_fn fn, void *ctx,
+	    struct grace_counts *counts)
+{
+	memset(g, 0, sizeof(*g));
+	g->rule = rule;
+	g->st = st;
+	g->now = now;
+	g->fn = fn;
+	g->ctx = ctx;
+	g->counts = counts;
+	memset(counts, 0, sizeof(*counts));
+}
+
+/* grace_missing - see grace.h */
+int
+grace_missing(struct grace_run *g, const char *key, const char *value)
+{
+	const struct state_pending *p;
+	struct state_pending *np;
+	time_t since = g->now, until;
+	unsigned long runs = 1;
+
+	if (g->rule->seconds <= 0 && g->rule->runs <= 0)
+		return 0;
+	if ((p = find_pending(g->st, key)) != NULL) {
+		since = p->since;
+		runs = p->runs + 1;
+	}
+	if (!still_kept(g->rule, since, runs, g->now, &until)) {
+		g->counts->expired++;
+		return 0;
+	}
+	/* keys come in order, so the pending list stays sorted */
+	g->next.pending = xreallocarray(g->next.pending, g->next.n_pending + 1,
+					sizeof(*g->next.pending));
+	np = &g->next.pending[g->next.n_pending++];
+	np->key = xstrdup(key);
+	np->value = xstrdup(value);
+	np->since = since;
+	np->runs = runs;
+	g->counts->kept++;
+	return 1;
+}
+
+/* grace_end - see grace.h */
+void
+grace_end(struct grace_run *g, struct addrset *new_set)
+{
+	const char *origin = NULL;
+
+	for (size_t i = 0; i < g->next.n_pending; i++) {
+		const struct state_pending *np = &g->next.pending[i];
+		time_t until;
+
+		/* told only now: an abandoned walk reports nothing */
+		(void)still_kept(g->rule, np->since, np->runs, g->now, &until);
+		if (g->fn != NULL)
+			g->fn(g->ctx, np, until);
+		if (origin == NULL)
+			origin = addrset_intern(new_set, "pending removal");
+		addrset_add(new_set, np->key, strlen(np->key),
+			    addrset_intern(new_set, np->value), origin);
+	}
+	state_free_pending(g->st);
+	g->st->pending = g->next.pending;
+	g->st->n_pending = g->next.n_pending;
+	addrset_finish(new_set);
+}
+
+/* grace_abandon - see grace.h */
+void
+grace_abandon(struct grace_run *g)
+{
+	state_free_pending(&g->next);
+}
+
 /* grace_apply - see grace.h */
 void
 grace_apply(const struct grace_rule *rule, const struct addrset *old_set,
 	    struct addrset *new_set, struct sync_state *st, time_t now,
 	    grace_fn fn, void *ctx, struct grace_counts *counts)
 {
-	struct sync_state next;
-	size_t n_old = addrset_count(old_set);
-	const char *origin = NULL;
+	struct grace_run g;
 
-	memset(counts, 0, sizeof(*counts));
-	memset(&next, 0, sizeof(next));
-	for (size_t i = 0; rule->seconds > 0 || rule->runs > 0; i++) {
-		if (i >= n_old)
-			break;
+	grace_begin(&g, rule, st, now, fn, ctx, counts);
+	for (size_t i = 0; i < addrset_count(old_set); i++) {
 		const struct addrset_entry *e = addrset_get(old_set, i);
-		const struct state_pending *p;
-		time_t since = now, until;
-		unsigned long runs = 1;
 
-		if (addrset_find(new_set, e->key) != NULL)
-			continue;
-		if ((p = find_pending(st, e->key)) != NULL) {
-			since = p->since;
-			runs = p->runs + 1;
-		}
-		if (!still_kept(rule, since, runs, now, &until)) {
-			counts->expired++;
-			continue;
-		}
-		/* old_set is sorted, so next.pending stays sorted. */
-		next.pending = xreallocarray(next.pending, next.n_pending + 1,
-					     sizeof(*next.pending));
-		struct state_pending *np = &next.pending[next.n_pending++];
-
-		np->key = xstrdup(e->key);
-		np->value = xstrdup(e->value);
-		np->since = since;
-		np->runs = runs;
-		counts->kept++;
-		if (fn != NULL)
-			fn(ctx, np, until);
+		/* Add only at the end: new_set must stay sorted while we
+		 * search it. */
+		if (addrset_find(new_set, e->key) == NULL)
+			grace_missing(&g, e->key, e->value);
 	}
-	/* Add only now: new_set must stay sorted while we search it. */
-	for (size_t i = 0; i < next.n_pending; i++) {
-		const struct state_pending *np = &next.pending[i];
-
-		if (origin == NULL)
-			origin = addrset_intern(new_set, "pending removal");
-		addrset_add(new_set, np->key, strlen(np->key),
-			    addrset_intern(new_set, np->value), origin);
-	}
-	state_free_pending(st);
-	st->pending = next.pending;
-	st->n_pending = next.n_pending;
-	addrset_finish(new_set);
+	grace_end(&g, new_set);
 }

@@ -36,4 +36,32 @@ void grace_apply(const struct grace_rule *rule, const struct addrset *old_set,
 		 struct addrset *new_set, struct sync_state *st, time_t now,
 		 grace_fn fn, void *ctx, struct grace_counts *counts);
 
+/*
+ * The same, one missing key at a time, for a caller that walks the old
+ * table itself (tablediff.c streams it from disk): grace_begin(), then
+ * grace_missing() for each key of the old table missing from the new
+ * set, in key order, then grace_end(), which adds the keys kept to
+ * NEW_SET, finishes it and replaces ST->pending; or grace_abandon(),
+ * which leaves ST as it was.
+ */
+struct grace_run {
+	const struct grace_rule *rule;
+	struct sync_state *st;
+	time_t now;
+	grace_fn fn;
+	void *ctx;
+	struct grace_counts *counts;
+	struct sync_state next; /* its pending list: the keys kept */
+};
+
+void grace_begin(struct grace_run *g, const struct grace_rule *rule,
+		 struct sync_state *st, time_t now, grace_fn fn, void *ctx,
+		 struct grace_counts *counts);
+
+/* grace_missing - KEY (with VALUE) is gone: 1 when it is kept, else 0 */
+int grace_missing(struct grace_run *g, const char *key, const char *value);
+
+void grace_end(struct grace_run *g, struct addrset *new_set);
+void grace_abandon(struct grace_run *g);
+
 #endif

@@ -91,17 +91,16 @@ parse_line(char *line, size_t len, enum maptext_keys keys, char **key,
 	return 0;
 }
 
-/* maptext_read - load a table into SET */
+/* maptext_each - every entry of a table, in file order */
 int
-maptext_read(const char *path, enum maptext_keys keys, struct addrset *set,
-	     const char *origin, int *exists, struct sync_err *err)
+maptext_each(const char *path, enum maptext_keys keys, maptext_fn fn, void *ctx,
+	     int *exists, struct sync_err *err)
 {
 	FILE *fp;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
 	unsigned long lineno = 0;
-	const char *last_value = NULL;
 	int ret = 0;
 
 	*exists = 0;
@@ -134,9 +133,8 @@ maptext_read(const char *path, enum maptext_keys keys, struct addrset *set,
 							    sizeof(shown)));
 			goto out;
 		}
-		if (last_value == NULL || strcmp(last_value, value) != 0)
-			last_value = addrset_intern(set, value);
-		addrset_add(set, key, strlen(key), last_value, origin);
+		if ((ret = fn(ctx, key, value)) != 0)
+			goto out;
 	}
 	if (ferror(fp))
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "reading %s: %s", path,
@@ -145,4 +143,33 @@ out:
 	free(line);
 	fclose(fp);
 	return ret;
+}
+
+/* What maptext_read's callback adds to. */
+struct into_set {
+	struct addrset *set;
+	const char *origin;
+	const char *last_value; /* interned once per run of equal values */
+};
+
+/* add_entry - maptext_fn: one entry into the set */
+static int
+add_entry(void *ctx, const char *key, const char *value)
+{
+	struct into_set *in = ctx;
+
+	if (in->last_value == NULL || strcmp(in->last_value, value) != 0)
+		in->last_value = addrset_intern(in->set, value);
+	addrset_add(in->set, key, strlen(key), in->last_value, in->origin);
+	return 0;
+}
+
+/* maptext_read - load a table into SET */
+int
+maptext_read(const char *path, enum maptext_keys keys, struct addrset *set,
+	     const char *origin, int *exists, struct sync_err *err)
+{
+	struct into_set in = {set, origin, NULL};
+
+	return maptext_each(path, keys, add_entry, &in, exists, err);
 }

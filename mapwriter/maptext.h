@@ -28,6 +28,23 @@ int maptext_write(FILE *fp, const struct addrset *set, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
 /*
+ * Called for each entry of a table, in file order: KEY (lower case) and
+ * VALUE are valid only during the call.  Return 0 to go on; anything
+ * else stops the read, and maptext_each() returns it.
+ */
+typedef int (*maptext_fn)(void *ctx, const char *key, const char *value);
+
+/*
+ * maptext_each - read the table at PATH as maptext_read() does, handing
+ *	each entry to FN instead of storing it: nothing of the table is
+ *	kept.  Returns 0, FN's non-zero answer, or -1 with the errors of
+ *	maptext_read().
+ */
+int maptext_each(const char *path, enum maptext_keys keys, maptext_fn fn,
+		 void *ctx, int *exists, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/*
  * maptext_read - add the lines of the Postfix-style table at PATH to SET:
  *	"key white-space value", '#' comments and blank lines skipped, keys
  *	lower-cased as Postfix folds them.  ORIGIN is stored with each

@@ -74,14 +74,13 @@
 #include "session.h"
 #include "search.h"
 #include "incremental.h"
+#include "position.h"
 
 _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 		       LDAPSYNC_COOKIE_MAX,
 	       "the cache keeps every cookie a DirSync search returns");
 
 #define GUID_ATTR "objectGUID"
-/* Room for a name from the server, escaped for a message. */
-#define SHOWN_MAX 300
 /* GUID_DELETED_OBJECTS_CONTAINER_W (MS-ADTS 6.1.1.4) */
 #define DELETED_OBJECTS_WKGUID "18e2ea80684f11d2b9aa00c04f79f805"
 /* matches no object (objectGUID is indexed): a full pull's DirSync search
@@ -94,36 +93,6 @@ static const char dirsync_advice[] =
 	"DirSync needs the \"Replicating Directory Changes\" right on the "
 	"naming context for the bind account (README, \"Incremental "
 	"pulls\"), or use incremental: usnchanged";
-
-/* One fetch from one DC: what was asked, and what came back. */
-struct pull {
-	const struct ldapsync_conf *l;
-	struct ldapsync_session *s;
-	const struct objcache_mark *prior; /* where the last pull began */
-	int full;			   /* do not continue it */
-	struct objcache *fresh;		   /* qualifying objects fetched */
-	struct objcache *changed;	   /* GUIDs changed, listed, reported */
-	unsigned long n_changed_in;	   /* of those, now under a base */
-	unsigned long containers;	   /* of those, OUs and containers */
-	char container_dn[SHOWN_MAX];	   /* the first of them, escaped */
-	char **norm_bases;		   /* the bases, normalised (dn_key) */
-	/* where the DC is (read before any search) */
-	char dc[256];
-	char invocation[64];
-	unsigned long long usn;
-	char *naming_context;
-	struct ldapsync_dirsync ds; /* the cookie to continue from */
-	int incremental;	    /* 1: only changes were fetched */
-	int unchanged;		    /* 1: the USN had not moved */
-	char why_full[600];
-};
-
-/* shown - S from the server, made safe to print (proxyaddr_escape) */
-static const char *
-shown(const char *s, char *buf)
-{
-	return proxyaddr_escape(s, strlen(s), buf, SHOWN_MAX);
-}
 
 /* incremental_dirsync_attrs - see incremental.h */
 char **
@@ -321,128 +290,6 @@ search_dirsync(struct pull *p, int from_prior, struct sync_err *err)
 	return ret;
 }
 
-/* hex - BIN as lower-case hex into BUF */
-static void
-hex(const unsigned char *bin, size_t len, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
-		snprintf(buf + 2 * i, 3, "%02x", bin[i]);
-}
-
-/*
- * read_position - where this DC is: rootDSE's dnsHostName,
- * highestCommittedUSN and defaultNamingContext, and the invocationId of
- * its NTDS Settings object (MS-ADTS 3.1.1.1.9).
- */
-static int
-read_position(struct pull *p, struct sync_err *err)
-{
-	struct ldapsync_session *s = p->s;
-	char *host = NULL, *usn = NULL, *service = NULL;
-	char *attrs[] = {"dnsHostName", "highestCommittedUSN", "dsServiceName",
-			 "defaultNamingContext", NULL};
-	LDAPMessage *res = NULL, *e;
-	struct berval **inv = NULL;
-	char *inv_attrs[] = {"invocationId", NULL};
-	char a[SHOWN_MAX];
-	int rc, ret = -1;
-
-	session_arm(session_budget(s->conf) + 1);
-	rc = ldap_search_ext_s(s->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-			       attrs, 0, NULL, NULL, &s->timeout, 1, &res);
-	session_arm(0);
-	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(s->ld, res)) == NULL) {
-		ldap_msgfree(res);
-		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc,
-				    "reading the rootDSE of %s",
-				    s->stats->server);
-	}
-	host = session_first_value(s->ld, e, "dnsHostName");
-	usn = session_first_value(s->ld, e, "highestCommittedUSN");
-	service = session_first_value(s->ld, e, "dsServiceName");
-	p->naming_context =
-		session_first_value(s->ld, e, "defaultNamingContext");
-	ldap_msgfree(res);
-	res = NULL;
-	if (host == NULL || usn == NULL || service == NULL ||
-	    p->naming_context == NULL) {
-		sync_err_set(err, SYNC_ERR_CONFIG,
-			     "%s: the rootDSE lacks dnsHostName, "
-			     "highestCommittedUSN, dsServiceName or "
-			     "defaultNamingContext: incremental pulls need an "
-			     "AD domain controller",
-			     s->stats->server);
-		goto out;
-	}
-	session_arm(session_budget(s->conf) + 1);
-	rc = ldap_search_ext_s(s->ld, service, LDAP_SCOPE_BASE,
-			       "(objectClass=*)", inv_attrs, 0, NULL, NULL,
-			       &s->timeout, 1, &res);
-	session_arm(0);
-	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT &&
-	    rc != LDAP_INSUFFICIENT_ACCESS) {
-		/* the connection went (a DC stopped now): try again, not a
-		 * configuration to fix */
-		session_fail(err, SYNC_ERR_TEMP, s->ld, rc,
-			     "reading the invocationId of %s on %s",
-			     shown(service, a), s->stats->server);
-		goto out;
-	}
-	if ((e = ldap_first_entry(s->ld, res)) != NULL)
-		inv = ldap_get_values_len(s->ld, e, "invocationId");
-	if (inv == NULL || inv[0] == NULL) {
-		sync_err_set(err, SYNC_ERR_CONFIG,
-			     "%s: cannot read the invocationId of %s",
-			     s->stats->server, shown(service, a));
-		goto out;
-	}
-	snprintf(p->dc, sizeof(p->dc), "%s", host);
-	hex((unsigned char *)inv[0]->bv_val, inv[0]->bv_len, p->invocation,
-	    sizeof(p->invocation));
-	p->usn = strtoull(usn, NULL, 10);
-	ret = 0;
-out:
-	ldap_value_free_len(inv);
-	ldap_msgfree(res);
-	free(host);
-	free(usn);
-	free(service);
-	return ret;
-}
-
-/* decide - may this pull continue the last one?  Else why not */
-static void
-decide(struct pull *p)
-{
-	const struct objcache_mark *m = p->prior;
-	char a[SHOWN_MAX], b[SHOWN_MAX];
-
-	p->incremental = 0;
-	if (p->full)
-		; /* why_full was said by the caller */
-	else if (m->dc[0] == '\0')
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "no earlier pull to continue");
-	else if (strcasecmp(m->dc, p->dc) != 0)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "the last pull was from %s, this one is from %s",
-			 shown(m->dc, a), shown(p->dc, b));
-	else if (strcmp(m->invocation, p->invocation) != 0)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "the invocationId of %s changed (restored?)",
-			 shown(p->dc, a));
-	else if (p->usn < m->usn)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "the USN of %s went back", shown(p->dc, a));
-	else if (p->l->incremental == LDAPSYNC_INCR_DIRSYNC &&
-		 m->cookie_len == 0)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "no DirSync cookie yet");
-	else
-		p->incremental = 1;
-}
-
 /* note_container - an OU or container changed */
 static int
 note_container(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
@@ -603,9 +450,9 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 		p->norm_bases[i] = dn_key(l->bases[i]);
 	if (ldapsync_open(l, stats, &p->s, err) < 0)
 		return -1;
-	ret = read_position(p, err);
+	ret = position_read(p, err);
 	if (ret == 0) {
-		decide(p);
+		position_decide(p);
 		ret = searches(p, err);
 	}
 	ldapsync_close(p->s);

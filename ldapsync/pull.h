@@ -28,7 +28,7 @@ struct pull {
 	unsigned long n_changed_in;	   /* of those, now under a base */
 	unsigned long containers;	   /* of those, OUs and containers */
 	char container_dn[SHOWN_MAX];	   /* the first of them, escaped */
-	char **norm_bases;		   /* the bases, normalised (dn_key) */
+	char **norm_bases; /* the bases, normalised (changes_dn_key) */
 	/* where the DC is (read before any search) */
 	char dc[256];
 	char invocation[64];

@@ -76,6 +76,7 @@
 #include "incremental.h"
 #include "position.h"
 #include "changes.h"
+#include "cachefile.h"
 
 _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 		       LDAPSYNC_COOKIE_MAX,
@@ -126,69 +127,6 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	ldapsync_close(p->s);
 	p->s = NULL;
 	return ret;
-}
-
-/* selection_hash - what decides which objects and values are cached */
-static void
-selection_hash(const struct ldapsync_conf *l, char *out, size_t size)
-{
-	unsigned long long h = 1469598103934665603ULL;
-
-	/* FNV-1a over every base, then the filter, 0xff between */
-	for (size_t i = 0; i <= l->n_bases; i++) {
-		const char *part = i < l->n_bases ? l->bases[i] : l->filter;
-
-		for (const char *c = part; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL; /* separator */
-	}
-	snprintf(out, size, "%016llx", h);
-}
-
-/* cache_path - TABLE.rcptsync-cache, or .N for the N-th of a list */
-static char *
-cache_path(const char *table, size_t index)
-{
-	size_t len = strlen(table) + sizeof(".rcptsync-cache.") + 24;
-	char *path = xmalloc(len);
-
-	if (index > 0)
-		snprintf(path, len, "%s.rcptsync-cache.%zu", table, index);
-	else
-		snprintf(path, len, "%s.rcptsync-cache", table);
-	return path;
-}
-
-/*
- * load_cache - the cache, or why there is none to continue from (and in
- * PROBLEM, why an existing one could not be read)
- */
-static struct objcache *
-load_cache(const char *path, const struct ldapsync_conf *l,
-	   struct objcache_mark *mark, char *why, size_t size, char *problem,
-	   size_t problem_size)
-{
-	struct objcache *cache = NULL;
-	struct sync_err err = {0};
-	char hash[17];
-	int rc = objcache_load(path, &cache, mark, &err);
-
-	selection_hash(l, hash, sizeof(hash));
-	if (rc < 0)
-		snprintf(problem, problem_size, "%s", err.msg);
-	if (rc <= 0) {
-		snprintf(why, size, "%s", rc == 0 ? "no cache yet" : err.msg);
-	} else if (strcmp(mark->config, hash) != 0) {
-		snprintf(why, size, "base or filter changed");
-	} else if (time(NULL) - mark->full_at >= l->full_every ||
-		   time(NULL) < mark->full_at) {
-		snprintf(why, size, "full_every (%lds) passed", l->full_every);
-	} else {
-		return cache;
-	}
-	objcache_free(cache);
-	memset(mark, 0, sizeof(*mark));
-	return objcache_new();
 }
 
 struct gone_ctx {
@@ -308,7 +246,7 @@ apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
 	mark->usn = p->usn;
 	memcpy(mark->cookie, p->ds.next, p->ds.next_len);
 	mark->cookie_len = p->ds.next_len;
-	selection_hash(p->l, mark->config, sizeof(mark->config));
+	cachefile_selection(p->l, mark->config, sizeof(mark->config));
 	return cache;
 }
 
@@ -346,29 +284,6 @@ summarise(const struct pull *p, const struct source_stats *stats,
 		 is->dropped, is->cached);
 }
 
-struct incremental_commit {
-	char *path;
-	struct objcache *cache;
-	struct objcache_mark mark;
-	int dirty; /* 0: the file already holds this */
-	struct incremental_commit *next;
-};
-
-/* owe - CACHE and MARK, to be saved at PATH once the run is accepted */
-static void
-owe(struct incremental_commit **list, char *path, struct objcache *cache,
-    const struct objcache_mark *mark, int dirty)
-{
-	struct incremental_commit *c = xcalloc(1, sizeof(*c));
-
-	c->path = path;
-	c->cache = cache;
-	c->mark = *mark;
-	c->dirty = dirty;
-	c->next = *list;
-	*list = c;
-}
-
 struct feed_ctx {
 	source_value_fn fn;
 	void *ctx;
@@ -400,15 +315,15 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 {
 	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
 	struct pull *p = xcalloc(1, sizeof(*p));
-	char *path = cache_path(table, index);
+	char *path = cachefile_path(table, index);
 	struct feed_ctx f = {fn, ctx, stats, NULL};
 	struct objcache *cache;
 	char why[600], shown_dc[SHOWN_MAX];
 	int rc;
 
 	memset(is, 0, sizeof(*is));
-	cache = load_cache(path, l, mark, why, sizeof(why), is->cache_problem,
-			   sizeof(is->cache_problem));
+	cache = cachefile_load(path, l, mark, why, sizeof(why),
+			       is->cache_problem, sizeof(is->cache_problem));
 	rc = pull_once(p, l, mark, mark->dc[0] == '\0', why, stats, err);
 	if (rc == 0 && (is->healed = listing_lacks(p, cache)) > 0) {
 		snprintf(why, sizeof(why),
@@ -438,7 +353,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 		int dirty = !(p->incremental && p->usn == is->from_usn &&
 			      is->fetched == 0 && is->dropped == 0);
 
-		owe(commit, path, cache, mark, dirty);
+		cachefile_owe(commit, path, cache, mark, dirty);
 		cache = NULL;
 		path = NULL;
 	}
@@ -448,30 +363,4 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 	free(path);
 	free(mark);
 	return rc;
-}
-
-/* incremental_commit_save - see incremental.h */
-int
-incremental_commit_save(const struct incremental_commit *list,
-			struct sync_err *err)
-{
-	for (const struct incremental_commit *c = list; c; c = c->next)
-		if (c->dirty &&
-		    objcache_save(c->path, c->cache, &c->mark, err) < 0)
-			return -1;
-	return 0;
-}
-
-/* incremental_commit_free - see incremental.h */
-void
-incremental_commit_free(struct incremental_commit *list)
-{
-	while (list != NULL) {
-		struct incremental_commit *next = list->next;
-
-		objcache_free(list->cache);
-		free(list->path);
-		free(list);
-		list = next;
-	}
 }

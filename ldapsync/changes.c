@@ -207,20 +207,20 @@ search_listing(struct pull *p, struct sync_err *err)
 static int
 search_tombstones(struct pull *p, struct sync_err *err)
 {
-	size_t len = strlen(p->naming_context) + 64;
+	size_t len = strlen(p->pos.naming_context) + 64;
 	char *deleted = xmalloc(len);
 	char filter[80];
 	struct ldapsync_query q = {0};
 	int ret;
 
 	snprintf(deleted, len, "<WKGUID=%s,%s>", DELETED_OBJECTS_WKGUID,
-		 p->naming_context);
+		 p->pos.naming_context);
 	snprintf(filter, sizeof(filter), "(&(uSNChanged>=%llu)(objectClass=*))",
 		 p->prior->usn + 1);
 	q.filter = filter;
 	q.guid = 1;
 	q.show_deleted = 1;
-	q.base = p->naming_context;
+	q.base = p->pos.naming_context;
 	ret = ldapsync_search(p->s, &q, note_changed, p, err);
 	q.base = deleted;
 	if (ret == 0)
@@ -243,7 +243,7 @@ search_dirsync(struct pull *p, int from_prior, struct sync_err *err)
 
 	p->ds.cookie = from_prior ? p->prior->cookie : NULL;
 	p->ds.cookie_len = from_prior ? p->prior->cookie_len : 0;
-	q.base = p->naming_context;
+	q.base = p->pos.naming_context;
 	q.filter = from_prior ? "(objectClass=*)" : DIRSYNC_NOTHING;
 	q.guid = 1;
 	q.dirsync = &p->ds;
@@ -295,7 +295,7 @@ distrust_containers(struct pull *p, struct sync_err *err)
 		 "(|(objectClass=organizationalUnit)(objectClass=container))"
 		 "(!(objectClass=groupPolicyContainer)))",
 		 p->prior->usn + 1, p->prior->usn + 1);
-	q.base = p->naming_context;
+	q.base = p->pos.naming_context;
 	q.filter = filter;
 	if (ldapsync_search(p->s, &q, note_container, p, err) < 0)
 		return -1;
@@ -344,7 +344,7 @@ searches_dirsync(struct pull *p, struct sync_err *err)
 int
 changes_search(struct pull *p, struct sync_err *err)
 {
-	if (p->incremental && p->usn == p->prior->usn) {
+	if (p->incremental && p->pos.usn == p->prior->usn) {
 		/* highestCommittedUSN is where the DC's last change of any
 		 * object went (a deletion too): unchanged, so nothing
 		 * changed anywhere, and no search is needed */

@@ -91,8 +91,22 @@ pull_free(struct pull *p)
 	for (size_t i = 0; p->norm_bases && i < p->l->n_bases; i++)
 		ldap_memfree(p->norm_bases[i]);
 	free(p->norm_bases);
-	free(p->naming_context);
+	free(p->pos.naming_context);
 	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * decide - may this pull continue the last one?  Not when FULL (why_full
+ * was said by the caller)
+ */
+static void
+decide(struct pull *p)
+{
+	int dirsync = p->l->incremental == LDAPSYNC_INCR_DIRSYNC;
+
+	p->incremental = !p->full &&
+			 position_continues(p->prior, &p->pos, dirsync,
+					    p->why_full, sizeof(p->why_full));
 }
 
 /*
@@ -119,9 +133,9 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 		p->norm_bases[i] = changes_dn_key(l->bases[i]);
 	if (ldapsync_open(l, stats, &p->s, err) < 0)
 		return -1;
-	ret = position_read(p, err);
+	ret = position_read(p->s, &p->pos, err);
 	if (ret == 0) {
-		position_decide(p);
+		decide(p);
 		ret = changes_search(p, err);
 	}
 	ldapsync_close(p->s);
@@ -240,10 +254,10 @@ apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
 		p->fresh = NULL;
 		mark->full_at = time(NULL);
 	}
-	snprintf(mark->dc, sizeof(mark->dc), "%s", p->dc);
+	snprintf(mark->dc, sizeof(mark->dc), "%s", p->pos.dc);
 	snprintf(mark->invocation, sizeof(mark->invocation), "%s",
-		 p->invocation);
-	mark->usn = p->usn;
+		 p->pos.invocation);
+	mark->usn = p->pos.usn;
 	memcpy(mark->cookie, p->ds.next, p->ds.next_len);
 	mark->cookie_len = p->ds.next_len;
 	cachefile_selection(p->l, mark->config, sizeof(mark->config));
@@ -329,7 +343,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 		snprintf(why, sizeof(why),
 			 "%s lists %zu qualifying objects that the cache of "
 			 "the last pull lacks (was its view partial?)",
-			 shown(p->dc, shown_dc), is->healed);
+			 shown(p->pos.dc, shown_dc), is->healed);
 		mark->dc[0] = '\0';
 		rc = pull_once(p, l, mark, 1, why, stats, err);
 	}
@@ -338,7 +352,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 		is->fetched = objcache_count(p->fresh);
 		is->changed = objcache_count(p->changed);
 		is->from_usn = mark->usn;
-		is->to_usn = p->usn;
+		is->to_usn = p->pos.usn;
 		is->fetched_entries = stats->entries;
 		cache = apply(p, cache, mark, is);
 		is->cached = objcache_count(cache);
@@ -350,7 +364,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 	}
 	if (rc == 0 && commit != NULL) {
 		/* nothing new since the cached position: nothing to write */
-		int dirty = !(p->incremental && p->usn == is->from_usn &&
+		int dirty = !(p->incremental && p->pos.usn == is->from_usn &&
 			      is->fetched == 0 && is->dropped == 0);
 
 		cachefile_owe(commit, path, cache, mark, dirty);

@@ -13,7 +13,8 @@
  *	is read before any search: a change made during the searches is seen
  *	again next time, never missed.
  * OWNERSHIP
- *	The naming context read is the pull's (pull_free() in incremental.c).
+ *	A position's naming context is the caller's (free()); the rest is
+ *	in the struct.
  * DIAGNOSTICS
  *	TEMP when the rootDSE or the NTDS Settings object cannot be read (a
  *	connection that went); CONFIG when the server is not an AD DC (the
@@ -28,9 +29,25 @@
 
 #include <ldap.h>
 
+#include "proxyaddr.h"
 #include "objcache.h"
 #include "session.h"
 #include "position.h"
+
+/* Room for a name from the server, escaped for a message. */
+#define SHOWN_MAX 300
+
+/* The rootDSE's values a position is made of (each NULL when absent). */
+struct rootdse {
+	char *host, *usn, *service, *naming_context;
+};
+
+/* shown - S from the server, made safe to print (proxyaddr_escape) */
+static const char *
+shown(const char *s, char *buf)
+{
+	return proxyaddr_escape(s, strlen(s), buf, SHOWN_MAX);
+}
 
 /* hex - BIN as lower-case hex into BUF */
 static void
@@ -42,22 +59,19 @@ hex(const unsigned char *bin, size_t len, char *buf, size_t size)
 }
 
 /*
- * position_read - where this DC is: rootDSE's dnsHostName,
- * highestCommittedUSN and defaultNamingContext, and the invocationId of
- * its NTDS Settings object (MS-ADTS 3.1.1.1.9).
+ * read_rootdse - its dnsHostName, highestCommittedUSN, dsServiceName and
+ * defaultNamingContext, which every AD DC has: a server without one of
+ * them is not a DC to pull from incrementally.  R's values are the
+ * caller's to free, whatever the answer.
  */
-int
-position_read(struct pull *p, struct sync_err *err)
+static int
+read_rootdse(struct ldapsync_session *s, struct rootdse *r,
+	     struct sync_err *err)
 {
-	struct ldapsync_session *s = p->s;
-	char *host = NULL, *usn = NULL, *service = NULL;
 	char *attrs[] = {"dnsHostName", "highestCommittedUSN", "dsServiceName",
 			 "defaultNamingContext", NULL};
 	LDAPMessage *res = NULL, *e;
-	struct berval **inv = NULL;
-	char *inv_attrs[] = {"invocationId", NULL};
-	char a[SHOWN_MAX];
-	int rc, ret = -1;
+	int rc;
 
 	session_arm(session_budget(s->conf) + 1);
 	rc = ldap_search_ext_s(s->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
@@ -69,26 +83,40 @@ position_read(struct pull *p, struct sync_err *err)
 				    "reading the rootDSE of %s",
 				    s->stats->server);
 	}
-	host = session_first_value(s->ld, e, "dnsHostName");
-	usn = session_first_value(s->ld, e, "highestCommittedUSN");
-	service = session_first_value(s->ld, e, "dsServiceName");
-	p->naming_context =
+	r->host = session_first_value(s->ld, e, "dnsHostName");
+	r->usn = session_first_value(s->ld, e, "highestCommittedUSN");
+	r->service = session_first_value(s->ld, e, "dsServiceName");
+	r->naming_context =
 		session_first_value(s->ld, e, "defaultNamingContext");
 	ldap_msgfree(res);
-	res = NULL;
-	if (host == NULL || usn == NULL || service == NULL ||
-	    p->naming_context == NULL) {
-		sync_err_set(err, SYNC_ERR_CONFIG,
-			     "%s: the rootDSE lacks dnsHostName, "
-			     "highestCommittedUSN, dsServiceName or "
-			     "defaultNamingContext: incremental pulls need an "
-			     "AD domain controller",
-			     s->stats->server);
-		goto out;
-	}
+	if (r->host == NULL || r->usn == NULL || r->service == NULL ||
+	    r->naming_context == NULL)
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "%s: the rootDSE lacks dnsHostName, "
+				    "highestCommittedUSN, dsServiceName or "
+				    "defaultNamingContext: incremental pulls "
+				    "need an AD domain controller",
+				    s->stats->server);
+	return 0;
+}
+
+/*
+ * read_invocation - the invocationId of SERVICE (the DC's NTDS Settings
+ * object), as hex into BUF: a restored DC gets a new one
+ */
+static int
+read_invocation(struct ldapsync_session *s, const char *service, char *buf,
+		size_t size, struct sync_err *err)
+{
+	char *attrs[] = {"invocationId", NULL};
+	LDAPMessage *res = NULL, *e;
+	struct berval **inv = NULL;
+	char a[SHOWN_MAX];
+	int rc, ret = -1;
+
 	session_arm(session_budget(s->conf) + 1);
 	rc = ldap_search_ext_s(s->ld, service, LDAP_SCOPE_BASE,
-			       "(objectClass=*)", inv_attrs, 0, NULL, NULL,
+			       "(objectClass=*)", attrs, 0, NULL, NULL,
 			       &s->timeout, 1, &res);
 	session_arm(0);
 	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT &&
@@ -108,48 +136,62 @@ position_read(struct pull *p, struct sync_err *err)
 			     s->stats->server, shown(service, a));
 		goto out;
 	}
-	snprintf(p->dc, sizeof(p->dc), "%s", host);
-	hex((unsigned char *)inv[0]->bv_val, inv[0]->bv_len, p->invocation,
-	    sizeof(p->invocation));
-	p->usn = strtoull(usn, NULL, 10);
+	hex((unsigned char *)inv[0]->bv_val, inv[0]->bv_len, buf, size);
 	ret = 0;
 out:
 	ldap_value_free_len(inv);
 	ldap_msgfree(res);
-	free(host);
-	free(usn);
-	free(service);
 	return ret;
 }
 
-/* position_decide - may this pull continue the last one?  Else why not */
-void
-position_decide(struct pull *p)
+/* position_read - the rootDSE, then the invocationId it points to */
+int
+position_read(struct ldapsync_session *s, struct position *pos,
+	      struct sync_err *err)
 {
-	const struct objcache_mark *m = p->prior;
+	struct rootdse r = {NULL, NULL, NULL, NULL};
+	int ret = -1;
+
+	memset(pos, 0, sizeof(*pos));
+	if (read_rootdse(s, &r, err) == 0 &&
+	    read_invocation(s, r.service, pos->invocation,
+			    sizeof(pos->invocation), err) == 0) {
+		snprintf(pos->dc, sizeof(pos->dc), "%s", r.host);
+		pos->usn = strtoull(r.usn, NULL, 10);
+		pos->naming_context = r.naming_context;
+		r.naming_context = NULL;
+		ret = 0;
+	}
+	free(r.host);
+	free(r.usn);
+	free(r.service);
+	free(r.naming_context);
+	return ret;
+}
+
+/* position_continues - the same DC, not restored, not gone back */
+int
+position_continues(const struct objcache_mark *m, const struct position *pos,
+		   int dirsync, char *why, size_t size)
+{
 	char a[SHOWN_MAX], b[SHOWN_MAX];
 
-	p->incremental = 0;
-	if (p->full)
-		; /* why_full was said by the caller */
-	else if (m->dc[0] == '\0')
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "no earlier pull to continue");
-	else if (strcasecmp(m->dc, p->dc) != 0)
-		snprintf(p->why_full, sizeof(p->why_full),
+	if (m->dc[0] == '\0')
+		snprintf(why, size, "no earlier pull to continue");
+	else if (strcasecmp(m->dc, pos->dc) != 0)
+		snprintf(why, size,
 			 "the last pull was from %s, this one is from %s",
-			 shown(m->dc, a), shown(p->dc, b));
-	else if (strcmp(m->invocation, p->invocation) != 0)
-		snprintf(p->why_full, sizeof(p->why_full),
+			 shown(m->dc, a), shown(pos->dc, b));
+	else if (strcmp(m->invocation, pos->invocation) != 0)
+		snprintf(why, size,
 			 "the invocationId of %s changed (restored?)",
-			 shown(p->dc, a));
-	else if (p->usn < m->usn)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "the USN of %s went back", shown(p->dc, a));
-	else if (p->l->incremental == LDAPSYNC_INCR_DIRSYNC &&
-		 m->cookie_len == 0)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "no DirSync cookie yet");
+			 shown(pos->dc, a));
+	else if (pos->usn < m->usn)
+		snprintf(why, size, "the USN of %s went back",
+			 shown(pos->dc, a));
+	else if (dirsync && m->cookie_len == 0)
+		snprintf(why, size, "no DirSync cookie yet");
 	else
-		p->incremental = 1;
+		return 1;
+	return 0;
 }

@@ -5,7 +5,7 @@
 /*
  * One incremental pull from one DC, for the modules of incremental pulls
  * only: incremental.c runs it and merges what it found into the cache;
- * position.c and changes.c fill it.
+ * changes.c fills it.
  */
 #include <stddef.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 #include "proxyaddr.h"
 #include "objcache.h"
 #include "search.h"
+#include "position.h"
 
 /* Room for a name from the server, escaped for a message. */
 #define SHOWN_MAX 300
@@ -28,12 +29,8 @@ struct pull {
 	unsigned long n_changed_in;	   /* of those, now under a base */
 	unsigned long containers;	   /* of those, OUs and containers */
 	char container_dn[SHOWN_MAX];	   /* the first of them, escaped */
-	char **norm_bases; /* the bases, normalised (changes_dn_key) */
-	/* where the DC is (read before any search) */
-	char dc[256];
-	char invocation[64];
-	unsigned long long usn;
-	char *naming_context;
+	char **norm_bases;   /* the bases, normalised (changes_dn_key) */
+	struct position pos; /* where the DC is (read before any search) */
 	struct ldapsync_dirsync ds; /* the cookie to continue from */
 	int incremental;	    /* 1: only changes were fetched */
 	int unchanged;		    /* 1: the USN had not moved */

@@ -40,7 +40,6 @@
 #include "xalloc.h"
 #include "filterattrs.h"
 #include "objcache.h"
-#include "session.h"
 #include "search.h"
 #include "incremental.h"
 #include "changes.h"

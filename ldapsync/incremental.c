@@ -4,11 +4,14 @@
  *	incremental - a pull that fetches only what changed since the last
  * DESCRIPTION
  *	The one owner of incremental pulls (source.ldap.incremental:
- *	usnchanged with deletions: listing or tombstones, or dirsync): the
- *	DC position, the searches that learn what changed, the merge
- *	policy, and the object cache's name (TABLE.rcptsync-cache[.N]) and
- *	contents (objcache.c holds every qualifying object of the last
- *	pull with its raw values, and the position that pull began at).
+ *	usnchanged with deletions: listing or tombstones, or dirsync): it
+ *	runs them, and holds the merge policy (4 and 5 below, and the
+ *	self-healing).  Its parts: position.c, the DC position; changes.c,
+ *	the searches that learn what changed; cachefile.c, the object
+ *	cache's name (TABLE.rcptsync-cache[.N]), whether it may be
+ *	continued, and the saves owed; objcache.c, its contents (every
+ *	qualifying object of the last pull with its raw values, and the
+ *	position that pull began at).
  *	One run:
  *	  1. loads the cache; a missing, unreadable or stale cache (other
  *	     selection, full_every passed) means a full pull;
@@ -50,30 +53,29 @@
  *	objects; a permission taken away is not one, so while an OU is
  *	hidden they keep its (still existing) objects where a full pull
  *	drops them; once the access is back, all agree again (README).
+ * OWNERSHIP
+ *	The caches a pull builds are its own until they are owed to the
+ *	caller's list (cachefile_owe), which then owns them.
  * DIAGNOSTICS
  *	A cache that cannot be read means a full pull (the reason is in
  *	the stats' summary); one that cannot be written fails the run
  *	(OUTPUT), as the table would.
  * SEE ALSO
  *	MS-ADTS 3.1.1.1.9 (USNs), 3.1.1.3.4.1.3 (DirSync), 3.1.1.3.4.1.14
- *	(show deleted), 6.1.1.4 (the Deleted Objects container).
+ *	(show deleted), 6.1.1.4 (the Deleted Objects container);
+ *	position.c, changes.c, cachefile.c, objcache.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <ldap.h>
 
-#include "ascii.h"
 #include "xalloc.h"
-#include "proxyaddr.h"
-#include "filterattrs.h"
 #include "objcache.h"
-#include "session.h"
-#include "search.h"
 #include "incremental.h"
+#include "pull.h"
 #include "position.h"
 #include "changes.h"
 #include "cachefile.h"

@@ -357,16 +357,76 @@ do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
 	}
 }
 
+/*
+ * connect_kind - what a failed connect or StartTLS means for the run:
+ * never AUTH, as no credential was sent yet
+ */
+static int
+connect_kind(int rc)
+{
+	int kind = bind_kind(rc);
+
+	return kind == SYNC_ERR_AUTH ? SYNC_ERR_UNAVAILABLE : kind;
+}
+
+/* do_connect - TCP, and TLS on ldaps://, under the watchdog */
+static int
+do_connect(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
+	   struct sync_err *err)
+{
+	int rc;
+
+	session_watchdog_fired = 0;
+	tcp_connected = 0;
+	session_arm(session_budget(conf));
+	rc = ldap_connect(ld);
+	session_arm(0);
+	if (rc == LDAP_SUCCESS)
+		return 0;
+	if (session_watchdog_fired)
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "no answer from %s within %d s", uri,
+				    conf->timeout);
+	if (tcp_connected)
+		/* libldap 2.5 reports a failed verification only as
+		 * "(unknown error code)"; say what it means. */
+		return session_fail(err, SYNC_ERR_UNAVAILABLE, ld, rc,
+				    "%s: TLS handshake failed (certificate not "
+				    "trusted by tls.ca_file, expired, or not "
+				    "issued for this host name)",
+				    uri);
+	return session_fail(err, connect_kind(rc), ld, rc,
+			    "cannot connect to %s", uri);
+}
+
+/* start_tls - StartTLS on ldap:// when the config asks for it */
+static int
+start_tls(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
+	  struct sync_err *err)
+{
+	int rc;
+
+	if (!conf->starttls || !ldapsync_uri_is_plain(uri))
+		return 0;
+	session_arm(session_budget(conf));
+	rc = ldap_start_tls_s(ld, NULL, NULL);
+	session_arm(0);
+	if (rc != LDAP_SUCCESS)
+		return session_fail(err, connect_kind(rc), ld, rc,
+				    "StartTLS with %s failed", uri);
+	return 0;
+}
+
 /* open_one - connect, StartTLS if asked, bind; *LDP set on success */
 static int
 open_one(const char *uri, const struct ldapsync_conf *conf,
 	 const struct timeval *tv, LDAP **ldp, struct sync_err *err)
 {
 	LDAP *ld = NULL;
+	int tls = !ldapsync_uri_is_plain(uri) || conf->starttls;
 	int rc;
 
-	if (ldapsync_uri_is_plain(uri) && !conf->starttls &&
-	    conf->bind_method == LDAPSYNC_BIND_SIMPLE)
+	if (!tls && conf->bind_method == LDAPSYNC_BIND_SIMPLE)
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "%s: refusing a simple bind over plain "
 				    "ldap://; use ldaps:// or starttls: true",
@@ -374,56 +434,15 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
 		return session_fail(err, SYNC_ERR_CONFIG, NULL, rc,
 				    "bad LDAP URI %s", uri);
-	if (set_options(ld, conf, tv, err) < 0)
-		goto fail;
-	session_watchdog_fired = 0;
-	tcp_connected = 0;
-	session_arm(session_budget(conf));
-	rc = ldap_connect(ld);
-	session_arm(0);
-	if (rc != LDAP_SUCCESS) {
-		if (session_watchdog_fired)
-			sync_err_set(err, SYNC_ERR_TEMP,
-				     "no answer from %s within %d s", uri,
-				     conf->timeout);
-		else if (tcp_connected)
-			/* libldap 2.5 reports a failed verification only as
-			 * "(unknown error code)"; say what it means. */
-			session_fail(
-				err, SYNC_ERR_UNAVAILABLE, ld, rc,
-				"%s: TLS handshake failed (certificate not "
-				"trusted by tls.ca_file, expired, or not "
-				"issued for this host name)",
-				uri);
-		else
-			session_fail(err,
-				     bind_kind(rc) == SYNC_ERR_AUTH
-					     ? SYNC_ERR_UNAVAILABLE
-					     : bind_kind(rc),
-				     ld, rc, "cannot connect to %s", uri);
-		goto fail;
+	if (set_options(ld, conf, tv, err) < 0 ||
+	    do_connect(ld, uri, conf, err) < 0 ||
+	    start_tls(ld, uri, conf, err) < 0 ||
+	    do_bind(ld, uri, conf, tls, err) < 0) {
+		ldap_unbind_ext_s(ld, NULL, NULL);
+		return -1;
 	}
-	session_arm(session_budget(conf));
-	rc = conf->starttls && ldapsync_uri_is_plain(uri)
-		     ? ldap_start_tls_s(ld, NULL, NULL)
-		     : LDAP_SUCCESS;
-	session_arm(0);
-	if (rc != LDAP_SUCCESS) {
-		session_fail(err,
-			     bind_kind(rc) == SYNC_ERR_AUTH
-				     ? SYNC_ERR_UNAVAILABLE
-				     : bind_kind(rc),
-			     ld, rc, "StartTLS with %s failed", uri);
-		goto fail;
-	}
-	if (do_bind(ld, uri, conf,
-		    !ldapsync_uri_is_plain(uri) || conf->starttls, err) < 0)
-		goto fail;
 	*ldp = ld;
 	return 0;
-fail:
-	ldap_unbind_ext_s(ld, NULL, NULL);
-	return -1;
 }
 
 /* describe_bind - who we are to the server, and the SASL layer */

@@ -32,6 +32,7 @@
 #include "proxyaddr.h"
 #include "objcache.h"
 #include "session.h"
+#include "watchdog.h"
 #include "position.h"
 
 /* Room for a name from the server, escaped for a message. */
@@ -73,10 +74,10 @@ read_rootdse(struct ldapsync_session *s, struct rootdse *r,
 	LDAPMessage *res = NULL, *e;
 	int rc;
 
-	session_arm(session_budget(s->conf) + 1);
+	watchdog_arm(session_budget(s->conf) + 1);
 	rc = ldap_search_ext_s(s->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
 			       attrs, 0, NULL, NULL, &s->timeout, 1, &res);
-	session_arm(0);
+	watchdog_arm(0);
 	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(s->ld, res)) == NULL) {
 		ldap_msgfree(res);
 		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc,
@@ -114,11 +115,11 @@ read_invocation(struct ldapsync_session *s, const char *service, char *buf,
 	char a[SHOWN_MAX];
 	int rc, ret = -1;
 
-	session_arm(session_budget(s->conf) + 1);
+	watchdog_arm(session_budget(s->conf) + 1);
 	rc = ldap_search_ext_s(s->ld, service, LDAP_SCOPE_BASE,
 			       "(objectClass=*)", attrs, 0, NULL, NULL,
 			       &s->timeout, 1, &res);
-	session_arm(0);
+	watchdog_arm(0);
 	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT &&
 	    rc != LDAP_INSUFFICIENT_ACCESS) {
 		/* the connection went (a DC stopped now): try again, not a

@@ -48,6 +48,7 @@
 #include "proxyaddr.h"
 #include "seen.h"
 #include "session.h"
+#include "watchdog.h"
 #include "search.h"
 
 #define ATTR_NAME "proxyAddresses"
@@ -472,9 +473,9 @@ read_results(struct search *x, int msgid, struct berval *cookie,
 {
 	int ret;
 
-	session_watchdog_fired = 0;
+	watchdog_fired = 0;
 	ret = read_messages(x, msgid, cookie, err);
-	session_arm(0);
+	watchdog_arm(0);
 	return ret;
 }
 
@@ -502,10 +503,10 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 			     attrs, 0, NULL, NULL, &s->timeout, 0, &msgid);
 	if (rc != LDAP_SUCCESS)
 		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s", what);
-	session_watchdog_fired = 0;
+	watchdog_fired = 0;
 	for (;;) {
 		if (session_wait(s, msgid, &msg, what, err) < 0) {
-			session_arm(0);
+			watchdog_arm(0);
 			return -1;
 		}
 		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_RESULT)
@@ -517,7 +518,7 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 		}
 		ldap_msgfree(msg);
 	}
-	session_arm(0);
+	watchdog_arm(0);
 	/* the DN came from the server: an object deleted or renamed since
 	 * its page is a race to retry, not a configuration to fix */
 	if (ret == 0 && finish_search(x, msg, NULL, err) < 0) {

@@ -26,14 +26,6 @@ struct ldapsync_session {
 	struct sigaction old_sa;    /* SIGALRM as it was before the open */
 };
 
-/* Set by the watchdog's SIGALRM (session_arm) when it cut a stall. */
-extern volatile sig_atomic_t session_watchdog_fired;
-
-/* session_arm - SIGALRM in SECONDS (0: disarm); session_kick - the same,
- *	re-armed at most once a second while answers keep coming */
-void session_arm(int seconds);
-void session_kick(int seconds);
-
 /*
  * session_fail - ERR of KIND: "WHERE: ldap_err2string(RC) (the server's
  *	diagnostic)", with AD's advice for it (adhint.h).  LD may be NULL.

@@ -4,11 +4,14 @@
  *	incremental - a pull that fetches only what changed since the last
  * DESCRIPTION
  *	The one owner of incremental pulls (source.ldap.incremental:
- *	usnchanged with deletions: listing or tombstones, or dirsync): the
- *	DC position, the searches that learn what changed, the merge
- *	policy, and the object cache's name (TABLE.rcptsync-cache[.N]) and
- *	contents (objcache.c holds every qualifying object of the last
- *	pull with its raw values, and the position that pull began at).
+ *	usnchanged with deletions: listing or tombstones, or dirsync): it
+ *	runs them, and holds the merge policy (4 and 5 below, and the
+ *	self-healing).  Its parts: position.c, the DC position; changes.c,
+ *	the searches that learn what changed; cachefile.c, the object
+ *	cache's name (TABLE.rcptsync-cache[.N]), whether it may be
+ *	continued, and the saves owed; objcache.c, its contents (every
+ *	qualifying object of the last pull with its raw values, and the
+ *	position that pull began at).
  *	One run:
  *	  1. loads the cache; a missing, unreadable or stale cache (other
  *	     selection, full_every passed) means a full pull;
@@ -50,521 +53,36 @@
  *	objects; a permission taken away is not one, so while an OU is
  *	hidden they keep its (still existing) objects where a full pull
  *	drops them; once the access is back, all agree again (README).
+ * OWNERSHIP
+ *	The caches a pull builds are its own until they are owed to the
+ *	caller's list (cachefile_owe), which then owns them.
  * DIAGNOSTICS
  *	A cache that cannot be read means a full pull (the reason is in
  *	the stats' summary); one that cannot be written fails the run
  *	(OUTPUT), as the table would.
  * SEE ALSO
  *	MS-ADTS 3.1.1.1.9 (USNs), 3.1.1.3.4.1.3 (DirSync), 3.1.1.3.4.1.14
- *	(show deleted), 6.1.1.4 (the Deleted Objects container).
+ *	(show deleted), 6.1.1.4 (the Deleted Objects container);
+ *	position.c, changes.c, cachefile.c, objcache.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <ldap.h>
 
-#include "ascii.h"
 #include "xalloc.h"
-#include "proxyaddr.h"
-#include "filterattrs.h"
 #include "objcache.h"
-#include "session.h"
-#include "search.h"
 #include "incremental.h"
+#include "pull.h"
+#include "position.h"
+#include "changes.h"
+#include "cachefile.h"
 
 _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 		       LDAPSYNC_COOKIE_MAX,
 	       "the cache keeps every cookie a DirSync search returns");
-
-#define GUID_ATTR "objectGUID"
-/* Room for a name from the server, escaped for a message. */
-#define SHOWN_MAX 300
-/* GUID_DELETED_OBJECTS_CONTAINER_W (MS-ADTS 6.1.1.4) */
-#define DELETED_OBJECTS_WKGUID "18e2ea80684f11d2b9aa00c04f79f805"
-/* matches no object (objectGUID is indexed): a full pull's DirSync search
- * only asks for the cookie of now */
-#define DIRSYNC_NOTHING                                                \
-	"(objectGUID=\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00\\00" \
-	"\\00\\00\\00\\00)"
-
-static const char dirsync_advice[] =
-	"DirSync needs the \"Replicating Directory Changes\" right on the "
-	"naming context for the bind account (README, \"Incremental "
-	"pulls\"), or use incremental: usnchanged";
-
-/* One fetch from one DC: what was asked, and what came back. */
-struct pull {
-	const struct ldapsync_conf *l;
-	struct ldapsync_session *s;
-	const struct objcache_mark *prior; /* where the last pull began */
-	int full;			   /* do not continue it */
-	struct objcache *fresh;		   /* qualifying objects fetched */
-	struct objcache *changed;	   /* GUIDs changed, listed, reported */
-	unsigned long n_changed_in;	   /* of those, now under a base */
-	unsigned long containers;	   /* of those, OUs and containers */
-	char container_dn[SHOWN_MAX];	   /* the first of them, escaped */
-	char **norm_bases;		   /* the bases, normalised (dn_key) */
-	/* where the DC is (read before any search) */
-	char dc[256];
-	char invocation[64];
-	unsigned long long usn;
-	char *naming_context;
-	struct ldapsync_dirsync ds; /* the cookie to continue from */
-	int incremental;	    /* 1: only changes were fetched */
-	int unchanged;		    /* 1: the USN had not moved */
-	char why_full[600];
-};
-
-/* shown - S from the server, made safe to print (proxyaddr_escape) */
-static const char *
-shown(const char *s, char *buf)
-{
-	return proxyaddr_escape(s, strlen(s), buf, SHOWN_MAX);
-}
-
-/* incremental_dirsync_attrs - see incremental.h */
-char **
-incremental_dirsync_attrs(const char *filter)
-{
-	char **attrs = NULL;
-	size_t n = 0;
-
-	filterattrs_add_one(&attrs, &n, GUID_ATTR, strlen(GUID_ATTR));
-	filterattrs_add_one(&attrs, &n, "isDeleted", 9);
-	filterattrs_add_one(&attrs, &n, "name", 4);
-	/* the addresses themselves: a new alias changes nothing else */
-	filterattrs_add_one(&attrs, &n, "proxyAddresses", 14);
-	filterattrs_add(&attrs, &n, filter);
-	return attrs;
-}
-
-/*
- * dn_key - DN in one spelling (RFC 4514 via ldap_dn_normalize, ASCII
- * lower-cased: AD's names are case-insensitive), or NULL when it does not
- * parse.  Caller frees with ldap_memfree().
- */
-static char *
-dn_key(const char *dn)
-{
-	char *out = NULL;
-
-	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &out,
-			      LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
-		return NULL;
-	return ascii_fold(out, strlen(out));
-}
-
-/*
- * dn_in_bases - may DN (a changed object's name now) be under one of the
- * bases?  An object changed elsewhere (not moved in) cannot qualify, so
- * when no changed object is under a base, the bases need no search: the
- * ones that moved out are dropped as changed and not fetched again.  Any
- * doubt (a DN that does not parse) answers yes.
- */
-static int
-dn_in_bases(const struct pull *p, const char *dn)
-{
-	char *key;
-	size_t len;
-	int in = 0;
-
-	if ((key = dn_key(dn)) == NULL)
-		return 1;
-	len = strlen(key);
-	for (size_t i = 0; i < p->l->n_bases && !in; i++) {
-		const char *b = p->norm_bases[i];
-		size_t bl = b ? strlen(b) : 0;
-
-		in = b == NULL || bl == 0 ||
-		     (len >= bl && strcmp(key + len - bl, b) == 0 &&
-		      (len == bl || key[len - bl - 1] == ','));
-	}
-	ldap_memfree(key);
-	return in;
-}
-
-/* take_fresh - a qualifying entry, complete: into the fresh cache */
-static int
-take_fresh(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
-{
-	struct pull *p = ctx;
-
-	(void)err;
-	objcache_put(p->fresh, e->guid, e->guid_len, e->dn);
-	for (size_t i = 0; i < e->n_vals; i++)
-		objcache_add_value(p->fresh, e->guid, e->guid_len,
-				   e->vals[i].val, e->vals[i].len);
-	return 0;
-}
-
-/* note_changed - a GUID changed (or listed, or reported) */
-static int
-note_changed(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
-{
-	struct pull *p = ctx;
-
-	(void)err;
-	objcache_put(p->changed, e->guid, e->guid_len, "");
-	if (dn_in_bases(p, e->dn))
-		p->n_changed_in++;
-	return 0;
-}
-
-/* search_bases - FILTER under every base: the qualifying objects */
-static int
-search_bases(struct pull *p, const char *filter, struct sync_err *err)
-{
-	int ret = 0;
-
-	for (size_t i = 0; i < p->l->n_bases && ret == 0; i++) {
-		struct ldapsync_query q = {0};
-
-		q.base = p->l->bases[i];
-		q.filter = filter;
-		q.values = 1;
-		q.guid = 1;
-		ret = ldapsync_search(p->s, &q, take_fresh, p, err);
-	}
-	return ret;
-}
-
-/* search_changed_bases - (&(uSNChanged>=USN+1)FILTER) under every base */
-static int
-search_changed_bases(struct pull *p, struct sync_err *err)
-{
-	size_t len = strlen(p->l->filter) + 64;
-	char *f = xmalloc(len);
-	int ret;
-
-	snprintf(f, len, "(&(uSNChanged>=%llu)%s)", p->prior->usn + 1,
-		 p->l->filter);
-	ret = search_bases(p, f, err);
-	free(f);
-	return ret;
-}
-
-/* search_listing - deletions: listing: every qualifying GUID */
-static int
-search_listing(struct pull *p, struct sync_err *err)
-{
-	int ret = 0;
-
-	for (size_t i = 0; i < p->l->n_bases && ret == 0; i++) {
-		struct ldapsync_query q = {0};
-
-		q.base = p->l->bases[i];
-		q.filter = p->l->filter;
-		q.guid = 1;
-		ret = ldapsync_search(p->s, &q, note_changed, p, err);
-	}
-	return ret;
-}
-
-/*
- * search_tombstones - deletions: tombstones: the GUID of every object of
- * the naming context changed since the last pull, tombstones included.
- * Tombstones live in the Deleted Objects container (found by its
- * well-known GUID, MS-ADTS 6.1.1.4); AD also returns them in the subtree
- * search of the naming context, Samba only there.
- */
-static int
-search_tombstones(struct pull *p, struct sync_err *err)
-{
-	size_t len = strlen(p->naming_context) + 64;
-	char *deleted = xmalloc(len);
-	char filter[80];
-	struct ldapsync_query q = {0};
-	int ret;
-
-	snprintf(deleted, len, "<WKGUID=%s,%s>", DELETED_OBJECTS_WKGUID,
-		 p->naming_context);
-	snprintf(filter, sizeof(filter), "(&(uSNChanged>=%llu)(objectClass=*))",
-		 p->prior->usn + 1);
-	q.filter = filter;
-	q.guid = 1;
-	q.show_deleted = 1;
-	q.base = p->naming_context;
-	ret = ldapsync_search(p->s, &q, note_changed, p, err);
-	q.base = deleted;
-	if (ret == 0)
-		ret = ldapsync_search(p->s, &q, note_changed, p, err);
-	free(deleted);
-	return ret;
-}
-
-/*
- * search_dirsync - the objects DirSync reports since the prior cookie
- * (FROM_PRIOR), tombstones included; or, for a full pull, only the
- * cookie of now.  DirSync takes only a naming context's root as base.
- */
-static int
-search_dirsync(struct pull *p, int from_prior, struct sync_err *err)
-{
-	char **attrs = incremental_dirsync_attrs(p->l->filter);
-	struct ldapsync_query q = {0};
-	int ret;
-
-	p->ds.cookie = from_prior ? p->prior->cookie : NULL;
-	p->ds.cookie_len = from_prior ? p->prior->cookie_len : 0;
-	q.base = p->naming_context;
-	q.filter = from_prior ? "(objectClass=*)" : DIRSYNC_NOTHING;
-	q.guid = 1;
-	q.dirsync = &p->ds;
-	q.attrs = attrs;
-	ret = ldapsync_search(p->s, &q, note_changed, p, err);
-	if (ret < 0 && err->kind == SYNC_ERR_AUTH)
-		sync_err_hint(err, dirsync_advice);
-	filterattrs_free(attrs);
-	return ret;
-}
-
-/* hex - BIN as lower-case hex into BUF */
-static void
-hex(const unsigned char *bin, size_t len, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
-		snprintf(buf + 2 * i, 3, "%02x", bin[i]);
-}
-
-/*
- * read_position - where this DC is: rootDSE's dnsHostName,
- * highestCommittedUSN and defaultNamingContext, and the invocationId of
- * its NTDS Settings object (MS-ADTS 3.1.1.1.9).
- */
-static int
-read_position(struct pull *p, struct sync_err *err)
-{
-	struct ldapsync_session *s = p->s;
-	char *host = NULL, *usn = NULL, *service = NULL;
-	char *attrs[] = {"dnsHostName", "highestCommittedUSN", "dsServiceName",
-			 "defaultNamingContext", NULL};
-	LDAPMessage *res = NULL, *e;
-	struct berval **inv = NULL;
-	char *inv_attrs[] = {"invocationId", NULL};
-	char a[SHOWN_MAX];
-	int rc, ret = -1;
-
-	session_arm(session_budget(s->conf) + 1);
-	rc = ldap_search_ext_s(s->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-			       attrs, 0, NULL, NULL, &s->timeout, 1, &res);
-	session_arm(0);
-	if (rc != LDAP_SUCCESS || (e = ldap_first_entry(s->ld, res)) == NULL) {
-		ldap_msgfree(res);
-		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc,
-				    "reading the rootDSE of %s",
-				    s->stats->server);
-	}
-	host = session_first_value(s->ld, e, "dnsHostName");
-	usn = session_first_value(s->ld, e, "highestCommittedUSN");
-	service = session_first_value(s->ld, e, "dsServiceName");
-	p->naming_context =
-		session_first_value(s->ld, e, "defaultNamingContext");
-	ldap_msgfree(res);
-	res = NULL;
-	if (host == NULL || usn == NULL || service == NULL ||
-	    p->naming_context == NULL) {
-		sync_err_set(err, SYNC_ERR_CONFIG,
-			     "%s: the rootDSE lacks dnsHostName, "
-			     "highestCommittedUSN, dsServiceName or "
-			     "defaultNamingContext: incremental pulls need an "
-			     "AD domain controller",
-			     s->stats->server);
-		goto out;
-	}
-	session_arm(session_budget(s->conf) + 1);
-	rc = ldap_search_ext_s(s->ld, service, LDAP_SCOPE_BASE,
-			       "(objectClass=*)", inv_attrs, 0, NULL, NULL,
-			       &s->timeout, 1, &res);
-	session_arm(0);
-	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT &&
-	    rc != LDAP_INSUFFICIENT_ACCESS) {
-		/* the connection went (a DC stopped now): try again, not a
-		 * configuration to fix */
-		session_fail(err, SYNC_ERR_TEMP, s->ld, rc,
-			     "reading the invocationId of %s on %s",
-			     shown(service, a), s->stats->server);
-		goto out;
-	}
-	if ((e = ldap_first_entry(s->ld, res)) != NULL)
-		inv = ldap_get_values_len(s->ld, e, "invocationId");
-	if (inv == NULL || inv[0] == NULL) {
-		sync_err_set(err, SYNC_ERR_CONFIG,
-			     "%s: cannot read the invocationId of %s",
-			     s->stats->server, shown(service, a));
-		goto out;
-	}
-	snprintf(p->dc, sizeof(p->dc), "%s", host);
-	hex((unsigned char *)inv[0]->bv_val, inv[0]->bv_len, p->invocation,
-	    sizeof(p->invocation));
-	p->usn = strtoull(usn, NULL, 10);
-	ret = 0;
-out:
-	ldap_value_free_len(inv);
-	ldap_msgfree(res);
-	free(host);
-	free(usn);
-	free(service);
-	return ret;
-}
-
-/* decide - may this pull continue the last one?  Else why not */
-static void
-decide(struct pull *p)
-{
-	const struct objcache_mark *m = p->prior;
-	char a[SHOWN_MAX], b[SHOWN_MAX];
-
-	p->incremental = 0;
-	if (p->full)
-		; /* why_full was said by the caller */
-	else if (m->dc[0] == '\0')
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "no earlier pull to continue");
-	else if (strcasecmp(m->dc, p->dc) != 0)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "the last pull was from %s, this one is from %s",
-			 shown(m->dc, a), shown(p->dc, b));
-	else if (strcmp(m->invocation, p->invocation) != 0)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "the invocationId of %s changed (restored?)",
-			 shown(p->dc, a));
-	else if (p->usn < m->usn)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "the USN of %s went back", shown(p->dc, a));
-	else if (p->l->incremental == LDAPSYNC_INCR_DIRSYNC &&
-		 m->cookie_len == 0)
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "no DirSync cookie yet");
-	else
-		p->incremental = 1;
-}
-
-/* note_container - an OU or container changed */
-static int
-note_container(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
-{
-	struct pull *p = ctx;
-
-	(void)err;
-	if (p->containers++ == 0)
-		shown(e->dn, p->container_dn);
-	return 0;
-}
-
-/*
- * distrust_containers - tombstones and DirSync follow objects that
- * change; an OU or container that changed may have been moved or renamed
- * (the names of the objects under it change, their uSNChanged does not),
- * or had its permissions changed (objects hidden from the account, or
- * shown again, without changing them).  So one search of the naming
- * context for OUs and containers changed since the position (uSNChanged
- * is indexed; few change), leaving out those made since (a new one holds
- * only objects moved in, which changed themselves) and GPOs (a subclass
- * of container, edited often, holding no recipients); if any did, the
- * cache cannot vouch for the objects under them: a full pull, in this
- * session.  XXX Not seen: an inherited permission changed above every
- * OU (the domain's head) or through the account's group memberships;
- * deletions: listing follows those, full_every bounds them here.
- */
-static int
-distrust_containers(struct pull *p, struct sync_err *err)
-{
-	struct ldapsync_query q = {0};
-	char filter[240];
-
-	if (!p->incremental)
-		return 0;
-	snprintf(filter, sizeof(filter),
-		 "(&(uSNChanged>=%llu)(!(uSNCreated>=%llu))"
-		 "(|(objectClass=organizationalUnit)(objectClass=container))"
-		 "(!(objectClass=groupPolicyContainer)))",
-		 p->prior->usn + 1, p->prior->usn + 1);
-	q.base = p->naming_context;
-	q.filter = filter;
-	if (ldapsync_search(p->s, &q, note_container, p, err) < 0)
-		return -1;
-	if (p->containers == 0)
-		return 0;
-	snprintf(p->why_full, sizeof(p->why_full),
-		 "%lu OUs or containers changed (%s%s): their objects may "
-		 "have moved, or been hidden or shown",
-		 p->containers, p->container_dn,
-		 p->containers > 1 ? ", ..." : "");
-	p->incremental = 0;
-	return 0;
-}
-
-/* searches_dirsync - incremental: dirsync: the cookie first */
-static int
-searches_dirsync(struct pull *p, struct sync_err *err)
-{
-	/* the cookie first: a change made during the pull is seen again
-	 * next time, never missed */
-	int ret = search_dirsync(p, p->incremental, err);
-
-	if (ret < 0 && p->incremental &&
-	    (err->kind == SYNC_ERR_CONFIG || err->kind == SYNC_ERR_DATA)) {
-		/* a cookie the DC will not take (damaged, or from before a
-		 * restore), or an answer we cannot use: any doubt, a full
-		 * pull */
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "DirSync from the cached cookie failed: %s", err->msg);
-		p->incremental = 0;
-		p->n_changed_in = 0;
-		objcache_free(p->changed);
-		p->changed = objcache_new();
-		ret = search_dirsync(p, 0, err);
-	}
-	if (ret == 0)
-		ret = distrust_containers(p, err);
-	if (ret == 0 && !p->incremental)
-		return search_bases(p, p->l->filter, err);
-	if (ret == 0 && p->n_changed_in > 0)
-		return search_changed_bases(p, err);
-	return ret;
-}
-
-/* searches - what changed, and the changed objects that qualify */
-static int
-searches(struct pull *p, struct sync_err *err)
-{
-	if (p->incremental && p->usn == p->prior->usn) {
-		/* highestCommittedUSN is where the DC's last change of any
-		 * object went (a deletion too): unchanged, so nothing
-		 * changed anywhere, and no search is needed */
-		p->unchanged = 1;
-		memcpy(p->ds.next, p->prior->cookie, p->prior->cookie_len);
-		p->ds.next_len = p->prior->cookie_len;
-		return 0;
-	}
-	if (p->l->incremental == LDAPSYNC_INCR_DIRSYNC)
-		return searches_dirsync(p, err);
-	if (!p->incremental)
-		return search_bases(p, p->l->filter, err);
-	if (p->l->deletions == LDAPSYNC_DELETIONS_LISTING) {
-		/* every object that qualifies now, by GUID only, first: one
-		 * made after the listing is fetched by the search after it
-		 * (its uSNChanged is past the position), so only an object
-		 * the cache lost can be listed but neither cached nor
-		 * fetched (listing_lacks) */
-		int ret = search_listing(p, err);
-
-		return ret == 0 ? search_changed_bases(p, err) : ret;
-	}
-	/* changed GUIDs first: when nothing changed under a base, the
-	 * bases need no search at all */
-	if (search_tombstones(p, err) < 0)
-		return -1;
-	if (distrust_containers(p, err) < 0)
-		return -1;
-	if (!p->incremental)
-		return search_bases(p, p->l->filter, err);
-	return p->n_changed_in > 0 ? search_changed_bases(p, err) : 0;
-}
 
 /* pull_free - what a pull holds */
 static void
@@ -575,8 +93,22 @@ pull_free(struct pull *p)
 	for (size_t i = 0; p->norm_bases && i < p->l->n_bases; i++)
 		ldap_memfree(p->norm_bases[i]);
 	free(p->norm_bases);
-	free(p->naming_context);
+	free(p->pos.naming_context);
 	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * decide - may this pull continue the last one?  Not when FULL (why_full
+ * was said by the caller)
+ */
+static void
+decide(struct pull *p)
+{
+	int dirsync = p->l->incremental == LDAPSYNC_INCR_DIRSYNC;
+
+	p->incremental = !p->full &&
+			 position_continues(p->prior, &p->pos, dirsync,
+					    p->why_full, sizeof(p->why_full));
 }
 
 /*
@@ -600,80 +132,17 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	p->changed = objcache_new();
 	p->norm_bases = xcalloc(l->n_bases, sizeof(char *));
 	for (size_t i = 0; i < l->n_bases; i++)
-		p->norm_bases[i] = dn_key(l->bases[i]);
+		p->norm_bases[i] = changes_dn_key(l->bases[i]);
 	if (ldapsync_open(l, stats, &p->s, err) < 0)
 		return -1;
-	ret = read_position(p, err);
+	ret = position_read(p->s, &p->pos, err);
 	if (ret == 0) {
 		decide(p);
-		ret = searches(p, err);
+		ret = changes_search(p, err);
 	}
 	ldapsync_close(p->s);
 	p->s = NULL;
 	return ret;
-}
-
-/* selection_hash - what decides which objects and values are cached */
-static void
-selection_hash(const struct ldapsync_conf *l, char *out, size_t size)
-{
-	unsigned long long h = 1469598103934665603ULL;
-
-	/* FNV-1a over every base, then the filter, 0xff between */
-	for (size_t i = 0; i <= l->n_bases; i++) {
-		const char *part = i < l->n_bases ? l->bases[i] : l->filter;
-
-		for (const char *c = part; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL; /* separator */
-	}
-	snprintf(out, size, "%016llx", h);
-}
-
-/* cache_path - TABLE.rcptsync-cache, or .N for the N-th of a list */
-static char *
-cache_path(const char *table, size_t index)
-{
-	size_t len = strlen(table) + sizeof(".rcptsync-cache.") + 24;
-	char *path = xmalloc(len);
-
-	if (index > 0)
-		snprintf(path, len, "%s.rcptsync-cache.%zu", table, index);
-	else
-		snprintf(path, len, "%s.rcptsync-cache", table);
-	return path;
-}
-
-/*
- * load_cache - the cache, or why there is none to continue from (and in
- * PROBLEM, why an existing one could not be read)
- */
-static struct objcache *
-load_cache(const char *path, const struct ldapsync_conf *l,
-	   struct objcache_mark *mark, char *why, size_t size, char *problem,
-	   size_t problem_size)
-{
-	struct objcache *cache = NULL;
-	struct sync_err err = {0};
-	char hash[17];
-	int rc = objcache_load(path, &cache, mark, &err);
-
-	selection_hash(l, hash, sizeof(hash));
-	if (rc < 0)
-		snprintf(problem, problem_size, "%s", err.msg);
-	if (rc <= 0) {
-		snprintf(why, size, "%s", rc == 0 ? "no cache yet" : err.msg);
-	} else if (strcmp(mark->config, hash) != 0) {
-		snprintf(why, size, "base or filter changed");
-	} else if (time(NULL) - mark->full_at >= l->full_every ||
-		   time(NULL) < mark->full_at) {
-		snprintf(why, size, "full_every (%lds) passed", l->full_every);
-	} else {
-		return cache;
-	}
-	objcache_free(cache);
-	memset(mark, 0, sizeof(*mark));
-	return objcache_new();
 }
 
 struct gone_ctx {
@@ -787,13 +256,13 @@ apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
 		p->fresh = NULL;
 		mark->full_at = time(NULL);
 	}
-	snprintf(mark->dc, sizeof(mark->dc), "%s", p->dc);
+	snprintf(mark->dc, sizeof(mark->dc), "%s", p->pos.dc);
 	snprintf(mark->invocation, sizeof(mark->invocation), "%s",
-		 p->invocation);
-	mark->usn = p->usn;
+		 p->pos.invocation);
+	mark->usn = p->pos.usn;
 	memcpy(mark->cookie, p->ds.next, p->ds.next_len);
 	mark->cookie_len = p->ds.next_len;
-	selection_hash(p->l, mark->config, sizeof(mark->config));
+	cachefile_selection(p->l, mark->config, sizeof(mark->config));
 	return cache;
 }
 
@@ -831,29 +300,6 @@ summarise(const struct pull *p, const struct source_stats *stats,
 		 is->dropped, is->cached);
 }
 
-struct incremental_commit {
-	char *path;
-	struct objcache *cache;
-	struct objcache_mark mark;
-	int dirty; /* 0: the file already holds this */
-	struct incremental_commit *next;
-};
-
-/* owe - CACHE and MARK, to be saved at PATH once the run is accepted */
-static void
-owe(struct incremental_commit **list, char *path, struct objcache *cache,
-    const struct objcache_mark *mark, int dirty)
-{
-	struct incremental_commit *c = xcalloc(1, sizeof(*c));
-
-	c->path = path;
-	c->cache = cache;
-	c->mark = *mark;
-	c->dirty = dirty;
-	c->next = *list;
-	*list = c;
-}
-
 struct feed_ctx {
 	source_value_fn fn;
 	void *ctx;
@@ -885,21 +331,21 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 {
 	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
 	struct pull *p = xcalloc(1, sizeof(*p));
-	char *path = cache_path(table, index);
+	char *path = cachefile_path(table, index);
 	struct feed_ctx f = {fn, ctx, stats, NULL};
 	struct objcache *cache;
 	char why[600], shown_dc[SHOWN_MAX];
 	int rc;
 
 	memset(is, 0, sizeof(*is));
-	cache = load_cache(path, l, mark, why, sizeof(why), is->cache_problem,
-			   sizeof(is->cache_problem));
+	cache = cachefile_load(path, l, mark, why, sizeof(why),
+			       is->cache_problem, sizeof(is->cache_problem));
 	rc = pull_once(p, l, mark, mark->dc[0] == '\0', why, stats, err);
 	if (rc == 0 && (is->healed = listing_lacks(p, cache)) > 0) {
 		snprintf(why, sizeof(why),
 			 "%s lists %zu qualifying objects that the cache of "
 			 "the last pull lacks (was its view partial?)",
-			 shown(p->dc, shown_dc), is->healed);
+			 shown(p->pos.dc, shown_dc), is->healed);
 		mark->dc[0] = '\0';
 		rc = pull_once(p, l, mark, 1, why, stats, err);
 	}
@@ -908,7 +354,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 		is->fetched = objcache_count(p->fresh);
 		is->changed = objcache_count(p->changed);
 		is->from_usn = mark->usn;
-		is->to_usn = p->usn;
+		is->to_usn = p->pos.usn;
 		is->fetched_entries = stats->entries;
 		cache = apply(p, cache, mark, is);
 		is->cached = objcache_count(cache);
@@ -920,10 +366,10 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 	}
 	if (rc == 0 && commit != NULL) {
 		/* nothing new since the cached position: nothing to write */
-		int dirty = !(p->incremental && p->usn == is->from_usn &&
+		int dirty = !(p->incremental && p->pos.usn == is->from_usn &&
 			      is->fetched == 0 && is->dropped == 0);
 
-		owe(commit, path, cache, mark, dirty);
+		cachefile_owe(commit, path, cache, mark, dirty);
 		cache = NULL;
 		path = NULL;
 	}
@@ -933,30 +379,4 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 	free(path);
 	free(mark);
 	return rc;
-}
-
-/* incremental_commit_save - see incremental.h */
-int
-incremental_commit_save(const struct incremental_commit *list,
-			struct sync_err *err)
-{
-	for (const struct incremental_commit *c = list; c; c = c->next)
-		if (c->dirty &&
-		    objcache_save(c->path, c->cache, &c->mark, err) < 0)
-			return -1;
-	return 0;
-}
-
-/* incremental_commit_free - see incremental.h */
-void
-incremental_commit_free(struct incremental_commit *list)
-{
-	while (list != NULL) {
-		struct incremental_commit *next = list->next;
-
-		objcache_free(list->cache);
-		free(list->path);
-		free(list);
-		list = next;
-	}
 }

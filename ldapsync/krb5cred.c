@@ -55,19 +55,77 @@ krb_fail(krb5_context ctx, krb5_error_code code, struct sync_err *err,
 	return -1;
 }
 
+/*
+ * get_ticket - the initial ticket of PRINCIPAL with its key from the keytab
+ * at KEYTAB_PATH, into *CLIENT and *CREDS (the caller frees both)
+ */
+static int
+get_ticket(struct krb5cred *kc, const char *principal, const char *keytab_path,
+	   krb5_principal *client, krb5_creds *creds, struct sync_err *err)
+{
+	char kt_name[4200];
+	krb5_keytab keytab = NULL;
+	krb5_error_code code;
+
+	snprintf(kt_name, sizeof(kt_name), "FILE:%s", keytab_path);
+	if ((code = krb5_parse_name(kc->ctx, principal, client)) != 0) {
+		krb_fail(kc->ctx, code, err, "bad principal", principal,
+			 keytab_path);
+		err->kind = SYNC_ERR_CONFIG;
+		return -1;
+	}
+	if ((code = krb5_kt_resolve(kc->ctx, kt_name, &keytab)) != 0 ||
+	    (code = krb5_get_init_creds_keytab(kc->ctx, creds, *client, keytab,
+					       0, NULL, NULL)) != 0) {
+		krb_fail(kc->ctx, code, err, "no initial ticket", principal,
+			 keytab_path);
+		/* No KDC answering is the network's fault, not the keytab's. */
+		if (code == KRB5_KDC_UNREACH || code == KRB5_REALM_CANT_RESOLVE)
+			err->kind = SYNC_ERR_UNAVAILABLE;
+	}
+	if (keytab != NULL)
+		krb5_kt_close(kc->ctx, keytab);
+	return code != 0 ? -1 : 0;
+}
+
+/*
+ * store_ticket - CREDS into a new MEMORY: cache of this process, made
+ * GSSAPI's default for this thread
+ */
+static int
+store_ticket(struct krb5cred *kc, krb5_principal client, krb5_creds *creds,
+	     const char *principal, const char *keytab_path,
+	     struct sync_err *err)
+{
+	static unsigned serial;
+	krb5_error_code code;
+	OM_uint32 minor;
+
+	snprintf(kc->name, sizeof(kc->name), "MEMORY:rcptsync-%ld-%u",
+		 (long)getpid(), serial++);
+	if ((code = krb5_cc_resolve(kc->ctx, kc->name, &kc->cache)) != 0 ||
+	    (code = krb5_cc_initialize(kc->ctx, kc->cache, client)) != 0 ||
+	    (code = krb5_cc_store_cred(kc->ctx, kc->cache, creds)) != 0)
+		return krb_fail(kc->ctx, code, err, "cannot store the ticket",
+				principal, keytab_path);
+	if (gss_krb5_ccache_name(&minor, kc->name, NULL) != GSS_S_COMPLETE)
+		return sync_err_set(err, SYNC_ERR_AUTH,
+				    "Kerberos: GSSAPI refused the private "
+				    "credential cache (minor %lu)",
+				    (unsigned long)minor);
+	return 0;
+}
+
 /* krb5cred_acquire - keytab -> ticket -> private cache -> GSSAPI default */
 int
 krb5cred_acquire(const char *keytab_spec, const char *principal,
 		 struct krb5cred **out, struct sync_err *err)
 {
-	static unsigned serial;
-	char keytab_path[4096], kt_name[4200];
+	char keytab_path[4096];
 	struct krb5cred *kc = xcalloc(1, sizeof(*kc));
 	krb5_principal client = NULL;
-	krb5_keytab keytab = NULL;
 	krb5_creds creds;
 	krb5_error_code code;
-	OM_uint32 minor;
 	int have_creds = 0;
 
 	memset(&creds, 0, sizeof(creds));
@@ -77,7 +135,6 @@ krb5cred_acquire(const char *keytab_spec, const char *principal,
 		free(kc);
 		return sync_err_prefix(err, "bind.keytab");
 	}
-	snprintf(kt_name, sizeof(kt_name), "FILE:%s", keytab_path);
 	if ((code = krb5_init_context(&kc->ctx)) != 0) {
 		free(kc);
 		return sync_err_set(err, SYNC_ERR_CONFIG,
@@ -85,49 +142,18 @@ krb5cred_acquire(const char *keytab_spec, const char *principal,
 				    "unreadable?): error %ld",
 				    (long)code);
 	}
-	if ((code = krb5_parse_name(kc->ctx, principal, &client)) != 0) {
-		krb_fail(kc->ctx, code, err, "bad principal", principal,
-			 keytab_path);
-		err->kind = SYNC_ERR_CONFIG;
+	if (get_ticket(kc, principal, keytab_path, &client, &creds, err) < 0)
 		goto fail;
-	}
-	if ((code = krb5_kt_resolve(kc->ctx, kt_name, &keytab)) != 0 ||
-	    (code = krb5_get_init_creds_keytab(kc->ctx, &creds, client, keytab,
-					       0, NULL, NULL)) != 0) {
-		krb_fail(kc->ctx, code, err, "no initial ticket", principal,
-			 keytab_path);
-		/* No KDC answering is the network's fault, not the keytab's. */
-		if (code == KRB5_KDC_UNREACH || code == KRB5_REALM_CANT_RESOLVE)
-			err->kind = SYNC_ERR_UNAVAILABLE;
-		goto fail;
-	}
 	have_creds = 1;
-	snprintf(kc->name, sizeof(kc->name), "MEMORY:rcptsync-%ld-%u",
-		 (long)getpid(), serial++);
-	if ((code = krb5_cc_resolve(kc->ctx, kc->name, &kc->cache)) != 0 ||
-	    (code = krb5_cc_initialize(kc->ctx, kc->cache, client)) != 0 ||
-	    (code = krb5_cc_store_cred(kc->ctx, kc->cache, &creds)) != 0) {
-		krb_fail(kc->ctx, code, err, "cannot store the ticket",
-			 principal, keytab_path);
+	if (store_ticket(kc, client, &creds, principal, keytab_path, err) < 0)
 		goto fail;
-	}
-	if (gss_krb5_ccache_name(&minor, kc->name, NULL) != GSS_S_COMPLETE) {
-		sync_err_set(err, SYNC_ERR_AUTH,
-			     "Kerberos: GSSAPI refused the private credential "
-			     "cache (minor %lu)",
-			     (unsigned long)minor);
-		goto fail;
-	}
 	krb5_free_cred_contents(kc->ctx, &creds);
-	krb5_kt_close(kc->ctx, keytab);
 	krb5_free_principal(kc->ctx, client);
 	*out = kc;
 	return 0;
 fail:
 	if (have_creds)
 		krb5_free_cred_contents(kc->ctx, &creds);
-	if (keytab != NULL)
-		krb5_kt_close(kc->ctx, keytab);
 	krb5_free_principal(kc->ctx, client);
 	kc->name[0] = '\0';
 	krb5cred_release(kc);

@@ -229,6 +229,60 @@ prescan(const char *path, const char **why)
 	return found;
 }
 
+/*
+ * take_record - one record of PATH (its lines FIRST to LAST), as
+ * ldif_read_record() read it: refused when it asks for another file, does
+ * not start with dn: or is not an entry; else its values to FN
+ */
+static int
+take_record(const char *path, char *buf, unsigned long first,
+	    unsigned long last, source_value_fn fn, void *ctx,
+	    struct source_stats *stats, struct sync_err *err)
+{
+	struct berval rbuf;
+	LDIFRecord lr;
+	unsigned long bad;
+	int start, rc;
+
+	if ((bad = unsafe_line(buf)) != 0)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "%s:%lu: LDIF URL values and include: "
+				    "lines are not accepted",
+				    path, first + bad - 1);
+	if ((start = record_start(buf)) < 0)
+		return 0;
+	if (start == 0)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "%s:%lu: LDIF record does not start with "
+				    "dn:",
+				    path, first);
+	rbuf.bv_val = buf;
+	rbuf.bv_len = strlen(buf);
+	memset(&lr, 0, sizeof(lr));
+	rc = parse_quietly(&rbuf, first, &lr);
+	if (rc == LDAP_SUCCESS && lr.lr_op != LDAP_REQ_ADD)
+		snprintf(ldap_detail, sizeof(ldap_detail),
+			 "not an entry: a changetype other than add");
+	if (rc != LDAP_SUCCESS || lr.lr_op != LDAP_REQ_ADD) {
+		char shown[300]; /* libldap quotes the record */
+
+		sync_err_set(err, SYNC_ERR_DATA,
+			     "%s:%lu: malformed LDIF record (lines %lu-%lu): "
+			     "%s",
+			     path, first, first, last,
+			     ldap_detail[0]
+				     ? proxyaddr_escape(ldap_detail,
+							strlen(ldap_detail),
+							shown, sizeof(shown))
+				     : "rejected by the LDIF parser");
+		ldap_ldif_record_done(&lr);
+		return -1;
+	}
+	rc = emit_record(&lr, fn, ctx, stats);
+	ldap_ldif_record_done(&lr);
+	return rc < 0 ? -1 : 0;
+}
+
 /* ldifsource_read - every record of the file */
 int
 ldifsource_read(const char *path, source_value_fn fn, void *ctx,
@@ -238,7 +292,7 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 	unsigned long lineno = 0, bad;
 	const char *why = NULL;
 	char *buf = NULL;
-	int buflen = 0, rc, ret = 0;
+	int buflen = 0, rc = 0, ret = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	ldap_detail[0] = '\0';
@@ -254,61 +308,14 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 		return sync_err_set(err, SYNC_ERR_UNAVAILABLE,
 				    "cannot open LDIF source %s: %s", path,
 				    errno ? strerror(errno) : "unknown error");
-	while ((rc = ldif_read_record(fp, &lineno, &buf, &buflen)) > 0) {
+	while (ret == 0 &&
+	       (rc = ldif_read_record(fp, &lineno, &buf, &buflen)) > 0) {
 		/* libldap may report a record and hand back no buffer (found by
 		 * tests/fuzz): nothing to read in it. */
-		if (buf == NULL)
-			continue;
-		unsigned long first = lineno - count_lines(buf) + 1;
-		struct berval rbuf;
-		LDIFRecord lr;
-		int start;
-
-		if ((bad = unsafe_line(buf)) != 0) {
-			ret = sync_err_set(err, SYNC_ERR_DATA,
-					   "%s:%lu: LDIF URL values and "
-					   "include: lines are not accepted",
-					   path, first + bad - 1);
-			break;
-		}
-		if ((start = record_start(buf)) < 0)
-			continue;
-		if (start == 0) {
-			ret = sync_err_set(err, SYNC_ERR_DATA,
-					   "%s:%lu: LDIF record does not start "
-					   "with dn:",
-					   path, first);
-			break;
-		}
-		rbuf.bv_val = buf;
-		rbuf.bv_len = strlen(buf);
-		memset(&lr, 0, sizeof(lr));
-		rc = parse_quietly(&rbuf, first, &lr);
-		if (rc == LDAP_SUCCESS && lr.lr_op != LDAP_REQ_ADD)
-			snprintf(ldap_detail, sizeof(ldap_detail),
-				 "not an entry: a changetype other than add");
-		if (rc != LDAP_SUCCESS || lr.lr_op != LDAP_REQ_ADD) {
-			char shown[300]; /* libldap quotes the record */
-
-			ret = sync_err_set(
-				err, SYNC_ERR_DATA,
-				"%s:%lu: malformed LDIF record (lines "
-				"%lu-%lu): %s",
-				path, first, first, lineno,
-				ldap_detail[0]
-					? proxyaddr_escape(ldap_detail,
-							   strlen(ldap_detail),
-							   shown, sizeof(shown))
-					: "rejected by the LDIF parser");
-			ldap_ldif_record_done(&lr);
-			break;
-		}
-		rc = emit_record(&lr, fn, ctx, stats);
-		ldap_ldif_record_done(&lr);
-		if (rc < 0) {
-			ret = -1;
-			break;
-		}
+		if (buf != NULL)
+			ret = take_record(path, buf,
+					  lineno - count_lines(buf) + 1, lineno,
+					  fn, ctx, stats, err);
 	}
 	if (rc < 0 && ret == 0)
 		ret = sync_err_set(err, SYNC_ERR_DATA,

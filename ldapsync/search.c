@@ -48,6 +48,7 @@
 #include "proxyaddr.h"
 #include "seen.h"
 #include "session.h"
+#include "watchdog.h"
 #include "search.h"
 
 #define ATTR_NAME "proxyAddresses"
@@ -472,9 +473,9 @@ read_results(struct search *x, int msgid, struct berval *cookie,
 {
 	int ret;
 
-	session_watchdog_fired = 0;
+	watchdog_fired = 0;
 	ret = read_messages(x, msgid, cookie, err);
-	session_arm(0);
+	watchdog_arm(0);
 	return ret;
 }
 
@@ -502,10 +503,10 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 			     attrs, 0, NULL, NULL, &s->timeout, 0, &msgid);
 	if (rc != LDAP_SUCCESS)
 		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s", what);
-	session_watchdog_fired = 0;
+	watchdog_fired = 0;
 	for (;;) {
 		if (session_wait(s, msgid, &msg, what, err) < 0) {
-			session_arm(0);
+			watchdog_arm(0);
 			return -1;
 		}
 		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_RESULT)
@@ -517,7 +518,7 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 		}
 		ldap_msgfree(msg);
 	}
-	session_arm(0);
+	watchdog_arm(0);
 	/* the DN came from the server: an object deleted or renamed since
 	 * its page is a race to retry, not a configuration to fix */
 	if (ret == 0 && finish_search(x, msg, NULL, err) < 0) {
@@ -575,41 +576,77 @@ keep_cookie(struct berval *copy, const struct berval *cookie)
 		xmemdup(cookie->bv_val ? cookie->bv_val : "", cookie->bv_len);
 }
 
+/*
+ * send_page - the request for the page after COOKIE (none: the first),
+ * paged (critical) and, when asked, with tombstones; *MSGID its id
+ */
+static int
+send_page(struct search *x, char **attrs, struct berval *cookie, int *msgid,
+	  struct sync_err *err)
+{
+	struct ldapsync_session *s = x->s;
+	LDAPControl *page = NULL, *ctrls[3] = {NULL, NULL, NULL};
+	LDAPControl deleted = {SHOW_DELETED_OID, {0, NULL}, 1};
+	int rc;
+
+	rc = ldap_create_page_control(s->ld, s->conf->page_size, cookie, 1,
+				      &page);
+	if (rc != LDAP_SUCCESS)
+		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+				    x->what);
+	ctrls[0] = page;
+	if (x->q->show_deleted)
+		ctrls[1] = &deleted;
+	rc = ldap_search_ext(s->ld, x->q->base, LDAP_SCOPE_SUBTREE,
+			     x->q->filter, attrs, 0, ctrls, NULL, &s->timeout,
+			     0, msgid);
+	ldap_control_free(page);
+	if (rc != LDAP_SUCCESS)
+		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+				    x->what);
+	return 0;
+}
+
+/*
+ * page_loops - does the page just read show a server going round in
+ * circles: nothing but entries it sent already, or the paging cookie
+ * LAST it was sent (COOKIE)?  Then a TEMP error.
+ */
+static int
+page_loops(struct search *x, const struct berval *cookie,
+	   const struct berval *last, struct sync_err *err)
+{
+	if (x->page_repeated > 0 && x->page_new == 0)
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "%s: %s sent a page of entries it had "
+				    "sent already",
+				    x->what, x->s->stats->server);
+	/* RFC 2696: the cookie moves on with every page; the same one
+	 * again would bring the same page again, forever */
+	if (same_cookie(cookie, last))
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "%s: %s sent the same paging cookie twice",
+				    x->what, x->s->stats->server);
+	return 0;
+}
+
 /* search_paged - the paging loop */
 static int
 search_paged(struct search *x, char **attrs, struct sync_err *err)
 {
-	struct ldapsync_session *s = x->s;
 	struct berval cookie = {0, NULL}, last = {0, NULL};
 	unsigned long page_no = 0;
 	char what[300];
 	int ret = 0;
 
 	do {
-		LDAPControl *page = NULL, *ctrls[3] = {NULL, NULL, NULL};
-		LDAPControl deleted = {SHOW_DELETED_OID, {0, NULL}, 1};
-		int msgid, rc;
+		int msgid;
 
 		snprintf(what, sizeof(what), "page %lu of search under %s",
 			 ++page_no, x->q->base);
 		x->what = what;
-		rc = ldap_create_page_control(s->ld, s->conf->page_size,
-					      &cookie, 1, &page);
-		if (rc != LDAP_SUCCESS) {
-			ret = session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
-					   what);
-			break;
-		}
-		ctrls[0] = page;
-		if (x->q->show_deleted)
-			ctrls[1] = &deleted;
-		rc = ldap_search_ext(s->ld, x->q->base, LDAP_SCOPE_SUBTREE,
-				     x->q->filter, attrs, 0, ctrls, NULL,
-				     &s->timeout, 0, &msgid);
-		ldap_control_free(page);
-		if (rc != LDAP_SUCCESS) {
-			ret = session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
-					   what);
+		if (send_page(x, attrs, &cookie, &msgid, err) < 0) {
+			ret = -1;
 			break;
 		}
 		keep_cookie(&last, &cookie);
@@ -622,34 +659,65 @@ search_paged(struct search *x, char **attrs, struct sync_err *err)
 			ret = -1;
 			break;
 		}
-		s->stats->pages++;
-		if (x->page_repeated > 0 && x->page_new == 0) {
-			ret = sync_err_set(err, SYNC_ERR_TEMP,
-					   "%s: %s sent a page of entries it "
-					   "had sent already",
-					   what, s->stats->server);
+		x->s->stats->pages++;
+		if ((ret = page_loops(x, &cookie, &last, err)) < 0)
 			break;
-		}
-		/* RFC 2696: the cookie moves on with every page; the same
-		 * one again would bring the same page again, forever */
-		if (same_cookie(&cookie, &last)) {
-			ret = sync_err_set(err, SYNC_ERR_TEMP,
-					   "%s: %s sent the same paging cookie "
-					   "twice",
-					   what, s->stats->server);
-			break;
-		}
 	} while (cookie.bv_len > 0);
 	ber_memfree(cookie.bv_val);
 	free(last.bv_val);
 	return ret;
 }
 
+/*
+ * send_dirsync - the DirSync request from COOKIE (critical, as AD and
+ * Samba insist); *MSGID its id
+ */
+static int
+send_dirsync(struct search *x, struct berval *cookie, int *msgid,
+	     struct sync_err *err)
+{
+	struct ldapsync_session *s = x->s;
+	LDAPControl *ctrl = NULL, *ctrls[2] = {NULL, NULL};
+	int rc;
+
+	rc = ldap_create_dirsync_control(s->ld, 0, DIRSYNC_MAX_BYTES, cookie,
+					 &ctrl);
+	if (rc != LDAP_SUCCESS)
+		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+				    x->what);
+	ctrl->ldctl_iscritical = 1;
+	ctrls[0] = ctrl;
+	rc = ldap_search_ext(s->ld, x->q->base, LDAP_SCOPE_SUBTREE,
+			     x->q->filter, x->q->attrs, 0, ctrls, NULL,
+			     &s->timeout, 0, msgid);
+	ldap_control_free(ctrl);
+	if (rc != LDAP_SUCCESS)
+		return session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
+				    x->what);
+	return 0;
+}
+
+/* keep_dirsync - COOKIE, the one to continue from, into DS->next */
+static int
+keep_dirsync(struct search *x, struct ldapsync_dirsync *ds,
+	     const struct berval *cookie, struct sync_err *err)
+{
+	if (cookie->bv_len > sizeof(ds->next))
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "%s: a DirSync cookie of %lu bytes is more "
+				    "than rcptsync keeps (%d)",
+				    x->s->stats->server,
+				    (unsigned long)cookie->bv_len,
+				    LDAPSYNC_COOKIE_MAX);
+	memcpy(ds->next, cookie->bv_val, cookie->bv_len);
+	ds->next_len = cookie->bv_len;
+	return 0;
+}
+
 /* search_dirsync - DirSync rounds while the server has more */
 static int
 search_dirsync(struct search *x, struct sync_err *err)
 {
-	struct ldapsync_session *s = x->s;
 	struct ldapsync_dirsync *ds = x->q->dirsync;
 	struct berval cookie = {0, NULL}, sent = {0, NULL};
 	unsigned long round = 0;
@@ -662,8 +730,7 @@ search_dirsync(struct search *x, struct sync_err *err)
 		cookie.bv_len = ds->cookie_len;
 	}
 	do {
-		LDAPControl *ctrl = NULL, *ctrls[2] = {NULL, NULL};
-		int msgid, rc;
+		int msgid;
 
 		snprintf(what, sizeof(what), "DirSync search %lu of %s",
 			 ++round, x->q->base);
@@ -672,25 +739,8 @@ search_dirsync(struct search *x, struct sync_err *err)
 		/* an object changed between two rounds comes again */
 		seen_free(x->seen);
 		x->seen = seen_new();
-		rc = ldap_create_dirsync_control(s->ld, 0, DIRSYNC_MAX_BYTES,
-						 &cookie, &ctrl);
-		if (rc != LDAP_SUCCESS) {
-			ret = session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
-					   what);
-			break;
-		}
-		ctrl->ldctl_iscritical = 1; /* AD and Samba insist */
-		ctrls[0] = ctrl;
-		rc = ldap_search_ext(s->ld, x->q->base, LDAP_SCOPE_SUBTREE,
-				     x->q->filter, x->q->attrs, 0, ctrls, NULL,
-				     &s->timeout, 0, &msgid);
-		ldap_control_free(ctrl);
-		if (rc != LDAP_SUCCESS) {
-			ret = session_fail(err, SYNC_ERR_TEMP, s->ld, rc, "%s",
-					   what);
-			break;
-		}
-		if ((ret = read_results(x, msgid, &cookie, err)) < 0)
+		if ((ret = send_dirsync(x, &cookie, &msgid, err)) < 0 ||
+		    (ret = read_results(x, msgid, &cookie, err)) < 0)
 			break;
 		/* "more" with the cookie we sent would bring the same
 		 * answer again, forever (MS-ADTS 3.1.1.3.4.1.3) */
@@ -699,21 +749,12 @@ search_dirsync(struct search *x, struct sync_err *err)
 			ret = sync_err_set(err, SYNC_ERR_TEMP,
 					   "%s: %s said it has more, but sent "
 					   "back the same DirSync cookie",
-					   what, s->stats->server);
+					   what, x->s->stats->server);
 			break;
 		}
 	} while (x->dirsync_more);
-	if (ret == 0 && cookie.bv_len > sizeof(ds->next))
-		ret = sync_err_set(err, SYNC_ERR_DATA,
-				   "%s: a DirSync cookie of %lu bytes is more "
-				   "than rcptsync keeps (%d)",
-				   s->stats->server,
-				   (unsigned long)cookie.bv_len,
-				   LDAPSYNC_COOKIE_MAX);
-	if (ret == 0) {
-		memcpy(ds->next, cookie.bv_val, cookie.bv_len);
-		ds->next_len = cookie.bv_len;
-	}
+	if (ret == 0)
+		ret = keep_dirsync(x, ds, &cookie, err);
 	ber_memfree(cookie.bv_val);
 	free(sent.bv_val);
 	return ret;

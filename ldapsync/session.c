@@ -19,14 +19,9 @@
  *	proxyAddresses is in the partial attribute set before anything is
  *	searched.
  *
- *	Timeouts: libldap 2.5 (Debian 12) busy-loops in the TLS handshake
- *	when a server accepts TCP but never answers (a hung or SIGSTOPped
- *	DC): LDAP_OPT_NETWORK_TIMEOUT does not bound that loop (2.6 does).
- *	So every blocking libldap call runs under a watchdog: SIGALRM after
- *	"timeout" seconds shuts the socket down (shutdown(2) is
- *	async-signal-safe), which turns the stall into an error that we
- *	report as a timeout.  The socket comes from LDAP_OPT_CONNECT_CB.
- *	A session owns SIGALRM from ldapsync_open() to ldapsync_close().
+ *	Timeouts: every blocking libldap call runs under the watchdog
+ *	(watchdog.c: SIGALRM cuts a stalled socket), which a session owns
+ *	from ldapsync_open() to ldapsync_close().
  *	Over all of it stands the run's deadline (conf->deadline): waiting
  *	for an answer past it is a TEMP error, so no server can hold the
  *	lock forever.
@@ -37,17 +32,15 @@
  *	sync_err with ldap_err2string(), the server's diagnostic message
  *	(where AD puts "data 52e") and where it happened.
  * SEE ALSO
- *	RFC 4511, RFC 4513, MS-ADTS 5.1.2.1.
+ *	RFC 4511, RFC 4513, MS-ADTS 5.1.2.1; watchdog.c.
  */
 #include <errno.h>
 #include <unistd.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -61,82 +54,10 @@
 #include "clock.h"
 #include "krb5cred.h"
 #include "session.h"
+#include "watchdog.h"
 
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #define ATTR_NAME "proxyAddresses"
-
-/* The socket of the current session and whether the watchdog fired. */
-static volatile sig_atomic_t watchdog_fd = -1;
-volatile sig_atomic_t session_watchdog_fired;
-/* Whether the timer is set (watchdog_kick). */
-static int watchdog_armed;
-/* Set once TCP is up: a failure after it on ldaps:// is TLS's. */
-static volatile sig_atomic_t tcp_connected;
-
-/* on_alarm - the watchdog: cut the stalled connection */
-static void
-on_alarm(int sig)
-{
-	(void)sig;
-	session_watchdog_fired = 1;
-	if (watchdog_fd >= 0)
-		shutdown(watchdog_fd, SHUT_RDWR);
-}
-
-/* session_arm - SIGALRM in SECONDS (0: disarm) */
-void
-session_arm(int seconds)
-{
-	struct itimerval it;
-
-	watchdog_armed = seconds > 0;
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = seconds;
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-/*
- * watchdog_kick - keep SIGALRM SECONDS away while answers keep coming.
- * Re-arms at most once a second: setitimer(2) for each of a million
- * entries cost 8% of a full pull (bench/README.md).  A stall is thus cut
- * after SECONDS to SECONDS + 1.
- */
-void
-session_kick(int seconds)
-{
-	static struct timespec last;
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec == last.tv_sec && watchdog_armed)
-		return;
-	last = now;
-	session_arm(seconds);
-}
-
-/* conn_add - LDAP_OPT_CONNECT_CB: remember the socket for the watchdog */
-static int
-conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
-	 struct ldap_conncb *ctx)
-{
-	ber_socket_t fd;
-
-	(void)ld, (void)srv, (void)addr, (void)ctx;
-	if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
-		watchdog_fd = fd;
-	tcp_connected = 1;
-	return 0;
-}
-
-/* conn_del - the socket is going away */
-static void
-conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
-{
-	(void)ld, (void)sb, (void)ctx;
-	watchdog_fd = -1;
-}
-
-static struct ldap_conncb watchdog_cb = {conn_add, conn_del, NULL};
 
 /* session_fail - one message from rc, the diagnostic text and WHERE */
 int
@@ -229,7 +150,7 @@ set_options(LDAP *ld, const struct ldapsync_conf *conf,
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls_min) ||
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca) ||
-	    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &watchdog_cb))
+	    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &watchdog_conncb))
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "cannot set LDAP options");
 	if (set_client_cert(ld, conf, err) < 0)
@@ -245,7 +166,7 @@ set_options(LDAP *ld, const struct ldapsync_conf *conf,
 static int
 bind_kind(int rc)
 {
-	if (session_watchdog_fired)
+	if (watchdog_fired)
 		return SYNC_ERR_TEMP;
 	switch (rc) {
 	case LDAP_INVALID_CREDENTIALS:
@@ -273,10 +194,10 @@ simple_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
 		return -1;
 	cred.bv_val = password;
 	cred.bv_len = len;
-	session_arm(session_budget(conf));
+	watchdog_arm(session_budget(conf));
 	rc = ldap_sasl_bind_s(ld, conf->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL,
 			      NULL, NULL);
-	session_arm(0);
+	watchdog_arm(0);
 	secret_free(password, len);
 	if (rc != LDAP_SUCCESS)
 		return session_fail(err, bind_kind(rc), ld, rc,
@@ -322,12 +243,12 @@ sasl_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
 				    "cannot set SASL options");
 	if (tls && conf->bind_method == LDAPSYNC_BIND_GSSAPI)
 		(void)ldap_set_option(ld, LDAP_OPT_X_SASL_CBINDING, &cbinding);
-	session_arm(session_budget(conf));
+	watchdog_arm(session_budget(conf));
 	rc = ldap_sasl_interactive_bind_s(ld, NULL, mech, NULL, NULL,
 					  LDAP_SASL_QUIET, sasl_defaults, NULL);
-	session_arm(0);
+	watchdog_arm(0);
 	if (rc != LDAP_SUCCESS) {
-		if (session_watchdog_fired)
+		if (watchdog_fired)
 			return sync_err_set(err, SYNC_ERR_TEMP,
 					    "SASL %s bind to %s: no answer "
 					    "within %d s",
@@ -357,16 +278,76 @@ do_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
 	}
 }
 
+/*
+ * connect_kind - what a failed connect or StartTLS means for the run:
+ * never AUTH, as no credential was sent yet
+ */
+static int
+connect_kind(int rc)
+{
+	int kind = bind_kind(rc);
+
+	return kind == SYNC_ERR_AUTH ? SYNC_ERR_UNAVAILABLE : kind;
+}
+
+/* do_connect - TCP, and TLS on ldaps://, under the watchdog */
+static int
+do_connect(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
+	   struct sync_err *err)
+{
+	int rc;
+
+	watchdog_fired = 0;
+	watchdog_tcp_connected = 0;
+	watchdog_arm(session_budget(conf));
+	rc = ldap_connect(ld);
+	watchdog_arm(0);
+	if (rc == LDAP_SUCCESS)
+		return 0;
+	if (watchdog_fired)
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "no answer from %s within %d s", uri,
+				    conf->timeout);
+	if (watchdog_tcp_connected)
+		/* libldap 2.5 reports a failed verification only as
+		 * "(unknown error code)"; say what it means. */
+		return session_fail(err, SYNC_ERR_UNAVAILABLE, ld, rc,
+				    "%s: TLS handshake failed (certificate not "
+				    "trusted by tls.ca_file, expired, or not "
+				    "issued for this host name)",
+				    uri);
+	return session_fail(err, connect_kind(rc), ld, rc,
+			    "cannot connect to %s", uri);
+}
+
+/* start_tls - StartTLS on ldap:// when the config asks for it */
+static int
+start_tls(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
+	  struct sync_err *err)
+{
+	int rc;
+
+	if (!conf->starttls || !ldapsync_uri_is_plain(uri))
+		return 0;
+	watchdog_arm(session_budget(conf));
+	rc = ldap_start_tls_s(ld, NULL, NULL);
+	watchdog_arm(0);
+	if (rc != LDAP_SUCCESS)
+		return session_fail(err, connect_kind(rc), ld, rc,
+				    "StartTLS with %s failed", uri);
+	return 0;
+}
+
 /* open_one - connect, StartTLS if asked, bind; *LDP set on success */
 static int
 open_one(const char *uri, const struct ldapsync_conf *conf,
 	 const struct timeval *tv, LDAP **ldp, struct sync_err *err)
 {
 	LDAP *ld = NULL;
+	int tls = !ldapsync_uri_is_plain(uri) || conf->starttls;
 	int rc;
 
-	if (ldapsync_uri_is_plain(uri) && !conf->starttls &&
-	    conf->bind_method == LDAPSYNC_BIND_SIMPLE)
+	if (!tls && conf->bind_method == LDAPSYNC_BIND_SIMPLE)
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "%s: refusing a simple bind over plain "
 				    "ldap://; use ldaps:// or starttls: true",
@@ -374,56 +355,15 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
 		return session_fail(err, SYNC_ERR_CONFIG, NULL, rc,
 				    "bad LDAP URI %s", uri);
-	if (set_options(ld, conf, tv, err) < 0)
-		goto fail;
-	session_watchdog_fired = 0;
-	tcp_connected = 0;
-	session_arm(session_budget(conf));
-	rc = ldap_connect(ld);
-	session_arm(0);
-	if (rc != LDAP_SUCCESS) {
-		if (session_watchdog_fired)
-			sync_err_set(err, SYNC_ERR_TEMP,
-				     "no answer from %s within %d s", uri,
-				     conf->timeout);
-		else if (tcp_connected)
-			/* libldap 2.5 reports a failed verification only as
-			 * "(unknown error code)"; say what it means. */
-			session_fail(
-				err, SYNC_ERR_UNAVAILABLE, ld, rc,
-				"%s: TLS handshake failed (certificate not "
-				"trusted by tls.ca_file, expired, or not "
-				"issued for this host name)",
-				uri);
-		else
-			session_fail(err,
-				     bind_kind(rc) == SYNC_ERR_AUTH
-					     ? SYNC_ERR_UNAVAILABLE
-					     : bind_kind(rc),
-				     ld, rc, "cannot connect to %s", uri);
-		goto fail;
+	if (set_options(ld, conf, tv, err) < 0 ||
+	    do_connect(ld, uri, conf, err) < 0 ||
+	    start_tls(ld, uri, conf, err) < 0 ||
+	    do_bind(ld, uri, conf, tls, err) < 0) {
+		ldap_unbind_ext_s(ld, NULL, NULL);
+		return -1;
 	}
-	session_arm(session_budget(conf));
-	rc = conf->starttls && ldapsync_uri_is_plain(uri)
-		     ? ldap_start_tls_s(ld, NULL, NULL)
-		     : LDAP_SUCCESS;
-	session_arm(0);
-	if (rc != LDAP_SUCCESS) {
-		session_fail(err,
-			     bind_kind(rc) == SYNC_ERR_AUTH
-				     ? SYNC_ERR_UNAVAILABLE
-				     : bind_kind(rc),
-			     ld, rc, "StartTLS with %s failed", uri);
-		goto fail;
-	}
-	if (do_bind(ld, uri, conf,
-		    !ldapsync_uri_is_plain(uri) || conf->starttls, err) < 0)
-		goto fail;
 	*ldp = ld;
 	return 0;
-fail:
-	ldap_unbind_ext_s(ld, NULL, NULL);
-	return -1;
 }
 
 /* describe_bind - who we are to the server, and the SASL layer */
@@ -587,7 +527,7 @@ session_wait(struct ldapsync_session *s, int msgid, LDAPMessage **res,
 			tv.tv_sec = (time_t)left;
 	}
 	/* armed while answers keep coming; disarmed when the search ends */
-	session_kick(s->conf->timeout + 1);
+	watchdog_kick(s->conf->timeout + 1);
 	rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &tv, res);
 	if (rc > 0)
 		return rc;
@@ -595,7 +535,7 @@ session_wait(struct ldapsync_session *s, int msgid, LDAPMessage **res,
 		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
 		return -1;
 	}
-	if (rc == 0 || session_watchdog_fired) {
+	if (rc == 0 || watchdog_fired) {
 		ldap_abandon_ext(s->ld, msgid, NULL, NULL);
 		return sync_err_set(err, SYNC_ERR_TEMP,
 				    "%s: no answer from %s within %d s", what,
@@ -632,10 +572,10 @@ session_read_one(struct ldapsync_session *s, const char *base, int scope,
 	int rc;
 
 	*value = NULL;
-	session_arm(session_budget(s->conf) + 1);
+	watchdog_arm(session_budget(s->conf) + 1);
 	rc = ldap_search_ext_s(s->ld, base, scope, filter, attrs, 0, NULL, NULL,
 			       &s->timeout, 2, &res);
-	session_arm(0);
+	watchdog_arm(0);
 	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
 		ldap_msgfree(res);
 		return session_fail(err, session_result_kind(rc), s->ld, rc,
@@ -700,12 +640,8 @@ ldapsync_open(const struct ldapsync_conf *conf, struct source_stats *stats,
 	      struct ldapsync_session **out, struct sync_err *err)
 {
 	struct ldapsync_session *s = xcalloc(1, sizeof(*s));
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, &s->old_sa);
+	watchdog_install(&s->old_sa);
 	/* Only sync.yaml configures the run: not ldap.conf, not ~/.ldaprc. */
 	setenv("LDAPNOINIT", "1", 1);
 	memset(stats, 0, sizeof(*stats));
@@ -731,10 +667,10 @@ ldapsync_close(struct ldapsync_session *s)
 {
 	if (s == NULL)
 		return;
-	session_arm(0);
+	watchdog_arm(0);
 	if (s->ld != NULL)
 		ldap_unbind_ext_s(s->ld, NULL, NULL);
 	krb5cred_release(s->krb);
-	sigaction(SIGALRM, &s->old_sa, NULL);
+	watchdog_restore(&s->old_sa);
 	free(s);
 }

@@ -4,7 +4,7 @@
 
 /*
  * The connection to one directory server, for the modules of ldapsync/
- * only (search.c, ldapsync.c, incremental.c): cmd/ sees the session as
+ * only (search.c, ldapsync.c, position.c): cmd/ sees the session as
  * the opaque struct ldapsync_session of ldapsync.h.  No modal state: a
  * search says what it wants in its own arguments (search.h).
  */
@@ -25,14 +25,6 @@ struct ldapsync_session {
 	struct krb5cred *krb;	    /* GSSAPI: the private ticket cache */
 	struct sigaction old_sa;    /* SIGALRM as it was before the open */
 };
-
-/* Set by the watchdog's SIGALRM (session_arm) when it cut a stall. */
-extern volatile sig_atomic_t session_watchdog_fired;
-
-/* session_arm - SIGALRM in SECONDS (0: disarm); session_kick - the same,
- *	re-armed at most once a second while answers keep coming */
-void session_arm(int seconds);
-void session_kick(int seconds);
 
 /*
  * session_fail - ERR of KIND: "WHERE: ldap_err2string(RC) (the server's

@@ -58,69 +58,171 @@ add_pending(struct sync_state *st, const char *key, const char *value,
 	st->n_pending++;
 }
 
-/* parse_line - one line; 0 or -1 */
+/*
+ * The parsers of the lines, one per keyword.  Each gets the rest of the
+ * line after its keyword (a space first, when well-formed), sets what it
+ * holds and returns 0, or returns -1 when it is malformed.
+ */
+
+/* parse_last_run - "last_run TIME EXIT" */
 static int
-parse_line(struct sync_state *st, char *line)
+parse_last_run(struct sync_state *st, const char *rest)
 {
-	char key[256], value[256];
 	long long a, b;
+	int n = -1;
+
+	if (sscanf(rest, " %lld %lld%n", &a, &b, &n) != 2 || rest[n] != '\0')
+		return -1;
+	st->last_run = (time_t)a;
+	st->last_exit = (int)b;
+	return 0;
+}
+
+/* parse_last_success - "last_success TIME" */
+static int
+parse_last_success(struct sync_state *st, const char *rest)
+{
+	long long a;
+	int n = -1;
+
+	if (sscanf(rest, " %lld%n", &a, &n) != 1 || rest[n] != '\0')
+		return -1;
+	st->last_success = (time_t)a;
+	return 0;
+}
+
+/* parse_server - "server URI": the rest of the line, as a list of
+ * directories is "URI, URI" */
+static int
+parse_server(struct sync_state *st, const char *rest)
+{
+	if (rest[0] != ' ' || rest[1] == '\0')
+		return -1;
+	snprintf(st->server, sizeof(st->server), "%s", rest + 1);
+	return 0;
+}
+
+/* parse_counts - "counts RECIPIENTS ADDED REMOVED PENDING WRITTEN" */
+static int
+parse_counts(struct sync_state *st, const char *rest)
+{
+	int n = -1;
+
+	if (sscanf(rest, " %zu %zu %zu %zu %d%n", &st->recipients, &st->added,
+		   &st->removed, &st->pending_count, &st->written, &n) != 5 ||
+	    rest[n] != '\0')
+		return -1;
+	return 0;
+}
+
+/* parse_files - "files TEXT-INODE MAP-INODE" */
+static int
+parse_files(struct sync_state *st, const char *rest)
+{
+	int n = -1;
+
+	if (sscanf(rest, " %llu %llu%n", &st->text_ino, &st->map_ino, &n) !=
+		    2 ||
+	    rest[n] != '\0')
+		return -1;
+	return 0;
+}
+
+/* parse_message - "message TEXT" */
+static int
+parse_message(struct sync_state *st, const char *rest)
+{
+	if (rest[0] != ' ')
+		return -1;
+	state_set_message(st, rest + 1);
+	return 0;
+}
+
+/* parse_hook_owed - "hook_owed SINCE FAILED-LAST" */
+static int
+parse_hook_owed(struct sync_state *st, const char *rest)
+{
+	long long a, b;
+	int n = -1;
+
+	if (sscanf(rest, " %lld %lld%n", &a, &b, &n) != 2 || rest[n] != '\0')
+		return -1;
+	st->hook_owed = (time_t)a;
+	st->hook_failed_last = b != 0;
+	return 0;
+}
+
+/* parse_verify_purge - "verify_purge ADDRESS" */
+static int
+parse_verify_purge(struct sync_state *st, const char *rest)
+{
+	char key[256];
+	int n = -1;
+
+	if (sscanf(rest, " %255s%n", key, &n) != 1 || rest[n] != '\0')
+		return -1;
+	state_add_verify_purge(st, key);
+	return 0;
+}
+
+/* parse_removal - "removal KEY SINCE RUNS VALUE": the value last, whole,
+ * as the table allows it (a space in "550 5.1.1 mailbox moved") */
+static int
+parse_removal(struct sync_state *st, const char *rest)
+{
+	char key[256];
+	long long a;
 	unsigned long runs;
 	int n = -1;
 
-	if (sscanf(line, "last_run %lld %lld%n", &a, &b, &n) == 2 &&
-	    line[n] == '\0') {
-		st->last_run = (time_t)a;
-		st->last_exit = (int)b;
-		return 0;
-	}
-	if (sscanf(line, "last_success %lld%n", &a, &n) == 1 &&
-	    line[n] == '\0') {
-		st->last_success = (time_t)a;
-		return 0;
-	}
-	/* the rest of the line: a list of directories is "URI, URI" */
-	if (strncmp(line, "server ", 7) == 0 && line[7] != '\0') {
-		snprintf(st->server, sizeof(st->server), "%s", line + 7);
-		return 0;
-	}
-	if (sscanf(line, "counts %zu %zu %zu %zu %d%n", &st->recipients,
-		   &st->added, &st->removed, &st->pending_count, &st->written,
-		   &n) == 5 &&
-	    line[n] == '\0')
-		return 0;
-	if (sscanf(line, "files %llu %llu%n", &st->text_ino, &st->map_ino,
-		   &n) == 2 &&
-	    line[n] == '\0')
-		return 0;
-	if (strncmp(line, "message ", 8) == 0) {
-		state_set_message(st, line + 8);
-		return 0;
-	}
-	if (sscanf(line, "hook_owed %lld %lld%n", &a, &b, &n) == 2 &&
-	    line[n] == '\0') {
-		st->hook_owed = (time_t)a;
-		st->hook_failed_last = b != 0;
-		return 0;
-	}
-	if (sscanf(line, "verify_purge %255s%n", key, &n) == 1 &&
-	    line[n] == '\0') {
-		state_add_verify_purge(st, key);
-		return 0;
-	}
-	/* "removal KEY SINCE RUNS VALUE": the value last, whole, as the
-	 * table allows it (a space in "550 5.1.1 mailbox moved") */
-	if (sscanf(line, "removal %255s %lld %lu %n", key, &a, &runs, &n) ==
-		    3 &&
-	    n > 0 && line[n] != '\0') {
-		add_pending(st, key, line + n, (time_t)a, runs);
-		return 0;
-	}
-	/* the earlier form, whose value could hold no space */
-	if (sscanf(line, "pending %255s %255s %lld %lu%n", key, value, &a,
-		   &runs, &n) == 4 &&
-	    line[n] == '\0') {
-		add_pending(st, key, value, (time_t)a, runs);
-		return 0;
+	if (sscanf(rest, " %255s %lld %lu %n", key, &a, &runs, &n) != 3 ||
+	    n <= 0 || rest[n] == '\0')
+		return -1;
+	add_pending(st, key, rest + n, (time_t)a, runs);
+	return 0;
+}
+
+/* parse_pending - "pending KEY VALUE SINCE RUNS": the earlier form of
+ * "removal", whose value could hold no space */
+static int
+parse_pending(struct sync_state *st, const char *rest)
+{
+	char key[256], value[256];
+	long long a;
+	unsigned long runs;
+	int n = -1;
+
+	if (sscanf(rest, " %255s %255s %lld %lu%n", key, value, &a, &runs,
+		   &n) != 4 ||
+	    rest[n] != '\0')
+		return -1;
+	add_pending(st, key, value, (time_t)a, runs);
+	return 0;
+}
+
+/* Every line the file may hold, by keyword; no keyword is the start of
+ * another, so a line has one parser at most. */
+static const struct state_line {
+	const char *key;
+	int (*parse)(struct sync_state *st, const char *rest);
+} state_lines[] = {
+	{"last_run", parse_last_run},	{"last_success", parse_last_success},
+	{"server", parse_server},	{"counts", parse_counts},
+	{"files", parse_files},		{"message", parse_message},
+	{"hook_owed", parse_hook_owed}, {"verify_purge", parse_verify_purge},
+	{"removal", parse_removal},	{"pending", parse_pending},
+};
+
+/* parse_line - one line, by its keyword's parser; 0 or -1 */
+static int
+parse_line(struct sync_state *st, char *line)
+{
+	for (size_t i = 0; i < sizeof(state_lines) / sizeof(state_lines[0]);
+	     i++) {
+		size_t len = strlen(state_lines[i].key);
+
+		if (strncmp(line, state_lines[i].key, len) == 0)
+			return state_lines[i].parse(st, line + len);
 	}
 	return -1;
 }

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	cachefile - an incremental pull's cache on disk: where, whether to
+ *	continue it, and the saves owed
+ * DESCRIPTION
+ *	Each directory's object cache (objcache.c: its contents and format)
+ *	lives next to the table: TABLE.rcptsync-cache, or
+ *	TABLE.rcptsync-cache.N for the N-th directory of a list.  A cache is
+ *	continued only when it was made with the same selection (a hash of
+ *	the bases and the filter) and its last full pull is younger than
+ *	full_every; else, or when it is missing or unreadable, the pull is
+ *	a full one.
+ *	A pull's new cache and position are not written at once: they are
+ *	owed, in a list (struct incremental_commit), and saved only once the
+ *	run is accepted (incremental_commit_save: the table published or
+ *	found unchanged).  A refused or failed run drops them, so the next
+ *	one starts from yesterday's cache (STYLE.md, "State").
+ * OWNERSHIP
+ *	The list owns each cache and path owed; incremental_commit_free()
+ *	releases them.
+ * DIAGNOSTICS
+ *	A cache that cannot be read is a reason for a full pull, not an
+ *	error; a save that fails is an OUTPUT error (objcache_save).
+ * SEE ALSO
+ *	objcache.c, incremental.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xalloc.h"
+#include "objcache.h"
+#include "incremental.h"
+#include "cachefile.h"
+
+/* cachefile_selection - what decides which objects and values are cached */
+void
+cachefile_selection(const struct ldapsync_conf *l, char *out, size_t size)
+{
+	unsigned long long h = 1469598103934665603ULL;
+
+	/* FNV-1a over every base, then the filter, 0xff between */
+	for (size_t i = 0; i <= l->n_bases; i++) {
+		const char *part = i < l->n_bases ? l->bases[i] : l->filter;
+
+		for (const char *c = part; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL; /* separator */
+	}
+	snprintf(out, size, "%016llx", h);
+}
+
+/* cachefile_path - TABLE.rcptsync-cache, or .N for the N-th of a list */
+char *
+cachefile_path(const char *table, size_t index)
+{
+	size_t len = strlen(table) + sizeof(".rcptsync-cache.") + 24;
+	char *path = xmalloc(len);
+
+	if (index > 0)
+		snprintf(path, len, "%s.rcptsync-cache.%zu", table, index);
+	else
+		snprintf(path, len, "%s.rcptsync-cache", table);
+	return path;
+}
+
+/*
+ * cachefile_load - the cache, or why there is none to continue from (and in
+ * PROBLEM, why an existing one could not be read)
+ */
+struct objcache *
+cachefile_load(const char *path, const struct ldapsync_conf *l,
+	       struct objcache_mark *mark, char *why, size_t size,
+	       char *problem, size_t problem_size)
+{
+	struct objcache *cache = NULL;
+	struct sync_err err = {0};
+	char hash[17];
+	int rc = objcache_load(path, &cache, mark, &err);
+
+	cachefile_selection(l, hash, sizeof(hash));
+	if (rc < 0)
+		snprintf(problem, problem_size, "%s", err.msg);
+	if (rc <= 0) {
+		snprintf(why, size, "%s", rc == 0 ? "no cache yet" : err.msg);
+	} else if (strcmp(mark->config, hash) != 0) {
+		snprintf(why, size, "base or filter changed");
+	} else if (time(NULL) - mark->full_at >= l->full_every ||
+		   time(NULL) < mark->full_at) {
+		snprintf(why, size, "full_every (%lds) passed", l->full_every);
+	} else {
+		return cache;
+	}
+	objcache_free(cache);
+	memset(mark, 0, sizeof(*mark));
+	return objcache_new();
+}
+
+struct incremental_commit {
+	char *path;
+	struct objcache *cache;
+	struct objcache_mark mark;
+	int dirty; /* 0: the file already holds this */
+	struct incremental_commit *next;
+};
+
+/*
+ * cachefile_owe - CACHE and MARK, to be saved at PATH once the run is
+ * accepted
+ */
+void
+cachefile_owe(struct incremental_commit **list, char *path,
+	      struct objcache *cache, const struct objcache_mark *mark,
+	      int dirty)
+{
+	struct incremental_commit *c = xcalloc(1, sizeof(*c));
+
+	c->path = path;
+	c->cache = cache;
+	c->mark = *mark;
+	c->dirty = dirty;
+	c->next = *list;
+	*list = c;
+}
+
+/* incremental_commit_save - see incremental.h */
+int
+incremental_commit_save(const struct incremental_commit *list,
+			struct sync_err *err)
+{
+	for (const struct incremental_commit *c = list; c; c = c->next)
+		if (c->dirty &&
+		    objcache_save(c->path, c->cache, &c->mark, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* incremental_commit_free - see incremental.h */
+void
+incremental_commit_free(struct incremental_commit *list)
+{
+	while (list != NULL) {
+		struct incremental_commit *next = list->next;
+
+		objcache_free(list->cache);
+		free(list->path);
+		free(list);
+		list = next;
+	}
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_CACHEFILE_H
+#define RCPTSYNC_CACHEFILE_H
+
+/* The object cache's file, for incremental pulls only (incremental.c). */
+#include <stddef.h>
+
+#include "ldapsync.h"
+#include "objcache.h"
+#include "incremental.h"
+
+/*
+ * cachefile_path - TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
+ *	when INDEX > 0.  The caller frees it with free().
+ */
+char *cachefile_path(const char *table, size_t index);
+
+/*
+ * cachefile_selection - a hash of what selects L's objects and values
+ *	(the bases, the filter), as hex into OUT (17 bytes)
+ */
+void cachefile_selection(const struct ldapsync_conf *l, char *out, size_t size);
+
+/*
+ * cachefile_load - the cache at PATH and its *MARK, when a pull for L may
+ *	continue it; else an empty cache, *MARK zeroed, WHY saying why
+ *	(and PROBLEM, when a cache was there but could not be read).  The
+ *	caller frees the cache with objcache_free().
+ */
+struct objcache *cachefile_load(const char *path, const struct ldapsync_conf *l,
+				struct objcache_mark *mark, char *why,
+				size_t size, char *problem,
+				size_t problem_size);
+
+/*
+ * cachefile_owe - CACHE and MARK to be saved at PATH once the run is
+ *	accepted (DIRTY 0: the file holds them already).  *LIST takes PATH
+ *	and CACHE over.
+ */
+void cachefile_owe(struct incremental_commit **list, char *path,
+		   struct objcache *cache, const struct objcache_mark *mark,
+		   int dirty);
+
+#endif

@@ -96,73 +96,6 @@ put_all(DB *db, const struct addrset *set, struct sync_err *err)
 	return 0;
 }
 
-/* bdb_build - create, fill, sync, close */
-static int
-bdb_build(const char *path, DBTYPE type, const struct addrset *set,
-	  struct sync_err *err)
-{
-	DB *db = NULL;
-	int rc, ret = -1;
-	int created = 0;
-	size_t n = addrset_count(set);
-
-	if ((rc = db_create(&db, NULL, 0)) != 0)
-		return sync_err_set(err, SYNC_ERR_OUTPUT, "db_create: %s",
-				    db_strerror(rc));
-	if ((rc = db->set_cachesize(db, 0, cache_size(set), 1)) != 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "set_cachesize: %s",
-			     db_strerror(rc));
-		goto out;
-	}
-	if (type == DB_HASH && n > 0 &&
-	    (rc = db->set_h_nelem(db, (u_int32_t)n)) != 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "set_h_nelem: %s",
-			     db_strerror(rc));
-		goto out;
-	}
-	rc = db->open(db, NULL, path, NULL, type, DB_CREATE | DB_EXCL, 0644);
-	if (rc != 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "creating %s: %s", path,
-			     db_strerror(rc));
-		goto out;
-	}
-	created = 1;
-	if (put_all(db, set, err) < 0)
-		goto out;
-	if ((rc = db->sync(db, 0)) != 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
-			     db_strerror(rc));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (db != NULL && (rc = db->close(db, 0)) != 0 && ret == 0)
-		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", path,
-				   db_strerror(rc));
-	if (ret == 0 && atomicfile_fsync_path(path) < 0)
-		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
-				   strerror(errno));
-	if (ret < 0 && created)
-		(void)unlink(path);
-	return ret;
-}
-
-/* mapdb_bdb_build_hash - a hash: map */
-int
-mapdb_bdb_build_hash(const char *path, const struct addrset *set,
-		     struct sync_err *err)
-{
-	return bdb_build(path, DB_HASH, set, err);
-}
-
-/* mapdb_bdb_build_btree - a btree: map */
-int
-mapdb_bdb_build_btree(const char *path, const struct addrset *set,
-		      struct sync_err *err)
-{
-	return bdb_build(path, DB_BTREE, set, err);
-}
-
 /* dbt - a key or value as postmap stores it: with its trailing NUL */
 static DBT
 dbt(const char *s)
@@ -206,24 +139,52 @@ apply(DB *db, const struct mapdelta *d, struct sync_err *err)
 	return 0;
 }
 
-/* bdb_update - open the copy at PATH, apply DELTA, sync, close */
+/* tune - a build's cache, sized to the data, and the hash's size hint */
 static int
-bdb_update(const char *path, DBTYPE type, const struct mapdelta *delta,
-	   struct sync_err *err)
+tune(DB *db, DBTYPE type, const struct addrset *set, struct sync_err *err)
+{
+	size_t n = addrset_count(set);
+	int rc;
+
+	if ((rc = db->set_cachesize(db, 0, cache_size(set), 1)) != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "set_cachesize: %s",
+				    db_strerror(rc));
+	if (type == DB_HASH && n > 0 &&
+	    (rc = db->set_h_nelem(db, (u_int32_t)n)) != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "set_h_nelem: %s",
+				    db_strerror(rc));
+	return 0;
+}
+
+/*
+ * bdb_write - a build (SET: create PATH, store every pair) or an update
+ * (DELTA: open the copy at PATH, apply it); then sync, close, fsync.  On
+ * failure the file is removed (a build's only once it created it).
+ */
+static int
+bdb_write(const char *path, DBTYPE type, const struct addrset *set,
+	  const struct mapdelta *delta, struct sync_err *err)
 {
 	DB *db = NULL;
 	int rc, ret = -1;
+	int ours = set == NULL; /* the update's copy is ours from the start */
 
 	if ((rc = db_create(&db, NULL, 0)) != 0)
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "db_create: %s",
 				    db_strerror(rc));
-	/* a few pages change: libdb's default cache is enough */
-	if ((rc = db->open(db, NULL, path, NULL, type, 0, 0)) != 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "opening %s: %s", path,
+	/* an update changes a few pages: libdb's default cache will do */
+	if (set != NULL && tune(db, type, set, err) < 0)
+		goto out;
+	rc = db->open(db, NULL, path, NULL, type,
+		      set != NULL ? DB_CREATE | DB_EXCL : 0, 0644);
+	if (rc != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "%s %s: %s",
+			     set != NULL ? "creating" : "opening", path,
 			     db_strerror(rc));
 		goto out;
 	}
-	if (apply(db, delta, err) < 0)
+	ours = 1;
+	if ((set != NULL ? put_all(db, set, err) : apply(db, delta, err)) < 0)
 		goto out;
 	if ((rc = db->sync(db, 0)) != 0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
@@ -238,7 +199,25 @@ out:
 	if (ret == 0 && atomicfile_fsync_path(path) < 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
 				   strerror(errno));
+	if (ret < 0 && ours)
+		(void)unlink(path);
 	return ret;
+}
+
+/* mapdb_bdb_build_hash - a hash: map */
+int
+mapdb_bdb_build_hash(const char *path, const struct addrset *set,
+		     struct sync_err *err)
+{
+	return bdb_write(path, DB_HASH, set, NULL, err);
+}
+
+/* mapdb_bdb_build_btree - a btree: map */
+int
+mapdb_bdb_build_btree(const char *path, const struct addrset *set,
+		      struct sync_err *err)
+{
+	return bdb_write(path, DB_BTREE, set, NULL, err);
 }
 
 /* mapdb_bdb_update_hash - apply a delta to a copy of a hash: map */
@@ -246,7 +225,7 @@ int
 mapdb_bdb_update_hash(const char *path, const struct mapdelta *delta,
 		      struct sync_err *err)
 {
-	return bdb_update(path, DB_HASH, delta, err);
+	return bdb_write(path, DB_HASH, NULL, delta, err);
 }
 
 /* mapdb_bdb_update_btree - apply a delta to a copy of a btree: map */
@@ -254,7 +233,7 @@ int
 mapdb_bdb_update_btree(const char *path, const struct mapdelta *delta,
 		       struct sync_err *err)
 {
-	return bdb_update(path, DB_BTREE, delta, err);
+	return bdb_write(path, DB_BTREE, NULL, delta, err);
 }
 
 /* mapdb_bdb_read - every pair of a hash or btree map */

@@ -68,53 +68,6 @@ put_all(MDB_txn *txn, MDB_dbi dbi, const struct addrset *set,
 	return 0;
 }
 
-/* mapdb_lmdb_build - create, fill, commit, sync */
-int
-mapdb_lmdb_build(const char *path, const struct addrset *set,
-		 struct sync_err *err)
-{
-	MDB_env *env = NULL;
-	MDB_txn *txn = NULL;
-	MDB_dbi dbi;
-	int rc, ret = -1;
-
-	if ((rc = mdb_env_create(&env)) != 0 ||
-	    (rc = mdb_env_set_mapsize(env, map_size(set))) != 0 ||
-	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0644)) !=
-		    0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "creating %s: %s", path,
-			     mdb_strerror(rc));
-		goto out;
-	}
-	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
-	    (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
-			     mdb_strerror(rc));
-		goto out;
-	}
-	if (put_all(txn, dbi, set, err) < 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc != 0 || (rc = mdb_env_sync(env, 1)) != 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
-			     mdb_strerror(rc));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	if (env != NULL)
-		mdb_env_close(env);
-	if (ret == 0 && atomicfile_fsync_path(path) < 0)
-		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
-				   strerror(errno));
-	if (ret < 0)
-		(void)unlink(path);
-	return ret;
-}
-
 /* apply - the deletions, then the stores (see mapdb_bdb.c's apply) */
 static int
 apply(MDB_txn *txn, MDB_dbi dbi, const struct mapdelta *d, struct sync_err *err)
@@ -143,33 +96,38 @@ apply(MDB_txn *txn, MDB_dbi dbi, const struct mapdelta *d, struct sync_err *err)
 	return 0;
 }
 
-/* mapdb_lmdb_update - open the copy at PATH, apply DELTA, commit, sync */
-int
-mapdb_lmdb_update(const char *path, const struct mapdelta *delta,
-		  struct sync_err *err)
+/*
+ * lmdb_write - a build (SET: create PATH, store every pair in order) or an
+ * update (DELTA: open the copy at PATH, apply it), in one transaction of
+ * an environment mapped MAPSIZE bytes; then commit, sync, close, fsync.
+ * On failure PATH is removed.
+ */
+static int
+lmdb_write(const char *path, size_t mapsize, const struct addrset *set,
+	   const struct mapdelta *delta, struct sync_err *err)
 {
 	MDB_env *env = NULL;
 	MDB_txn *txn = NULL;
 	MDB_dbi dbi;
-	struct stat st;
 	int rc, ret = -1;
 
-	if (stat(path, &st) < 0)
-		return sync_err_set(err, SYNC_ERR_OUTPUT, "%s: %s", path,
-				    strerror(errno));
-	/* the copy's size, and room for the new pairs and their pages */
 	if ((rc = mdb_env_create(&env)) != 0 ||
-	    (rc = mdb_env_set_mapsize(
-		     env, (size_t)st.st_size + map_size(delta->puts))) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, mapsize)) != 0 ||
 	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0644)) !=
-		    0 ||
-	    (rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
-	    (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0) {
-		sync_err_set(err, SYNC_ERR_OUTPUT, "opening %s: %s", path,
+		    0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "%s %s: %s",
+			     set != NULL ? "creating" : "opening", path,
 			     mdb_strerror(rc));
 		goto out;
 	}
-	if (apply(txn, dbi, delta, err) < 0)
+	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, NULL, 0, &dbi)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
+			     mdb_strerror(rc));
+		goto out;
+	}
+	if ((set != NULL ? put_all(txn, dbi, set, err)
+			 : apply(txn, dbi, delta, err)) < 0)
 		goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
@@ -187,7 +145,32 @@ out:
 	if (ret == 0 && atomicfile_fsync_path(path) < 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", path,
 				   strerror(errno));
+	if (ret < 0)
+		(void)unlink(path);
 	return ret;
+}
+
+/* mapdb_lmdb_build - a new map of every pair */
+int
+mapdb_lmdb_build(const char *path, const struct addrset *set,
+		 struct sync_err *err)
+{
+	return lmdb_write(path, map_size(set), set, NULL, err);
+}
+
+/* mapdb_lmdb_update - the copy at PATH, with DELTA applied */
+int
+mapdb_lmdb_update(const char *path, const struct mapdelta *delta,
+		  struct sync_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "%s: %s", path,
+				    strerror(errno));
+	/* the copy's size, and room for the new pairs and their pages */
+	return lmdb_write(path, (size_t)st.st_size + map_size(delta->puts),
+			  NULL, delta, err);
 }
 
 /* mapdb_lmdb_read - every pair of an lmdb map */

@@ -51,6 +51,11 @@
 #define DELTA_MIN 1000
 #define DELTA_SHARE 100
 
+/* After this many updates from a copy in a row, the map is built anew
+ * (a day of quarter-hourly syncs), so that its file cannot drift from
+ * what a fresh build would give. */
+#define MAP_UPDATES_MAX 96
+
 /* One sync: the pipeline, plus what only a sync has. */
 struct sync_run {
 	struct pipeline p;
@@ -61,6 +66,7 @@ struct sync_run {
 	struct mapdelta *delta;		   /* the changes, while few */
 	const char *last_removed;	   /* the last '-' key seen */
 	int published;			   /* map replaced in this run */
+	int map_updated;		   /* ... from a copy of the last */
 	int hook_failed;		   /* the after_change hook failed */
 	int written;
 };
@@ -73,8 +79,14 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 	struct mapcommit_how how = {0};
 
 	/* only a map that is ours and current may be updated from a copy */
-	if (r->delta != NULL && mapdelta_finish(r->delta) && !r->p.db_stale)
-		how.delta = r->delta;
+	if (r->delta != NULL && mapdelta_finish(r->delta) && !r->p.db_stale) {
+		if (r->state.map_updates < MAP_UPDATES_MAX)
+			how.delta = r->delta;
+		else
+			log_debug("map built anew after %lu updates from a "
+				  "copy",
+				  r->state.map_updates);
+	}
 	if (!force && safety_check(&conf->safety, r->p.table_exists,
 				   r->p.old_count, addrset_count(r->p.new_set),
 				   r->p.counts.removed, err) < 0)
@@ -83,6 +95,7 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 			      err) < 0)
 		return -1;
 	r->published = 1;
+	r->map_updated = how.updated;
 	if (how.updated)
 		log_debug("map updated from a copy of the published one: %zu "
 			  "deleted, %zu stored",
@@ -309,6 +322,8 @@ record_state(struct sync_run *r, int rc, const struct sync_err *err,
 		st->text_ino = now.text_ino;
 		st->map_ino = now.map_ino;
 	}
+	if (r->published)
+		st->map_updates = r->map_updated ? st->map_updates + 1 : 0;
 	return state_save(conf->state, st, save_err);
 }
 

@@ -128,6 +128,18 @@ parse_files(struct sync_state *st, const char *rest)
 	return 0;
 }
 
+/* parse_map_updates - "map_updates N" */
+static int
+parse_map_updates(struct sync_state *st, const char *rest)
+{
+	int n = -1;
+
+	if (sscanf(rest, " %lu%n", &st->map_updates, &n) != 1 ||
+	    rest[n] != '\0')
+		return -1;
+	return 0;
+}
+
 /* parse_message - "message TEXT" */
 static int
 parse_message(struct sync_state *st, const char *rest)
@@ -206,11 +218,17 @@ static const struct state_line {
 	const char *key;
 	int (*parse)(struct sync_state *st, const char *rest);
 } state_lines[] = {
-	{"last_run", parse_last_run},	{"last_success", parse_last_success},
-	{"server", parse_server},	{"counts", parse_counts},
-	{"files", parse_files},		{"message", parse_message},
-	{"hook_owed", parse_hook_owed}, {"verify_purge", parse_verify_purge},
-	{"removal", parse_removal},	{"pending", parse_pending},
+	{"last_run", parse_last_run},
+	{"last_success", parse_last_success},
+	{"server", parse_server},
+	{"counts", parse_counts},
+	{"files", parse_files},
+	{"message", parse_message},
+	{"hook_owed", parse_hook_owed},
+	{"verify_purge", parse_verify_purge},
+	{"removal", parse_removal},
+	{"pending", parse_pending},
+	{"map_updates", parse_map_updates},
 };
 
 /* parse_line - one line, by its keyword's parser; 0 or -1 */
@@ -297,6 +315,8 @@ fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 		st->removed, st->pending_count, st->written);
 	if (st->text_ino != 0)
 		fprintf(fp, "files %llu %llu\n", st->text_ino, st->map_ino);
+	if (st->map_updates != 0)
+		fprintf(fp, "map_updates %lu\n", st->map_updates);
 	if (st->message[0] != '\0')
 		fprintf(fp, "message %s\n", st->message);
 	for (size_t i = 0; i < st->n_pending; i++)

@@ -26,6 +26,8 @@ struct sync_state {
 	char message[256];	       /* last error, printable ASCII */
 	unsigned long long text_ino;   /* inodes rcptsync last published, */
 	unsigned long long map_ino;    /* 0 when unknown */
+	unsigned long map_updates;     /* times the map was updated from a
+					  copy since it was last built */
 	struct state_pending *pending; /* sorted by key */
 	size_t n_pending;
 	char **verify_purge;   /* added addresses whose verify-cache purge */

@@ -321,6 +321,33 @@ expect_rc "a hook that outlives hooks.timeout is stopped" 75 "$RCPTSYNC" -c "$C"
 check "it was stopped after about 1 s, not 30" test $(( $(date +%s) - start )) -le 20
 contains "the timeout is named" "took longer than 1 s and was stopped"
 
+# --- a small change updates a copy of the map; every 96th is a rebuild -------
+mkdir -p "$D/upd"
+mk_ldif "$D/upd/a.ldif" 1 50 "SMTP:u%d@corp.example"
+cat > "$D/upd/c.yaml" <<YAML
+source:
+  ldif: $D/upd/a.ldif
+output:
+  table: $D/upd/t
+  type: btree
+lock: $D/upd/lock
+YAML
+expect_rc "copy-update: first sync builds the map" 0 "$RCPTSYNC" -c "$D/upd/c.yaml" sync
+check "copy-update: a first build counts no update" lacks "^map_updates" "$D/upd/t.rcptsync-state"
+mk_ldif "$D/upd/a.ldif" 2 51 "SMTP:u%d@corp.example"
+expect_rc "copy-update: a small change" 0 "$RCPTSYNC" -v -c "$D/upd/c.yaml" sync
+contains "copy-update: the map is updated from a copy" "map updated from a copy of the published one: 1 deleted, 1 stored"
+check "copy-update: the state counts it" grep -qx "map_updates 1" "$D/upd/t.rcptsync-state"
+check "copy-update: postmap -s lists exactly the table" \
+	cmp -s <(postmap -s "btree:$D/upd/t" | LC_ALL=C sort) <(grep -v '^#' "$D/upd/t" | LC_ALL=C sort)
+sed -i 's/^map_updates 1$/map_updates 96/' "$D/upd/t.rcptsync-state"
+mk_ldif "$D/upd/a.ldif" 3 52 "SMTP:u%d@corp.example"
+expect_rc "copy-update: the 97th small change" 0 "$RCPTSYNC" -v -c "$D/upd/c.yaml" sync
+contains "copy-update: after 96 updates the map is built anew" "map built anew after 96 updates from a copy"
+check "copy-update: ... and the count starts again" lacks "^map_updates" "$D/upd/t.rcptsync-state"
+check "copy-update: the rebuilt map lists exactly the table" \
+	cmp -s <(postmap -s "btree:$D/upd/t" | LC_ALL=C sort) <(grep -v '^#' "$D/upd/t" | LC_ALL=C sort)
+
 # --- text only, and an output directory we cannot write ---------------------
 mkdir -p "$D/textonly"
 sed -e "s|table: demo-out/relay_recipients|table: $D/textonly/relay_recipients|" \

@@ -27,6 +27,9 @@ expect_rc() {
 	else bad "$name: exit $RC, want $want"; printf '%s\n' "$OUT" | sed 's/^/    /' | tail -25; fi
 }
 
+# lacks PATTERN FILE : no line of FILE matches PATTERN (for check)
+lacks() { ! grep -q -- "$1" "$2"; }
+
 # contains NAME NEEDLE : the last expect_rc output holds NEEDLE
 contains() {
 	if printf '%s' "$OUT" | grep -qF -- "$2"; then ok "$1"

@@ -49,7 +49,6 @@ ${4:-}
 YAML
 	echo "$P/$1.yaml"
 }
-lacks() { ! grep -q "$1" "$2"; }	# lacks PATTERN FILE
 answer() {	# answer ADDRESS : the RCPT code in a new session
 	$PROBE "$PORT" "$1" | awk '{print $2}'
 }

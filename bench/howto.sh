@@ -7,11 +7,13 @@
 # Its known defects are kept out of the comparison by the fixture, not
 # fixed here: it drops base64 (non-ASCII) values silently and would copy
 # a truncated result over the table.
-# Usage: bench/howto.sh PORT BASE TABLE
+# Usage: bench/howto.sh PORT BASE TABLE [LDAPSEARCH-OPTION...]
+#        (e.g. -ZZ for StartTLS, with LDAPTLS_CACERT in the environment)
 set -euo pipefail
 PORT=$1 BASE=$2 TABLE=$3
+shift 3
 TMP=$TABLE.howto.$$
-ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$PORT" -b "$BASE" \
+ldapsearch "$@" -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$PORT" -b "$BASE" \
 	-E pr=1000/noprompt \
 	'(&(proxyAddresses=smtp:*)(|(objectClass=user)(objectClass=group)(objectClass=contact)(objectClass=publicFolder)(objectClass=msExchDynamicDistributionList)))' \
 	proxyAddresses |

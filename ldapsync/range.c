@@ -17,8 +17,8 @@
  *	(session_wait).
  * OWNERSHIP
  *	A held list (struct pending) holds copies of its values, owned by
- *	the search (search_impl.h) until range_complete or
- *	range_free_pending; every libldap object is freed before return.
+ *	the search (struct range_state, range.h) until range_complete or
+ *	range_free; every libldap object is freed before return.
  * DIAGNOSTICS
  *	sync_err naming the server and the entry ("range retrieval for
  *	CN=...").
@@ -94,12 +94,12 @@ is_attr(const char *desc)
 
 /* vbuf_room - room for N more values in the callback's buffer */
 static void
-vbuf_room(struct search *x, size_t used, size_t n)
+vbuf_room(struct range_state *r, size_t used, size_t n)
 {
-	if (used + n <= x->vbuf_alloc)
+	if (used + n <= r->vbuf_alloc)
 		return;
-	x->vbuf_alloc = 2 * (used + n) + 16;
-	x->vbuf = xreallocarray(x->vbuf, x->vbuf_alloc, sizeof(*x->vbuf));
+	r->vbuf_alloc = 2 * (used + n) + 16;
+	r->vbuf = xreallocarray(r->vbuf, r->vbuf_alloc, sizeof(*r->vbuf));
 }
 
 /* hold - keep copies of VALS in P until its list is complete */
@@ -131,14 +131,15 @@ hold(struct search *x, struct pending *p, struct berval **vals,
 static struct pending *
 add_pending(struct search *x, const char *dn)
 {
+	struct range_state *r = &x->range;
 	struct pending *p;
 
-	if (x->n_pending == x->alloc_pending) {
-		x->alloc_pending = x->alloc_pending ? 2 * x->alloc_pending : 8;
-		x->pending = xreallocarray(x->pending, x->alloc_pending,
-					   sizeof(*x->pending));
+	if (r->n_pending == r->alloc_pending) {
+		r->alloc_pending = r->alloc_pending ? 2 * r->alloc_pending : 8;
+		r->pending = xreallocarray(r->pending, r->alloc_pending,
+					   sizeof(*r->pending));
 	}
-	p = &x->pending[x->n_pending++];
+	p = &r->pending[r->n_pending++];
 	memset(p, 0, sizeof(*p));
 	p->dn = xstrdup(dn);
 	memcpy(p->guid, x->guid, x->guid_len);
@@ -147,17 +148,17 @@ add_pending(struct search *x, const char *dn)
 	return p;
 }
 
-/* range_free_pending - every held list */
-void
-range_free_pending(struct search *x)
+/* free_pending - every held list */
+static void
+free_pending(struct range_state *r)
 {
-	for (size_t i = 0; i < x->n_pending; i++) {
-		for (size_t j = 0; j < x->pending[i].n_vals; j++)
-			free((char *)x->pending[i].vals[j].val);
-		free(x->pending[i].vals);
-		free(x->pending[i].dn);
+	for (size_t i = 0; i < r->n_pending; i++) {
+		for (size_t j = 0; j < r->pending[i].n_vals; j++)
+			free((char *)r->pending[i].vals[j].val);
+		free(r->pending[i].vals);
+		free(r->pending[i].dn);
 	}
-	x->n_pending = 0;
+	r->n_pending = 0;
 }
 
 /* range_error - a chunk that does not continue where we asked */
@@ -233,13 +234,13 @@ range_take_values(struct search *x, LDAPMessage *entry, const char *dn,
 		ret = hold(x, p, vals, err);
 		p->next = ranged == 1 && high >= 0 ? high + 1 : -1;
 	} else if (ret == 0) {
-		vbuf_room(x, 0, n);
+		vbuf_room(&x->range, 0, n);
 		for (size_t i = 0; i < n; i++) {
-			x->vbuf[i].val = vals[i]->bv_val;
-			x->vbuf[i].len = vals[i]->bv_len;
+			x->range.vbuf[i].val = vals[i]->bv_val;
+			x->range.vbuf[i].len = vals[i]->bv_len;
 		}
-		ret = search_deliver(x, dn, x->guid, x->guid_len, x->vbuf, n,
-				     err);
+		ret = search_deliver(x, dn, x->guid, x->guid_len, x->range.vbuf,
+				     n, err);
 	}
 	ldap_value_free_len(vals);
 	return ret;
@@ -251,7 +252,7 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 {
 	struct ldapsync_session *s = x->s;
 	char attr[64], shown_dn[SHOWN_MAX];
-	char *what = x->range_what;
+	char *what = x->range.what;
 	char *attrs[] = {attr, NULL};
 	LDAPMessage *msg;
 	long low = p->next;
@@ -262,7 +263,7 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 			 low + s->conf->range_size - 1);
 	else
 		snprintf(attr, sizeof(attr), ATTR_NAME ";range=%ld-*", low);
-	snprintf(x->range_what, sizeof(x->range_what), "range retrieval for %s",
+	snprintf(x->range.what, sizeof(x->range.what), "range retrieval for %s",
 		 shown(p->dn, shown_dn));
 	x->what = what;
 	rc = ldap_search_ext(s->ld, p->dn, LDAP_SCOPE_BASE, "(objectClass=*)",
@@ -310,8 +311,8 @@ range_complete(struct search *x, struct sync_err *err)
 	const char *page_what = x->what;
 	int ret = 0;
 
-	for (size_t i = 0; i < x->n_pending && ret == 0; i++) {
-		struct pending *p = &x->pending[i];
+	for (size_t i = 0; i < x->range.n_pending && ret == 0; i++) {
+		struct pending *p = &x->range.pending[i];
 
 		while (p->next >= 0 && ret == 0)
 			ret = range_once(x, p, err);
@@ -319,7 +320,16 @@ range_complete(struct search *x, struct sync_err *err)
 			ret = search_deliver(x, p->dn, p->guid, p->guid_len,
 					     p->vals, p->n_vals, err);
 	}
-	range_free_pending(x);
+	free_pending(&x->range);
 	x->what = page_what;
 	return ret;
+}
+
+/* range_free - see range.h */
+void
+range_free(struct search *x)
+{
+	free_pending(&x->range);
+	free(x->range.pending);
+	free(x->range.vbuf);
 }

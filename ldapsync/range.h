@@ -4,17 +4,37 @@
 
 /*
  * Range retrieval of the proxyAddresses lists one search finds, for
- * search.c only: an entry's values, complete, or held until the chunks
- * after the page complete them.
+ * search.c only (search_impl.h embeds its state in struct search): an
+ * entry's values, complete, or held until the chunks after the page
+ * complete them.
  */
+#include <stddef.h>
+
 #include <ldap.h>
 
-#include "search_impl.h"
+#include "search.h"
+
+struct pending;
+struct search;
+
+/*
+ * What range retrieval keeps for one search (struct search's range): the
+ * lists cut short on this page, held until range_complete, and the
+ * buffer an entry's values go to the consumer in.  Zeroed with the
+ * search, freed with range_free; only range.c looks inside.
+ */
+struct range_state {
+	struct pending *pending;
+	size_t n_pending, alloc_pending;
+	struct ldapsync_value *vbuf; /* an entry's values, for the callback */
+	size_t vbuf_alloc;
+	char what[400]; /* "range retrieval for DN" */
+};
 
 /*
  * range_take_values - the proxyAddresses of ENTRY (named DN): with P NULL
  *	the first answer, to the consumer at once when complete, else held
- *	on X's pending list; with P a continuation of that list.  Returns 0,
+ *	in X's range state; with P a continuation of that list.  Returns 0,
  *	or -1 with ERR (TEMP for a chunk that does not continue where asked).
  */
 int range_take_values(struct search *x, LDAPMessage *entry, const char *dn,
@@ -22,14 +42,14 @@ int range_take_values(struct search *x, LDAPMessage *entry, const char *dn,
 	__attribute__((warn_unused_result));
 
 /*
- * range_complete - the rest of every list held on X's pending list, each
+ * range_complete - the rest of every list held in X's range state, each
  *	entry then to the consumer; the lists freed either way.  Returns 0,
  *	or -1 with ERR.
  */
 int range_complete(struct search *x, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
-/* range_free_pending - every list held on X's pending list */
-void range_free_pending(struct search *x);
+/* range_free - X's range state: every held list, and the buffer */
+void range_free(struct search *x);
 
 #endif

@@ -360,9 +360,7 @@ ldapsync_search(struct ldapsync_session *s, const struct ldapsync_query *q,
 		attrs[n++] = LDAP_NO_ATTRS; /* "1.1": the DN only */
 	ret = q->dirsync != NULL ? dirsync_search(&x, err)
 				 : search_paged(&x, attrs, err);
-	range_free_pending(&x);
-	free(x.pending);
-	free(x.vbuf);
+	range_free(&x);
 	seen_free(x.seen);
 	return ret;
 }

@@ -15,10 +15,10 @@
 
 #include "proxyaddr.h"
 #include "search.h"
+#include "range.h"
 
 #define ATTR_NAME "proxyAddresses"
 
-struct pending;
 struct seen;
 
 /* The state of one ldapsync_search() call. */
@@ -27,16 +27,12 @@ struct search {
 	const struct ldapsync_query *q;
 	ldapsync_entry_fn fn;
 	void *ctx;
-	struct pending *pending;
-	size_t n_pending, alloc_pending;
 	struct seen *seen;
-	const char *what;	     /* the current request, for messages */
-	int dirsync_more;	     /* DirSync: the server has more */
-	struct ldapsync_value *vbuf; /* an entry's values, for the callback */
-	size_t vbuf_alloc;
+	const char *what; /* the current request, for messages */
+	int dirsync_more; /* DirSync: the server has more */
 	unsigned char guid[32];
 	size_t guid_len;
-	char range_what[400];	     /* "range retrieval for DN" */
+	struct range_state range;    /* range.c's alone */
 	unsigned long page_new;	     /* entries new to this search ... */
 	unsigned long page_repeated; /* ... and sent again, this page */
 };

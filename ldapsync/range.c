@@ -41,6 +41,8 @@
 #include "search_impl.h"
 #include "range.h"
 
+#define ATTR_NAME "proxyAddresses"
+
 /* Values of one entry beyond which a server that never ends its ranged
  * list is refused (AD's own objects stay far below: an Exchange object
  * holds a few hundred addresses at most). */
@@ -55,6 +57,19 @@ struct pending {
 	struct ldapsync_value *vals; /* copies, held until complete */
 	size_t n_vals, alloc_vals;
 };
+
+/* range_first - see range.h */
+void
+range_first(char *attr, size_t size, const struct ldapsync_conf *conf)
+{
+	/* range_size: ask for the first chunk explicitly, as AD would cut
+	 * the list by itself at MaxValRange (1500) values */
+	if (conf->range_size > 0)
+		snprintf(attr, size, ATTR_NAME ";range=0-%d",
+			 conf->range_size - 1);
+	else
+		snprintf(attr, size, ATTR_NAME);
+}
 
 /* ldapsync_parse_range - the ";range=LOW-HIGH" option of a description */
 int
@@ -177,7 +192,7 @@ range_error(struct search *x, const char *dn, const char *desc, long want,
 }
 
 /*
- * range_take_values - the proxyAddresses of ENTRY.  A first answer (P NULL)
+ * take_values - the proxyAddresses of ENTRY.  A first answer (P NULL)
  * that is complete goes to the consumer at once; one that is cut opens a
  * pending list.  A continuation (P set) must start at P->next; its values
  * join P, and P->next moves on (-1 when the server tagged it "-*").  A
@@ -185,9 +200,9 @@ range_error(struct search *x, const char *dn, const char *desc, long want,
  * cut one "LOW-HIGH" holds exactly HIGH-LOW+1 values; else the next
  * request would skip values, or ask for the same ones again.
  */
-int
-range_take_values(struct search *x, LDAPMessage *entry, const char *dn,
-		  struct pending *p, struct sync_err *err)
+static int
+take_values(struct search *x, LDAPMessage *entry, const char *dn,
+	    struct pending *p, struct sync_err *err)
 {
 	struct berval **vals = NULL;
 	BerElement *ber = NULL;
@@ -246,6 +261,14 @@ range_take_values(struct search *x, LDAPMessage *entry, const char *dn,
 	return ret;
 }
 
+/* range_take - see range.h */
+int
+range_take(struct search *x, LDAPMessage *entry, const char *dn,
+	   struct sync_err *err)
+{
+	return take_values(x, entry, dn, NULL, err);
+}
+
 /* range_once - one base search for P's chunk starting at P->next */
 static int
 range_once(struct search *x, struct pending *p, struct sync_err *err)
@@ -281,7 +304,7 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_ENTRY && !got &&
 		    ret == 0) {
 			got = 1;
-			ret = range_take_values(x, msg, p->dn, p, err);
+			ret = take_values(x, msg, p->dn, p, err);
 		}
 		ldap_msgfree(msg);
 	}

@@ -32,14 +32,21 @@ struct range_state {
 };
 
 /*
- * range_take_values - the proxyAddresses of ENTRY (named DN): with P NULL
- *	the first answer, to the consumer at once when complete, else held
- *	in X's range state; with P a continuation of that list.  Returns 0,
- *	or -1 with ERR (TEMP for a chunk that does not continue where asked).
+ * range_first - into ATTR (SIZE bytes) the description that asks for an
+ *	entry's proxyAddresses with the page: the first chunk of
+ *	CONF->range_size values, or without one the whole list, which AD
+ *	cuts by itself at MaxValRange.
  */
-int range_take_values(struct search *x, LDAPMessage *entry, const char *dn,
-		      struct pending *p, struct sync_err *err)
-	__attribute__((warn_unused_result));
+void range_first(char *attr, size_t size, const struct ldapsync_conf *conf);
+
+/*
+ * range_take - the proxyAddresses of ENTRY (named DN) as the page brought
+ *	them: to the consumer at once when complete, else held in X's range
+ *	state until range_complete.  Returns 0, or -1 with ERR (TEMP for a
+ *	chunk that does not say what it holds).
+ */
+int range_take(struct search *x, LDAPMessage *entry, const char *dn,
+	       struct sync_err *err) __attribute__((warn_unused_result));
 
 /*
  * range_complete - the rest of every list held in X's range state, each

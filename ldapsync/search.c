@@ -119,7 +119,7 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 	x->page_new++;
 	if (ret == 0 && x->q->values) {
 		x->s->stats->entries++;
-		ret = range_take_values(x, msg, dn, NULL, err);
+		ret = range_take(x, msg, dn, err);
 	} else if (ret == 0) {
 		ret = search_deliver(x, dn, x->guid, x->guid_len, NULL, 0, err);
 	}
@@ -345,15 +345,10 @@ ldapsync_search(struct ldapsync_session *s, const struct ldapsync_query *q,
 	x.ctx = ctx;
 	x.seen = seen_new();
 	x.what = q->base;
-	/* range_size: ask for the first chunk explicitly, as AD would cut
-	 * the list by itself at MaxValRange (1500) values */
-	if (q->values && s->conf->range_size > 0)
-		snprintf(attr, sizeof(attr), ATTR_NAME ";range=0-%d",
-			 s->conf->range_size - 1);
-	else
-		snprintf(attr, sizeof(attr), ATTR_NAME);
-	if (q->values)
+	if (q->values) {
+		range_first(attr, sizeof(attr), s->conf);
 		attrs[n++] = attr;
+	}
 	if (q->guid)
 		attrs[n++] = GUID_ATTR;
 	if (n == 0)

@@ -17,8 +17,6 @@
 #include "search.h"
 #include "range.h"
 
-#define ATTR_NAME "proxyAddresses"
-
 struct seen;
 
 /* The state of one ldapsync_search() call. */

@@ -4,7 +4,8 @@
 
 /*
  * The connection to one directory server, for the modules of ldapsync/
- * only (search.c, ldapsync.c, position.c): cmd/ sees the session as
+ * only (search.c, range.c, dirsync.c, ldapsync.c, position.c): cmd/ sees
+ * the session as
  * the opaque struct ldapsync_session of ldapsync.h.  No modal state: a
  * search says what it wants in its own arguments (search.h).
  */

@@ -4,8 +4,8 @@
 
 /*
  * The SIGALRM watchdog that cuts a stalled connection, for the modules of
- * ldapsync/ only (session.c, search.c, position.c).  Process-global: one
- * session at a time owns it.
+ * ldapsync/ only (session.c, search.c, range.c, position.c).
+ * Process-global: one session at a time owns it.
  */
 #include <signal.h>
 

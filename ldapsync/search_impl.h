@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_SEARCH_IMPL_H
+#define RCPTSYNC_SEARCH_IMPL_H
+
+/*
+ * Inside one search only: the state of one ldapsync_search() call, which
+ * search.c (the requests, their entries, paging), range.c (range
+ * retrieval) and dirsync.c (DirSync rounds) share, and what search.c
+ * lends the other two.  cmd/ and the rest of ldapsync/ see search.h.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <ldap.h>
+
+#include "proxyaddr.h"
+#include "search.h"
+#include "range.h"
+
+struct seen;
+
+/* The state of one ldapsync_search() call. */
+struct search {
+	struct ldapsync_session *s;
+	const struct ldapsync_query *q;
+	ldapsync_entry_fn fn;
+	void *ctx;
+	struct seen *seen;
+	const char *what; /* the current request, for messages */
+	int dirsync_more; /* DirSync: the server has more */
+	unsigned char guid[32];
+	size_t guid_len;
+	struct range_state range;    /* range.c's alone */
+	unsigned long page_new;	     /* entries new to this search ... */
+	unsigned long page_repeated; /* ... and sent again, this page */
+};
+
+/* Room for a DN or attribute description from the server, escaped. */
+#define SHOWN_MAX 320
+
+/* shown - S from the server, made safe to print (proxyaddr_escape) */
+static inline const char *
+shown(const char *s, char *buf)
+{
+	return proxyaddr_escape(s, strlen(s), buf, SHOWN_MAX);
+}
+
+/*
+ * search_deliver - one complete entry to the consumer (VALS valid during
+ *	the call); counts its values.  Returns what the consumer returned:
+ *	0, or -1 with ERR set.
+ */
+int search_deliver(struct search *x, const char *dn, const unsigned char *guid,
+		   size_t guid_len, const struct ldapsync_value *vals, size_t n,
+		   struct sync_err *err) __attribute__((warn_unused_result));
+
+/*
+ * search_finish - check the final result RES (which it frees); take the
+ *	paging cookie into COOKIE (none when NULL), or for DirSync its
+ *	cookie and "more" flag (dirsync_finish).  Returns 0, or -1 with ERR.
+ */
+int search_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
+		  struct sync_err *err) __attribute__((warn_unused_result));
+
+/*
+ * search_read_results - every message of request MSGID until its final
+ *	result, each entry to the consumer, under the watchdog (disarmed
+ *	after); COOKIE as search_finish.  Returns 0, or -1 with ERR.
+ */
+int search_read_results(struct search *x, int msgid, struct berval *cookie,
+			struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/* search_same_cookie - are the two cookies equal (and not empty)? */
+int search_same_cookie(const struct berval *a, const struct berval *b);
+
+/* search_keep_cookie - *COPY = a copy of COOKIE (freed with free()) */
+void search_keep_cookie(struct berval *copy, const struct berval *cookie);
+
+#endif

@@ -78,8 +78,11 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 	const struct sync_conf *conf = r->p.conf;
 	struct mapcommit_how how = {0};
 
-	/* only a map that is ours and current may be updated from a copy */
-	if (r->delta != NULL && mapdelta_finish(r->delta) && !r->p.db_stale) {
+	/* only a map that is ours and current may be updated from a copy:
+	 * recorded as published by us, not replaced or edited since (the
+	 * check in compare()), not older than its text */
+	if (r->delta != NULL && mapdelta_finish(r->delta) && !r->p.db_stale &&
+	    r->state.text_ino != 0) {
 		if (r->state.map_updates < MAP_UPDATES_MAX)
 			how.delta = r->delta;
 		else
@@ -102,8 +105,9 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 			  addrset_count(r->delta->dels),
 			  addrset_count(r->delta->puts));
 	else if (how.delta != NULL)
-		log_debug("map rebuilt: updating a copy failed: %s",
-			  how.why.msg);
+		log_warn("map rebuilt: updating a copy of the published one "
+			 "failed: %s",
+			 how.why.msg);
 	if (conf->after_change == NULL) {
 		r->state.hook_owed = 0; /* no hook any more: none owed */
 		return 0;

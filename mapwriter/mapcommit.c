@@ -114,10 +114,27 @@ copy_bytes(int in, int out)
 	if (errno != ENOSYS && errno != EXDEV && errno != EINVAL &&
 	    errno != EOPNOTSUPP)
 		return -1;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		ssize_t w = write(out, buf, (size_t)n);
+
+		if (w != n) {
+			if (w >= 0)
+				errno = EIO; /* short write: no errno of its own
+					      */
 			return -1;
+		}
+	}
 	return n == 0 ? 0 : -1;
+}
+
+/* same_size - the two open files are as long as each other */
+static int
+same_size(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_size == sb.st_size;
 }
 
 /* copy_map - a private copy of the published map FROM, made at TO */
@@ -136,6 +153,9 @@ copy_map(const char *from, const char *to, struct sync_err *err)
 	else if (copy_bytes(in, out) < 0)
 		sync_err_set(err, SYNC_ERR_OUTPUT, "copying %s: %s", from,
 			     strerror(errno));
+	else if (!same_size(in, out))
+		sync_err_set(err, SYNC_ERR_OUTPUT,
+			     "copying %s: the copy is not the same size", from);
 	else
 		ret = 0;
 	if (out >= 0 && close(out) < 0 && ret == 0)
@@ -345,6 +365,31 @@ mapcommit_files(const char *table, enum mapdb_type type,
 	}
 }
 
+/*
+ * changed_after_text - the map's inode changed (written, or copied over)
+ * after the text was renamed into place.  Publishing renames the map
+ * first and the text last, and rename(2) sets the ctime, so a map of
+ * ours is never newer than its text; postmap -i/-d, a postmap of the
+ * text, or a cp over the map keep the inode but move its ctime on.
+ */
+static int
+changed_after_text(const char *table, const char *suffix)
+{
+	struct stat text_st, map_st;
+	char *path;
+	int newer = 0;
+
+	if (suffix == NULL)
+		return 0;
+	path = concat(table, suffix);
+	if (stat(table, &text_st) == 0 && stat(path, &map_st) == 0)
+		newer = map_st.st_ctim.tv_sec > text_st.st_ctim.tv_sec ||
+			(map_st.st_ctim.tv_sec == text_st.st_ctim.tv_sec &&
+			 map_st.st_ctim.tv_nsec > text_st.st_ctim.tv_nsec);
+	free(path);
+	return newer;
+}
+
 /* mapcommit_replaced - are the files not the ones recorded as ours? */
 int
 mapcommit_replaced(const char *table, enum mapdb_type type,
@@ -355,5 +400,6 @@ mapcommit_replaced(const char *table, enum mapdb_type type,
 	if (ours->text_ino == 0)
 		return 0; /* nothing recorded: first run, or state removed */
 	mapcommit_files(table, type, &now);
-	return now.text_ino != ours->text_ino || now.map_ino != ours->map_ino;
+	return now.text_ino != ours->text_ino || now.map_ino != ours->map_ino ||
+	       changed_after_text(table, mapdb_suffix(type));
 }

@@ -68,7 +68,9 @@ void mapcommit_files(const char *table, enum mapdb_type type,
 
 /*
  * mapcommit_replaced - 1 when OURS (from an earlier mapcommit_files())
- *	is known and TABLE or its map is no longer that file, else 0.
+ *	is known and TABLE or its map is no longer that file, or the map
+ *	was written in place after TABLE was published (postmap -i, -d),
+ *	else 0.
  */
 int mapcommit_replaced(const char *table, enum mapdb_type type,
 		       const struct mapcommit_files *ours);

@@ -347,6 +347,21 @@ contains "copy-update: after 96 updates the map is built anew" "map built anew a
 check "copy-update: ... and the count starts again" lacks "^map_updates" "$D/upd/t.rcptsync-state"
 check "copy-update: the rebuilt map lists exactly the table" \
 	cmp -s <(postmap -s "btree:$D/upd/t" | LC_ALL=C sort) <(grep -v '^#' "$D/upd/t" | LC_ALL=C sort)
+# a map edited in place (same inode) is not patched on: it is rebuilt
+printf 'ghost@corp.example\tOK\n' | postmap -i "btree:$D/upd/t"
+mk_ldif "$D/upd/a.ldif" 4 53 "SMTP:u%d@corp.example"
+expect_rc "copy-update: a small change after postmap -i on the map" 0 "$RCPTSYNC" -v -c "$D/upd/c.yaml" sync
+contains "copy-update: the edited map is noticed" "or its map is not the file rcptsync published last"
+check "copy-update: ... and not updated from a copy" test "$(printf '%s' "$OUT" | grep -c 'map updated from a copy')" -eq 0
+postmap -q ghost@corp.example "btree:$D/upd/t" > /dev/null
+check "copy-update: the key added by hand is gone" test $? -eq 1
+check "copy-update: the map lists exactly the table again" \
+	cmp -s <(postmap -s "btree:$D/upd/t" | LC_ALL=C sort) <(grep -v '^#' "$D/upd/t" | LC_ALL=C sort)
+# without a state that records the files as ours, no copy either
+rm -f "$D/upd/t.rcptsync-state"
+mk_ldif "$D/upd/a.ldif" 5 54 "SMTP:u%d@corp.example"
+expect_rc "copy-update: a small change with the state file gone" 0 "$RCPTSYNC" -v -c "$D/upd/c.yaml" sync
+check "copy-update: files not known as ours: the map is built anew" test "$(printf '%s' "$OUT" | grep -c 'map updated from a copy')" -eq 0
 
 # --- text only, and an output directory we cannot write ---------------------
 mkdir -p "$D/textonly"

@@ -108,36 +108,26 @@ dbt(const char *s)
 	return d;
 }
 
-/*
- * apply - the deletions, then the stores.  Every key deleted must be
- * there and every key stored must not be: otherwise the map is not the
- * table the delta was computed against, and it is rebuilt instead.
- */
+/* bdb_del, bdb_put - mapdelta_ops on a DB */
 static int
-apply(DB *db, const struct mapdelta *d, struct sync_err *err)
+bdb_del(void *map, const char *key)
 {
-	int rc;
+	DB *db = map;
+	DBT k = dbt(key);
 
-	for (size_t i = 0; i < addrset_count(d->dels); i++) {
-		const char *key = addrset_get(d->dels, i)->key;
-		DBT k = dbt(key);
-
-		if ((rc = db->del(db, NULL, &k, 0)) != 0)
-			return sync_err_set(err, SYNC_ERR_OUTPUT,
-					    "deleting %s: %s", key,
-					    db_strerror(rc));
-	}
-	for (size_t i = 0; i < addrset_count(d->puts); i++) {
-		const struct addrset_entry *e = addrset_get(d->puts, i);
-		DBT k = dbt(e->key), v = dbt(e->value);
-
-		if ((rc = db->put(db, NULL, &k, &v, DB_NOOVERWRITE)) != 0)
-			return sync_err_set(err, SYNC_ERR_OUTPUT,
-					    "storing %s: %s", e->key,
-					    db_strerror(rc));
-	}
-	return 0;
+	return db->del(db, NULL, &k, 0);
 }
+
+static int
+bdb_put(void *map, const char *key, const char *value)
+{
+	DB *db = map;
+	DBT k = dbt(key), v = dbt(value);
+
+	return db->put(db, NULL, &k, &v, DB_NOOVERWRITE);
+}
+
+static const struct mapdelta_ops bdb_ops = {bdb_del, bdb_put, db_strerror};
 
 /* tune - a build's cache, sized to the data, and the hash's size hint */
 static int
@@ -184,7 +174,8 @@ bdb_write(const char *path, DBTYPE type, const struct addrset *set,
 		goto out;
 	}
 	ours = 1;
-	if ((set != NULL ? put_all(db, set, err) : apply(db, delta, err)) < 0)
+	if ((set != NULL ? put_all(db, set, err)
+			 : mapdelta_apply(delta, &bdb_ops, db, err)) < 0)
 		goto out;
 	if ((rc = db->sync(db, 0)) != 0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,

@@ -32,6 +32,7 @@
 #include "maptype_impl.h"
 
 #define MAP_MIN (16u * 1024 * 1024)
+#define CHANGE_PAGES (4 * 4096) /* a leaf and its branches, copied */
 
 /* map_size - room for every pair with generous page overhead */
 static size_t
@@ -68,33 +69,33 @@ put_all(MDB_txn *txn, MDB_dbi dbi, const struct addrset *set,
 	return 0;
 }
 
-/* apply - the deletions, then the stores (see mapdb_bdb.c's apply) */
+/* An open write transaction, for mapdelta_ops. */
+struct lmdb_map {
+	MDB_txn *txn;
+	MDB_dbi dbi;
+};
+
+/* lmdb_del, lmdb_put - mapdelta_ops on a transaction */
 static int
-apply(MDB_txn *txn, MDB_dbi dbi, const struct mapdelta *d, struct sync_err *err)
+lmdb_del(void *map, const char *key)
 {
-	int rc;
+	struct lmdb_map *m = map;
+	MDB_val k = {strlen(key) + 1, (void *)key};
 
-	for (size_t i = 0; i < addrset_count(d->dels); i++) {
-		const char *key = addrset_get(d->dels, i)->key;
-		MDB_val k = {strlen(key) + 1, (void *)key};
-
-		if ((rc = mdb_del(txn, dbi, &k, NULL)) != 0)
-			return sync_err_set(err, SYNC_ERR_OUTPUT,
-					    "deleting %s: %s", key,
-					    mdb_strerror(rc));
-	}
-	for (size_t i = 0; i < addrset_count(d->puts); i++) {
-		const struct addrset_entry *e = addrset_get(d->puts, i);
-		MDB_val k = {strlen(e->key) + 1, (void *)e->key};
-		MDB_val v = {strlen(e->value) + 1, (void *)e->value};
-
-		if ((rc = mdb_put(txn, dbi, &k, &v, MDB_NOOVERWRITE)) != 0)
-			return sync_err_set(err, SYNC_ERR_OUTPUT,
-					    "storing %s: %s", e->key,
-					    mdb_strerror(rc));
-	}
-	return 0;
+	return mdb_del(m->txn, m->dbi, &k, NULL);
 }
+
+static int
+lmdb_put(void *map, const char *key, const char *value)
+{
+	struct lmdb_map *m = map;
+	MDB_val k = {strlen(key) + 1, (void *)key};
+	MDB_val v = {strlen(value) + 1, (void *)value};
+
+	return mdb_put(m->txn, m->dbi, &k, &v, MDB_NOOVERWRITE);
+}
+
+static const struct mapdelta_ops lmdb_ops = {lmdb_del, lmdb_put, mdb_strerror};
 
 /*
  * lmdb_write - a build (SET: create PATH, store every pair in order) or an
@@ -126,8 +127,10 @@ lmdb_write(const char *path, size_t mapsize, const struct addrset *set,
 			     mdb_strerror(rc));
 		goto out;
 	}
-	if ((set != NULL ? put_all(txn, dbi, set, err)
-			 : apply(txn, dbi, delta, err)) < 0)
+	if ((set != NULL
+		     ? put_all(txn, dbi, set, err)
+		     : mapdelta_apply(delta, &lmdb_ops,
+				      &(struct lmdb_map){txn, dbi}, err)) < 0)
 		goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
@@ -168,8 +171,12 @@ mapdb_lmdb_update(const char *path, const struct mapdelta *delta,
 	if (stat(path, &st) < 0)
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "%s: %s", path,
 				    strerror(errno));
-	/* the copy's size, and room for the new pairs and their pages */
-	return lmdb_write(path, (size_t)st.st_size + map_size(delta->puts),
+	/* the copy's size, room for the new pairs, and for the pages every
+	 * change copies on write (a leaf and its branches, deletions too) */
+	return lmdb_write(path,
+			  (size_t)st.st_size + map_size(delta->puts) +
+				  CHANGE_PAGES * (addrset_count(delta->dels) +
+						  addrset_count(delta->puts)),
 			  NULL, delta, err);
 }
 

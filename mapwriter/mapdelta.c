@@ -59,6 +59,32 @@ mapdelta_finish(struct mapdelta *d)
 	return !d->overflow;
 }
 
+/* mapdelta_apply - see mapdelta.h */
+int
+mapdelta_apply(const struct mapdelta *d, const struct mapdelta_ops *ops,
+	       void *map, struct sync_err *err)
+{
+	int rc;
+
+	for (size_t i = 0; i < addrset_count(d->dels); i++) {
+		const char *key = addrset_get(d->dels, i)->key;
+
+		if ((rc = ops->del(map, key)) != 0)
+			return sync_err_set(err, SYNC_ERR_OUTPUT,
+					    "deleting %s: %s", key,
+					    ops->strerror(rc));
+	}
+	for (size_t i = 0; i < addrset_count(d->puts); i++) {
+		const struct addrset_entry *e = addrset_get(d->puts, i);
+
+		if ((rc = ops->put(map, e->key, e->value)) != 0)
+			return sync_err_set(err, SYNC_ERR_OUTPUT,
+					    "storing %s: %s", e->key,
+					    ops->strerror(rc));
+	}
+	return 0;
+}
+
 /* mapdelta_free - see mapdelta.h */
 void
 mapdelta_free(struct mapdelta *d)

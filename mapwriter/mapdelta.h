@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "addrset.h"
+#include "syncerr.h"
 
 /*
  * The changes between the published table and the new one, kept when
@@ -31,6 +32,27 @@ void mapdelta_note(void *ctx, char op, const struct addrset_entry *e);
 
 /* mapdelta_finish - sort both lists; 1 when usable, 0 after an overflow */
 int mapdelta_finish(struct mapdelta *d);
+
+/*
+ * One map's primitives for mapdelta_apply: each returns 0 or the
+ * library's own error code, which STRERROR turns into text.
+ */
+struct mapdelta_ops {
+	int (*del)(void *map, const char *key);
+	int (*put)(void *map, const char *key, const char *value);
+	char *(*strerror)(int rc); /* db_strerror, mdb_strerror */
+};
+
+/*
+ * mapdelta_apply - the rule every update from a copy follows: all the
+ *	deletions, then all the stores, with OPS on MAP.  A deletion must find
+ *	its key and a store must not (OPS->put refuses to overwrite): else the
+ *	map is not the table the delta was computed against.  Returns 0, or
+ *	-1 with an OUTPUT error naming the key ("deleting KEY: ...").
+ */
+int mapdelta_apply(const struct mapdelta *d, const struct mapdelta_ops *ops,
+		   void *map, struct sync_err *err)
+	__attribute__((warn_unused_result));
 
 /* mapdelta_free - NULL is ok */
 void mapdelta_free(struct mapdelta *d);

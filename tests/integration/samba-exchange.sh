@@ -233,9 +233,10 @@ exch_allow_read() {
 }
 
 # exch_rootdse ATTR : ATTR of the rootDSE as the service account sees it
-# (e.g. configurationNamingContext)
+# (e.g. configurationNamingContext).  -w, not -y "$SDC_PW": ldapsearch -y
+# sends the file's trailing newline as part of the password (data 52e).
 exch_rootdse() {
 	in_ns env LDAPTLS_CACERT="$SDC_CA" ldapsearch -LLL -o ldif-wrap=no -x \
-		-H ldaps://127.0.0.1 -D "$SDC_SVC@corp.example" -y "$SDC_PW" \
+		-H ldaps://127.0.0.1 -D "$SDC_SVC@corp.example" -w "$SDC_SVC_PASS" \
 		-s base -b '' "$1" | sed -n "s/^$1: //p"
 }

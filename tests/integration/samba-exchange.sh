@@ -16,15 +16,20 @@
 #   exch_domain_set_flags NAME FLAGS
 #   exch_domain_del NAME
 #   exch_deny_read ACCOUNT      a deny-read ACE for ACCOUNT on the
-#                               organisation: the list disappears for it
-#   exch_allow_read ACCOUNT     removes that ACE again
+#                               organisation and the two containers below:
+#                               the list disappears for it
+#   exch_allow_read ACCOUNT     removes those ACEs again
 #   exch_rootdse ATTR           ATTR of the rootDSE, read by ldapsearch as
 #                               the service account (LDAPS, in the namespace)
 #
-# What a denied account sees (Samba 4.17): its subtree search of the
-# Configuration NC succeeds (result 0) and returns no accepted domain at
-# all, exactly what a forest without accepted domains returns.  Windows AD
-# behaves the same: unreadable objects are left out, not refused.
+# What a denied account sees (Samba 4.17.12, seen): its subtree search of
+# the Configuration NC for (objectClass=msExchAcceptedDomain), paged or
+# not, succeeds (result 0) with no entry at all, only the usual
+# continuation reference to CN=Schema: exactly what a forest without
+# accepted domains returns.  A search based at or below Transport Settings
+# answers 32 noSuchObject ("dsdb_access: Access check failed on <parent>");
+# the organisation's own DN still shows in a one-level search of
+# CN=Microsoft Exchange (its parent lets Authenticated Users list).
 #
 # The flags (msExchAcceptedDomainFlags): flags & 3 is the type (0
 # Authoritative, 1 ExternalRelay, 2 InternalRelay), 4 the default domain,
@@ -135,10 +140,11 @@ EOF
 # exch_org_create ORG : Exchange's containers in the Configuration NC and
 # the read ACE Exchange gives Authenticated Users on the organisation
 # (without it, objects there are readable by administrators only).
-# Exchange's organisation is of class msExchOrganizationContainer and the
-# two below it of msExchTransportSettings and msExchAcceptedDomains...
-# (Exchange's schema); plain containers are enough here: a client looks
-# for the accepted domains by their class, not by their parents'.
+# Exchange's organisation is of class msExchOrganizationContainer, and the
+# containers below it have Exchange classes of their own; plain containers
+# are enough here (the class msExchAcceptedDomain allows a container as
+# parent): a client finds the accepted domains by their class, not by
+# their parents'.
 # CN=Services exists in every AD (and in Samba's provision).
 exch_org_create() {
 	local org=$1 dn
@@ -151,7 +157,7 @@ exch_org_create() {
 			>> "$SDC/exch-org.ldif"
 	done
 	_exch_ldb ldbadd "$SDC/exch-org.ldif" &&
-		_exch_ace_add "$EXCH_ORG_DN" '(A;CI;RPLCLORC;;;AU)'
+		_exch_ace_add '(A;CI;RPLCLORC;;;AU)' "$EXCH_ORG_DN"
 }
 
 # exch_domain_add NAME DOMAIN FLAGS
@@ -187,41 +193,59 @@ _exch_sd() {
 		sed 's/^ //' | tr -d '\n' | sed 's/^nTSecurityDescriptor: //'
 }
 
-# _exch_sd_set DN SDDL : writes it back; Samba recomputes the inherited
-# ACEs (the ID ones in SDDL) and propagates to the children at once
-_exch_sd_set() {
-	printf 'dn: %s\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: %s\n-\n' \
-		"$1" "$2" > "$SDC/exch-sd.ldif"
+# _exch_sd_ldif DN SDDL : the modify record that writes it back; Samba
+# drops the inherited ACEs (ID) of what is written, recomputes them and
+# propagates the change to the children, in the same transaction
+_exch_sd_ldif() {
+	printf 'dn: %s\nchangetype: modify\nreplace: nTSecurityDescriptor\nnTSecurityDescriptor: %s\n-\n\n' \
+		"$1" "$2"
+}
+
+# _exch_ace_add ACE DN... : ACE first in each DACL (as samba-tool dsacl set
+# does: a deny must come before the allows to count), unless present; one
+# ldbmodify for all
+_exch_ace_add() {
+	local ace=$1 dn sd dacl head flags; shift
+	: > "$SDC/exch-sd.ldif"
+	for dn in "$@"; do
+		sd=$(_exch_sd "$dn")
+		case $sd in *'D:'*'('*) ;; *) echo "no DACL read for $dn" >&2; return 1 ;; esac
+		case $sd in *"$ace"*) continue ;; esac
+		dacl=${sd#*D:}          # flags, then the ACEs, then maybe S:...
+		head=${sd%%D:*}D: flags=${dacl%%(*}
+		_exch_sd_ldif "$dn" "$head$flags$ace${dacl#"$flags"}" >> "$SDC/exch-sd.ldif"
+	done
+	[ -s "$SDC/exch-sd.ldif" ] || return 0
 	_exch_ldb ldbmodify "$SDC/exch-sd.ldif"
 }
 
-# _exch_ace_add DN ACE : ACE first in the DACL (as samba-tool dsacl set
-# does; a deny must come before the allows to count), unless present
-_exch_ace_add() {
-	local sd dacl
-	sd=$(_exch_sd "$1")
-	case $sd in *'D:'*'('*) ;; *) echo "no DACL read for $1" >&2; return 1 ;; esac
-	case $sd in *"$2"*) return 0 ;; esac
-	dacl=${sd#*D:}          # flags, then the ACEs, then maybe S:...
-	local head=${sd%%D:*}D: flags=${dacl%%(*}
-	_exch_sd_set "$1" "$head$flags$2${dacl#"$flags"}"
-}
-
-# _exch_ace_del DN ACE
+# _exch_ace_del ACE DN... : removes the explicit ACE from each
 _exch_ace_del() {
-	local sd
-	sd=$(_exch_sd "$1")
-	case $sd in *"$2"*) ;; *) return 0 ;; esac
-	_exch_sd_set "$1" "${sd//"$2"/}"
+	local ace=$1 dn sd; shift
+	: > "$SDC/exch-sd.ldif"
+	for dn in "$@"; do
+		sd=$(_exch_sd "$dn")
+		case $sd in *"$ace"*) ;; *) continue ;; esac
+		_exch_sd_ldif "$dn" "${sd//"$ace"/}" >> "$SDC/exch-sd.ldif"
+	done
+	[ -s "$SDC/exch-sd.ldif" ] || return 0
+	_exch_ldb ldbmodify "$SDC/exch-sd.ldif"
 }
 
 # exch_deny_read ACCOUNT : ACCOUNT can neither list nor read the
-# organisation nor anything below it (inherited by the children)
+# organisation nor anything below it.  The deny ACE goes on the
+# organisation (inherited by the accepted domains) and, explicitly, on the
+# two containers below it: a container's own default descriptor (class
+# container) carries an explicit (A;;RPLCLORC;;;AU), which comes before
+# any inherited deny and would keep them listable, so that a subtree
+# search for (objectClass=*) would still show each domain's DN (CN=the
+# domain), without attributes.
 exch_deny_read() {
 	local sid
 	sid=$(_exch_sid "$1")
 	[ -n "$sid" ] || { echo "no such account $1" >&2; return 1; }
-	_exch_ace_add "$EXCH_ORG_DN" "(D;CI;RPLCLORC;;;$sid)"
+	_exch_ace_add "(D;CI;RPLCLORC;;;$sid)" "$EXCH_ORG_DN" \
+		"CN=Transport Settings,$EXCH_ORG_DN" "$EXCH_AD_BASE"
 }
 
 # exch_allow_read ACCOUNT : undoes exch_deny_read
@@ -229,7 +253,8 @@ exch_allow_read() {
 	local sid
 	sid=$(_exch_sid "$1")
 	[ -n "$sid" ] || { echo "no such account $1" >&2; return 1; }
-	_exch_ace_del "$EXCH_ORG_DN" "(D;CI;RPLCLORC;;;$sid)"
+	_exch_ace_del "(D;CI;RPLCLORC;;;$sid)" "$EXCH_ORG_DN" \
+		"CN=Transport Settings,$EXCH_ORG_DN" "$EXCH_AD_BASE"
 }
 
 # exch_rootdse ATTR : ATTR of the rootDSE as the service account sees it

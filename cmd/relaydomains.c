@@ -75,8 +75,9 @@ relay_table_check(const struct relay_table *t, struct sync_err *err)
 		return 0;
 	limits = t->conf->safety;
 	limits.min_recipients = 1; /* a count of addresses, not domains */
-	if (safety_check(&limits, t->exists, addrset_count(t->old),
-			 addrset_count(t->want), t->counts.removed, err) < 0)
+	if (safety_check_of(&limits, "relay_domains entries", t->exists,
+			    addrset_count(t->old), addrset_count(t->want),
+			    t->counts.removed, err) < 0)
 		return sync_err_prefix(err, "output.relay_domains");
 	return 0;
 }

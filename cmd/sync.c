@@ -324,11 +324,13 @@ sync_locked(struct sync_run *r, int force, struct sync_err *err)
 		  r->p.stats.sort_seconds, t_write - t_compare,
 		  t_done - t_write);
 	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed, "
-		 "%zu pending removal; %s %s:%s",
+		 "%zu pending removal; %s %s:%s%s%s",
 		 addrset_count(r->p.new_set), r->p.counts.added,
 		 r->p.counts.removed, r->p.counts.revalued, r->p.grace.kept,
-		 r->written ? "map written" : "no change to",
-		 mapdb_type_name(conf->type), conf->table);
+		 r->published ? "map written" : "no change to",
+		 mapdb_type_name(conf->type), conf->table,
+		 r->relay.published ? "; relay_domains written: " : "",
+		 r->relay.published ? conf->relay_domains : "");
 	return 0;
 }
 

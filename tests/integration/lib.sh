@@ -206,7 +206,8 @@ mk_ldif() {
 # start_postfix TYPE [MAIN_CF_LINES] : a private Postfix instance (its own
 # config, queue and data directories in $WORK/pf-${PF_NAME:-TYPE}, 127.0.0.1
 # on a free port, everything relayed to discard:) with relay_recipient_maps
-# = TYPE:$T.  Sets P, T, PORT, PF_PID.  Needs root.
+# = TYPE:$T (relay_domains = $PF_RELAY_DOMAINS, default corp.example).
+# Sets P, T, PORT, PF_PID.  Needs root.
 start_postfix() {
 	local type=$1 extra=${2:-}
 	P=$WORK/pf-${PF_NAME:-$type}; T=$P/relay_recipients
@@ -223,7 +224,7 @@ inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 myhostname = gw.test.example
 mydestination =
-relay_domains = corp.example
+relay_domains = ${PF_RELAY_DOMAINS:-corp.example}
 relay_recipient_maps = $type:$T
 smtpd_recipient_restrictions = ${PF_RCPT_RESTRICTIONS:-reject_unauth_destination}
 relay_transport = discard:

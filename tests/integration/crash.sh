@@ -73,6 +73,48 @@ check "and the text agrees" diff -u "$D/old.set" <(text_set)
 expect_rc "a run after that writes nothing" 0 "$RCPTSYNC" -c "$D/old.yaml" sync
 contains "no change" "no change"
 
+# Two tables: output.relay_domains.  A domain goes (gone.example) and one
+# comes (new.example) in one run: three publishes (the domains without the
+# one that goes, the recipients, the domains with the new one) and the
+# state.  At every crash point, every domain Postfix would relay has its
+# recipients in the recipient map: never a domain relayed without them.
+R=$D/out/relay_domains
+mk_ldif "$D/dom-corp.ldif" 1 5 "SMTP:u%d@corp.example"
+mk_ldif "$D/dom-gone.ldif" 6 8 "SMTP:u%d@gone.example"
+mk_ldif "$D/dom-new.ldif" 9 11 "SMTP:u%d@new.example"
+cat "$D/dom-corp.ldif" "$D/dom-gone.ldif" "$D/dom-new.ldif" > "$D/two.ldif"
+mkdomains() {	# mkdomains NAME DOMAIN...
+	local name=$1; shift
+	printf 'source:\n  ldif: %s\ndomains: [%s]\noutput:\n  table: %s\n  relay_domains: %s\nlock: %s/lock\nsafety:\n  max_removed: 50%%\n' \
+		"$D/two.ldif" "$(IFS=,; echo "$*")" "$T" "$R" "$D" > "$D/$name.yaml"
+}
+mkdomains dom-old corp.example gone.example
+mkdomains dom-new corp.example new.example
+# relayed_without_recipients : the domains in the relay_domains map that
+# have no key in the recipient map (none, when all is well)
+relayed_without_recipients() {
+	local dom
+	for dom in $(postmap -s "hash:$R" 2>/dev/null | awk '{print $1}'); do
+		postmap -s "hash:$T" 2>/dev/null | grep -q "@$dom	" || echo "$dom"
+	done
+}
+dsteps=19	# 3 publishes of 6 points, 1 in the state file write
+for n in $(seq 1 $dsteps); do
+	rm -rf "$D/out"; mkdir "$D/out"
+	"$RCPTSYNC" -q -c "$D/dom-old.yaml" sync || { bad "domains: setup for crash point $n"; continue; }
+	RCPTSYNC_CRASH_AT=$n "$RCPTSYNC" -q -c "$D/dom-new.yaml" sync 2>/dev/null
+	rc=$?; tried=$((tried + 1))
+	check "domains, crash point $n: the process was killed (rc $rc)" test "$rc" -eq 137
+	check "domains, crash point $n: no domain relayed without its recipients" \
+		test -z "$(relayed_without_recipients)"
+	expect_rc "domains, crash point $n: next run completes" 0 "$RCPTSYNC" -c "$D/dom-new.yaml" sync
+	check "domains, crash point $n: then relay_domains is the new one" \
+		test "$(postmap -s "hash:$R" | sort | tr '\n' ' ')" = "corp.example	OK new.example	OK "
+	check "domains, crash point $n: no temporary files left" test "$(leftovers)" -eq 0
+done
+RCPTSYNC_CRASH_AT=$((dsteps + 1)) "$RCPTSYNC" -q -c "$D/dom-old.yaml" sync --force
+check "domains: crash point $((dsteps + 1)) is past the end" test $? -eq 0
+
 # Beyond the last point: no crash happens at all.
 rm -rf "$D/out"; mkdir "$D/out"
 "$RCPTSYNC" -q -c "$D/old.yaml" sync

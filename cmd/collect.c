@@ -184,6 +184,18 @@ merge_extra(struct collector *c, struct sync_err *err)
 	return 0;
 }
 
+/* add_discovery - one directory's DNS lookups and records, as room allows */
+static void
+add_discovery(struct source_discovery *sum, const struct source_discovery *one)
+{
+	for (size_t i = 0; i < one->n_lookups; i++)
+		if (sum->n_lookups < SOURCE_LOOKUPS_MAX)
+			sum->lookups[sum->n_lookups++] = one->lookups[i];
+	for (size_t i = 0; i < one->n_srv; i++)
+		if (sum->n_srv < SOURCE_SRV_MAX)
+			sum->srv[sum->n_srv++] = one->srv[i];
+}
+
 /* add_stats - one directory's fetch into the run's totals */
 static void
 add_stats(struct source_stats *sum, const struct source_stats *one)
@@ -202,6 +214,7 @@ add_stats(struct source_stats *sum, const struct source_stats *one)
 	used = strlen(sum->server);
 	snprintf(sum->server + used, sizeof(sum->server) - used, "%s%s",
 		 used ? ", " : "", one->server);
+	add_discovery(&sum->dns, &one->dns);
 }
 
 /* append_pull - one directory's pull into the summary ("; " between) */
@@ -269,6 +282,8 @@ fetch_directories(struct collector *c, struct sync_err *err)
 					    &one, err);
 
 		add_stats(&c->stats->source, &one);
+		if (one.dns.ignored[0] != '\0')
+			log_warn("DNS records not used: %s", one.dns.ignored);
 		if (one.skipped[0] != '\0')
 			log_warn("used %s after: %s", one.server, one.skipped);
 		if (rc < 0)

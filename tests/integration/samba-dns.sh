@@ -12,6 +12,8 @@
 # DNS with nothing to say is exit 69 with the map untouched.
 
 require host
+# what samba.sh had in CONF and TABLE, given back at the end
+DNS_SAVED=("$CONF" "$TABLE")
 DNS_RESOLV=$D/dns-resolv.conf
 printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' > "$DNS_RESOLV"
 DNS_NORESOLVER=$D/dns-noresolver.conf
@@ -290,3 +292,4 @@ dns_rec delete _msdcs.corp.example _ldap._tcp.dc SRV 'deaddc.corp.example 389 0 
 dns_rec update _msdcs.corp.example _ldap._tcp.dc SRV \
 	'dc1.corp.example 389 10 100' 'dc1.corp.example 389 0 100' ||
 	bad "DNS: move dc1 back to priority 0"
+CONF=${DNS_SAVED[0]} TABLE=${DNS_SAVED[1]}

@@ -526,6 +526,8 @@ check "diff writes no cache" test "$(stat -c '%Y %i' "$LIST_TABLE.rcptsync-cache
 
 CONF=$CHANGE_CONF TABLE=$CHANGE_TABLE
 
+. "$HERE/samba-dns.sh"
+
 # --- the DC goes away --------------------------------------------------------
 before=$(md5sum < "$TABLE"; md5sum < "$TABLE.db")
 dc_pid=$SDC_PID

@@ -13,7 +13,7 @@
 
 require host
 # what samba.sh had in CONF and TABLE, given back at the end
-DNS_SAVED=("$CONF" "$TABLE")
+DNS_SAVED=("${CONF:-}" "${TABLE:-}")
 DNS_RESOLV=$D/dns-resolv.conf
 printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' > "$DNS_RESOLV"
 DNS_NORESOLVER=$D/dns-noresolver.conf

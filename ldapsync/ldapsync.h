@@ -80,13 +80,13 @@ struct ldapsync_session;
  *	partial attribute set, and fill STATS's server, bound_as and
  *	skipped.  With conf->domain the URIs are the DCs found in DNS
  *	(dcfind.h), in the order RFC 2782 gives, and STATS's dns says what
- *	was found; nothing found is UNAVAILABLE, naming the records.
- *	Returns 0 with *OUT, or -1 with an error: UNAVAILABLE (no server
- *	could be used, no DC in DNS), TEMP (a timeout), AUTH (bind refused,
- *unsafe password file), CONFIG (bad URI, CA file, plain-text simple bind,
- *	proxyAddresses not in the Global Catalog).  A refused bind's error
- *	carries a hint when AD's diagnostic is known (adhint.h).  The
- *	session owns SIGALRM until ldapsync_close().
+ *	was found.  Returns 0 with *OUT, or -1 with an error: UNAVAILABLE
+ *	(no server could be used, no DC found in DNS), TEMP (a timeout),
+ *	AUTH (bind refused, unsafe password file), CONFIG (bad URI, CA
+ *	file, plain-text simple bind, proxyAddresses not in the Global
+ *	Catalog).  A refused bind's error carries a hint when AD's
+ *	diagnostic is known (adhint.h).  The session owns SIGALRM until
+ *	ldapsync_close().
  */
 int ldapsync_open(const struct ldapsync_conf *conf, struct source_stats *stats,
 		  struct ldapsync_session **out, struct sync_err *err)

@@ -184,6 +184,22 @@ merge_extra(struct collector *c, struct sync_err *err)
 	return 0;
 }
 
+/*
+ * warn_discovery - what DC discovery found that the admin should know:
+ * records it could not use, and a site with no DC of its own (a
+ * misspelt site would otherwise quietly send every run to any DC)
+ */
+static void
+warn_discovery(const struct ldapsync_conf *l, const struct source_discovery *d)
+{
+	if (d->ignored[0] != '\0')
+		log_warn("DNS records not used: %s", d->ignored);
+	if (l->site != NULL && d->n_lookups == 2 && d->lookups[0].found == 0)
+		log_warn("site %s has no DC in DNS (%s SRV: %s): used the "
+			 "domain's",
+			 l->site, d->lookups[0].name, d->lookups[0].outcome);
+}
+
 /* add_discovery - one directory's DNS lookups and records, as room allows */
 static void
 add_discovery(struct source_discovery *sum, const struct source_discovery *one)
@@ -282,8 +298,7 @@ fetch_directories(struct collector *c, struct sync_err *err)
 					    &one, err);
 
 		add_stats(&c->stats->source, &one);
-		if (one.dns.ignored[0] != '\0')
-			log_warn("DNS records not used: %s", one.dns.ignored);
+		warn_discovery(&c->conf->ldap[i], &one.dns);
 		if (one.skipped[0] != '\0')
 			log_warn("used %s after: %s", one.server, one.skipped);
 		if (rc < 0)

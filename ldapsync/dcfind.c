@@ -345,6 +345,7 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 		size_t n = query_one(&res, names[i], recs, ANSWER_RECORDS_MAX,
 				     &out->lookups[i], out);
 
+		out->lookups[i].found = n;
 		out->n_lookups++;
 		/* the site's first; a DC found again keeps its first place */
 		for (size_t j = 0; j < n && out->n_srv < SOURCE_SRV_MAX; j++)

@@ -33,6 +33,7 @@ struct source_srv {
 struct source_lookup {
 	char name[SOURCE_DNS_NAME_MAX];
 	char outcome[128]; /* "2 records", "no such name", ... */
+	size_t found;	   /* usable records it gave */
 };
 
 /* What DC discovery (source.ldap.domain) found; n_lookups 0: none done. */

@@ -196,8 +196,8 @@ conf dns-site "  ldap:
 $TLS
 $SIMPLE"
 dns_synced "DNS, site" "$DNS_REF"
-check "DNS, site: the dead DC (not in the site) was not tried" \
-	bash -c '! grep -q deaddc <<<"$0"' "$OUT"
+check "DNS, site: the dead DC (not in the site) was not tried, no warning" \
+	bash -c '! grep -q "deaddc\|warning: site" <<<"$0"' "$OUT"
 expect_rc "DNS, site: check" 0 rs_dns -c "$CONF" check
 contains_block "DNS, site: the site's record looked up first" \
 	"dns: _ldap._tcp.Default-First-Site-Name._sites.dc._msdcs.corp.example SRV: 1 record
@@ -213,6 +213,8 @@ conf dns-nosite "  ldap:
 $TLS
 $SIMPLE"
 dns_synced "DNS, a site without DCs: the domain's" "$DNS_REF"
+contains "DNS, a site without DCs: warned" \
+	"warning: site Nowhere has no DC in DNS (_ldap._tcp.Nowhere._sites.dc._msdcs.corp.example SRV: no such name): used the domain's"
 expect_rc "DNS, a site without DCs: check" 0 rs_dns -c "$CONF" check
 contains "DNS, a site without DCs: said so" \
 	"dns: _ldap._tcp.Nowhere._sites.dc._msdcs.corp.example SRV: no such name"
@@ -261,6 +263,23 @@ expect_rc "DNS, incremental: another DC than last time" 0 rs_dns -v -c "$CONF" s
 contains "DNS, incremental: another DC means a full pull" \
 	"the last pull was from dc2.corp.example, this one is from dc1.corp.example"
 check "DNS, incremental: after it, exactly a full pull's table" table_is "$TABLE" "$DNS_REF"
+
+# --- a name from DNS that is not a host name ------------------------------------
+# never becomes part of a URI; it is named, escaped, in a warning
+if dns_rec add _msdcs.corp.example _ldap._tcp.dc SRV 'bad_dc.corp.example 389 0 100'; then
+	CONF=$DNS_CONF TABLE=$DNS_TABLE
+	expect_rc "DNS, a target that is not a host name: check" 0 rs_dns -c "$CONF" check
+	contains "DNS, a target that is not a host name: not used, warned" \
+		"warning: DNS records not used: _ldap._tcp.dc._msdcs.corp.example: target bad_dc.corp.example is not a host name"
+	check "DNS, a target that is not a host name: not tried" \
+		bash -c '! grep -q "ldaps://bad_dc" <<<"$0"' "$OUT"
+	contains "DNS, a target that is not a host name: the live DC chosen" \
+		"source: ldaps://dc1.corp.example:636"
+	dns_rec delete _msdcs.corp.example _ldap._tcp.dc SRV 'bad_dc.corp.example 389 0 100' ||
+		bad "DNS: delete the record with a bad target"
+else
+	bad "DNS: add a record whose target is not a host name"
+fi
 
 # --- DNS with nothing to say ------------------------------------------------------
 CONF=$DNS_CONF TABLE=$DNS_TABLE

@@ -334,6 +334,9 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 				    "the SRV name for domain %s is too long",
 				    q->domain);
 	}
+	/* XXX the resolver's own timeouts (resolv.conf "options timeout:
+	 * attempts:") bound the lookups, not source.ldap.timeout or the
+	 * run's deadline: at worst a few tens of seconds with no DNS. */
 	memset(&res, 0, sizeof(res));
 	if (res_ninit(&res) < 0) {
 		free(recs);

@@ -6,7 +6,9 @@
  *	Glue between the directory sources (ldapsync/) and the set
  *	(mapwriter/): every raw proxyAddresses value goes through
  *	proxyaddr_normalise(), then the domains rule, then the exclude
- *	rule; the extra file is merged last and is not filtered (the admin
+ *	rule (with domains: exchange the domains rule comes after every
+ *	directory was read, with all their accepted domains: domains.c);
+ *	the extra file is merged last and is not filtered (the admin
  *	wrote it on purpose).  Each entry's DN is stored once and shared
  *	by its keys, for "rcptsync diff".
  * OWNERSHIP
@@ -30,6 +32,7 @@
 #include "maptext.h"
 #include "proxyaddr.h"
 #include "log.h"
+#include "domains.h"
 #include "collect.h"
 
 struct collector {
@@ -45,6 +48,16 @@ struct collector {
 	const char *extra_origin;	    /* the extra file's origin string */
 	unsigned long dup_warnings;	    /* addresses on two objects */
 	struct incremental_commit **commit; /* sync: caches owed */
+	struct acceptdom_list *domains;	    /* the run's accepted domains */
+	struct held *held;		    /* exchange: traces until the */
+	size_t n_held;			    /* domains are known */
+};
+
+/* A traced value whose domain is not decided yet (domains: exchange). */
+struct held {
+	char *dn, *val, *key; /* KEY: the normalised address, if kept */
+	size_t len;
+	char *verdict;
 };
 
 /* Warnings for addresses on several objects, before a summary line. */
@@ -97,13 +110,71 @@ traced(const struct collector *c, const char *val, size_t len)
 	       strncasecmp(colon + 1, c->trace->address, n) == 0;
 }
 
-/* trace - report what became of a traced value */
+/*
+ * trace - report what became of a traced value; with domains: exchange
+ * held until the accepted domains are known (replay_traces), so that
+ * values come out in the directory's order with their final verdict
+ */
 static void
-trace(const struct collector *c, const char *dn, const char *val, size_t len,
-      const char *verdict)
+trace(struct collector *c, const char *dn, const char *val, size_t len,
+      const char *key, const char *verdict)
 {
-	if (traced(c, val, len))
+	struct held *h;
+
+	if (!traced(c, val, len))
+		return;
+	if (!c->conf->domains_exchange) {
 		c->trace->fn(c->trace->ctx, dn, val, len, verdict);
+		return;
+	}
+	c->held = xreallocarray(c->held, c->n_held + 1, sizeof(*c->held));
+	h = &c->held[c->n_held++];
+	h->dn = xstrdup(dn);
+	h->val = xmemdup(val, len);
+	h->len = len;
+	h->key = key ? xstrdup(key) : NULL;
+	h->verdict = xstrdup(verdict);
+}
+
+/* replay_traces - the held traces, a kept value's verdict now final */
+static void
+replay_traces(struct collector *c)
+{
+	for (size_t i = 0; i < c->n_held; i++) {
+		struct held *h = &c->held[i];
+		char verdict[600];
+		const struct acceptdom *d = NULL;
+		int inbound = 0;
+
+		if (h->key != NULL)
+			d = domains_decide(c->domains, h->key, &inbound);
+		if (h->key == NULL)
+			snprintf(verdict, sizeof(verdict), "%s", h->verdict);
+		else if (d == NULL)
+			snprintf(verdict, sizeof(verdict),
+				 "dropped: its domain is not an accepted "
+				 "domain in Exchange");
+		else
+			snprintf(verdict, sizeof(verdict),
+				 "%s: accepted domain %s%s (%s)",
+				 inbound ? "kept" : "dropped",
+				 d->subdomains ? "*." : "", d->name,
+				 acceptdom_type_name(d));
+		c->trace->fn(c->trace->ctx, h->dn, h->val, h->len, verdict);
+	}
+}
+
+/* free_held - the held traces */
+static void
+free_held(struct collector *c)
+{
+	for (size_t i = 0; i < c->n_held; i++) {
+		free(c->held[i].dn);
+		free(c->held[i].val);
+		free(c->held[i].key);
+		free(c->held[i].verdict);
+	}
+	free(c->held);
 }
 
 /* take_value - the source callback: one raw value */
@@ -119,7 +190,7 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 	switch (proxyaddr_normalise(val, len, key, &why)) {
 	case PROXYADDR_IGNORE:
 		c->stats->ignored++;
-		trace(c, dn, val, len, "ignored: its type is not SMTP");
+		trace(c, dn, val, len, NULL, "ignored: its type is not SMTP");
 		return 0;
 	case PROXYADDR_REFUSE: {
 		char shown_dn[300], shown_val[300];
@@ -137,15 +208,18 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 			why);
 		snprintf(verdict, sizeof(verdict), "refused: the address %s",
 			 why);
-		trace(c, dn, val, len, verdict);
+		trace(c, dn, val, len, NULL, verdict);
 		return 0;
 	}
 	case PROXYADDR_KEEP: break;
 	}
-	if (!addrfilter_domain_kept(c->conf->domains, c->conf->n_domains,
+	/* domains: exchange is applied once every directory was read
+	 * (domains_apply): the accepted domains of all are used together */
+	if (!c->conf->domains_exchange &&
+	    !addrfilter_domain_kept(c->conf->domains, c->conf->n_domains,
 				    key)) {
 		c->stats->other_domain++;
-		trace(c, dn, val, len,
+		trace(c, dn, val, len, NULL,
 		      "dropped: its domain is not listed in domains");
 		return 0;
 	}
@@ -154,11 +228,11 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 		c->stats->excluded++;
 		snprintf(verdict, sizeof(verdict),
 			 "dropped: excluded by the pattern \"%s\"", pattern);
-		trace(c, dn, val, len, verdict);
+		trace(c, dn, val, len, NULL, verdict);
 		return 0;
 	}
 	c->stats->kept++;
-	trace(c, dn, val, len, "kept");
+	trace(c, dn, val, len, key, "kept");
 	addrset_add(c->set, key, strlen(key), c->conf->value, origin_of(c, dn));
 	return 0;
 }
@@ -263,6 +337,7 @@ fetch_incremental(struct collector *c, size_t i, struct source_stats *one,
 	struct incremental_stats is;
 
 	if (incremental_fetch(&c->conf->ldap[i], c->conf->table, index,
+			      c->conf->domains_exchange ? c->domains : NULL,
 			      c->commit, take_value, c, one, &is, err) < 0)
 		return -1;
 	if (is.cache_problem[0] != '\0')
@@ -294,8 +369,10 @@ fetch_directories(struct collector *c, struct sync_err *err)
 		if (c->conf->ldap[i].incremental)
 			rc = fetch_incremental(c, i, &one, err);
 		else
-			rc = ldapsync_fetch(&c->conf->ldap[i], take_value, c,
-					    &one, err);
+			rc = ldapsync_fetch(
+				&c->conf->ldap[i],
+				c->conf->domains_exchange ? c->domains : NULL,
+				take_value, c, &one, err);
 
 		add_stats(&c->stats->source, &one);
 		warn_discovery(&c->conf->ldap[i], &one.dns);
@@ -370,12 +447,33 @@ report_duplicate(void *ctx, const char *key, const char *kept,
 				  sizeof(shown_dropped)));
 }
 
+/*
+ * settle_domains - the run's accepted domains: from Exchange (every
+ * directory's, merged), applied to the set; or sync.yaml's list
+ */
+static void
+settle_domains(struct collector *c)
+{
+	if (!c->conf->domains_exchange) {
+		domains_from_conf(c->conf, c->domains);
+		return;
+	}
+	domains_report(c->domains);
+	acceptdom_finish(c->domains);
+	c->stats->other_domain +=
+		domains_apply(c->domains, c->set, c->conf->value);
+	c->stats->accepted_domains = c->domains->n;
+	if (c->trace != NULL)
+		replay_traces(c);
+}
+
 /* collect_recipients - fetch, filter, merge, finish */
 struct addrset *
 collect_recipients(const struct sync_conf *conf,
 		   const struct collect_trace *trace,
 		   struct incremental_commit **commit,
-		   struct collect_stats *stats, struct sync_err *err)
+		   struct acceptdom_list *domains, struct collect_stats *stats,
+		   struct sync_err *err)
 {
 	struct collector c;
 	double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID), t;
@@ -391,11 +489,18 @@ collect_recipients(const struct sync_conf *conf,
 	c.extra_origin = NULL;
 	c.dup_warnings = 0;
 	c.commit = commit;
+	c.domains = domains;
+	c.held = NULL;
+	c.n_held = 0;
+	memset(domains, 0, sizeof(*domains));
 	c.progress = trace == NULL && log_status_enabled();
 	c.started = clock_seconds(CLOCK_MONOTONIC);
 	c.shown = c.started;
 	rc = fetch_source(&c, err);
 	log_status_clear();
+	if (rc == 0)
+		settle_domains(&c);
+	free_held(&c);
 	if (rc == 0 && conf->extra != NULL)
 		rc = merge_extra(&c, err);
 	if (rc < 0) {

@@ -2,6 +2,7 @@
 #ifndef RCPTSYNC_COLLECT_H
 #define RCPTSYNC_COLLECT_H
 
+#include "acceptdom.h"
 #include "addrset.h"
 #include "config.h"
 #include "incremental.h"
@@ -14,6 +15,7 @@ struct collect_stats {
 	unsigned long ignored;	    /* not SMTP (X500:, SIP:, ...) */
 	unsigned long refused;	    /* SMTP but unusable: warned */
 	unsigned long other_domain; /* outside "domains" */
+	size_t accepted_domains;    /* domains: exchange: how many */
 	unsigned long excluded;	    /* matched "exclude" */
 	unsigned long extra;	    /* lines from the extra file */
 	unsigned long duplicates;   /* dropped by de-duplication */
@@ -47,11 +49,15 @@ struct collect_trace {
  *	diff, check, dump and explain, which write nothing): every
  *	incremental directory's new cache is added to *COMMIT, for the
  *	caller to save once the table is published or found unchanged
- *	(incremental_commit_save) and to free in any case.
+ *	(incremental_commit_save) and to free in any case.  DOMAINS
+ *	(the caller's, zeroed here; free with acceptdom_list_free, also
+ *	after a failure) gets the run's accepted domains: Exchange's with
+ *	domains: exchange, else sync.yaml's list.
  */
 struct addrset *collect_recipients(const struct sync_conf *conf,
 				   const struct collect_trace *trace,
 				   struct incremental_commit **commit,
+				   struct acceptdom_list *domains,
 				   struct collect_stats *stats,
 				   struct sync_err *err);
 

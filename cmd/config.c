@@ -191,14 +191,25 @@ output_value(struct walker *w, yaml_node_t *v, void *dst)
 	return 0;
 }
 
+/* output_relay_domains - output.relay_domains: the domains table's path */
+static int
+output_relay_domains(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	w->relay_domains_at = v;
+	return get_path(w, v, "output.relay_domains", &c->relay_domains);
+}
+
 static const struct config_key output_keys[] = {
 	{"table", output_table},
+	{"relay_domains", output_relay_domains},
 	{"type", output_type},
 	{"value", output_value},
 	{NULL, NULL},
 };
 
-/* walk_output - output.table, .type, .value */
+/* walk_output - output.table, .relay_domains, .type, .value */
 static int
 walk_output(struct walker *w, yaml_node_t *node, void *dst)
 {
@@ -453,12 +464,21 @@ walk_log(struct walker *w, yaml_node_t *node, void *dst)
 	return walk_section(w, node, "log", log_keys, dst) < 0 ? -1 : 0;
 }
 
-/* get_domains - domains: LDH names, an optional leading dot, lower-cased */
+/*
+ * get_domains - domains: LDH names, an optional leading dot, lower-cased;
+ * or "exchange": Exchange's accepted domains, from the directory
+ */
 static int
 get_domains(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
+	const char *s = scalar(v);
 
+	w->domains_at = v;
+	if (s != NULL && strcmp(s, "exchange") == 0) {
+		c->domains_exchange = 1;
+		return 0;
+	}
 	if (get_list(w, v, "domains", &c->domains, &c->n_domains) < 0)
 		return -1;
 	for (size_t i = 0; i < c->n_domains; i++) {
@@ -540,6 +560,32 @@ static const struct config_key root_keys[] = {
 	{NULL, NULL},
 };
 
+/*
+ * check_domains - what domains and output.relay_domains need of each
+ * other and of the source
+ */
+static int
+check_domains(struct walker *w, const struct sync_conf *c)
+{
+	if (c->domains_exchange && c->source != CONFIG_SOURCE_LDAP)
+		return fail_at(w, w->domains_at,
+			       "domains: exchange needs source.ldap (the "
+			       "accepted domains are read from the "
+			       "directory)");
+	if (c->relay_domains == NULL)
+		return 0;
+	if (!c->domains_exchange && c->n_domains == 0)
+		return fail_at(w, w->relay_domains_at,
+			       "output.relay_domains needs domains (a list, "
+			       "or exchange): without it every domain "
+			       "would be relayed");
+	if (strcmp(c->relay_domains, c->table) == 0)
+		return fail_at(w, w->relay_domains_at,
+			       "output.relay_domains must not be "
+			       "output.table");
+	return 0;
+}
+
 /* walk_root - the top-level keys; source and output are required */
 static int
 walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
@@ -550,7 +596,7 @@ walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 		return fail_at(w, root, "the configuration needs source");
 	if (c->table == NULL)
 		return fail_at(w, root, "the configuration needs output");
-	return 0;
+	return check_domains(w, c);
 }
 
 /* set_defaults - what an absent key means (README, sync.yaml.example) */
@@ -633,6 +679,7 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	w.dir = xstrdup(dirname(copy));
 	w.doc = &doc;
 	w.err = err;
+	w.domains_at = w.relay_domains_at = NULL;
 	if ((root = yaml_document_get_root_node(&doc)) == NULL)
 		sync_err_set(err, SYNC_ERR_CONFIG,
 			     "%s:1:1: the configuration "
@@ -672,6 +719,7 @@ config_free(struct sync_conf *c)
 	free(c->ldap);
 	free(c->ldif);
 	free_list(c->domains);
+	free(c->relay_domains);
 	free_list(c->exclude);
 	free(c->extra);
 	free(c->table);

@@ -31,11 +31,13 @@ struct sync_conf {
 	char *ldif;
 	char **domains; /* lower case; ".x" = x and below */
 	size_t n_domains;
-	char **exclude; /* fnmatch patterns, lower case */
+	int domains_exchange; /* domains: exchange (accepted domains) */
+	char **exclude;	      /* fnmatch patterns, lower case */
 	size_t n_exclude;
 	char *extra; /* NULL: none */
 	char *table;
-	int type; /* enum mapdb_type */
+	char *relay_domains; /* output.relay_domains; NULL: none */
+	int type;	     /* enum mapdb_type */
 	char *value;
 	struct safety_limits safety;
 	struct grace_rule grace; /* safety.removal_grace; 0, 0: none */

@@ -21,6 +21,8 @@ struct walker {
 	char *dir; /* for relative paths */
 	yaml_document_t *doc;
 	struct sync_err *err;
+	/* where keys that other sections depend on were, for messages */
+	yaml_node_t *domains_at, *relay_domains_at;
 };
 
 /*

@@ -26,7 +26,9 @@
 #include "proxyaddr.h"
 #include "safety.h"
 #include "exitcode.h"
+#include "domains.h"
 #include "pipeline.h"
+#include "relaydomains.h"
 #include "commands.h"
 
 /* fetch_compare - the new set, then the diff against the table (FN) */
@@ -47,7 +49,8 @@ fetch_compare(struct pipeline *p, mapdiff_fn fn, void *ctx,
 
 /* would_refuse - what sync would say no to, or NULL (LIMIT holds it) */
 static const char *
-would_refuse(const struct pipeline *p, struct sync_err *limit)
+would_refuse(const struct pipeline *p, const struct relay_table *relay,
+	     struct sync_err *limit)
 {
 	const struct sync_conf *c = p->conf;
 
@@ -55,6 +58,8 @@ would_refuse(const struct pipeline *p, struct sync_err *limit)
 	    safety_check(&c->safety, p->table_exists, p->old_count,
 			 addrset_count(p->new_set), p->counts.removed,
 			 limit) < 0)
+		return limit->msg;
+	if (relay_table_check(relay, limit) < 0)
 		return limit->msg;
 	if (pipeline_canaries(p, limit) < 0)
 		return limit->msg;
@@ -68,9 +73,15 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	struct pipeline p = {.conf = a->conf, .now = a->now};
 	const struct mapdiff_counts *c = &p.counts;
 	struct diff_result r;
+	struct relay_table relay = {0};
 	struct sync_err limit;
 
-	if (fetch_compare(&p, render_change, out, err) < 0) {
+	if (a->conf->relay_domains != NULL)
+		render_domains_diff(out);
+	if (fetch_compare(&p, render_change, out, err) < 0 ||
+	    relay_table_load(&relay, a->conf, &p.domains, render_domain_change,
+			     out, err) < 0) {
+		relay_table_free(&relay);
 		pipeline_free(&p);
 		return -1;
 	}
@@ -80,7 +91,9 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	r.counts = *c;
 	r.pending = p.grace.kept;
 	r.map_stale = p.db_stale && p.table_exists;
-	r.code = mapdiff_changed(c) || p.db_stale ? EXIT_DIFF_CHANGES : 0;
+	r.code = mapdiff_changed(c) || p.db_stale || relay_table_changed(&relay)
+			 ? EXIT_DIFF_CHANGES
+			 : 0;
 	log_info("diff: %zu recipients from the directory, %zu in %s: %zu to "
 		 "add, %zu to remove, %zu to change%s",
 		 r.recipients, r.current, a->conf->table, c->added, c->removed,
@@ -88,9 +101,18 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		 r.map_stale ? "; the indexed map is missing or older than "
 			       "the text and would be rebuilt"
 			     : "");
-	if ((r.would_refuse = would_refuse(&p, &limit)) != NULL)
+	if (relay.conf != NULL)
+		log_info(
+			"diff: %zu domains for %s: %zu to add, %zu to remove%s",
+			addrset_count(relay.want), a->conf->relay_domains,
+			relay.counts.added, relay.counts.removed,
+			relay.stale ? "; its map is missing or older than "
+				      "the text and would be rebuilt"
+				    : "");
+	if ((r.would_refuse = would_refuse(&p, &relay, &limit)) != NULL)
 		log_warn("sync would refuse: %s", r.would_refuse);
 	render_diff(out, &r);
+	relay_table_free(&relay);
 	pipeline_free(&p);
 	return r.code;
 }
@@ -118,6 +140,25 @@ cmd_dump(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	return rc;
 }
 
+/*
+ * warn_relay_subdomains - a "*.x" relay domain: relay_recipient_maps has
+ * no wild-card for subdomains (postfix-maps.md), so only the directory's
+ * addresses in them are accepted; say so where the admin looks
+ */
+static void
+warn_relay_subdomains(const struct acceptdom_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].subdomains && acceptdom_is_relay(&l->v[i]))
+			log_warn("accepted domain *.%s is a relay domain: "
+				 "\"@%s\" accepts every recipient of %s, "
+				 "but Postfix has no such wild-card for its "
+				 "subdomains; there only the addresses in the "
+				 "directory are accepted (README, \"Domains "
+				 "from Exchange\")",
+				 l->v[i].name, l->v[i].name, l->v[i].name);
+}
+
 /* cmd_check - config, connection, bind, counts; and can we write? */
 int
 cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
@@ -138,9 +179,23 @@ cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	free(copy);
 	r.stats = &p.stats;
 	r.recipients = addrset_count(p.new_set);
+	r.domains = &p.domains;
+	r.domains_from = a->conf->domains_exchange ? "exchange"
+			 : a->conf->n_domains > 0  ? "domains"
+						   : "none";
+	warn_relay_subdomains(&p.domains);
 	render_check(out, &r);
 	pipeline_free(&p);
 	return r.writable ? 0 : -1;
+}
+
+/* catchall_of - the "@domain" entry Postfix would find for KEY, or NULL */
+static const struct addrset_entry *
+catchall_of(const struct addrset *set, const char *key)
+{
+	const char *at = strrchr(key, '@');
+
+	return at != NULL && at != key ? addrset_find(set, at) : NULL;
 }
 
 /* cmd_explain - would ADDRESS be in the map, and why */
@@ -173,7 +228,11 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	}
 	r.found = addrset_find(p.new_set, key);
 	r.extra = a->conf->extra;
+	r.domains_known =
+		a->conf->domains_exchange || a->conf->relay_domains != NULL;
+	r.domain = domains_decide(&p.domains, key, &r.domain_inbound);
+	r.catchall = r.found == NULL ? catchall_of(p.new_set, key) : NULL;
 	render_explain_end(out, &r);
 	pipeline_free(&p);
-	return r.found != NULL ? 0 : EXIT_DIFF_CHANGES;
+	return r.found != NULL || r.catchall != NULL ? 0 : EXIT_DIFF_CHANGES;
 }

@@ -47,7 +47,8 @@ pipeline_fetch(struct pipeline *p, struct sync_err *err)
 				 "server's certificate is not checked",
 				 c->ldap[i].domain ? c->ldap[i].domain
 						   : c->ldap[i].uris[0]);
-	p->new_set = collect_recipients(c, p->trace, p->commit, &p->stats, err);
+	p->new_set = collect_recipients(c, p->trace, p->commit, &p->domains,
+					&p->stats, err);
 	if (p->new_set == NULL)
 		return -1;
 	log_debug("fetched from %s: %lu entries, %lu values, %lu pages, "
@@ -186,4 +187,5 @@ pipeline_free(struct pipeline *p)
 	addrset_free(p->new_set);
 	addrset_free(p->old_set);
 	p->new_set = p->old_set = NULL;
+	acceptdom_list_free(&p->domains);
 }

@@ -27,6 +27,7 @@ struct pipeline {
 	/* pipeline_fetch() */
 	struct addrset *new_set; /* finished */
 	struct collect_stats stats;
+	struct acceptdom_list domains; /* accepted domains (collect.h) */
 	/* pipeline_compare() */
 	struct addrset *old_set; /* the current table; sync frees it early */
 	size_t old_count;	 /* its size */
@@ -57,7 +58,7 @@ int pipeline_compare(struct pipeline *p, struct sync_state *state,
 int pipeline_canaries(const struct pipeline *p, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
-/* pipeline_free - the sets (not the conf, state or commit) */
+/* pipeline_free - the sets and domains (not the conf, state or commit) */
 void pipeline_free(struct pipeline *p);
 
 #endif

@@ -38,6 +38,8 @@ struct render {
 	size_t len;
 	struct addrset *plus; /* diff --json: the changes */
 	struct addrset *minus;
+	struct addrset *dplus; /* ... of output.relay_domains */
+	struct addrset *dminus;
 };
 
 /* render_open - see render.h */
@@ -107,6 +109,63 @@ render_change(void *ctx, char op, const struct addrset_entry *e)
 			 : "table");
 }
 
+/*
+ * render_domain_change - one change of output.relay_domains:
+ * "+domain NAME<TAB>DN" or "-domain NAME<TAB>relay_domains"
+ */
+void
+render_domain_change(void *ctx, char op, const struct addrset_entry *e)
+{
+	struct render *out = ctx;
+	char shown[600];
+
+	if (out->is_json) {
+		addrset_add(op == '+' ? out->dplus : out->dminus, e->key,
+			    strlen(e->key), e->value, e->origin);
+		return;
+	}
+	printf("%cdomain %s\t%s\n", op, e->key,
+	       op == '+' ? proxyaddr_escape(e->origin, strlen(e->origin), shown,
+					    sizeof(shown))
+			 : "relay_domains");
+}
+
+/* render_domains_diff - diff of output.relay_domains follows */
+void
+render_domains_diff(struct render *out)
+{
+	if (out->dplus == NULL) {
+		out->dplus = addrset_new();
+		out->dminus = addrset_new();
+	}
+}
+
+/* json_domain_changes - diff --json: "domains_add", "domains_remove" */
+static void
+json_domain_changes(struct render *out)
+{
+	struct json *j = &out->json;
+
+	if (out->dplus == NULL)
+		return;
+	addrset_finish(out->dplus);
+	addrset_finish(out->dminus);
+	json_open_array(j, "domains_add");
+	for (size_t i = 0; i < addrset_count(out->dplus); i++) {
+		const struct addrset_entry *e = addrset_get(out->dplus, i);
+
+		json_open_object(j, NULL);
+		json_str(j, "domain", e->key);
+		json_str(j, "origin", e->origin);
+		json_close_object(j);
+	}
+	json_close_array(j);
+	json_open_array(j, "domains_remove");
+	for (size_t i = 0; i < addrset_count(out->dminus); i++)
+		json_str(j, NULL, addrset_get(out->dminus, i)->key);
+	json_close_array(j);
+}
+
 /* json_changes - diff --json: "add" and "remove" lists */
 static void
 json_changes(struct render *out)
@@ -158,6 +217,7 @@ render_diff(struct render *out, const struct diff_result *r)
 	json_bool(j, "map_stale", r->map_stale);
 	json_str(j, "would_refuse", r->would_refuse);
 	json_changes(out);
+	json_domain_changes(out);
 }
 
 /* render_sync - sync prints nothing but its log line; JSON: the result */
@@ -226,6 +286,27 @@ text_dns(const struct source_discovery *d)
 		       d->srv[i].port, d->srv[i].target);
 }
 
+/* json_domains - check --json: "accepted_domains" */
+static void
+json_domains(struct json *j, const struct check_result *r)
+{
+	json_str(j, "domains_from", r->domains_from);
+	json_open_array(j, "accepted_domains");
+	for (size_t i = 0; i < r->domains->n; i++) {
+		const struct acceptdom *d = &r->domains->v[i];
+
+		json_open_object(j, NULL);
+		json_str(j, "domain", d->name);
+		json_bool(j, "subdomains", d->subdomains);
+		json_str(j, "type", acceptdom_type_name(d));
+		json_bool(j, "default", d->is_default);
+		json_bool(j, "inbound", acceptdom_inbound(d));
+		json_str(j, "origin", d->origin);
+		json_close_object(j);
+	}
+	json_close_array(j);
+}
+
 /* json_check - check --json */
 static void
 json_check(struct json *j, const struct check_result *r)
@@ -254,6 +335,31 @@ json_check(struct json *j, const struct check_result *r)
 	json_num(j, "duplicates", s->duplicates);
 	json_num(j, "recipients", r->recipients);
 	json_bool(j, "table_dir_writable", r->writable);
+	json_domains(j, r);
+}
+
+/* text_domains - check: the accepted domains and what each gives */
+static void
+text_domains(const struct check_result *r)
+{
+	char shown[600];
+
+	if (r->domains->n == 0)
+		return;
+	printf("accepted domains (%s): %zu\n", r->domains_from, r->domains->n);
+	for (size_t i = 0; i < r->domains->n; i++) {
+		const struct acceptdom *d = &r->domains->v[i];
+
+		printf("  %s%s: %s%s; %s (%s)\n", d->subdomains ? "*." : "",
+		       d->name, acceptdom_type_name(d),
+		       d->is_default ? ", default" : "",
+		       !acceptdom_inbound(d) ? "not accepted inbound"
+		       : acceptdom_is_relay(d)
+			       ? "every recipient (@domain)"
+			       : "its recipients in the directory",
+		       proxyaddr_escape(d->origin, strlen(d->origin), shown,
+					sizeof(shown)));
+	}
 }
 
 /* render_check - what the source saw, and whether we could write */
@@ -281,6 +387,7 @@ render_check(struct render *out, const struct check_result *r)
 	       s->other_domain, s->excluded);
 	printf("recipients: %zu (extra %lu, duplicates %lu)\n", r->recipients,
 	       s->extra, s->duplicates);
+	text_domains(r);
 }
 
 /* json_status - status --json */
@@ -405,6 +512,8 @@ render_explain_begin(struct render *out, const struct explain_result *r)
 	printf("%s, as Postfix looks it up (lower case):\n", r->key);
 }
 
+static void explain_domain(const struct explain_result *r);
+
 /* render_explain_end - see render.h */
 void
 render_explain_end(struct render *out, const struct explain_result *r)
@@ -420,13 +529,49 @@ render_explain_end(struct render *out, const struct explain_result *r)
 	else if (e != NULL && r->extra != NULL &&
 		 strcmp(e->origin, r->extra) == 0)
 		printf("  listed in the extra file %s\n", r->extra);
-	if (e == NULL && strchr(r->key, '+') != NULL)
+	explain_domain(r);
+	if (e == NULL && r->catchall == NULL && strchr(r->key, '+') != NULL)
 		printf("  note: with recipient_delimiter = +, Postfix also "
 		       "tries the address without its +extension\n");
-	printf("%s: %s\n", r->key,
-	       e != NULL ? "ACCEPTED (in the map)"
-			 : "REJECTED (550 5.1.1 User unknown in relay "
-			   "recipient table)");
+	if (e != NULL)
+		printf("%s: ACCEPTED (in the map)\n", r->key);
+	else if (r->catchall != NULL)
+		printf("%s: ACCEPTED (in the map as %s)\n", r->key,
+		       r->catchall->key);
+	else if (r->domains_known && !r->domain_inbound)
+		printf("%s: REJECTED (its domain is not accepted: 554 5.7.1 "
+		       "Relay access denied where relay_domains is rcptsync's "
+		       "table)\n",
+		       r->key);
+	else
+		printf("%s: REJECTED (550 5.1.1 User unknown in relay "
+		       "recipient table)\n",
+		       r->key);
+}
+
+/* explain_domain - which accepted domain decides, and what it gives */
+static void
+explain_domain(const struct explain_result *r)
+{
+	const struct acceptdom *d = r->domain;
+	const char *at = strrchr(r->key, '@');
+	char shown[600];
+
+	if (!r->domains_known || at == NULL)
+		return;
+	if (d == NULL) {
+		printf("  domain %s: not an accepted domain\n", at + 1);
+		return;
+	}
+	printf("  domain %s: accepted domain %s%s, %s%s (%s)\n", at + 1,
+	       d->subdomains ? "*." : "", d->name, acceptdom_type_name(d),
+	       d->is_default ? ", default" : "",
+	       proxyaddr_escape(d->origin, strlen(d->origin), shown,
+				sizeof(shown)));
+	if (acceptdom_is_relay(d))
+		printf("  a relay domain: every recipient is accepted "
+		       "(@%s) and relayed on by Exchange\n",
+		       d->name);
 }
 
 /* json_error - the object a failed command prints instead */
@@ -472,6 +617,8 @@ render_close(struct render *out, const char *command, int rc,
 	}
 	addrset_free(out->plus);
 	addrset_free(out->minus);
+	addrset_free(out->dplus);
+	addrset_free(out->dminus);
 	free(out);
 	return code;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "acceptdom.h"
 #include "addrset.h"
 #include "collect.h"
 #include "mapdiff.h"
@@ -40,6 +41,8 @@ struct check_result {
 	const struct collect_stats *stats;
 	size_t recipients;
 	int writable; /* the table's directory */
+	const struct acceptdom_list *domains;
+	const char *domains_from; /* "exchange", "domains", "none" */
 };
 
 /* The verdict of "status", in the order it is judged. */
@@ -77,6 +80,15 @@ int render_is_json(const struct render *out);
  */
 void render_change(void *ctx, char op, const struct addrset_entry *e);
 
+/*
+ * render_domains_diff - say that the diff covers output.relay_domains too;
+ *	render_domain_change (a mapdiff_fn, CTX the render) then prints a
+ *	text line "+domain NAME<TAB>DN" or "-domain NAME<TAB>relay_domains",
+ *	or adds to --json's "domains_add" and "domains_remove" lists.
+ */
+void render_domains_diff(struct render *out);
+void render_domain_change(void *ctx, char op, const struct addrset_entry *e);
+
 void render_sync(struct render *out, const struct sync_result *r);
 void render_diff(struct render *out, const struct diff_result *r);
 void render_check(struct render *out, const struct check_result *r);
@@ -90,6 +102,11 @@ struct explain_result {
 	int values;	     /* directory values that carry it */
 	const struct addrset_entry *found; /* in the new set, or NULL */
 	const char *extra;		   /* the extra file, or NULL */
+	/* the accepted domain that decides (NULL: none, or no domains) */
+	const struct acceptdom *domain;
+	int domain_inbound;
+	int domains_known; /* domains: exchange, or a domains list */
+	const struct addrset_entry *catchall; /* "@domain" in the set */
 };
 
 /* render_explain_begin - the address, and whether it is valid at all */

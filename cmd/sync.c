@@ -40,6 +40,7 @@
 #include "repair.h"
 #include "exitcode.h"
 #include "pipeline.h"
+#include "relaydomains.h"
 #include "commands.h"
 
 /*
@@ -69,7 +70,32 @@ struct sync_run {
 	int map_updated;		   /* ... from a copy of the last */
 	int hook_failed;		   /* the after_change hook failed */
 	int written;
+	struct relay_table relay; /* output.relay_domains */
 };
+
+/*
+ * run_hook - after a map was published: the after_change hook, owed
+ * until it succeeds (the first reload after a map is made is the one
+ * that clears Postfix's 451: postfix-maps.md)
+ */
+static int
+run_hook(struct sync_run *r, struct sync_err *err)
+{
+	const struct sync_conf *conf = r->p.conf;
+
+	if (conf->after_change == NULL) {
+		r->state.hook_owed = 0; /* no hook any more: none owed */
+		return 0;
+	}
+	if (r->state.hook_owed == 0)
+		r->state.hook_owed = r->p.now;
+	if (hook_run(conf->after_change, conf->hook_timeout, err) < 0) {
+		r->hook_failed = 1;
+		return sync_err_prefix(err, "map written, but");
+	}
+	r->state.hook_owed = 0;
+	return 0;
+}
 
 /* publish - safety, write, hook; only called when something changed */
 static int
@@ -90,11 +116,16 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 				  "copy",
 				  r->state.map_updates);
 	}
-	if (!force && safety_check(&conf->safety, r->p.table_exists,
-				   r->p.old_count, addrset_count(r->p.new_set),
-				   r->p.counts.removed, err) < 0)
+	if (!force && (safety_check(&conf->safety, r->p.table_exists,
+				    r->p.old_count, addrset_count(r->p.new_set),
+				    r->p.counts.removed, err) < 0 ||
+		       relay_table_check(&r->relay, err) < 0))
 		return -1;
-	if (mapcommit_publish(conf->table, conf->type, r->p.new_set, &how,
+	/* the two tables in the order that never relays a domain without
+	 * its recipients (relaydomains.c): domains that go, recipients,
+	 * domains that come */
+	if (relay_table_publish_removals(&r->relay, err) < 0 ||
+	    mapcommit_publish(conf->table, conf->type, r->p.new_set, &how,
 			      err) < 0)
 		return -1;
 	r->published = 1;
@@ -108,20 +139,9 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 		log_warn("map rebuilt: updating a copy of the published one "
 			 "failed: %s",
 			 how.why.msg);
-	if (conf->after_change == NULL) {
-		r->state.hook_owed = 0; /* no hook any more: none owed */
-		return 0;
-	}
-	/* owed until it succeeds: the first reload after a map is made is
-	 * the one that clears Postfix's 451 (postfix-maps.md) */
-	if (r->state.hook_owed == 0)
-		r->state.hook_owed = r->p.now;
-	if (hook_run(conf->after_change, conf->hook_timeout, err) < 0) {
-		r->hook_failed = 1;
-		return sync_err_prefix(err, "map written, but");
-	}
-	r->state.hook_owed = 0;
-	return 0;
+	if (relay_table_publish(&r->relay, err) < 0)
+		return -1;
+	return run_hook(r, err);
 }
 
 /*
@@ -194,7 +214,9 @@ compare(struct sync_run *r, struct sync_err *err)
 		r->delta = mapdelta_new(n > DELTA_MIN ? n : DELTA_MIN);
 	}
 	if (pipeline_compare(&r->p, &r->state, note_change, r, err) < 0 ||
-	    pipeline_canaries(&r->p, err) < 0)
+	    pipeline_canaries(&r->p, err) < 0 ||
+	    relay_table_load(&r->relay, conf, &r->p.domains, NULL, NULL, err) <
+		    0)
 		return -1;
 	if (r->added != NULL)
 		addrset_finish(r->added);
@@ -242,10 +264,24 @@ write_changed(struct sync_run *r, int force, struct sync_err *err)
 	return 0;
 }
 
-/* keep_unchanged - nothing to write: purge what is owed, move caches */
+/*
+ * keep_unchanged - the recipients did not change: the domains table may
+ * have (an authoritative domain with no address yet), then purge what is
+ * owed, move the caches
+ */
 static int
-keep_unchanged(struct sync_run *r, struct sync_err *err)
+keep_unchanged(struct sync_run *r, int force, struct sync_err *err)
 {
+	if (relay_table_changed(&r->relay)) {
+		if (!force && relay_table_check(&r->relay, err) < 0)
+			return -1;
+		if (relay_table_publish_removals(&r->relay, err) < 0 ||
+		    relay_table_publish(&r->relay, err) < 0)
+			return -1;
+		r->written = 1;
+		if (run_hook(r, err) < 0)
+			return -1;
+	}
 	repair_verify_cache(r->p.conf, NULL, r->p.new_set, &r->state);
 	/* accepted unchanged: the caches may move on with it */
 	if (incremental_commit_save(r->commit, err) < 0 ||
@@ -262,7 +298,10 @@ sync_locked(struct sync_run *r, int force, struct sync_err *err)
 	double t_compare, t_write, t_done;
 	int removed;
 
-	if ((removed = mapcommit_cleanup(conf->table)) > 0)
+	removed = conf->relay_domains != NULL
+			  ? mapcommit_cleanup(conf->relay_domains)
+			  : 0;
+	if ((removed += mapcommit_cleanup(conf->table)) > 0)
 		log_info("removed %d temporary files left by an interrupted "
 			 "run",
 			 removed);
@@ -276,7 +315,7 @@ sync_locked(struct sync_run *r, int force, struct sync_err *err)
 	t_write = clock_seconds(CLOCK_MONOTONIC);
 	if (mapdiff_changed(&r->p.counts) || r->p.db_stale
 		    ? write_changed(r, force, err) < 0
-		    : keep_unchanged(r, err) < 0)
+		    : keep_unchanged(r, force, err) < 0)
 		return -1;
 	t_done = clock_seconds(CLOCK_MONOTONIC);
 	log_debug("stages: fetch and normalise %.3f s (%.3f s CPU here), "
@@ -285,11 +324,13 @@ sync_locked(struct sync_run *r, int force, struct sync_err *err)
 		  r->p.stats.sort_seconds, t_write - t_compare,
 		  t_done - t_write);
 	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed, "
-		 "%zu pending removal; %s %s:%s",
+		 "%zu pending removal; %s %s:%s%s%s",
 		 addrset_count(r->p.new_set), r->p.counts.added,
 		 r->p.counts.removed, r->p.counts.revalued, r->p.grace.kept,
-		 r->written ? "map written" : "no change to",
-		 mapdb_type_name(conf->type), conf->table);
+		 r->published ? "map written" : "no change to",
+		 mapdb_type_name(conf->type), conf->table,
+		 r->relay.published ? "; relay_domains written: " : "",
+		 r->relay.published ? conf->relay_domains : "");
 	return 0;
 }
 
@@ -380,6 +421,7 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	addrset_free(r.added);
 	mapdelta_free(r.delta);
 	incremental_commit_free(r.commit);
+	relay_table_free(&r.relay);
 	state_free(&r.state);
 	return rc;
 }

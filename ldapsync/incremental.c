@@ -74,6 +74,7 @@
 
 #include "xalloc.h"
 #include "objcache.h"
+#include "accepted.h"
 #include "incremental.h"
 #include "pull.h"
 #include "position.h"
@@ -112,13 +113,16 @@ decide(struct pull *p)
 }
 
 /*
- * pull_once - one session: the position, then the searches; a full pull
- * when FULL (WHY says why) or when the prior position cannot be continued
+ * pull_once - one session: the position, the accepted domains when
+ * *ACCEPTED (then set to NULL: read once a run), then the searches; a
+ * full pull when FULL (WHY says why) or when the prior position cannot
+ * be continued
  */
 static int
 pull_once(struct pull *p, const struct ldapsync_conf *l,
-	  const struct objcache_mark *prior, int full, const char *why,
-	  struct source_stats *stats, struct sync_err *err)
+	  struct acceptdom_list **accepted, const struct objcache_mark *prior,
+	  int full, const char *why, struct source_stats *stats,
+	  struct sync_err *err)
 {
 	int ret;
 
@@ -136,6 +140,11 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	if (ldapsync_open(l, stats, &p->s, err) < 0)
 		return -1;
 	ret = position_read(p->s, &p->pos, err);
+	if (ret == 0 && *accepted != NULL &&
+	    (ret = accepted_read(p->s, *accepted, err)) > 0) {
+		*accepted = NULL;
+		ret = 0;
+	}
 	if (ret == 0) {
 		decide(p);
 		ret = changes_search(p, err);
@@ -325,8 +334,9 @@ feed(void *ctx, const char *dn, const char *val, size_t len)
 /* incremental_fetch - see the DESCRIPTION */
 int
 incremental_fetch(const struct ldapsync_conf *l, const char *table,
-		  size_t index, struct incremental_commit **commit,
-		  source_value_fn fn, void *ctx, struct source_stats *stats,
+		  size_t index, struct acceptdom_list *accepted,
+		  struct incremental_commit **commit, source_value_fn fn,
+		  void *ctx, struct source_stats *stats,
 		  struct incremental_stats *is, struct sync_err *err)
 {
 	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
@@ -340,14 +350,15 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 	memset(is, 0, sizeof(*is));
 	cache = cachefile_load(path, l, mark, why, sizeof(why),
 			       is->cache_problem, sizeof(is->cache_problem));
-	rc = pull_once(p, l, mark, mark->dc[0] == '\0', why, stats, err);
+	rc = pull_once(p, l, &accepted, mark, mark->dc[0] == '\0', why, stats,
+		       err);
 	if (rc == 0 && (is->healed = listing_lacks(p, cache)) > 0) {
 		snprintf(why, sizeof(why),
 			 "%s lists %zu qualifying objects that the cache of "
 			 "the last pull lacks (was its view partial?)",
 			 shown(p->pos.dc, shown_dc), is->healed);
 		mark->dc[0] = '\0';
-		rc = pull_once(p, l, mark, 1, why, stats, err);
+		rc = pull_once(p, l, &accepted, mark, 1, why, stats, err);
 	}
 	if (rc == 0) {
 		is->incremental = p->incremental;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "acceptdom.h"
 #include "ldapsync.h"
 
 /* What an incremental pull did, for the log and "check". */
@@ -43,11 +44,14 @@ struct incremental_commit;
  *	describe was published or found unchanged; a refused or failed run
  *	drops them, so its next run starts from yesterday's cache, never
  *	from a view that was not accepted.  COMMIT NULL (diff, check,
- *	explain): the cache is only read.
+ *	explain): the cache is only read.  ACCEPTED (unless NULL): the
+ *	accepted domains are read first, over the same session
+ *	(accepted_read).
  */
 int incremental_fetch(const struct ldapsync_conf *l, const char *table,
-		      size_t index, struct incremental_commit **commit,
-		      source_value_fn fn, void *ctx, struct source_stats *stats,
+		      size_t index, struct acceptdom_list *accepted,
+		      struct incremental_commit **commit, source_value_fn fn,
+		      void *ctx, struct source_stats *stats,
 		      struct incremental_stats *is, struct sync_err *err)
 	__attribute__((warn_unused_result));
 

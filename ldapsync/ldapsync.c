@@ -4,6 +4,7 @@
  *	ldapsync - a full pull: every proxyAddresses value under the bases
  * DESCRIPTION
  *	One session (session.c: the first URI that connects and binds),
+ *	Exchange's accepted domains first when asked (accepted.c), then
  *	one paged search per base (search.c: complete entries, bounded
  *	loops), every value of every entry to the caller's callback.  The
  *	stateless reference that every incremental pull (incremental.c)
@@ -19,6 +20,7 @@
 
 #include "session.h"
 #include "search.h"
+#include "accepted.h"
 #include "ldapsync.h"
 
 struct adapter {
@@ -43,7 +45,8 @@ one_entry(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 
 /* ldapsync_fetch - session, every base, close */
 int
-ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
+ldapsync_fetch(const struct ldapsync_conf *conf,
+	       struct acceptdom_list *accepted, source_value_fn fn, void *ctx,
 	       struct source_stats *stats, struct sync_err *err)
 {
 	struct ldapsync_session *s;
@@ -52,6 +55,8 @@ ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn, void *ctx,
 
 	if (ldapsync_open(conf, stats, &s, err) < 0)
 		return -1;
+	if (accepted != NULL && accepted_read(s, accepted, err) < 0)
+		ret = -1;
 	for (size_t i = 0; i < conf->n_bases && ret == 0; i++) {
 		struct ldapsync_query q = {0};
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "acceptdom.h"
 #include "source.h"
 #include "syncerr.h"
 
@@ -104,8 +105,11 @@ void ldapsync_close(struct ldapsync_session *s);
  *	TEMP (timeout, connection lost, the run's deadline, a server that
  *	repeats itself), CONFIG (bad base or filter), DATA (the server
  *	truncated the result).  STATS is filled as far as the fetch got.
+ *	ACCEPTED (unless NULL): Exchange's accepted domains are appended to
+ *	it first, over the same session (accepted.h; DATA when none).
  */
-int ldapsync_fetch(const struct ldapsync_conf *conf, source_value_fn fn,
+int ldapsync_fetch(const struct ldapsync_conf *conf,
+		   struct acceptdom_list *accepted, source_value_fn fn,
 		   void *ctx, struct source_stats *stats, struct sync_err *err)
 	__attribute__((warn_unused_result));
 

@@ -60,7 +60,7 @@ search_deliver(struct search *x, const char *dn, const unsigned char *guid,
 	       struct sync_err *err)
 {
 	struct ldapsync_entry e = {dn, x->q->guid ? guid : NULL, guid_len, vals,
-				   n};
+				   n,  x->msg ? x->s->ld : NULL, x->msg};
 
 	x->s->stats->values += n;
 	return x->fn(x->ctx, &e, err);
@@ -121,7 +121,9 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 		x->s->stats->entries++;
 		ret = range_take(x, msg, dn, err);
 	} else if (ret == 0) {
+		x->msg = msg; /* whole: the consumer may read its attributes */
 		ret = search_deliver(x, dn, x->guid, x->guid_len, NULL, 0, err);
+		x->msg = NULL;
 	}
 	ldap_memfree(dn);
 	return ret;
@@ -324,6 +326,30 @@ search_paged(struct search *x, char **attrs, struct sync_err *err)
 	return ret;
 }
 
+/* ldapsync_entry_value - see search.h */
+char *
+ldapsync_entry_value(const struct ldapsync_entry *e, const char *attr,
+		     size_t *len, size_t *n_vals)
+{
+	struct berval **v;
+	char *first = NULL;
+
+	*len = 0;
+	if (n_vals != NULL)
+		*n_vals = 0;
+	if (e->msg == NULL)
+		return NULL;
+	v = ldap_get_values_len(e->ld, e->msg, attr);
+	if (v != NULL && v[0] != NULL) {
+		first = xmemdup(v[0]->bv_val, v[0]->bv_len);
+		*len = v[0]->bv_len;
+	}
+	if (n_vals != NULL)
+		*n_vals = v != NULL ? (size_t)ldap_count_values_len(v) : 0;
+	ldap_value_free_len(v);
+	return first;
+}
+
 /* ldapsync_search - see search.h */
 int
 ldapsync_search(struct ldapsync_session *s, const struct ldapsync_query *q,
@@ -351,10 +377,11 @@ ldapsync_search(struct ldapsync_session *s, const struct ldapsync_query *q,
 	}
 	if (q->guid)
 		attrs[n++] = GUID_ATTR;
-	if (n == 0)
+	if (n == 0 && q->attrs == NULL)
 		attrs[n++] = LDAP_NO_ATTRS; /* "1.1": the DN only */
-	ret = q->dirsync != NULL ? dirsync_search(&x, err)
-				 : search_paged(&x, attrs, err);
+	ret = q->dirsync != NULL
+		      ? dirsync_search(&x, err)
+		      : search_paged(&x, n > 0 ? attrs : q->attrs, err);
 	range_free(&x);
 	seen_free(x.seen);
 	return ret;

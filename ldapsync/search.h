@@ -12,6 +12,9 @@ struct ldapsync_value {
 	size_t len;
 };
 
+struct ldap;	/* LDAP of <ldap.h> */
+struct ldapmsg; /* LDAPMessage of <ldap.h> */
+
 /*
  * One complete entry, as a consumer sees it: every proxyAddresses value
  * of the object (ranged lists already completed), never a part.  Valid
@@ -23,6 +26,10 @@ struct ldapsync_entry {
 	size_t guid_len;
 	const struct ldapsync_value *vals; /* when asked for values */
 	size_t n_vals;
+	/* a search for other attributes (query.attrs, paged): the entry
+	 * as libldap holds it, for ldapsync_entry_value(); else NULL */
+	struct ldap *ld;
+	struct ldapmsg *msg;
 };
 
 /* Return 0 to go on, -1 (with ERR set) to stop the search. */
@@ -48,6 +55,8 @@ struct ldapsync_query {
 	int show_deleted; /* tombstones too (LDAP_SERVER_SHOW_DELETED) */
 	/* DirSync instead of paging; ATTRS then says what DirSync watches */
 	struct ldapsync_dirsync *dirsync;
+	/* DirSync: what it watches; a paged search without values or
+	 * guid: the attributes each entry brings (ldapsync_entry_value) */
 	char **attrs;
 };
 
@@ -65,6 +74,15 @@ struct ldapsync_query {
 int ldapsync_search(struct ldapsync_session *s, const struct ldapsync_query *q,
 		    ldapsync_entry_fn fn, void *ctx, struct sync_err *err)
 	__attribute__((warn_unused_result));
+
+/*
+ * ldapsync_entry_value - the first value of ATTR in E, an entry of a
+ *	search for Q->attrs (NUL-terminated copy of *LEN bytes, any bytes;
+ *	free()), or NULL when it has none.  *N_VALS (unless NULL) is how
+ *	many it has.
+ */
+char *ldapsync_entry_value(const struct ldapsync_entry *e, const char *attr,
+			   size_t *len, size_t *n_vals);
 
 /*
  * ldapsync_parse_range - read the range option of an attribute

@@ -30,6 +30,7 @@ struct search {
 	int dirsync_more; /* DirSync: the server has more */
 	unsigned char guid[32];
 	size_t guid_len;
+	LDAPMessage *msg; /* the entry being delivered, when it is whole */
 	struct range_state range;    /* range.c's alone */
 	unsigned long page_new;	     /* entries new to this search ... */
 	unsigned long page_repeated; /* ... and sent again, this page */

@@ -120,6 +120,20 @@ addrset_add(struct addrset *set, const char *key, size_t len, const char *value,
 	set->sorted = 0;
 }
 
+/* addrset_filter - compact the slots; the arena keeps the strings */
+size_t
+addrset_filter(struct addrset *set, addrset_keep_fn fn, void *ctx)
+{
+	size_t kept = 0, dropped;
+
+	for (size_t i = 0; i < set->count; i++)
+		if (fn(ctx, &set->slots[i].e))
+			set->slots[kept++] = set->slots[i];
+	dropped = set->count - kept;
+	set->count = kept;
+	return dropped;
+}
+
 /* slot_cmp - by key, then by insertion order */
 static int
 slot_cmp(const struct slot *x, const struct slot *y)

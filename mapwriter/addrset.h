@@ -46,6 +46,15 @@ typedef void (*addrset_dup_fn)(void *ctx, const char *key, const char *kept,
  *	with the origins of each dropped duplicate */
 size_t addrset_finish_report(struct addrset *set, addrset_dup_fn fn, void *ctx);
 
+/* addrset_keep_fn - keep entry E?  1 or 0 */
+typedef int (*addrset_keep_fn)(void *ctx, const struct addrset_entry *e);
+
+/*
+ * addrset_filter - drop every entry FN does not keep, in place (order
+ *	kept: a finished set stays finished).  Returns how many were dropped.
+ */
+size_t addrset_filter(struct addrset *set, addrset_keep_fn fn, void *ctx);
+
 /* addrset_count - number of entries (unique after addrset_finish()) */
 size_t addrset_count(const struct addrset *set);
 

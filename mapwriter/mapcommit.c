@@ -69,11 +69,19 @@ table_mode(const char *table)
 	return 0644;
 }
 
+/* What the text table is written from. */
+struct text_fill {
+	const struct addrset *set;
+	const char *header;
+};
+
 /* fill_table - atomicfile_fill_fn for the text table */
 static int
 fill_table(FILE *fp, const void *ctx, struct sync_err *err)
 {
-	return maptext_write(fp, ctx, err);
+	const struct text_fill *f = ctx;
+
+	return maptext_write_header(fp, f->set, f->header, err);
 }
 
 /*
@@ -201,6 +209,9 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 	char *tmp = concat(table, TMP_TAG "XXXXXX");
 	char *db_tmp = NULL, *db_final = NULL, *dir = atomicfile_dir_of(table);
 	mode_t mode = table_mode(table);
+	struct text_fill fill = {set, how != NULL && how->header != NULL
+					      ? how->header
+					      : MAPTEXT_HEADER};
 	int text_made = 0, db_made = 0;
 	int ret = -1;
 
@@ -211,7 +222,7 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 		if (refuse_link(db_final, err) < 0)
 			goto out;
 	}
-	if (atomicfile_write_temp(tmp, mode, fill_table, set, err) < 0)
+	if (atomicfile_write_temp(tmp, mode, fill_table, &fill, err) < 0)
 		goto out;
 	text_made = 1;
 	FAULT_POINT(MAPCOMMIT_STEP_TEXT_DONE);

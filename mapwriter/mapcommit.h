@@ -22,6 +22,8 @@
  */
 struct mapcommit_how {
 	const struct mapdelta *delta; /* in: NULL to rebuild */
+	const char *header;	      /* in: the text's first line; NULL:
+					 MAPTEXT_HEADER */
 	int updated;		      /* out: the copy was updated */
 	struct sync_err why;	      /* out: why an update fell back */
 };

@@ -27,13 +27,21 @@
 #include "proxyaddr.h"
 #include "maptext.h"
 
-/* maptext_write - header, then the sorted lines */
+/* maptext_write - the recipient table's header, then the sorted lines */
 int
 maptext_write(FILE *fp, const struct addrset *set, struct sync_err *err)
 {
+	return maptext_write_header(fp, set, MAPTEXT_HEADER, err);
+}
+
+/* maptext_write_header - HEADER, then the sorted lines */
+int
+maptext_write_header(FILE *fp, const struct addrset *set, const char *header,
+		     struct sync_err *err)
+{
 	size_t n = addrset_count(set);
 
-	fputs(MAPTEXT_HEADER, fp);
+	fputs(header, fp);
 	for (size_t i = 0; i < n; i++) {
 		const struct addrset_entry *e = addrset_get(set, i);
 

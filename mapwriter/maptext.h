@@ -13,6 +13,11 @@
 	"# relay_recipients: written by rcptsync from the directory; " \
 	"local edits are overwritten (use the 'extra' file)\n"
 
+/* The first line of the relay_domains table (output.relay_domains). */
+#define MAPTEXT_DOMAINS_HEADER                                             \
+	"# relay_domains: written by rcptsync from the accepted domains; " \
+	"local edits are overwritten\n"
+
 /* What maptext_read() demands of keys. */
 enum maptext_keys {
 	MAPTEXT_ANY_KEY,     /* current table: any key without white space */
@@ -25,6 +30,11 @@ enum maptext_keys {
  *	(FP's error state after fflush).
  */
 int maptext_write(FILE *fp, const struct addrset *set, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/* maptext_write_header - maptext_write() with HEADER as the first line */
+int maptext_write_header(FILE *fp, const struct addrset *set,
+			 const char *header, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
 /*

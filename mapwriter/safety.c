@@ -17,18 +17,28 @@
 #include "addrset.h"
 #include "safety.h"
 
-/* safety_check - apply both limits */
+/* safety_check - the recipient table */
 int
 safety_check(const struct safety_limits *limits, int old_exists,
 	     size_t old_count, size_t new_count, size_t removed,
 	     struct sync_err *err)
 {
+	return safety_check_of(limits, "recipients", old_exists, old_count,
+			       new_count, removed, err);
+}
+
+/* safety_check_of - apply both limits to a table of WHAT */
+int
+safety_check_of(const struct safety_limits *limits, const char *what,
+		int old_exists, size_t old_count, size_t new_count,
+		size_t removed, struct sync_err *err)
+{
 	if ((long long)new_count < (long long)limits->min_recipients)
 		return sync_err_set(err, SYNC_ERR_DATA,
-				    "refusing to write %zu recipients: fewer "
+				    "refusing to write %zu %s: fewer "
 				    "than safety.min_recipients (%ld); use "
 				    "--force once if this is intended",
-				    new_count, limits->min_recipients);
+				    new_count, what, limits->min_recipients);
 	if (!old_exists || removed == 0)
 		return 0;
 	if (limits->max_removed_pct >= 0) {
@@ -39,20 +49,20 @@ safety_check(const struct safety_limits *limits, int old_exists,
 		if (share > limits->max_removed_pct)
 			return sync_err_set(err, SYNC_ERR_DATA,
 					    "refusing to remove %zu of %zu "
-					    "recipients (%.1f%%): over "
+					    "%s (%.1f%%): over "
 					    "safety.max_removed (%g%%); use "
 					    "--force once if this is intended",
-					    removed, old_count, share,
+					    removed, old_count, what, share,
 					    limits->max_removed_pct);
 		return 0;
 	}
 	if ((long long)removed > (long long)limits->max_removed)
 		return sync_err_set(
 			err, SYNC_ERR_DATA,
-			"refusing to remove %zu of %zu recipients: "
+			"refusing to remove %zu of %zu %s: "
 			"over safety.max_removed (%ld); use --force "
 			"once if this is intended",
-			removed, old_count, limits->max_removed);
+			removed, old_count, what, limits->max_removed);
 	return 0;
 }
 

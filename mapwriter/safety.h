@@ -24,6 +24,12 @@ int safety_check(const struct safety_limits *limits, int old_exists,
 		 size_t old_count, size_t new_count, size_t removed,
 		 struct sync_err *err) __attribute__((warn_unused_result));
 
+/* safety_check_of - safety_check() for a table of WHAT ("domains") */
+int safety_check_of(const struct safety_limits *limits, const char *what,
+		    int old_exists, size_t old_count, size_t new_count,
+		    size_t removed, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
 /*
  * safety_canaries - every MUST address is a key of the finished SET and
  *	no MUST_NOT address is.  Returns 0, or -1 with a DATA error naming

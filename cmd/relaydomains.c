@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	relaydomains - output.relay_domains: the domains table and its map
+ * DESCRIPTION
+ *	main.cf can say "relay_domains = hash:/var/lib/rcptsync/
+ *	relay_domains": a second table, of the output type, made with the
+ *	same atomic machinery (mapcommit.c) from the run's accepted domains
+ *	(domains.c).  It is never published empty, its removals are held
+ *	to safety.max_removed, and the two tables are published in an order
+ *	that never leaves Postfix relaying a domain without its recipients
+ *	(README, "Domains from Exchange"):
+ *	1. when domains go: relay_domains without them (and without the
+ *	   new ones) first: mail to a domain no longer accepted gets 554;
+ *	2. the recipient table (sync.c);
+ *	3. the whole new relay_domains: a new domain is relayed only once
+ *	   its recipients (or its "@domain") are in the map.
+ *	A step with nothing to change writes nothing.
+ * OWNERSHIP
+ *	The sets are freed by relay_table_free().
+ * DIAGNOSTICS
+ *	sync_err: DATA (empty, unsafe, malformed table), OUTPUT.
+ */
+#include <string.h>
+
+#include "domains.h"
+#include "mapcommit.h"
+#include "maptext.h"
+#include "safety.h"
+#include "relaydomains.h"
+
+/* relay_table_load - see relaydomains.h */
+int
+relay_table_load(struct relay_table *t, const struct sync_conf *conf,
+		 const struct acceptdom_list *domains, mapdiff_fn fn, void *ctx,
+		 struct sync_err *err)
+{
+	memset(t, 0, sizeof(*t));
+	if (conf->relay_domains == NULL)
+		return 0;
+	t->conf = conf;
+	t->want = domains_relay_set(domains, conf->value);
+	if (addrset_count(t->want) == 0)
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "no domain is accepted inbound: %s would "
+				    "be empty and Postfix would refuse all "
+				    "mail; nothing was written",
+				    conf->relay_domains);
+	t->old = addrset_new();
+	if (maptext_read(conf->relay_domains, MAPTEXT_ANY_KEY, t->old, "table",
+			 &t->exists, err) < 0)
+		return sync_err_prefix(err, "output.relay_domains");
+	addrset_finish(t->old);
+	t->stale = t->exists &&
+		   mapcommit_db_stale(conf->relay_domains, conf->type);
+	mapdiff_run(t->old, t->want, fn, ctx, &t->counts);
+	return 0;
+}
+
+/* relay_table_changed - see relaydomains.h */
+int
+relay_table_changed(const struct relay_table *t)
+{
+	return t->conf != NULL &&
+	       (!t->exists || t->stale || mapdiff_changed(&t->counts));
+}
+
+/* relay_table_check - the recipients' limits; at least one domain */
+int
+relay_table_check(const struct relay_table *t, struct sync_err *err)
+{
+	struct safety_limits limits;
+
+	if (t->conf == NULL || !mapdiff_changed(&t->counts))
+		return 0;
+	limits = t->conf->safety;
+	limits.min_recipients = 1; /* a count of addresses, not domains */
+	if (safety_check_of(&limits, "relay_domains entries", t->exists,
+			    addrset_count(t->old), addrset_count(t->want),
+			    t->counts.removed, err) < 0)
+		return sync_err_prefix(err, "output.relay_domains");
+	return 0;
+}
+
+/* publish - SET as the table and its map */
+static int
+publish(struct relay_table *t, const struct addrset *set, struct sync_err *err)
+{
+	struct mapcommit_how how = {.header = MAPTEXT_DOMAINS_HEADER};
+
+	if (mapcommit_publish(t->conf->relay_domains, t->conf->type, set, &how,
+			      err) < 0)
+		return -1;
+	t->published = 1;
+	return 0;
+}
+
+/* in_want - mapdiff's keep test: a domain the new table keeps */
+static int
+in_want(void *ctx, const struct addrset_entry *e)
+{
+	return addrset_find(ctx, e->key) != NULL;
+}
+
+/* relay_table_publish_removals - see relaydomains.h */
+int
+relay_table_publish_removals(struct relay_table *t, struct sync_err *err)
+{
+	struct addrset *first;
+	int rc;
+
+	if (t->conf == NULL || t->counts.removed == 0 || !t->exists)
+		return 0;
+	/* the old table without the domains that go: a copy of OLD, since
+	 * OLD is what the final step compares against */
+	first = addrset_new();
+	for (size_t i = 0; i < addrset_count(t->old); i++) {
+		const struct addrset_entry *e = addrset_get(t->old, i);
+
+		if (in_want(t->want, e))
+			addrset_add(first, e->key, strlen(e->key), e->value,
+				    e->origin);
+	}
+	addrset_finish(first);
+	rc = addrset_count(first) > 0 ? publish(t, first, err) : 0;
+	addrset_free(first);
+	return rc;
+}
+
+/* relay_table_publish - see relaydomains.h */
+int
+relay_table_publish(struct relay_table *t, struct sync_err *err)
+{
+	if (!relay_table_changed(t))
+		return 0;
+	/* removals only: step 1 already wrote this table */
+	if (t->published && t->counts.added == 0 && t->counts.revalued == 0)
+		return 0;
+	return publish(t, t->want, err);
+}
+
+/* relay_table_free - see relaydomains.h */
+void
+relay_table_free(struct relay_table *t)
+{
+	addrset_free(t->want);
+	addrset_free(t->old);
+	t->want = t->old = NULL;
+}

@@ -258,6 +258,34 @@ merge_extra(struct collector *c, struct sync_err *err)
 	return 0;
 }
 
+/*
+ * warn_discovery - what DC discovery found that the admin should know:
+ * records it could not use, and a site with no DC of its own (a
+ * misspelt site would otherwise quietly send every run to any DC)
+ */
+static void
+warn_discovery(const struct ldapsync_conf *l, const struct source_discovery *d)
+{
+	if (d->ignored[0] != '\0')
+		log_warn("DNS records not used: %s", d->ignored);
+	if (l->site != NULL && d->n_lookups == 2 && d->lookups[0].found == 0)
+		log_warn("site %s has no DC in DNS (%s SRV: %s): used the "
+			 "domain's",
+			 l->site, d->lookups[0].name, d->lookups[0].outcome);
+}
+
+/* add_discovery - one directory's DNS lookups and records, as room allows */
+static void
+add_discovery(struct source_discovery *sum, const struct source_discovery *one)
+{
+	for (size_t i = 0; i < one->n_lookups; i++)
+		if (sum->n_lookups < SOURCE_LOOKUPS_MAX)
+			sum->lookups[sum->n_lookups++] = one->lookups[i];
+	for (size_t i = 0; i < one->n_srv; i++)
+		if (sum->n_srv < SOURCE_SRV_MAX)
+			sum->srv[sum->n_srv++] = one->srv[i];
+}
+
 /* add_stats - one directory's fetch into the run's totals */
 static void
 add_stats(struct source_stats *sum, const struct source_stats *one)
@@ -276,6 +304,7 @@ add_stats(struct source_stats *sum, const struct source_stats *one)
 	used = strlen(sum->server);
 	snprintf(sum->server + used, sizeof(sum->server) - used, "%s%s",
 		 used ? ", " : "", one->server);
+	add_discovery(&sum->dns, &one->dns);
 }
 
 /* append_pull - one directory's pull into the summary ("; " between) */
@@ -346,6 +375,7 @@ fetch_directories(struct collector *c, struct sync_err *err)
 				take_value, c, &one, err);
 
 		add_stats(&c->stats->source, &one);
+		warn_discovery(&c->conf->ldap[i], &one.dns);
 		if (one.skipped[0] != '\0')
 			log_warn("used %s after: %s", one.server, one.skipped);
 		if (rc < 0)

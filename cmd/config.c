@@ -704,6 +704,8 @@ config_free(struct sync_conf *c)
 		struct ldapsync_conf *l = &c->ldap[i];
 
 		free_list(l->uris);
+		free(l->domain);
+		free(l->site);
 		free_list(l->bases);
 		free(l->filter);
 		free(l->ca_file);

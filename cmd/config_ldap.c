@@ -4,8 +4,9 @@
  *	config_ldap - the source.ldap section of sync.yaml
  * DESCRIPTION
  *	One directory (a mapping) or a list of them (a forest's domains),
- *	each into a struct ldapsync_conf: uri, base, bind, tls, include or
- *	filter, incremental pulls.  Checks the combinations that cannot
+ *	each into a struct ldapsync_conf: uri (or domain and site, to find
+ *	the DCs in DNS), base, bind, tls, include or filter, incremental
+ *	pulls.  Checks the combinations that cannot
  *	work (a simple bind over plain ldap://, DirSync on a Global
  *	Catalog, an empty base without one) before anything connects.
  * OWNERSHIP
@@ -24,6 +25,7 @@
 
 #include "xalloc.h"
 #include "adkinds.h"
+#include "dcfind.h"
 #include "config.h"
 #include "config_impl.h"
 
@@ -31,7 +33,8 @@
  * point at. */
 struct ldap_walk {
 	struct ldapsync_conf *l;
-	yaml_node_t *uri, *base; /* absent: the directory's mapping */
+	yaml_node_t *uri, *base;    /* absent: the directory's mapping */
+	yaml_node_t *domain, *site; /* NULL: absent */
 	yaml_node_t *filter, *include, *bind, *deletions; /* NULL: absent */
 };
 
@@ -250,6 +253,40 @@ ldap_uri(struct walker *w, yaml_node_t *v, void *dst)
 	return get_list(w, v, "uri", &lw->l->uris, &lw->l->n_uris);
 }
 
+/* ldap_domain - domain: the DCs from DNS SRV records, instead of uri */
+static int
+ldap_domain(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct ldap_walk *lw = dst;
+
+	lw->domain = v;
+	if (get_string(w, v, "domain", &lw->l->domain) < 0)
+		return -1;
+	if (!dcfind_hostname_ok(lw->l->domain))
+		return fail_at(w, v,
+			       "domain %s: must be a DNS domain name such as "
+			       "corp.example (letters, digits, hyphens, dots)",
+			       lw->l->domain);
+	return 0;
+}
+
+/* ldap_site - site: the AD site whose DCs are tried first */
+static int
+ldap_site(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct ldap_walk *lw = dst;
+
+	lw->site = v;
+	if (get_string(w, v, "site", &lw->l->site) < 0)
+		return -1;
+	if (!dcfind_hostname_ok(lw->l->site) || strchr(lw->l->site, '.'))
+		return fail_at(w, v,
+			       "site %s: must be an AD site name as in DNS "
+			       "(one label: letters, digits, hyphens)",
+			       lw->l->site);
+	return 0;
+}
+
 /* ldap_filter - filter: the search filter, instead of include */
 static int
 ldap_filter(struct walker *w, yaml_node_t *v, void *dst)
@@ -347,6 +384,8 @@ ldap_deletions(struct walker *w, yaml_node_t *v, void *dst)
 
 static const struct config_key ldap_keys[] = {
 	{"uri", ldap_uri},
+	{"domain", ldap_domain},
+	{"site", ldap_site},
 	{"base", get_base},
 	{"filter", ldap_filter},
 	{"page_size", ldap_page_size},
@@ -422,8 +461,16 @@ check_ldap(struct walker *w, yaml_node_t *node, const struct ldap_walk *lw)
 {
 	struct ldapsync_conf *l = lw->l;
 
-	if (l->n_uris == 0)
-		return fail_at(w, node, "source.ldap needs uri");
+	if (lw->domain != NULL && l->n_uris > 0)
+		return fail_at(w, lw->domain,
+			       "source.ldap takes uri or domain, not both");
+	if (lw->site != NULL && lw->domain == NULL)
+		return fail_at(w, lw->site,
+			       "site needs domain (the DCs are found in DNS)");
+	if (l->n_uris == 0 && lw->domain == NULL)
+		return fail_at(w, node,
+			       "source.ldap needs uri (the DCs) or domain "
+			       "(find them in DNS)");
 	if (l->n_bases == 0)
 		return fail_at(w, node, "source.ldap needs base");
 	if (lw->bind == NULL)

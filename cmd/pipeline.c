@@ -45,7 +45,8 @@ pipeline_fetch(struct pipeline *p, struct sync_err *err)
 		if (!c->ldap[i].verify)
 			log_warn("tls.verify is false for %s: the directory "
 				 "server's certificate is not checked",
-				 c->ldap[i].uris[0]);
+				 c->ldap[i].domain ? c->ldap[i].domain
+						   : c->ldap[i].uris[0]);
 	p->new_set = collect_recipients(c, p->trace, p->commit, &p->domains,
 					&p->stats, err);
 	if (p->new_set == NULL)

@@ -244,6 +244,48 @@ render_sync(struct render *out, const struct sync_result *r)
 		     r->n_verify_purge);
 }
 
+/* json_dns - check --json: the SRV lookups and records (domain:) */
+static void
+json_dns(struct json *j, const struct source_discovery *d)
+{
+	if (d->n_lookups == 0)
+		return;
+	json_open_object(j, "dns");
+	json_open_array(j, "lookups");
+	for (size_t i = 0; i < d->n_lookups; i++) {
+		json_open_object(j, NULL);
+		json_str(j, "name", d->lookups[i].name);
+		json_str(j, "outcome", d->lookups[i].outcome);
+		json_close_object(j);
+	}
+	json_close_array(j);
+	json_open_array(j, "records");
+	for (size_t i = 0; i < d->n_srv; i++) {
+		json_open_object(j, NULL);
+		json_str(j, "name", d->srv[i].name);
+		json_num(j, "priority", d->srv[i].priority);
+		json_num(j, "weight", d->srv[i].weight);
+		json_num(j, "port", d->srv[i].port);
+		json_str(j, "target", d->srv[i].target);
+		json_close_object(j);
+	}
+	json_close_array(j);
+	json_close_object(j);
+}
+
+/* text_dns - check: the SRV lookups, and the records in the order tried */
+static void
+text_dns(const struct source_discovery *d)
+{
+	for (size_t i = 0; i < d->n_lookups; i++)
+		printf("dns: %s SRV: %s\n", d->lookups[i].name,
+		       d->lookups[i].outcome);
+	for (size_t i = 0; i < d->n_srv; i++)
+		printf("srv: %s priority %u weight %u port %u target %s\n",
+		       d->srv[i].name, d->srv[i].priority, d->srv[i].weight,
+		       d->srv[i].port, d->srv[i].target);
+}
+
 /* json_domains - check --json: "accepted_domains" */
 static void
 json_domains(struct json *j, const struct check_result *r)
@@ -273,6 +315,7 @@ json_check(struct json *j, const struct check_result *r)
 
 	json_str(j, "command", "check");
 	json_num(j, "exit", 0);
+	json_dns(j, &s->source.dns);
 	json_str(j, "server", s->source.server);
 	json_num(j, "entries", s->source.entries);
 	if (s->source.bound_as[0] != '\0')
@@ -329,6 +372,7 @@ render_check(struct render *out, const struct check_result *r)
 		json_check(&out->json, r);
 		return;
 	}
+	text_dns(&s->source.dns);
 	printf("source: %s\n", s->source.server);
 	if (s->source.bound_as[0] != '\0')
 		printf("bind: %s\n", s->source.bound_as);

@@ -19,6 +19,8 @@ enum ldapsync_bind {
 struct ldapsync_conf {
 	char **uris; /* tried in order */
 	size_t n_uris;
+	char *domain; /* instead of uris: the DCs from DNS (dcfind.h) */
+	char *site;   /* with domain: this AD site's DCs first */
 	char **bases; /* each searched, subtree */
 	size_t n_bases;
 	char *filter;	 /* default: adkinds_filter(ADKINDS_ALL) */
@@ -77,12 +79,15 @@ struct ldapsync_session;
  * ldapsync_open - connect to the first URI that connects and binds (TLS
  *	verified unless tls.verify is false), check a Global Catalog's
  *	partial attribute set, and fill STATS's server, bound_as and
- *	skipped.  Returns 0 with *OUT, or -1 with an error: UNAVAILABLE (no
- *	server could be used), TEMP (a timeout), AUTH (bind refused, unsafe
- *	password file), CONFIG (bad URI, CA file, plain-text simple bind,
- *	proxyAddresses not in the Global Catalog).  A refused bind's error
- *	carries a hint when AD's diagnostic is known (adhint.h).  The
- *	session owns SIGALRM until ldapsync_close().
+ *	skipped.  With conf->domain the URIs are the DCs found in DNS
+ *	(dcfind.h), in the order RFC 2782 gives, and STATS's dns says what
+ *	was found.  Returns 0 with *OUT, or -1 with an error: UNAVAILABLE
+ *	(no server could be used, no DC found in DNS), TEMP (a timeout),
+ *	AUTH (bind refused, unsafe password file), CONFIG (bad URI, CA
+ *	file, plain-text simple bind, proxyAddresses not in the Global
+ *	Catalog).  A refused bind's error carries a hint when AD's
+ *	diagnostic is known (adhint.h).  The session owns SIGALRM until
+ *	ldapsync_close().
  */
 int ldapsync_open(const struct ldapsync_conf *conf, struct source_stats *stats,
 		  struct ldapsync_session **out, struct sync_err *err)

@@ -53,6 +53,7 @@
 #include "proxyaddr.h"
 #include "clock.h"
 #include "krb5cred.h"
+#include "dcfind.h"
 #include "session.h"
 #include "watchdog.h"
 
@@ -416,18 +417,19 @@ append_cut(char *buf, size_t size, const char *msg)
 }
 
 /*
- * open_session - the first URI that connects and binds.  An AUTH or
+ * open_session - the first of URIS that connects and binds.  An AUTH or
  * CONFIG failure stops at once: another DC of the same domain would
  * refuse the same credentials, and each try counts toward lockout.
  */
 static int
-open_session(struct ldapsync_session *s, struct sync_err *err)
+open_session(struct ldapsync_session *s, char *const *uris, size_t n_uris,
+	     struct sync_err *err)
 {
 	const struct ldapsync_conf *conf = s->conf;
 	char tried[SYNC_ERR_MSG_MAX] = "";
 	int timed_out = 0;
 
-	for (size_t i = 0; i < conf->n_uris; i++) {
+	for (size_t i = 0; i < n_uris; i++) {
 		/* the deadline bounds the failover too: each URI may take
 		 * its timeout, and there may be many */
 		if (i > 0 && conf->deadline > 0 &&
@@ -437,10 +439,9 @@ open_session(struct ldapsync_session *s, struct sync_err *err)
 					    "before a directory server "
 					    "answered: %s",
 					    conf->deadline_seconds, tried);
-		if (open_one(conf->uris[i], conf, &s->timeout, &s->ld, err) ==
-		    0) {
+		if (open_one(uris[i], conf, &s->timeout, &s->ld, err) == 0) {
 			snprintf(s->stats->server, sizeof(s->stats->server),
-				 "%s", conf->uris[i]);
+				 "%s", uris[i]);
 			snprintf(s->stats->skipped, sizeof(s->stats->skipped),
 				 "%s", tried);
 			describe_bind(s);
@@ -634,6 +635,45 @@ is_gc(const struct ldapsync_conf *conf, const char *uri)
 	return conf->global_catalog || ldapsync_uri_is_gc(uri);
 }
 
+/*
+ * open_discovered - the DCs DNS names for conf->domain (dcfind.c), as
+ * URIs through the same failover as a configured list: the URI's host is
+ * the SRV target, the name TLS verifies and GSSAPI's SPN ldap/HOST.
+ */
+static int
+open_discovered(struct ldapsync_session *s, struct sync_err *err)
+{
+	const struct ldapsync_conf *conf = s->conf;
+	struct source_discovery *dns = &s->stats->dns;
+	struct dcfind_query q = {conf->domain, conf->site, conf->global_catalog,
+				 conf->starttls};
+	char *uris[SOURCE_SRV_MAX] = {NULL};
+	size_t n = 0;
+	int rc;
+
+	if (dcfind_lookup(&q, dns, err) < 0)
+		return -1;
+	for (size_t i = 0; i < dns->n_srv; i++) {
+		char uri[SOURCE_DNS_NAME_MAX + 32];
+
+		if (dcfind_uri(&q, &dns->srv[i], uri, sizeof(uri)) == 0)
+			uris[n++] = xstrdup(uri);
+	}
+	rc = open_session(s, uris, n, err);
+	for (size_t i = 0; i < n; i++)
+		free(uris[i]);
+	return rc;
+}
+
+/* connect_any - the configured URIs, or the DCs found in DNS */
+static int
+connect_any(struct ldapsync_session *s, struct sync_err *err)
+{
+	if (s->conf->domain != NULL)
+		return open_discovered(s, err);
+	return open_session(s, s->conf->uris, s->conf->n_uris, err);
+}
+
 /* ldapsync_open - see ldapsync.h */
 int
 ldapsync_open(const struct ldapsync_conf *conf, struct source_stats *stats,
@@ -652,7 +692,7 @@ ldapsync_open(const struct ldapsync_conf *conf, struct source_stats *stats,
 	if ((conf->bind_method == LDAPSYNC_BIND_GSSAPI &&
 	     krb5cred_acquire(conf->keytab, conf->principal, &s->krb, err) <
 		     0) ||
-	    open_session(s, err) < 0 ||
+	    connect_any(s, err) < 0 ||
 	    (is_gc(conf, stats->server) && check_gc_attribute(s, err) < 0)) {
 		ldapsync_close(s);
 		return -1;

@@ -14,6 +14,37 @@
 typedef int (*source_value_fn)(void *ctx, const char *dn, const char *val,
 			       size_t len);
 
+/* Room for a DNS name (253 bytes, and the NUL), as found or looked up. */
+#define SOURCE_DNS_NAME_MAX 256
+/* SRV names looked up: two per directory (a site's, the domain's), and
+ * room for a few directories in the run's totals (check) */
+#define SOURCE_LOOKUPS_MAX 8
+/* SRV records kept, in the order tried (dcfind.c); the rest are dropped. */
+#define SOURCE_SRV_MAX 32
+
+/* One SRV record (RFC 2782) of a DC, as DNS gave it. */
+struct source_srv {
+	char name[SOURCE_DNS_NAME_MAX];	  /* the name looked up */
+	char target[SOURCE_DNS_NAME_MAX]; /* the DC's host name (LDH) */
+	unsigned priority, weight, port;
+};
+
+/* One SRV lookup and what came of it. */
+struct source_lookup {
+	char name[SOURCE_DNS_NAME_MAX];
+	char outcome[128]; /* "2 records", "no such name", ... */
+	size_t found;	   /* usable records it gave */
+};
+
+/* What DC discovery (source.ldap.domain) found; n_lookups 0: none done. */
+struct source_discovery {
+	struct source_lookup lookups[SOURCE_LOOKUPS_MAX];
+	size_t n_lookups;
+	struct source_srv srv[SOURCE_SRV_MAX]; /* the DCs in the order tried */
+	size_t n_srv;
+	char ignored[256]; /* records not used, and why ("" if none) */
+};
+
 /* What a fetch saw; for "check", the log and "-v". */
 struct source_stats {
 	unsigned long entries;	  /* entries returned */
@@ -27,6 +58,7 @@ struct source_stats {
 	char server[256];	  /* URI or file actually used */
 	char bound_as[256];	  /* how the bind went, for "check" */
 	char skipped[512];	  /* URIs that failed before SERVER, and why */
+	struct source_discovery dns; /* the DCs found in DNS (domain:) */
 };
 
 #endif

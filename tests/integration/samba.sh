@@ -526,7 +526,9 @@ check "diff writes no cache" test "$(stat -c '%Y %i' "$LIST_TABLE.rcptsync-cache
 
 CONF=$CHANGE_CONF TABLE=$CHANGE_TABLE
 
+. "$HERE/samba-dns.sh"
 . "$HERE/samba-domains.sh"
+CONF=$CHANGE_CONF TABLE=$CHANGE_TABLE
 
 # --- the DC goes away --------------------------------------------------------
 before=$(md5sum < "$TABLE"; md5sum < "$TABLE.db")

@@ -74,6 +74,38 @@ static const struct row rows[] = {
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    bind: {method: simple}\n" OUT,
 	 ":5:11: bind.method simple needs dn"},
+	{"domain instead of uri",
+	 "source:\n  ldap:\n    domain: corp.example\n    base: dc=x\n"
+	 "    site: Branch-1\n"
+	 "    bind: {method: simple, dn: a, password_file: /p}\n" OUT,
+	 NULL},
+	{"domain and uri together",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    domain: corp.example\n    bind: {method: none}\n" OUT,
+	 ":5:13: source.ldap takes uri or domain, not both"},
+	{"domain and uri together, domain first",
+	 "source:\n  ldap:\n    domain: corp.example\n    base: dc=x\n"
+	 "    uri: ldaps://dc\n    bind: {method: none}\n" OUT,
+	 ":3:13: source.ldap takes uri or domain, not both"},
+	{"neither uri nor domain",
+	 "source:\n  ldap:\n    base: dc=x\n    bind: {method: none}\n" OUT,
+	 ":3:5: source.ldap needs uri (the DCs) or domain"},
+	{"site without domain",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    site: Branch-1\n"
+	 "    base: dc=x\n    bind: {method: none}\n" OUT,
+	 ":4:11: site needs domain"},
+	{"domain not a DNS name",
+	 "source:\n  ldap:\n    domain: corp_example.\n    base: dc=x\n"
+	 "    bind: {method: none}\n" OUT,
+	 ":3:13: domain corp_example.: must be a DNS domain name"},
+	{"site with a dot",
+	 "source:\n  ldap:\n    domain: corp.example\n    site: a.b\n"
+	 "    base: dc=x\n    bind: {method: none}\n" OUT,
+	 ":4:11: site a.b: must be an AD site name"},
+	{"domain, a misspelt key",
+	 "source:\n  ldap:\n    domain: corp.example\n    sites: x\n"
+	 "    base: dc=x\n    bind: {method: none}\n" OUT,
+	 ":4:5: unknown key \"sites\" in source.ldap"},
 	{"bad uri scheme",
 	 "source:\n  ldap:\n    uri: http://dc\n    base: dc=x\n"
 	 "    bind: {method: none}\n" OUT,

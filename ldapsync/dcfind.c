@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	dcfind - a domain's DCs from the SRV records AD registers in DNS
+ * DESCRIPTION
+ *	For source.ldap.domain: looks up _ldap._tcp.dc._msdcs.DOMAIN (every
+ *	DC of the domain), or with a site _ldap._tcp.SITE._sites.dc._msdcs.
+ *	DOMAIN first, or for a Global Catalog _gc._tcp.FOREST (with a site,
+ *	_gc._tcp.SITE._sites.FOREST first), through the system resolver
+ *	(res_nquery, /etc/resolv.conf; no DNS client of our own).  Each
+ *	answer's records are ordered as RFC 2782 says (priority, then a
+ *	weighted random choice), the site's before the domain's, a DC listed
+ *	once.  Every name from DNS is hostile until proved a host name (LDH
+ *	labels): only then does it become part of a URI; elsewhere it is
+ *	shown escaped.  Every loop over an answer is bounded.
+ * OWNERSHIP
+ *	Everything is in the caller's struct source_discovery.
+ * DIAGNOSTICS
+ *	UNAVAILABLE sync_err naming every SRV name looked up and its
+ *	outcome, when no usable record came back.
+ * SEE ALSO
+ *	RFC 2782 (SRV), MS-ADTS 6.3.2.3 (the DC locator's DNS records),
+ *	resolver(3), session.c.
+ */
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "ascii.h"
+#include "proxyaddr.h"
+#include "xalloc.h"
+#include "dcfind.h"
+
+/* records read from one answer at most (an answer holds at most 64 KiB,
+ * and a record at least 17 bytes); all are ordered before any is kept */
+#define ANSWER_RECORDS_MAX 512
+#define HOSTNAME_MAX 253
+
+/* What the resolver's h_errno means, for the admin. */
+static const struct {
+	int herr;
+	const char *text;
+} outcomes[] = {
+	{HOST_NOT_FOUND, "no such name"},
+	{NO_DATA, "no SRV records"},
+	{TRY_AGAIN, "no answer (server failure or timeout)"},
+	{NO_RECOVERY, "refused, or a malformed answer"},
+};
+
+/* outcome_text - h_errno in words */
+static const char *
+outcome_text(int herr)
+{
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
+		if (outcomes[i].herr == herr)
+			return outcomes[i].text;
+	return "lookup failed";
+}
+
+/* dcfind_hostname_ok - LDH labels, 253 bytes at most */
+int
+dcfind_hostname_ok(const char *name)
+{
+	char folded[HOSTNAME_MAX + 1];
+	size_t len = strlen(name);
+
+	if (len == 0 || len > HOSTNAME_MAX)
+		return 0;
+	memcpy(folded, name, len + 1);
+	return proxyaddr_domain_ok(ascii_fold(folded, len), len);
+}
+
+/* dcfind_names - the site's name first, then the domain's */
+size_t
+dcfind_names(const struct dcfind_query *q, char names[][SOURCE_DNS_NAME_MAX])
+{
+	const char *svc = q->gc ? "_gc._tcp" : "_ldap._tcp";
+	const char *mid = q->gc ? "" : "dc._msdcs.";
+	size_t n = 0;
+	int len;
+
+	if (q->site != NULL) {
+		len = snprintf(names[n], SOURCE_DNS_NAME_MAX,
+			       "%s.%s._sites.%s%s", svc, q->site, mid,
+			       q->domain);
+		if (len < 0 || len > HOSTNAME_MAX)
+			return 0;
+		n++;
+	}
+	len = snprintf(names[n], SOURCE_DNS_NAME_MAX, "%s.%s%s", svc, mid,
+		       q->domain);
+	if (len < 0 || len > HOSTNAME_MAX)
+		return 0;
+	return n + 1;
+}
+
+/* swap - two records */
+static void
+swap(struct source_srv *a, struct source_srv *b)
+{
+	struct source_srv t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * order_group - RFC 2782's selection within one priority: zero weights
+ * first, then repeatedly a number from 0 to the remaining weights' sum,
+ * and the first record whose running sum reaches it goes next.
+ */
+static void
+order_group(struct source_srv *g, size_t n, dcfind_pick_fn pick, void *ctx)
+{
+	size_t zeros = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (g[i].weight == 0) {
+			/* keep the zeros in their order, and the others */
+			struct source_srv t = g[i];
+
+			memmove(g + zeros + 1, g + zeros,
+				(i - zeros) * sizeof(*g));
+			g[zeros++] = t;
+		}
+	for (size_t done = 0; done + 1 < n; done++) {
+		unsigned long sum = 0, running = 0, r;
+		size_t chosen = n - 1;
+
+		for (size_t i = done; i < n; i++)
+			sum += g[i].weight;
+		r = pick(ctx, sum);
+		for (size_t i = done; i < n; i++) {
+			running += g[i].weight;
+			if (running >= r) {
+				chosen = i;
+				break;
+			}
+		}
+		/* move CHOSEN to DONE, the others keep their order */
+		for (size_t i = chosen; i > done; i--)
+			swap(&g[i], &g[i - 1]);
+	}
+}
+
+/* dcfind_order - by priority, then weighted random within each */
+void
+dcfind_order(struct source_srv *srv, size_t n, dcfind_pick_fn pick, void *ctx)
+{
+	size_t start = 0;
+
+	/* a stable insertion sort: N is bounded (ANSWER_RECORDS_MAX), and
+	 * records of one priority keep the order DNS gave */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i;
+		     j > 0 && srv[j - 1].priority > srv[j].priority; j--)
+			swap(&srv[j], &srv[j - 1]);
+	while (start < n) {
+		size_t end = start + 1;
+
+		while (end < n && srv[end].priority == srv[start].priority)
+			end++;
+		order_group(srv + start, end - start, pick, ctx);
+		start = end;
+	}
+}
+
+/* random_pick - 0..BOUND from getrandom(2); 0 if it fails */
+static unsigned long
+random_pick(void *ctx, unsigned long bound)
+{
+	unsigned long v = 0;
+
+	(void)ctx;
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		return 0;
+	return bound == (unsigned long)-1 ? v : v % (bound + 1);
+}
+
+/* note_ignored - add "; WHAT" to the records not used, cut to fit */
+static void
+note_ignored(struct source_discovery *out, const char *what)
+{
+	size_t used = strlen(out->ignored), len = strlen(what), room;
+
+	if (used > 0 && used + 2 < sizeof(out->ignored)) {
+		memcpy(out->ignored + used, "; ", 3);
+		used += 2;
+	}
+	room = sizeof(out->ignored) - used - 1;
+	if (len > room)
+		len = room;
+	memcpy(out->ignored + used, what, len);
+	out->ignored[used + len] = '\0';
+}
+
+/*
+ * read_record - one answer record into R: 1 usable, 0 not a record to
+ * use (another type, or one noted as ignored), -1 malformed
+ */
+static int
+read_record(ns_msg *msg, int i, const char *name, struct source_srv *r,
+	    struct source_discovery *out)
+{
+	char target[NS_MAXDNAME], shown[300], note[400];
+	const unsigned char *rd;
+	ns_rr rr;
+
+	if (ns_parserr(msg, ns_s_an, i, &rr) < 0)
+		return -1;
+	if (ns_rr_type(rr) != ns_t_srv || ns_rr_class(rr) != ns_c_in)
+		return 0; /* a CNAME on the way, say */
+	if (ns_rr_rdlen(rr) < 7)
+		return -1;
+	rd = ns_rr_rdata(rr);
+	if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), rd + 6, target,
+		      sizeof(target)) < 0)
+		return -1;
+	if (target[0] == '\0' || strcmp(target, ".") == 0) {
+		/* RFC 2782: "." means the service is decidedly not here */
+		snprintf(note, sizeof(note), "%s: target \".\" (no service)",
+			 name);
+		note_ignored(out, note);
+		return 0;
+	}
+	if (!dcfind_hostname_ok(target)) {
+		proxyaddr_escape(target, strlen(target), shown, sizeof(shown));
+		snprintf(note, sizeof(note), "%s: target %s is not a host name",
+			 name, shown);
+		note_ignored(out, note);
+		return 0;
+	}
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	/* a host name has at most 253 bytes (dcfind_hostname_ok) */
+	memcpy(r->target, target, strlen(target) + 1);
+	ascii_fold(r->target, strlen(r->target));
+	r->priority = ns_get16(rd);
+	r->weight = ns_get16(rd + 2);
+	r->port = ns_get16(rd + 4);
+	return 1;
+}
+
+/*
+ * query_one - NAME's SRV records through RES into RECS (at most MAX),
+ * in RFC 2782 order; the outcome into LOOKUP.  Returns how many.
+ */
+static size_t
+query_one(res_state res, const char *name, struct source_srv *recs, size_t max,
+	  struct source_lookup *lookup, struct source_discovery *out)
+{
+	unsigned char *answer = xmalloc(NS_MAXMSG);
+	ns_msg msg;
+	size_t n = 0;
+	int len, count, bad = 0;
+
+	snprintf(lookup->name, sizeof(lookup->name), "%s", name);
+	len = res_nquery(res, name, ns_c_in, ns_t_srv, answer, NS_MAXMSG);
+	if (len < 0) {
+		snprintf(lookup->outcome, sizeof(lookup->outcome), "%s",
+			 outcome_text(res->res_h_errno));
+		goto out;
+	}
+	if (ns_initparse(answer, len, &msg) < 0) {
+		snprintf(lookup->outcome, sizeof(lookup->outcome),
+			 "a malformed answer");
+		goto out;
+	}
+	count = ns_msg_count(msg, ns_s_an);
+	for (int i = 0; i < count && i < ANSWER_RECORDS_MAX && n < max; i++) {
+		int rc = read_record(&msg, i, name, &recs[n], out);
+
+		if (rc < 0)
+			bad++;
+		n += rc > 0;
+	}
+	dcfind_order(recs, n, random_pick, NULL);
+	snprintf(lookup->outcome, sizeof(lookup->outcome), "%zu record%s%s", n,
+		 n == 1 ? "" : "s", bad ? " (and malformed ones)" : "");
+out:
+	free(answer);
+	return n;
+}
+
+/* listed - is TARGET among the first N records already? */
+static int
+listed(const struct source_discovery *out, const char *target)
+{
+	for (size_t i = 0; i < out->n_srv; i++)
+		if (strcmp(out->srv[i].target, target) == 0)
+			return 1;
+	return 0;
+}
+
+/* fail_nothing - UNAVAILABLE, naming every lookup and its outcome */
+static int
+fail_nothing(const struct dcfind_query *q, const struct source_discovery *out,
+	     struct sync_err *err)
+{
+	char what[SYNC_ERR_MSG_MAX] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < out->n_lookups && used < sizeof(what); i++)
+		used += (size_t)snprintf(what + used, sizeof(what) - used,
+					 "%s%s SRV: %s", i ? "; " : "",
+					 out->lookups[i].name,
+					 out->lookups[i].outcome);
+	return sync_err_set(
+		err, SYNC_ERR_UNAVAILABLE, "no %s for %s found in DNS: %s%s%s",
+		q->gc ? "Global Catalog" : "domain controller", q->domain, what,
+		out->ignored[0] ? "; ignored " : "", out->ignored);
+}
+
+/* dcfind_lookup - every name of the query, the records in order */
+int
+dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
+	      struct sync_err *err)
+{
+	char names[SOURCE_LOOKUPS_MAX][SOURCE_DNS_NAME_MAX];
+	struct source_srv *recs = xcalloc(ANSWER_RECORDS_MAX, sizeof(*recs));
+	struct __res_state res;
+	size_t n_names = dcfind_names(q, names);
+
+	memset(out, 0, sizeof(*out));
+	if (n_names == 0) {
+		free(recs);
+		return sync_err_set(err, SYNC_ERR_CONFIG,
+				    "the SRV name for domain %s is too long",
+				    q->domain);
+	}
+	/* XXX the resolver's own timeouts (resolv.conf "options timeout:
+	 * attempts:") bound the lookups, not source.ldap.timeout or the
+	 * run's deadline: at worst a few tens of seconds with no DNS. */
+	memset(&res, 0, sizeof(res));
+	if (res_ninit(&res) < 0) {
+		free(recs);
+		return sync_err_set(err, SYNC_ERR_UNAVAILABLE,
+				    "cannot set up the DNS resolver "
+				    "(/etc/resolv.conf)");
+	}
+	for (size_t i = 0; i < n_names; i++) {
+		size_t n = query_one(&res, names[i], recs, ANSWER_RECORDS_MAX,
+				     &out->lookups[i], out);
+
+		out->lookups[i].found = n;
+		out->n_lookups++;
+		/* the site's first; a DC found again keeps its first place */
+		for (size_t j = 0; j < n && out->n_srv < SOURCE_SRV_MAX; j++)
+			if (!listed(out, recs[j].target))
+				out->srv[out->n_srv++] = recs[j];
+	}
+	res_nclose(&res);
+	free(recs);
+	if (out->n_srv == 0)
+		return fail_nothing(q, out, err);
+	return 0;
+}
+
+/* dcfind_uri - LDAPS on the conventional port, or StartTLS on DNS's */
+int
+dcfind_uri(const struct dcfind_query *q, const struct source_srv *r, char *buf,
+	   size_t size)
+{
+	int len;
+
+	if (q->starttls)
+		len = snprintf(buf, size, "ldap://%s:%u", r->target, r->port);
+	else
+		len = snprintf(buf, size, "ldaps://%s:%u", r->target,
+			       q->gc ? 3269u : 636u);
+	return len < 0 || (size_t)len >= size ? -1 : 0;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef RCPTSYNC_DCFIND_H
+#define RCPTSYNC_DCFIND_H
+
+/*
+ * Finding a domain's DCs in DNS (source.ldap.domain): the SRV records AD
+ * registers, in RFC 2782 order, as URIs for session.c's failover.
+ */
+#include <stddef.h>
+
+#include "source.h"
+#include "syncerr.h"
+
+/* What to look for. */
+struct dcfind_query {
+	const char *domain; /* the domain; with GC, the forest root */
+	const char *site;   /* an AD site whose DCs come first, or NULL */
+	int gc;		    /* Global Catalogs (_gc._tcp), not DCs */
+	int starttls;	    /* ldap://HOST:SRV-PORT + StartTLS, not LDAPS */
+};
+
+/*
+ * dcfind_pick_fn - a random number from 0 to BOUND, both included (RFC
+ *	2782's weighted selection); tests pass a scripted one.
+ */
+typedef unsigned long (*dcfind_pick_fn)(void *ctx, unsigned long bound);
+
+/*
+ * dcfind_order - sort SRV[0..N) as RFC 2782 says: by priority, lowest
+ *	first, and within a priority by weighted random selection through
+ *	PICK (zero weights placed first, so that they are chosen only when
+ *	the number drawn is 0).  In place; no allocation.
+ */
+void dcfind_order(struct source_srv *srv, size_t n, dcfind_pick_fn pick,
+		  void *ctx);
+
+/*
+ * dcfind_names - the SRV names to look up for Q, in order (the site's
+ *	first): into NAMES, each SOURCE_DNS_NAME_MAX bytes.  Returns how
+ *	many (1 or 2), or 0 when a name would be too long.
+ */
+size_t dcfind_names(const struct dcfind_query *q,
+		    char names[][SOURCE_DNS_NAME_MAX]);
+
+/*
+ * dcfind_hostname_ok - is NAME a host name (LDH labels of at most 63
+ *	bytes, in any case, 253 bytes in all; no trailing dot)?  1 or 0.
+ *	Every name from DNS passes here before it becomes part of a URI.
+ */
+int dcfind_hostname_ok(const char *name);
+
+/*
+ * dcfind_lookup - look up Q's SRV names through the system resolver
+ *	(res_nquery: /etc/resolv.conf) and fill OUT with every lookup's
+ *	outcome and the usable records, in the order to try: the site's in
+ *	RFC 2782 order, then the domain's not already listed.  A record
+ *	whose target is "." (service not offered) or not a host name is
+ *	left out and named in OUT->ignored.  Returns 0 with at least one
+ *	record, or -1 with UNAVAILABLE naming every name looked up and its
+ *	outcome (nothing found, or every lookup failed).
+ */
+int dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
+		  struct sync_err *err) __attribute__((warn_unused_result));
+
+/*
+ * dcfind_uri - the URI for record R: ldaps://TARGET:636 (a GC: 3269),
+ *	or with STARTTLS ldap://TARGET:PORT, the port DNS gave.  The host
+ *	name in the URI is the one TLS verifies and GSSAPI asks a ticket
+ *	for (ldap/TARGET).  Returns 0, or -1 when BUF is too small.
+ */
+int dcfind_uri(const struct dcfind_query *q, const struct source_srv *r,
+	       char *buf, size_t size);
+
+#endif

@@ -240,6 +240,10 @@ render_sync(struct render *out, const struct sync_result *r)
 	json_bool(j, "written", r->written);
 	json_str(j, "map_type", r->map_type);
 	json_str(j, "table", r->table);
+	if (r->relay_domains != NULL) {
+		json_str(j, "relay_domains", r->relay_domains);
+		json_bool(j, "relay_domains_written", r->relay_written);
+	}
 	json_strings(j, "verify_purge_owed", r->verify_purge,
 		     r->n_verify_purge);
 }

@@ -23,6 +23,8 @@ struct sync_result {
 	int written;
 	const char *map_type;
 	const char *table;
+	const char *relay_domains; /* output.relay_domains, or NULL */
+	int relay_written;	   /* ... written in this run */
 	char *const *verify_purge; /* still owed */
 	size_t n_verify_purge;
 };

@@ -384,6 +384,8 @@ result(const struct sync_run *r, struct sync_result *out)
 	out->written = r->written;
 	out->map_type = mapdb_type_name(r->p.conf->type);
 	out->table = r->p.conf->table;
+	out->relay_domains = r->p.conf->relay_domains;
+	out->relay_written = r->relay.published;
 	out->verify_purge = r->state.verify_purge;
 	out->n_verify_purge = r->state.n_verify_purge;
 }

@@ -285,6 +285,27 @@ static const struct row rows[] = {
 	 ":2:9: source.ldap lists no directory"},
 	{"top level list", "- a\n- b\n",
 	 ":1:1: the configuration must be a mapping"},
+	{"metrics textfile", LDIF_SRC OUT "metrics:\n  textfile: /m/r.prom\n",
+	 NULL},
+	{"unknown key in metrics",
+	 LDIF_SRC OUT "metrics:\n  textfile: /m/r.prom\n  port: 9100\n",
+	 ":7:3: unknown key \"port\" in metrics"},
+	{"duplicate key in metrics",
+	 LDIF_SRC OUT
+	 "metrics:\n  textfile: /m/a.prom\n  textfile: /m/b.prom\n",
+	 ":7:3: duplicate key textfile in metrics"},
+	{"metrics without textfile", LDIF_SRC OUT "metrics: {}\n",
+	 ":5:10: metrics needs textfile"},
+	{"metrics not a mapping", LDIF_SRC OUT "metrics: /m/r.prom\n",
+	 ":5:10: metrics must be a mapping of keys"},
+	{"metrics textfile not *.prom",
+	 LDIF_SRC OUT "metrics: {textfile: r.txt}\n",
+	 ":5:21: metrics.textfile must be a file name ending in .prom"},
+	{"metrics textfile only .prom",
+	 LDIF_SRC OUT "metrics: {textfile: .prom}\n",
+	 ":5:21: metrics.textfile must be a file name ending in .prom"},
+	{"metrics textfile empty", LDIF_SRC OUT "metrics: {textfile: \"\"}\n",
+	 ":5:21: metrics.textfile must be a non-empty string"},
 };
 
 /* load - write YAML to a temp file and load it */
@@ -357,6 +378,7 @@ test_defaults(void **state)
 	assert_string_equal(c.domains[0], "corp.example");
 	assert_string_equal(c.table, "/tmp/relay"); /* relative to the file */
 	assert_string_equal(c.state, "/tmp/relay.rcptsync-state");
+	assert_null(c.metrics_textfile); /* no metrics unless asked */
 	config_free(&c);
 	free(all);
 }
@@ -371,9 +393,11 @@ test_paths(void **state)
 
 	(void)state;
 	assert_int_equal(load(LDIF_SRC OUT "lock: run/l\nstate: st\n"
-					   "extra: ex\n",
+					   "extra: ex\n"
+					   "metrics: {textfile: prom/r.prom}\n",
 			      &c, &err, path),
 			 0);
+	assert_string_equal(c.metrics_textfile, "/tmp/prom/r.prom");
 	assert_string_equal(c.lock, "/tmp/run/l");
 	assert_string_equal(c.state, "/tmp/st");
 	assert_string_equal(c.extra, "/tmp/ex");

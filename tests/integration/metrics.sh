@@ -23,7 +23,7 @@ rcptsync_pending_removal rcptsync_refused_values"
 # metric NAME : its sample in $PROM
 metric() { awk -v n="$1" '$1 == n { print $2 }' "$PROM"; }
 # is NAME VALUE : the sample of NAME is VALUE (for check)
-is() { [ "$(metric "$1")" = "$2" ]; }
+is() { local v; v=$(metric "$1"); [ -n "$v" ] && [ "$v" = "$2" ]; }
 # every_metric FILE : each name once, with HELP, TYPE gauge and a number
 every_metric() {
 	local n

@@ -68,7 +68,8 @@ static const struct metric {
 	 offsetof(struct metrics_run, map_written)},
 	{"rcptsync_safety_refused",
 	 "1 if the last sync was refused by the safety limits (max_removed, "
-	 "min_recipients, must_exist, must_not_exist), else 0.",
+	 "also of relay_domains; min_recipients, must_exist, "
+	 "must_not_exist), else 0.",
 	 offsetof(struct metrics_run, safety_refused)},
 	{"rcptsync_hook_owed",
 	 "1 while the after_change hook is owed (it failed after the map was "

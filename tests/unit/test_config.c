@@ -74,7 +74,8 @@ static const struct row rows[] = {
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    bind: {method: simple}\n" OUT,
 	 ":5:11: bind.method simple needs dn"},
-	{"domains: exchange needs source.ldap", LDIF_SRC OUT "domains: exchange\n",
+	{"domains: exchange needs source.ldap",
+	 LDIF_SRC OUT "domains: exchange\n",
 	 ":5:10: domains: exchange needs source.ldap"},
 	{"domains: exchange with source.ldap",
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
@@ -85,12 +86,13 @@ static const struct row rows[] = {
 	{"relay_domains needs domains",
 	 LDIF_SRC "output:\n  table: /tmp/t\n  relay_domains: /tmp/d\n",
 	 ":5:18: output.relay_domains needs domains"},
-	{"relay_domains with a domains list", LDIF_SRC "domains: [a.example]\n"
-	 "output:\n  table: /tmp/t\n  relay_domains: /tmp/d\n",
+	{"relay_domains with a domains list",
+	 LDIF_SRC "domains: [a.example]\n"
+		  "output:\n  table: /tmp/t\n  relay_domains: /tmp/d\n",
 	 NULL},
 	{"relay_domains is not the table",
 	 LDIF_SRC "domains: [a.example]\n"
-	 "output:\n  table: /tmp/t\n  relay_domains: /tmp/t\n",
+		  "output:\n  table: /tmp/t\n  relay_domains: /tmp/t\n",
 	 ":6:18: output.relay_domains must not be output.table"},
 	{"domain instead of uri",
 	 "source:\n  ldap:\n    domain: corp.example\n    base: dc=x\n"

@@ -38,6 +38,7 @@
 #include "maptype.h"
 #include "config.h"
 #include "config_impl.h"
+#include "metrics.h"
 
 #define VALUE_CHARS                                                            \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+" \
@@ -464,6 +465,45 @@ walk_log(struct walker *w, yaml_node_t *node, void *dst)
 	return walk_section(w, node, "log", log_keys, dst) < 0 ? -1 : 0;
 }
 
+/* metrics_textfile - metrics.textfile: node_exporter's *.prom file */
+static int
+metrics_textfile(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+	size_t n, suffix = strlen(METRICS_SUFFIX);
+
+	if (get_path(w, v, "metrics.textfile", &c->metrics_textfile) < 0)
+		return -1;
+	/* the textfile collector reads *.prom alone: another name would
+	 * never be scraped, and nothing would say so */
+	n = strlen(c->metrics_textfile);
+	if (n <= suffix || c->metrics_textfile[n - suffix - 1] == '/' ||
+	    strcmp(c->metrics_textfile + n - suffix, METRICS_SUFFIX) != 0)
+		return fail_at(w, v,
+			       "metrics.textfile must be a file name ending "
+			       "in " METRICS_SUFFIX " (node_exporter's "
+			       "textfile collector reads no other)");
+	return 0;
+}
+
+static const struct config_key metrics_keys[] = {
+	{"textfile", metrics_textfile},
+	{NULL, NULL},
+};
+
+/* walk_metrics - metrics.textfile */
+static int
+walk_metrics(struct walker *w, yaml_node_t *node, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	if (walk_section(w, node, "metrics", metrics_keys, c) < 0)
+		return -1;
+	if (c->metrics_textfile == NULL)
+		return fail_at(w, node, "metrics needs textfile");
+	return 0;
+}
+
 /*
  * get_domains - domains: LDH names, an optional leading dot, lower-cased;
  * or "exchange": Exchange's accepted domains, from the directory
@@ -552,6 +592,7 @@ static const struct config_key root_keys[] = {
 	{"output", walk_output},
 	{"safety", walk_safety},
 	{"hooks", walk_hooks},
+	{"metrics", walk_metrics},
 	{"lock", top_lock},
 	{"state", top_state},
 	{"verify_cache", walk_verify_cache},
@@ -731,5 +772,6 @@ config_free(struct sync_conf *c)
 	free(c->state);
 	free(c->verify_cache);
 	free(c->verify_delimiters);
+	free(c->metrics_textfile);
 	memset(c, 0, sizeof(*c));
 }

@@ -55,6 +55,7 @@ struct sync_conf {
 	int verify_cache_type;	 /* MAPDB_BTREE, MAPDB_HASH, MAPDB_LMDB */
 	char *verify_delimiters; /* recipient_delimiter; "" for none */
 	int log_syslog;		 /* log.syslog: also to syslog, facility mail */
+	char *metrics_textfile;	 /* metrics.textfile (*.prom); NULL: none */
 };
 
 /*

@@ -177,6 +177,18 @@ cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		sync_err_set(err, SYNC_ERR_OUTPUT,
 			     "cannot write to the table's directory %s", copy);
 	free(copy);
+	/* metrics are no part of the sync's result: a warning, not an
+	 * error, as in sync */
+	r.metrics = a->conf->metrics_textfile;
+	r.metrics_writable = 0;
+	if (r.metrics != NULL) {
+		copy = xstrdup(r.metrics);
+		r.metrics_writable = access(dirname(copy), W_OK) == 0;
+		if (!r.metrics_writable)
+			log_warn("cannot write to the metrics directory %s",
+				 copy);
+		free(copy);
+	}
 	r.stats = &p.stats;
 	r.recipients = addrset_count(p.new_set);
 	r.domains = &p.domains;

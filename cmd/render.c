@@ -246,6 +246,8 @@ render_sync(struct render *out, const struct sync_result *r)
 	}
 	json_strings(j, "verify_purge_owed", r->verify_purge,
 		     r->n_verify_purge);
+	json_str(j, "metrics_textfile", r->metrics);
+	json_bool(j, "metrics_written", r->metrics_written);
 }
 
 /* json_dns - check --json: the SRV lookups and records (domain:) */
@@ -340,6 +342,9 @@ json_check(struct json *j, const struct check_result *r)
 	json_num(j, "recipients", r->recipients);
 	json_bool(j, "table_dir_writable", r->writable);
 	json_domains(j, r);
+	json_str(j, "metrics_textfile", r->metrics);
+	if (r->metrics != NULL)
+		json_bool(j, "metrics_dir_writable", r->metrics_writable);
 }
 
 /* text_domains - check: the accepted domains and what each gives */
@@ -392,6 +397,10 @@ render_check(struct render *out, const struct check_result *r)
 	printf("recipients: %zu (extra %lu, duplicates %lu)\n", r->recipients,
 	       s->extra, s->duplicates);
 	text_domains(r);
+	if (r->metrics != NULL)
+		printf("metrics: %s (written by sync)%s\n", r->metrics,
+		       r->metrics_writable ? ""
+					   : ", its directory not writable");
 }
 
 /* json_status - status --json */

@@ -27,6 +27,8 @@ struct sync_result {
 	int relay_written;	   /* ... written in this run */
 	char *const *verify_purge; /* still owed */
 	size_t n_verify_purge;
+	const char *metrics; /* metrics.textfile, or NULL */
+	int metrics_written;
 };
 
 struct diff_result {
@@ -45,6 +47,8 @@ struct check_result {
 	int writable; /* the table's directory */
 	const struct acceptdom_list *domains;
 	const char *domains_from; /* "exchange", "domains", "none" */
+	const char *metrics;	  /* metrics.textfile, or NULL */
+	int metrics_writable;	  /* its directory */
 };
 
 /* The verdict of "status", in the order it is judged. */

@@ -10,7 +10,8 @@
  *	the after_change hook.  Then the verify-cache purge (repair.c), and
  *	the caches owed by an incremental pull are saved: only with a table
  *	that was published or found unchanged, never before the run is
- *	accepted.  Last, the outcome is recorded in the state file.
+ *	accepted.  Last, the outcome is recorded in the state file, and
+ *	with metrics.textfile, in the metrics file (metrics.c).
  *
  *	This file is the one owner of struct sync_state: it loads it under
  *	the lock, lends it to the grace period (pipeline.c) and the verify
@@ -39,6 +40,7 @@
 #include "hook.h"
 #include "repair.h"
 #include "exitcode.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "relaydomains.h"
 #include "commands.h"
@@ -69,6 +71,8 @@ struct sync_run {
 	int published;			   /* map replaced in this run */
 	int map_updated;		   /* ... from a copy of the last */
 	int hook_failed;		   /* the after_change hook failed */
+	int safety_refused;		   /* limits or canaries refused it */
+	int metrics_written;		   /* metrics.textfile replaced */
 	int written;
 	struct relay_table relay; /* output.relay_domains */
 };
@@ -119,8 +123,10 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 	if (!force && (safety_check(&conf->safety, r->p.table_exists,
 				    r->p.old_count, addrset_count(r->p.new_set),
 				    r->p.counts.removed, err) < 0 ||
-		       relay_table_check(&r->relay, err) < 0))
+		       relay_table_check(&r->relay, err) < 0)) {
+		r->safety_refused = 1;
 		return -1;
+	}
 	/* the two tables in the order that never relays a domain without
 	 * its recipients (relaydomains.c): domains that go, recipients,
 	 * domains that come */
@@ -213,10 +219,14 @@ compare(struct sync_run *r, struct sync_err *err)
 
 		r->delta = mapdelta_new(n > DELTA_MIN ? n : DELTA_MIN);
 	}
-	if (pipeline_compare(&r->p, &r->state, note_change, r, err) < 0 ||
-	    pipeline_canaries(&r->p, err) < 0 ||
-	    relay_table_load(&r->relay, conf, &r->p.domains, NULL, NULL, err) <
-		    0)
+	if (pipeline_compare(&r->p, &r->state, note_change, r, err) < 0)
+		return -1;
+	if (pipeline_canaries(&r->p, err) < 0) {
+		r->safety_refused = 1;
+		return -1;
+	}
+	if (relay_table_load(&r->relay, conf, &r->p.domains, NULL, NULL, err) <
+	    0)
 		return -1;
 	if (r->added != NULL)
 		addrset_finish(r->added);
@@ -273,8 +283,10 @@ static int
 keep_unchanged(struct sync_run *r, int force, struct sync_err *err)
 {
 	if (relay_table_changed(&r->relay)) {
-		if (!force && relay_table_check(&r->relay, err) < 0)
+		if (!force && relay_table_check(&r->relay, err) < 0) {
+			r->safety_refused = 1;
 			return -1;
+		}
 		if (relay_table_publish_removals(&r->relay, err) < 0 ||
 		    relay_table_publish(&r->relay, err) < 0)
 			return -1;
@@ -372,6 +384,44 @@ record_state(struct sync_run *r, int rc, const struct sync_err *err,
 	return state_save(conf->state, st, save_err);
 }
 
+/*
+ * write_metrics - the metrics file, after the state (metrics.c): this
+ * run's outcome, and what the state file keeps of the last success, so
+ * that a failed run hands that on.  A failure to write it is a warning:
+ * the run's exit code stays the sync's.
+ */
+static void
+write_metrics(struct sync_run *r, int rc, const struct sync_err *err,
+	      double started)
+{
+	const struct sync_state *st = &r->state;
+	struct metrics_run m = {
+		.last_run = (double)st->last_run,
+		.exit_code = rc < 0 ? exitcode_of(err->kind) : 0,
+		.duration = clock_seconds(CLOCK_MONOTONIC) - started,
+		.map_written = r->published,
+		.safety_refused = r->safety_refused,
+		.hook_owed = st->hook_owed != 0,
+		.verify_purge_owed = (double)st->n_verify_purge,
+		/* XXX when only the state file could not be saved (exit
+		 * 73), these are the sync's own, not yet on disk */
+		.last_success = (double)st->last_success,
+		.recipients = (double)st->recipients,
+		.added = (double)st->added,
+		.removed = (double)st->removed,
+		.pending = (double)st->pending_count,
+		.refused = rc == 0 ? (double)r->p.stats.refused : -1,
+	};
+	struct sync_err merr = {0};
+
+	if (r->p.conf->metrics_textfile == NULL)
+		return;
+	if (metrics_write(r->p.conf->metrics_textfile, &m, &merr) < 0)
+		log_warn("metrics not written: %s", merr.msg);
+	else
+		r->metrics_written = 1;
+}
+
 /* result - what render.c shows of a finished sync */
 static void
 result(const struct sync_run *r, struct sync_result *out)
@@ -388,6 +438,8 @@ result(const struct sync_run *r, struct sync_result *out)
 	out->relay_written = r->relay.published;
 	out->verify_purge = r->state.verify_purge;
 	out->n_verify_purge = r->state.n_verify_purge;
+	out->metrics = r->p.conf->metrics_textfile;
+	out->metrics_written = r->metrics_written;
 }
 
 /* cmd_sync - under the lock: sync, then record the outcome */
@@ -398,9 +450,11 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	struct sync_err save_err = {0};
 	struct sync_result res;
 	int lock_fd, rc, exists;
+	double started;
 
 	if ((lock_fd = lock_acquire(a->conf->lock, err)) < 0)
 		return -1;
+	started = clock_seconds(CLOCK_MONOTONIC);
 	r.p.commit = &r.commit;
 	rc = sync_locked(&r, a->force, err);
 	/* A failure before the state was read: keep what it says. */
@@ -414,6 +468,7 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 			rc = -1;
 		}
 	}
+	write_metrics(&r, rc, err, started);
 	lock_release(lock_fd);
 	if (rc == 0) {
 		result(&r, &res);

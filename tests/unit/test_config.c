@@ -74,7 +74,8 @@ static const struct row rows[] = {
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 	 "    bind: {method: simple}\n" OUT,
 	 ":5:11: bind.method simple needs dn"},
-	{"domains: exchange needs source.ldap", LDIF_SRC OUT "domains: exchange\n",
+	{"domains: exchange needs source.ldap",
+	 LDIF_SRC OUT "domains: exchange\n",
 	 ":5:10: domains: exchange needs source.ldap"},
 	{"domains: exchange with source.ldap",
 	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
@@ -85,12 +86,13 @@ static const struct row rows[] = {
 	{"relay_domains needs domains",
 	 LDIF_SRC "output:\n  table: /tmp/t\n  relay_domains: /tmp/d\n",
 	 ":5:18: output.relay_domains needs domains"},
-	{"relay_domains with a domains list", LDIF_SRC "domains: [a.example]\n"
-	 "output:\n  table: /tmp/t\n  relay_domains: /tmp/d\n",
+	{"relay_domains with a domains list",
+	 LDIF_SRC "domains: [a.example]\n"
+		  "output:\n  table: /tmp/t\n  relay_domains: /tmp/d\n",
 	 NULL},
 	{"relay_domains is not the table",
 	 LDIF_SRC "domains: [a.example]\n"
-	 "output:\n  table: /tmp/t\n  relay_domains: /tmp/t\n",
+		  "output:\n  table: /tmp/t\n  relay_domains: /tmp/t\n",
 	 ":6:18: output.relay_domains must not be output.table"},
 	{"domain instead of uri",
 	 "source:\n  ldap:\n    domain: corp.example\n    base: dc=x\n"
@@ -285,6 +287,27 @@ static const struct row rows[] = {
 	 ":2:9: source.ldap lists no directory"},
 	{"top level list", "- a\n- b\n",
 	 ":1:1: the configuration must be a mapping"},
+	{"metrics textfile", LDIF_SRC OUT "metrics:\n  textfile: /m/r.prom\n",
+	 NULL},
+	{"unknown key in metrics",
+	 LDIF_SRC OUT "metrics:\n  textfile: /m/r.prom\n  port: 9100\n",
+	 ":7:3: unknown key \"port\" in metrics"},
+	{"duplicate key in metrics",
+	 LDIF_SRC OUT
+	 "metrics:\n  textfile: /m/a.prom\n  textfile: /m/b.prom\n",
+	 ":7:3: duplicate key textfile in metrics"},
+	{"metrics without textfile", LDIF_SRC OUT "metrics: {}\n",
+	 ":5:10: metrics needs textfile"},
+	{"metrics not a mapping", LDIF_SRC OUT "metrics: /m/r.prom\n",
+	 ":5:10: metrics must be a mapping of keys"},
+	{"metrics textfile not *.prom",
+	 LDIF_SRC OUT "metrics: {textfile: r.txt}\n",
+	 ":5:21: metrics.textfile must be a file name ending in .prom"},
+	{"metrics textfile only .prom",
+	 LDIF_SRC OUT "metrics: {textfile: .prom}\n",
+	 ":5:21: metrics.textfile must be a file name ending in .prom"},
+	{"metrics textfile empty", LDIF_SRC OUT "metrics: {textfile: \"\"}\n",
+	 ":5:21: metrics.textfile must be a non-empty string"},
 };
 
 /* load - write YAML to a temp file and load it */
@@ -357,6 +380,7 @@ test_defaults(void **state)
 	assert_string_equal(c.domains[0], "corp.example");
 	assert_string_equal(c.table, "/tmp/relay"); /* relative to the file */
 	assert_string_equal(c.state, "/tmp/relay.rcptsync-state");
+	assert_null(c.metrics_textfile); /* no metrics unless asked */
 	config_free(&c);
 	free(all);
 }
@@ -371,9 +395,11 @@ test_paths(void **state)
 
 	(void)state;
 	assert_int_equal(load(LDIF_SRC OUT "lock: run/l\nstate: st\n"
-					   "extra: ex\n",
+					   "extra: ex\n"
+					   "metrics: {textfile: prom/r.prom}\n",
 			      &c, &err, path),
 			 0);
+	assert_string_equal(c.metrics_textfile, "/tmp/prom/r.prom");
 	assert_string_equal(c.lock, "/tmp/run/l");
 	assert_string_equal(c.state, "/tmp/st");
 	assert_string_equal(c.extra, "/tmp/ex");

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	metrics - the Prometheus textfile a sync leaves for node_exporter
+ * DESCRIPTION
+ *	After every sync that took the lock, successful or failed, sync.c
+ *	hands its outcome here and metrics_write() replaces the file named
+ *	by metrics.textfile: the text exposition format (version 0.0.4),
+ *	each metric with its HELP and TYPE lines, every one a gauge without
+ *	labels and every value a number, so nothing from the directory ever
+ *	reaches the file.  The metrics are one table, metrics[]: adding one
+ *	is a row and its field in struct metrics_run.
+ *
+ *	The file is replaced as every rcptsync file is (atomicfile.c): a
+ *	temporary PATH.rcptsync-tmp.XXXXXX beside it, fsynced, renamed over
+ *	it, the directory fsynced.  node_exporter's textfile collector reads
+ *	only *.prom, so it never sees the temporary file, and a scrape reads
+ *	the old file or the new one, never a part.  Temporary files that a
+ *	killed run left are removed first (mapcommit_cleanup()).
+ *
+ *	The values of the last success that the state file does not hold
+ *	(the refused values) are read back from the file the last run left,
+ *	so that a failed run hands them on.
+ * OWNERSHIP
+ *	Borrows the caller's struct; keeps nothing.
+ * DIAGNOSTICS
+ *	OUTPUT sync_err.  The caller warns and keeps the run's exit code: a
+ *	metrics file that cannot be written must not turn a good sync into
+ *	a failed one, nor hide why a sync failed.
+ * SEE ALSO
+ *	Prometheus "Exposition formats"; node_exporter's textfile collector
+ *	(--collector.textfile.directory); rcptsync.yaml(5); sync.c.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicfile.h"
+#include "mapcommit.h"
+#include "metrics.h"
+
+/* The refused values: kept from the last file by a failed run. */
+#define METRICS_REFUSED "rcptsync_refused_values"
+
+/* Every metric, in the order the file lists them: one row each. */
+static const struct metric {
+	const char *name;
+	const char *help; /* no backslash, no newline: not escaped */
+	size_t field;	  /* offsetof(struct metrics_run, ...) */
+} metrics[] = {
+	{"rcptsync_last_run_timestamp_seconds",
+	 "When the last sync that took the lock ended, successful or not "
+	 "(Unix time).",
+	 offsetof(struct metrics_run, last_run)},
+	{"rcptsync_last_success_timestamp_seconds",
+	 "When the last successful sync ended (Unix time; 0: never).",
+	 offsetof(struct metrics_run, last_success)},
+	{"rcptsync_last_exit_code",
+	 "Exit code of the last sync: 0 success, 65 data refused, 69 no "
+	 "directory server, 73 cannot write, 75 temporary, 77 bind refused.",
+	 offsetof(struct metrics_run, exit_code)},
+	{"rcptsync_duration_seconds",
+	 "How long the last sync took, from taking the lock to its end.",
+	 offsetof(struct metrics_run, duration)},
+	{"rcptsync_map_written",
+	 "1 if the last sync replaced the table and its map, else 0.",
+	 offsetof(struct metrics_run, map_written)},
+	{"rcptsync_safety_refused",
+	 "1 if the last sync was refused by the safety limits (max_removed, "
+	 "also of relay_domains; min_recipients, must_exist, "
+	 "must_not_exist), else 0.",
+	 offsetof(struct metrics_run, safety_refused)},
+	{"rcptsync_hook_owed",
+	 "1 while the after_change hook is owed (it failed after the map was "
+	 "published; every run retries it), else 0.",
+	 offsetof(struct metrics_run, hook_owed)},
+	{"rcptsync_verify_purge_owed",
+	 "Added addresses whose verify-cache purge is still owed (Postfix "
+	 "held the lock; every run retries it).",
+	 offsetof(struct metrics_run, verify_purge_owed)},
+	{"rcptsync_recipients",
+	 "Recipients in the table the last successful sync published or "
+	 "found unchanged.",
+	 offsetof(struct metrics_run, recipients)},
+	{"rcptsync_last_added", "Addresses the last successful sync added.",
+	 offsetof(struct metrics_run, added)},
+	{"rcptsync_last_removed", "Addresses the last successful sync removed.",
+	 offsetof(struct metrics_run, removed)},
+	{"rcptsync_pending_removal",
+	 "Addresses gone from the directory but kept in their removal grace "
+	 "period, as of the last successful sync.",
+	 offsetof(struct metrics_run, pending)},
+	{METRICS_REFUSED,
+	 "Directory values the last successful sync refused (not a valid "
+	 "address; one warning each in its log).",
+	 offsetof(struct metrics_run, refused)},
+};
+
+/* value_of - ROW's field of *M */
+static double
+value_of(const struct metrics_run *m, const struct metric *row)
+{
+	double v;
+
+	memcpy(&v, (const char *)m + row->field, sizeof(v));
+	return v;
+}
+
+/* fill - atomicfile_fill_fn: every row, HELP, TYPE and the sample */
+static int
+fill(FILE *fp, const void *ctx, struct sync_err *err)
+{
+	const struct metrics_run *m = ctx;
+
+	(void)err; /* a write error is the stream's: atomicfile says it */
+	for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++)
+		fprintf(fp, "# HELP %s %s\n# TYPE %s gauge\n%s %.15g\n",
+			metrics[i].name, metrics[i].help, metrics[i].name,
+			metrics[i].name, value_of(m, &metrics[i]));
+	return ferror(fp) ? -1 : 0;
+}
+
+/* previous_value - NAME's sample in the file at PATH, or 0 */
+static double
+previous_value(const char *path, const char *name)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = strlen(name);
+	char line[512], *end;
+	double v = 0, d;
+
+	if (fp == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, name, n) != 0 || line[n] != ' ')
+			continue;
+		d = strtod(line + n + 1, &end);
+		/* ours is a count: anything else (NaN too) counts as none */
+		if (end != line + n + 1 && (*end == '\n' || *end == '\0') &&
+		    d >= 0 && d < 1e15)
+			v = d;
+		break;
+	}
+	fclose(fp);
+	return v;
+}
+
+/* metrics_write - see metrics.h */
+int
+metrics_write(const char *path, const struct metrics_run *m,
+	      struct sync_err *err)
+{
+	struct metrics_run now = *m;
+
+	if (now.refused < 0)
+		now.refused = previous_value(path, METRICS_REFUSED);
+	/* milliseconds are enough, and keep the sample short */
+	now.duration = (double)(long long)(now.duration * 1000 + 0.5) / 1000;
+	(void)mapcommit_cleanup(path);
+	return atomicfile_replace(path, path, 0644, fill, &now, err);
+}

@@ -286,6 +286,37 @@ add_discovery(struct source_discovery *sum, const struct source_discovery *one)
 			sum->srv[sum->n_srv++] = one->srv[i];
 }
 
+/*
+ * warn_extra_unrelayed - with output.relay_domains, an extra-file line
+ * whose domain is not accepted inbound is in the map, but Postfix answers
+ * 554 before it looks: say so (the admin wrote it on purpose; the
+ * domain belongs in Exchange's accepted domains or the domains list)
+ */
+static void
+warn_extra_unrelayed(const struct collector *c)
+{
+	unsigned long n = 0;
+
+	if (c->conf->relay_domains == NULL)
+		return;
+	for (size_t i = 0; i < addrset_count(c->set); i++) {
+		const struct addrset_entry *e = addrset_get(c->set, i);
+		int inbound;
+
+		if (e->origin != c->extra_origin)
+			continue;
+		domains_decide(c->domains, e->key, &inbound);
+		if (!inbound && ++n <= DUP_WARNINGS_MAX)
+			log_warn("%s: %s is in the table, but its domain is "
+				 "not in output.relay_domains: Postfix answers "
+				 "554 for it",
+				 c->conf->extra, e->key);
+	}
+	if (n > DUP_WARNINGS_MAX)
+		log_warn("%s: %lu more lines outside output.relay_domains",
+			 c->conf->extra, n - DUP_WARNINGS_MAX);
+}
+
 /* add_stats - one directory's fetch into the run's totals */
 static void
 add_stats(struct source_stats *sum, const struct source_stats *one)
@@ -366,6 +397,7 @@ fetch_directories(struct collector *c, struct sync_err *err)
 
 		c->live = &one;
 		c->last_dn = NULL;
+		c->domains->dir = (unsigned)i; /* its accepted domains */
 		if (c->conf->ldap[i].incremental)
 			rc = fetch_incremental(c, i, &one, err);
 		else
@@ -501,8 +533,8 @@ collect_recipients(const struct sync_conf *conf,
 	if (rc == 0)
 		settle_domains(&c);
 	free_held(&c);
-	if (rc == 0 && conf->extra != NULL)
-		rc = merge_extra(&c, err);
+	if (rc == 0 && conf->extra != NULL && (rc = merge_extra(&c, err)) == 0)
+		warn_extra_unrelayed(&c);
 	if (rc < 0) {
 		addrset_free(c.set);
 		return NULL;

@@ -18,9 +18,14 @@
  *	  the directory stay too (turning a domain from authoritative into
  *	  relay then removes nothing).  relay_recipient_maps looks up
  *	  "@domain" only for the domain itself, never a parent's
- *	  (postfix-maps.md): a "*.x" relay domain accepts all of x, and of
- *	  its subdomains only the addresses the directory lists.
- *	- relay_domains lists every domain accepted inbound.
+ *	  (postfix-maps.md): a "*.x" relay domain accepts all of x (unless
+ *	  an exact "x" of another type decides for x), and of its subdomains
+ *	  only the addresses the directory lists.
+ *	- relay_domains lists every domain accepted inbound: "x" when what
+ *	  decides for x accepts it, ".x" for the subdomains of a "*.x"
+ *	  accepted inbound.  A more specific subdomain that is not accepted
+ *	  inbound under such a "*.x" is still relayed by ".x" (a table
+ *	  cannot make exceptions): its mail gets 550 rather than 554.
  * OWNERSHIP
  *	Sets returned are the caller's; the list is the caller's.
  * DIAGNOSTICS
@@ -112,6 +117,20 @@ keep(void *ctx, const struct addrset_entry *e)
 	return inbound;
 }
 
+/*
+ * decides - does the accepted domain that decides for the name D itself
+ * (not only for its subdomains) do what TEST says?  For "*.x" that is x's
+ * own match: an exact "x" of another type decides for x.
+ */
+static int
+decides(const struct acceptdom_list *l, const struct acceptdom *d,
+	int (*test)(const struct acceptdom *))
+{
+	const struct acceptdom *m = acceptdom_match(l, d->name);
+
+	return m != NULL && test(m);
+}
+
 /* domains_apply - see domains.h */
 size_t
 domains_apply(const struct acceptdom_list *l, struct addrset *set,
@@ -125,7 +144,8 @@ domains_apply(const struct acceptdom_list *l, struct addrset *set,
 		char key[KEY_MAX];
 		int n;
 
-		if (!acceptdom_is_relay(d))
+		if (!acceptdom_is_relay(d) ||
+		    !decides(l, d, acceptdom_is_relay))
 			continue;
 		n = snprintf(key, sizeof(key), "@%s", d->name);
 		if (n > 0 && (size_t)n < sizeof(key))
@@ -150,7 +170,9 @@ domains_relay_set(const struct acceptdom_list *l, const char *value)
 		if (!acceptdom_inbound(d))
 			continue;
 		origin = addrset_intern(set, d->origin);
-		addrset_add(set, d->name, strlen(d->name), value, origin);
+		if (decides(l, d, acceptdom_inbound))
+			addrset_add(set, d->name, strlen(d->name), value,
+				    origin);
 		n = snprintf(key, sizeof(key), ".%s", d->name);
 		if (d->subdomains && n > 0 && (size_t)n < sizeof(key))
 			addrset_add(set, key, (size_t)n, value, origin);

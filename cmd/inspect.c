@@ -79,8 +79,8 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	if (a->conf->relay_domains != NULL)
 		render_domains_diff(out);
 	if (fetch_compare(&p, render_change, out, err) < 0 ||
-	    relay_table_load(&relay, a->conf, &p.domains, render_domain_change,
-			     out, err) < 0) {
+	    relay_table_load(&relay, a->conf, &p.domains, p.new_set,
+			     render_domain_change, out, err) < 0) {
 		relay_table_free(&relay);
 		pipeline_free(&p);
 		return -1;
@@ -219,6 +219,7 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	struct explain_result r = {.address = a->address};
 	char key[PROXYADDR_KEY_MAX];
 	size_t len = strlen(a->address);
+	int rc;
 
 	if (len >= sizeof(key))
 		return sync_err_set(err, SYNC_ERR_USAGE,
@@ -242,9 +243,14 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	r.extra = a->conf->extra;
 	r.domains_known =
 		a->conf->domains_exchange || a->conf->relay_domains != NULL;
+	r.relay_known = a->conf->relay_domains != NULL;
 	r.domain = domains_decide(&p.domains, key, &r.domain_inbound);
 	r.catchall = r.found == NULL ? catchall_of(p.new_set, key) : NULL;
 	render_explain_end(out, &r);
+	/* r points into the sets: decide before they are freed */
+	rc = (r.found != NULL || r.catchall != NULL) && explain_relayed(&r)
+		     ? 0
+		     : EXIT_DIFF_CHANGES;
 	pipeline_free(&p);
-	return r.found != NULL || r.catchall != NULL ? 0 : EXIT_DIFF_CHANGES;
+	return rc;
 }

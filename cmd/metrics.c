@@ -64,7 +64,8 @@ static const struct metric {
 	 "How long the last sync took, from taking the lock to its end.",
 	 offsetof(struct metrics_run, duration)},
 	{"rcptsync_map_written",
-	 "1 if the last sync replaced the table and its map, else 0.",
+	 "1 if the last sync replaced a table and its map (the recipients' "
+	 "or output.relay_domains'), else 0.",
 	 offsetof(struct metrics_run, map_written)},
 	{"rcptsync_safety_refused",
 	 "1 if the last sync was refused by the safety limits (max_removed, "

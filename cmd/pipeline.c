@@ -87,31 +87,24 @@ report_pending(void *ctx, const struct state_pending *p, time_t until)
 static void
 served_map(struct pipeline *p)
 {
-	const char *suffix = mapdb_suffix(p->conf->type);
 	struct sync_err err = {0};
-	struct stat st;
-	char *path;
-	size_t len;
+	const char *path;
+	int rc;
 
-	if (p->table_exists || suffix == NULL)
+	if (p->table_exists)
 		return;
-	len = strlen(p->conf->table) + strlen(suffix) + 1;
-	path = xmalloc(len);
-	snprintf(path, len, "%s%s", p->conf->table, suffix);
-	if (stat(path, &st) == 0) {
-		if (mapread_keys(path, p->conf->type, p->old_set, "table",
-				 &err) == 0) {
-			p->table_exists = 1;
-			log_warn("%s is missing, but %s is there: comparing "
-				 "with what Postfix serves from it",
-				 p->conf->table, path);
-		} else {
-			log_warn("%s is missing, and %s cannot be read (%s): "
-				 "comparing with an empty table",
-				 p->conf->table, path, err.msg);
-		}
+	rc = mapread_served(p->conf->table, p->conf->type, p->old_set, "table",
+			    &path, &err);
+	if (rc > 0) {
+		p->table_exists = 1;
+		log_warn("%s is missing, but %s is there: comparing with what "
+			 "Postfix serves from it",
+			 p->conf->table, path);
+	} else if (rc < 0) {
+		log_warn("%s is missing, and %s cannot be read (%s): comparing "
+			 "with an empty table",
+			 p->conf->table, path, err.msg);
 	}
-	free(path);
 }
 
 /* compare_sets - the table read into a set, then the two sets compared */

@@ -24,15 +24,66 @@
 #include <string.h>
 
 #include "domains.h"
+#include "log.h"
+#include "mapread.h"
 #include "mapcommit.h"
 #include "maptext.h"
 #include "safety.h"
 #include "relaydomains.h"
 
+/* in_domain - is KEY an address (or "@domain") in DOMAIN, or below it? */
+static int
+in_domain(const char *key, const char *domain, int below)
+{
+	const char *at = strrchr(key, '@');
+	size_t lk, ld = strlen(domain);
+
+	if (at == NULL)
+		return 0;
+	if (strcmp(at + 1, domain) == 0)
+		return 1;
+	lk = strlen(at + 1);
+	return below && lk > ld && at[lk - ld] == '.' &&
+	       strcmp(at + 1 + lk - ld, domain) == 0;
+}
+
+/*
+ * keep_pending - a domain that goes while the recipient table still
+ * holds addresses in it (kept by safety.removal_grace) stays listed
+ * until they go: Postfix must not answer 554 for addresses it is told
+ * to accept.  Adds such entries of OLD to WANT (then finished again).
+ */
+static void
+keep_pending(struct relay_table *t, const struct addrset *recipients)
+{
+	size_t n_old = addrset_count(t->old), kept = 0;
+
+	for (size_t i = 0; i < n_old; i++) {
+		const struct addrset_entry *e = addrset_get(t->old, i);
+		int below = e->key[0] == '.';
+		const char *name = below ? e->key + 1 : e->key;
+		size_t n = addrset_count(recipients);
+
+		if (addrset_find(t->want, e->key) != NULL)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if (in_domain(addrset_get(recipients, j)->key, name,
+				      below)) {
+				addrset_add(t->want, e->key, strlen(e->key),
+					    t->conf->value, "pending removal");
+				kept++;
+				break;
+			}
+	}
+	if (kept > 0)
+		addrset_finish(t->want);
+}
+
 /* relay_table_load - see relaydomains.h */
 int
 relay_table_load(struct relay_table *t, const struct sync_conf *conf,
-		 const struct acceptdom_list *domains, mapdiff_fn fn, void *ctx,
+		 const struct acceptdom_list *domains,
+		 const struct addrset *recipients, mapdiff_fn fn, void *ctx,
 		 struct sync_err *err)
 {
 	memset(t, 0, sizeof(*t));
@@ -50,9 +101,28 @@ relay_table_load(struct relay_table *t, const struct sync_conf *conf,
 	if (maptext_read(conf->relay_domains, MAPTEXT_ANY_KEY, t->old, "table",
 			 &t->exists, err) < 0)
 		return sync_err_prefix(err, "output.relay_domains");
+	/* text gone, map there: Postfix serves the map, and the removal
+	 * limit applies to what it serves (as for the recipient table) */
+	if (!t->exists) {
+		const char *map;
+		int rc = mapread_served(conf->relay_domains, conf->type, t->old,
+					"table", &map, err);
+
+		if (rc < 0)
+			return sync_err_prefix(err, "output.relay_domains");
+		if (rc > 0) {
+			t->exists = 1;
+			t->stale = 1;
+			log_warn("%s is missing, but %s is there: comparing "
+				 "with what Postfix serves from it",
+				 conf->relay_domains, map);
+		}
+	}
 	addrset_finish(t->old);
-	t->stale = t->exists &&
-		   mapcommit_db_stale(conf->relay_domains, conf->type);
+	t->stale = t->stale ||
+		   (t->exists &&
+		    mapcommit_db_stale(conf->relay_domains, conf->type));
+	keep_pending(t, recipients);
 	mapdiff_run(t->old, t->want, fn, ctx, &t->counts);
 	return 0;
 }

@@ -22,15 +22,17 @@ struct relay_table {
 /*
  * relay_table_load - the table output.relay_domains should hold for
  *	DOMAINS, and the one it holds; FN (may be NULL) gets each change as
- *	mapdiff_run gives them.  Without output.relay_domains T is left
+ *	mapdiff_run gives them.  A domain that goes stays while RECIPIENTS
+ *	(the finished new recipient set, pending removals included) still
+ *	holds an address in it.  Without output.relay_domains T is left
  *	inert (every other call then does nothing).  Returns 0, or -1 with
  *	an error: DATA when no domain is accepted inbound (an empty
  *	relay_domains would refuse all mail) or the table is malformed.
  */
 int relay_table_load(struct relay_table *t, const struct sync_conf *conf,
-		     const struct acceptdom_list *domains, mapdiff_fn fn,
-		     void *ctx, struct sync_err *err)
-	__attribute__((warn_unused_result));
+		     const struct acceptdom_list *domains,
+		     const struct addrset *recipients, mapdiff_fn fn, void *ctx,
+		     struct sync_err *err) __attribute__((warn_unused_result));
 
 /* relay_table_changed - would a sync write the table? */
 int relay_table_changed(const struct relay_table *t);

@@ -546,20 +546,33 @@ render_explain_end(struct render *out, const struct explain_result *r)
 	if (e == NULL && r->catchall == NULL && strchr(r->key, '+') != NULL)
 		printf("  note: with recipient_delimiter = +, Postfix also "
 		       "tries the address without its +extension\n");
-	if (e != NULL)
+	if (!explain_relayed(r))
+		printf("%s: REJECTED (its domain is not accepted: 554 5.7.1 "
+		       "Relay access denied, relay_domains being rcptsync's "
+		       "table)\n",
+		       r->key);
+	else if (e != NULL)
 		printf("%s: ACCEPTED (in the map)\n", r->key);
 	else if (r->catchall != NULL)
 		printf("%s: ACCEPTED (in the map as %s)\n", r->key,
 		       r->catchall->key);
-	else if (r->domains_known && !r->domain_inbound)
-		printf("%s: REJECTED (its domain is not accepted: 554 5.7.1 "
-		       "Relay access denied where relay_domains is rcptsync's "
-		       "table)\n",
-		       r->key);
 	else
 		printf("%s: REJECTED (550 5.1.1 User unknown in relay "
 		       "recipient table)\n",
 		       r->key);
+}
+
+/*
+ * explain_relayed - would Postfix relay the address's domain at all?  A
+ * domain that went stays in relay_domains while addresses in it are
+ * pending removal (relaydomains.c)
+ */
+int
+explain_relayed(const struct explain_result *r)
+{
+	return !r->relay_known || r->domain_inbound ||
+	       (r->found != NULL &&
+		strcmp(r->found->origin, "pending removal") == 0);
 }
 
 /* explain_domain - which accepted domain decides, and what it gives */

@@ -111,7 +111,8 @@ struct explain_result {
 	/* the accepted domain that decides (NULL: none, or no domains) */
 	const struct acceptdom *domain;
 	int domain_inbound;
-	int domains_known; /* domains: exchange, or a domains list */
+	int domains_known; /* domains: exchange, or output.relay_domains */
+	int relay_known;   /* output.relay_domains: rcptsync's relay_domains */
 	const struct addrset_entry *catchall; /* "@domain" in the set */
 };
 
@@ -122,6 +123,9 @@ void render_explain_begin(struct render *out, const struct explain_result *r);
  *	directory value that bears on the address */
 void render_explain_value(void *ctx, const char *dn, const char *val,
 			  size_t len, const char *verdict);
+
+/* explain_relayed - 0 when output.relay_domains leaves its domain out */
+int explain_relayed(const struct explain_result *r);
 
 /* render_explain_end - why it is there or not, and the verdict */
 void render_explain_end(struct render *out, const struct explain_result *r);

@@ -78,10 +78,19 @@ struct sync_run {
 };
 
 /*
- * run_hook - after a map was published: the after_change hook, owed
+ * owe_hook - a map was replaced: the after_change hook is owed from now
  * until it succeeds (the first reload after a map is made is the one
- * that clears Postfix's 451: postfix-maps.md)
+ * that clears Postfix's 451: postfix-maps.md), also when a later step of
+ * this run fails before it runs
  */
+static void
+owe_hook(struct sync_run *r)
+{
+	if (r->p.conf->after_change != NULL && r->state.hook_owed == 0)
+		r->state.hook_owed = r->p.now;
+}
+
+/* run_hook - after the maps were published: the after_change hook */
 static int
 run_hook(struct sync_run *r, struct sync_err *err)
 {
@@ -91,8 +100,7 @@ run_hook(struct sync_run *r, struct sync_err *err)
 		r->state.hook_owed = 0; /* no hook any more: none owed */
 		return 0;
 	}
-	if (r->state.hook_owed == 0)
-		r->state.hook_owed = r->p.now;
+	owe_hook(r);
 	if (hook_run(conf->after_change, conf->hook_timeout, err) < 0) {
 		r->hook_failed = 1;
 		return sync_err_prefix(err, "map written, but");
@@ -130,11 +138,16 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 	/* the two tables in the order that never relays a domain without
 	 * its recipients (relaydomains.c): domains that go, recipients,
 	 * domains that come */
-	if (relay_table_publish_removals(&r->relay, err) < 0 ||
-	    mapcommit_publish(conf->table, conf->type, r->p.new_set, &how,
-			      err) < 0)
+	if (relay_table_publish_removals(&r->relay, err) < 0)
+		return -1; /* nothing replaced */
+	if (mapcommit_publish(conf->table, conf->type, r->p.new_set, &how,
+			      err) < 0) {
+		if (r->relay.published)
+			owe_hook(r);
 		return -1;
+	}
 	r->published = 1;
+	owe_hook(r);
 	r->map_updated = how.updated;
 	if (how.updated)
 		log_debug("map updated from a copy of the published one: %zu "
@@ -225,8 +238,8 @@ compare(struct sync_run *r, struct sync_err *err)
 		r->safety_refused = 1;
 		return -1;
 	}
-	if (relay_table_load(&r->relay, conf, &r->p.domains, NULL, NULL, err) <
-	    0)
+	if (relay_table_load(&r->relay, conf, &r->p.domains, r->p.new_set, NULL,
+			     NULL, err) < 0)
 		return -1;
 	if (r->added != NULL)
 		addrset_finish(r->added);
@@ -288,8 +301,11 @@ keep_unchanged(struct sync_run *r, int force, struct sync_err *err)
 			return -1;
 		}
 		if (relay_table_publish_removals(&r->relay, err) < 0 ||
-		    relay_table_publish(&r->relay, err) < 0)
+		    relay_table_publish(&r->relay, err) < 0) {
+			if (r->relay.published)
+				owe_hook(r);
 			return -1;
+		}
 		r->written = 1;
 		if (run_hook(r, err) < 0)
 			return -1;
@@ -399,7 +415,7 @@ write_metrics(struct sync_run *r, int rc, const struct sync_err *err,
 		.last_run = (double)st->last_run,
 		.exit_code = rc < 0 ? exitcode_of(err->kind) : 0,
 		.duration = clock_seconds(CLOCK_MONOTONIC) - started,
-		.map_written = r->published,
+		.map_written = r->published || r->relay.published,
 		.safety_refused = r->safety_refused,
 		.hook_owed = st->hook_owed != 0,
 		.verify_purge_owed = (double)st->n_verify_purge,

@@ -21,10 +21,13 @@
  *	maptype.c, mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c, Postfix
  *	dict_db.c, dict_lmdb.c, dict_cdb.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "xalloc.h"
 #include "maptype_impl.h"
+
 #include "mapread.h"
 
 /* mapread_pair - one pair into SET, without the trailing NUL postmap adds */
@@ -56,4 +59,25 @@ mapread_keys(const char *path, enum mapdb_type type, struct addrset *set,
 				    "into this rcptsync",
 				    path, m->name);
 	return m->read(path, set, origin, err);
+}
+
+/* mapread_served - see mapread.h */
+int
+mapread_served(const char *table, enum mapdb_type type, struct addrset *set,
+	       const char *origin, const char **map, struct sync_err *err)
+{
+	static char path[4096];
+	const char *suffix = mapdb_suffix(type);
+	struct stat st;
+	int n;
+
+	if (map != NULL)
+		*map = path;
+	path[0] = '\0';
+	if (suffix == NULL)
+		return 0;
+	n = snprintf(path, sizeof(path), "%s%s", table, suffix);
+	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) != 0)
+		return 0;
+	return mapread_keys(path, type, set, origin, err) < 0 ? -1 : 1;
 }

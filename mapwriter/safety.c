@@ -14,6 +14,8 @@
  * DIAGNOSTICS
  *	A DATA sync_err that names the numbers and the limit.
  */
+#include <string.h>
+
 #include "addrset.h"
 #include "safety.h"
 
@@ -79,12 +81,25 @@ safety_canaries(char *const *must, size_t n_must, char *const *must_not,
 					    "(safety.must_exist) is missing "
 					    "from the result",
 					    must[i]);
-	for (size_t i = 0; i < n_must_not; i++)
+	for (size_t i = 0; i < n_must_not; i++) {
+		const char *at = strrchr(must_not[i], '@');
+
 		if (addrset_find(set, must_not[i]) != NULL)
 			return sync_err_set(err, SYNC_ERR_DATA,
 					    "refusing to write: %s "
 					    "(safety.must_not_exist) is in "
 					    "the result",
 					    must_not[i]);
+		/* Postfix would accept it through its domain's wild-card
+		 * (postfix-maps.md): "@domain" (a relay domain, or the extra
+		 * file) */
+		if (at != NULL && at != must_not[i] &&
+		    addrset_find(set, at) != NULL)
+			return sync_err_set(err, SYNC_ERR_DATA,
+					    "refusing to write: %s "
+					    "(safety.must_not_exist) would be "
+					    "accepted through %s in the result",
+					    must_not[i], at);
+	}
 	return 0;
 }

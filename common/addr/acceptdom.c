@@ -58,6 +58,8 @@ parse_flags(const char *flags, long *out)
 		*out = 0;
 		return 0;
 	}
+	if (!(flags[0] == '-' || (flags[0] >= '0' && flags[0] <= '9')))
+		return -1; /* no white space or '+': the text AD stores */
 	errno = 0;
 	*out = strtol(flags, &end, 10);
 	return errno == 0 && end != flags && *end == '\0' &&
@@ -130,6 +132,7 @@ acceptdom_add(struct acceptdom_list *l, struct acceptdom *d)
 		l->cap = l->cap ? l->cap * 2 : 8;
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
 	}
+	d->dir = l->dir;
 	l->v[l->n++] = *d;
 	memset(d, 0, sizeof(*d));
 }
@@ -156,6 +159,16 @@ by_name(const void *a, const void *b)
 	return c != 0 ? c : x->subdomains - y->subdomains;
 }
 
+/* by_entry - by_name, then by directory: the order of the list */
+static int
+by_entry(const void *a, const void *b)
+{
+	const struct acceptdom *x = a, *y = b;
+	int c = by_name(a, b);
+
+	return c != 0 ? c : (x->dir > y->dir) - (x->dir < y->dir);
+}
+
 /* rank - which of two entries for one domain decides: the higher */
 static int
 rank(const struct acceptdom *d)
@@ -170,11 +183,11 @@ acceptdom_finish(struct acceptdom_list *l)
 	size_t kept = 0, inbound = 0;
 
 	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), by_name);
+		qsort(l->v, l->n, sizeof(*l->v), by_entry);
 	for (size_t i = 0; i < l->n; i++) {
 		struct acceptdom *k = kept ? &l->v[kept - 1] : NULL;
 
-		if (k != NULL && by_name(k, &l->v[i]) == 0) {
+		if (k != NULL && by_entry(k, &l->v[i]) == 0) {
 			if (rank(&l->v[i]) > rank(k)) {
 				acceptdom_clear(k);
 				*k = l->v[i];
@@ -191,30 +204,66 @@ acceptdom_finish(struct acceptdom_list *l)
 	return inbound;
 }
 
-/* find - the entry for NAME (exact or "*.", as SUBDOMAINS says), or NULL */
-static const struct acceptdom *
-find(const struct acceptdom_list *l, const char *name, int subdomains)
+/* first_of - the first entry for NAME (exact or "*."), or L->n */
+static size_t
+first_of(const struct acceptdom_list *l, const char *name, int subdomains)
+{
+	struct acceptdom key = {.name = (char *)name, .subdomains = subdomains};
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (by_name(&l->v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && by_name(&l->v[lo], &key) == 0 ? lo : l->n;
+}
+
+/* The directories decided so far, one bit each (dir modulo 64). */
+struct verdict {
+	unsigned long long decided;
+	const struct acceptdom *best;  /* inbound: a relay first */
+	const struct acceptdom *first; /* the first decision of any kind */
+};
+
+/* decide - the entries for NAME decide for the directories still open */
+static void
+decide(const struct acceptdom_list *l, const char *name, int subdomains,
+       struct verdict *v)
 {
 	struct acceptdom key = {.name = (char *)name, .subdomains = subdomains};
 
-	return l->n == 0 ? NULL
-			 : bsearch(&key, l->v, l->n, sizeof(*l->v), by_name);
+	for (size_t i = first_of(l, name, subdomains);
+	     i < l->n && by_name(&l->v[i], &key) == 0; i++) {
+		const struct acceptdom *e = &l->v[i];
+		unsigned long long bit = 1ULL << (e->dir % 64);
+
+		if (v->decided & bit)
+			continue;
+		v->decided |= bit;
+		if (v->first == NULL)
+			v->first = e;
+		if (acceptdom_inbound(e) &&
+		    (v->best == NULL || rank(e) > rank(v->best)))
+			v->best = e;
+	}
 }
 
 /* acceptdom_match - the domain itself, then each parent's "*." entry */
 const struct acceptdom *
 acceptdom_match(const struct acceptdom_list *l, const char *domain)
 {
-	const struct acceptdom *d;
+	struct verdict v = {0, NULL, NULL};
 	const char *p;
 
-	if ((d = find(l, domain, 0)) != NULL ||
-	    (d = find(l, domain, 1)) != NULL)
-		return d;
+	decide(l, domain, 0, &v);
+	decide(l, domain, 1, &v);
 	for (p = strchr(domain, '.'); p != NULL; p = strchr(p + 1, '.'))
-		if ((d = find(l, p + 1, 1)) != NULL)
-			return d;
-	return NULL;
+		decide(l, p + 1, 1, &v);
+	return v.best != NULL ? v.best : v.first;
 }
 
 /* acceptdom_inbound - see acceptdom.h */

@@ -28,6 +28,7 @@ struct acceptdom {
 	int is_default;	   /* Exchange's default domain */
 	int outbound_only; /* not accepted inbound */
 	char *origin;	   /* the object's DN, or "domains" (sync.yaml) */
+	unsigned dir;	   /* which directory of source.ldap (0: the first) */
 };
 
 /* An object whose value is not an accepted domain: skipped, reported. */
@@ -43,6 +44,7 @@ struct acceptdom_list {
 	size_t n, cap;
 	struct acceptdom_skip *skip; /* for the caller to report */
 	size_t n_skip;
+	unsigned dir; /* the directory acceptdom_add stamps on what it adds */
 };
 
 /*
@@ -60,7 +62,7 @@ int acceptdom_parse(const char *name, size_t len, const char *flags,
 /* acceptdom_clear - free one parsed domain's strings */
 void acceptdom_clear(struct acceptdom *d);
 
-/* acceptdom_add - append D to L (L takes its strings) */
+/* acceptdom_add - append D to L (L takes its strings), from L->dir */
 void acceptdom_add(struct acceptdom_list *l, struct acceptdom *d);
 
 /* acceptdom_skip - remember that DN's VALUE (may be NULL) was skipped */
@@ -69,18 +71,22 @@ void acceptdom_skip(struct acceptdom_list *l, const char *dn, const char *value,
 
 /*
  * acceptdom_finish - sort by name and merge the same domain found twice
- *	(two forests): accepted inbound wins over outbound only, and a relay
- *	over authoritative, so that no real recipient is rejected.  Returns
- *	the number of domains accepted inbound.
+ *	in one directory (accepted inbound wins over outbound only, and a
+ *	relay over authoritative).  Returns the number of entries accepted
+ *	inbound.
  */
 size_t acceptdom_finish(struct acceptdom_list *l);
 
 /*
  * acceptdom_match - the accepted domain that decides an address in
- *	DOMAIN (lower case) after acceptdom_finish: the most specific one,
- *	as Exchange matches (an exact name before "*." of the same name, a
- *	longer "*." name before a shorter).  NULL when none matches.  The
- *	caller checks outbound_only: such a match is not accepted inbound.
+ *	DOMAIN (lower case) after acceptdom_finish.  In each directory the
+ *	most specific one decides, as Exchange matches (an exact name before
+ *	"*." of the same name, a longer "*." name before a shorter); across
+ *	directories (forests) the address is accepted when any accepts it, so
+ *	the result is the deciding entry of a directory that accepts it
+ *	inbound (a relay before an authoritative one), else the first that
+ *	decided against it.  NULL when none matches.  The caller checks
+ *	outbound_only: such a match is not accepted inbound.
  */
 const struct acceptdom *acceptdom_match(const struct acceptdom_list *l,
 					const char *domain);

@@ -60,6 +60,8 @@ static const struct parse_row parse_rows[] = {
 	{"three.example", 0, "3", 0, 0, 0, 0, 0, NULL}, /* no type 3 */
 	{"nan.example", 0, "2x", 0, 0, 0, 0, 0, NULL},
 	{"a.*.example", 0, "0", 0, 0, 0, 0, 0, NULL}, /* embedded wildcard */
+	{"ws.example", 0, " 2", 0, 0, 0, 0, 0, NULL}, /* not AD's text */
+	{"plus.example", 0, "+2", 0, 0, 0, 0, 0, NULL},
 };
 
 static void
@@ -124,6 +126,41 @@ test_match(void **state)
 	acceptdom_list_free(&l);
 }
 
+/* Two forests: each decides by its own most specific domain, and an
+ * address is accepted when either accepts it. */
+static void
+test_forests(void **state)
+{
+	struct acceptdom_list l = {0};
+	const struct acceptdom *d;
+
+	(void)state;
+	l.dir = 0;
+	add(&l, "lab.corp.example", "256", "CN=a-lab");
+	add(&l, "x.example", "0", "CN=a-x");
+	l.dir = 1;
+	add(&l, "*.corp.example", "0", "CN=b-corp");
+	add(&l, "*.x.example", "2", "CN=b-x");
+	acceptdom_finish(&l);
+	/* A says outbound only, B (less specific) accepts: accepted */
+	d = acceptdom_match(&l, "lab.corp.example");
+	assert_string_equal(d->origin, "CN=b-corp");
+	assert_true(acceptdom_inbound(d));
+	/* A authoritative for x, B relays x and below: B's relay wins */
+	d = acceptdom_match(&l, "x.example");
+	assert_string_equal(d->origin, "CN=b-x");
+	assert_true(acceptdom_is_relay(d));
+	acceptdom_list_free(&l);
+	/* one directory alone: A's outbound-only decides */
+	add(&l, "lab.corp.example", "256", "CN=a-lab");
+	add(&l, "*.corp.example", "0", "CN=a-corp");
+	acceptdom_finish(&l);
+	d = acceptdom_match(&l, "lab.corp.example");
+	assert_string_equal(d->origin, "CN=a-lab");
+	assert_false(acceptdom_inbound(d));
+	acceptdom_list_free(&l);
+}
+
 /* Two forests name one domain: inbound and relay win (no real recipient
  * rejected). */
 static void
@@ -134,13 +171,17 @@ test_merge(void **state)
 
 	(void)state;
 	add(&l, "shared.example", "0", "CN=a");
+	l.dir = 1;
 	add(&l, "shared.example", "2", "CN=b");
+	l.dir = 0;
 	add(&l, "half.example", "256", "CN=c");
+	l.dir = 1;
 	add(&l, "half.example", "0", "CN=d");
+	l.dir = 0;
 	add(&l, "same.example", "1", "CN=e");
-	add(&l, "same.example", "1", "CN=f");
-	assert_int_equal(acceptdom_finish(&l), 3);
-	assert_int_equal(l.n, 3);
+	add(&l, "same.example", "1", "CN=f"); /* twice in one: merged */
+	assert_int_equal(acceptdom_finish(&l), 4);
+	assert_int_equal(l.n, 5);
 	d = acceptdom_match(&l, "shared.example");
 	assert_string_equal(d->origin, "CN=b");
 	assert_true(acceptdom_is_relay(d));
@@ -164,6 +205,32 @@ keys(const struct addrset *set)
 					 i ? " " : "",
 					 addrset_get(set, i)->key);
 	return buf;
+}
+
+/* "*.x" next to an exact "x" of another type: x's own entry decides for
+ * x, in both tables. */
+static void
+test_tables_exact(void **state)
+{
+	struct acceptdom_list l = {0};
+	struct addrset *set = addrset_new(), *relay;
+
+	(void)state;
+	add(&l, "x.example", "0", "CN=x");	 /* authoritative */
+	add(&l, "*.x.example", "2", "CN=x-sub"); /* relay below it */
+	add(&l, "out.example", "256", "CN=out"); /* outbound only */
+	add(&l, "*.out.example", "2", "CN=out-sub");
+	acceptdom_finish(&l);
+	addrset_add(set, "a@x.example", 11, "OK", "CN=o");
+	domains_apply(&l, set, "OK");
+	addrset_finish(set);
+	/* no @x.example, no @out.example: those are not relay domains */
+	assert_string_equal(keys(set), "a@x.example");
+	relay = domains_relay_set(&l, "OK");
+	assert_string_equal(keys(relay), ".out.example .x.example x.example");
+	addrset_free(relay);
+	addrset_free(set);
+	acceptdom_list_free(&l);
 }
 
 /* What each table gets. */
@@ -210,6 +277,8 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_forests),
+		cmocka_unit_test(test_tables_exact),
 		cmocka_unit_test(test_tables),
 	};
 

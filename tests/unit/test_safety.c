@@ -138,6 +138,22 @@ test_canaries(void **state)
 	addrset_free(s);
 }
 
+/* A must_not_exist address that Postfix would accept through "@domain". */
+static void
+test_canary_wildcard(void **state)
+{
+	static const char *const keys[] = {"@relay.y", "a@x.y", NULL};
+	char *caught[] = {"nobody@relay.y"}, *fine[] = {"nobody@x.y"};
+	struct addrset *s = set_of(keys);
+	struct sync_err err;
+
+	(void)state;
+	assert_int_equal(safety_canaries(NULL, 0, fine, 1, s, &err), 0);
+	assert_int_equal(safety_canaries(NULL, 0, caught, 1, s, &err), -1);
+	assert_non_null(strstr(err.msg, "accepted through @relay.y"));
+	addrset_free(s);
+}
+
 static void
 test_state_roundtrip(void **state)
 {
@@ -222,6 +238,7 @@ main(void)
 		cmocka_unit_test(test_grace_time_and_return),
 		cmocka_unit_test(test_grace_off),
 		cmocka_unit_test(test_canaries),
+		cmocka_unit_test(test_canary_wildcard),
 		cmocka_unit_test(test_state_roundtrip),
 	};
 

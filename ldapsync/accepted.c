@@ -30,6 +30,7 @@
 
 #include <ldap.h>
 
+#include "proxyaddr.h"
 #include "session.h"
 #include "search.h"
 #include "accepted.h"
@@ -40,6 +41,7 @@
 /* More accepted domains than any organisation has (Exchange Online
  * allows 5,000 per tenant): a server that sends more is refused. */
 #define ACCEPTED_MAX 100000
+#define SHOWN 320 /* a DN from the server, escaped */
 
 struct reader {
 	struct acceptdom_list *out;
@@ -53,9 +55,9 @@ one_object(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 {
 	struct reader *r = ctx;
 	struct acceptdom d;
-	size_t n_names, len, flags_len;
+	size_t n_names, len, flags_len, n_flags;
 	char *name = ldapsync_entry_value(e, NAME_ATTR, &len, &n_names);
-	char *flags = ldapsync_entry_value(e, FLAGS_ATTR, &flags_len, NULL);
+	char *flags = ldapsync_entry_value(e, FLAGS_ATTR, &flags_len, &n_flags);
 	const char *why = NULL;
 
 	if (++r->seen > ACCEPTED_MAX) {
@@ -69,6 +71,8 @@ one_object(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 		why = "has no " NAME_ATTR;
 	else if (n_names > 1)
 		why = "has more than one " NAME_ATTR;
+	else if (n_flags > 1)
+		why = "has more than one " FLAGS_ATTR;
 	else if (flags != NULL && strlen(flags) != flags_len)
 		why = "has msExchAcceptedDomainFlags that are not a number";
 	else if (acceptdom_parse(name, len, flags, e->dn, &d, &why) == 0)
@@ -108,15 +112,25 @@ accepted_read(struct ldapsync_session *s, struct acceptdom_list *out,
 	q.filter = CLASS_FILTER;
 	q.attrs = attrs;
 	ret = ldapsync_search(s, &q, one_object, &r, err);
-	if (ret == 0 && r.added == 0)
+	if (ret == 0 && r.added == 0) {
+		char shown[SHOWN];
+		int gc = s->conf->global_catalog ||
+			 ldapsync_uri_is_gc(s->stats->server);
+
 		ret = sync_err_set(
 			err, SYNC_ERR_DATA,
-			"domains: exchange: %s shows no usable "
-			"accepted domain under %s (%zu objects " CLASS_FILTER
-			"); can the account read "
-			"CN=Microsoft Exchange,CN=Services there? "
-			"Nothing was written",
-			s->stats->server, config, r.seen);
+			"domains: exchange: %s shows no usable accepted domain "
+			"under %s (%zu objects " CLASS_FILTER "); %s Nothing "
+			"was written",
+			s->stats->server,
+			proxyaddr_escape(config, strlen(config), shown,
+					 sizeof(shown)),
+			r.seen,
+			gc ? "a Global Catalog port may not serve them: use "
+			     "the DC's port 389 or 636."
+			   : "can the account read CN=Microsoft "
+			     "Exchange,CN=Services there?");
+	}
 	free(config);
 	return ret < 0 ? -1 : (int)r.added;
 }

@@ -195,6 +195,34 @@ check "list unreadable: both maps untouched" test "$(maps_sum)" = "$before"
 answers "list unreadable" first.last00000@corp.example=250 anyone@relay.example=250
 exch_allow_read "$SDC_SVC" || bad "allow the service account again"
 
+# --- a list of directories: each reads its accepted domains, used together ---
+ELSE="OU=Elsewhere,$SDC_DOMAIN_DN"
+mkdir -p "$WORK/pf-exch-two"
+cat > "$WORK/pf-exch-two/sync.yaml" <<EOF_CONF
+source:
+  ldap:
+    - uri: ldaps://127.0.0.1
+      base: $CORP
+      tls: {ca_file: $SDC_CA}
+      bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}
+    - uri: ldaps://127.0.0.1
+      base: $ELSE
+      tls: {ca_file: $SDC_CA}
+      bind: {method: simple, dn: $SDC_SVC@corp.example, password_file: $SDC_PW}
+domains: exchange
+output: {table: $WORK/pf-exch-two/rr, relay_domains: $WORK/pf-exch-two/rd}
+lock: $WORK/pf-exch-two/lock
+EOF_CONF
+exch_conf exch-else hash
+sed -i "s|base: $CORP|base: $ELSE|" "$CONF"
+expect_rc "two directories: the second alone" 0 rs -c "$CONF" sync
+expect_rc "two directories: both" 0 rs -v -c "$WORK/pf-exch-two/sync.yaml" sync
+grep -hv '^#' "$WORK/pf-exch-lmdb/relay_recipients" "$TABLE" | LC_ALL=C sort -u > "$D/expected-two"
+check "two directories: the table is the union of each one's" \
+	table_is "$WORK/pf-exch-two/rr" "$D/expected-two"
+check "two directories: relay_domains as with one" \
+	cmp -s "$WORK/pf-exch-two/rd" "$WORK/pf-exch-lmdb/relay_domains"
+
 # --- incremental pulls read the domains over their own session too ----------
 { cat "$D/expected-exch"; printf '@new.example\tOK\n'; } | LC_ALL=C sort > "$D/expected-exch-new"
 exch_conf exch-incr hash "    incremental: usnchanged"

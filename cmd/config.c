@@ -472,6 +472,7 @@ metrics_textfile(struct walker *w, yaml_node_t *v, void *dst)
 	struct sync_conf *c = dst;
 	size_t n, suffix = strlen(METRICS_SUFFIX);
 
+	w->metrics_at = v;
 	if (get_path(w, v, "metrics.textfile", &c->metrics_textfile) < 0)
 		return -1;
 	/* the textfile collector reads *.prom alone: another name would
@@ -675,6 +676,35 @@ fill_late_defaults(struct sync_conf *c)
 	}
 }
 
+/*
+ * check_metrics_path - metrics.textfile must be no file of ours: written
+ * over the table, the state or the lock, it would break every run after
+ * (defaults are filled in by now)
+ */
+static int
+check_metrics_path(struct walker *w, const struct sync_conf *c)
+{
+	const struct {
+		const char *key, *path;
+	} ours[] = {
+		{"output.table", c->table},
+		{"output.relay_domains", c->relay_domains},
+		{"state", c->state},
+		{"lock", c->lock},
+		{"extra", c->extra},
+	};
+
+	if (c->metrics_textfile == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (ours[i].path != NULL &&
+		    strcmp(ours[i].path, c->metrics_textfile) == 0)
+			return fail_at(w, w->metrics_at,
+				       "metrics.textfile must not be %s",
+				       ours[i].key);
+	return 0;
+}
+
 /* parse_error - libyaml's own syntax error, with its mark */
 static int
 parse_error(const char *path, yaml_parser_t *parser, struct sync_err *err)
@@ -720,7 +750,7 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	w.dir = xstrdup(dirname(copy));
 	w.doc = &doc;
 	w.err = err;
-	w.domains_at = w.relay_domains_at = NULL;
+	w.domains_at = w.relay_domains_at = w.metrics_at = NULL;
 	if ((root = yaml_document_get_root_node(&doc)) == NULL)
 		sync_err_set(err, SYNC_ERR_CONFIG,
 			     "%s:1:1: the configuration "
@@ -729,6 +759,8 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	else if (walk_root(&w, root, conf) == 0)
 		ret = 0;
 	fill_late_defaults(conf);
+	if (ret == 0 && check_metrics_path(&w, conf) < 0)
+		ret = -1;
 	free(copy);
 	free(w.dir);
 	yaml_document_delete(&doc);

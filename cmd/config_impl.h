@@ -22,7 +22,7 @@ struct walker {
 	yaml_document_t *doc;
 	struct sync_err *err;
 	/* where keys that other sections depend on were, for messages */
-	yaml_node_t *domains_at, *relay_domains_at;
+	yaml_node_t *domains_at, *relay_domains_at, *metrics_at;
 };
 
 /*

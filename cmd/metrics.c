@@ -42,6 +42,7 @@
 
 /* The refused values: kept from the last file by a failed run. */
 #define METRICS_REFUSED "rcptsync_refused_values"
+#define METRICS_SAFETY "rcptsync_safety_refused"
 
 /* Every metric, in the order the file lists them: one row each. */
 static const struct metric {
@@ -57,8 +58,9 @@ static const struct metric {
 	 "When the last successful sync ended (Unix time; 0: never).",
 	 offsetof(struct metrics_run, last_success)},
 	{"rcptsync_last_exit_code",
-	 "Exit code of the last sync: 0 success, 65 data refused, 69 no "
-	 "directory server, 73 cannot write, 75 temporary, 77 bind refused.",
+	 "Exit code of the last sync (sysexits(3), rcptsync(8)): 0 success, "
+	 "65 data refused, 69 no directory server, 73 cannot write, 75 "
+	 "temporary, 77 bind refused, 78 configuration.",
 	 offsetof(struct metrics_run, exit_code)},
 	{"rcptsync_duration_seconds",
 	 "How long the last sync took, from taking the lock to its end.",
@@ -67,7 +69,7 @@ static const struct metric {
 	 "1 if the last sync replaced a table and its map (the recipients' "
 	 "or output.relay_domains'), else 0.",
 	 offsetof(struct metrics_run, map_written)},
-	{"rcptsync_safety_refused",
+	{METRICS_SAFETY,
 	 "1 if the last sync was refused by the safety limits (max_removed, "
 	 "also of relay_domains; min_recipients, must_exist, "
 	 "must_not_exist), else 0.",
@@ -156,6 +158,8 @@ metrics_write(const char *path, const struct metrics_run *m,
 
 	if (now.refused < 0)
 		now.refused = previous_value(path, METRICS_REFUSED);
+	if (now.safety_refused < 0)
+		now.safety_refused = previous_value(path, METRICS_SAFETY);
 	/* milliseconds are enough, and keep the sample short */
 	now.duration = (double)(long long)(now.duration * 1000 + 0.5) / 1000;
 	(void)mapcommit_cleanup(path);

@@ -19,7 +19,8 @@ struct metrics_run {
 	double exit_code;	  /* as rcptsync exits */
 	double duration;	  /* seconds, under the lock */
 	double map_written;	  /* 1: this run replaced table and map */
-	double safety_refused;	  /* 1: refused by the safety limits */
+	double safety_refused;	  /* 1: refused by the safety limits;
+				     < 0: keep the file's */
 	double hook_owed;	  /* 1: the after_change hook is owed */
 	double verify_purge_owed; /* addresses whose purge is owed */
 	/* the last successful run */

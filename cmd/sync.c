@@ -408,7 +408,7 @@ record_state(struct sync_run *r, int rc, const struct sync_err *err,
  */
 static void
 write_metrics(struct sync_run *r, int rc, const struct sync_err *err,
-	      double started)
+	      double started, const struct sync_state *on_disk)
 {
 	const struct sync_state *st = &r->state;
 	struct metrics_run m = {
@@ -416,16 +416,21 @@ write_metrics(struct sync_run *r, int rc, const struct sync_err *err,
 		.exit_code = rc < 0 ? exitcode_of(err->kind) : 0,
 		.duration = clock_seconds(CLOCK_MONOTONIC) - started,
 		.map_written = r->published || r->relay.published,
-		.safety_refused = r->safety_refused,
+		/* a refusal stands until a run succeeds or writes a map: a
+		 * later failure of another kind keeps it (-1: the file's) */
+		.safety_refused =
+			r->safety_refused				 ? 1
+			: rc < 0 && !r->published && !r->relay.published ? -1
+									 : 0,
 		.hook_owed = st->hook_owed != 0,
 		.verify_purge_owed = (double)st->n_verify_purge,
-		/* XXX when only the state file could not be saved (exit
-		 * 73), these are the sync's own, not yet on disk */
-		.last_success = (double)st->last_success,
-		.recipients = (double)st->recipients,
-		.added = (double)st->added,
-		.removed = (double)st->removed,
-		.pending = (double)st->pending_count,
+		/* the last success as the state file holds it: when only the
+		 * state could not be saved (exit 73), the one before */
+		.last_success = (double)on_disk->last_success,
+		.recipients = (double)on_disk->recipients,
+		.added = (double)on_disk->added,
+		.removed = (double)on_disk->removed,
+		.pending = (double)on_disk->pending_count,
 		.refused = rc == 0 ? (double)r->p.stats.refused : -1,
 	};
 	struct sync_err merr = {0};
@@ -465,6 +470,7 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	struct sync_run r = {.p = {.conf = a->conf, .now = a->now}};
 	struct sync_err save_err = {0};
 	struct sync_result res;
+	struct sync_state prior;
 	int lock_fd, rc, exists;
 	double started;
 
@@ -477,14 +483,17 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	if (!r.state_loaded &&
 	    state_load(a->conf->state, &r.state, &exists, &save_err) < 0)
 		log_warn("%s", save_err.msg);
+	prior = r.state; /* the counts, as the state file holds them */
 	if (record_state(&r, rc, err, &save_err) < 0) {
 		log_error("cannot record the run: %s", save_err.msg);
 		if (rc == 0) {
 			*err = save_err;
 			rc = -1;
 		}
+		write_metrics(&r, rc, err, started, &prior);
+	} else {
+		write_metrics(&r, rc, err, started, &r.state);
 	}
-	write_metrics(&r, rc, err, started);
 	lock_release(lock_fd);
 	if (rc == 0) {
 		result(&r, &res);

@@ -121,7 +121,7 @@ check "the table's counts are the last success's (40, refused 1)" bash -c '[ "$1
 rm "$D/dir.ldif"
 sleep 1.1
 expect_rc "a missing export" 69 "$RCPTSYNC" -c "$C" sync
-check "exit code 69, no safety refusal" bash -c '[ "$1 $2" = "69 0" ]' _ "$(metric rcptsync_last_exit_code)" "$(metric rcptsync_safety_refused)"
+check "exit code 69, the refusal still stands (no run succeeded since)" bash -c '[ "$1 $2" = "69 1" ]' _ "$(metric rcptsync_last_exit_code)" "$(metric rcptsync_safety_refused)"
 check "the last success is still kept" is rcptsync_last_success_timestamp_seconds "$S2"
 check "... and refused values too" is rcptsync_refused_values 1
 check "promtool accepts it" promtool_ok "$PROM"
@@ -143,10 +143,32 @@ mk_ldif "$D/dir.ldif" 1 39 "SMTP:u%d@corp.example"
 expect_rc "the hook fails after the map was written" 75 "$RCPTSYNC" -c "$D/hook.yaml" sync
 check "hook owed 1, map written 1, exit 75" bash -c '[ "$1 $2 $3" = "1 1 75" ]' _ \
 	"$(metric rcptsync_hook_owed)" "$(metric rcptsync_map_written)" "$(metric rcptsync_last_exit_code)"
+check "the map written: the safety refusal is over" is rcptsync_safety_refused 0
 sed -i 's|/bin/false|/bin/true|' "$D/hook.yaml"
 expect_rc "the owed hook runs at last" 0 "$RCPTSYNC" -c "$D/hook.yaml" sync
 check "hook owed 0, recipients 39, exit 0" bash -c '[ "$1 $2 $3" = "0 39 0" ]' _ \
 	"$(metric rcptsync_hook_owed)" "$(metric rcptsync_recipients)" "$(metric rcptsync_last_exit_code)"
+
+# the state file cannot be saved (a read-only directory): exit 73, and the
+# metrics do not claim a success the state file does not hold
+S3=$(metric rcptsync_last_success_timestamp_seconds)
+mkdir -p "$D/rostate"
+{ cat "$C"; printf 'state: %s/rostate/state\n' "$D"; } > "$D/rostate.yaml"
+expect_rc "state in a writable directory: sync" 0 "$RCPTSYNC" -c "$D/rostate.yaml" sync
+S4=$(metric rcptsync_last_success_timestamp_seconds)
+chmod 555 "$D/rostate"
+sleep 1.1
+mk_ldif "$D/dir.ldif" 1 40 "SMTP:u%d@corp.example"
+if [ "$(id -u)" -eq 0 ]; then	# root writes anywhere: a read-only bind mount
+	mount --bind "$D/rostate" "$D/rostate" && CLEANUP_MOUNTS+=("$D/rostate") &&
+		mount -o remount,bind,ro "$D/rostate"
+fi
+expect_rc "the state cannot be saved: exit 73" 73 "$RCPTSYNC" -c "$D/rostate.yaml" sync
+check "the last success is the state file's, not this run's" is rcptsync_last_success_timestamp_seconds "$S4"
+check "... and the exit code says it" is rcptsync_last_exit_code 73
+[ "$(id -u)" -eq 0 ] && umount "$D/rostate"
+chmod 755 "$D/rostate"
+: "$S3"
 
 # --- never half-written ------------------------------------------------------------
 # a temporary file a killed run left is removed by the next run; node_exporter

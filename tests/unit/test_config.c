@@ -298,6 +298,13 @@ static const struct row rows[] = {
 	 ":7:3: duplicate key textfile in metrics"},
 	{"metrics without textfile", LDIF_SRC OUT "metrics: {}\n",
 	 ":5:10: metrics needs textfile"},
+	{"metrics over the table",
+	 LDIF_SRC
+	 "output:\n  table: /m/t.prom\nmetrics:\n  textfile: /m/t.prom\n",
+	 ":6:13: metrics.textfile must not be output.table"},
+	{"metrics over the state",
+	 LDIF_SRC OUT "state: /m/s.prom\nmetrics:\n  textfile: /m/s.prom\n",
+	 ":7:13: metrics.textfile must not be state"},
 	{"metrics not a mapping", LDIF_SRC OUT "metrics: /m/r.prom\n",
 	 ":5:10: metrics must be a mapping of keys"},
 	{"metrics textfile not *.prom",

@@ -159,6 +159,20 @@ warn_relay_subdomains(const struct acceptdom_list *l)
 				 l->v[i].name, l->v[i].name, l->v[i].name);
 }
 
+/* dir_writable - may PATH's directory be written?  Else 0, ERR set */
+static int
+dir_writable(const char *path, const char *whose, struct sync_err *err)
+{
+	char *copy = xstrdup(path);
+	int ok = access(dirname(copy), W_OK) == 0;
+
+	if (!ok)
+		sync_err_set(err, SYNC_ERR_OUTPUT,
+			     "cannot write to %s directory %s", whose, copy);
+	free(copy);
+	return ok;
+}
+
 /* cmd_check - config, connection, bind, counts; and can we write? */
 int
 cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
@@ -171,12 +185,10 @@ cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		pipeline_free(&p);
 		return -1;
 	}
-	copy = xstrdup(a->conf->table);
-	r.writable = access(dirname(copy), W_OK) == 0;
-	if (!r.writable)
-		sync_err_set(err, SYNC_ERR_OUTPUT,
-			     "cannot write to the table's directory %s", copy);
-	free(copy);
+	r.writable = dir_writable(a->conf->table, "the table's", err) &&
+		     (a->conf->relay_domains == NULL ||
+		      dir_writable(a->conf->relay_domains,
+				   "output.relay_domains'", err));
 	/* metrics are no part of the sync's result: a warning, not an
 	 * error, as in sync */
 	r.metrics = a->conf->metrics_textfile;

@@ -92,4 +92,14 @@ expect_rc "extra: explain says 554" 1 "$RCPTSYNC" -c "$D/extra.yaml" explain fri
 contains "extra: explain's verdict" "REJECTED (its domain is not accepted: 554"
 expect_rc "extra: explain through @domain" 0 "$RCPTSYNC" -c "$D/extra.yaml" explain anyone@gone.example
 contains "extra: accepted as @gone.example" "ACCEPTED (in the map as @gone.example)"
+
+# --- check: the domains table's directory must be writable too ---------------
+cat > "$D/nodir.yaml" <<YAML
+source: {ldif: $D/all.ldif}
+domains: [corp.example]
+output: {table: $O/rr, relay_domains: $D/nodir/rd}
+lock: $D/lock
+YAML
+expect_rc "check: relay_domains' directory missing" 73 "$RCPTSYNC" -c "$D/nodir.yaml" check
+contains "check names it" "cannot write to output.relay_domains' directory $D/nodir"
 finish

@@ -12,7 +12,10 @@
  *	weighted random choice), the site's before the domain's, a DC listed
  *	once.  Every name from DNS is hostile until proved a host name (LDH
  *	labels): only then does it become part of a URI; elsewhere it is
- *	shown escaped.  Every loop over an answer is bounded.
+ *	shown escaped.  Every loop over an answer is bounded, and so is
+ *	every lookup: by source.ldap.timeout and the run's deadline, through
+ *	the resolver's retrans/retry (UDP) and the watchdog (watchdog.c:
+ *	glibc waits for an answer over TCP without a timeout of its own).
  * OWNERSHIP
  *	Everything is in the caller's struct source_discovery.
  * DIAGNOSTICS
@@ -31,10 +34,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "ascii.h"
+#include "clock.h"
 #include "proxyaddr.h"
 #include "xalloc.h"
+#include "watchdog.h"
 #include "dcfind.h"
 
 /* records read from one answer at most (an answer holds at most 64 KiB,
@@ -248,20 +254,70 @@ read_record(ns_msg *msg, int i, const char *name, struct source_srv *r,
 }
 
 /*
+ * budget - seconds the next lookup may take: Q's timeout, or less when the
+ * deadline is nearer (at least 1); 0 when the deadline has passed
+ */
+static int
+budget(const struct dcfind_query *q)
+{
+	double left;
+	int t = q->timeout > 0 ? q->timeout : 1;
+
+	if (q->deadline <= 0)
+		return t;
+	left = q->deadline - clock_seconds(CLOCK_MONOTONIC);
+	if (left <= 0)
+		return 0;
+	return left >= t ? t : (int)left + 1;
+}
+
+/*
+ * bound_resolver - UDP within SECONDS: one try per server, each its share
+ * (the watchdog bounds TCP); never longer than resolv.conf says
+ */
+static void
+bound_resolver(res_state res, int seconds)
+{
+	int servers = res->nscount > 0 ? res->nscount : 1;
+	int share = seconds / servers > 0 ? seconds / servers : 1;
+
+	if (res->retrans <= 0 || res->retrans > share)
+		res->retrans = share;
+	res->retry = 1;
+}
+
+/*
  * query_one - NAME's SRV records through RES into RECS (at most MAX),
- * in RFC 2782 order; the outcome into LOOKUP.  Returns how many.
+ * in RFC 2782 order; the outcome into LOOKUP, *TIMED_OUT set when the
+ * lookup was cut (or not begun: deadline).  Returns how many.
  */
 static size_t
-query_one(res_state res, const char *name, struct source_srv *recs, size_t max,
-	  struct source_lookup *lookup, struct source_discovery *out)
+query_one(const struct dcfind_query *q, res_state res, const char *name,
+	  struct source_srv *recs, size_t max, struct source_lookup *lookup,
+	  struct source_discovery *out, int *timed_out)
 {
 	unsigned char *answer = xmalloc(NS_MAXMSG);
 	ns_msg msg;
 	size_t n = 0;
-	int len, count, bad = 0;
+	int len, count, bad = 0, seconds = budget(q);
 
 	snprintf(lookup->name, sizeof(lookup->name), "%s", name);
+	if (seconds == 0) {
+		*timed_out = 1;
+		snprintf(lookup->outcome, sizeof(lookup->outcome),
+			 "not looked up: the run's deadline passed");
+		goto out;
+	}
+	bound_resolver(res, seconds);
+	watchdog_arm_resolver(res, seconds);
 	len = res_nquery(res, name, ns_c_in, ns_t_srv, answer, NS_MAXMSG);
+	watchdog_arm(0);
+	if (len < 0 && watchdog_fired) {
+		*timed_out = 1;
+		snprintf(lookup->outcome, sizeof(lookup->outcome),
+			 "timed out after %d s", seconds);
+		goto out;
+	}
 	if (len < 0) {
 		snprintf(lookup->outcome, sizeof(lookup->outcome), "%s",
 			 outcome_text(res->res_h_errno));
@@ -298,10 +354,10 @@ listed(const struct source_discovery *out, const char *target)
 	return 0;
 }
 
-/* fail_nothing - UNAVAILABLE, naming every lookup and its outcome */
+/* fail_nothing - TEMP or UNAVAILABLE, naming every lookup and its outcome */
 static int
 fail_nothing(const struct dcfind_query *q, const struct source_discovery *out,
-	     struct sync_err *err)
+	     int timed_out, struct sync_err *err)
 {
 	char what[SYNC_ERR_MSG_MAX] = "";
 	size_t used = 0;
@@ -312,7 +368,8 @@ fail_nothing(const struct dcfind_query *q, const struct source_discovery *out,
 					 out->lookups[i].name,
 					 out->lookups[i].outcome);
 	return sync_err_set(
-		err, SYNC_ERR_UNAVAILABLE, "no %s for %s found in DNS: %s%s%s",
+		err, timed_out ? SYNC_ERR_TEMP : SYNC_ERR_UNAVAILABLE,
+		"no %s for %s found in DNS: %s%s%s",
 		q->gc ? "Global Catalog" : "domain controller", q->domain, what,
 		out->ignored[0] ? "; ignored " : "", out->ignored);
 }
@@ -325,7 +382,9 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 	char names[SOURCE_LOOKUPS_MAX][SOURCE_DNS_NAME_MAX];
 	struct source_srv *recs = xcalloc(ANSWER_RECORDS_MAX, sizeof(*recs));
 	struct __res_state res;
+	struct sigaction old_sa;
 	size_t n_names = dcfind_names(q, names);
+	int timed_out = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (n_names == 0) {
@@ -334,9 +393,6 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 				    "the SRV name for domain %s is too long",
 				    q->domain);
 	}
-	/* XXX the resolver's own timeouts (resolv.conf "options timeout:
-	 * attempts:") bound the lookups, not source.ldap.timeout or the
-	 * run's deadline: at worst a few tens of seconds with no DNS. */
 	memset(&res, 0, sizeof(res));
 	if (res_ninit(&res) < 0) {
 		free(recs);
@@ -344,9 +400,13 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 				    "cannot set up the DNS resolver "
 				    "(/etc/resolv.conf)");
 	}
+	/* the watchdog may already be a session's: installing it again
+	 * nests, and the old action comes back below */
+	watchdog_install(&old_sa);
 	for (size_t i = 0; i < n_names; i++) {
-		size_t n = query_one(&res, names[i], recs, ANSWER_RECORDS_MAX,
-				     &out->lookups[i], out);
+		size_t n =
+			query_one(q, &res, names[i], recs, ANSWER_RECORDS_MAX,
+				  &out->lookups[i], out, &timed_out);
 
 		out->lookups[i].found = n;
 		out->n_lookups++;
@@ -355,10 +415,11 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 			if (!listed(out, recs[j].target))
 				out->srv[out->n_srv++] = recs[j];
 	}
+	watchdog_restore(&old_sa);
 	res_nclose(&res);
 	free(recs);
 	if (out->n_srv == 0)
-		return fail_nothing(q, out, err);
+		return fail_nothing(q, out, timed_out, err);
 	return 0;
 }
 

@@ -17,6 +17,8 @@ struct dcfind_query {
 	const char *site;   /* an AD site whose DCs come first, or NULL */
 	int gc;		    /* Global Catalogs (_gc._tcp), not DCs */
 	int starttls;	    /* ldap://HOST:SRV-PORT + StartTLS, not LDAPS */
+	int timeout;	    /* seconds one lookup may take at most */
+	double deadline;    /* CLOCK_MONOTONIC seconds; 0: none */
 };
 
 /*
@@ -55,9 +57,12 @@ int dcfind_hostname_ok(const char *name);
  *	outcome and the usable records, in the order to try: the site's in
  *	RFC 2782 order, then the domain's not already listed.  A record
  *	whose target is "." (service not offered) or not a host name is
- *	left out and named in OUT->ignored.  Returns 0 with at least one
- *	record, or -1 with UNAVAILABLE naming every name looked up and its
- *	outcome (nothing found, or every lookup failed).
+ *	left out and named in OUT->ignored.  Each lookup runs under the
+ *	watchdog (watchdog.c), bounded by Q->timeout and the time left
+ *	before Q->deadline.  Returns 0 with at least one record, or -1 with
+ *	an error naming every name looked up and its outcome: TEMP when a
+ *	lookup timed out or the deadline passed, else UNAVAILABLE (nothing
+ *	found, or every lookup failed).
  */
 int dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 		  struct sync_err *err) __attribute__((warn_unused_result));

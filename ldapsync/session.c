@@ -645,8 +645,14 @@ open_discovered(struct ldapsync_session *s, struct sync_err *err)
 {
 	const struct ldapsync_conf *conf = s->conf;
 	struct source_discovery *dns = &s->stats->dns;
-	struct dcfind_query q = {conf->domain, conf->site, conf->global_catalog,
-				 conf->starttls};
+	struct dcfind_query q = {
+		.domain = conf->domain,
+		.site = conf->site,
+		.gc = conf->global_catalog,
+		.starttls = conf->starttls,
+		.timeout = conf->timeout,
+		.deadline = conf->deadline,
+	};
 	char *uris[SOURCE_SRV_MAX] = {NULL};
 	size_t n = 0;
 	int rc;

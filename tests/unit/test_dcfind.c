@@ -154,7 +154,7 @@ static void
 test_names(void **state)
 {
 	char names[SOURCE_LOOKUPS_MAX][SOURCE_DNS_NAME_MAX];
-	struct dcfind_query q = {"corp.example", NULL, 0, 0};
+	struct dcfind_query q = {"corp.example", NULL, 0, 0, 5, 0};
 	char longname[300];
 
 	(void)state;
@@ -214,7 +214,7 @@ test_hostnames(void **state)
 static void
 test_uri(void **state)
 {
-	struct dcfind_query q = {"corp.example", NULL, 0, 0};
+	struct dcfind_query q = {"corp.example", NULL, 0, 0, 5, 0};
 	struct source_srv r;
 	char buf[300], tiny[10];
 

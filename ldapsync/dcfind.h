@@ -52,6 +52,22 @@ size_t dcfind_names(const struct dcfind_query *q,
 int dcfind_hostname_ok(const char *name);
 
 /*
+ * dcfind_parse - the usable SRV records for QNAME in ANSWER[0..LEN) (a
+ *	DNS message, as res_nquery gives it) into RECS (at most MAX), in the
+ *	order DNS gave.  Used: an SRV record in class IN owned by QNAME (or
+ *	by a CNAME target on the way from it: ASCII case and a trailing dot
+ *	do not count), whose target is a host name (dcfind_hostname_ok) and
+ *	whose port is not 0; each other SRV record of the name is named in
+ *	NOTES (SIZE bytes, appended, "; " between, a list that does not fit
+ *	ends with "..."; names escaped as dn_expand shows them).  At most
+ *	512 records are read.  Pure: no I/O.  Returns how many, with *BAD
+ *	the malformed records skipped, or -1 when the message is malformed.
+ */
+int dcfind_parse(const unsigned char *answer, size_t len, const char *qname,
+		 struct source_srv *recs, size_t max, int *bad, char *notes,
+		 size_t size);
+
+/*
  * dcfind_lookup - look up Q's SRV names through the system resolver
  *	(res_nquery: /etc/resolv.conf) and fill OUT with every lookup's
  *	outcome and the usable records, in the order to try: the site's in

@@ -452,14 +452,30 @@ out:
 	return n;
 }
 
-/* listed - is TARGET among the first N records already? */
+/*
+ * listed - is R's DC among the records kept already?  Over LDAPS the URI
+ * is the target's (port 636/3269 whatever DNS says); with StartTLS it is
+ * the target's and the port's, so both make the DC.
+ */
 static int
-listed(const struct source_discovery *out, const char *target)
+listed(const struct dcfind_query *q, const struct source_discovery *out,
+       const struct source_srv *r)
 {
 	for (size_t i = 0; i < out->n_srv; i++)
-		if (strcmp(out->srv[i].target, target) == 0)
+		if (strcmp(out->srv[i].target, r->target) == 0 &&
+		    (!q->starttls || out->srv[i].port == r->port))
 			return 1;
 	return 0;
+}
+
+/* dcfind_merge - the site's first; a DC found again keeps its place */
+void
+dcfind_merge(const struct dcfind_query *q, struct source_discovery *out,
+	     const struct source_srv *recs, size_t n)
+{
+	for (size_t j = 0; j < n && out->n_srv < SOURCE_SRV_MAX; j++)
+		if (!listed(q, out, &recs[j]))
+			out->srv[out->n_srv++] = recs[j];
 }
 
 /* fail_nothing - TEMP or UNAVAILABLE, naming every lookup and its outcome */
@@ -518,10 +534,7 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 
 		out->lookups[i].found = n;
 		out->n_lookups++;
-		/* the site's first; a DC found again keeps its first place */
-		for (size_t j = 0; j < n && out->n_srv < SOURCE_SRV_MAX; j++)
-			if (!listed(out, recs[j].target))
-				out->srv[out->n_srv++] = recs[j];
+		dcfind_merge(q, out, recs, n);
 	}
 	watchdog_restore(&old_sa);
 	res_nclose(&res);

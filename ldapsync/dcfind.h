@@ -68,6 +68,15 @@ int dcfind_parse(const unsigned char *answer, size_t len, const char *qname,
 		 size_t size);
 
 /*
+ * dcfind_merge - add RECS[0..N) (one lookup's, in order) to OUT->srv
+ *	after those of earlier lookups, each DC once: the same target (and
+ *	with Q->starttls the same port: the URI holds it) keeps its first
+ *	place.  At most SOURCE_SRV_MAX in all.
+ */
+void dcfind_merge(const struct dcfind_query *q, struct source_discovery *out,
+		  const struct source_srv *recs, size_t n);
+
+/*
  * dcfind_lookup - look up Q's SRV names through the system resolver
  *	(res_nquery: /etc/resolv.conf) and fill OUT with every lookup's
  *	outcome and the usable records, in the order to try: the site's in

@@ -569,6 +569,40 @@ test_parse_cut(void **state)
 	assert_int_equal(strlen(notes), len);
 }
 
+/* The site's DCs first, each DC once: by target over LDAPS, by target and
+ * port with StartTLS (the port is in the URI). */
+static void
+test_merge(void **state)
+{
+	struct dcfind_query q = {"corp.example", "Site", 0, 0, 5, 0};
+	static struct source_discovery out;
+	struct source_srv site[2], dom[3];
+	char uri[300];
+
+	(void)state;
+	set(&site[0], "dc1.corp.example", 0, 100);
+	set(&site[1], "dc2.corp.example", 0, 100);
+	set(&dom[0], "dc2.corp.example", 0, 100);
+	set(&dom[1], "dc1.corp.example", 0, 100);
+	dom[1].port = 3268;
+	set(&dom[2], "dc3.corp.example", 0, 100);
+	memset(&out, 0, sizeof(out));
+	dcfind_merge(&q, &out, site, 2);
+	dcfind_merge(&q, &out, dom, 3);
+	assert_int_equal(out.n_srv, 3);
+	assert_string_equal(out.srv[0].target, "dc1.corp.example");
+	assert_string_equal(out.srv[1].target, "dc2.corp.example");
+	assert_string_equal(out.srv[2].target, "dc3.corp.example");
+	/* with StartTLS dc1:3268 is another URI than dc1:389 */
+	q.starttls = 1;
+	memset(&out, 0, sizeof(out));
+	dcfind_merge(&q, &out, site, 2);
+	dcfind_merge(&q, &out, dom, 3);
+	assert_int_equal(out.n_srv, 4);
+	assert_int_equal(dcfind_uri(&q, &out.srv[2], uri, sizeof(uri)), 0);
+	assert_string_equal(uri, "ldap://dc1.corp.example:3268");
+}
+
 int
 main(void)
 {
@@ -580,6 +614,7 @@ main(void)
 		cmocka_unit_test(test_uri),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_cut),
+		cmocka_unit_test(test_merge),
 	};
 
 	return cmocka_run_group_tests_name("dcfind", tests, NULL, NULL);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-# A scripted DNS server on 127.0.0.1:53 (run it in a private network
-# namespace) that misbehaves as no real one can be made to.
+# A scripted DNS server on port 53 of every address (run it in a private
+# network namespace, where 127.0.0.0/8 is its own) that misbehaves as no
+# real one can be made to.
 # Usage: dns_misbehave.py MODE
 #   tc-hang    every SRV answer over UDP has TC set and no records; TCP
 #              connections are accepted and never answered
@@ -71,10 +72,10 @@ def serve_tcp(c):
 
 conns = []
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-u.bind(("127.0.0.1", 53))
+u.bind(("0.0.0.0", 53))
 t = socket.socket()
 t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-t.bind(("127.0.0.1", 53))
+t.bind(("0.0.0.0", 53))
 t.listen(16)
 threading.Thread(target=udp, args=(u,), daemon=True).start()
 print("listening", flush=True)

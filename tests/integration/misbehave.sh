@@ -242,24 +242,29 @@ stop_pid "$RPID"
 # over /etc/resolv.conf in a private mount namespace (the machine's is
 # never touched).
 DNSSERVER=$HERE/dns_misbehave.py
-# dns_run MODE DIR : rcptsync -c DIR/c.yaml sync against the scripted DNS
-# server in MODE; the output in DIR/run, the exit in $RC, seconds in $TOOK
+# dns_run MODE DIR [NAMESERVER...] : rcptsync -c DIR/c.yaml sync against
+# the scripted DNS server in MODE (on every 127.0.0.0/8 address; resolv.conf
+# names 127.0.0.1 or the NAMESERVERs); the output in DIR/run, the exit in
+# $RC, seconds in $TOOK
 dns_run() {
-	printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' > "$2/resolv.conf"
+	local ns
+	for ns in "${@:3}"; do echo "nameserver $ns"; done > "$2/resolv.conf"
+	[ $# -gt 2 ] || echo "nameserver 127.0.0.1" > "$2/resolv.conf"
+	echo "options timeout:5 attempts:2" >> "$2/resolv.conf"
 	start=$(date +%s)
 	unshare -n -m bash -c '
 		ip link set lo up || exit 90
 		mount --bind "$3/resolv.conf" /etc/resolv.conf || exit 91
 		python3 "$1" "$2" > "$3/dns.out" 2> "$3/dns.err" & p=$!
 		for i in $(seq 100); do
-			grep -qx listening "$3/dns.out" && break; sleep 0.1
+			grep -qx listening "$3/dns.out" 2>/dev/null && break; sleep 0.1
 		done
 		timeout "$4" "$5" -c "$3/c.yaml" sync; rc=$?
 		kill $p; exit $rc' x "$DNSSERVER" "$1" "$2" "$RUN_TIMEOUT" "$RCPTSYNC" \
 		> "$2/run" 2>&1
 	RC=$?; TOOK=$(( $(date +%s) - start )); OUT=$(cat "$2/run")
 }
-# dns_conf DIR : a config that finds its DCs in DNS, timeout 3 s
+# dns_conf DIR TIMEOUT DEADLINE : a config that finds its DCs in DNS
 dns_conf() {
 	cat > "$1/c.yaml" <<YAML
 source:
@@ -267,16 +272,16 @@ source:
     domain: corp.example
     base: $BASE
     bind: {method: none}
-    timeout: 3
+    timeout: $2
 domains: [corp.example]
 output:
   table: $1/relay_recipients
 lock: $1/lock
-deadline: 20s
+deadline: $3
 YAML
 }
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null; then
-	d=$D/dns-hang; mkdir -p "$d"; dns_conf "$d"
+	d=$D/dns-hang; mkdir -p "$d"; dns_conf "$d" 3 20s
 	printf 'kept@corp.example\tOK\n' > "$d/relay_recipients"
 	cp -p "$d/relay_recipients" "$d/saved"
 	dns_run tc-hang "$d"
@@ -289,8 +294,16 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v ip >/dev/
 	check "DNS, TC then a silent TCP: the table is untouched" \
 		cmp "$d/saved" "$d/relay_recipients"
 	check "DNS, TC then a silent TCP: no map was written" test ! -e "$d/relay_recipients.db"
+	# the deadline nearer than timeout, and two servers that both hang:
+	# the deadline bounds the lookup (each further server within 1 s)
+	d=$D/dns-deadline; mkdir -p "$d"; dns_conf "$d" 30 4s
+	dns_run tc-hang "$d" 127.0.0.1 127.0.0.2
+	got_rc "DNS, two silent TCPs, deadline 4 s, timeout 30 s: refused as temporary" 75
+	check "DNS, two silent TCPs: the deadline ended it within 15 s ($TOOK s), not timeout 30 s" \
+		test "$TOOK" -le 15
+	contains "DNS, two silent TCPs: the message says it timed out" "SRV: timed out after"
 	# the control: an answer over TCP is read (dc1 then does not resolve)
-	d=$D/dns-tcp; mkdir -p "$d"; dns_conf "$d"
+	d=$D/dns-tcp; mkdir -p "$d"; dns_conf "$d" 3 20s
 	dns_run tc-answer "$d"
 	got_rc "DNS, TC then an answer over TCP: the DC found is tried (unreachable)" 69
 	contains "DNS, TC then an answer over TCP: the DC found is named" "dc1.corp.example"

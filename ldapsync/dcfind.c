@@ -422,13 +422,16 @@ query_one(const struct dcfind_query *q, res_state res, const char *name,
 		goto out;
 	}
 	bound_resolver(res, seconds);
-	watchdog_arm_resolver(res, seconds);
+	/* a second after the resolver's own UDP timeouts end, so that a
+	 * silent UDP server stays "no answer"; what the watchdog cuts is a
+	 * TCP connect or read, which glibc does not bound */
+	watchdog_arm_resolver(res, seconds + 1);
 	len = res_nquery(res, name, ns_c_in, ns_t_srv, answer, NS_MAXMSG);
 	watchdog_arm(0);
 	if (len < 0 && watchdog_fired) {
 		*timed_out = 1;
 		snprintf(lookup->outcome, sizeof(lookup->outcome),
-			 "timed out after %d s", seconds);
+			 "timed out after %d s", seconds + 1);
 		goto out;
 	}
 	if (len < 0) {

@@ -8,6 +8,7 @@
 #              connections are accepted and never answered
 #   tc-answer  the same over UDP; over TCP the full answer: one SRV record
 #              _ldap._tcp.dc._msdcs.<domain> -> dc1.<domain>:389
+#   silent     no answer over UDP at all
 # Any other type: NXDOMAIN.  Prints "listening" once both sockets are bound.
 import socket
 import struct
@@ -48,7 +49,8 @@ def answer(d, tcp):
 def udp(s):
     while True:
         d, a = s.recvfrom(4096)
-        s.sendto(answer(d, False), a)
+        if MODE != "silent":
+            s.sendto(answer(d, False), a)
 
 
 def serve_tcp(c):

@@ -302,6 +302,15 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v ip >/dev/
 	check "DNS, two silent TCPs: the deadline ended it within 15 s ($TOOK s), not timeout 30 s" \
 		test "$TOOK" -le 15
 	contains "DNS, two silent TCPs: the message says it timed out" "SRV: timed out after"
+	# silent over UDP: the resolver's own timeout (lowered to timeout)
+	# ends it, a second before the watchdog would: "no answer", exit 69
+	d=$D/dns-silent; mkdir -p "$d"; dns_conf "$d" 3 20s
+	dns_run silent "$d"
+	got_rc "DNS, silent over UDP: no DC found (not a watchdog race)" 69
+	check "DNS, silent over UDP: within timeout, not resolv.conf's 2 x 5 s ($TOOK s)" \
+		test "$TOOK" -le 8
+	contains "DNS, silent over UDP: the message names the SRV record" \
+		"_ldap._tcp.dc._msdcs.corp.example SRV: no answer"
 	# the control: an answer over TCP is read (dc1 then does not resolve)
 	d=$D/dns-tcp; mkdir -p "$d"; dns_conf "$d" 3 20s
 	dns_run tc-answer "$d"

@@ -412,7 +412,7 @@ query_one(const struct dcfind_query *q, res_state res, const char *name,
 {
 	unsigned char *answer = xmalloc(NS_MAXMSG);
 	size_t n = 0;
-	int len, rc, bad = 0, seconds = budget(q);
+	int len, rc, cut, bad = 0, seconds = budget(q);
 
 	snprintf(lookup->name, sizeof(lookup->name), "%s", name);
 	if (seconds == 0) {
@@ -428,7 +428,9 @@ query_one(const struct dcfind_query *q, res_state res, const char *name,
 	watchdog_arm_resolver(res, seconds + 1);
 	len = res_nquery(res, name, ns_c_in, ns_t_srv, answer, NS_MAXMSG);
 	watchdog_arm(0);
-	if (len < 0 && watchdog_fired) {
+	cut = watchdog_fired;
+	watchdog_fired = 0; /* not to be read as a later connection's */
+	if (len < 0 && cut) {
 		*timed_out = 1;
 		snprintf(lookup->outcome, sizeof(lookup->outcome),
 			 "timed out after %d s", seconds + 1);

@@ -21,7 +21,9 @@
  *
  *	Timeouts: every blocking libldap call runs under the watchdog
  *	(watchdog.c: SIGALRM cuts a stalled socket), which a session owns
- *	from ldapsync_open() to ldapsync_close().
+ *	from ldapsync_open() to ldapsync_close(); so do the DNS lookups of
+ *	source.ldap.domain (dcfind.c), each bounded by timeout and the
+ *	time left before the deadline.
  *	Over all of it stands the run's deadline (conf->deadline): waiting
  *	for an answer past it is a TEMP error, so no server can hold the
  *	lock forever.

@@ -12,7 +12,10 @@
  *	weighted random choice), the site's before the domain's, a DC listed
  *	once.  Every name from DNS is hostile until proved a host name (LDH
  *	labels): only then does it become part of a URI; elsewhere it is
- *	shown escaped.  Every loop over an answer is bounded.
+ *	shown escaped.  Every loop over an answer is bounded, and so is
+ *	every lookup: by source.ldap.timeout and the run's deadline, through
+ *	the resolver's retrans/retry (UDP) and the watchdog (watchdog.c:
+ *	glibc waits for an answer over TCP without a timeout of its own).
  * OWNERSHIP
  *	Everything is in the caller's struct source_discovery.
  * DIAGNOSTICS
@@ -31,10 +34,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "ascii.h"
+#include "clock.h"
 #include "proxyaddr.h"
 #include "xalloc.h"
+#include "watchdog.h"
 #include "dcfind.h"
 
 /* records read from one answer at most (an answer holds at most 64 KiB,
@@ -183,103 +189,266 @@ random_pick(void *ctx, unsigned long bound)
 	return bound == (unsigned long)-1 ? v : v % (bound + 1);
 }
 
-/* note_ignored - add "; WHAT" to the records not used, cut to fit */
+/*
+ * note - add "; WHAT" to NOTES (SIZE bytes), whole or not at all: a list
+ * that WHAT would overflow ends with "..." and takes nothing more
+ */
 static void
-note_ignored(struct source_discovery *out, const char *what)
+note(char *notes, size_t size, const char *what)
 {
-	size_t used = strlen(out->ignored), len = strlen(what), room;
+	static const char more[] = "...";
+	size_t used = strlen(notes), len = strlen(what);
+	size_t sep = used > 0 ? 2 : 0;
 
-	if (used > 0 && used + 2 < sizeof(out->ignored)) {
-		memcpy(out->ignored + used, "; ", 3);
-		used += 2;
+	if (size < sizeof("; ...") ||
+	    (used >= 3 && strcmp(notes + used - 3, more) == 0))
+		return; /* already cut (a note never ends with "...": names
+			 * from dn_expand show a dot in a label as "\.") */
+	/* room for this note and a "; ..." after it */
+	if (used + sep + len + 5 < size) {
+		snprintf(notes + used, size - used, "%s%s", sep ? "; " : "",
+			 what);
+		return;
 	}
-	room = sizeof(out->ignored) - used - 1;
-	if (len > room)
-		len = room;
-	memcpy(out->ignored + used, what, len);
-	out->ignored[used + len] = '\0';
+	snprintf(notes + used, size - used, "%s%s", sep ? "; " : "", more);
+}
+
+/* same_name - A and B the same DNS name (ASCII case, a trailing dot)? */
+static int
+same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.' && (la < 2 || a[la - 2] != '\\'))
+		la--;
+	if (lb > 0 && b[lb - 1] == '.' && (lb < 2 || b[lb - 2] != '\\'))
+		lb--;
+	if (la != lb)
+		return 0;
+	for (size_t i = 0; i < la; i++)
+		if (ascii_lower(a[i]) != ascii_lower(b[i]))
+			return 0;
+	return 1;
+}
+
+/* The names an answer's SRV records may be owned by: the name queried,
+ * and the targets of the CNAMEs that lead away from it, in order. */
+#define CHAIN_MAX 8
+struct chain {
+	const char *qname; /* the name queried, for the notes */
+	char names[CHAIN_MAX][NS_MAXDNAME];
+	size_t n;
+};
+
+/* in_chain - is OWNER one of C's names? */
+static int
+in_chain(const struct chain *c, const char *owner)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (same_name(c->names[i], owner))
+			return 1;
+	return 0;
+}
+
+/* follow_cname - a CNAME owned by a name of C: its target joins C */
+static int
+follow_cname(const ns_msg *msg, const ns_rr *rr, struct chain *c)
+{
+	if (!in_chain(c, ns_rr_name(*rr)))
+		return 0;
+	if (c->n >= CHAIN_MAX)
+		return 0;
+	if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), ns_rr_rdata(*rr),
+		      c->names[c->n], sizeof(c->names[c->n])) < 0)
+		return -1;
+	c->n++;
+	return 0;
 }
 
 /*
- * read_record - one answer record into R: 1 usable, 0 not a record to
- * use (another type, or one noted as ignored), -1 malformed
+ * read_srv - one SRV record of the name into R: 1 usable, 0 not used
+ * (noted in NOTES), -1 malformed.  dn_expand already shows every byte
+ * that is not printable or special escaped (\000, \.), so a name is
+ * quoted as it came out of it: escaped once.
  */
 static int
-read_record(ns_msg *msg, int i, const char *name, struct source_srv *r,
-	    struct source_discovery *out)
+read_srv(const ns_msg *msg, const ns_rr *rr, const char *qname,
+	 struct source_srv *r, char *notes, size_t size)
 {
-	char target[NS_MAXDNAME], shown[300], note[400];
-	const unsigned char *rd;
+	char target[NS_MAXDNAME], what[SOURCE_DNS_NAME_MAX * 2 + 64];
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	unsigned port;
+
+	if (ns_rr_rdlen(*rr) < 7)
+		return -1;
+	if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), rd + 6, target,
+		      sizeof(target)) < 0)
+		return -1;
+	port = ns_get16(rd + 4);
+	if (target[0] == '\0' || strcmp(target, ".") == 0) {
+		/* RFC 2782: "." means the service is decidedly not here */
+		snprintf(what, sizeof(what), "%s: target \".\" (no service)",
+			 qname);
+	} else if (!dcfind_hostname_ok(target)) {
+		snprintf(what, sizeof(what),
+			 "%s: target %.200s%s is not a "
+			 "host name",
+			 qname, target, strlen(target) > 200 ? "..." : "");
+	} else if (port == 0) {
+		snprintf(what, sizeof(what), "%s: target %.253s port 0", qname,
+			 target);
+	} else {
+		memset(r, 0, sizeof(*r));
+		snprintf(r->name, sizeof(r->name), "%s", qname);
+		/* a host name has at most 253 bytes (dcfind_hostname_ok) */
+		memcpy(r->target, target, strlen(target) + 1);
+		ascii_fold(r->target, strlen(r->target));
+		r->priority = ns_get16(rd);
+		r->weight = ns_get16(rd + 2);
+		r->port = port;
+		return 1;
+	}
+	note(notes, size, what);
+	return 0;
+}
+
+/*
+ * read_record - answer record I: 1 a usable SRV record of the name (into
+ * R), 0 not one to use (another type, another owner, or one noted as not
+ * used), -1 malformed
+ */
+static int
+read_record(ns_msg *msg, int i, struct chain *c, struct source_srv *r,
+	    char *notes, size_t size)
+{
 	ns_rr rr;
 
 	if (ns_parserr(msg, ns_s_an, i, &rr) < 0)
 		return -1;
-	if (ns_rr_type(rr) != ns_t_srv || ns_rr_class(rr) != ns_c_in)
-		return 0; /* a CNAME on the way, say */
-	if (ns_rr_rdlen(rr) < 7)
-		return -1;
-	rd = ns_rr_rdata(rr);
-	if (dn_expand(ns_msg_base(*msg), ns_msg_end(*msg), rd + 6, target,
-		      sizeof(target)) < 0)
-		return -1;
-	if (target[0] == '\0' || strcmp(target, ".") == 0) {
-		/* RFC 2782: "." means the service is decidedly not here */
-		snprintf(note, sizeof(note), "%s: target \".\" (no service)",
-			 name);
-		note_ignored(out, note);
+	if (ns_rr_class(rr) != ns_c_in)
 		return 0;
-	}
-	if (!dcfind_hostname_ok(target)) {
-		proxyaddr_escape(target, strlen(target), shown, sizeof(shown));
-		snprintf(note, sizeof(note), "%s: target %s is not a host name",
-			 name, shown);
-		note_ignored(out, note);
+	if (ns_rr_type(rr) == ns_t_cname)
+		return follow_cname(msg, &rr, c);
+	if (ns_rr_type(rr) != ns_t_srv)
 		return 0;
+	/* a record for another name than the one asked is not an answer
+	 * to the question (a resolver passes on what the server sent) */
+	if (!in_chain(c, ns_rr_name(rr)))
+		return 0;
+	return read_srv(msg, &rr, c->qname, r, notes, size);
+}
+
+/* dcfind_parse - see dcfind.h */
+int
+dcfind_parse(const unsigned char *answer, size_t len, const char *qname,
+	     struct source_srv *recs, size_t max, int *bad, char *notes,
+	     size_t size)
+{
+	struct chain *c;
+	ns_msg msg;
+	int count, n = 0;
+
+	*bad = 0;
+	if (len > NS_MAXMSG || ns_initparse(answer, (int)len, &msg) < 0)
+		return -1;
+	c = xcalloc(1, sizeof(*c));
+	c->qname = qname;
+	snprintf(c->names[0], sizeof(c->names[0]), "%s", qname);
+	c->n = 1;
+	count = ns_msg_count(msg, ns_s_an);
+	for (int i = 0; i < count && i < ANSWER_RECORDS_MAX && (size_t)n < max;
+	     i++) {
+		int rc = read_record(&msg, i, c, &recs[n], notes, size);
+
+		*bad += rc < 0;
+		n += rc > 0;
 	}
-	memset(r, 0, sizeof(*r));
-	snprintf(r->name, sizeof(r->name), "%s", name);
-	/* a host name has at most 253 bytes (dcfind_hostname_ok) */
-	memcpy(r->target, target, strlen(target) + 1);
-	ascii_fold(r->target, strlen(r->target));
-	r->priority = ns_get16(rd);
-	r->weight = ns_get16(rd + 2);
-	r->port = ns_get16(rd + 4);
-	return 1;
+	free(c);
+	return n;
+}
+
+/*
+ * budget - seconds the next lookup may take: Q's timeout, or less when the
+ * deadline is nearer (at least 1); 0 when the deadline has passed
+ */
+static int
+budget(const struct dcfind_query *q)
+{
+	double left;
+	int t = q->timeout > 0 ? q->timeout : 1;
+
+	if (q->deadline <= 0)
+		return t;
+	left = q->deadline - clock_seconds(CLOCK_MONOTONIC);
+	if (left <= 0)
+		return 0;
+	return left >= t ? t : (int)left + 1;
+}
+
+/*
+ * bound_resolver - UDP within SECONDS: one try per server, each its share
+ * (the watchdog bounds TCP); never longer than resolv.conf says
+ */
+static void
+bound_resolver(res_state res, int seconds)
+{
+	int servers = res->nscount > 0 ? res->nscount : 1;
+	int share = seconds / servers > 0 ? seconds / servers : 1;
+
+	if (res->retrans <= 0 || res->retrans > share)
+		res->retrans = share;
+	res->retry = 1;
 }
 
 /*
  * query_one - NAME's SRV records through RES into RECS (at most MAX),
- * in RFC 2782 order; the outcome into LOOKUP.  Returns how many.
+ * in RFC 2782 order; the outcome into LOOKUP, *TIMED_OUT set when the
+ * lookup was cut (or not begun: deadline).  Returns how many.
  */
 static size_t
-query_one(res_state res, const char *name, struct source_srv *recs, size_t max,
-	  struct source_lookup *lookup, struct source_discovery *out)
+query_one(const struct dcfind_query *q, res_state res, const char *name,
+	  struct source_srv *recs, size_t max, struct source_lookup *lookup,
+	  struct source_discovery *out, int *timed_out)
 {
 	unsigned char *answer = xmalloc(NS_MAXMSG);
-	ns_msg msg;
 	size_t n = 0;
-	int len, count, bad = 0;
+	int len, rc, cut, bad = 0, seconds = budget(q);
 
 	snprintf(lookup->name, sizeof(lookup->name), "%s", name);
+	if (seconds == 0) {
+		*timed_out = 1;
+		snprintf(lookup->outcome, sizeof(lookup->outcome),
+			 "not looked up: the run's deadline passed");
+		goto out;
+	}
+	bound_resolver(res, seconds);
+	/* a second after the resolver's own UDP timeouts end, so that a
+	 * silent UDP server stays "no answer"; what the watchdog cuts is a
+	 * TCP connect or read, which glibc does not bound */
+	watchdog_arm_resolver(res, seconds + 1);
 	len = res_nquery(res, name, ns_c_in, ns_t_srv, answer, NS_MAXMSG);
+	watchdog_arm(0);
+	cut = watchdog_fired;
+	watchdog_fired = 0; /* not to be read as a later connection's */
+	if (len < 0 && cut) {
+		*timed_out = 1;
+		snprintf(lookup->outcome, sizeof(lookup->outcome),
+			 "timed out after %d s", seconds + 1);
+		goto out;
+	}
 	if (len < 0) {
 		snprintf(lookup->outcome, sizeof(lookup->outcome), "%s",
 			 outcome_text(res->res_h_errno));
 		goto out;
 	}
-	if (ns_initparse(answer, len, &msg) < 0) {
+	rc = dcfind_parse(answer, (size_t)len, name, recs, max, &bad,
+			  out->ignored, sizeof(out->ignored));
+	if (rc < 0) {
 		snprintf(lookup->outcome, sizeof(lookup->outcome),
 			 "a malformed answer");
 		goto out;
 	}
-	count = ns_msg_count(msg, ns_s_an);
-	for (int i = 0; i < count && i < ANSWER_RECORDS_MAX && n < max; i++) {
-		int rc = read_record(&msg, i, name, &recs[n], out);
-
-		if (rc < 0)
-			bad++;
-		n += rc > 0;
-	}
+	n = (size_t)rc;
 	dcfind_order(recs, n, random_pick, NULL);
 	snprintf(lookup->outcome, sizeof(lookup->outcome), "%zu record%s%s", n,
 		 n == 1 ? "" : "s", bad ? " (and malformed ones)" : "");
@@ -288,20 +457,36 @@ out:
 	return n;
 }
 
-/* listed - is TARGET among the first N records already? */
+/*
+ * listed - is R's DC among the records kept already?  Over LDAPS the URI
+ * is the target's (port 636/3269 whatever DNS says); with StartTLS it is
+ * the target's and the port's, so both make the DC.
+ */
 static int
-listed(const struct source_discovery *out, const char *target)
+listed(const struct dcfind_query *q, const struct source_discovery *out,
+       const struct source_srv *r)
 {
 	for (size_t i = 0; i < out->n_srv; i++)
-		if (strcmp(out->srv[i].target, target) == 0)
+		if (strcmp(out->srv[i].target, r->target) == 0 &&
+		    (!q->starttls || out->srv[i].port == r->port))
 			return 1;
 	return 0;
 }
 
-/* fail_nothing - UNAVAILABLE, naming every lookup and its outcome */
+/* dcfind_merge - the site's first; a DC found again keeps its place */
+void
+dcfind_merge(const struct dcfind_query *q, struct source_discovery *out,
+	     const struct source_srv *recs, size_t n)
+{
+	for (size_t j = 0; j < n && out->n_srv < SOURCE_SRV_MAX; j++)
+		if (!listed(q, out, &recs[j]))
+			out->srv[out->n_srv++] = recs[j];
+}
+
+/* fail_nothing - TEMP or UNAVAILABLE, naming every lookup and its outcome */
 static int
 fail_nothing(const struct dcfind_query *q, const struct source_discovery *out,
-	     struct sync_err *err)
+	     int timed_out, struct sync_err *err)
 {
 	char what[SYNC_ERR_MSG_MAX] = "";
 	size_t used = 0;
@@ -312,7 +497,8 @@ fail_nothing(const struct dcfind_query *q, const struct source_discovery *out,
 					 out->lookups[i].name,
 					 out->lookups[i].outcome);
 	return sync_err_set(
-		err, SYNC_ERR_UNAVAILABLE, "no %s for %s found in DNS: %s%s%s",
+		err, timed_out ? SYNC_ERR_TEMP : SYNC_ERR_UNAVAILABLE,
+		"no %s for %s found in DNS: %s%s%s",
 		q->gc ? "Global Catalog" : "domain controller", q->domain, what,
 		out->ignored[0] ? "; ignored " : "", out->ignored);
 }
@@ -325,7 +511,9 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 	char names[SOURCE_LOOKUPS_MAX][SOURCE_DNS_NAME_MAX];
 	struct source_srv *recs = xcalloc(ANSWER_RECORDS_MAX, sizeof(*recs));
 	struct __res_state res;
+	struct sigaction old_sa;
 	size_t n_names = dcfind_names(q, names);
+	int timed_out = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (n_names == 0) {
@@ -334,9 +522,6 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 				    "the SRV name for domain %s is too long",
 				    q->domain);
 	}
-	/* XXX the resolver's own timeouts (resolv.conf "options timeout:
-	 * attempts:") bound the lookups, not source.ldap.timeout or the
-	 * run's deadline: at worst a few tens of seconds with no DNS. */
 	memset(&res, 0, sizeof(res));
 	if (res_ninit(&res) < 0) {
 		free(recs);
@@ -344,21 +529,23 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 				    "cannot set up the DNS resolver "
 				    "(/etc/resolv.conf)");
 	}
+	/* the watchdog may already be a session's: installing it again
+	 * nests, and the old action comes back below */
+	watchdog_install(&old_sa);
 	for (size_t i = 0; i < n_names; i++) {
-		size_t n = query_one(&res, names[i], recs, ANSWER_RECORDS_MAX,
-				     &out->lookups[i], out);
+		size_t n =
+			query_one(q, &res, names[i], recs, ANSWER_RECORDS_MAX,
+				  &out->lookups[i], out, &timed_out);
 
 		out->lookups[i].found = n;
 		out->n_lookups++;
-		/* the site's first; a DC found again keeps its first place */
-		for (size_t j = 0; j < n && out->n_srv < SOURCE_SRV_MAX; j++)
-			if (!listed(out, recs[j].target))
-				out->srv[out->n_srv++] = recs[j];
+		dcfind_merge(q, out, recs, n);
 	}
+	watchdog_restore(&old_sa);
 	res_nclose(&res);
 	free(recs);
 	if (out->n_srv == 0)
-		return fail_nothing(q, out, err);
+		return fail_nothing(q, out, timed_out, err);
 	return 0;
 }
 

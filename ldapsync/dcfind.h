@@ -17,6 +17,8 @@ struct dcfind_query {
 	const char *site;   /* an AD site whose DCs come first, or NULL */
 	int gc;		    /* Global Catalogs (_gc._tcp), not DCs */
 	int starttls;	    /* ldap://HOST:SRV-PORT + StartTLS, not LDAPS */
+	int timeout;	    /* seconds one lookup may take at most */
+	double deadline;    /* CLOCK_MONOTONIC seconds; 0: none */
 };
 
 /*
@@ -50,14 +52,42 @@ size_t dcfind_names(const struct dcfind_query *q,
 int dcfind_hostname_ok(const char *name);
 
 /*
+ * dcfind_parse - the usable SRV records for QNAME in ANSWER[0..LEN) (a
+ *	DNS message, as res_nquery gives it) into RECS (at most MAX), in the
+ *	order DNS gave.  Used: an SRV record in class IN owned by QNAME (or
+ *	by a CNAME target on the way from it: ASCII case and a trailing dot
+ *	do not count), whose target is a host name (dcfind_hostname_ok) and
+ *	whose port is not 0; each other SRV record of the name is named in
+ *	NOTES (SIZE bytes, appended, "; " between, a list that does not fit
+ *	ends with "..."; names escaped as dn_expand shows them).  At most
+ *	512 records are read.  Pure: no I/O.  Returns how many, with *BAD
+ *	the malformed records skipped, or -1 when the message is malformed.
+ */
+int dcfind_parse(const unsigned char *answer, size_t len, const char *qname,
+		 struct source_srv *recs, size_t max, int *bad, char *notes,
+		 size_t size);
+
+/*
+ * dcfind_merge - add RECS[0..N) (one lookup's, in order) to OUT->srv
+ *	after those of earlier lookups, each DC once: the same target (and
+ *	with Q->starttls the same port: the URI holds it) keeps its first
+ *	place.  At most SOURCE_SRV_MAX in all.
+ */
+void dcfind_merge(const struct dcfind_query *q, struct source_discovery *out,
+		  const struct source_srv *recs, size_t n);
+
+/*
  * dcfind_lookup - look up Q's SRV names through the system resolver
  *	(res_nquery: /etc/resolv.conf) and fill OUT with every lookup's
  *	outcome and the usable records, in the order to try: the site's in
  *	RFC 2782 order, then the domain's not already listed.  A record
  *	whose target is "." (service not offered) or not a host name is
- *	left out and named in OUT->ignored.  Returns 0 with at least one
- *	record, or -1 with UNAVAILABLE naming every name looked up and its
- *	outcome (nothing found, or every lookup failed).
+ *	left out and named in OUT->ignored.  Each lookup runs under the
+ *	watchdog (watchdog.c), bounded by Q->timeout and the time left
+ *	before Q->deadline.  Returns 0 with at least one record, or -1 with
+ *	an error naming every name looked up and its outcome: TEMP when a
+ *	lookup timed out or the deadline passed, else UNAVAILABLE (nothing
+ *	found, or every lookup failed).
  */
 int dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 		  struct sync_err *err) __attribute__((warn_unused_result));

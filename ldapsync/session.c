@@ -21,7 +21,9 @@
  *
  *	Timeouts: every blocking libldap call runs under the watchdog
  *	(watchdog.c: SIGALRM cuts a stalled socket), which a session owns
- *	from ldapsync_open() to ldapsync_close().
+ *	from ldapsync_open() to ldapsync_close(); so do the DNS lookups of
+ *	source.ldap.domain (dcfind.c), each bounded by timeout and the
+ *	time left before the deadline.
  *	Over all of it stands the run's deadline (conf->deadline): waiting
  *	for an answer past it is a TEMP error, so no server can hold the
  *	lock forever.
@@ -645,8 +647,14 @@ open_discovered(struct ldapsync_session *s, struct sync_err *err)
 {
 	const struct ldapsync_conf *conf = s->conf;
 	struct source_discovery *dns = &s->stats->dns;
-	struct dcfind_query q = {conf->domain, conf->site, conf->global_catalog,
-				 conf->starttls};
+	struct dcfind_query q = {
+		.domain = conf->domain,
+		.site = conf->site,
+		.gc = conf->global_catalog,
+		.starttls = conf->starttls,
+		.timeout = conf->timeout,
+		.deadline = conf->deadline,
+	};
 	char *uris[SOURCE_SRV_MAX] = {NULL};
 	size_t n = 0;
 	int rc;

@@ -11,6 +11,11 @@
  *	async-signal-safe), which turns the stall into an error that the
  *	caller reports as a timeout (watchdog_fired).  The socket comes from
  *	LDAP_OPT_CONNECT_CB (watchdog_conncb).
+ *	The DNS lookups of DC discovery (dcfind.c) run under it too: glibc's
+ *	resolver waits without a timeout of its own for an answer over TCP
+ *	(after a truncated one over UDP), and retries read() on EINTR; so
+ *	SIGALRM shuts the resolver's TCP socket down, once a second until
+ *	disarmed, since the resolver may try the next server the same way.
  * OWNERSHIP
  *	Process-global: a session owns SIGALRM from ldapsync_open() to
  *	ldapsync_close() (watchdog_install, watchdog_restore), one session
@@ -18,8 +23,10 @@
  * DIAGNOSTICS
  *	None of its own: the caller reads watchdog_fired.
  * SEE ALSO
- *	session.c, setitimer(2), shutdown(2).
+ *	session.c, dcfind.c, setitimer(2), shutdown(2); glibc
+ *	resolv/res_send.c (send_vc).
  */
+#include <resolv.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,6 +40,8 @@
 /* The socket of the current session and whether the watchdog fired. */
 static volatile sig_atomic_t watchdog_fd = -1;
 volatile sig_atomic_t watchdog_fired;
+/* The resolver whose TCP socket to cut (watchdog_arm_resolver), or NULL. */
+static struct __res_state *volatile watchdog_res;
 /* Whether the timer is set (watchdog_kick). */
 static int watchdog_armed;
 /* Set once TCP is up: a failure after it on ldaps:// is TLS's. */
@@ -46,6 +55,10 @@ on_alarm(int sig)
 	watchdog_fired = 1;
 	if (watchdog_fd >= 0)
 		shutdown(watchdog_fd, SHUT_RDWR);
+	/* XXX _vcsock is glibc's "PRIVATE" field, but the only way to the
+	 * socket send_vc() reads; -1 when no TCP connection is open */
+	if (watchdog_res != NULL && watchdog_res->_vcsock >= 0)
+		shutdown(watchdog_res->_vcsock, SHUT_RDWR);
 }
 
 /* watchdog_arm - SIGALRM in SECONDS (0: disarm) */
@@ -55,8 +68,25 @@ watchdog_arm(int seconds)
 	struct itimerval it;
 
 	watchdog_armed = seconds > 0;
+	watchdog_res = NULL;
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_sec = seconds;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* watchdog_arm_resolver - SIGALRM in SECONDS, then each second; cuts RES */
+void
+watchdog_arm_resolver(struct __res_state *res, int seconds)
+{
+	struct itimerval it;
+
+	watchdog_arm(0);
+	watchdog_fired = 0;
+	watchdog_res = res;
+	watchdog_armed = 1;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = seconds > 0 ? seconds : 1;
+	it.it_interval.tv_sec = 1;
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 

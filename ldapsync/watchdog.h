@@ -4,9 +4,10 @@
 
 /*
  * The SIGALRM watchdog that cuts a stalled connection, for the modules of
- * ldapsync/ only (session.c, search.c, range.c, position.c).
+ * ldapsync/ only (session.c, search.c, range.c, position.c, dcfind.c).
  * Process-global: one session at a time owns it.
  */
+#include <resolv.h>
 #include <signal.h>
 
 #include <ldap.h>
@@ -26,6 +27,15 @@ extern struct ldap_conncb watchdog_conncb;
  *	re-armed at most once a second while answers keep coming */
 void watchdog_arm(int seconds);
 void watchdog_kick(int seconds);
+
+/*
+ * watchdog_arm_resolver - SIGALRM in SECONDS, then every second until
+ *	watchdog_arm(0), each cutting RES's TCP connection: bounds a
+ *	res_nquery() on a server that accepts TCP and never answers (glibc
+ *	retries read() on EINTR, so the signal alone does not end it).  RES
+ *	must stay valid until watchdog_arm(0).
+ */
+void watchdog_arm_resolver(struct __res_state *res, int seconds);
 
 /*
  * watchdog_install - SIGALRM to the watchdog, its old action into *OLD;

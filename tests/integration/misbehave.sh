@@ -8,6 +8,8 @@
 # search, and write nothing: no table where there was none, and a table
 # from an earlier good run byte-identical.  Also: the DirSync search asks
 # for proxyAddresses whatever the filter (a new alias changes nothing else).
+# And a DNS server (dns_misbehave.py, as root in a private network
+# namespace) whose TCP never answers: the DC discovery must end in time.
 # The misbehaving runs go in parallel, each under "timeout", so that the
 # suite ends within RUN_TIMEOUT (60 s) and a bit even when every run hangs.
 # Usage: misbehave.sh PATH/TO/rcptsync
@@ -230,5 +232,94 @@ took=$(( $(date +%s) - start ))
 contains "silent DCs: the message names the deadline" "deadline (2 s) passed"
 check "silent DCs: the deadline ended the failover ($took s, not 4 x 5 s)" test "$took" -lt 12
 stop_pid "$RPID"
+
+# --- a DNS server that misbehaves (source.ldap.domain) ------------------------
+# UDP answers with TC set, then TCP accepted and never answered: glibc's
+# resolver waits in read() without a timeout of its own.  The lookup must
+# end within source.ldap.timeout (3 s here) and the deadline, exit 75,
+# name the SRV record, and leave the table alone.  The server and the run
+# share a private network namespace, with a private resolv.conf mounted
+# over /etc/resolv.conf in a private mount namespace (the machine's is
+# never touched).
+DNSSERVER=$HERE/dns_misbehave.py
+# dns_run MODE DIR [NAMESERVER...] : rcptsync -c DIR/c.yaml sync against
+# the scripted DNS server in MODE (on every 127.0.0.0/8 address; resolv.conf
+# names 127.0.0.1 or the NAMESERVERs); the output in DIR/run, the exit in
+# $RC, seconds in $TOOK
+dns_run() {
+	local ns
+	for ns in "${@:3}"; do echo "nameserver $ns"; done > "$2/resolv.conf"
+	[ $# -gt 2 ] || echo "nameserver 127.0.0.1" > "$2/resolv.conf"
+	echo "options timeout:5 attempts:2" >> "$2/resolv.conf"
+	start=$(date +%s)
+	unshare -n -m bash -c '
+		ip link set lo up || exit 90
+		mount --bind "$3/resolv.conf" /etc/resolv.conf || exit 91
+		python3 "$1" "$2" > "$3/dns.out" 2> "$3/dns.err" & p=$!
+		for i in $(seq 100); do
+			grep -qx listening "$3/dns.out" 2>/dev/null && break; sleep 0.1
+		done
+		timeout "$4" "$5" -c "$3/c.yaml" sync; rc=$?
+		kill $p; exit $rc' x "$DNSSERVER" "$1" "$2" "$RUN_TIMEOUT" "$RCPTSYNC" \
+		> "$2/run" 2>&1
+	RC=$?; TOOK=$(( $(date +%s) - start )); OUT=$(cat "$2/run")
+}
+# dns_conf DIR TIMEOUT DEADLINE : a config that finds its DCs in DNS
+dns_conf() {
+	cat > "$1/c.yaml" <<YAML
+source:
+  ldap:
+    domain: corp.example
+    base: $BASE
+    bind: {method: none}
+    timeout: $2
+domains: [corp.example]
+output:
+  table: $1/relay_recipients
+lock: $1/lock
+deadline: $3
+YAML
+}
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null; then
+	d=$D/dns-hang; mkdir -p "$d"; dns_conf "$d" 3 20s
+	printf 'kept@corp.example\tOK\n' > "$d/relay_recipients"
+	cp -p "$d/relay_recipients" "$d/saved"
+	dns_run tc-hang "$d"
+	got_rc "DNS, TC then a silent TCP: refused as temporary" 75
+	check "DNS, TC then a silent TCP: ended by itself within 30 s ($TOOK s), not hung" \
+		test "$RC" -ne 124 -a "$TOOK" -le 30
+	contains "DNS, TC then a silent TCP: the message names the SRV record" \
+		"_ldap._tcp.dc._msdcs.corp.example"
+	contains "DNS, TC then a silent TCP: the message says it timed out" "timed out"
+	check "DNS, TC then a silent TCP: the table is untouched" \
+		cmp "$d/saved" "$d/relay_recipients"
+	check "DNS, TC then a silent TCP: no map was written" test ! -e "$d/relay_recipients.db"
+	# the deadline nearer than timeout, and two servers that both hang:
+	# the deadline bounds the lookup (each further server within 1 s)
+	d=$D/dns-deadline; mkdir -p "$d"; dns_conf "$d" 30 4s
+	dns_run tc-hang "$d" 127.0.0.1 127.0.0.2
+	got_rc "DNS, two silent TCPs, deadline 4 s, timeout 30 s: refused as temporary" 75
+	check "DNS, two silent TCPs: the deadline ended it within 15 s ($TOOK s), not timeout 30 s" \
+		test "$TOOK" -le 15
+	contains "DNS, two silent TCPs: the message says it timed out" "SRV: timed out after"
+	# silent over UDP: the resolver's own timeout (lowered to timeout)
+	# ends it, a second before the watchdog would: "no answer", exit 69
+	d=$D/dns-silent; mkdir -p "$d"; dns_conf "$d" 3 20s
+	dns_run silent "$d"
+	got_rc "DNS, silent over UDP: no DC found (not a watchdog race)" 69
+	check "DNS, silent over UDP: within timeout, not resolv.conf's 2 x 5 s ($TOOK s)" \
+		test "$TOOK" -le 8
+	contains "DNS, silent over UDP: the message names the SRV record" \
+		"_ldap._tcp.dc._msdcs.corp.example SRV: no answer"
+	# the control: an answer over TCP is read (dc1 then does not resolve)
+	d=$D/dns-tcp; mkdir -p "$d"; dns_conf "$d" 3 20s
+	dns_run tc-answer "$d"
+	got_rc "DNS, TC then an answer over TCP: the DC found is tried (unreachable)" 69
+	contains "DNS, TC then an answer over TCP: the DC found is named" "dc1.corp.example"
+else
+	# CI runs as root (require_root's rule): only a developer's run skips this
+	if [ "${CI:-}" = true ]; then bad "DNS misbehaviour: needs root, unshare and ip"
+	else echo "# skipped the DNS misbehaviour tests: need root, unshare and ip"; fi
+fi
 
 finish

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "domains.h"
+#include "grace.h"
 #include "log.h"
 #include "mapread.h"
 #include "mapcommit.h"
@@ -49,9 +50,11 @@ in_domain(const char *key, const char *domain, int below)
 
 /*
  * keep_pending - a domain that goes while the recipient table still
- * holds addresses in it (kept by safety.removal_grace) stays listed
- * until they go: Postfix must not answer 554 for addresses it is told
- * to accept.  Adds such entries of OLD to WANT (then finished again).
+ * holds addresses in it kept by safety.removal_grace stays listed until
+ * they go: Postfix must not answer 554 for addresses it is told to
+ * accept.  (Only those: an extra-file line does not keep a domain;
+ * collect.c warns about it.)  Adds such entries of OLD to WANT (then
+ * finished again).
  */
 static void
 keep_pending(struct relay_table *t, const struct addrset *recipients)
@@ -66,14 +69,18 @@ keep_pending(struct relay_table *t, const struct addrset *recipients)
 
 		if (addrset_find(t->want, e->key) != NULL)
 			continue;
-		for (size_t j = 0; j < n; j++)
-			if (in_domain(addrset_get(recipients, j)->key, name,
-				      below)) {
-				addrset_add(t->want, e->key, strlen(e->key),
-					    t->conf->value, "pending removal");
-				kept++;
-				break;
-			}
+		for (size_t j = 0; j < n; j++) {
+			const struct addrset_entry *r =
+				addrset_get(recipients, j);
+
+			if (strcmp(r->origin, GRACE_ORIGIN) != 0 ||
+			    !in_domain(r->key, name, below))
+				continue;
+			addrset_add(t->want, e->key, strlen(e->key),
+				    t->conf->value, GRACE_ORIGIN);
+			kept++;
+			break;
+		}
 	}
 	if (kept > 0)
 		addrset_finish(t->want);

@@ -25,6 +25,7 @@
 
 #include "xalloc.h"
 #include "log.h"
+#include "grace.h"
 #include "json.h"
 #include "proxyaddr.h"
 #include "exitcode.h"
@@ -536,7 +537,7 @@ render_explain_end(struct render *out, const struct explain_result *r)
 	(void)out;
 	if (r->values == 0)
 		printf("  no directory value carries this address\n");
-	if (e != NULL && strcmp(e->origin, "pending removal") == 0)
+	if (e != NULL && strcmp(e->origin, GRACE_ORIGIN) == 0)
 		printf("  gone from the directory, but kept: pending removal "
 		       "(safety.removal_grace)\n");
 	else if (e != NULL && r->extra != NULL &&
@@ -572,7 +573,7 @@ explain_relayed(const struct explain_result *r)
 {
 	return !r->relay_known || r->domain_inbound ||
 	       (r->found != NULL &&
-		strcmp(r->found->origin, "pending removal") == 0);
+		strcmp(r->found->origin, GRACE_ORIGIN) == 0);
 }
 
 /* explain_domain - which accepted domain decides, and what it gives */

@@ -117,7 +117,7 @@ grace_end(struct grace_run *g, struct addrset *new_set)
 		if (g->fn != NULL)
 			g->fn(g->ctx, np, until);
 		if (origin == NULL)
-			origin = addrset_intern(new_set, "pending removal");
+			origin = addrset_intern(new_set, GRACE_ORIGIN);
 		addrset_add(new_set, np->key, strlen(np->key),
 			    addrset_intern(new_set, np->value), origin);
 	}

@@ -18,6 +18,9 @@ struct grace_rule {
 typedef void (*grace_fn)(void *ctx, const struct state_pending *p,
 			 time_t until);
 
+/* The origin of a key kept in its grace period, for diff and explain. */
+#define GRACE_ORIGIN "pending removal"
+
 struct grace_counts {
 	size_t kept;	/* still published, pending removal */
 	size_t expired; /* grace over: removed this run */

@@ -92,6 +92,12 @@ expect_rc "extra: explain says 554" 1 "$RCPTSYNC" -c "$D/extra.yaml" explain fri
 contains "extra: explain's verdict" "REJECTED (its domain is not accepted: 554"
 expect_rc "extra: explain through @domain" 0 "$RCPTSYNC" -c "$D/extra.yaml" explain anyone@gone.example
 contains "extra: accepted as @gone.example" "ACCEPTED (in the map as @gone.example)"
+# an extra line does not keep a domain that goes (only pending removals do)
+conf extra-gone "corp.example" "extra: $D/extra
+safety: {max_removed: 100%}"
+expect_rc "extra: gone.example leaves domains" 0 "$RCPTSYNC" -c "$D/extra-gone.yaml" sync
+check "extra: @gone.example in the extra file does not keep it listed" test "$(domains_now)" = "corp.example "
+contains "extra: the line is named instead" "@gone.example is in the table, but its domain is not in output.relay_domains"
 
 # --- check: the domains table's directory must be writable too ---------------
 cat > "$D/nodir.yaml" <<YAML

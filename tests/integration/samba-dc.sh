@@ -14,6 +14,8 @@
 #   samba_dc_stop        stop by PID, delete the namespace
 #   samba_dc_load LDIF   add entries with ldbadd (bulk, while it runs)
 #   samba_dc_grant_dirsync ACCOUNT   the rights incremental: dirsync needs
+#   samba_dc_hang ADDR PORT   a server in the namespace that accepts TCP
+#                        on ADDR:PORT and never answers; its PID in HANG_PID
 #
 # After start: $SDC_CA (test CA), $SDC_KEYTAB (svc-rcptsync's keytab),
 # $SDC_PW (its password file), KRB5_CONFIG exported (the realm's KDC is the
@@ -165,4 +167,22 @@ samba_dc_stop() {
 	for pid in $(ip netns pids "$SDC_NS" 2>/dev/null); do stop_pid "$pid"; done
 	ip netns del "$SDC_NS" 2>/dev/null
 	SDC_NS=
+}
+
+# samba_dc_hang ADDR PORT : a "DC" that accepts TCP on ADDR:PORT inside the
+# namespace and never answers (stopped by PID with the suite's cleanup)
+samba_dc_hang() {
+	local out=$SDC/hang-$1-$2.out i
+	in_ns python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(8); print("ready", flush=True)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$1" "$2" > "$out" 2>&1 &
+	HANG_PID=$!
+	CLEANUP_PIDS+=("$HANG_PID")
+	for i in $(seq 50); do grep -q ready "$out" && return 0; sleep 0.1; done
+	return 1
 }

@@ -146,17 +146,8 @@ assert o["server"] == "ldaps://dc1.corp.example:636", o["server"]
 
 # A DC that accepts TCP and never answers, between the two: cut off by the
 # timeout, named, and the live DC used.
-ip netns exec "$SDC_NS" python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.5", 636)); s.listen(8); print("ready", flush=True)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' > "$D/dns-hang.out" 2>&1 &
-DNS_HANG_PID=$!
-CLEANUP_PIDS+=("$DNS_HANG_PID")
-for i in $(seq 50); do grep -q ready "$D/dns-hang.out" && break; sleep 0.1; done
+samba_dc_hang 127.0.0.5 636 || bad "DNS: start the hanging DC"
+DNS_HANG_PID=$HANG_PID
 dns_rec add _msdcs.corp.example _ldap._tcp.dc SRV 'hangdc.corp.example 389 5 100' ||
 	bad "DNS: add the hanging DC's record"
 dns_rec add corp.example hangdc A 127.0.0.5 || bad "DNS: add the hanging DC's A record"

@@ -193,17 +193,7 @@ contains "the dead DC is named" "127.0.0.2"
 
 # A DC that accepts TCP and then never answers: the SASL bind must be
 # cut off by the timeout and the next URI tried.
-ip netns exec "$SDC_NS" python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.3", 389)); s.listen(8); print("ready", flush=True)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' > "$D/hang.out" 2>&1 &
-HANG_PID=$!
-CLEANUP_PIDS+=("$HANG_PID")
-for i in $(seq 50); do grep -q ready "$D/hang.out" && break; sleep 0.1; done
+samba_dc_hang 127.0.0.3 389 || bad "start the hanging DC"
 conf hang "  ldap:
     uri: [ldap://127.0.0.3, ldap://127.0.0.1]
     timeout: 2

@@ -229,6 +229,6 @@ exch_conf exch-incr hash "    incremental: usnchanged"
 expect_rc "exchange, incremental: first (full) pull" 0 rs -c "$CONF" sync
 exch_domain_add ext ext.example 1 || bad "add ext.example again"
 expect_rc "exchange, incremental: domain back" 0 rs -v -c "$CONF" sync
-contains "exchange, incremental: it was an incremental pull" "incremental"
+contains "exchange, incremental: it was an incremental pull" "incremental pull from ldaps://127.0.0.1"
 check "exchange, incremental: table as a full pull's" table_is "$TABLE" "$D/expected-exch-new"
 postfix -c "$WORK/pf-exch-lmdb/conf" stop >/dev/null 2>&1

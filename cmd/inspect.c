@@ -142,7 +142,7 @@ cmd_dump(const struct cmd_args *a, struct render *out, struct sync_err *err)
 
 /*
  * warn_relay_subdomains - a "*.x" relay domain: relay_recipient_maps has
- * no wild-card for subdomains (postfix-maps.md), so only the directory's
+ * no wild-card for subdomains (doc/postfix-maps.md), so only the directory's
  * addresses in them are accepted; say so where the admin looks
  */
 static void

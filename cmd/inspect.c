@@ -154,8 +154,8 @@ warn_relay_subdomains(const struct acceptdom_list *l)
 				 "\"@%s\" accepts every recipient of %s, "
 				 "but Postfix has no such wild-card for its "
 				 "subdomains; there only the addresses in the "
-				 "directory are accepted (README, \"Domains "
-				 "from Exchange\")",
+				 "directory are accepted (doc/exchange.md, "
+				 "\"Domains from Exchange\")",
 				 l->v[i].name, l->v[i].name, l->v[i].name);
 }
 

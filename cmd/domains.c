@@ -4,7 +4,7 @@
  *	domains - the run's accepted domains, into the two tables
  * DESCRIPTION
  *	What "domains" means for the recipient table and for
- *	output.relay_domains (README, "Domains from Exchange"):
+ *	output.relay_domains (doc/exchange.md, "Domains from Exchange"):
  *	- an address counts when the most specific accepted domain that
  *	  matches its domain accepts mail from outside (acceptdom_match):
  *	  addresses in other domains, and in outbound-only ones, are left
@@ -18,7 +18,7 @@
  *	  the directory stay too (turning a domain from authoritative into
  *	  relay then removes nothing).  relay_recipient_maps looks up
  *	  "@domain" only for the domain itself, never a parent's
- *	  (postfix-maps.md): a "*.x" relay domain accepts all of x (unless
+ *	  (doc/postfix-maps.md): a "*.x" relay domain accepts all of x (unless
  *	  an exact "x" of another type decides for x), and of its subdomains
  *	  only the addresses the directory lists.
  *	- relay_domains lists every domain accepted inbound: "x" when what

@@ -142,7 +142,7 @@ cmd_dump(const struct cmd_args *a, struct render *out, struct sync_err *err)
 
 /*
  * warn_relay_subdomains - a "*.x" relay domain: relay_recipient_maps has
- * no wild-card for subdomains (postfix-maps.md), so only the directory's
+ * no wild-card for subdomains (doc/postfix-maps.md), so only the directory's
  * addresses in them are accepted; say so where the admin looks
  */
 static void
@@ -154,8 +154,8 @@ warn_relay_subdomains(const struct acceptdom_list *l)
 				 "\"@%s\" accepts every recipient of %s, "
 				 "but Postfix has no such wild-card for its "
 				 "subdomains; there only the addresses in the "
-				 "directory are accepted (README, \"Domains "
-				 "from Exchange\")",
+				 "directory are accepted (doc/exchange.md, "
+				 "\"Domains from Exchange\")",
 				 l->v[i].name, l->v[i].name, l->v[i].name);
 }
 

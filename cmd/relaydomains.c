@@ -9,7 +9,7 @@
  *	(domains.c).  It is never published empty, its removals are held
  *	to safety.max_removed, and the two tables are published in an order
  *	that never leaves Postfix relaying a domain without its recipients
- *	(README, "Domains from Exchange"):
+ *	(doc/exchange.md, "Domains from Exchange"):
  *	1. when domains go: relay_domains without them (and without the
  *	   new ones) first: mail to a domain no longer accepted gets 554;
  *	2. the recipient table (sync.c);

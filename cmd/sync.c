@@ -80,7 +80,7 @@ struct sync_run {
 /*
  * owe_hook - a map was replaced: the after_change hook is owed from now
  * until it succeeds (the first reload after a map is made is the one
- * that clears Postfix's 451: postfix-maps.md), also when a later step of
+ * that clears Postfix's 451: doc/postfix-maps.md), also when a later step of
  * this run fails before it runs
  */
 static void

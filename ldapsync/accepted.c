@@ -3,7 +3,8 @@
  * NAME
  *	accepted - Exchange's accepted domains, over a pull's own session
  * DESCRIPTION
- *	"domains: exchange" (README, "Domains from Exchange"): after the
+ *	"domains: exchange" (doc/exchange.md, "Domains from Exchange"):
+ *	after the
  *	bind, before the recipients, read every msExchAcceptedDomain object
  *	of the Configuration naming context (its DN from the rootDSE's
  *	configurationNamingContext; Exchange keeps them under CN=Accepted

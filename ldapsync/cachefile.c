@@ -15,7 +15,7 @@
  *	owed, in a list (struct incremental_commit), and saved only once the
  *	run is accepted (incremental_commit_save: the table published or
  *	found unchanged).  A refused or failed run drops them, so the next
- *	one starts from yesterday's cache (STYLE.md, "State").
+ *	one starts from yesterday's cache (doc/design.md, "State").
  * OWNERSHIP
  *	The list owns each cache and path owed; incremental_commit_free()
  *	releases them.

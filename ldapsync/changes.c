@@ -55,8 +55,8 @@
 
 static const char dirsync_advice[] =
 	"DirSync needs the \"Replicating Directory Changes\" right on the "
-	"naming context for the bind account (README, \"Incremental "
-	"pulls\"), or use incremental: usnchanged";
+	"naming context for the bind account (doc/active-directory.md, "
+	"\"Incremental pulls\"), or use incremental: usnchanged";
 
 /* incremental_dirsync_attrs - see incremental.h */
 char **

@@ -42,7 +42,7 @@
  *	     time, never missed), to the caller as owed work: it is saved
  *	     only once the run is accepted (incremental_commit_save: the
  *	     table published or found unchanged).  A refused run keeps
- *	     yesterday's cache (STYLE.md, "State").
+ *	     yesterday's cache (doc/design.md, "State").
  *	Self-healing: with deletions: listing, the DC lists every object
  *	that qualifies; one the cache lacks (its view was partial when it
  *	was saved: a read permission taken away and given back) may have a
@@ -52,7 +52,8 @@
  *	pull in the same run.  Tombstones and DirSync follow changes of
  *	objects; a permission taken away is not one, so while an OU is
  *	hidden they keep its (still existing) objects where a full pull
- *	drops them; once the access is back, all agree again (README).
+ *	drops them; once the access is back, all agree again
+ *	(doc/active-directory.md, "Incremental pulls").
  * OWNERSHIP
  *	The caches a pull builds are its own until they are owed to the
  *	caller's list (cachefile_owe), which then owns them.

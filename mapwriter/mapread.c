@@ -9,7 +9,7 @@
  *	(rcptsync holds its own lock; Postfix only reads): Berkeley DB
  *	hash and btree, lmdb (MDB_RDONLY | MDB_NOLOCK), cdb (sequential).
  *	postmap stores keys and values with a trailing NUL in hash, btree
- *	and lmdb maps, not in cdb (postfix-maps.md); mapread_pair() drops
+ *	and lmdb maps, not in cdb (doc/postfix-maps.md); mapread_pair() drops
  *	it.  Each reader sits beside its writer (mapdb_bdb.c, mapdb_lmdb.c,
  *	mapdb_cdb.c); mapread_keys() calls the one in the type's row of
  *	maptype.c.

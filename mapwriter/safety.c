@@ -91,8 +91,8 @@ safety_canaries(char *const *must, size_t n_must, char *const *must_not,
 					    "the result",
 					    must_not[i]);
 		/* Postfix would accept it through its domain's wild-card
-		 * (postfix-maps.md): "@domain" (a relay domain, or the extra
-		 * file) */
+		 * (doc/postfix-maps.md): "@domain" (a relay domain, or the
+		 * extra file) */
 		if (at != NULL && at != must_not[i] &&
 		    addrset_find(set, at) != NULL)
 			return sync_err_set(err, SYNC_ERR_DATA,

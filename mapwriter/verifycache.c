@@ -27,7 +27,7 @@
  *	  to write), so an online edit under an exclusive fcntl lock is what
  *	  "postmap -d" itself does.  We retry that lock for about a second.
  *	Never through proxy:btree, which deadlocks proxywrite (see
- *	shared/notes/postfix-maps.md).  verifycache_purge() calls the purge
+ *	doc/postfix-maps.md).  verifycache_purge() calls the purge
  *	of the type's row in maptype.c; a type without one is refused.
  * OWNERSHIP
  *	Database handles and lock descriptors never leave this file.

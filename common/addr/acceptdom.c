@@ -3,8 +3,8 @@
  * NAME
  *	acceptdom - Exchange's accepted domains: parse, merge, match
  * DESCRIPTION
- *	The pure rules behind "domains: exchange" (README, "Domains from
- *	Exchange").  What the attributes mean:
+ *	The pure rules behind "domains: exchange" (doc/exchange.md,
+ *	"Domains from Exchange").  What the attributes mean:
  *	- msExchAcceptedDomainName holds an SMTP domain, or "*." and one for
  *	  the domain and all its subdomains ("You can use a wildcard
  *	  character to specify all subdomains": New-AcceptedDomain,
@@ -20,7 +20,7 @@
  *	  Set-AcceptedDomain: an internal relay domain for an on-premises
  *	  deployment, mail to it is not accepted from outside.  Microsoft
  *	  does not publish the bit layout itself: the values here are the
- *	  ones Exchange writes, as listed in active-directory.md.
+ *	  ones Exchange writes, as listed in doc/active-directory.md.
  *	A lone "*" accepted domain (every domain) would make the gateway an
  *	open relay and is refused; so is a type Exchange does not define.
  * OWNERSHIP

@@ -5,11 +5,12 @@
 #include <stddef.h>
 
 /*
- * Exchange's accepted domains (msExchAcceptedDomain objects, README
- * "Domains from Exchange"): which domains the gateway accepts mail for,
- * and how.  msExchAcceptedDomainFlags, as Exchange's own directory code
- * reads it: FLAGS & 3 is the AcceptedDomainType, FLAGS & 4 the default
- * domain, FLAGS & 256 "outbound only" (active-directory.md).
+ * Exchange's accepted domains (msExchAcceptedDomain objects,
+ * doc/exchange.md, "Domains from Exchange"): which domains the gateway
+ * accepts mail for, and how.  msExchAcceptedDomainFlags, as Exchange's
+ * own directory code reads it: FLAGS & 3 is the AcceptedDomainType,
+ * FLAGS & 4 the default domain, FLAGS & 256 "outbound only"
+ * (doc/active-directory.md).
  */
 enum acceptdom_type {
 	ACCEPTDOM_AUTHORITATIVE = 0,  /* its recipients are in this AD */

@@ -4,9 +4,9 @@
  *	addrfilter - the "domains" and "exclude" rules of sync.yaml
  * DESCRIPTION
  *	Applied to normalised keys, in that order, before the "extra" file
- *	is merged (README, "Normalisation").  A gateway must list only the
- *	domains it relays for: an address in another domain would never be
- *	looked up, and keeping it only hides typos.
+ *	is merged (doc/postfix-maps.md, "Normalisation rules").  A gateway
+ *	must list only the domains it relays for: an address in another
+ *	domain would never be looked up, and keeping it only hides typos.
  * OWNERSHIP
  *	Pure; reads caller memory.
  * DIAGNOSTICS

@@ -6,7 +6,7 @@
 
 /*
  * Letter case the way Postfix folds a lookup key (lowercase(3) in
- * Postfix's util/, DICT_FLAG_FOLD_FIX; postfix-maps.md): ASCII only, never
+ * Postfix's util/, DICT_FLAG_FOLD_FIX; doc/postfix-maps.md): ASCII only, never
  * by locale, so a directory value's other bytes pass unchanged.  The one
  * place rcptsync folds case.
  */

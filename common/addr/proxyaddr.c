@@ -8,7 +8,7 @@
  *	and X500:, X400:, SIP:, EUM: ... for things that are not mail
  *	addresses.  This module keeps the SMTP ones and turns each into the
  *	exact key Postfix will look up.  The rules are part of rcptsync's
- *	interface (README, "Normalisation"):
+ *	interface (doc/postfix-maps.md, "Normalisation rules"):
  *	- the type before the first ':' must be "smtp" in any case;
  *	- ASCII letters are lower-cased: Postfix folds every
  *	  relay_recipient_maps query (DICT_FLAG_FOLD_FIX), so an upper-case

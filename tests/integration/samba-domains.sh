@@ -132,8 +132,9 @@ for TYPE in hash lmdb; do
 done
 # $CONF, $TABLE, $DOMAINS, $P, $PORT: lmdb's from here on.  Postfix's
 # trivial-rewrite, which decides what relay_domains accepts, notices a
-# changed table only after 10 s without a request (README): the gateway's
-# after_change hook reloads Postfix, as the README's example does.
+# changed table only after 10 s without a request (doc/exchange.md): the
+# gateway's after_change hook reloads Postfix, as doc/exchange.md's example
+# does.
 exch_conf exch-lmdb lmdb "" "hooks:
   after_change: [/usr/sbin/postfix, -c, $P/conf, reload]"
 

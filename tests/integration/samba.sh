@@ -328,8 +328,8 @@ conf incr-listing "  ldap:
 $GSS"
 LIST_CONF=$CONF LIST_TABLE=$TABLE
 # deletions: tombstones needs read access to CN=Deleted Objects, which
-# Domain Admins have by default (README: the dsacls grant for a service
-# account)
+# Domain Admins have by default (doc/active-directory.md: the dsacls grant for a
+# service account)
 printf '%s\n' "$SDC_ADMIN_PASS" > "$D/admin.secret"; chmod 600 "$D/admin.secret"
 conf incr-tomb "  ldap:
     uri: ldaps://127.0.0.1
@@ -340,7 +340,8 @@ $TLS
     bind: {method: simple, dn: Administrator@corp.example, password_file: $D/admin.secret}"
 TOMB_CONF=$CONF TOMB_TABLE=$TABLE
 # incremental: dirsync with the ordinary service account: refused until it
-# holds "Replicating Directory Changes" (the grant the README gives)
+# holds "Replicating Directory Changes" (the grant doc/active-directory.md
+# gives)
 conf incr-dirsync "  ldap:
     uri: ldaps://127.0.0.1
     base: $CORP
@@ -353,7 +354,7 @@ contains "dirsync refused: the advice names the right" 'advice: DirSync needs th
 check "dirsync refused: nothing written" test ! -e "$DIRSYNC_TABLE"
 # Samba (4.17) hides tombstones from DirSync too unless the account may
 # read CN=Deleted Objects (measured: the delete below went unseen without
-# it); the README gives both grants.
+# it); doc/active-directory.md gives both grants.
 samba_dc_grant_dirsync "$SDC_SVC" || bad "grant what DirSync needs"
 expect_rc "incremental, dirsync: first run" 0 rs -v -c "$DIRSYNC_CONF" sync
 contains "dirsync: the first run is a full pull" "full pull from ldaps://127.0.0.1 (no cache yet)"

@@ -126,6 +126,37 @@ expect_rc "extra: gone.example leaves domains" 0 "$RCPTSYNC" -c "$D/extra-gone.y
 check "extra: @gone.example in the extra file does not keep it listed" test "$(domains_now)" = "corp.example "
 contains "extra: the line is named instead" "@gone.example is in the table, but its domain is not in output.relay_domains"
 
+# --- a relay-only publish whose hook fails: the owed verify purge still runs ------
+rm -rf "$O"; mkdir -p "$O"
+printf 'u1@corp.example 2:1:1:bounced\nu9@corp.example 2:1:1:bounced\n' > "$D/vc"
+postmap "btree:$D/vc"
+# vconf NAME DOMAINS [HOOK] : a verify_cache config
+vconf() {
+	cat > "$D/$1.yaml" <<YAML
+source: {ldif: $D/corp.ldif}
+domains: [$2]
+output: {table: $O/rr, relay_domains: $O/rd}
+lock: $D/lock
+verify_cache: {path: $D/vc, type: btree}
+${3:-}
+YAML
+}
+vconf v-one "corp.example"
+vconf v-two "corp.example, new.example" "hooks: {after_change: [/bin/false]}"
+( exec 9<"$D/vc.db"; flock -x 9; exec sleep 60 ) &
+holder=$!; CLEANUP_PIDS+=("$holder")
+for i in $(seq 50); do flock -n "$D/vc.db" true || break; sleep 0.1; done
+expect_rc "relay-only: first sync, the cache locked" 0 "$RCPTSYNC" -c "$D/v-one.yaml" sync
+contains "relay-only: the purge is owed" "not purged"
+check "relay-only: the state owes u1" grep -q '^verify_purge u1@corp.example' "$O/rr.rcptsync-state"
+stop_pid "$holder"; wait "$holder" 2>/dev/null
+expect_rc "relay-only: a domain comes, no address: the hook fails" 75 "$RCPTSYNC" -c "$D/v-two.yaml" sync
+check "relay-only: relay_domains was published" test "$(domains_now)" = "corp.example new.example "
+check "relay-only: the owed purge ran anyway" test -z "$(postmap -s "btree:$D/vc" | grep '^u1@')"
+check "relay-only: other entries kept" test -n "$(postmap -s "btree:$D/vc" | grep '^u9@')"
+check "relay-only: nothing owed any more" lacks '^verify_purge ' "$O/rr.rcptsync-state"
+check "relay-only: the hook is owed" grep -q '^hook_owed [1-9]' "$O/rr.rcptsync-state"
+
 # --- check: the domains table's directory must be writable too ---------------
 cat > "$D/nodir.yaml" <<YAML
 source: {ldif: $D/all.ldif}

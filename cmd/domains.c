@@ -155,6 +155,26 @@ domains_apply(const struct acceptdom_list *l, struct addrset *set,
 	return dropped;
 }
 
+/* domains_relay_warning - see domains.h */
+int
+domains_relay_warning(const struct acceptdom_list *l, const struct acceptdom *d,
+		      char *buf, size_t size)
+{
+	int n;
+
+	if (!d->subdomains || !acceptdom_is_relay(d))
+		return 0;
+	n = snprintf(buf, size,
+		     "accepted domain *.%s is a relay domain: \"@%s\" "
+		     "accepts every recipient of %s, but Postfix has no "
+		     "such wild-card for its subdomains; there only the "
+		     "addresses in the directory are accepted (README, "
+		     "\"Domains from Exchange\")",
+		     d->name, d->name, d->name);
+	(void)l;
+	return n > 0 && (size_t)n < size;
+}
+
 /* domains_relay_set - see domains.h */
 struct addrset *
 domains_relay_set(const struct acceptdom_list *l, const char *value)

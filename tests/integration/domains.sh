@@ -4,7 +4,8 @@
 # a domain that goes stays listed while its addresses are pending removal
 # (safety.removal_grace), whatever its place in the sorted table (first,
 # middle or last), and the hook is owed when a later step fails
-# after a map was replaced; a relay_domains text deleted with its map
+# after a map was replaced; a relay-only publish whose hook fails still
+# runs the owed verify-cache purge; a relay_domains text deleted with its map
 # still there is compared with the map (the removal limit holds); a
 # must_not_exist address is caught behind an "@domain" key; extra lines
 # outside the domains are named, and explain says 554 for them.

@@ -711,13 +711,15 @@ parse_error(const char *path, yaml_parser_t *parser, struct sync_err *err)
 {
 	const yaml_mark_t *m =
 		parser->problem ? &parser->problem_mark : &parser->context_mark;
+	char shown[256];
 
-	return sync_err_set(err, SYNC_ERR_CONFIG,
-			    "%s:%zu:%zu: YAML error: %s%s%s", path, m->line + 1,
-			    m->column + 1,
-			    parser->problem ? parser->problem : "unknown",
-			    parser->context ? " " : "",
-			    parser->context ? parser->context : "");
+	return sync_err_set(
+		err, SYNC_ERR_CONFIG, "%s:%zu:%zu: YAML error: %s%s%s",
+		proxyaddr_escape(path, strlen(path), shown, sizeof(shown)),
+		m->line + 1, m->column + 1,
+		parser->problem ? parser->problem : "unknown",
+		parser->context ? " " : "",
+		parser->context ? parser->context : "");
 }
 
 /* config_load - read, parse, walk */
@@ -728,14 +730,16 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	yaml_document_t doc;
 	yaml_node_t *root;
 	struct walker w;
-	char *copy;
+	char *copy, shown[256];
 	FILE *fp;
 	int ret = -1;
 
 	set_defaults(conf);
 	if ((fp = fopen(path, "r")) == NULL)
 		return sync_err_set(err, SYNC_ERR_CONFIG,
-				    "cannot open configuration %s: %s", path,
+				    "cannot open configuration %s: %s",
+				    proxyaddr_escape(path, strlen(path), shown,
+						     sizeof(shown)),
 				    strerror(errno));
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, fp);
@@ -753,9 +757,9 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	w.domains_at = w.relay_domains_at = w.metrics_at = NULL;
 	if ((root = yaml_document_get_root_node(&doc)) == NULL)
 		sync_err_set(err, SYNC_ERR_CONFIG,
-			     "%s:1:1: the configuration "
-			     "is empty",
-			     path);
+			     "%s:1:1: the configuration is empty",
+			     proxyaddr_escape(path, strlen(path), shown,
+					      sizeof(shown)));
 	else if (walk_root(&w, root, conf) == 0)
 		ret = 0;
 	fill_late_defaults(conf);

@@ -29,19 +29,27 @@
 #include "config_impl.h"
 #include "secret.h"
 
-/* fail_at - CONFIG error at NODE's position */
+/*
+ * fail_at - CONFIG error at NODE's position.  The message quotes the
+ * admin's values (keys, strings, the file's own name), so all of it goes
+ * through the one escaper (proxyaddr_escape): a newline or a terminal
+ * escape in a value cannot forge or hide a line.  The messages' own text
+ * is printable ASCII without a backslash, which the escaper leaves alone.
+ */
 int
 fail_at(struct walker *w, const yaml_node_t *node, const char *fmt, ...)
 {
-	char msg[SYNC_ERR_MSG_MAX];
+	char msg[SYNC_ERR_MSG_MAX], shown[SYNC_ERR_MSG_MAX], path[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return sync_err_set(w->err, SYNC_ERR_CONFIG, "%s:%zu:%zu: %s", w->path,
-			    node->start_mark.line + 1,
-			    node->start_mark.column + 1, msg);
+	return sync_err_set(
+		w->err, SYNC_ERR_CONFIG, "%s:%zu:%zu: %s",
+		proxyaddr_escape(w->path, strlen(w->path), path, sizeof(path)),
+		node->start_mark.line + 1, node->start_mark.column + 1,
+		proxyaddr_escape(msg, strlen(msg), shown, sizeof(shown)));
 }
 
 /* scalar - NODE's text, or NULL when it is not a scalar */

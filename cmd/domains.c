@@ -155,6 +155,41 @@ domains_apply(const struct acceptdom_list *l, struct addrset *set,
 	return dropped;
 }
 
+/* domains_relay_warning - see domains.h */
+int
+domains_relay_warning(const struct acceptdom_list *l, const struct acceptdom *d,
+		      char *buf, size_t size)
+{
+	const struct acceptdom *m;
+	int n;
+
+	if (!d->subdomains || !acceptdom_is_relay(d))
+		return 0;
+	/* what decides for x itself: "@x" is in the table only when that
+	 * is a relay too (domains_apply) */
+	m = acceptdom_match(l, d->name);
+	if (m != NULL && acceptdom_is_relay(m))
+		n = snprintf(buf, size,
+			     "accepted domain *.%s is a relay domain: \"@%s\" "
+			     "accepts every recipient of %s, but Postfix has "
+			     "no such wild-card for its subdomains; there only "
+			     "the addresses in the directory are accepted "
+			     "(doc/exchange.md, \"Domains from Exchange\")",
+			     d->name, d->name, d->name);
+	else
+		n = snprintf(buf, size,
+			     "accepted domain *.%s is a relay domain for the "
+			     "subdomains of %s (%s itself is %s), but Postfix "
+			     "has no wild-card for subdomains in "
+			     "relay_recipient_maps; there only the addresses "
+			     "in the directory are accepted (doc/exchange.md, \"Domains "
+			     "from Exchange\")",
+			     d->name, d->name, d->name,
+			     m != NULL ? acceptdom_type_name(m)
+				       : "not accepted");
+	return n > 0 && (size_t)n < size;
+}
+
 /* domains_relay_set - see domains.h */
 struct addrset *
 domains_relay_set(const struct acceptdom_list *l, const char *value)

@@ -46,4 +46,16 @@ size_t domains_apply(const struct acceptdom_list *l, struct addrset *set,
 struct addrset *domains_relay_set(const struct acceptdom_list *l,
 				  const char *value);
 
+/*
+ * domains_relay_warning - what check says about D, an accepted domain of
+ *	L: for a "*.x" relay domain, that relay_recipient_maps has no
+ *	wild-card for subdomains (postfix-maps.md), so of x's subdomains only
+ *	the directory's addresses are accepted; that "@x" accepts all of x
+ *	only when what decides for x itself (an exact "x" of another type
+ *	may) is a relay.  Writes it to BUF (SIZE bytes) and returns 1; 0
+ *	when there is nothing to say (or it would not fit).
+ */
+int domains_relay_warning(const struct acceptdom_list *l,
+			  const struct acceptdom *d, char *buf, size_t size);
+
 #endif

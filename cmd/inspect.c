@@ -142,21 +142,17 @@ cmd_dump(const struct cmd_args *a, struct render *out, struct sync_err *err)
 
 /*
  * warn_relay_subdomains - a "*.x" relay domain: relay_recipient_maps has
- * no wild-card for subdomains (doc/postfix-maps.md), so only the directory's
+ * no wild-card for subdomains (postfix-maps.md), so only the directory's
  * addresses in them are accepted; say so where the admin looks
  */
 static void
 warn_relay_subdomains(const struct acceptdom_list *l)
 {
+	char msg[1024];
+
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].subdomains && acceptdom_is_relay(&l->v[i]))
-			log_warn("accepted domain *.%s is a relay domain: "
-				 "\"@%s\" accepts every recipient of %s, "
-				 "but Postfix has no such wild-card for its "
-				 "subdomains; there only the addresses in the "
-				 "directory are accepted (doc/exchange.md, "
-				 "\"Domains from Exchange\")",
-				 l->v[i].name, l->v[i].name, l->v[i].name);
+		if (domains_relay_warning(l, &l->v[i], msg, sizeof(msg)))
+			log_warn("%s", msg);
 }
 
 /* dir_writable - may PATH's directory be written?  Else 0, ERR set */

@@ -21,6 +21,7 @@
  * DIAGNOSTICS
  *	sync_err: DATA (empty, unsafe, malformed table), OUTPUT.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "domains.h"
@@ -30,6 +31,7 @@
 #include "mapcommit.h"
 #include "maptext.h"
 #include "safety.h"
+#include "xalloc.h"
 #include "relaydomains.h"
 
 /* in_domain - is KEY an address (or "@domain") in DOMAIN, or below it? */
@@ -48,42 +50,56 @@ in_domain(const char *key, const char *domain, int below)
 	       strcmp(at + 1 + lk - ld, domain) == 0;
 }
 
+/* has_pending - does RECIPIENTS hold an address pending removal in
+ * NAME (or below it)? */
+static int
+has_pending(const struct addrset *recipients, const char *name, int below)
+{
+	size_t n = addrset_count(recipients);
+
+	for (size_t j = 0; j < n; j++) {
+		const struct addrset_entry *r = addrset_get(recipients, j);
+
+		if (strcmp(r->origin, GRACE_ORIGIN) == 0 &&
+		    in_domain(r->key, name, below))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * keep_pending - a domain that goes while the recipient table still
  * holds addresses in it kept by safety.removal_grace stays listed until
  * they go: Postfix must not answer 554 for addresses it is told to
  * accept.  (Only those: an extra-file line does not keep a domain;
- * collect.c warns about it.)  Adds such entries of OLD to WANT (then
- * finished again).
+ * collect.c warns about it.)  Adds such entries of OLD to WANT.  WANT
+ * is only looked up while it is finished: the kept keys are gathered
+ * first (pointers into OLD, which does not change here), then added
+ * and WANT finished once.
  */
 static void
 keep_pending(struct relay_table *t, const struct addrset *recipients)
 {
 	size_t n_old = addrset_count(t->old), kept = 0;
+	const char **keep;
 
+	if (n_old == 0)
+		return;
+	keep = xcalloc(n_old, sizeof(*keep));
 	for (size_t i = 0; i < n_old; i++) {
 		const struct addrset_entry *e = addrset_get(t->old, i);
 		int below = e->key[0] == '.';
-		const char *name = below ? e->key + 1 : e->key;
-		size_t n = addrset_count(recipients);
 
-		if (addrset_find(t->want, e->key) != NULL)
-			continue;
-		for (size_t j = 0; j < n; j++) {
-			const struct addrset_entry *r =
-				addrset_get(recipients, j);
-
-			if (strcmp(r->origin, GRACE_ORIGIN) != 0 ||
-			    !in_domain(r->key, name, below))
-				continue;
-			addrset_add(t->want, e->key, strlen(e->key),
-				    t->conf->value, GRACE_ORIGIN);
-			kept++;
-			break;
-		}
+		if (addrset_find(t->want, e->key) == NULL &&
+		    has_pending(recipients, below ? e->key + 1 : e->key, below))
+			keep[kept++] = e->key;
 	}
+	for (size_t i = 0; i < kept; i++)
+		addrset_add(t->want, keep[i], strlen(keep[i]), t->conf->value,
+			    GRACE_ORIGIN);
 	if (kept > 0)
 		addrset_finish(t->want);
+	free(keep);
 }
 
 /* relay_table_load - see relaydomains.h */

@@ -5,7 +5,9 @@
  * DESCRIPTION
  *	mapwriter/verifycache.c does the purge; this decides which
  *	addresses to purge (the ones added now plus those an earlier run
- *	could not do), logs each deletion, and when Postfix holds the lock
+ *	could not do; an "@domain" key added, a domain that became a relay
+ *	domain, purges every address of that domain), logs each deletion,
+ *	and when Postfix holds the lock
  *	prints the exact commands that do it with Postfix stopped.  The
  *	addresses owed are kept in the state file, so every later run (also
  *	one with no change) tries again, and "status" reports them.
@@ -67,11 +69,25 @@ tell_commands(const struct sync_conf *conf, const struct addrset *targets)
 		 "now, as root (-f: exactly this spelling; rcptsync's own "
 		 "purge also catches other letter cases):");
 	log_warn("  postfix stop");
-	for (size_t i = 0; i < n && i < COMMANDS_MAX; i++)
-		log_warn("  postmap -f -d %s %s:%s",
-			 shell_quote(addrset_get(targets, i)->key, quoted,
-				     sizeof(quoted)),
-			 type, conf->verify_cache);
+	for (size_t i = 0; i < n && i < COMMANDS_MAX; i++) {
+		const char *key = addrset_get(targets, i)->key;
+
+		shell_quote(key, quoted, sizeof(quoted));
+		if (key[0] != '@') {
+			log_warn("  postmap -f -d %s %s:%s", quoted, type,
+				 conf->verify_cache);
+			continue;
+		}
+		/* "@domain": every negative entry of the domain, in any
+		 * letter case (postmap -s prints "key<TAB>value") */
+		log_warn("  postmap -s %s:%s | awk -v d=%s 'length($1) > "
+			 "length(d) && tolower(substr($1, length($1) - "
+			 "length(d) + 1)) == d && $2 !~ /^0:/ {print $1}' | "
+			 "while read -r k; do postmap -f -d \"$k\" %s:%s; "
+			 "done",
+			 type, conf->verify_cache, quoted, type,
+			 conf->verify_cache);
+	}
 	if (n > COMMANDS_MAX)
 		log_warn("  ... and %zu more (rcptsync status lists them)",
 			 n - COMMANDS_MAX);

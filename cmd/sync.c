@@ -290,11 +290,17 @@ write_changed(struct sync_run *r, int force, struct sync_err *err)
 /*
  * keep_unchanged - the recipients did not change: the domains table may
  * have (an authoritative domain with no address yet), then purge what is
- * owed, move the caches
+ * owed, move the caches.  A hook that fails after the domains table was
+ * published fails the run (and is owed), but as in write_changed() the
+ * purge and the caches go on: they describe the recipient table, which
+ * was found unchanged.
  */
 static int
 keep_unchanged(struct sync_run *r, int force, struct sync_err *err)
 {
+	struct sync_err cache_err = {0};
+	int hook_rc = 0;
+
 	if (relay_table_changed(&r->relay)) {
 		if (!force && relay_table_check(&r->relay, err) < 0) {
 			r->safety_refused = 1;
@@ -307,11 +313,15 @@ keep_unchanged(struct sync_run *r, int force, struct sync_err *err)
 			return -1;
 		}
 		r->written = 1;
-		if (run_hook(r, err) < 0)
-			return -1;
+		hook_rc = run_hook(r, err);
 	}
 	repair_verify_cache(r->p.conf, NULL, r->p.new_set, &r->state);
 	/* accepted unchanged: the caches may move on with it */
+	if (hook_rc < 0) {
+		if (incremental_commit_save(r->commit, &cache_err) < 0)
+			log_error("%s", cache_err.msg);
+		return -1;
+	}
 	if (incremental_commit_save(r->commit, err) < 0 ||
 	    retry_owed_hook(r, err) < 0)
 		return -1;

@@ -13,8 +13,13 @@
  *	on the connection and bind the recipients then come through, so the
  *	domains and the addresses are one DC's view.
  *
- *	An object whose value is not a domain is skipped and reported in
- *	the list (acceptdom_skip), for the caller to warn about.
+ *	An object whose value cannot be read (not a domain, flags that are
+ *	not a number, a type Exchange does not define, two names) fails the
+ *	run (DATA): skipped, its domain would be taken as gone.  Only a lone
+ *	"*" (every domain, which rcptsync never relays) is skipped and
+ *	reported in the list (acceptdom_skip), for the caller to warn about.
+ *	An access refusal on the Configuration naming context is AUTH, and
+ *	says that the account may not read it (not that the bind failed).
  *
  *	An account that may not read the organisation sees no objects at
  *	all rather than an error: an empty answer is refused, never taken
@@ -50,6 +55,34 @@ struct reader {
 	size_t added, seen;
 };
 
+/*
+ * unreadable - an object whose value cannot be read fails the run (DATA):
+ * skipped, the domain would be taken as gone (its mail 554), and an
+ * object a tool broke or a type a later Exchange adds is no reason to
+ * stop relaying a domain
+ */
+static int
+unreadable(const struct ldapsync_entry *e, const char *name, size_t len,
+	   const char *flags, size_t flags_len, const char *why,
+	   struct sync_err *err)
+{
+	char dn[200], value[120], f[40];
+
+	proxyaddr_escape(e->dn, strlen(e->dn), dn, sizeof(dn));
+	if (name != NULL)
+		proxyaddr_escape(name, len, value, sizeof(value));
+	if (flags != NULL)
+		proxyaddr_escape(flags, flags_len, f, sizeof(f));
+	return sync_err_set(err, SYNC_ERR_DATA,
+			    "domains: exchange: accepted domain object %s: it "
+			    "%s (" NAME_ATTR " %s%s%s, " FLAGS_ATTR
+			    " %s%s%s); a domain that cannot be read is not "
+			    "taken as gone: nothing was written",
+			    dn, why, name ? "\"" : "", name ? value : "none",
+			    name ? "\"" : "", flags ? "\"" : "",
+			    flags ? f : "none", flags ? "\"" : "");
+}
+
 /* one_object - an msExchAcceptedDomain entry into the list */
 static int
 one_object(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
@@ -60,6 +93,7 @@ one_object(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 	char *name = ldapsync_entry_value(e, NAME_ATTR, &len, &n_names);
 	char *flags = ldapsync_entry_value(e, FLAGS_ATTR, &flags_len, &n_flags);
 	const char *why = NULL;
+	int rc = -1, ret = 0;
 
 	if (++r->seen > ACCEPTED_MAX) {
 		free(name);
@@ -76,17 +110,47 @@ one_object(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 		why = "has more than one " FLAGS_ATTR;
 	else if (flags != NULL && strlen(flags) != flags_len)
 		why = "has msExchAcceptedDomainFlags that are not a number";
-	else if (acceptdom_parse(name, len, flags, e->dn, &d, &why) == 0)
-		why = NULL;
-	if (why != NULL) {
-		acceptdom_skip(r->out, e->dn, name, why);
-	} else {
+	else
+		rc = acceptdom_parse(name, len, flags, e->dn, &d, &why);
+	if (rc == 0) {
 		acceptdom_add(r->out, &d);
 		r->added++;
+	} else if (rc == ACCEPTDOM_REFUSED) {
+		acceptdom_skip(r->out, e->dn, name, why); /* reported */
+	} else {
+		ret = unreadable(e, name, len, flags, flags_len, why, err);
 	}
 	free(name);
 	free(flags);
-	return 0;
+	return ret;
+}
+
+/*
+ * refused - AD answers an account that may not read the Configuration
+ * naming context with insufficientAccessRights, or with noSuchObject
+ * where it may not even see the base (whose DN came from the rootDSE, so
+ * it is no typo): a matter of the account's rights, not of the bind or
+ * the configuration (exit 77, README "Exit codes")
+ */
+static int
+refused(struct ldapsync_session *s, const char *config, struct sync_err *err)
+{
+	char shown[SHOWN], detail[SYNC_ERR_MSG_MAX];
+
+	snprintf(detail, sizeof(detail), "%s", err->msg);
+	sync_err_set(
+		err, SYNC_ERR_AUTH,
+		"domains: exchange: the account may not read the "
+		"accepted domains under %s on %s (the bind succeeded): "
+		"%s",
+		proxyaddr_escape(config, strlen(config), shown, sizeof(shown)),
+		s->stats->server, detail);
+	return sync_err_hint(err,
+			     "grant the bind account read access to "
+			     "CN=Microsoft Exchange,CN=Services in the "
+			     "Configuration naming context (Exchange's default "
+			     "lets Authenticated Users read it), or list the "
+			     "domains in sync.yaml (domains: [...])");
 }
 
 /* accepted_read - see accepted.h */
@@ -112,8 +176,12 @@ accepted_read(struct ldapsync_session *s, struct acceptdom_list *out,
 	q.base = config;
 	q.filter = CLASS_FILTER;
 	q.attrs = attrs;
+	s->last_result = 0;
 	ret = ldapsync_search(s, &q, one_object, &r, err);
-	if (ret == 0 && r.added == 0) {
+	if (ret < 0 && (s->last_result == LDAP_INSUFFICIENT_ACCESS ||
+			s->last_result == LDAP_NO_SUCH_OBJECT))
+		ret = refused(s, config, err);
+	else if (ret == 0 && r.added == 0) {
 		char shown[SHOWN];
 		int gc = s->conf->global_catalog ||
 			 ldapsync_uri_is_gc(s->stats->server);

@@ -11,10 +11,10 @@
  *	replaces an object by what it is handed).  An entry whose list came
  *	whole goes to the consumer at once.
  *	The loop over an entry's chunks is bounded: a server that sends a
- *	range that does not start where asked or does not advance, or more
- *	than MAX_VALUES values for one entry, is refused (TEMP, naming the
- *	server and the entry); and over it stands the run's deadline
- *	(session_wait).
+ *	range that does not start where asked or does not advance, a chunk
+ *	shorter than the first before the last one, or more than MAX_VALUES
+ *	values for one entry, is refused (TEMP, naming the server and the
+ *	entry); and over it stands the run's deadline (session_wait).
  * OWNERSHIP
  *	A held list (struct pending) holds copies of its values, owned by
  *	the search (struct range_state, range.h) until range_complete or
@@ -52,6 +52,7 @@
 struct pending {
 	char *dn;
 	long next;
+	long chunk; /* values in the first chunk: the server's own size */
 	unsigned char guid[32];
 	size_t guid_len;
 	struct ldapsync_value *vals; /* copies, held until complete */
@@ -192,13 +193,35 @@ range_error(struct search *x, const char *dn, const char *desc, long want,
 }
 
 /*
+ * short_chunk - a chunk that is not the last but holds fewer values than
+ * the first: AD cuts a list only at MaxValRange (or range_size when
+ * smaller), the same for every chunk, and tags the rest "-*" (MS-ADTS
+ * 3.1.1.3.1.3.3); a server that cuts shorter would take up to
+ * MAX_VALUES round trips
+ */
+static int
+short_chunk(struct search *x, const char *dn, const char *desc, size_t n,
+	    long chunk, struct sync_err *err)
+{
+	char a[SHOWN_MAX], b[SHOWN_MAX];
+
+	return sync_err_set(err, SYNC_ERR_TEMP,
+			    "range retrieval for %s: %s sent %s (%zu value%s), "
+			    "a chunk shorter than the first (%ld) before the "
+			    "last (\"-*\"): AD never cuts one short",
+			    shown(dn, a), x->s->stats->server, shown(desc, b),
+			    n, n == 1 ? "" : "s", chunk);
+}
+
+/*
  * take_values - the proxyAddresses of ENTRY.  A first answer (P NULL)
  * that is complete goes to the consumer at once; one that is cut opens a
  * pending list.  A continuation (P set) must start at P->next; its values
  * join P, and P->next moves on (-1 when the server tagged it "-*").  A
  * chunk must say what it holds: it starts where asked (0 first), and a
  * cut one "LOW-HIGH" holds exactly HIGH-LOW+1 values; else the next
- * request would skip values, or ask for the same ones again.
+ * request would skip values, or ask for the same ones again.  A cut
+ * continuation holds as many values as the first chunk (short_chunk).
  */
 static int
 take_values(struct search *x, LDAPMessage *entry, const char *dn,
@@ -223,6 +246,10 @@ take_values(struct search *x, LDAPMessage *entry, const char *dn,
 			      (high >= 0 && (size_t)(high - low) + 1 != n))))
 				ret = range_error(x, dn, desc, p ? p->next : 0,
 						  err);
+			else if (ranged == 1 && high >= 0 && p != NULL &&
+				 (long)n < p->chunk)
+				ret = short_chunk(x, dn, desc, n, p->chunk,
+						  err);
 		} else if (is_attr(desc)) {
 			char a[SHOWN_MAX];
 
@@ -243,8 +270,10 @@ take_values(struct search *x, LDAPMessage *entry, const char *dn,
 			";range=%ld-*",
 			shown(dn, a), x->s->stats->server, p->next);
 	}
-	if (ret == 0 && p == NULL && ranged == 1 && high >= 0)
+	if (ret == 0 && p == NULL && ranged == 1 && high >= 0) {
 		p = add_pending(x, dn);
+		p->chunk = (long)n;
+	}
 	if (ret == 0 && p != NULL) {
 		ret = hold(x, p, vals, err);
 		p->next = ranged == 1 && high >= 0 ? high + 1 : -1;

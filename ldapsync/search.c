@@ -147,6 +147,7 @@ search_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
 	if (code != LDAP_SUCCESS) {
 		char shown_diag[SHOWN_MAX];
 
+		x->s->last_result = code;
 		sync_err_set(err, session_result_kind(code),
 			     "%s: %s%s%s%s; the result is incomplete and "
 			     "nothing was written",

@@ -65,7 +65,8 @@ struct ldapsync_query {
  *	(RFC 2696, critical) unless DirSync; every loop over the server's
  *	answers is bounded: the same paging cookie twice, DirSync's "more"
  *	with the cookie sent back, a range chunk that does not start where
- *	asked or does not advance, more than 100,000 values for one entry,
+ *	asked or does not advance, one shorter than the first before the
+ *	last, more than 100,000 values for one entry,
  *	an entry sent twice, and the run's deadline are TEMP errors naming
  *	the server and the search.  Counts pages, references, ranged
  *	entries and (with values) entries and values into the session's

@@ -11,7 +11,9 @@
  *	address the sync added, this deletes the negative entries: value
  *	"status:probed:updated:text" with a status other than 0, under any
  *	letter case of the key (the cache stores keys as the client wrote
- *	them) and, with recipient_delimiter, with any extension.
+ *	them) and, with recipient_delimiter, with any extension.  A target
+ *	"@domain" (a domain that became a relay domain: its key accepts
+ *	every address in it) stands for all the addresses of that domain.
  *
  *	Locking follows Postfix's own, so the edit is never torn:
  *	- btree/hash: verify(8) opens the cache with DICT_FLAG_OPEN_LOCK,
@@ -101,8 +103,13 @@ verifycache_stale(const char *key, size_t key_len, const char *value,
 	folded[key_len] = '\0';
 	if (addrset_find(targets, folded) != NULL)
 		return 1;
-	if (delimiters == NULL || *delimiters == '\0' ||
-	    (at = strrchr(folded, '@')) == NULL)
+	if ((at = strrchr(folded, '@')) == NULL)
+		return 0;
+	/* "@domain": every address in the domain (one that became a relay
+	 * domain: relay_recipient_maps now accepts all of it) */
+	if (at != folded && addrset_find(targets, at) != NULL)
+		return 1;
+	if (delimiters == NULL || *delimiters == '\0')
 		return 0;
 	/* user+ext@domain is user@domain (Postfix splits at the first
 	 * delimiter; one at the very start is no extension). */

@@ -29,7 +29,8 @@ typedef void (*verifycache_fn)(void *ctx, const char *key, const char *value);
  *	as stored (without a trailing NUL); TARGETS holds finished lower-case
  *	addresses.  1 when the status field of VALUE is not "0" and KEY, in
  *	any letter case and with any address extension after one of
- *	DELIMITERS removed, is in TARGETS; else 0.
+ *	DELIMITERS removed, is in TARGETS, or its domain is, as "@domain"
+ *	(a relay domain's wild-card key); else 0.
  */
 int verifycache_stale(const char *key, size_t key_len, const char *value,
 		      size_t value_len, const struct addrset *targets,

@@ -22,7 +22,9 @@
  *	  does not publish the bit layout itself: the values here are the
  *	  ones Exchange writes, as listed in doc/active-directory.md.
  *	A lone "*" accepted domain (every domain) would make the gateway an
- *	open relay and is refused; so is a type Exchange does not define.
+ *	open relay and is refused (ACCEPTDOM_REFUSED, for the caller to
+ *	skip); a type Exchange does not define is a value that cannot be
+ *	read (-1, for the caller to fail on: accepted.c).
  * OWNERSHIP
  *	A list owns its domains' strings.
  * DIAGNOSTICS
@@ -83,7 +85,7 @@ acceptdom_parse(const char *name, size_t len, const char *flags, const char *dn,
 	if (len == 1 && name[0] == '*') {
 		*why = "\"*\" (every domain) would make the gateway an open "
 		       "relay";
-		return -1;
+		return ACCEPTDOM_REFUSED;
 	}
 	if (n == 0 || n > DOMAIN_MAX) {
 		*why = "is not a domain name";

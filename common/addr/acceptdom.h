@@ -20,6 +20,8 @@ enum acceptdom_type {
 #define ACCEPTDOM_TYPE_MASK 3
 #define ACCEPTDOM_FLAG_DEFAULT 4
 #define ACCEPTDOM_FLAG_OUTBOUND_ONLY 256
+/* acceptdom_parse: a domain read, but refused by rcptsync's own rule */
+#define ACCEPTDOM_REFUSED (-2)
 
 /* One accepted domain. */
 struct acceptdom {
@@ -53,9 +55,11 @@ struct acceptdom_list {
  *	and msExchAcceptedDomainFlags FLAGS (decimal text, NULL when absent:
  *	0, as Exchange reads it) of the object DN into *OUT (strings
  *	copied; free with acceptdom_list_free or acceptdom_clear).  Returns
- *	0, or -1 with *WHY (static) for a name that is not a domain or
- *	"*." and one, a lone "*" (every domain: an open relay), flags that
- *	are not a number, or a type Exchange does not define (3).
+ *	0; -1 with *WHY (static) for an object that cannot be read: a name
+ *	that is not a domain or "*." and one, flags that are not a number,
+ *	or a type Exchange does not define (3); or ACCEPTDOM_REFUSED with
+ *	*WHY for a lone "*" (every domain): read, but never relayed, as it
+ *	would make the gateway an open relay.
  */
 int acceptdom_parse(const char *name, size_t len, const char *flags,
 		    const char *dn, struct acceptdom *out, const char **why);

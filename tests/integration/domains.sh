@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # output.relay_domains with a domains list (an LDIF source: no server):
 # a domain that goes stays listed while its addresses are pending removal
-# (safety.removal_grace), and the hook is owed when a later step fails
-# after a map was replaced; a relay_domains text deleted with its map
+# (safety.removal_grace), whatever its place in the sorted table (first,
+# middle or last), and the hook is owed when a later step fails
+# after a map was replaced; a relay-only publish whose hook fails still
+# runs the owed verify-cache purge; a relay_domains text deleted with its map
 # still there is compared with the map (the removal limit holds); a
 # must_not_exist address is caught behind an "@domain" key; extra lines
 # outside the domains are named, and explain says 554 for them.
@@ -53,6 +55,32 @@ expect_rc "grace: third run: the addresses go" 0 "$RCPTSYNC" -c "$D/one.yaml" sy
 check "grace: the addresses left the map" test -z "$(postmap -s "hash:$O/rr" | grep gone.example)"
 check "grace: then the domain left relay_domains" test "$(domains_now)" = "corp.example "
 
+# --- departing domains that do not sort last (first and middle) ---------------
+# keep_pending added to the new set while still looking it up: a panic
+# (exit 134) every run, for sync and diff, and the grace never ended
+rm -rf "$O" "$D/hook.log"; mkdir -p "$O"
+mk_ldif "$D/aa.ldif" 11 12 "SMTP:u%d@aa.example"
+mk_ldif "$D/mid.ldif" 13 14 "SMTP:u%d@mid.example"
+mk_ldif "$D/zz.ldif" 15 16 "SMTP:u%d@zz.example"
+cat "$D/corp.ldif" "$D/aa.ldif" "$D/mid.ldif" "$D/zz.ldif" > "$D/order.ldif"
+order_conf() {
+	conf "$1" "$2" "safety: {removal_grace: 2 runs, max_removed: 100%}"
+	sed -i "s|ldif: $D/all.ldif|ldif: $D/order.ldif|" "$D/$1.yaml"
+}
+order_conf order-all "aa.example, corp.example, mid.example, zz.example"
+order_conf order-left "corp.example, zz.example"
+expect_rc "order: first sync" 0 "$RCPTSYNC" -c "$D/order-all.yaml" sync
+check "order: four domains listed" test "$(domains_now)" = "aa.example corp.example mid.example zz.example "
+expect_rc "order: diff with aa (first) and mid (middle) leaving" 0 "$RCPTSYNC" -c "$D/order-left.yaml" diff
+expect_rc "order: sync with aa (first) and mid (middle) leaving" 0 "$RCPTSYNC" -c "$D/order-left.yaml" sync
+contains "order: their addresses are pending" "4 pending removal"
+check "order: aa and mid stay listed while they are" test "$(domains_now)" = "aa.example corp.example mid.example zz.example "
+expect_rc "order: diff while pending" 0 "$RCPTSYNC" -c "$D/order-left.yaml" diff
+expect_rc "order: second run" 0 "$RCPTSYNC" -c "$D/order-left.yaml" sync
+expect_rc "order: third run: the addresses go" 0 "$RCPTSYNC" -c "$D/order-left.yaml" sync
+check "order: the addresses left the map" test -z "$(postmap -s "hash:$O/rr" | grep -e aa.example -e mid.example)"
+check "order: then the domains left relay_domains" test "$(domains_now)" = "corp.example zz.example "
+
 # --- the hook is owed when the last step fails ----------------------------------
 rm -rf "$O" "$D/hook.log"; mkdir -p "$O"
 conf one-plain "corp.example" "safety: {max_removed: 100%}"
@@ -98,6 +126,37 @@ safety: {max_removed: 100%}"
 expect_rc "extra: gone.example leaves domains" 0 "$RCPTSYNC" -c "$D/extra-gone.yaml" sync
 check "extra: @gone.example in the extra file does not keep it listed" test "$(domains_now)" = "corp.example "
 contains "extra: the line is named instead" "@gone.example is in the table, but its domain is not in output.relay_domains"
+
+# --- a relay-only publish whose hook fails: the owed verify purge still runs ------
+rm -rf "$O"; mkdir -p "$O"
+printf 'u1@corp.example 2:1:1:bounced\nu9@corp.example 2:1:1:bounced\n' > "$D/vc"
+postmap "btree:$D/vc"
+# vconf NAME DOMAINS [HOOK] : a verify_cache config
+vconf() {
+	cat > "$D/$1.yaml" <<YAML
+source: {ldif: $D/corp.ldif}
+domains: [$2]
+output: {table: $O/rr, relay_domains: $O/rd}
+lock: $D/lock
+verify_cache: {path: $D/vc, type: btree}
+${3:-}
+YAML
+}
+vconf v-one "corp.example"
+vconf v-two "corp.example, new.example" "hooks: {after_change: [/bin/false]}"
+( exec 9<"$D/vc.db"; flock -x 9; exec sleep 60 ) &
+holder=$!; CLEANUP_PIDS+=("$holder")
+for i in $(seq 50); do flock -n "$D/vc.db" true || break; sleep 0.1; done
+expect_rc "relay-only: first sync, the cache locked" 0 "$RCPTSYNC" -c "$D/v-one.yaml" sync
+contains "relay-only: the purge is owed" "not purged"
+check "relay-only: the state owes u1" grep -q '^verify_purge u1@corp.example' "$O/rr.rcptsync-state"
+stop_pid "$holder"; wait "$holder" 2>/dev/null
+expect_rc "relay-only: a domain comes, no address: the hook fails" 75 "$RCPTSYNC" -c "$D/v-two.yaml" sync
+check "relay-only: relay_domains was published" test "$(domains_now)" = "corp.example new.example "
+check "relay-only: the owed purge ran anyway" test -z "$(postmap -s "btree:$D/vc" | grep '^u1@')"
+check "relay-only: other entries kept" test -n "$(postmap -s "btree:$D/vc" | grep '^u9@')"
+check "relay-only: nothing owed any more" lacks '^verify_purge ' "$O/rr.rcptsync-state"
+check "relay-only: the hook is owed" grep -q '^hook_owed [1-9]' "$O/rr.rcptsync-state"
 
 # --- check: the domains table's directory must be writable too ---------------
 cat > "$D/nodir.yaml" <<YAML

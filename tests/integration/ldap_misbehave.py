@@ -27,8 +27,24 @@ entry per page unless said otherwise:
                   proxyAddresses;range=L-<L+6> with 7 new values, forever
   dirsync-more    a DirSync search: CN=User1, moreResults=1 and the same
                   cookie "dscookie", forever; a paged search: as normal
+  range-short     CN=Big with proxyAddresses;range=0-6 (7 values), no
+                  cookie; a continuation for range=L-... answers
+                  proxyAddresses;range=L-L: one value, never "-*" (a chunk
+                  cut short, which AD never does)
   normal          CN=User1 and CN=User2 in one page, no cookie; a DirSync
                   search: both, moreResults=0, cookie "c1"
+
+Exchange's accepted domains (a subtree search under the rootDSE's
+configurationNamingContext, CONFIG_NC): in every mode CN=Corp
+(corp.example, authoritative), CN=Other (other.example, authoritative) and
+CN=Star ("*": skipped by rcptsync), except:
+
+  accepted-bad     CN=Other's msExchAcceptedDomainName is not a domain
+                   ("other.example", CR LF and a header line)
+  accepted-denied  insufficientAccessRights, as AD answers an account that
+                   may not read the Configuration naming context
+  accepted-hidden  noSuchObject (with a matchedDN), as AD answers an
+                   account that may not see the base at all
 
 Every entry carries objectGUID (the MD5 of its DN) and proxyAddresses when
 asked; only the attributes asked for are returned (all for none or "*").
@@ -49,7 +65,11 @@ DS_SERVICE = ("CN=NTDS Settings,CN=DC1,CN=Servers,CN=Default-First-Site-Name,"
 INVOCATION_ID = bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
 MODES = ("endless-cookie", "repeat-entry", "endless-pages", "stuck-range",
          "endless-range", "dirsync-more", "normal", "repeat-once",
-         "range-gap", "range-late", "silent")
+         "range-gap", "range-late", "silent", "range-short",
+         "accepted-bad", "accepted-denied", "accepted-hidden")
+CONFIG_NC = "CN=Configuration," + BASE
+ACCEPTED = ("CN=Accepted Domains,CN=Transport Settings,CN=Org,"
+            "CN=Microsoft Exchange,CN=Services," + CONFIG_NC)
 
 # LDAPMessage protocolOp tags ([APPLICATION n])
 OPS = {0x60: "bind", 0x42: "unbind", 0x63: "search", 0x66: "modify",
@@ -225,6 +245,14 @@ LOOP = user("CN=Loop," + BASE, ["SMTP:loop@corp.example"])
 BIG_DN = "CN=Big," + BASE
 
 
+def accepted_domain(cn, name, flags=b"0"):
+    dn = "CN=%s,%s" % (cn, ACCEPTED)
+    return (dn, [("objectClass", [b"top", b"msExchAcceptedDomain"]),
+                 ("objectGUID", [guid(dn)]),
+                 ("msExchAcceptedDomainName", [name]),
+                 ("msExchAcceptedDomainFlags", [flags])])
+
+
 def big_chunk(low, high, with_values=True):
     """Big's entry carrying proxyAddresses;range=LOW-HIGH."""
     dn, attrs = user(BIG_DN, [])
@@ -282,6 +310,7 @@ class Directory:
                      ("highestCommittedUSN", [str(usn).encode()]),
                      ("dsServiceName", [DS_SERVICE.encode()]),
                      ("defaultNamingContext", [BASE.encode()]),
+                     ("configurationNamingContext", [CONFIG_NC.encode()]),
                      ("schemaNamingContext",
                       [b"CN=Schema,CN=Configuration," + BASE.encode()])])
 
@@ -300,6 +329,11 @@ class Directory:
             if self.mode == "stuck-range":
                 return [big_chunk(low, low - 1, with_values=False)], 0
             return [big_chunk(low, low + 6)], 0
+        if key == BIG_DN.lower() and self.mode == "range-short":
+            _, low = asked_range(wanted)
+            if low is None:
+                return [big_chunk(0, 6)], 0
+            return [big_chunk(low, low)], 0
         if key == BIG_DN.lower() and self.mode == "range-gap":
             # the rest after the gap, as if values 7-100 never existed
             _, low = asked_range(wanted)
@@ -346,9 +380,24 @@ class Directory:
             n = self.next_count()
             return [user("CN=U%d,%s" % (n, BASE),
                          ["SMTP:u%d@corp.example" % n])], str(n).encode()
-        if mode in ("stuck-range", "endless-range"):
+        if mode in ("stuck-range", "endless-range", "range-short"):
             return [big_chunk(0, 6)], b""
         return [USER1, USER2], b""
+
+    def accepted(self):
+        """(entries, result code, diagnostic) of a subtree search under
+        the Configuration naming context."""
+        if self.mode == "accepted-denied":
+            return [], 50, ("00002098: SecErr: DSID-03150F94, problem 4003 "
+                            "(INSUFF_ACCESS_RIGHTS), data 0")
+        if self.mode == "accepted-hidden":
+            return [], 32, ("0000208D: NameErr: DSID-03100241, problem "
+                            "2001 (NO_OBJECT), data 0, best match of:")
+        other = (b"other.example\r\nX-Injected: 1"
+                 if self.mode == "accepted-bad" else b"other.example")
+        return [accepted_domain("Corp", b"corp.example"),
+                accepted_domain("Other", other),
+                accepted_domain("Star", b"*", b"2")], 0, ""
 
     def dirsync(self):
         """(entries, moreResults, cookie) of a DirSync search."""
@@ -530,9 +579,13 @@ class Handler(socketserver.BaseRequestHandler):
         """Every message answering one SearchRequest, as bytes."""
         d = self.server.directory
         ctrl = {c["oid"]: c for c in controls}
-        out, code, resp = [], 0, b""
+        out, code, resp, diag = [], 0, b"", ""
         if scope == 0:
             entries, code = d.base_search(base, attrs)
+        elif scope == 2 and base.lower().endswith(CONFIG_NC.lower()):
+            entries, code, diag = d.accepted()
+            if PAGED_OID in ctrl and code == 0:
+                resp = control(PAGED_OID, enc_seq(enc_int(0), enc_str(b"")))
         elif scope == 1:
             entries = []
         elif DIRSYNC_OID in ctrl:
@@ -547,7 +600,7 @@ class Handler(socketserver.BaseRequestHandler):
             entries, _ = d.paged(1)
         for entry in entries:
             out.append(entry_msg(msgid, select(entry, attrs)))
-        out.append(result_msg(msgid, 0x65, code,
+        out.append(result_msg(msgid, 0x65, code, diag,
                               matched=BASE if code == 32 else "",
                               controls=resp))
         return b"".join(out)

@@ -8,6 +8,10 @@
 # search, and write nothing: no table where there was none, and a table
 # from an earlier good run byte-identical.  Also: the DirSync search asks
 # for proxyAddresses whatever the filter (a new alias changes nothing else).
+# A range chunk cut short before the last one is refused at once (75).
+# Exchange's accepted domains: an object that cannot be read fails the run
+# (65) and removes nothing; an account that may not read the Configuration
+# naming context gets 77 and a message that says so, not a refused bind.
 # And a DNS server (dns_misbehave.py, as root in a private network
 # namespace) whose TCP never answers: the DC discovery must end in time.
 # The misbehaving runs go in parallel, each under "timeout", so that the
@@ -136,11 +140,12 @@ done
 # --- the misbehaving servers --------------------------------------------------
 # MODE  what the message must name  extra source.ldap lines  extra top lines
 MODES=(endless-cookie repeat-entry endless-pages stuck-range endless-range dirsync-more
-	range-gap range-late)
+	range-gap range-late range-short)
 declare -A NEEDLE=([endless-cookie]=page [repeat-entry]=page [endless-pages]=page
 	[stuck-range]="range retrieval" [endless-range]="range retrieval"
 	[dirsync-more]=DirSync [range-gap]="the range does not advance"
-	[range-late]="the range does not advance")
+	[range-late]="the range does not advance"
+	[range-short]="a chunk shorter than the first")
 declare -A LDAP_LINES=([dirsync-more]="    incremental: dirsync")
 # pages without end: only an overall deadline stops them
 declare -A TOP_LINES=([endless-pages]="deadline: 5s")
@@ -201,6 +206,9 @@ for m in "${MODES[@]}"; do
 	stop_pid "${RPIDS[$m]}"
 done
 echo "# the misbehaving runs took $(( $(date +%s) - start )) s (timeout $RUN_TIMEOUT s each)"
+# a chunk cut short is refused at the first one, not after 100,000 values
+check "range-short: refused at its first short chunk (at most 2 range requests per run)" \
+	test "$(grep -c '"base": "CN=Big,' "$D/range-short.log")" -le 4
 
 # An entry sent again on a later page is what a live index walk on AD can
 # do when the object changes during the search: kept once, not an error.
@@ -213,6 +221,62 @@ check "repeat-once: the table holds user1 and user2" diff -u \
 	<(printf 'user1@corp.example\tOK\nuser2@corp.example\tOK\n') \
 	<(grep -v '^#' "$D/once/relay_recipients")
 stop_pid "$RPID"
+
+# --- Exchange's accepted domains (domains: exchange) ---------------------------
+# xconf FILE PORT DIR : a config taking the domains from Exchange, with
+# output.relay_domains
+xconf() {
+	cat > "$1" <<YAML
+source:
+  ldap:
+    uri: ldap://127.0.0.1:$2
+    base: $BASE
+    bind: {method: none}
+    timeout: 5
+domains: exchange
+output:
+  table: $3/relay_recipients
+  relay_domains: $3/relay_domains
+lock: $3/lock
+safety: {max_removed: 100%}
+YAML
+}
+mkdir -p "$D/acc"
+start_responder normal acc-normal || exit 1
+xconf "$D/acc/c.yaml" "$RPORT" "$D/acc"
+expect_rc "accepted: a good sync with domains: exchange" 0 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/acc/c.yaml" sync
+contains "accepted: a lone * is skipped with a warning" 'skipping accepted domain "*"'
+check "accepted: relay_domains lists corp.example and other.example" diff -u \
+	<(printf 'corp.example\tOK\nother.example\tOK\n') <(grep -v '^#' "$D/acc/relay_domains")
+cp -p "$D/acc/relay_domains" "$D/acc/rd.saved"; cp -p "$D/acc/relay_recipients" "$D/acc/rr.saved"
+stop_pid "$RPID"
+# an object that cannot be read fails the run: not a removal of other.example
+start_responder accepted-bad acc-bad || exit 1
+xconf "$D/acc/c.yaml" "$RPORT" "$D/acc"
+expect_rc "accepted-bad: an object whose value is not a domain fails the run" 65 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/acc/c.yaml" sync
+contains "accepted-bad: the message names the object" "CN=Other,CN=Accepted Domains"
+contains "accepted-bad: ... and its value, escaped" 'other.example\r\nX-Injected: 1'
+check "accepted-bad: no raw CR or injected line in the output" \
+	test -z "$(printf '%s' "$OUT" | grep -e $'\r' -e '^X-Injected')"
+check "accepted-bad: relay_domains untouched (other.example not removed)" \
+	cmp "$D/acc/rd.saved" "$D/acc/relay_domains"
+check "accepted-bad: the recipient table untouched" cmp "$D/acc/rr.saved" "$D/acc/relay_recipients"
+stop_pid "$RPID"
+# an account that may not read the Configuration NC: a refusal of access,
+# not of the bind; exit 77 (README: exit codes)
+for m in accepted-denied accepted-hidden; do
+	cp -p "$D/acc/rd.saved" "$D/acc/relay_domains"
+	start_responder "$m" "$m" || exit 1
+	xconf "$D/acc/c.yaml" "$RPORT" "$D/acc"
+	expect_rc "$m: refused as a permission problem" 77 \
+		timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/acc/c.yaml" sync
+	contains "$m: the message says the account may not read them" \
+		"the account may not read the accepted domains under CN=Configuration,$BASE"
+	check "$m: relay_domains untouched" cmp "$D/acc/rd.saved" "$D/acc/relay_domains"
+	stop_pid "$RPID"
+done
 
 # A DC that accepts connections and never answers, four times over: the
 # run's deadline bounds the failover too (without it: 4 x timeout 5 s

@@ -11,6 +11,8 @@
 # - btree: verify(8) holds its lock, so sync does not wait: it warns,
 #   prints the postmap commands, and status says WARNING; the commands
 #   work with Postfix stopped, and a later sync finishes the purge.
+# Then the domain becomes a relay domain ("@corp.example"): every
+# negative entry in it goes, online or by the printed command.
 # Usage: verify.sh PATH/TO/rcptsync
 RCPTSYNC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -52,10 +54,11 @@ kept_and_purged() {	# kept_and_purged TAG : the cache after a full purge
 	check "$1: unrelated negative entry kept" grep -q "^someone@corp.example	2:" <<<"$dump"
 	check "$1: no negative entry left for newuser" test -z "$(grep -i '^newuser[^	]*	[1-9]' <<<"$dump")"
 }
-conf() {	# conf LDIF [hook] : a config with verify_cache
-	local hook=
+conf() {	# conf LDIF [hook] [EXTRA] : a config with verify_cache
+	local hook= extra=
 	[ -n "${2:-}" ] && hook="hooks:
   after_change: [$(command -v postfix), -c, $P/conf, reload]"
+	[ -n "${3:-}" ] && extra="extra: $3"
 	cat > "$P/sync.yaml" <<YAML
 source:
   ldif: $1
@@ -65,12 +68,49 @@ output:
   type: hash
 lock: $P/lock
 $hook
+$extra
 verify_cache:
   path: $P/data/verify_cache
   type: $VTYPE
   recipient_delimiter: "+"
 YAML
 	echo "$P/sync.yaml"
+}
+
+# relay_purge : corp.example becomes a relay domain ("@corp.example", here
+# from the extra file, as Exchange's relay domains give it): its key
+# matches no cache entry, yet every negative entry of the domain is stale
+relay_purge() {
+	local dump cmds holder i
+	printf '@corp.example\tOK\n' > "$D/extra"
+	C=$(conf "$D/b.ldif" "" "$D/extra")
+	answer user5@corp.example >/dev/null	# verify(8) running, holding its lock
+	check "$VTYPE relay: someone's negative entry is there" grep -q "^someone@corp.example	2:" <<<"$(cache_dump)"
+	if [ "$VTYPE" = lmdb ]; then
+		expect_rc "lmdb relay: @corp.example added; purged online" 0 "$RCPTSYNC" -c "$C" sync
+		contains "lmdb relay: someone's entry deleted" "verify cache: deleted stale entry someone@corp.example (status 2)"
+	else
+		# Postfix stopped, a flock(1) holds verify(8)'s lock in its place
+		# (whether a verify(8) is running at this point is not ours to say)
+		postfix -c "$P/conf" stop >/dev/null 2>&1
+		for i in $(seq 50); do kill -0 "$PF_PID" 2>/dev/null || break; sleep 0.1; done
+		( exec 9<"$P/data/verify_cache.db"; flock -x 9; exec sleep 60 ) &
+		holder=$!; CLEANUP_PIDS+=("$holder")
+		for i in $(seq 50); do flock -n "$P/data/verify_cache.db" true || break; sleep 0.1; done
+		expect_rc "btree relay: @corp.example added; the lock is held" 0 timeout 20 "$RCPTSYNC" -c "$C" sync
+		contains "btree relay: not purged" "not purged"
+		contains "btree relay: the command for the whole domain" "postmap -s btree:$P/data/verify_cache | awk -v d='@corp.example'"
+		cmds=$(printf '%s\n' "$OUT" | sed -n 's/^rcptsync: warning:   \(postmap .*\)/\1/p')
+		check "btree relay: someone still there while the lock is held" grep -q "^someone@corp.example	2:" <<<"$(cache_dump)"
+		stop_pid "$holder"; wait "$holder" 2>/dev/null
+		eval "$cmds"
+		check "btree relay: the printed command removed someone's entry" test -z "$(cache_dump | grep -i '^someone@corp.example	[1-9]')"
+		expect_rc "btree relay: the next sync owes nothing more" 0 "$RCPTSYNC" -c "$C" sync
+		expect_rc "btree relay: status OK" 0 "$RCPTSYNC" -c "$C" status
+	fi
+	dump=$(cache_dump)
+	check "$VTYPE relay: no negative entry left in corp.example" test -z "$(grep -i '@corp.example	[1-9]' <<<"$dump")"
+	check "$VTYPE relay: positive entries kept" grep -q "^user5@corp.example	0:" <<<"$dump"
 }
 
 for VTYPE in lmdb btree; do
@@ -140,6 +180,7 @@ smtp_address_verify_target = rcpt" || { bad "$VTYPE: start Postfix"; continue; }
 		PF_PID=$(sed -n 's/ //gp' "$P/queue/pid/master.pid"); CLEANUP_PIDS+=("$PF_PID")
 		check "btree: after start, NewUser accepted" settle NewUser@Corp.Example 250
 	fi
+	relay_purge
 	stop_pid "$PF_PID"
 done
 finish

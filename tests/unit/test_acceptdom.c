@@ -81,6 +81,11 @@ test_parse(void **state)
 			fail_msg("row %zu (%s): rc %d", i, r->name, rc);
 		if (rc < 0) {
 			assert_non_null(why);
+			/* only the lone "*" is read and refused (skipped);
+			 * every other refusal cannot be read (fails the run) */
+			assert_int_equal(rc, strcmp(r->name, "*") == 0
+						     ? ACCEPTDOM_REFUSED
+						     : -1);
 			continue;
 		}
 		assert_string_equal(d.name, r->want_name);
@@ -270,6 +275,45 @@ test_tables(void **state)
 	acceptdom_list_free(&l);
 }
 
+/* check's "*.x" relay warning follows what decides for x itself: "@x"
+ * is claimed only when x is relayed; the subdomains are said either way. */
+static void
+test_relay_warning(void **state)
+{
+	struct acceptdom_list l = {0};
+	char msg[1024];
+
+	(void)state;
+	add(&l, "x.example", "0", "CN=x");	   /* authoritative */
+	add(&l, "*.x.example", "2", "CN=x-sub");   /* relay below it */
+	add(&l, "*.r.example", "1", "CN=r-sub");   /* relay, nothing exact */
+	add(&l, "y.example", "2", "CN=y");	   /* exact relay */
+	add(&l, "*.y.example", "2", "CN=y-sub");   /* relay too */
+	add(&l, "*.a.example", "0", "CN=a-sub");   /* authoritative */
+	add(&l, "*.o.example", "258", "CN=o-sub"); /* outbound only */
+	acceptdom_finish(&l);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct acceptdom *d = &l.v[i];
+		int said = domains_relay_warning(&l, d, msg, sizeof(msg));
+
+		if (!d->subdomains || strcmp(d->name, "a.example") == 0 ||
+		    strcmp(d->name, "o.example") == 0) {
+			assert_int_equal(said, 0);
+			continue;
+		}
+		assert_int_equal(said, 1);
+		assert_non_null(strstr(msg, "subdomains"));
+		if (strcmp(d->name, "x.example") == 0) {
+			/* the exact x decides for x: no "@x.example" key */
+			assert_null(strstr(msg, "\"@x.example\""));
+			assert_non_null(strstr(msg, "authoritative"));
+		} else {
+			assert_non_null(strstr(msg, "accepts every recipient"));
+		}
+	}
+	acceptdom_list_free(&l);
+}
+
 int
 main(void)
 {
@@ -280,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_forests),
 		cmocka_unit_test(test_tables_exact),
 		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_relay_warning),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

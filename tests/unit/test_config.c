@@ -315,6 +315,25 @@ static const struct row rows[] = {
 	 ":5:21: metrics.textfile must be a file name ending in .prom"},
 	{"metrics textfile empty", LDIF_SRC OUT "metrics: {textfile: \"\"}\n",
 	 ":5:21: metrics.textfile must be a non-empty string"},
+	/* the admin's values are escaped in messages (proxyaddr_escape):
+	 * a newline or a terminal escape cannot forge or hide a line */
+	{"a domain with a newline, escaped",
+	 LDIF_SRC OUT "domains: [\"bad\\nX-Forged: line.example\"]\n",
+	 "domains: \"bad\\nx-forged: line.example\" is not a domain name"},
+	{"an unknown key with an escape byte, escaped",
+	 LDIF_SRC OUT "\"col\\eour\": blue\n",
+	 "unknown key \"col\\x1bour\" in the configuration"},
+	{"a base with a tab, escaped",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: [\"OU=a\\tb\"]\n"
+	 "    bind: {method: none}\n" OUT,
+	 "base \"OU=a\\tb\" has no DC= component"},
+	{"a number with a carriage return, escaped",
+	 "source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+	 "    bind: {method: none}\n    timeout: \"5\\r\"\n" OUT,
+	 "must be a whole number, not \"5\\r\""},
+	{"a non-ASCII value, escaped",
+	 LDIF_SRC OUT "domains: [\"b\\u00e4d\\x7f.example\"]\n",
+	 "domains: \"b\\xc3\\xa4d\\x7f.example\" is not a domain name"},
 };
 
 /* load - write YAML to a temp file and load it */
@@ -354,6 +373,12 @@ test_rows(void **state)
 			    strstr(err.msg, r->want) == NULL)
 				fail_msg("row \"%s\": \"%s\" lacks \"%s\"",
 					 r->name, err.msg, r->want);
+			for (const char *p = err.msg; *p != '\0'; p++)
+				if ((unsigned char)*p < 0x20 ||
+				    (unsigned char)*p >= 0x7f)
+					fail_msg("row \"%s\": byte 0x%02x in "
+						 "the message",
+						 r->name, (unsigned char)*p);
 		}
 		config_free(&c);
 	}

@@ -78,6 +78,42 @@ test_stale(void **state)
 	addrset_free(t);
 }
 
+/* An "@domain" target (a domain that became a relay domain) stands for
+ * every address in that domain, not below it. */
+static const struct row domain_rows[] = {
+	{"anyone@relay.example", "2:1:1:bounced", "", 1},
+	{"AnyOne@Relay.EXAMPLE", "2:1:1:bounced", "", 1},
+	{"anyone+tag@relay.example", "2:1:1:bounced", "+", 1},
+	{"anyone@relay.example", "0:1:1:deliverable", "", 0},
+	{"anyone@sub.relay.example", "2:1:1:bounced", "", 0},
+	{"anyone@relay.example.evil", "2:1:1:bounced", "", 0},
+	{"anyone@xrelay.example", "2:1:1:bounced", "", 0},
+	{"anyone@corp.example", "2:1:1:bounced", "", 0},
+	{"newuser@corp.example", "2:1:1:bounced", "", 1},
+};
+
+static void
+test_stale_domain(void **state)
+{
+	struct addrset *t = addrset_new();
+
+	(void)state;
+	addrset_add(t, "@relay.example", 14, "OK", "t");
+	addrset_add(t, "newuser@corp.example", 20, "OK", "t");
+	addrset_finish(t);
+	for (size_t i = 0; i < sizeof(domain_rows) / sizeof(domain_rows[0]);
+	     i++) {
+		const struct row *r = &domain_rows[i];
+		int got = verifycache_stale(r->key, strlen(r->key), r->value,
+					    strlen(r->value), t, r->delims);
+
+		if (got != r->want)
+			fail_msg("%s = %s (delims \"%s\"): got %d", r->key,
+				 r->value, r->delims, got);
+	}
+	addrset_free(t);
+}
+
 /* make_cache - a cache file at PATH+suffix as Postfix would hold it */
 static void
 make_cache(const char *dir, enum mapdb_type type, char *path, size_t size)
@@ -253,6 +289,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_stale_domain),
 		cmocka_unit_test(test_purge_btree),
 		cmocka_unit_test(test_purge_lmdb),
 		cmocka_unit_test(test_purge_unsupported),

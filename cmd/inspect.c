@@ -31,10 +31,12 @@
 #include "relaydomains.h"
 #include "commands.h"
 
-/* fetch_compare - the new set, then the diff against the table (FN) */
+/* fetch_compare - the new set, then the diff against the table (FN);
+ * in *RELAY_FILES (unless NULL) the relay_domains files the state records
+ * as published */
 static int
 fetch_compare(struct pipeline *p, mapdiff_fn fn, void *ctx,
-	      struct sync_err *err)
+	      struct mapcommit_files *relay_files, struct sync_err *err)
 {
 	struct sync_state st;
 	int exists, rc;
@@ -43,6 +45,8 @@ fetch_compare(struct pipeline *p, mapdiff_fn fn, void *ctx,
 	    state_load(p->conf->state, &st, &exists, err) < 0)
 		return -1;
 	rc = pipeline_compare(p, &st, fn, ctx, err);
+	if (relay_files != NULL)
+		*relay_files = st.relay_files;
 	state_free(&st);
 	return rc;
 }
@@ -74,17 +78,19 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	const struct mapdiff_counts *c = &p.counts;
 	struct diff_result r;
 	struct relay_table relay = {0};
+	struct mapcommit_files relay_files;
 	struct sync_err limit;
 
 	if (a->conf->relay_domains != NULL)
 		render_domains_diff(out);
-	if (fetch_compare(&p, render_change, out, err) < 0 ||
+	if (fetch_compare(&p, render_change, out, &relay_files, err) < 0 ||
 	    relay_table_load(&relay, a->conf, &p.domains, p.new_set,
 			     render_domain_change, out, err) < 0) {
 		relay_table_free(&relay);
 		pipeline_free(&p);
 		return -1;
 	}
+	(void)relay_table_ours(&relay, &relay_files);
 	fflush(stdout);
 	r.recipients = addrset_count(p.new_set);
 	r.current = p.old_count;
@@ -98,16 +104,22 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		 "add, %zu to remove, %zu to change%s",
 		 r.recipients, r.current, a->conf->table, c->added, c->removed,
 		 c->revalued,
-		 r.map_stale ? "; the indexed map is missing or older than "
-			       "the text and would be rebuilt"
+		 r.map_stale ? p.replaced ? "; the table or its map is not "
+					    "the file rcptsync published "
+					    "last and would be rewritten"
+					  : "; the indexed map is missing or "
+					    "older than the text and would "
+					    "be rebuilt"
 			     : "");
 	if (relay.conf != NULL)
 		log_info(
 			"diff: %zu domains for %s: %zu to add, %zu to remove%s",
 			addrset_count(relay.want), a->conf->relay_domains,
 			relay.counts.added, relay.counts.removed,
-			relay.stale ? "; its map is missing or older than "
-				      "the text and would be rebuilt"
+			relay.stale ? "; it or its map is missing, older "
+				      "than the text or not the file "
+				      "rcptsync published last, and would "
+				      "be rewritten"
 				    : "");
 	if ((r.would_refuse = would_refuse(&p, &relay, &limit)) != NULL)
 		log_warn("sync would refuse: %s", r.would_refuse);
@@ -247,7 +259,7 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	trace.fn = render_explain_value;
 	trace.ctx = &r.values;
 	p.trace = &trace;
-	if (fetch_compare(&p, NULL, NULL, err) < 0) {
+	if (fetch_compare(&p, NULL, NULL, NULL, err) < 0) {
 		pipeline_free(&p);
 		return -1;
 	}

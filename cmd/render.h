@@ -116,6 +116,29 @@ struct explain_result {
 	const struct addrset_entry *catchall; /* "@domain" in the set */
 };
 
+/*
+ * What the published table and its map answer for one address now: its
+ * key's value, else its "@domain" catch-all's (KEY says which), else
+ * NULL.  They disagree after a backup restored in place, an edit or a
+ * postmap by hand, or an interrupted run; Postfix answers from the map.
+ */
+struct explain_answer {
+	char *key, *value; /* both NULL: not there */
+};
+struct explain_published {
+	const char *table; /* output.table */
+	const char *map;   /* its map, or NULL (type text, or none) */
+	struct explain_answer in_table, in_map;
+	char map_error[sizeof(((struct sync_err *)0)->msg)]; /* why the map
+						     cannot be read, or "" */
+	int replaced; /* not the files rcptsync published last */
+};
+
+/* render_explain_published - the table's and the map's answers, and
+ *	whether they disagree */
+void render_explain_published(struct render *out,
+			      const struct explain_published *p);
+
 /* render_explain_begin - the address, and whether it is valid at all */
 void render_explain_begin(struct render *out, const struct explain_result *r);
 

@@ -380,6 +380,14 @@ contains "restored text: ... from a copy" "map updated from a copy of the publis
 ino=$(stat -c %i "$D/ident/t")
 cp -p "$D/ident/t.bak" "$D/ident/t"
 check "restored text: cp -p kept the inode" test "$(stat -c %i "$D/ident/t")" = "$ino"
+expect_rc "restored text: explain u60 (in the directory)" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" explain u60@corp.example
+contains "explain: the table's answer" "published now in $D/ident/t: not there"
+contains "explain: the map's answer" "and in its map $D/ident/t.db: u60@corp.example OK"
+contains "explain: they disagree" "the map disagrees with the table"
+contains "explain: the files are not ours" "not the file rcptsync published last"
+expect_rc "restored text: explain u1 (both agree)" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" explain u1@corp.example
+check "explain: no disagreement where there is none" \
+	bash -c "! grep -q 'the map disagrees' <<<\"\$1\"" _ "$OUT"
 expect_rc "restored text: diff" 1 "$RCPTSYNC" -c "$D/ident/c.yaml" diff
 contains "diff: says the files would be rewritten" "not the file rcptsync published last and would be rewritten"
 mk_ldif "$D/ident/one.ldif" 70 70 "SMTP:u%d@corp.example"

@@ -435,6 +435,7 @@ json_status(struct json *j, const struct status_result *r)
 		     st->n_verify_purge);
 	if (st->hook_owed != 0)
 		json_time(j, "hook_owed_since", st->hook_owed);
+	json_str(j, "not_published_by_rcptsync", r->not_ours);
 }
 
 /* status_verdict_line - the last line of the text: why this code */
@@ -454,6 +455,13 @@ status_verdict_line(const struct status_result *r)
 	case STATUS_TOO_OLD:
 		printf("CRITICAL: no successful sync for more than %ld s\n",
 		       r->max_age);
+		break;
+	case STATUS_NOT_OURS:
+		printf("WARNING: %s or its map is not the file rcptsync "
+		       "published last (a backup restored, an edit or a "
+		       "postmap by hand, an interrupted run); the next sync "
+		       "rewrites both\n",
+		       r->not_ours);
 		break;
 	case STATUS_HOOK_OWED:
 		printf("WARNING: the map is written, but the after_change hook "

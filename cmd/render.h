@@ -56,6 +56,8 @@ enum status_reason {
 	STATUS_NO_STATE,    /* UNKNOWN: no sync has run */
 	STATUS_FAILED,	    /* CRITICAL: the last run failed */
 	STATUS_TOO_OLD,	    /* CRITICAL: no success within --max-age */
+	STATUS_NOT_OURS,    /* WARNING: a table or map is not the file
+			       the last sync published */
 	STATUS_HOOK_OWED,   /* WARNING: the after_change hook is owed */
 	STATUS_VERIFY_OWED, /* WARNING: a verify-cache purge is owed */
 	STATUS_OK,
@@ -67,7 +69,9 @@ struct status_result {
 	time_t now;
 	long max_age;
 	enum status_reason reason;
-	int code; /* 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN */
+	int code;	      /* 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN */
+	const char *not_ours; /* the table whose files are not the ones
+				 recorded as published, or NULL */
 };
 
 /* Text on stdout, or one JSON object built aside and printed at the end. */

@@ -380,6 +380,8 @@ contains "restored text: ... from a copy" "map updated from a copy of the publis
 ino=$(stat -c %i "$D/ident/t")
 cp -p "$D/ident/t.bak" "$D/ident/t"
 check "restored text: cp -p kept the inode" test "$(stat -c %i "$D/ident/t")" = "$ino"
+expect_rc "restored text: status warns" 1 "$RCPTSYNC" -c "$D/ident/c.yaml" status
+contains "status: names the table" "WARNING: $D/ident/t or its map is not the file rcptsync published last"
 expect_rc "restored text: explain u60 (in the directory)" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" explain u60@corp.example
 contains "explain: the table's answer" "published now in $D/ident/t: not there"
 contains "explain: the map's answer" "and in its map $D/ident/t.db: u60@corp.example OK"
@@ -400,6 +402,7 @@ postmap -q u60@corp.example "btree:$D/ident/t" > /dev/null
 check "restored text: the removed u60 is not in the map" test $? -eq 1
 check "restored text: the map lists exactly the table" \
 	cmp -s <(postmap -s "btree:$D/ident/t" | LC_ALL=C sort) <(grep -v '^#' "$D/ident/t" | LC_ALL=C sort)
+expect_rc "restored text: after the sync, status is OK" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" status
 # A hook that fixes permissions, the table and then its map (two commands):
 # what it does is recorded as ours; the next run changes nothing.
 cat > "$D/ident/hook.sh" <<HOOK

@@ -122,6 +122,8 @@ RCPTSYNC_CRASH_AT=4 "$RCPTSYNC" -q -c "$D/dom-new.yaml" sync 2>/dev/null
 check "domains, between the renames: the map lacks gone.example" \
 	test "$(postmap -s "hash:$R" | sort | tr '\n' ' ')" = "corp.example	OK "
 check "domains, between the renames: the text still lists it" grep -q '^gone.example' "$R"
+expect_rc "domains, between the renames: status warns" 1 "$RCPTSYNC" -c "$D/dom-old.yaml" status
+contains "domains: status names relay_domains" "WARNING: $R or its map is not the file rcptsync published last"
 expect_rc "domains, back to the old domains: next run" 0 "$RCPTSYNC" -c "$D/dom-old.yaml" sync
 contains "domains: it notices the map it did not publish" "relay_domains written"
 check "domains: after it the map lists gone.example again" \

@@ -24,6 +24,9 @@
 #include "xalloc.h"
 #include "log.h"
 #include "proxyaddr.h"
+#include "mapdb.h"
+#include "mapread.h"
+#include "maptext.h"
 #include "safety.h"
 #include "exitcode.h"
 #include "domains.h"
@@ -31,10 +34,12 @@
 #include "relaydomains.h"
 #include "commands.h"
 
-/* fetch_compare - the new set, then the diff against the table (FN) */
+/* fetch_compare - the new set, then the diff against the table (FN);
+ * in *RELAY_FILES (unless NULL) the relay_domains files the state records
+ * as published */
 static int
 fetch_compare(struct pipeline *p, mapdiff_fn fn, void *ctx,
-	      struct sync_err *err)
+	      struct mapcommit_files *relay_files, struct sync_err *err)
 {
 	struct sync_state st;
 	int exists, rc;
@@ -43,6 +48,8 @@ fetch_compare(struct pipeline *p, mapdiff_fn fn, void *ctx,
 	    state_load(p->conf->state, &st, &exists, err) < 0)
 		return -1;
 	rc = pipeline_compare(p, &st, fn, ctx, err);
+	if (relay_files != NULL)
+		*relay_files = st.relay_files;
 	state_free(&st);
 	return rc;
 }
@@ -74,17 +81,19 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	const struct mapdiff_counts *c = &p.counts;
 	struct diff_result r;
 	struct relay_table relay = {0};
+	struct mapcommit_files relay_files;
 	struct sync_err limit;
 
 	if (a->conf->relay_domains != NULL)
 		render_domains_diff(out);
-	if (fetch_compare(&p, render_change, out, err) < 0 ||
+	if (fetch_compare(&p, render_change, out, &relay_files, err) < 0 ||
 	    relay_table_load(&relay, a->conf, &p.domains, p.new_set,
 			     render_domain_change, out, err) < 0) {
 		relay_table_free(&relay);
 		pipeline_free(&p);
 		return -1;
 	}
+	(void)relay_table_ours(&relay, &relay_files);
 	fflush(stdout);
 	r.recipients = addrset_count(p.new_set);
 	r.current = p.old_count;
@@ -98,16 +107,22 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		 "add, %zu to remove, %zu to change%s",
 		 r.recipients, r.current, a->conf->table, c->added, c->removed,
 		 c->revalued,
-		 r.map_stale ? "; the indexed map is missing or older than "
-			       "the text and would be rebuilt"
+		 r.map_stale ? p.replaced ? "; the table or its map is not "
+					    "the file rcptsync published "
+					    "last and would be rewritten"
+					  : "; the indexed map is missing or "
+					    "older than the text and would "
+					    "be rebuilt"
 			     : "");
 	if (relay.conf != NULL)
 		log_info(
 			"diff: %zu domains for %s: %zu to add, %zu to remove%s",
 			addrset_count(relay.want), a->conf->relay_domains,
 			relay.counts.added, relay.counts.removed,
-			relay.stale ? "; its map is missing or older than "
-				      "the text and would be rebuilt"
+			relay.stale ? "; it or its map is missing, older "
+				      "than the text or not the file "
+				      "rcptsync published last, and would "
+				      "be rewritten"
 				    : "");
 	if ((r.would_refuse = would_refuse(&p, &relay, &limit)) != NULL)
 		log_warn("sync would refuse: %s", r.would_refuse);
@@ -218,6 +233,92 @@ catchall_of(const struct addrset *set, const char *key)
 	return at != NULL && at != key ? addrset_find(set, at) : NULL;
 }
 
+/* What published_lookup() looks for in the text table. */
+struct text_lookup {
+	const char *key, *catchall; /* catchall may be NULL */
+	struct explain_answer *found;
+	char *catchall_value;
+};
+
+/* text_match - maptext_fn: remember the key's value and the catch-all's */
+static int
+text_match(void *ctx, const char *key, const char *value)
+{
+	struct text_lookup *l = ctx;
+
+	if (strcmp(key, l->key) == 0 && l->found->key == NULL) {
+		l->found->key = xstrdup(key);
+		l->found->value = xstrdup(value);
+	} else if (l->catchall != NULL && strcmp(key, l->catchall) == 0 &&
+		   l->catchall_value == NULL) {
+		l->catchall_value = xstrdup(value);
+	}
+	return 0;
+}
+
+/* answer_of - what SET (the map's pairs) answers for KEY, else CATCHALL */
+static void
+answer_of(const struct addrset *set, const char *key, const char *catchall,
+	  struct explain_answer *a)
+{
+	const struct addrset_entry *e = addrset_find(set, key);
+
+	if (e == NULL && catchall != NULL)
+		e = addrset_find(set, catchall);
+	if (e != NULL) {
+		a->key = xstrdup(e->key);
+		a->value = xstrdup(e->value);
+	}
+}
+
+/*
+ * published_lookup - what the table on disk and its map answer for KEY
+ * now.  XXX reads both whole (a million keys: a second or two); a
+ * lookup by key in each map library would not.
+ */
+static void
+published_lookup(const struct sync_conf *conf, const char *key,
+		 struct explain_published *pub)
+{
+	const char *at = strrchr(key, '@');
+	struct text_lookup l = {key, at != NULL && at != key ? at : NULL,
+				&pub->in_table, NULL};
+	struct addrset *set = addrset_new();
+	struct sync_err err = {0};
+	int exists, rc;
+
+	pub->table = conf->table;
+	if (maptext_each(conf->table, MAPTEXT_ANY_KEY, text_match, &l, &exists,
+			 &err) == 0 &&
+	    pub->in_table.key == NULL && l.catchall_value != NULL) {
+		pub->in_table.key = xstrdup(l.catchall);
+		pub->in_table.value = l.catchall_value;
+		l.catchall_value = NULL;
+	}
+	free(l.catchall_value);
+	rc = mapread_served(conf->table, conf->type, set, "map", &pub->map,
+			    &err);
+	addrset_finish(set);
+	if (rc > 0)
+		answer_of(set, key, l.catchall, &pub->in_map);
+	else if (mapdb_suffix(conf->type) == NULL)
+		pub->map = NULL; /* type text: no map */
+	else
+		snprintf(pub->map_error, sizeof(pub->map_error), "%s",
+			 rc < 0 ? err.msg : "it is missing");
+	addrset_free(set);
+}
+
+/* published_free - the answers' strings */
+static void
+published_free(struct explain_published *pub)
+{
+	free(pub->in_table.key);
+	free(pub->in_table.value);
+	free(pub->in_map.key);
+	free(pub->in_map.value);
+}
+
 /* cmd_explain - would ADDRESS be in the map, and why */
 int
 cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
@@ -225,6 +326,7 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	struct pipeline p = {.conf = a->conf, .now = a->now};
 	struct collect_trace trace;
 	struct explain_result r = {.address = a->address};
+	struct explain_published pub = {0};
 	char key[PROXYADDR_KEY_MAX];
 	size_t len = strlen(a->address);
 	int rc;
@@ -243,7 +345,7 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	trace.fn = render_explain_value;
 	trace.ctx = &r.values;
 	p.trace = &trace;
-	if (fetch_compare(&p, NULL, NULL, err) < 0) {
+	if (fetch_compare(&p, NULL, NULL, NULL, err) < 0) {
 		pipeline_free(&p);
 		return -1;
 	}
@@ -255,6 +357,12 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	r.domain = domains_decide(&p.domains, key, &r.domain_inbound);
 	r.catchall = r.found == NULL ? catchall_of(p.new_set, key) : NULL;
 	render_explain_end(out, &r);
+	/* what Postfix answers now, which may not be what the directory
+	 * says: the table and its map on disk */
+	published_lookup(a->conf, key, &pub);
+	pub.replaced = p.replaced;
+	render_explain_published(out, &pub);
+	published_free(&pub);
 	/* r points into the sets: decide before they are freed */
 	rc = (r.found != NULL || r.catchall != NULL) && explain_relayed(&r)
 		     ? 0

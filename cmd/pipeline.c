@@ -141,8 +141,10 @@ pipeline_compare(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
 	struct stat st;
 	int rc;
 
-	if (stat(p->conf->table, &st) < 0)
-		return compare_sets(p, state, fn, ctx, err);
+	if (stat(p->conf->table, &st) < 0) {
+		rc = compare_sets(p, state, fn, ctx, err);
+		goto ours;
+	}
 	grace_begin(&g, &p->conf->grace, state, p->now, report_pending, NULL,
 		    &p->grace);
 	rc = tablediff_stream(p->conf->table, p->new_set, &g, fn, ctx, &td,
@@ -151,7 +153,8 @@ pipeline_compare(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
 		log_debug("%s is not in rcptsync's order: comparing it as a "
 			  "set",
 			  p->conf->table);
-		return compare_sets(p, state, fn, ctx, err);
+		rc = compare_sets(p, state, fn, ctx, err);
+		goto ours;
 	}
 	if (rc < 0)
 		return sync_err_prefix(err, "current table");
@@ -159,7 +162,17 @@ pipeline_compare(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
 	p->old_count = td.old_count;
 	p->counts = td.counts;
 	p->db_stale = mapcommit_db_stale(p->conf->table, p->conf->type);
-	return 0;
+ours:
+	/* the files Postfix reads must be exactly the ones the last run
+	 * published (and its hook left): else both are rewritten, and never
+	 * updated from a copy of a map that may hold another set */
+	if (rc == 0 && p->table_exists &&
+	    mapcommit_replaced(p->conf->table, p->conf->type,
+			       &state->table_files)) {
+		p->replaced = 1;
+		p->db_stale = 1;
+	}
+	return rc;
 }
 
 /* pipeline_canaries - safety.must_exist and must_not_exist on the set */

@@ -32,7 +32,10 @@ struct pipeline {
 	struct addrset *old_set; /* the current table; sync frees it early */
 	size_t old_count;	 /* its size */
 	int table_exists;	 /* a table (or a map that Postfix serves) */
-	int db_stale;		 /* the indexed map is missing or older */
+	int db_stale;		 /* the indexed map is missing or older,
+				    or one of the files is not ours */
+	int replaced;		 /* the table or its map is not the file
+				    the state records as published */
 	struct mapdiff_counts counts;
 	struct grace_counts grace;
 };
@@ -48,7 +51,9 @@ int pipeline_fetch(struct pipeline *p, struct sync_err *err)
  * pipeline_compare - read the current table (or, when only its map is
  *	left, the map's keys), hold back removals in their grace period
  *	(which updates STATE's pending list), and diff, calling FN (may be
- *	NULL) for each change.  STATE is the caller's.  Returns 0 or -1.
+ *	NULL) for each change; then whether the files on disk are the ones
+ *	STATE records as published (replaced, db_stale).  STATE is the
+ *	caller's.  Returns 0 or -1.
  */
 int pipeline_compare(struct pipeline *p, struct sync_state *state,
 		     mapdiff_fn fn, void *ctx, struct sync_err *err)

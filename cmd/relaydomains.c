@@ -15,7 +15,11 @@
  *	2. the recipient table (sync.c);
  *	3. the whole new relay_domains: a new domain is relayed only once
  *	   its recipients (or its "@domain") are in the map.
- *	A step with nothing to change writes nothing.
+ *	A step with nothing to change writes nothing.  Its files are
+ *	checked against the identities the state file records, as the
+ *	recipient table's are (relay_table_ours()), so that a map left by a
+ *	crash between two renames is rewritten even when the directory went
+ *	back to what the text says.
  * OWNERSHIP
  *	The sets are freed by relay_table_free().
  * DIAGNOSTICS
@@ -150,6 +154,24 @@ relay_table_load(struct relay_table *t, const struct sync_conf *conf,
 	return 0;
 }
 
+/* relay_table_ours - see relaydomains.h */
+int
+relay_table_ours(struct relay_table *t, const struct mapcommit_files *ours)
+{
+	if (t->conf == NULL || !t->exists ||
+	    !mapcommit_replaced(t->conf->relay_domains, t->conf->type, ours))
+		return 1;
+	t->stale = 1;
+	return 0;
+}
+
+/* relay_table_settled - see relaydomains.h */
+int
+relay_table_settled(const struct relay_table *t)
+{
+	return t->published && !t->publish_failed;
+}
+
 /* relay_table_changed - see relaydomains.h */
 int
 relay_table_changed(const struct relay_table *t)
@@ -182,8 +204,10 @@ publish(struct relay_table *t, const struct addrset *set, struct sync_err *err)
 	struct mapcommit_how how = {.header = MAPTEXT_DOMAINS_HEADER};
 
 	if (mapcommit_publish(t->conf->relay_domains, t->conf->type, set, &how,
-			      err) < 0)
+			      err) < 0) {
+		t->publish_failed = 1;
 		return -1;
+	}
 	t->published = 1;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include "acceptdom.h"
 #include "addrset.h"
 #include "config.h"
+#include "mapcommit.h"
 #include "mapdiff.h"
 #include "syncerr.h"
 
@@ -14,9 +15,11 @@ struct relay_table {
 	struct addrset *want;	      /* what it should hold */
 	struct addrset *old;	      /* what it holds */
 	int exists;		      /* there is a table */
-	int stale;		      /* its map is missing or older */
+	int stale;		      /* its map is missing or older, or
+					 a file is not ours */
 	struct mapdiff_counts counts;
-	int published; /* replaced in this run */
+	int published;	    /* replaced in this run */
+	int publish_failed; /* a publish of it failed in this run */
 };
 
 /*
@@ -33,6 +36,18 @@ int relay_table_load(struct relay_table *t, const struct sync_conf *conf,
 		     const struct acceptdom_list *domains,
 		     const struct addrset *recipients, mapdiff_fn fn, void *ctx,
 		     struct sync_err *err) __attribute__((warn_unused_result));
+
+/*
+ * relay_table_ours - are the table and its map (when there is a table)
+ *	exactly the files OURS records as published (mapcommit_replaced())?
+ *	Returns 1, or 0 after marking the table stale: it is then rewritten,
+ *	as the recipient table is.
+ */
+int relay_table_ours(struct relay_table *t, const struct mapcommit_files *ours);
+
+/* relay_table_settled - every publish of it in this run succeeded, and
+ *	there was one: its files are ours as they are */
+int relay_table_settled(const struct relay_table *t);
 
 /* relay_table_changed - would a sync write the table? */
 int relay_table_changed(const struct relay_table *t);

@@ -435,6 +435,7 @@ json_status(struct json *j, const struct status_result *r)
 		     st->n_verify_purge);
 	if (st->hook_owed != 0)
 		json_time(j, "hook_owed_since", st->hook_owed);
+	json_str(j, "not_published_by_rcptsync", r->not_ours);
 }
 
 /* status_verdict_line - the last line of the text: why this code */
@@ -454,6 +455,13 @@ status_verdict_line(const struct status_result *r)
 	case STATUS_TOO_OLD:
 		printf("CRITICAL: no successful sync for more than %ld s\n",
 		       r->max_age);
+		break;
+	case STATUS_NOT_OURS:
+		printf("WARNING: %s or its map is not the file rcptsync "
+		       "published last (a backup restored, an edit or a "
+		       "postmap by hand, an interrupted run); the next sync "
+		       "rewrites both\n",
+		       r->not_ours);
 		break;
 	case STATUS_HOOK_OWED:
 		printf("WARNING: the map is written, but the after_change hook "
@@ -527,6 +535,61 @@ render_explain_begin(struct render *out, const struct explain_result *r)
 }
 
 static void explain_domain(const struct explain_result *r);
+
+/* explain_answer_line - "  WHERE: KEY VALUE" or "  WHERE: not there" */
+static void
+explain_answer_line(const char *what, const char *path,
+		    const struct explain_answer *a)
+{
+	char shown_path[600], shown_key[300], shown_val[300];
+
+	proxyaddr_escape(path, strlen(path), shown_path, sizeof(shown_path));
+	if (a->key == NULL) {
+		printf("  %s %s: not there\n", what, shown_path);
+		return;
+	}
+	printf("  %s %s: %s %s\n", what, shown_path,
+	       proxyaddr_escape(a->key, strlen(a->key), shown_key,
+				sizeof(shown_key)),
+	       proxyaddr_escape(a->value, strlen(a->value), shown_val,
+				sizeof(shown_val)));
+}
+
+/* same_answer - both absent, or the same key and value */
+static int
+same_answer(const struct explain_answer *a, const struct explain_answer *b)
+{
+	if (a->key == NULL || b->key == NULL)
+		return a->key == b->key;
+	return strcmp(a->key, b->key) == 0 && strcmp(a->value, b->value) == 0;
+}
+
+/* render_explain_published - see render.h */
+void
+render_explain_published(struct render *out, const struct explain_published *p)
+{
+	char shown[600];
+
+	(void)out;
+	explain_answer_line("published now in", p->table, &p->in_table);
+	if (p->map != NULL && p->map_error[0] != '\0')
+		printf("  its map %s cannot be read: %s\n",
+		       proxyaddr_escape(p->map, strlen(p->map), shown,
+					sizeof(shown)),
+		       p->map_error);
+	else if (p->map != NULL) {
+		explain_answer_line("and in its map", p->map, &p->in_map);
+		if (!same_answer(&p->in_table, &p->in_map))
+			printf("  the map disagrees with the table: Postfix "
+			       "answers from the map; the next sync rewrites "
+			       "both\n");
+	}
+	if (p->replaced)
+		printf("  the table or its map is not the file rcptsync "
+		       "published last (a backup restored, an edit or a "
+		       "postmap by hand, an interrupted run): the next sync "
+		       "rewrites both\n");
+}
 
 /* render_explain_end - see render.h */
 void

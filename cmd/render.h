@@ -56,6 +56,8 @@ enum status_reason {
 	STATUS_NO_STATE,    /* UNKNOWN: no sync has run */
 	STATUS_FAILED,	    /* CRITICAL: the last run failed */
 	STATUS_TOO_OLD,	    /* CRITICAL: no success within --max-age */
+	STATUS_NOT_OURS,    /* WARNING: a table or map is not the file
+			       the last sync published */
 	STATUS_HOOK_OWED,   /* WARNING: the after_change hook is owed */
 	STATUS_VERIFY_OWED, /* WARNING: a verify-cache purge is owed */
 	STATUS_OK,
@@ -67,7 +69,9 @@ struct status_result {
 	time_t now;
 	long max_age;
 	enum status_reason reason;
-	int code; /* 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN */
+	int code;	      /* 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN */
+	const char *not_ours; /* the table whose files are not the ones
+				 recorded as published, or NULL */
 };
 
 /* Text on stdout, or one JSON object built aside and printed at the end. */
@@ -115,6 +119,29 @@ struct explain_result {
 	int relay_known;   /* output.relay_domains: rcptsync's relay_domains */
 	const struct addrset_entry *catchall; /* "@domain" in the set */
 };
+
+/*
+ * What the published table and its map answer for one address now: its
+ * key's value, else its "@domain" catch-all's (KEY says which), else
+ * NULL.  They disagree after a backup restored in place, an edit or a
+ * postmap by hand, or an interrupted run; Postfix answers from the map.
+ */
+struct explain_answer {
+	char *key, *value; /* both NULL: not there */
+};
+struct explain_published {
+	const char *table; /* output.table */
+	const char *map;   /* its map, or NULL (type text, or none) */
+	struct explain_answer in_table, in_map;
+	char map_error[sizeof(((struct sync_err *)0)->msg)]; /* why the map
+						     cannot be read, or "" */
+	int replaced; /* not the files rcptsync published last */
+};
+
+/* render_explain_published - the table's and the map's answers, and
+ *	whether they disagree */
+void render_explain_published(struct render *out,
+			      const struct explain_published *p);
 
 /* render_explain_begin - the address, and whether it is valid at all */
 void render_explain_begin(struct render *out, const struct explain_result *r);

@@ -70,6 +70,7 @@ struct sync_run {
 	const char *last_removed;	   /* the last '-' key seen */
 	int published;			   /* map replaced in this run */
 	int map_updated;		   /* ... from a copy of the last */
+	int hook_ran;			   /* the after_change hook ran */
 	int hook_failed;		   /* the after_change hook failed */
 	int safety_refused;		   /* limits or canaries refused it */
 	int metrics_written;		   /* metrics.textfile replaced */
@@ -101,6 +102,7 @@ run_hook(struct sync_run *r, struct sync_err *err)
 		return 0;
 	}
 	owe_hook(r);
+	r->hook_ran = 1;
 	if (hook_run(conf->after_change, conf->hook_timeout, err) < 0) {
 		r->hook_failed = 1;
 		return sync_err_prefix(err, "map written, but");
@@ -117,10 +119,10 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 	struct mapcommit_how how = {0};
 
 	/* only a map that is ours and current may be updated from a copy:
-	 * recorded as published by us, not replaced or edited since (the
-	 * check in compare()), not older than its text */
+	 * the text and the map both exactly the files recorded as published
+	 * by us (pipeline_compare()), the map not older than its text */
 	if (r->delta != NULL && mapdelta_finish(r->delta) && !r->p.db_stale &&
-	    r->state.text_ino != 0) {
+	    r->state.table_files.known) {
 		if (r->state.map_updates < MAP_UPDATES_MAX)
 			how.delta = r->delta;
 		else
@@ -180,6 +182,7 @@ retry_owed_hook(struct sync_run *r, struct sync_err *err)
 		r->state.hook_owed = 0;
 		return 0;
 	}
+	r->hook_ran = 1;
 	if (hook_run(conf->after_change, conf->hook_timeout, err) == 0) {
 		log_info("the after_change hook owed since the map was "
 			 "published ran now");
@@ -216,12 +219,31 @@ note_change(void *ctx, char op, const struct addrset_entry *e)
 			    e->origin);
 }
 
+/*
+ * warn_not_ours - TABLE or its map is not what the state records as
+ * published (pipeline_compare(), relay_table_ours()): both are rewritten.
+ * With nothing recorded (a state file from before identities were kept,
+ * or none) that happens once, and is no warning.
+ */
+static void
+warn_not_ours(const char *table, const struct mapcommit_files *ours)
+{
+	if (!ours->known)
+		log_info("%s: no identity of its files recorded yet: "
+			 "rewriting it and its map once",
+			 table);
+	else
+		log_warn("%s or its map is not the file rcptsync published "
+			 "last (an interrupted run, a backup restored, an "
+			 "edit or a postmap by hand): rewriting both",
+			 table);
+}
+
 /* compare - the state, then the diff (collecting the added keys) */
 static int
 compare(struct sync_run *r, struct sync_err *err)
 {
 	const struct sync_conf *conf = r->p.conf;
-	struct mapcommit_files ours;
 	int exists;
 
 	if (state_load(conf->state, &r->state, &exists, err) < 0)
@@ -241,22 +263,16 @@ compare(struct sync_run *r, struct sync_err *err)
 	if (relay_table_load(&r->relay, conf, &r->p.domains, r->p.new_set, NULL,
 			     NULL, err) < 0)
 		return -1;
+	if (!relay_table_ours(&r->relay, &r->state.relay_files))
+		warn_not_ours(conf->relay_domains, &r->state.relay_files);
 	if (r->added != NULL)
 		addrset_finish(r->added);
 	/* compared: the old table's set is not needed to write the new one
 	 * (a million addresses: ~100 MB less at the peak, bench/README.md) */
 	addrset_free(r->p.old_set);
 	r->p.old_set = NULL;
-	ours.text_ino = r->state.text_ino;
-	ours.map_ino = r->state.map_ino;
-	if (r->p.table_exists &&
-	    mapcommit_replaced(conf->table, conf->type, &ours)) {
-		log_warn("%s or its map is not the file rcptsync published "
-			 "last (an interrupted run, or postmap by hand): "
-			 "rewriting both",
-			 conf->table);
-		r->p.db_stale = 1;
-	}
+	if (r->p.replaced)
+		warn_not_ours(conf->table, &r->state.table_files);
 	return 0;
 }
 
@@ -372,14 +388,37 @@ sync_locked(struct sync_run *r, int force, struct sync_err *err)
 	return 0;
 }
 
+/*
+ * record_files - the identity of the files this run put in place, as the
+ * hook left them (its chmod and chgrp are ours), also when the run then
+ * failed (the hook, the caches): the next run must not take them for
+ * someone else's.  A table this run did not publish is recorded anew only
+ * when the hook ran and it was found ours before (a hook that ran means
+ * every table not ours was published first: sync.c, relaydomains.c);
+ * else its record stays, and a mismatch found stays found.
+ */
+static void
+record_files(struct sync_run *r)
+{
+	const struct sync_conf *conf = r->p.conf;
+	struct sync_state *st = &r->state;
+
+	if (r->published || (r->hook_ran && !r->p.replaced))
+		mapcommit_files(conf->table, conf->type, &st->table_files);
+	if (conf->relay_domains == NULL)
+		memset(&st->relay_files, 0, sizeof(st->relay_files));
+	else if (relay_table_settled(&r->relay) ||
+		 (r->hook_ran && !r->relay.stale))
+		mapcommit_files(conf->relay_domains, conf->type,
+				&st->relay_files);
+}
+
 /* record_state - what "status" and the next run's grace period need */
 static int
 record_state(struct sync_run *r, int rc, const struct sync_err *err,
 	     struct sync_err *save_err)
 {
-	const struct sync_conf *conf = r->p.conf;
 	struct sync_state *st = &r->state;
-	struct mapcommit_files now;
 
 	st->last_run = time(NULL);
 	st->last_exit = rc < 0 ? exitcode_of(err->kind) : 0;
@@ -397,17 +436,10 @@ record_state(struct sync_run *r, int rc, const struct sync_err *err,
 	} else {
 		state_set_message(st, err->msg);
 	}
-	/* the files this run put in place, also when it then failed (the
-	 * hook, the caches): the next run must not take them for someone
-	 * else's */
-	if (rc == 0 || r->published) {
-		mapcommit_files(conf->table, conf->type, &now);
-		st->text_ino = now.text_ino;
-		st->map_ino = now.map_ino;
-	}
+	record_files(r);
 	if (r->published)
 		st->map_updates = r->map_updated ? st->map_updates + 1 : 0;
-	return state_save(conf->state, st, save_err);
+	return state_save(r->p.conf->state, st, save_err);
 }
 
 /*

@@ -17,6 +17,9 @@
  *	no reload is needed.  The db goes first so that a crash between
  *	the renames leaves the text older than what it describes; the
  *	next run sees the text differ from the directory and rewrites both.
+ *	When the directory went back meanwhile, the text agrees with it:
+ *	then the identity of each file (mapcommit_files(), kept in the
+ *	state file after the hook ran) shows the map is not ours.
  *	Temporary names all start with TABLE.rcptsync-tmp., so the next
  *	run can remove what a crash left behind.
  * OWNERSHIP
@@ -350,16 +353,23 @@ mapcommit_cleanup(const char *table)
 	return removed;
 }
 
-/* inode_of - PATH's inode, or 0 */
-static unsigned long long
-inode_of(const char *path)
+/* ident_of - PATH's identity, or all 0 when it is not there */
+static void
+ident_of(const char *path, struct mapcommit_ident *id)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 ? (unsigned long long)st.st_ino : 0;
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) < 0)
+		return;
+	id->dev = (unsigned long long)st.st_dev;
+	id->ino = (unsigned long long)st.st_ino;
+	id->size = (unsigned long long)st.st_size;
+	id->ctime_sec = (long long)st.st_ctim.tv_sec;
+	id->ctime_nsec = (long)st.st_ctim.tv_nsec;
 }
 
-/* mapcommit_files - the inodes of TABLE and its map now (map 0: text) */
+/* mapcommit_files - TABLE and its map now (the map all 0: type text) */
 void
 mapcommit_files(const char *table, enum mapdb_type type,
 		struct mapcommit_files *now)
@@ -367,50 +377,49 @@ mapcommit_files(const char *table, enum mapdb_type type,
 	const char *suffix = mapdb_suffix(type);
 	char *path;
 
-	now->text_ino = inode_of(table);
-	now->map_ino = 0;
+	memset(now, 0, sizeof(*now));
+	now->known = 1;
+	ident_of(table, &now->text);
 	if (suffix != NULL) {
 		path = concat(table, suffix);
-		now->map_ino = inode_of(path);
+		ident_of(path, &now->map);
 		free(path);
 	}
 }
 
-/*
- * changed_after_text - the map's inode changed (written, or copied over)
- * after the text was renamed into place.  Publishing renames the map
- * first and the text last, and rename(2) sets the ctime, so a map of
- * ours is never newer than its text; postmap -i/-d, a postmap of the
- * text, or a cp over the map keep the inode but move its ctime on.
- */
+/* same_ident - field by field (the struct may hold padding) */
 static int
-changed_after_text(const char *table, const char *suffix)
+same_ident(const struct mapcommit_ident *a, const struct mapcommit_ident *b)
 {
-	struct stat text_st, map_st;
-	char *path;
-	int newer = 0;
-
-	if (suffix == NULL)
-		return 0;
-	path = concat(table, suffix);
-	if (stat(table, &text_st) == 0 && stat(path, &map_st) == 0)
-		newer = map_st.st_ctim.tv_sec > text_st.st_ctim.tv_sec ||
-			(map_st.st_ctim.tv_sec == text_st.st_ctim.tv_sec &&
-			 map_st.st_ctim.tv_nsec > text_st.st_ctim.tv_nsec);
-	free(path);
-	return newer;
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
 }
 
-/* mapcommit_replaced - are the files not the ones recorded as ours? */
+/* mapcommit_files_equal - both known, and the same two files */
+int
+mapcommit_files_equal(const struct mapcommit_files *a,
+		      const struct mapcommit_files *b)
+{
+	return a->known && b->known && same_ident(&a->text, &b->text) &&
+	       same_ident(&a->map, &b->map);
+}
+
+/*
+ * mapcommit_replaced - are the files not the ones recorded as ours?  Each
+ * file is compared with its own record, not with the other file: a hook
+ * that runs chmod on the text and then on the map leaves the map changed
+ * after the text, and that is ours (recorded after the hook).
+ * XXX a write within the file system's timestamp granularity of our
+ * record that keeps the size is not seen; postmap and cp take longer.
+ */
 int
 mapcommit_replaced(const char *table, enum mapdb_type type,
 		   const struct mapcommit_files *ours)
 {
 	struct mapcommit_files now;
 
-	if (ours->text_ino == 0)
-		return 0; /* nothing recorded: first run, or state removed */
+	if (!ours->known)
+		return 1; /* nothing recorded: rebuild once to know */
 	mapcommit_files(table, type, &now);
-	return now.text_ino != ours->text_ino || now.map_ino != ours->map_ino ||
-	       changed_after_text(table, mapdb_suffix(type));
+	return !mapcommit_files_equal(&now, ours);
 }

@@ -55,26 +55,46 @@ int mapcommit_db_stale(const char *table, enum mapdb_type type);
 int mapcommit_cleanup(const char *table);
 
 /*
- * The files a sync put in place, by inode.  A rename by anyone but a
- * finished sync (a crash between our two renames, a hand-run postmap)
- * changes one of them, and the next run then rewrites both.
+ * The identity of one file a sync put in place: a rename over it, a write
+ * to it (postmap, postmap -i/-d, cp, rsync --inplace) or a chmod changes
+ * its inode, its size or its ctime, and ctime cannot be set back (cp -p
+ * and rsync -t restore the mtime only).  All 0: no such file.
  */
-struct mapcommit_files {
-	unsigned long long text_ino; /* 0: unknown (none recorded) */
-	unsigned long long map_ino;  /* 0: text only, or no map */
+struct mapcommit_ident {
+	unsigned long long dev, ino, size;
+	long long ctime_sec;
+	long ctime_nsec;
 };
 
-/* mapcommit_files - the inodes of TABLE and its TYPE map now, in *NOW */
+/*
+ * The files of one published table, as the last run that published it
+ * (or ran the after_change hook after it) left them: the hook's chmod and
+ * chgrp are part of what is ours.  Any change to either file since (a
+ * crash between our two renames, a postmap or an edit by hand, a backup
+ * restored in place) and the next run rewrites both.
+ */
+struct mapcommit_files {
+	int known;		     /* 0: none recorded (first run, a state
+					file from before identities) */
+	struct mapcommit_ident text; /* the text table */
+	struct mapcommit_ident map;  /* its map; all 0 for type text */
+};
+
+/* mapcommit_files - TABLE and its TYPE map as they are now, in *NOW */
 void mapcommit_files(const char *table, enum mapdb_type type,
 		     struct mapcommit_files *now);
 
 /*
  * mapcommit_replaced - 1 when OURS (from an earlier mapcommit_files())
- *	is known and TABLE or its map is no longer that file, or the map
- *	was written in place after TABLE was published (postmap -i, -d),
- *	else 0.
+ *	is unknown, or TABLE or its map is no longer exactly that file
+ *	(another inode, size or ctime), else 0.  The caller asks only when
+ *	a table is there (a missing one is published anyway).
  */
 int mapcommit_replaced(const char *table, enum mapdb_type type,
 		       const struct mapcommit_files *ours);
+
+/* mapcommit_files_equal - the two records name the same files */
+int mapcommit_files_equal(const struct mapcommit_files *a,
+			  const struct mapcommit_files *b);
 
 #endif

@@ -5,8 +5,10 @@
  * DESCRIPTION
  *	Next to the table (default TABLE.rcptsync-state), one "name values"
  *	line each: when the last run ended and how, when the last run
- *	succeeded, the server used, the counts, the last error, the inodes
- *	of the text and map it published, one "removal" line per
+ *	succeeded, the server used, the counts, the last error, the
+ *	identity (device, inode, size, ctime) of each text and map it
+ *	published, as the after_change hook left them (mapcommit.h), one
+ *	"removal" line per
  *	address in its removal grace period, and one "verify_purge" line
  *	per added address whose verify-cache purge is still to do.  Plain text
  *	so an admin can read it; written atomically (atomicfile_replace()).
@@ -20,6 +22,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,17 +118,66 @@ parse_counts(struct sync_state *st, const char *rest)
 	return 0;
 }
 
-/* parse_files - "files TEXT-INODE MAP-INODE" */
+/* parse_files - "files TEXT-INODE MAP-INODE": the inodes alone, which an
+ * older version recorded; read and left unknown (they say too little:
+ * the next run rebuilds once and records the identities) */
 static int
 parse_files(struct sync_state *st, const char *rest)
 {
+	unsigned long long text_ino, map_ino;
 	int n = -1;
 
-	if (sscanf(rest, " %llu %llu%n", &st->text_ino, &st->map_ino, &n) !=
-		    2 ||
+	(void)st;
+	if (sscanf(rest, " %llu %llu%n", &text_ino, &map_ino, &n) != 2 ||
 	    rest[n] != '\0')
 		return -1;
 	return 0;
+}
+
+/* The files whose identity is recorded, by the name on their line. */
+static const struct state_ident {
+	const char *name;
+	size_t files; /* offset of the struct mapcommit_files */
+	int is_map;   /* its map, else its text */
+} state_idents[] = {
+	{"table", offsetof(struct sync_state, table_files), 0},
+	{"table.map", offsetof(struct sync_state, table_files), 1},
+	{"relay_domains", offsetof(struct sync_state, relay_files), 0},
+	{"relay_domains.map", offsetof(struct sync_state, relay_files), 1},
+};
+
+#define STATE_N_IDENTS (sizeof(state_idents) / sizeof(state_idents[0]))
+
+/* ident_slot - where the identity named by ROW lives in ST */
+static struct mapcommit_ident *
+ident_slot(struct sync_state *st, const struct state_ident *row)
+{
+	struct mapcommit_files *f =
+		(struct mapcommit_files *)((char *)st + row->files);
+
+	if (!row->is_map)
+		f->known = 1; /* a table is known by its text's line */
+	return row->is_map ? &f->map : &f->text;
+}
+
+/* parse_ident - "ident NAME DEV INO SIZE CTIME-SEC.NSEC" */
+static int
+parse_ident(struct sync_state *st, const char *rest)
+{
+	char name[32];
+	struct mapcommit_ident id;
+	int n = -1;
+
+	if (sscanf(rest, " %31s %llu %llu %llu %lld.%9ld%n", name, &id.dev,
+		   &id.ino, &id.size, &id.ctime_sec, &id.ctime_nsec, &n) != 6 ||
+	    rest[n] != '\0' || id.ctime_nsec < 0)
+		return -1;
+	for (size_t i = 0; i < STATE_N_IDENTS; i++)
+		if (strcmp(name, state_idents[i].name) == 0) {
+			*ident_slot(st, &state_idents[i]) = id;
+			return 0;
+		}
+	return -1;
 }
 
 /* parse_map_updates - "map_updates N" */
@@ -223,6 +275,7 @@ static const struct state_line {
 	{"server", parse_server},
 	{"counts", parse_counts},
 	{"files", parse_files},
+	{"ident", parse_ident},
 	{"message", parse_message},
 	{"hook_owed", parse_hook_owed},
 	{"verify_purge", parse_verify_purge},
@@ -298,6 +351,25 @@ state_load(const char *path, struct sync_state *st, int *exists,
 	return ret;
 }
 
+/* write_idents - an "ident" line per file of each table known */
+static void
+write_idents(FILE *fp, const struct sync_state *st)
+{
+	for (size_t i = 0; i < STATE_N_IDENTS; i++) {
+		const struct state_ident *row = &state_idents[i];
+		const struct mapcommit_files *f =
+			(const struct mapcommit_files *)((const char *)st +
+							 row->files);
+		const struct mapcommit_ident *id =
+			row->is_map ? &f->map : &f->text;
+
+		if (f->known)
+			fprintf(fp, "ident %s %llu %llu %llu %lld.%09ld\n",
+				row->name, id->dev, id->ino, id->size,
+				id->ctime_sec, id->ctime_nsec);
+	}
+}
+
 /* fill_state - atomicfile_fill_fn */
 static int
 fill_state(FILE *fp, const void *ctx, struct sync_err *err)
@@ -313,8 +385,7 @@ fill_state(FILE *fp, const void *ctx, struct sync_err *err)
 		fprintf(fp, "server %s\n", st->server);
 	fprintf(fp, "counts %zu %zu %zu %zu %d\n", st->recipients, st->added,
 		st->removed, st->pending_count, st->written);
-	if (st->text_ino != 0)
-		fprintf(fp, "files %llu %llu\n", st->text_ino, st->map_ino);
+	write_idents(fp, st);
 	if (st->map_updates != 0)
 		fprintf(fp, "map_updates %lu\n", st->map_updates);
 	if (st->message[0] != '\0')

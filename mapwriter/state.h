@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "mapcommit.h"
 #include "syncerr.h"
 
 /* An address that vanished from the directory but is still published. */
@@ -23,9 +24,10 @@ struct sync_state {
 	char server[256];
 	size_t recipients, added, removed, pending_count;
 	int written;
-	char message[256];	       /* last error, printable ASCII */
-	unsigned long long text_ino;   /* inodes rcptsync last published, */
-	unsigned long long map_ino;    /* 0 when unknown */
+	char message[256]; /* last error, printable ASCII */
+	/* the files rcptsync last published, as the hook left them: the
+	 * recipient table and output.relay_domains (mapcommit.h) */
+	struct mapcommit_files table_files, relay_files;
 	unsigned long map_updates;     /* times the map was updated from a
 					  copy since it was last built */
 	struct state_pending *pending; /* sorted by key */

@@ -363,6 +363,87 @@ mk_ldif "$D/upd/a.ldif" 5 54 "SMTP:u%d@corp.example"
 expect_rc "copy-update: a small change with the state file gone" 0 "$RCPTSYNC" -v -c "$D/upd/c.yaml" sync
 check "copy-update: files not known as ours: the map is built anew" test "$(printf '%s' "$OUT" | grep -c 'map updated from a copy')" -eq 0
 
+# --- identity of the published files (issue 24) ------------------------------
+# A text table restored in place from a backup (cp -p: same inode, mtime
+# set back) beside a map that holds another set: the next small change must
+# not be applied to a copy of that map, it is rebuilt from the directory.
+mkdir -p "$D/ident"
+mk_ldif "$D/ident/a.ldif" 1 50 "SMTP:u%d@corp.example"
+sed -e "s|$D/upd/|$D/ident/|g" "$D/upd/c.yaml" > "$D/ident/c.yaml"
+expect_rc "restored text: first sync" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" sync
+cp -p "$D/ident/t" "$D/ident/t.bak"
+mk_ldif "$D/ident/one.ldif" 60 60 "SMTP:u%d@corp.example"
+cat "$D/ident/a.ldif" "$D/ident/one.ldif" > "$D/ident/b.ldif"
+sed -i "s|ldif: .*|ldif: $D/ident/b.ldif|" "$D/ident/c.yaml"
+expect_rc "restored text: u60 comes (a copy-update)" 0 "$RCPTSYNC" -v -c "$D/ident/c.yaml" sync
+contains "restored text: ... from a copy" "map updated from a copy of the published one"
+ino=$(stat -c %i "$D/ident/t")
+cp -p "$D/ident/t.bak" "$D/ident/t"
+check "restored text: cp -p kept the inode" test "$(stat -c %i "$D/ident/t")" = "$ino"
+expect_rc "restored text: status warns" 1 "$RCPTSYNC" -c "$D/ident/c.yaml" status
+contains "status: names the table" "WARNING: $D/ident/t or its map is not the file rcptsync published last"
+expect_rc "restored text: explain u60 (in the directory)" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" explain u60@corp.example
+contains "explain: the table's answer" "published now in $D/ident/t: not there"
+contains "explain: the map's answer" "and in its map $D/ident/t.db: u60@corp.example OK"
+contains "explain: they disagree" "the map disagrees with the table"
+contains "explain: the files are not ours" "not the file rcptsync published last"
+expect_rc "restored text: explain u1 (both agree)" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" explain u1@corp.example
+check "explain: no disagreement where there is none" \
+	bash -c "! grep -q 'the map disagrees' <<<\"\$1\"" _ "$OUT"
+expect_rc "restored text: diff" 1 "$RCPTSYNC" -c "$D/ident/c.yaml" diff
+contains "diff: says the files would be rewritten" "not the file rcptsync published last and would be rewritten"
+mk_ldif "$D/ident/one.ldif" 70 70 "SMTP:u%d@corp.example"
+cat "$D/ident/a.ldif" "$D/ident/one.ldif" > "$D/ident/b.ldif"
+expect_rc "restored text: u60 goes, u70 comes" 0 "$RCPTSYNC" -v -c "$D/ident/c.yaml" sync
+contains "restored text: the restored file is noticed" "not the file rcptsync published last"
+check "restored text: the map is not updated from a copy" \
+	test "$(printf '%s' "$OUT" | grep -c 'map updated from a copy')" -eq 0
+postmap -q u60@corp.example "btree:$D/ident/t" > /dev/null
+check "restored text: the removed u60 is not in the map" test $? -eq 1
+check "restored text: the map lists exactly the table" \
+	cmp -s <(postmap -s "btree:$D/ident/t" | LC_ALL=C sort) <(grep -v '^#' "$D/ident/t" | LC_ALL=C sort)
+expect_rc "restored text: after the sync, status is OK" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" status
+# A hook that fixes permissions, the table and then its map (two commands):
+# what it does is recorded as ours; the next run changes nothing.
+cat > "$D/ident/hook.sh" <<HOOK
+#!/bin/sh
+echo x >> "$D/ident/hook.runs"
+chmod 640 "$D/ident/t"
+sleep 0.1	# past the file system's timestamp granularity
+chmod 640 "$D/ident/t.db"
+HOOK
+chmod 755 "$D/ident/hook.sh"
+printf 'hooks:\n  after_change: [%s]\n' "$D/ident/hook.sh" >> "$D/ident/c.yaml"
+mk_ldif "$D/ident/b.ldif" 1 49 "SMTP:u%d@corp.example"
+expect_rc "chmod hook: a change runs it" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" sync
+check "chmod hook: it ran once" test "$(wc -l < "$D/ident/hook.runs")" -eq 1
+expect_rc "chmod hook: the next run" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" sync
+contains "chmod hook: ... changes nothing" "no change to"
+check "chmod hook: ... blames no postmap" \
+	bash -c "! grep -q 'not the file rcptsync published last' <<<\"\$1\"" _ "$OUT"
+check "chmod hook: ... and does not run the hook again" test "$(wc -l < "$D/ident/hook.runs")" -eq 1
+# a postmap by hand after the hook is still noticed, and rebuilt
+postmap "btree:$D/ident/t"
+printf 'ghost@corp.example\tOK\n' | postmap -i "btree:$D/ident/t"
+expect_rc "chmod hook: a postmap by hand after it" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" sync
+contains "chmod hook: ... is noticed" "not the file rcptsync published last"
+postmap -q ghost@corp.example "btree:$D/ident/t" > /dev/null
+check "chmod hook: ... and its key is gone" test $? -eq 1
+# A text table edited by hand (sed -i: one letter changed) is
+# noticed too
+expect_rc "hand edit: a run first" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" sync
+sed -i 's/^u1@corp.example\tOK$/u1@corp.example\tNO/' "$D/ident/t"
+expect_rc "hand edit: the next run" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" sync
+check "hand edit: the table says OK again" grep -qx 'u1@corp.example	OK' "$D/ident/t"
+check "hand edit: the map says OK" test "$(postmap -q u1@corp.example "btree:$D/ident/t")" = OK
+# An old state file (inodes only, no identity): one full rebuild, then quiet
+sed -i -e '/^ident /d' -e 's/^end$/files 1 2\nend/' "$D/ident/t.rcptsync-state"
+expect_rc "old state file: read" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" sync
+contains "old state file: the map is rebuilt once" "map written"
+check "old state file: identities recorded" grep -q '^ident table ' "$D/ident/t.rcptsync-state"
+expect_rc "old state file: the run after" 0 "$RCPTSYNC" -c "$D/ident/c.yaml" sync
+contains "old state file: ... changes nothing" "no change to"
+
 # --- text only, and an output directory we cannot write ---------------------
 mkdir -p "$D/textonly"
 sed -e "s|table: demo-out/relay_recipients|table: $D/textonly/relay_recipients|" \

@@ -112,6 +112,24 @@ for n in $(seq 1 $dsteps); do
 		test "$(postmap -s "hash:$R" | sort | tr '\n' ' ')" = "corp.example	OK new.example	OK "
 	check "domains, crash point $n: no temporary files left" test "$(leftovers)" -eq 0
 done
+# The hard case for relay_domains: a crash between the two renames of its
+# first publish (new map without gone.example, old text with it), then the
+# directory goes back to the old domains.  The text agrees with the
+# directory: only the recorded identity shows the map is not ours.
+rm -rf "$D/out"; mkdir "$D/out"
+"$RCPTSYNC" -q -c "$D/dom-old.yaml" sync
+RCPTSYNC_CRASH_AT=4 "$RCPTSYNC" -q -c "$D/dom-new.yaml" sync 2>/dev/null
+check "domains, between the renames: the map lacks gone.example" \
+	test "$(postmap -s "hash:$R" | sort | tr '\n' ' ')" = "corp.example	OK "
+check "domains, between the renames: the text still lists it" grep -q '^gone.example' "$R"
+expect_rc "domains, between the renames: status warns" 1 "$RCPTSYNC" -c "$D/dom-old.yaml" status
+contains "domains: status names relay_domains" "WARNING: $R or its map is not the file rcptsync published last"
+expect_rc "domains, back to the old domains: next run" 0 "$RCPTSYNC" -c "$D/dom-old.yaml" sync
+contains "domains: it notices the map it did not publish" "relay_domains written"
+check "domains: after it the map lists gone.example again" \
+	test "$(postmap -s "hash:$R" | sort | tr '\n' ' ')" = "corp.example	OK gone.example	OK "
+expect_rc "domains: a run after that" 0 "$RCPTSYNC" -c "$D/dom-old.yaml" sync
+check "domains: ... writes nothing" bash -c "! grep -q 'written' <<<\"\$1\"" _ "$OUT"
 RCPTSYNC_CRASH_AT=$((dsteps + 1)) "$RCPTSYNC" -q -c "$D/dom-old.yaml" sync --force
 check "domains: crash point $((dsteps + 1)) is past the end" test $? -eq 0
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -459,6 +460,80 @@ test_update_from_copy(void **state)
 	assert_null(maptype_get(MAPDB_CDB)->update);
 }
 
+/* restore_in_place - write PATH's bytes back over it as cp -p does (same
+ * inode, the old mtime set back): from SAVED, LEN bytes */
+static void
+restore_in_place(const char *path, const char *saved, size_t len,
+		 const struct stat *old)
+{
+	struct timespec times[2] = {old->st_atim, old->st_mtim};
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(saved, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+/*
+ * The identity of the published files: unknown is never ours; a hook's
+ * chmod of the text and then of the map, recorded after it, is ours; a
+ * text restored in place with its old mtime (cp -p) is not, nor a map
+ * rewritten in place, nor the text replaced.
+ */
+static void
+test_files_identity(void **state)
+{
+	char dir[] = "/tmp/rcptsync-ident.XXXXXX", table[128], map[160];
+	char saved[4096];
+	struct sync_err err = {0};
+	struct mapcommit_files ours = {0};
+	struct addrset *set = addrset_new();
+	struct stat before;
+	size_t len;
+	FILE *fp;
+
+	(void)state;
+	if (!maptype_get(MAPDB_HASH)->built)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(table, sizeof(table), "%s/t", dir);
+	snprintf(map, sizeof(map), "%s.db", table);
+	addrset_add(set, "a@x.y", 5, "OK", "dn");
+	addrset_finish(set);
+	assert_int_equal(mapcommit_publish(table, MAPDB_HASH, set, NULL, &err),
+			 0);
+	assert_true(mapcommit_replaced(table, MAPDB_HASH, &ours));
+	mapcommit_files(table, MAPDB_HASH, &ours);
+	assert_false(mapcommit_replaced(table, MAPDB_HASH, &ours));
+	/* a hook fixes permissions, the text then the map, after which the
+	 * identity is recorded: ours */
+	assert_int_equal(chmod(table, 0640), 0);
+	usleep(20000); /* past the file system's timestamp granularity */
+	assert_int_equal(chmod(map, 0640), 0);
+	assert_true(mapcommit_replaced(table, MAPDB_HASH, &ours));
+	mapcommit_files(table, MAPDB_HASH, &ours);
+	assert_false(mapcommit_replaced(table, MAPDB_HASH, &ours));
+	/* the text restored in place with its old mtime: not ours */
+	assert_int_equal(stat(table, &before), 0);
+	fp = fopen(table, "r");
+	assert_non_null(fp);
+	len = fread(saved, 1, sizeof(saved), fp);
+	fclose(fp);
+	usleep(20000);
+	restore_in_place(table, saved, len, &before);
+	assert_true(mapcommit_replaced(table, MAPDB_HASH, &ours));
+	/* the map replaced by a new build: not ours */
+	mapcommit_files(table, MAPDB_HASH, &ours);
+	assert_int_equal(mapcommit_publish(table, MAPDB_HASH, set, NULL, &err),
+			 0);
+	assert_true(mapcommit_replaced(table, MAPDB_HASH, &ours));
+	addrset_free(set);
+	(void)unlink(map);
+	(void)unlink(table);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* A delta past its limit is not usable: the map is rebuilt. */
 static void
 test_delta_limit(void **state)
@@ -659,6 +734,7 @@ main(void)
 		cmocka_unit_test(test_cleanup),
 		cmocka_unit_test(test_update_from_copy),
 		cmocka_unit_test(test_delta_limit),
+		cmocka_unit_test(test_files_identity),
 		cmocka_unit_test(test_tablediff_equals_sets),
 		cmocka_unit_test(test_tablediff_unsorted),
 	};

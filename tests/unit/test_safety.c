@@ -172,8 +172,14 @@ test_state_roundtrip(void **state)
 	st.last_success = 1690000000;
 	snprintf(st.server, sizeof(st.server), "ldaps://dc1:636, ldap://dc2.b");
 	st.recipients = 10;
-	st.text_ino = 1234567;
-	st.map_ino = 7654321;
+	st.table_files.known = 1;
+	st.table_files.text.dev = 2049;
+	st.table_files.text.ino = 1234567;
+	st.table_files.text.size = 4096;
+	st.table_files.text.ctime_sec = 1700000000;
+	st.table_files.text.ctime_nsec = 45;
+	st.table_files.map.ino = 7654321;
+	st.table_files.map.ctime_nsec = 999999999;
 	st.added = 2;
 	st.removed = 1;
 	state_set_message(&st, "timeout\non page 3");
@@ -190,8 +196,9 @@ test_state_roundtrip(void **state)
 	assert_int_equal(back.last_exit, 75);
 	assert_int_equal(back.last_success, 1690000000);
 	assert_string_equal(back.server, "ldaps://dc1:636, ldap://dc2.b");
-	assert_int_equal(back.text_ino, 1234567);
-	assert_int_equal(back.map_ino, 7654321);
+	assert_true(mapcommit_files_equal(&back.table_files, &st.table_files));
+	assert_int_equal(back.table_files.text.ctime_nsec, 45);
+	assert_false(back.relay_files.known); /* none recorded */
 	assert_string_equal(back.message, "timeout?on page 3");
 	assert_int_equal(back.n_pending, 1);
 	assert_string_equal(back.pending[0].key, "b@x.y");
@@ -199,6 +206,21 @@ test_state_roundtrip(void **state)
 	assert_int_equal(back.pending[0].runs, 3);
 	assert_int_equal(back.pending[0].since, 1699999999);
 	state_free(&st);
+	state_free(&back);
+	/* a state file from before identities: its "files" line (inodes
+	 * alone) still reads, and leaves the identities unknown */
+	testutil_write_temp("# rcptsync state 2\nlast_run 1 0\n"
+			    "files 1234567 7654321\nend\n",
+			    path, sizeof(path));
+	assert_int_equal(state_load(path, &back, &exists, &err), 0);
+	assert_false(back.table_files.known);
+	assert_false(back.relay_files.known);
+	state_free(&back);
+	/* an identity line of no known file is malformed */
+	testutil_write_temp("# rcptsync state 2\nident cache 1 2 3 4.5\n"
+			    "end\n",
+			    path, sizeof(path));
+	assert_int_equal(state_load(path, &back, &exists, &err), -1);
 	state_free(&back);
 	/* the earlier "pending" form still reads */
 	testutil_write_temp("# rcptsync state 1\nlast_run 1 0\n"

@@ -25,6 +25,9 @@ struct row {
 
 #define LDIF_SRC "source:\n  ldif: /x.ldif\n"
 #define OUT "output:\n  table: /tmp/t\n"
+#define LDAP_X                                                    \
+	"source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n" \
+	"    bind: {method: none}\n"
 
 static const struct row rows[] = {
 	{"minimal ldif", LDIF_SRC OUT, NULL},
@@ -136,6 +139,38 @@ static const struct row rows[] = {
 	 ":2:9: source.ldif must not be output.table ("},
 	{"extra and source.ldif may be one file (both only read)",
 	 "source:\n  ldif: ./x\n" OUT "extra: x\n", NULL},
+	/* issue 24 item 7: memberOf changes on the group, not the user */
+	{"memberOf filter with tombstones",
+	 LDAP_X "    filter: \"(&(mail=*)(memberOf=CN=G,DC=x))\"\n"
+		"    incremental: usnchanged\n    deletions: tombstones\n" OUT,
+	 ":6:13: filter tests memberOf, which deletions: tombstones (at "},
+	{"memberOf filter with dirsync",
+	 LDAP_X "    incremental: dirsync\n"
+		"    filter: \"(memberof=CN=G,DC=x)\"\n" OUT,
+	 ":7:13: filter tests memberOf, which incremental: dirsync (at "},
+	{"memberOf in a matching rule, negated, with tombstones",
+	 LDAP_X "    deletions: tombstones\n    incremental: usnchanged\n"
+		"    filter: \"(!(MEMBEROF:1.2.840.113556.1.4.1941:=CN=G,DC=x))"
+		"\"\n" OUT,
+	 ":8:13: filter tests memberOf, which deletions: tombstones (at "},
+	{"the advice names deletions: listing",
+	 LDAP_X "    filter: \"(memberOf=CN=G,DC=x)\"\n"
+		"    incremental: usnchanged\n    deletions: tombstones\n" OUT,
+	 "use incremental: usnchanged with deletions: listing"},
+	{"memberOf filter with deletions: listing",
+	 LDAP_X "    filter: \"(memberOf=CN=G,DC=x)\"\n"
+		"    incremental: usnchanged\n    deletions: listing\n" OUT,
+	 NULL},
+	{"memberOf filter with usnchanged (listing by default)",
+	 LDAP_X "    filter: \"(memberOf=CN=G,DC=x)\"\n"
+		"    incremental: usnchanged\n" OUT,
+	 NULL},
+	{"memberOf filter without incremental",
+	 LDAP_X "    filter: \"(memberOf=CN=G,DC=x)\"\n" OUT, NULL},
+	{"an attribute that only contains memberOf",
+	 LDAP_X "    filter: \"(xmemberOfx=1)\"\n"
+		"    incremental: dirsync\n" OUT,
+	 NULL},
 	{"domain instead of uri",
 	 "source:\n  ldap:\n    domain: corp.example\n    base: dc=x\n"
 	 "    site: Branch-1\n"

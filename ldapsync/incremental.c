@@ -271,7 +271,7 @@ apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
 	mark->usn = p->pos.usn;
 	memcpy(mark->cookie, p->ds.next, p->ds.next_len);
 	mark->cookie_len = p->ds.next_len;
-	cachefile_selection(p->l, mark->config, sizeof(mark->config));
+	cachefile_mark_config(p->l, mark);
 	return cache;
 }
 

@@ -196,6 +196,7 @@ dns: _ldap._tcp.dc._msdcs.corp.example SRV: 2 records"
 contains_block "DNS, site: the site's DC first, the domain's after it, once" \
 	"srv: _ldap._tcp.Default-First-Site-Name._sites.dc._msdcs.corp.example priority 0 weight 100 port 389 target dc1.corp.example
 srv: _ldap._tcp.dc._msdcs.corp.example priority 0 weight 100 port 389 target deaddc.corp.example
+dc chosen: RFC 2782 order (priority, then weight at random): no DC to keep (no incremental cache)
 source: ldaps://dc1.corp.example:636"
 conf dns-nosite "  ldap:
     domain: corp.example

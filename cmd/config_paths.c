@@ -200,7 +200,7 @@ config_check_paths(struct walker *w, const struct sync_conf *c)
 		{"extra", c->extra, w->extra_at, 0, -1, 0},
 		{"metrics.textfile", c->metrics_textfile, w->metrics_at, 1, -1,
 		 0},
-		{"verify_cache", c->verify_cache, w->verify_cache_at, 1,
+		{"verify_cache.path", c->verify_cache, w->verify_cache_at, 1,
 		 c->verify_cache_type, 1},
 		{"source.ldif", c->ldif, w->ldif_at, 0, -1, 0},
 	};

@@ -134,7 +134,7 @@ static const struct row rows[] = {
 	{"verify_cache's map is the table's map",
 	 LDIF_SRC "output:\n  table: /tmp/t\n  type: btree\n"
 		  "verify_cache:\n  path: ./t\n",
-	 ":7:9: verify_cache's map must not be output.table's map"},
+	 ":7:9: verify_cache.path's map must not be output.table's map"},
 	{"source.ldif is the table", "source:\n  ldif: ./t\n" OUT,
 	 ":2:9: source.ldif must not be output.table ("},
 	{"extra and source.ldif may be one file (both only read)",

@@ -284,6 +284,14 @@ add_discovery(struct source_discovery *sum, const struct source_discovery *one)
 	for (size_t i = 0; i < one->n_srv; i++)
 		if (sum->n_srv < SOURCE_SRV_MAX)
 			sum->srv[sum->n_srv++] = one->srv[i];
+	if (one->chosen[0] != '\0') {
+		size_t used = strlen(sum->chosen);
+
+		snprintf(sum->chosen + used, sizeof(sum->chosen) - used, "%s%s",
+			 used ? "; " : "", one->chosen);
+	}
+	sum->kept += one->kept;
+	sum->anew += one->anew;
 }
 
 /*

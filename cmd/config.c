@@ -121,6 +121,7 @@ source_ldif(struct walker *w, yaml_node_t *v, void *dst)
 
 	if (source_set(w, v, c, CONFIG_SOURCE_LDIF) < 0)
 		return -1;
+	w->ldif_at = v;
 	return get_path(w, v, "source.ldif", &c->ldif);
 }
 
@@ -149,6 +150,7 @@ output_table(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
 
+	w->table_at = v;
 	return get_path(w, v, "output.table", &c->table);
 }
 
@@ -376,6 +378,7 @@ verify_cache_path(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
 
+	w->verify_cache_at = v;
 	return get_path(w, v, "verify_cache.path", &c->verify_cache);
 }
 
@@ -555,6 +558,7 @@ top_extra(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
 
+	w->extra_at = v;
 	return get_path(w, v, "extra", &c->extra);
 }
 
@@ -564,6 +568,7 @@ top_lock(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
 
+	w->lock_at = v;
 	return get_path(w, v, "lock", &c->lock);
 }
 
@@ -573,6 +578,7 @@ top_state(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
 
+	w->state_at = v;
 	return get_path(w, v, "state", &c->state);
 }
 
@@ -621,10 +627,7 @@ check_domains(struct walker *w, const struct sync_conf *c)
 			       "output.relay_domains needs domains (a list, "
 			       "or exchange): without it every domain "
 			       "would be relayed");
-	if (strcmp(c->relay_domains, c->table) == 0)
-		return fail_at(w, w->relay_domains_at,
-			       "output.relay_domains must not be "
-			       "output.table");
+	/* that it is not output.table: config_check_paths() */
 	return 0;
 }
 
@@ -676,35 +679,6 @@ fill_late_defaults(struct sync_conf *c)
 	}
 }
 
-/*
- * check_metrics_path - metrics.textfile must be no file of ours: written
- * over the table, the state or the lock, it would break every run after
- * (defaults are filled in by now)
- */
-static int
-check_metrics_path(struct walker *w, const struct sync_conf *c)
-{
-	const struct {
-		const char *key, *path;
-	} ours[] = {
-		{"output.table", c->table},
-		{"output.relay_domains", c->relay_domains},
-		{"state", c->state},
-		{"lock", c->lock},
-		{"extra", c->extra},
-	};
-
-	if (c->metrics_textfile == NULL)
-		return 0;
-	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-		if (ours[i].path != NULL &&
-		    strcmp(ours[i].path, c->metrics_textfile) == 0)
-			return fail_at(w, w->metrics_at,
-				       "metrics.textfile must not be %s",
-				       ours[i].key);
-	return 0;
-}
-
 /* parse_error - libyaml's own syntax error, with its mark */
 static int
 parse_error(const char *path, yaml_parser_t *parser, struct sync_err *err)
@@ -750,11 +724,11 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 		return -1;
 	}
 	copy = xstrdup(path);
+	memset(&w, 0, sizeof(w));
 	w.path = path;
 	w.dir = xstrdup(dirname(copy));
 	w.doc = &doc;
 	w.err = err;
-	w.domains_at = w.relay_domains_at = w.metrics_at = NULL;
 	if ((root = yaml_document_get_root_node(&doc)) == NULL)
 		sync_err_set(err, SYNC_ERR_CONFIG,
 			     "%s:1:1: the configuration is empty",
@@ -763,7 +737,7 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	else if (walk_root(&w, root, conf) == 0)
 		ret = 0;
 	fill_late_defaults(conf);
-	if (ret == 0 && check_metrics_path(&w, conf) < 0)
+	if (ret == 0 && config_check_paths(&w, conf) < 0)
 		ret = -1;
 	free(copy);
 	free(w.dir);

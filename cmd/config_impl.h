@@ -23,6 +23,9 @@ struct walker {
 	struct sync_err *err;
 	/* where keys that other sections depend on were, for messages */
 	yaml_node_t *domains_at, *relay_domains_at, *metrics_at;
+	/* where each path key was (config_paths.c); NULL: a default */
+	yaml_node_t *table_at, *state_at, *lock_at, *extra_at, *ldif_at,
+		*verify_cache_at;
 };
 
 /*
@@ -96,6 +99,15 @@ int get_choice(struct walker *w, const yaml_node_t *node, const char *what,
 
 /* get_duration - a positive duration such as 30m */
 int get_duration(struct walker *w, yaml_node_t *v, const char *what, long *out);
+
+/* config_paths.c */
+
+/*
+ * config_check_paths - no two path keys of C (defaults filled in) name
+ *	one file, by directory identity and name (see config_paths.c).
+ *	Returns 0, or -1 with a CONFIG error at the later key naming both.
+ */
+int config_check_paths(struct walker *w, const struct sync_conf *c);
 
 /* config_ldap.c */
 

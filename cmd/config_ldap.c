@@ -26,6 +26,7 @@
 #include "xalloc.h"
 #include "adkinds.h"
 #include "dcfind.h"
+#include "filterattrs.h"
 #include "config.h"
 #include "config_impl.h"
 
@@ -36,6 +37,7 @@ struct ldap_walk {
 	yaml_node_t *uri, *base;    /* absent: the directory's mapping */
 	yaml_node_t *domain, *site; /* NULL: absent */
 	yaml_node_t *filter, *include, *bind, *deletions; /* NULL: absent */
+	yaml_node_t *incremental;			  /* NULL: absent */
 };
 
 /* tls_ca_file - tls.ca_file: the CA certificates; absent: the system's */
@@ -351,6 +353,7 @@ ldap_incremental(struct walker *w, yaml_node_t *v, void *dst)
 						 "dirsync", NULL};
 	struct ldap_walk *lw = dst;
 
+	lw->incremental = v;
 	return get_choice(w, v, "incremental", incr_modes, &lw->l->incremental);
 }
 
@@ -455,6 +458,73 @@ check_gc(struct walker *w, yaml_node_t *node, const struct ldap_walk *lw)
 	return 0;
 }
 
+/*
+ * Back links: attributes AD computes on an object from links held by
+ * others (a group's member, a user's manager, an object's managedBy).
+ * Adding a user to a group changes the group, not the user (its
+ * uSNChanged stays, DirSync reports the group): a filter testing one
+ * is followed by deletions: listing (the DC lists what qualifies now),
+ * not by tombstones or DirSync, which follow the objects that changed.
+ * MS-ADTS 3.1.1.1.6 (linked attributes).
+ */
+static const char *const back_links[] = {
+	"memberOf",
+	"directReports",
+	"managedObjects",
+	NULL,
+};
+
+/* filter_back_link - the first back link FILTER tests, or NULL */
+static const char *
+filter_back_link(const char *filter)
+{
+	const char *found = NULL;
+	char **attrs = NULL;
+	size_t n = 0;
+
+	filterattrs_add(&attrs, &n, filter);
+	for (size_t i = 0; i < n && found == NULL; i++)
+		for (size_t k = 0; back_links[k] != NULL; k++)
+			if (strcasecmp(attrs[i], back_links[k]) == 0)
+				found = back_links[k];
+	filterattrs_free(attrs);
+	return found;
+}
+
+/*
+ * check_back_links - a filter on a back link with an incremental mode
+ * that follows changed objects would miss a membership change until
+ * full_every (a new member refused, a former one accepted): refused
+ */
+static int
+check_back_links(struct walker *w, const struct ldap_walk *lw)
+{
+	const struct ldapsync_conf *l = lw->l;
+	const char *attr, *mode;
+	const yaml_node_t *mode_at;
+
+	if (lw->filter == NULL || (attr = filter_back_link(l->filter)) == NULL)
+		return 0;
+	if (l->incremental == LDAPSYNC_INCR_DIRSYNC) {
+		mode = "incremental: dirsync";
+		mode_at = lw->incremental;
+	} else if (l->incremental == LDAPSYNC_INCR_USNCHANGED &&
+		   l->deletions == LDAPSYNC_DELETIONS_TOMBSTONES) {
+		mode = "deletions: tombstones";
+		mode_at = lw->deletions;
+	} else {
+		return 0;
+	}
+	return fail_at(w, lw->filter,
+		       "filter tests %s, which %s (at %s:%zu:%zu) does not "
+		       "follow: adding a user to a group changes the group, "
+		       "not the user, so the table would miss it until "
+		       "full_every; use incremental: usnchanged with "
+		       "deletions: listing",
+		       attr, mode, w->path, mode_at->start_mark.line + 1,
+		       mode_at->start_mark.column + 1);
+}
+
 /* check_ldap - what one directory needs across its keys */
 static int
 check_ldap(struct walker *w, yaml_node_t *node, const struct ldap_walk *lw)
@@ -489,7 +559,7 @@ check_ldap(struct walker *w, yaml_node_t *node, const struct ldap_walk *lw)
 		return fail_at(w, lw->bind,
 			       "bind.method external needs tls.cert_file and "
 			       "tls.key_file (the client certificate)");
-	if (check_gc(w, node, lw) < 0)
+	if (check_gc(w, node, lw) < 0 || check_back_links(w, lw) < 0)
 		return -1;
 	return check_uris(w, lw->uri, l);
 }

@@ -82,6 +82,16 @@ static const struct metric {
 	 "Added addresses whose verify-cache purge is still owed (Postfix "
 	 "held the lock; every run retries it).",
 	 offsetof(struct metrics_run, verify_purge_owed)},
+	{"rcptsync_dc_kept",
+	 "Directories found in DNS (source.ldap.domain) whose DC the last "
+	 "sync kept: the one its incremental cache was taken from, among the "
+	 "best-priority SRV records (check says which).",
+	 offsetof(struct metrics_run, dc_kept)},
+	{"rcptsync_dc_drawn",
+	 "Directories found in DNS whose DC the last sync took in RFC 2782 "
+	 "order: no cache, or its DC not among the best-priority records (an "
+	 "incremental pull then pulls in full; check says why).",
+	 offsetof(struct metrics_run, dc_anew)},
 	{"rcptsync_recipients",
 	 "Recipients in the table the last successful sync published or "
 	 "found unchanged.",

@@ -23,6 +23,8 @@ struct metrics_run {
 				     < 0: keep the file's */
 	double hook_owed;	  /* 1: the after_change hook is owed */
 	double verify_purge_owed; /* addresses whose purge is owed */
+	double dc_kept, dc_anew;  /* directories found in DNS whose DC was
+				     kept (the cache's) or drawn anew */
 	/* the last successful run */
 	double last_success; /* Unix time; 0: never */
 	double recipients, added, removed, pending;

@@ -277,6 +277,8 @@ json_dns(struct json *j, const struct source_discovery *d)
 		json_close_object(j);
 	}
 	json_close_array(j);
+	json_str(j, "dc_chosen", d->chosen);
+	json_num(j, "dc_kept", d->kept);
 	json_close_object(j);
 }
 
@@ -291,6 +293,8 @@ text_dns(const struct source_discovery *d)
 		printf("srv: %s priority %u weight %u port %u target %s\n",
 		       d->srv[i].name, d->srv[i].priority, d->srv[i].weight,
 		       d->srv[i].port, d->srv[i].target);
+	if (d->chosen[0] != '\0')
+		printf("dc chosen: %s\n", d->chosen);
 }
 
 /* json_domains - check --json: "accepted_domains" */

@@ -466,6 +466,8 @@ write_metrics(struct sync_run *r, int rc, const struct sync_err *err,
 									 : 0,
 		.hook_owed = st->hook_owed != 0,
 		.verify_purge_owed = (double)st->n_verify_purge,
+		.dc_kept = (double)r->p.stats.source.dns.kept,
+		.dc_anew = (double)r->p.stats.source.dns.anew,
 		/* the last success as the state file holds it: when only the
 		 * state could not be saved (exit 73), the one before */
 		.last_success = (double)on_disk->last_success,

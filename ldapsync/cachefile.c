@@ -35,21 +35,64 @@
 #include "incremental.h"
 #include "cachefile.h"
 
+#define FNV_OFFSET 1469598103934665603ULL
+
+/* fnv_part - FNV-1a of PART (NULL: empty) into H, then a 0xff separator */
+static unsigned long long
+fnv_part(unsigned long long h, const char *part)
+{
+	for (const char *c = part; c != NULL && *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	return (h ^ 0xff) * 1099511628211ULL;
+}
+
 /* cachefile_selection - what decides which objects and values are cached */
 void
 cachefile_selection(const struct ldapsync_conf *l, char *out, size_t size)
 {
-	unsigned long long h = 1469598103934665603ULL;
+	unsigned long long h = FNV_OFFSET;
 
-	/* FNV-1a over every base, then the filter, 0xff between */
-	for (size_t i = 0; i <= l->n_bases; i++) {
-		const char *part = i < l->n_bases ? l->bases[i] : l->filter;
-
-		for (const char *c = part; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL; /* separator */
-	}
+	/* every base, then the filter */
+	for (size_t i = 0; i <= l->n_bases; i++)
+		h = fnv_part(h, i < l->n_bases ? l->bases[i] : l->filter);
 	snprintf(out, size, "%016llx", h);
+}
+
+/*
+ * cachefile_account - who reads, and which view: another account may see
+ * more or fewer objects (permissions), a Global Catalog (3268/3269) sees
+ * the forest's partial attribute set; a cache made by one must not stand
+ * for the other.  From the configuration: the bind method, DN, principal,
+ * keytab and client certificate.  XXX A GSSAPI bind without principal
+ * takes whatever the keytab or ticket cache holds; a different keytab
+ * file is a change, a different first principal in the same one is not
+ * seen here.
+ */
+void
+cachefile_account(const struct ldapsync_conf *l, char *out, size_t size)
+{
+	unsigned long long h = FNV_OFFSET;
+	int gc = l->global_catalog;
+	char method[32];
+
+	for (size_t i = 0; i < l->n_uris; i++)
+		gc |= ldapsync_uri_is_gc(l->uris[i]);
+	snprintf(method, sizeof(method), "bind method %d", l->bind_method);
+	h = fnv_part(h, method);
+	h = fnv_part(h, l->bind_dn);
+	h = fnv_part(h, l->principal);
+	h = fnv_part(h, l->keytab);
+	h = fnv_part(h, l->cert_file);
+	h = fnv_part(h, gc ? "global catalog" : "domain controller");
+	snprintf(out, size, "%016llx", h);
+}
+
+/* cachefile_mark_config - MARK's selection and account, for L */
+void
+cachefile_mark_config(const struct ldapsync_conf *l, struct objcache_mark *mark)
+{
+	cachefile_selection(l, mark->config, sizeof(mark->config));
+	cachefile_account(l, mark->account, sizeof(mark->account));
 }
 
 /* cachefile_path - TABLE.rcptsync-cache, or .N for the N-th of a list */
@@ -77,16 +120,25 @@ cachefile_load(const char *path, const struct ldapsync_conf *l,
 {
 	struct objcache *cache = NULL;
 	struct sync_err err = {0};
-	char hash[17];
+	char hash[17], account[17];
 	int rc = objcache_load(path, &cache, mark, &err);
 
 	cachefile_selection(l, hash, sizeof(hash));
+	cachefile_account(l, account, sizeof(account));
 	if (rc < 0)
 		snprintf(problem, problem_size, "%s", err.msg);
 	if (rc <= 0) {
 		snprintf(why, size, "%s", rc == 0 ? "no cache yet" : err.msg);
 	} else if (strcmp(mark->config, hash) != 0) {
 		snprintf(why, size, "base or filter changed");
+	} else if (strcmp(mark->account, account) != 0) {
+		snprintf(why, size, "%s",
+			 mark->account[0] == '\0'
+				 ? "the cache does not say which bind account "
+				   "made it"
+				 : "the bind account (method, DN, principal, "
+				   "keytab or certificate) or the view (a "
+				   "Global Catalog or not) changed");
 	} else if (time(NULL) - mark->full_at >= l->full_every ||
 		   time(NULL) < mark->full_at) {
 		snprintf(why, size, "full_every (%lds) passed", l->full_every);

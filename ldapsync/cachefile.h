@@ -22,6 +22,20 @@ char *cachefile_path(const char *table, size_t index);
 void cachefile_selection(const struct ldapsync_conf *l, char *out, size_t size);
 
 /*
+ * cachefile_account - a hash of who reads L's objects and which view
+ *	they get (the bind method, DN, principal, keytab or client
+ *	certificate; a Global Catalog or not), as hex into OUT (17 bytes)
+ */
+void cachefile_account(const struct ldapsync_conf *l, char *out, size_t size);
+
+/*
+ * cachefile_mark_config - set MARK's config (cachefile_selection) and
+ *	account (cachefile_account) for L: what a cache made now is for
+ */
+void cachefile_mark_config(const struct ldapsync_conf *l,
+			   struct objcache_mark *mark);
+
+/*
  * cachefile_load - the cache at PATH and its *MARK, when a pull for L may
  *	continue it; else an empty cache, *MARK zeroed, WHY saying why
  *	(and PROBLEM, when a cache was there but could not be read).  The

@@ -82,6 +82,21 @@ dcfind_hostname_ok(const char *name)
 	return proxyaddr_domain_ok(ascii_fold(folded, len), len);
 }
 
+/* hostname_ok_dot - a host name, with or without a final dot */
+static int
+hostname_ok_dot(const char *name)
+{
+	char copy[HOSTNAME_MAX + 2];
+	size_t len = strlen(name);
+
+	if (len == 0 || len > HOSTNAME_MAX + 1)
+		return 0;
+	memcpy(copy, name, len + 1);
+	if (copy[len - 1] == '.')
+		copy[len - 1] = '\0';
+	return dcfind_hostname_ok(copy);
+}
+
 /* dcfind_names - the site's name first, then the domain's */
 size_t
 dcfind_names(const struct dcfind_query *q, char names[][SOURCE_DNS_NAME_MAX])
@@ -547,6 +562,53 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 	if (out->n_srv == 0)
 		return fail_nothing(q, out, timed_out, err);
 	return 0;
+}
+
+/*
+ * dcfind_prefer - the cache's DC first when it is among the best: the
+ * records of the first lookup (SRV[0]'s name) with SRV[0]'s priority,
+ * which after dcfind_order() is the best of that lookup
+ */
+int
+dcfind_prefer(struct source_srv *srv, size_t n, const char *dc, char *why,
+	      size_t size)
+{
+	char shown[SOURCE_DNS_NAME_MAX * 4 + 8];
+	size_t best = 0, at = n;
+
+	if (dc == NULL || dc[0] == '\0' || n == 0) {
+		snprintf(why, size,
+			 "RFC 2782 order (priority, then weight at random): "
+			 "no DC to keep (no incremental cache)");
+		return 0;
+	}
+	proxyaddr_escape(dc, strlen(dc), shown, sizeof(shown));
+	for (size_t i = 0; i < n; i++) {
+		int among = srv[i].priority == srv[0].priority &&
+			    strcmp(srv[i].name, srv[0].name) == 0;
+
+		best += among;
+		if (at == n && hostname_ok_dot(dc) &&
+		    same_name(srv[i].target, dc))
+			at = among ? i : n + 1;
+	}
+	if (at >= n) {
+		snprintf(why, size,
+			 "RFC 2782 order: %s, the DC the incremental cache was "
+			 "taken from, %s",
+			 shown,
+			 at == n ? "is not in DNS"
+				 : "is not among the best-priority records");
+		return 0;
+	}
+	/* move it to the front, the others keep their order */
+	for (size_t i = at; i > 0; i--)
+		swap(&srv[i], &srv[i - 1]);
+	snprintf(why, size,
+		 "kept %s: the DC the incremental cache was taken from, among "
+		 "the %zu records of the best priority (%u)",
+		 srv[0].target, best, srv[0].priority);
+	return 1;
 }
 
 /* dcfind_uri - LDAPS on the conventional port, or StartTLS on DNS's */

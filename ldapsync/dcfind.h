@@ -77,6 +77,20 @@ void dcfind_merge(const struct dcfind_query *q, struct source_discovery *out,
 		  const struct source_srv *recs, size_t n);
 
 /*
+ * dcfind_prefer - with an incremental cache taken from the DC DC (its
+ *	dnsHostName; NULL or "": none), put that DC's record first in
+ *	SRV[0..N) (in the order to try) when it is among the records of the
+ *	best priority of the first lookup (the site's, with a site): AD
+ *	registers its DCs with equal priority and weight, and the position
+ *	a cache continues from is one DC's, so a DC drawn anew each run
+ *	would mean a full pull most runs.  Otherwise the order stays (RFC
+ *	2782).  Says which and why in WHY (SIZE bytes; DC escaped).  Pure.
+ *	Returns 1 when the DC was kept first, else 0.
+ */
+int dcfind_prefer(struct source_srv *srv, size_t n, const char *dc, char *why,
+		  size_t size);
+
+/*
  * dcfind_lookup - look up Q's SRV names through the system resolver
  *	(res_nquery: /etc/resolv.conf) and fill OUT with every lookup's
  *	outcome and the usable records, in the order to try: the site's in

@@ -125,8 +125,13 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	  int full, const char *why, struct source_stats *stats,
 	  struct sync_err *err)
 {
+	/* the session's copy: the DC the cache was taken from goes first
+	 * when DNS lists it among the best (dcfind_prefer); without it a DC
+	 * drawn at random would mean a full pull most runs */
+	struct ldapsync_conf lc = *l;
 	int ret;
 
+	lc.prefer_dc = prior != NULL && prior->dc[0] != '\0' ? prior->dc : NULL;
 	pull_free(p);
 	p->l = l;
 	p->prior = prior;
@@ -138,7 +143,7 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	p->norm_bases = xcalloc(l->n_bases, sizeof(char *));
 	for (size_t i = 0; i < l->n_bases; i++)
 		p->norm_bases[i] = changes_dn_key(l->bases[i]);
-	if (ldapsync_open(l, stats, &p->s, err) < 0)
+	if (ldapsync_open(&lc, stats, &p->s, err) < 0)
 		return -1;
 	ret = position_read(p->s, &p->pos, err);
 	if (ret == 0 && *accepted != NULL &&
@@ -272,7 +277,7 @@ apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
 	mark->usn = p->pos.usn;
 	memcpy(mark->cookie, p->ds.next, p->ds.next_len);
 	mark->cookie_len = p->ds.next_len;
-	cachefile_selection(p->l, mark->config, sizeof(mark->config));
+	cachefile_mark_config(p->l, mark);
 	return cache;
 }
 

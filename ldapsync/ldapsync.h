@@ -47,6 +47,11 @@ struct ldapsync_conf {
 	 * set by the caller when the run starts */
 	double deadline;       /* CLOCK_MONOTONIC seconds; 0: none */
 	long deadline_seconds; /* as configured, for the message */
+	/* not from source.ldap: with domain, the DC to try first when it is
+	 * among the best-priority records (dcfind_prefer): the one the
+	 * incremental cache was taken from, set by incremental.c; NULL:
+	 * none */
+	const char *prefer_dc;
 };
 
 /* How an incremental pull learns of objects that left the selection. */

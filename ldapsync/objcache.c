@@ -12,6 +12,7 @@
  *	On disk (TABLE.rcptsync-cache), a text file written atomically:
  *	    rcptsync-cache 1
  *	    dc HOST / invocation HEX / usn N / config HEX / full TIME
+	    [account HEX]       (the bind and the view; absent: unknown)
  *	    [cookie HEX]        (DirSync's, when there is one)
  *	    o GUIDHEX DN        (one per object)
  *	    v VALUE             (one per value of the object above)
@@ -375,6 +376,8 @@ load_line(struct objcache *c, struct objcache_mark *m, char *s,
 		m->usn = strtoull(arg, NULL, 10);
 	} else if (strcmp(s, "config") == 0) {
 		snprintf(m->config, sizeof(m->config), "%s", arg);
+	} else if (strcmp(s, "account") == 0) {
+		snprintf(m->account, sizeof(m->account), "%s", arg);
 	} else if (strcmp(s, "full") == 0) {
 		m->full_at = (time_t)strtoll(arg, NULL, 10);
 	} else if (strcmp(s, "cookie") == 0) {
@@ -469,6 +472,8 @@ fill_cache(FILE *fp, const void *ctx, struct sync_err *err)
 		CACHE_MAGIC "\ndc %s\ninvocation %s\nusn %llu\n"
 			    "config %s\nfull %lld\n",
 		m->dc, m->invocation, m->usn, m->config, (long long)m->full_at);
+	if (m->account[0] != '\0')
+		fprintf(fp, "account %s\n", m->account);
 	if (m->cookie_len > 0) {
 		fputs("cookie ", fp);
 		for (size_t i = 0; i < m->cookie_len; i++)

@@ -13,6 +13,8 @@ struct objcache_mark {
 	char invocation[64];	/* its invocationId, hex */
 	unsigned long long usn; /* highestCommittedUSN when the pull began */
 	char config[17];	/* hash of what selects the objects, hex */
+	char account[17];	/* hash of who reads them, and where (the
+				 * bind, the port's view), hex; "": unknown */
 	time_t full_at;		/* when the last full pull was */
 	unsigned char cookie[16384]; /* DirSync cookie (incremental: dirsync) */
 	size_t cookie_len;	     /* 0: none */

@@ -661,6 +661,9 @@ open_discovered(struct ldapsync_session *s, struct sync_err *err)
 
 	if (dcfind_lookup(&q, dns, err) < 0)
 		return -1;
+	dns->kept = dcfind_prefer(dns->srv, dns->n_srv, conf->prefer_dc,
+				  dns->chosen, sizeof(dns->chosen));
+	dns->anew = !dns->kept;
 	for (size_t i = 0; i < dns->n_srv; i++) {
 		char uri[SOURCE_DNS_NAME_MAX + 32];
 

@@ -43,6 +43,10 @@ struct source_discovery {
 	struct source_srv srv[SOURCE_SRV_MAX]; /* the DCs in the order tried */
 	size_t n_srv;
 	char ignored[256]; /* records not used, and why ("" if none) */
+	char chosen[600];  /* why srv[0] is first (dcfind_prefer) */
+	/* directories whose DC was kept, or chosen in RFC 2782 order (a
+	 * run's totals add them up; one directory's: 1 and 0, or 0 and 1) */
+	unsigned kept, anew;
 };
 
 /* What a fetch saw; for "check", the log and "-v". */

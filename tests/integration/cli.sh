@@ -212,6 +212,22 @@ contains "the refusal names the link and its target" "relay is a symbolic link (
 check "the link is still a link" test -L "$D/link/relay"
 check "its target is untouched" test "$(cat "$D/link/real/relay")" = "$(printf 'old@corp.example\tOK')"
 
+# issue 24 item 5: output.relay_domains "./out/t" beside output.table
+# "out/t" is one file: refused (78) at both keys' places before anything
+# is written, also through a symbolic link to the directory, and a
+# relay_domains named like the table's map (t.db)
+mkdir -p "$D/samefile/out"
+cp "$EX/demo.ldif" "$D/samefile/"
+ln -s out "$D/samefile/alias"
+for rd in ./out/t alias/t out/t.db; do
+	printf 'source:\n  ldif: demo.ldif\ndomains: [corp.example]\noutput:\n  table: out/t\n  relay_domains: %s\nlock: lock\n' "$rd" > "$D/samefile/c.yaml"
+	expect_rc "relay_domains $rd beside table out/t: check refuses" 78 "$RCPTSYNC" -c "$D/samefile/c.yaml" check
+	contains "relay_domains $rd: both keys named with their places" "c.yaml:6:18: output.relay_domains must not be output.table"
+	contains "relay_domains $rd: the table's place" "($D/samefile/c.yaml:5:10)"
+	expect_rc "relay_domains $rd beside table out/t: sync refuses" 78 "$RCPTSYNC" -c "$D/samefile/c.yaml" sync
+	check "relay_domains $rd: nothing written" test -z "$(ls "$D/samefile/out")"
+done
+
 # The text table deleted, its map left: Postfix serves the map, so a 90%
 # shrink is judged against it and refused, not published as a first run
 for t in hash btree lmdb cdb; do

@@ -17,6 +17,7 @@ PROM=$D/prom/rcptsync.prom
 NAMES="rcptsync_last_run_timestamp_seconds rcptsync_last_success_timestamp_seconds
 rcptsync_last_exit_code rcptsync_duration_seconds rcptsync_map_written
 rcptsync_safety_refused rcptsync_hook_owed rcptsync_verify_purge_owed
+rcptsync_dc_kept rcptsync_dc_drawn
 rcptsync_recipients rcptsync_last_added rcptsync_last_removed
 rcptsync_pending_removal rcptsync_refused_values"
 
@@ -33,8 +34,8 @@ every_metric() {
 			[ "$(grep -cE "^$n [0-9]+(\.[0-9]+)?$" "$1")" -eq 1 ] ||
 			{ echo "    $n missing or malformed"; return 1; }
 	done
-	# and nothing else: 13 metrics of three lines
-	[ "$(wc -l < "$1")" -eq 39 ]
+	# and nothing else: 15 metrics of three lines
+	[ "$(wc -l < "$1")" -eq 45 ]
 }
 promtool_ok() { promtool check metrics < "$1"; }
 
@@ -186,7 +187,7 @@ while not os.path.exists(stop):
         text = f.read()
     reads += 1
     lines = text.splitlines()
-    if len(lines) != 39 or not text.endswith("\n") or not lines[-1].startswith("rcptsync_refused_values "):
+    if len(lines) != 45 or not text.endswith("\n") or not lines[-1].startswith("rcptsync_refused_values "):
         bad += 1
 print(reads, bad)
 PY

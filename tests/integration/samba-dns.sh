@@ -196,6 +196,7 @@ dns: _ldap._tcp.dc._msdcs.corp.example SRV: 2 records"
 contains_block "DNS, site: the site's DC first, the domain's after it, once" \
 	"srv: _ldap._tcp.Default-First-Site-Name._sites.dc._msdcs.corp.example priority 0 weight 100 port 389 target dc1.corp.example
 srv: _ldap._tcp.dc._msdcs.corp.example priority 0 weight 100 port 389 target deaddc.corp.example
+dc chosen: RFC 2782 order (priority, then weight at random): no DC to keep (no incremental cache)
 source: ldaps://dc1.corp.example:636"
 conf dns-nosite "  ldap:
     domain: corp.example
@@ -248,6 +249,33 @@ expect_rc "DNS, incremental: second run" 0 rs_dns -v -c "$CONF" sync
 contains "DNS, incremental: continues from the same DC" \
 	"incremental pull from ldaps://dc1.corp.example:636"
 check "DNS, incremental: table is exactly a full pull's" table_is "$TABLE" "$DNS_REF"
+# issue 24 item 9: DCs of equal priority and weight (as AD registers
+# them).  dc1 joins the dead DC at priority 0: RFC 2782 alone draws the
+# dead DC first every other run; the DC the cache was taken from (dc1)
+# goes first, so every run continues the cache, and check says why.
+expect_rc "DNS, incremental, dc1 of a worse priority: check" 0 rs_dns -c "$CONF" check
+contains "DNS, incremental, dc1 of a worse priority: RFC 2782 order, said why" \
+	"dc chosen: RFC 2782 order: dc1.corp.example, the DC the incremental cache was taken from, is not among the best-priority records"
+dns_rec update _msdcs.corp.example _ldap._tcp.dc SRV \
+	'dc1.corp.example 389 10 100' 'dc1.corp.example 389 0 100' ||
+	bad "DNS: move dc1 to priority 0 beside the dead DC"
+for i in 1 2 3 4 5; do
+	expect_rc "DNS, equal priority, run $i: sync" 0 rs_dns -v -c "$CONF" sync
+	contains "DNS, equal priority, run $i: continues from the cache's DC" \
+		"incremental pull from ldaps://dc1.corp.example:636"
+	check "DNS, equal priority, run $i: the dead DC not tried" \
+		bash -c '! grep -q "cannot connect to ldaps://deaddc" <<<"$0"' "$OUT"
+done
+expect_rc "DNS, equal priority: check" 0 rs_dns --json -c "$CONF" check
+check "DNS, equal priority: check --json says the DC was kept, and why" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1].splitlines()[-1])["dns"]
+assert d["dc_kept"] == 1, d
+assert d["dc_chosen"].startswith("kept dc1.corp.example: the DC the incremental cache was taken from, among the 2 records of the best priority (0)"), d
+' "$(grep '^{' <<<"$OUT")"
+dns_rec update _msdcs.corp.example _ldap._tcp.dc SRV \
+	'dc1.corp.example 389 0 100' 'dc1.corp.example 389 10 100' ||
+	bad "DNS: move dc1 back to priority 10"
 # as if the last pull had come from another DC DNS named then
 sed -i 's/^dc .*/dc dc2.corp.example/' "$TABLE.rcptsync-cache"
 expect_rc "DNS, incremental: another DC than last time" 0 rs_dns -v -c "$CONF" sync

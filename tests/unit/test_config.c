@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +25,9 @@ struct row {
 
 #define LDIF_SRC "source:\n  ldif: /x.ldif\n"
 #define OUT "output:\n  table: /tmp/t\n"
+#define LDAP_X                                                    \
+	"source:\n  ldap:\n    uri: ldaps://dc\n    base: dc=x\n" \
+	"    bind: {method: none}\n"
 
 static const struct row rows[] = {
 	{"minimal ldif", LDIF_SRC OUT, NULL},
@@ -94,6 +99,78 @@ static const struct row rows[] = {
 	 LDIF_SRC "domains: [a.example]\n"
 		  "output:\n  table: /tmp/t\n  relay_domains: /tmp/t\n",
 	 ":6:18: output.relay_domains must not be output.table"},
+	/* issue 24 item 5: the same file spelt another way */
+	{"relay_domains is the table, spelt ./",
+	 LDIF_SRC "domains: [a.example]\n"
+		  "output:\n  table: out/t\n  relay_domains: ./out/t\n",
+	 ":6:18: output.relay_domains must not be output.table ("},
+	{"relay_domains is the table, spelt with //",
+	 LDIF_SRC "domains: [a.example]\n"
+		  "output:\n  table: /tmp/t\n  relay_domains: /tmp//t\n",
+	 ":6:18: output.relay_domains must not be output.table ("},
+	{"relay_domains is the table's map",
+	 LDIF_SRC "domains: [a.example]\n"
+		  "output:\n  table: /tmp/t\n  relay_domains: /tmp/t.db\n",
+	 ":6:18: output.relay_domains must not be output.table's map"},
+	{"relay_domains's map is the table",
+	 LDIF_SRC "domains: [a.example]\n"
+		  "output:\n  table: /tmp/t.lmdb\n  relay_domains: /tmp/t\n"
+		  "  type: lmdb\n",
+	 ":6:18: output.relay_domains's map must not be output.table"},
+	{"the table is the default state of relay_domains' neighbour",
+	 LDIF_SRC "domains: [a.example]\n"
+		  "output:\n  table: /tmp/t\n"
+		  "  relay_domains: /tmp/./t.rcptsync-state\n",
+	 ":6:18: output.relay_domains must not be state"},
+	{"lock is the state, spelt ./", LDIF_SRC OUT "state: st\nlock: ./st\n",
+	 ":6:7: lock must not be state ("},
+	{"state is the table's map", LDIF_SRC OUT "state: /tmp/./t.db\n",
+	 ":5:8: state must not be output.table's map"},
+	{"extra is the table, spelt ./", LDIF_SRC OUT "extra: ././t\n",
+	 ":5:8: extra must not be output.table ("},
+	{"metrics is the state, spelt ./",
+	 LDIF_SRC OUT "state: /tmp/s.prom\nmetrics:\n  textfile: ./s.prom\n",
+	 ":7:13: metrics.textfile must not be state ("},
+	{"verify_cache's map is the table's map",
+	 LDIF_SRC "output:\n  table: /tmp/t\n  type: btree\n"
+		  "verify_cache:\n  path: ./t\n",
+	 ":7:9: verify_cache.path's map must not be output.table's map"},
+	{"source.ldif is the table", "source:\n  ldif: ./t\n" OUT,
+	 ":2:9: source.ldif must not be output.table ("},
+	{"extra and source.ldif may be one file (both only read)",
+	 "source:\n  ldif: ./x\n" OUT "extra: x\n", NULL},
+	/* issue 24 item 7: memberOf changes on the group, not the user */
+	{"memberOf filter with tombstones",
+	 LDAP_X "    filter: \"(&(mail=*)(memberOf=CN=G,DC=x))\"\n"
+		"    incremental: usnchanged\n    deletions: tombstones\n" OUT,
+	 ":6:13: filter tests memberOf, which deletions: tombstones (at "},
+	{"memberOf filter with dirsync",
+	 LDAP_X "    incremental: dirsync\n"
+		"    filter: \"(memberof=CN=G,DC=x)\"\n" OUT,
+	 ":7:13: filter tests memberOf, which incremental: dirsync (at "},
+	{"memberOf in a matching rule, negated, with tombstones",
+	 LDAP_X "    deletions: tombstones\n    incremental: usnchanged\n"
+		"    filter: \"(!(MEMBEROF:1.2.840.113556.1.4.1941:=CN=G,DC=x))"
+		"\"\n" OUT,
+	 ":8:13: filter tests memberOf, which deletions: tombstones (at "},
+	{"the advice names deletions: listing",
+	 LDAP_X "    filter: \"(memberOf=CN=G,DC=x)\"\n"
+		"    incremental: usnchanged\n    deletions: tombstones\n" OUT,
+	 "use incremental: usnchanged with deletions: listing"},
+	{"memberOf filter with deletions: listing",
+	 LDAP_X "    filter: \"(memberOf=CN=G,DC=x)\"\n"
+		"    incremental: usnchanged\n    deletions: listing\n" OUT,
+	 NULL},
+	{"memberOf filter with usnchanged (listing by default)",
+	 LDAP_X "    filter: \"(memberOf=CN=G,DC=x)\"\n"
+		"    incremental: usnchanged\n" OUT,
+	 NULL},
+	{"memberOf filter without incremental",
+	 LDAP_X "    filter: \"(memberOf=CN=G,DC=x)\"\n" OUT, NULL},
+	{"an attribute that only contains memberOf",
+	 LDAP_X "    filter: \"(xmemberOfx=1)\"\n"
+		"    incremental: dirsync\n" OUT,
+	 NULL},
 	{"domain instead of uri",
 	 "source:\n  ldap:\n    domain: corp.example\n    base: dc=x\n"
 	 "    site: Branch-1\n"
@@ -438,6 +515,70 @@ test_paths(void **state)
 	config_free(&c);
 }
 
+/*
+ * issue 24 item 5: two keys naming one file through another directory
+ * name (a symbolic link to it, or "..") are the same file: directories
+ * are compared by identity, not by spelling.
+ */
+static void
+test_path_identity(void **state)
+{
+	char dir[] = "/tmp/rcptsync-conf.XXXXXX", yaml[1024], sub[100],
+	     lnk[128], path[64];
+	struct sync_conf c;
+	struct sync_err err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/real", dir);
+	snprintf(lnk, sizeof(lnk), "%s/link", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(symlink(sub, lnk), 0);
+	/* the domains table through the link is the recipient table */
+	snprintf(yaml, sizeof(yaml),
+		 LDIF_SRC "domains: [a.example]\noutput:\n  table: %s/t\n"
+			  "  relay_domains: %s/t\n",
+		 sub, lnk);
+	assert_int_equal(load(yaml, &c, &err, path), -1);
+	assert_int_equal(err.kind, SYNC_ERR_CONFIG);
+	assert_non_null(strstr(err.msg,
+			       ":6:18: output.relay_domains must not be "
+			       "output.table ("));
+	assert_non_null(strstr(err.msg, ":5:10)")); /* where the table is */
+	config_free(&c);
+	/* the state through "..": real/../real/s is real/s */
+	snprintf(yaml, sizeof(yaml),
+		 LDIF_SRC OUT "state: %s/s\nlock: %s/../real/s\n", sub, sub);
+	assert_int_equal(load(yaml, &c, &err, path), -1);
+	assert_non_null(strstr(err.msg, ":6:7: lock must not be state ("));
+	config_free(&c);
+	/* a hard link to the table is the table */
+	snprintf(yaml, sizeof(yaml), "%s/t", sub);
+	snprintf(lnk, sizeof(lnk), "%s/t2", sub);
+	assert_int_equal(close(open(yaml, O_CREAT | O_WRONLY, 0600)), 0);
+	assert_int_equal(link(yaml, lnk), 0);
+	snprintf(yaml, sizeof(yaml),
+		 LDIF_SRC "output:\n  table: %s/t\nextra: %s\n", sub, lnk);
+	assert_int_equal(load(yaml, &c, &err, path), -1);
+	assert_non_null(
+		strstr(err.msg, ":5:8: extra must not be output.table"));
+	config_free(&c);
+	/* different names in one directory are different files */
+	snprintf(yaml, sizeof(yaml),
+		 LDIF_SRC "domains: [a.example]\noutput:\n  table: %s/t\n"
+			  "  relay_domains: %s/../link/d\n",
+		 sub, sub);
+	assert_int_equal(load(yaml, &c, &err, path), 0);
+	config_free(&c);
+	snprintf(yaml, sizeof(yaml), "%s/t", sub);
+	unlink(yaml);
+	unlink(lnk);
+	snprintf(yaml, sizeof(yaml), "%s/link", dir);
+	unlink(yaml);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 static void
 test_include_and_forest(void **state)
 {
@@ -485,6 +626,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_include_and_forest),
+		cmocka_unit_test(test_path_identity),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

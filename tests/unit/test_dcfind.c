@@ -603,6 +603,119 @@ test_merge(void **state)
 	assert_string_equal(uri, "ldap://dc1.corp.example:3268");
 }
 
+/*
+ * issue 24 item 9: with an incremental cache, the DC it was taken from
+ * goes first when it is among the best-priority records of the first
+ * lookup (the site's, when there is one); else the RFC 2782 order stays
+ */
+struct prefer_row {
+	const char *name;
+	struct {
+		const char *target, *lookup;
+		unsigned prio;
+	} in[4];
+	size_t n;
+	const char *prefer;
+	int kept;
+	const char *want[4];
+	const char *why; /* a substring of the reason */
+};
+
+static const struct prefer_row prefer_rows[] = {
+	{"the cache's DC is second of equal priority: it goes first",
+	 {{"dc2.corp.example", "d", 0},
+	  {"dc1.corp.example", "d", 0},
+	  {"dc3.corp.example", "d", 10}},
+	 3,
+	 "dc1.corp.example",
+	 1,
+	 {"dc1.corp.example", "dc2.corp.example", "dc3.corp.example"},
+	 "kept dc1.corp.example: the DC the incremental cache was taken from"},
+	{"already first: kept, nothing moves",
+	 {{"dc1.corp.example", "d", 0}, {"dc2.corp.example", "d", 0}},
+	 2,
+	 "dc1.corp.example",
+	 1,
+	 {"dc1.corp.example", "dc2.corp.example"},
+	 "among the 2 records of the best priority (0)"},
+	{"dnsHostName in another case, with a trailing dot",
+	 {{"dc2.corp.example", "d", 5},
+	  {"dc3.corp.example", "d", 5},
+	  {"dc1.corp.example", "d", 5}},
+	 3,
+	 "DC1.Corp.Example.",
+	 1,
+	 {"dc1.corp.example", "dc2.corp.example", "dc3.corp.example"},
+	 "kept"},
+	{"the cache's DC has a worse priority: RFC 2782 order",
+	 {{"dc2.corp.example", "d", 0}, {"dc1.corp.example", "d", 10}},
+	 2,
+	 "dc1.corp.example",
+	 0,
+	 {"dc2.corp.example", "dc1.corp.example"},
+	 "is not among the best-priority records"},
+	{"the cache's DC is only in the domain's lookup, not the site's",
+	 {{"dc2.corp.example", "s", 0}, {"dc1.corp.example", "d", 0}},
+	 2,
+	 "dc1.corp.example",
+	 0,
+	 {"dc2.corp.example", "dc1.corp.example"},
+	 "is not among the best-priority records"},
+	{"the cache's DC is gone from DNS",
+	 {{"dc2.corp.example", "d", 0}, {"dc3.corp.example", "d", 0}},
+	 2,
+	 "dc1.corp.example",
+	 0,
+	 {"dc2.corp.example", "dc3.corp.example"},
+	 "is not in DNS"},
+	{"no cache",
+	 {{"dc2.corp.example", "d", 0}, {"dc1.corp.example", "d", 0}},
+	 2,
+	 NULL,
+	 0,
+	 {"dc2.corp.example", "dc1.corp.example"},
+	 "RFC 2782 order"},
+	{"a hostile dnsHostName is shown escaped, never matched",
+	 {{"dc2.corp.example", "d", 0}, {"dc1.corp.example", "d", 0}},
+	 2,
+	 "dc1.corp.example\n",
+	 0,
+	 {"dc2.corp.example", "dc1.corp.example"},
+	 "dc1.corp.example\\n"},
+};
+
+static void
+test_prefer(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(prefer_rows) / sizeof(prefer_rows[0]);
+	     i++) {
+		const struct prefer_row *r = &prefer_rows[i];
+		struct source_srv srv[4];
+		char why[400] = "";
+		int kept;
+
+		for (size_t k = 0; k < r->n; k++) {
+			set(&srv[k], r->in[k].target, r->in[k].prio, 100);
+			snprintf(srv[k].name, sizeof(srv[k].name), "%s",
+				 r->in[k].lookup);
+		}
+		kept = dcfind_prefer(srv, r->n, r->prefer, why, sizeof(why));
+		if (kept != r->kept)
+			fail_msg("row \"%s\": kept %d, want %d (%s)", r->name,
+				 kept, r->kept, why);
+		for (size_t k = 0; k < r->n; k++)
+			if (strcmp(srv[k].target, r->want[k]) != 0)
+				fail_msg("row \"%s\": [%zu] is %s, want %s",
+					 r->name, k, srv[k].target, r->want[k]);
+		if (strstr(why, r->why) == NULL)
+			fail_msg("row \"%s\": \"%s\" lacks \"%s\"", r->name,
+				 why, r->why);
+		if (strchr(why, '\n') != NULL)
+			fail_msg("row \"%s\": a raw newline", r->name);
+	}
+}
+
 int
 main(void)
 {
@@ -615,6 +728,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_cut),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_prefer),
 	};
 
 	return cmocka_run_group_tests_name("dcfind", tests, NULL, NULL);

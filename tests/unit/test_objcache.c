@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cachefile.h"
 #include "objcache.h"
 
 static const unsigned char g1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -76,6 +78,117 @@ test_round_trip(void **state)
 	assert_int_equal(m2.cookie_len, 0);
 	objcache_free(back);
 	objcache_free(c);
+	unlink(path);
+}
+
+/* save - a cache of one object, marked as made now for L, at PATH */
+static void
+save_for(const char *path, const struct ldapsync_conf *l)
+{
+	struct objcache *c = objcache_new();
+	struct objcache_mark m = {.usn = 7, .full_at = time(NULL)};
+	struct sync_err err;
+
+	strcpy(m.dc, "dc1.corp.example");
+	strcpy(m.invocation, "00aa");
+	cachefile_mark_config(l, &m);
+	objcache_put(c, g1, sizeof(g1), "CN=A");
+	objcache_add_value(c, g1, sizeof(g1), "SMTP:a@x", 8);
+	assert_int_equal(objcache_save(path, c, &m, &err), 0);
+	objcache_free(c);
+}
+
+/* continues - whether cachefile_load lets L continue the cache at PATH;
+ * WHY gets the reason when not */
+static int
+continues(const char *path, const struct ldapsync_conf *l, char *why,
+	  size_t size)
+{
+	struct objcache_mark m;
+	char problem[256] = "";
+	struct objcache *c;
+	int yes;
+
+	why[0] = '\0';
+	c = cachefile_load(path, l, &m, why, size, problem, sizeof(problem));
+	yes = m.dc[0] != '\0' && objcache_count(c) == 1;
+	objcache_free(c);
+	return yes;
+}
+
+/*
+ * issue 24 item 8: a cache made by one bind account, or through one
+ * view (a Global Catalog or not), is not continued by another: an
+ * account that sees more would keep the old account's view
+ */
+static void
+test_cache_account(void **state)
+{
+	char *bases[] = {"DC=corp,DC=example", NULL};
+	char *uris[] = {"ldaps://dc1.corp.example", NULL};
+	char *gc_uris[] = {"ldaps://dc1.corp.example:3269", NULL};
+	struct ldapsync_conf a = {
+		.uris = uris,
+		.n_uris = 1,
+		.bases = bases,
+		.n_bases = 1,
+		.filter = "(proxyAddresses=smtp:*)",
+		.bind_method = LDAPSYNC_BIND_SIMPLE,
+		.bind_dn = "CN=svc-a,OU=Service,DC=corp,DC=example",
+		.full_every = 86400,
+	};
+	struct ldapsync_conf b;
+	char path[] = "/tmp/rcptsync-cachefile-XXXXXX", why[600];
+	int fd = mkstemp(path);
+
+	(void)state;
+	close(fd);
+	save_for(path, &a);
+	assert_true(continues(path, &a, why, sizeof(why)));
+	/* another bind DN */
+	b = a;
+	b.bind_dn = "CN=svc-b,OU=Service,DC=corp,DC=example";
+	assert_false(continues(path, &b, why, sizeof(why)));
+	assert_non_null(strstr(why, "the bind account"));
+	/* another method (the same DN string would be ignored by it) */
+	b = a;
+	b.bind_method = LDAPSYNC_BIND_NONE;
+	assert_false(continues(path, &b, why, sizeof(why)));
+	/* GSSAPI: another principal, another keytab */
+	a.bind_method = LDAPSYNC_BIND_GSSAPI;
+	a.bind_dn = NULL;
+	a.principal = "svc-a@CORP.EXAMPLE";
+	a.keytab = "/etc/rcptsync/a.keytab";
+	save_for(path, &a);
+	assert_true(continues(path, &a, why, sizeof(why)));
+	b = a;
+	b.principal = "svc-b@CORP.EXAMPLE";
+	assert_false(continues(path, &b, why, sizeof(why)));
+	b = a;
+	b.keytab = "/etc/rcptsync/b.keytab";
+	assert_false(continues(path, &b, why, sizeof(why)));
+	/* the same DC's Global Catalog port, or global_catalog: true */
+	b = a;
+	b.uris = gc_uris;
+	assert_false(continues(path, &b, why, sizeof(why)));
+	assert_non_null(strstr(why, "Global Catalog"));
+	b = a;
+	b.global_catalog = 1;
+	assert_false(continues(path, &b, why, sizeof(why)));
+	/* a cache that names no account (an older rcptsync's): a full pull */
+	{
+		struct objcache *c = objcache_new();
+		struct objcache_mark m = {.usn = 7, .full_at = time(NULL)};
+		struct sync_err err;
+
+		strcpy(m.dc, "dc1.corp.example");
+		cachefile_selection(&a, m.config, sizeof(m.config));
+		objcache_put(c, g1, sizeof(g1), "CN=A");
+		assert_int_equal(objcache_save(path, c, &m, &err), 0);
+		objcache_free(c);
+	}
+	assert_false(continues(path, &a, why, sizeof(why)));
+	assert_non_null(strstr(why, "does not say which bind account"));
 	unlink(path);
 }
 
@@ -181,6 +294,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_cache_account),
 		cmocka_unit_test(test_replace_remove_merge),
 		cmocka_unit_test(test_torn_and_missing),
 	};

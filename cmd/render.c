@@ -217,6 +217,7 @@ render_diff(struct render *out, const struct diff_result *r)
 	json_num(j, "pending_removal", r->pending);
 	json_bool(j, "map_stale", r->map_stale);
 	json_str(j, "would_refuse", r->would_refuse);
+	json_str(j, "digest", r->digest);
 	json_changes(out);
 	json_domain_changes(out);
 }

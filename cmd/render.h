@@ -38,6 +38,7 @@ struct diff_result {
 	size_t pending;
 	int map_stale;		  /* the indexed map would be rebuilt */
 	const char *would_refuse; /* why sync would refuse, or NULL */
+	const char *digest;	  /* of the change (changedigest.h) */
 	int code;		  /* 0, or EXIT_DIFF_CHANGES */
 };
 

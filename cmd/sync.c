@@ -390,7 +390,7 @@ describe(const struct changedigest *d, char *buf, size_t size)
 static int
 approved(struct sync_run *r, const char *want, struct sync_err *err)
 {
-	char hex[CHANGEDIGEST_HEX_LEN + 1], what[300];
+	char hex[CHANGEDIGEST_HEX_LEN + 1], what[240];
 
 	changedigest_hex(r->digest, hex);
 	if (strcmp(hex, want) == 0) {
@@ -401,8 +401,7 @@ approved(struct sync_run *r, const char *want, struct sync_err *err)
 	r->safety_refused = 1;
 	sync_err_set(err, SYNC_ERR_DATA,
 		     "--approve: this run's change is not the one approved "
-		     "(%.12s...): its digest is %.12s... (%s); nothing was "
-		     "written",
+		     "(%s): its digest is %s (%s); nothing was written",
 		     want, hex,
 		     changedigest_empty(r->digest)
 			     ? "nothing to change now: if the approved "

@@ -250,6 +250,7 @@ render_sync(struct render *out, const struct sync_result *r)
 		     r->n_verify_purge);
 	json_str(j, "metrics_textfile", r->metrics);
 	json_bool(j, "metrics_written", r->metrics_written);
+	json_str(j, "approved", r->approved);
 }
 
 /* json_dns - check --json: the SRV lookups and records (domain:) */

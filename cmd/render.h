@@ -29,6 +29,7 @@ struct sync_result {
 	size_t n_verify_purge;
 	const char *metrics; /* metrics.textfile, or NULL */
 	int metrics_written;
+	const char *approved; /* sync --approve: the digest, or NULL */
 };
 
 struct diff_result {

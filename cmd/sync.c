@@ -86,7 +86,8 @@ struct sync_run {
 	/* sync --approve: this run's change, for its digest */
 	struct changedigest *digest;
 	void *digest_rcpt, *digest_relay; /* its tables */
-	const char *lift; /* "--force", "--approve": no safety limits */
+	const char *lift;     /* "--force", "--approve": no safety limits */
+	const char *approved; /* the digest of the approved change */
 };
 
 /*
@@ -394,7 +395,11 @@ approved(struct sync_run *r, const char *want, struct sync_err *err)
 
 	changedigest_hex(r->digest, hex);
 	if (strcmp(hex, want) == 0) {
+		log_info(
+			"--approve: this run's change is the one approved (%s)",
+			want);
 		r->lift = "--approve";
+		r->approved = want;
 		return 0;
 	}
 	describe(r->digest, what, sizeof(what));
@@ -559,6 +564,7 @@ result(const struct sync_run *r, struct sync_result *out)
 	out->n_verify_purge = r->state.n_verify_purge;
 	out->metrics = r->p.conf->metrics_textfile;
 	out->metrics_written = r->metrics_written;
+	out->approved = r->approved;
 }
 
 /* cmd_sync - under the lock: sync, then record the outcome */

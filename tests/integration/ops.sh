@@ -171,6 +171,7 @@ expect_rc "approve: status says the run was refused" 2 "$RCPTSYNC" -c "$AC" stat
 cp "$A/reviewed.ldif" "$A/demo.ldif"
 expect_rc "approve: the reviewed change, approved" 0 "$RCPTSYNC" --json -c "$AC" sync --approve "${DIG^^}"
 check "approve: 3 removed" test "$(json <(printf '%s' "$OUT" | grep '^{') 'o["removed"]')" = 3
+check "approve: sync --json names the approved digest" test "$(json <(printf '%s' "$OUT" | grep '^{') 'o["approved"]')" = "$DIG"
 postmap -q bob.baker@corp.example "hash:$AT" >/dev/null
 check "approve: the removed recipient is gone from the map" test $? -eq 1
 check "approve: one that stays is still there" test "$(postmap -q all-staff@corp.example "hash:$AT")" = OK

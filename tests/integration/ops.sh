@@ -191,5 +191,19 @@ check "approve: diff says a canary would refuse it" \
 expect_rc "approve: an approved change that fails a canary is refused" 65 "$RCPTSYNC" -c "$AC" sync --approve "$(json "$A/canary.json" 'o["digest"]')"
 contains "approve: ... naming the canary" "canary support@corp.example (safety.must_exist)"
 check "approve: ... and the recipient is still served" test "$(postmap -q support@corp.example "hash:$AT")" = OK
+# bash completion offers it after sync, and nothing for its digest
+complete_words() {	# complete_words WORD... : what completion offers for the last
+	bash -c '. /usr/share/bash-completion/bash_completion; . "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}; _rcptsync; echo "${COMPREPLY[*]}"' \
+		_ "$EX/rcptsync.bash-completion" "$@"
+}
+if [ -r /usr/share/bash-completion/bash_completion ]; then
+	check "approve: completion offers --approve after sync" test "$(complete_words rcptsync sync --a)" = --approve
+	check "approve: ... nothing for the digest" test -z "$(complete_words rcptsync sync --approve '')"
+	check "approve: ... and sync's options after it" test "$(complete_words rcptsync sync --approve abc --j)" = --json
+else
+	bad "approve: bash-completion is not installed (scripts/install-deps)"
+fi
 
 finish

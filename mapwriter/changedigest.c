@@ -45,6 +45,7 @@ struct changedigest_table {
 	char *name;
 	struct addrset *plus;  /* keys to add, with their value */
 	struct addrset *minus; /* keys to remove */
+	const char *value;     /* the last value interned in PLUS */
 	struct changedigest *owner;
 };
 
@@ -88,10 +89,12 @@ changedigest_note(void *ctx, char op, const struct addrset_entry *e)
 
 	if (t->owner->done)
 		panic("changedigest_note after changedigest_hex");
-	if (op == '+')
-		addrset_add(t->plus, e->key, strlen(e->key),
-			    addrset_intern(t->plus, e->value), "");
-	else
+	if (op == '+') {
+		/* one copy of a value that repeats ("OK" for every key) */
+		if (t->value == NULL || strcmp(t->value, e->value) != 0)
+			t->value = addrset_intern(t->plus, e->value);
+		addrset_add(t->plus, e->key, strlen(e->key), t->value, "");
+	} else
 		addrset_add(t->minus, e->key, strlen(e->key), "", "");
 }
 

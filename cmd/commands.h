@@ -12,8 +12,10 @@
 struct cmd_args {
 	const struct sync_conf *conf;
 	time_t now;
-	int force;	     /* sync --force */
-	long max_age;	     /* status --max-age, seconds; 0: none */
+	int force; /* sync --force */
+	const char
+		*approve; /* sync --approve: the digest, lower case; or NULL */
+	long max_age;	  /* status --max-age, seconds; 0: none */
 	const char *address; /* explain ADDRESS */
 };
 

@@ -6,7 +6,8 @@
  *	Each runs the shared stages (pipeline.c) and hands its result to
  *	render.c.  "diff" is the admin's dry run: the same fetch, compare
  *	and safety limits as "sync", without the lock, the write, the hook
- *	or any cache, position or state moving.  "explain" traces one
+ *	or any cache, position or state moving, and the digest of the
+ *	change it shows, which "sync --approve" takes.  "explain" traces one
  *	address through the same normalisation.
  * OWNERSHIP
  *	Each command frees what it made before it returns; the state is
@@ -54,13 +55,21 @@ fetch_compare(struct pipeline *p, mapdiff_fn fn, void *ctx,
 	return rc;
 }
 
-/* would_refuse - what sync would say no to, or NULL (LIMIT holds it) */
+/*
+ * would_refuse - what sync would say no to, or NULL (LIMIT holds it);
+ * *APPROVABLE says whether "sync --approve" would pass it (the limits,
+ * not the canaries)
+ */
 static const char *
 would_refuse(const struct pipeline *p, const struct relay_table *relay,
-	     struct sync_err *limit)
+	     struct sync_err *limit, int *approvable)
 {
 	const struct sync_conf *c = p->conf;
 
+	*approvable = 0;
+	if (pipeline_canaries(p, limit) < 0)
+		return limit->msg;
+	*approvable = 1;
 	if (mapdiff_changed(&p->counts) &&
 	    safety_check(&c->safety, p->table_exists, p->old_count,
 			 addrset_count(p->new_set), p->counts.removed,
@@ -68,9 +77,41 @@ would_refuse(const struct pipeline *p, const struct relay_table *relay,
 		return limit->msg;
 	if (relay_table_check(relay, limit) < 0)
 		return limit->msg;
-	if (pipeline_canaries(p, limit) < 0)
-		return limit->msg;
 	return NULL;
+}
+
+/* A change goes to the output and to the digest. */
+struct tee {
+	mapdiff_fn show;
+	void *out;
+	void *digest; /* a changedigest table */
+};
+
+/* tee_change - a mapdiff_fn: shown, and noted in the digest */
+static void
+tee_change(void *ctx, char op, const struct addrset_entry *e)
+{
+	const struct tee *t = ctx;
+
+	t->show(t->out, op, e);
+	changedigest_note(t->digest, op, e);
+}
+
+/* report_digest - the digest of the change shown, and how to apply it */
+static void
+report_digest(const struct changedigest *d, const char *hex,
+	      const char *refused, int approvable)
+{
+	if (refused != NULL && approvable)
+		log_warn("sync would refuse: %s; \"rcptsync sync --approve "
+			 "%s\" applies exactly this change",
+			 refused, hex);
+	else if (refused != NULL)
+		log_warn("sync would refuse: %s", refused);
+	if (changedigest_empty(d))
+		log_info("diff: nothing to change (digest %s)", hex);
+	else
+		log_info("diff: digest of this change %s", hex);
 }
 
 /* cmd_diff - the dry run: exit 1 when sync would change anything */
@@ -83,17 +124,25 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	struct relay_table relay = {0};
 	struct mapcommit_files relay_files;
 	struct sync_err limit;
+	struct tee rcpt = {render_change, out, NULL};
+	struct tee dom = {render_domain_change, out, NULL};
+	struct changedigest *digest;
+	char hex[CHANGEDIGEST_HEX_LEN + 1];
+	int approvable;
 
+	digest = pipeline_digest(a->conf, &rcpt.digest, &dom.digest);
 	if (a->conf->relay_domains != NULL)
 		render_domains_diff(out);
-	if (fetch_compare(&p, render_change, out, &relay_files, err) < 0 ||
-	    relay_table_load(&relay, a->conf, &p.domains, p.new_set,
-			     render_domain_change, out, err) < 0) {
+	if (fetch_compare(&p, tee_change, &rcpt, &relay_files, err) < 0 ||
+	    relay_table_load(&relay, a->conf, &p.domains, p.new_set, tee_change,
+			     &dom, err) < 0) {
+		changedigest_free(digest);
 		relay_table_free(&relay);
 		pipeline_free(&p);
 		return -1;
 	}
 	(void)relay_table_ours(&relay, &relay_files);
+	changedigest_hex(digest, hex);
 	fflush(stdout);
 	r.recipients = addrset_count(p.new_set);
 	r.current = p.old_count;
@@ -124,9 +173,11 @@ cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 				      "rcptsync published last, and would "
 				      "be rewritten"
 				    : "");
-	if ((r.would_refuse = would_refuse(&p, &relay, &limit)) != NULL)
-		log_warn("sync would refuse: %s", r.would_refuse);
+	r.would_refuse = would_refuse(&p, &relay, &limit, &approvable);
+	report_digest(digest, hex, r.would_refuse, approvable);
+	r.digest = hex;
 	render_diff(out, &r);
+	changedigest_free(digest);
 	relay_table_free(&relay);
 	pipeline_free(&p);
 	return r.code;

@@ -5,6 +5,7 @@
  *	Directory
  * SYNOPSIS
  *	rcptsync [-c FILE] [-v | -q] [--json] sync|diff|dump|check [--force]
+ *	rcptsync [-c FILE] [-v | -q] [--json] sync --approve DIGEST
  *	rcptsync [-c FILE] [--json] status [--max-age DURATION]
  *	rcptsync [-c FILE] explain ADDRESS
  * DESCRIPTION
@@ -29,6 +30,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "changedigest.h"
 #include "clock.h"
 #include "maptype.h"
 #include "config.h"
@@ -45,6 +47,7 @@
 #define OPT_JSON (1 << 1)    /* --json */
 #define OPT_MAX_AGE (1 << 2) /* --max-age DURATION */
 #define OPT_ADDRESS (1 << 3) /* one ADDRESS after the command word */
+#define OPT_APPROVE (1 << 4) /* --approve DIGEST */
 
 /* The commands: adding one is one row here and its cmd_fn. */
 static const struct command {
@@ -52,7 +55,7 @@ static const struct command {
 	cmd_fn *run;
 	unsigned options;
 } commands[] = {
-	{"sync", cmd_sync, OPT_FORCE | OPT_JSON},
+	{"sync", cmd_sync, OPT_FORCE | OPT_JSON | OPT_APPROVE},
 	{"diff", cmd_diff, OPT_JSON},
 	{"dump", cmd_dump, 0},
 	{"check", cmd_check, OPT_JSON},
@@ -68,6 +71,7 @@ static const struct {
 	{OPT_FORCE, "--force goes with sync only"},
 	{OPT_JSON, "--json goes with sync, diff, check and status"},
 	{OPT_MAX_AGE, "--max-age goes with status only"},
+	{OPT_APPROVE, "--approve goes with sync only"},
 };
 
 struct options {
@@ -76,11 +80,13 @@ struct options {
 	unsigned given; /* OPT_* */
 	long max_age;
 	const char *address;
+	char approve[CHANGEDIGEST_HEX_LEN + 1]; /* lower case */
 	const struct command *cmd;
 };
 
 static const char usage_text[] =
-	"usage: rcptsync [-c FILE] [-v | -q] COMMAND [--force]\n"
+	"usage: rcptsync [-c FILE] [-v | -q] COMMAND [--force | --approve "
+	"DIGEST]\n"
 	"  sync    fetch, and if the recipient set changed, atomically "
 	"rewrite table + map;\n"
 	"          run the after-change hook\n"
@@ -101,6 +107,9 @@ static const char usage_text[] =
 	"  -v, --verbose      more detail on stderr\n"
 	"  -q, --quiet        only warnings and errors\n"
 	"  --force            sync: pass the safety limits for this run\n"
+	"  --approve DIGEST   sync: pass them only for the change diff showed "
+	"with\n                     this digest; any other change is "
+	"refused (65)\n"
 	"  --max-age DURATION status: e.g. 2h, 30m, 1d\n"
 	"  --json             sync, diff, check, status: one JSON object on "
 	"stdout\n"
@@ -173,6 +182,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{"version", no_argument, NULL, 'V'},
 		{"max-age", required_argument, NULL, 'm'},
 		{"json", no_argument, NULL, 'j'},
+		{"approve", required_argument, NULL, 'a'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, verbose = 0, quiet = 0;
@@ -186,6 +196,13 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'q': quiet = 1; break;
 		case 'f': o->given |= OPT_FORCE; break;
 		case 'j': o->given |= OPT_JSON; break;
+		case 'a':
+			if (changedigest_parse(optarg, o->approve) < 0)
+				return usage_error("--approve takes the digest "
+						   "that diff shows (64 hex "
+						   "digits)");
+			o->given |= OPT_APPROVE;
+			break;
 		case 'm':
 			if (config_parse_duration(optarg, &o->max_age) < 0 ||
 			    o->max_age == 0)
@@ -201,6 +218,9 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (verbose && quiet)
 		return usage_error("-v and -q exclude each other");
+	/* --force passes any change; --approve only the one reviewed */
+	if ((o->given & OPT_FORCE) && (o->given & OPT_APPROVE))
+		return usage_error("--force and --approve exclude each other");
 	o->level = verbose ? LOG_LEVEL_VERBOSE
 		   : quiet ? LOG_LEVEL_QUIET
 			   : LOG_LEVEL_NORMAL;
@@ -240,6 +260,7 @@ main(int argc, char **argv)
 	args.conf = &conf;
 	args.now = time(NULL);
 	args.force = (opt.given & OPT_FORCE) != 0;
+	args.approve = (opt.given & OPT_APPROVE) ? opt.approve : NULL;
 	args.max_age = opt.max_age;
 	args.address = opt.address;
 	rc = opt.cmd->run(&args, out, &err);

@@ -186,6 +186,19 @@ pipeline_canaries(const struct pipeline *p, struct sync_err *err)
 			       p->new_set, err);
 }
 
+/* pipeline_digest - see pipeline.h */
+struct changedigest *
+pipeline_digest(const struct sync_conf *c, void **recipients, void **relay)
+{
+	struct changedigest *d = changedigest_new();
+
+	*recipients = changedigest_table(d, "recipients");
+	*relay = c->relay_domains != NULL
+			 ? changedigest_table(d, "relay_domains")
+			 : NULL;
+	return d;
+}
+
 /* pipeline_free - both sets; the pipeline may not be used after */
 void
 pipeline_free(struct pipeline *p)

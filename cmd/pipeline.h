@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "addrset.h"
+#include "changedigest.h"
 #include "collect.h"
 #include "config.h"
 #include "grace.h"
@@ -62,6 +63,16 @@ int pipeline_compare(struct pipeline *p, struct sync_state *state,
 /* pipeline_canaries - safety.must_exist and must_not_exist: 0 or -1 */
 int pipeline_canaries(const struct pipeline *p, struct sync_err *err)
 	__attribute__((warn_unused_result));
+
+/*
+ * pipeline_digest - a change digest (changedigest.h) with the run's tables
+ *	declared in the one order diff and sync share: the recipient table,
+ *	then output.relay_domains when configured.  *RECIPIENTS and *RELAY
+ *	get their handles (*RELAY NULL without output.relay_domains).  The
+ *	caller frees it with changedigest_free().
+ */
+struct changedigest *pipeline_digest(const struct sync_conf *c,
+				     void **recipients, void **relay);
 
 /* pipeline_free - the sets and domains (not the conf, state or commit) */
 void pipeline_free(struct pipeline *p);

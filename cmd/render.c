@@ -217,6 +217,7 @@ render_diff(struct render *out, const struct diff_result *r)
 	json_num(j, "pending_removal", r->pending);
 	json_bool(j, "map_stale", r->map_stale);
 	json_str(j, "would_refuse", r->would_refuse);
+	json_str(j, "digest", r->digest);
 	json_changes(out);
 	json_domain_changes(out);
 }
@@ -249,6 +250,7 @@ render_sync(struct render *out, const struct sync_result *r)
 		     r->n_verify_purge);
 	json_str(j, "metrics_textfile", r->metrics);
 	json_bool(j, "metrics_written", r->metrics_written);
+	json_str(j, "approved", r->approved);
 }
 
 /* json_dns - check --json: the SRV lookups and records (domain:) */

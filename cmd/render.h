@@ -29,6 +29,7 @@ struct sync_result {
 	size_t n_verify_purge;
 	const char *metrics; /* metrics.textfile, or NULL */
 	int metrics_written;
+	const char *approved; /* sync --approve: the digest, or NULL */
 };
 
 struct diff_result {
@@ -38,6 +39,7 @@ struct diff_result {
 	size_t pending;
 	int map_stale;		  /* the indexed map would be rebuilt */
 	const char *would_refuse; /* why sync would refuse, or NULL */
+	const char *digest;	  /* of the change (changedigest.h) */
 	int code;		  /* 0, or EXIT_DIFF_CHANGES */
 };
 

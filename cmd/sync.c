@@ -24,6 +24,7 @@
  *	map was published is an error (the map stays) and is owed: retried
  *	every run until it succeeds.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +36,7 @@
 #include "mapcommit.h"
 #include "mapdb.h"
 #include "mapdelta.h"
+#include "proxyaddr.h"
 #include "maptype.h"
 #include "safety.h"
 #include "hook.h"
@@ -59,6 +61,12 @@
  * what a fresh build would give. */
 #define MAP_UPDATES_MAX 96
 
+/* What to do about a change the safety limits refused. */
+#define APPROVE_HINT                                                        \
+	"if the change is intended, review it with \"rcptsync diff\"; "     \
+	"\"rcptsync sync --approve DIGEST\" with the digest it shows then " \
+	"applies exactly that change"
+
 /* One sync: the pipeline, plus what only a sync has. */
 struct sync_run {
 	struct pipeline p;
@@ -76,6 +84,11 @@ struct sync_run {
 	int metrics_written;		   /* metrics.textfile replaced */
 	int written;
 	struct relay_table relay; /* output.relay_domains */
+	/* sync --approve: this run's change, for its digest */
+	struct changedigest *digest;
+	void *digest_rcpt, *digest_relay; /* its tables */
+	const char *lift;     /* "--force", "--approve": no safety limits */
+	const char *approved; /* the digest of the approved change */
 };
 
 /*
@@ -113,7 +126,7 @@ run_hook(struct sync_run *r, struct sync_err *err)
 
 /* publish - safety, write, hook; only called when something changed */
 static int
-publish(struct sync_run *r, int force, struct sync_err *err)
+publish(struct sync_run *r, struct sync_err *err)
 {
 	const struct sync_conf *conf = r->p.conf;
 	struct mapcommit_how how = {0};
@@ -130,12 +143,13 @@ publish(struct sync_run *r, int force, struct sync_err *err)
 				  "copy",
 				  r->state.map_updates);
 	}
-	if (!force && (safety_check(&conf->safety, r->p.table_exists,
-				    r->p.old_count, addrset_count(r->p.new_set),
-				    r->p.counts.removed, err) < 0 ||
-		       relay_table_check(&r->relay, err) < 0)) {
+	if (r->lift == NULL &&
+	    (safety_check(&conf->safety, r->p.table_exists, r->p.old_count,
+			  addrset_count(r->p.new_set), r->p.counts.removed,
+			  err) < 0 ||
+	     relay_table_check(&r->relay, err) < 0)) {
 		r->safety_refused = 1;
-		return -1;
+		return sync_err_hint(err, APPROVE_HINT);
 	}
 	/* the two tables in the order that never relays a domain without
 	 * its recipients (relaydomains.c): domains that go, recipients,
@@ -210,6 +224,8 @@ note_change(void *ctx, char op, const struct addrset_entry *e)
 
 	if (r->delta != NULL)
 		mapdelta_note(r->delta, op, e);
+	if (r->digest != NULL)
+		changedigest_note(r->digest_rcpt, op, e);
 	/* a revalued key comes as '-' then '+' (mapdiff.h) */
 	revalued = op == '+' && r->last_removed != NULL &&
 		   strcmp(r->last_removed, e->key) == 0;
@@ -260,8 +276,9 @@ compare(struct sync_run *r, struct sync_err *err)
 		r->safety_refused = 1;
 		return -1;
 	}
-	if (relay_table_load(&r->relay, conf, &r->p.domains, r->p.new_set, NULL,
-			     NULL, err) < 0)
+	if (relay_table_load(&r->relay, conf, &r->p.domains, r->p.new_set,
+			     r->digest != NULL ? changedigest_note : NULL,
+			     r->digest_relay, err) < 0)
 		return -1;
 	if (!relay_table_ours(&r->relay, &r->state.relay_files))
 		warn_not_ours(conf->relay_domains, &r->state.relay_files);
@@ -278,14 +295,14 @@ compare(struct sync_run *r, struct sync_err *err)
 
 /* write_changed - publish, purge, and save the caches with the table */
 static int
-write_changed(struct sync_run *r, int force, struct sync_err *err)
+write_changed(struct sync_run *r, struct sync_err *err)
 {
 	struct sync_err cache_err = {0};
 	int rc;
 
-	if (force)
-		log_warn("--force: safety limits not applied");
-	rc = publish(r, force, err);
+	if (r->lift != NULL)
+		log_warn("%s: safety limits not applied", r->lift);
+	rc = publish(r, err);
 	/* Added addresses are live once the map is: purge even when the
 	 * hook failed after it. */
 	if (r->published)
@@ -312,15 +329,15 @@ write_changed(struct sync_run *r, int force, struct sync_err *err)
  * was found unchanged.
  */
 static int
-keep_unchanged(struct sync_run *r, int force, struct sync_err *err)
+keep_unchanged(struct sync_run *r, struct sync_err *err)
 {
 	struct sync_err cache_err = {0};
 	int hook_rc = 0;
 
 	if (relay_table_changed(&r->relay)) {
-		if (!force && relay_table_check(&r->relay, err) < 0) {
+		if (r->lift == NULL && relay_table_check(&r->relay, err) < 0) {
 			r->safety_refused = 1;
-			return -1;
+			return sync_err_hint(err, APPROVE_HINT);
 		}
 		if (relay_table_publish_removals(&r->relay, err) < 0 ||
 		    relay_table_publish(&r->relay, err) < 0) {
@@ -344,9 +361,93 @@ keep_unchanged(struct sync_run *r, int force, struct sync_err *err)
 	return 0;
 }
 
+/* append - FMT at *LEN in BUF; cut (still NUL-terminated) when full */
+static void __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	*len = n < 0 ? size : *len + (size_t)n;
+}
+
+/*
+ * describe - the change of D for a message: its counts per table and its
+ * first keys, escaped (they come from the directory)
+ */
+static void
+describe(const struct changedigest *d, char *buf, size_t size)
+{
+	size_t len = 0, shown = 0;
+	char esc[80];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < changedigest_n_tables(d); i++)
+		append(buf, size, &len, "%s%s: %zu to add, %zu to remove",
+		       i ? "; " : "", changedigest_name(d, i),
+		       addrset_count(changedigest_changes(d, i, '+')),
+		       addrset_count(changedigest_changes(d, i, '-')));
+	for (size_t i = 0; i < changedigest_n_tables(d); i++)
+		for (const char *op = "+-"; *op != '\0'; op++) {
+			const struct addrset *c =
+				changedigest_changes(d, i, *op);
+
+			for (size_t j = 0; j < addrset_count(c) && shown < 3;
+			     j++, shown++) {
+				const char *k = addrset_get(c, j)->key;
+
+				append(buf, size, &len, "%s%c%s",
+				       shown ? ", " : "; first: ", *op,
+				       proxyaddr_escape(k, strlen(k), esc,
+							sizeof(esc)));
+			}
+		}
+}
+
+/*
+ * approved - sync --approve: the limits are lifted only for the change
+ * the admin reviewed in "diff", the one with the digest given; any other
+ * change (the directory moved on since) is refused, and nothing written
+ */
+static int
+approved(struct sync_run *r, const char *want, struct sync_err *err)
+{
+	char hex[CHANGEDIGEST_HEX_LEN + 1], what[240];
+
+	changedigest_hex(r->digest, hex);
+	if (strcmp(hex, want) == 0) {
+		log_info(
+			"--approve: this run's change is the one approved (%s)",
+			want);
+		r->lift = "--approve";
+		r->approved = want;
+		return 0;
+	}
+	describe(r->digest, what, sizeof(what));
+	r->safety_refused = 1;
+	sync_err_set(err, SYNC_ERR_DATA,
+		     "--approve: this run's change is not the one approved "
+		     "(%s): its digest is %s (%s); nothing was written",
+		     want, hex,
+		     changedigest_empty(r->digest)
+			     ? "nothing to change now: if the approved "
+			       "change was applied already, a plain sync "
+			       "does the rest"
+			     : what);
+	return sync_err_hint(err, "the directory or the table changed since "
+				  "the diff: review the change again with "
+				  "\"rcptsync diff\" and approve the digest "
+				  "it shows");
+}
+
 /* sync_locked - fetch, compare, check, publish when changed */
 static int
-sync_locked(struct sync_run *r, int force, struct sync_err *err)
+sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
 {
 	const struct sync_conf *conf = r->p.conf;
 	double t_compare, t_write, t_done;
@@ -366,10 +467,12 @@ sync_locked(struct sync_run *r, int force, struct sync_err *err)
 	t_compare = clock_seconds(CLOCK_MONOTONIC);
 	if (compare(r, err) < 0)
 		return -1;
+	if (approve != NULL && approved(r, approve, err) < 0)
+		return -1;
 	t_write = clock_seconds(CLOCK_MONOTONIC);
 	if (mapdiff_changed(&r->p.counts) || r->p.db_stale
-		    ? write_changed(r, force, err) < 0
-		    : keep_unchanged(r, force, err) < 0)
+		    ? write_changed(r, err) < 0
+		    : keep_unchanged(r, err) < 0)
 		return -1;
 	t_done = clock_seconds(CLOCK_MONOTONIC);
 	log_debug("stages: fetch and normalise %.3f s (%.3f s CPU here), "
@@ -505,6 +608,7 @@ result(const struct sync_run *r, struct sync_result *out)
 	out->n_verify_purge = r->state.n_verify_purge;
 	out->metrics = r->p.conf->metrics_textfile;
 	out->metrics_written = r->metrics_written;
+	out->approved = r->approved;
 }
 
 /* cmd_sync - under the lock: sync, then record the outcome */
@@ -522,7 +626,12 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		return -1;
 	started = clock_seconds(CLOCK_MONOTONIC);
 	r.p.commit = &r.commit;
-	rc = sync_locked(&r, a->force, err);
+	if (a->force)
+		r.lift = "--force";
+	if (a->approve != NULL)
+		r.digest = pipeline_digest(a->conf, &r.digest_rcpt,
+					   &r.digest_relay);
+	rc = sync_locked(&r, a->approve, err);
 	/* A failure before the state was read: keep what it says. */
 	if (!r.state_loaded &&
 	    state_load(a->conf->state, &r.state, &exists, &save_err) < 0)
@@ -548,6 +657,7 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	mapdelta_free(r.delta);
 	incremental_commit_free(r.commit);
 	relay_table_free(&r.relay);
+	changedigest_free(r.digest);
 	state_free(&r.state);
 	return rc;
 }

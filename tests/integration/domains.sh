@@ -8,7 +8,8 @@
 # runs the owed verify-cache purge; a relay_domains text deleted with its map
 # still there is compared with the map (the removal limit holds); a
 # must_not_exist address is caught behind an "@domain" key; extra lines
-# outside the domains are named, and explain says 554 for them.
+# outside the domains are named, and explain says 554 for them; an
+# approval (sync --approve) covers relay_domains' change as well.
 # (Exchange's accepted domains, against a real DC: samba-domains.sh.)
 # Usage: domains.sh PATH/TO/rcptsync
 RCPTSYNC=$1
@@ -167,4 +168,26 @@ lock: $D/lock
 YAML
 expect_rc "check: relay_domains' directory missing" 73 "$RCPTSYNC" -c "$D/nodir.yaml" check
 contains "check names it" "cannot write to output.relay_domains' directory $D/nodir"
+# --- sync --approve covers relay_domains: its change is in the digest ----------
+# gone.example leaves: 3 of 8 addresses pass max_removed 40%, 1 of 2 domains
+# does not; the approval of that change must not pass another change of
+# relay_domains with the same recipients' change.
+rm -rf "$O"; mkdir -p "$O"
+conf two-app "corp.example, gone.example" "safety: {max_removed: 40%}"
+conf one-app "corp.example" "safety: {max_removed: 40%}"
+conf other-app "corp.example, other.example" "safety: {max_removed: 40%}"
+expect_rc "approve: first sync" 0 "$RCPTSYNC" -c "$D/two-app.yaml" sync
+expect_rc "approve: the domain removal is refused" 65 "$RCPTSYNC" -c "$D/one-app.yaml" sync
+contains "approve: ... by relay_domains' limit" "relay_domains entries"
+"$RCPTSYNC" --json -c "$D/one-app.yaml" diff > "$D/app.json" 2>/dev/null
+DIG=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$D/app.json")
+expect_rc "approve: another relay_domains change, same recipients' change: refused" 65 \
+	"$RCPTSYNC" -c "$D/other-app.yaml" sync --approve "$DIG"
+contains "approve: ... naming both tables' counts" "recipients: 0 to add, 3 to remove; relay_domains: 1 to add, 1 to remove"
+check "approve: ... relay_domains untouched" test "$(domains_now)" = "corp.example gone.example "
+check "approve: ... the recipients too" test "$(postmap -q u6@gone.example "hash:$O/rr")" = OK
+expect_rc "approve: the reviewed change" 0 "$RCPTSYNC" -c "$D/one-app.yaml" sync --approve "$DIG"
+check "approve: the domain left relay_domains" test "$(domains_now)" = "corp.example "
+check "approve: its addresses left the map" test -z "$(postmap -s "hash:$O/rr" | grep gone.example)"
+
 finish

@@ -3,7 +3,8 @@
 # The admin's daily use: --json output (parsed, not grepped), journal
 # priority prefixes, syslog facility mail (a real syslog socket in a
 # private mount namespace), the progress line on a terminal only, bash
-# completion, and the man pages.
+# completion, the man pages, and sync --approve: an approval applies exactly
+# the change diff showed, never one the directory moved on to after it.
 # Usage: ops.sh PATH/TO/rcptsync
 RCPTSYNC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -118,5 +119,91 @@ CRON_OUT=$(sh -c "$(cronjob 1 "$D/missing.yaml")" 2>&1)
 check "cron: a failure prints its error and exit code" bash -c 'grep -q "rcptsync: error: cannot open configuration" <<<"$1" && grep -q "(rcptsync sync: exit 78)" <<<"$1"' _ "$CRON_OUT"
 CRON_OUT=$(sh -c "$(cronjob 2 "$C")" 2>&1)
 check "cron: the hourly status check is silent when fresh" test -z "$CRON_OUT"
+
+# --- an approval applies exactly the change diff showed -------------------------
+# sync --approve DIGEST lifts max_removed (10% in the demo) only for the
+# change whose digest diff showed; a directory that moved on after the
+# review is refused (65) and nothing is written.
+A=$D/approve; mkdir -p "$A/demo-out"
+cp "$EX/demo.yaml" "$EX/demo.ldif" "$EX/demo-extra" "$A/"
+sed -i '/^hooks:/,$d' "$A/demo.yaml"
+AC=$A/demo.yaml; AT=$A/demo-out/relay_recipients
+# drop_objects FILE CN... : the LDIF without the records of those CNs
+drop_objects() {
+	python3 - "$@" <<'PY'
+import sys
+path, cns = sys.argv[1], sys.argv[2:]
+recs = open(path).read().split("\n\n")
+recs = [r for r in recs if not any("dn: CN=%s," % cn in r for cn in cns)]
+open(path, "w").write("\n\n".join(recs))
+PY
+}
+expect_rc "approve: the first sync" 0 "$RCPTSYNC" -c "$AC" sync
+cp "$A/demo.ldif" "$A/full.ldif"
+# Bob Baker and the shared Support mailbox go: 3 of 13 keys, over 10%
+drop_objects "$A/demo.ldif" "Bob Baker" "Support"
+cp "$A/demo.ldif" "$A/reviewed.ldif"
+expect_rc "approve: the shrink is refused without it" 65 "$RCPTSYNC" -c "$AC" sync
+contains "approve: the refusal advises diff and --approve" 'rcptsync sync --approve DIGEST'
+"$RCPTSYNC" --json -c "$AC" diff > "$A/diff.json" 2>/dev/null
+DIG=$(json "$A/diff.json" 'o["digest"]')
+check "approve: diff --json shows a digest of 64 hex digits" \
+	bash -c '[[ $1 =~ ^[0-9a-f]{64}$ ]]' _ "$DIG"
+expect_rc "approve: text diff" 1 "$RCPTSYNC" -c "$AC" diff
+contains "approve: text diff shows the same digest" "digest of this change $DIG"
+contains "approve: ... and the command that applies exactly it" "\"rcptsync sync --approve $DIG\" applies exactly this change"
+expect_rc "approve: --approve with --force is a usage error" 64 "$RCPTSYNC" -c "$AC" sync --force --approve "$DIG"
+expect_rc "approve: --approve goes with sync only" 64 "$RCPTSYNC" -c "$AC" diff --approve "$DIG"
+expect_rc "approve: a digest that is not one" 64 "$RCPTSYNC" -c "$AC" sync --approve "${DIG:0:63}"
+# the directory moves on after the review: All Staff goes too
+drop_objects "$A/demo.ldif" "All Staff"
+before_text=$(inode_mtime "$AT"); before_map=$(inode_mtime "$AT.db")
+expect_rc "approve: the directory changed since the diff: refused" 65 "$RCPTSYNC" -c "$AC" sync --approve "$DIG"
+contains "approve: the refusal says it is not the approved change" "this run's change is not the one approved (${DIG:0:12}"
+contains "approve: ... with this run's counts" "recipients: 0 to add, 4 to remove"
+contains "approve: ... and keys" "first: -all-staff@corp.example, -bob.baker@corp.example"
+contains "approve: ... and that nothing was written" "nothing was written"
+check "approve: the table is untouched" same_state "$before_text" "$AT"
+check "approve: the map is untouched" same_state "$before_map" "$AT.db"
+check "approve: a removed recipient is still served" test "$(postmap -q bob.baker@corp.example "hash:$AT")" = OK
+expect_rc "approve: status says the run was refused" 2 "$RCPTSYNC" -c "$AC" status
+# the directory as it was reviewed: applied, limits lifted
+cp "$A/reviewed.ldif" "$A/demo.ldif"
+expect_rc "approve: the reviewed change, approved" 0 "$RCPTSYNC" --json -c "$AC" sync --approve "${DIG^^}"
+check "approve: 3 removed" test "$(json <(printf '%s' "$OUT" | grep '^{') 'o["removed"]')" = 3
+check "approve: sync --json names the approved digest" test "$(json <(printf '%s' "$OUT" | grep '^{') 'o["approved"]')" = "$DIG"
+postmap -q bob.baker@corp.example "hash:$AT" >/dev/null
+check "approve: the removed recipient is gone from the map" test $? -eq 1
+check "approve: one that stays is still there" test "$(postmap -q all-staff@corp.example "hash:$AT")" = OK
+check "approve: the table has the 10 keys left" test "$(grep -vc '^#' "$AT")" -eq 10
+expect_rc "approve: the same approval again, nothing left to change: refused" 65 "$RCPTSYNC" -c "$AC" sync --approve "$DIG"
+contains "approve: ... saying that a plain sync does the rest" "a plain sync does the rest"
+expect_rc "approve: nothing to change: diff says so" 0 "$RCPTSYNC" -c "$AC" diff
+contains "approve: ... with the empty change's digest" "nothing to change (digest "
+# the canaries still apply to an approved change
+cp "$A/full.ldif" "$A/demo.ldif"
+expect_rc "approve: back to the full directory" 0 "$RCPTSYNC" -c "$AC" sync --force
+sed -i 's/^safety:$/safety:\n  must_exist: [support@corp.example]/' "$AC"
+drop_objects "$A/demo.ldif" "Bob Baker" "Support"
+"$RCPTSYNC" --json -c "$AC" diff > "$A/canary.json" 2>/dev/null
+check "approve: diff says a canary would refuse it" \
+	bash -c 'grep -q "canary support@corp.example" <<<"$1"' _ "$(json "$A/canary.json" 'o["would_refuse"]')"
+expect_rc "approve: an approved change that fails a canary is refused" 65 "$RCPTSYNC" -c "$AC" sync --approve "$(json "$A/canary.json" 'o["digest"]')"
+contains "approve: ... naming the canary" "canary support@corp.example (safety.must_exist)"
+check "approve: ... and the recipient is still served" test "$(postmap -q support@corp.example "hash:$AT")" = OK
+# bash completion offers it after sync, and nothing for its digest
+complete_words() {	# complete_words WORD... : what completion offers for the last
+	bash -c '. /usr/share/bash-completion/bash_completion; . "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}; _rcptsync; echo "${COMPREPLY[*]}"' \
+		_ "$EX/rcptsync.bash-completion" "$@"
+}
+if [ -r /usr/share/bash-completion/bash_completion ]; then
+	check "approve: completion offers --approve after sync" test "$(complete_words rcptsync sync --a)" = --approve
+	check "approve: ... nothing for the digest" test -z "$(complete_words rcptsync sync --approve '')"
+	check "approve: ... and sync's options after it" test "$(complete_words rcptsync sync --approve abc --j)" = --json
+else
+	bad "approve: bash-completion is not installed (scripts/install-deps)"
+fi
 
 finish

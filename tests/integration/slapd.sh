@@ -159,6 +159,29 @@ expect_rc "--force passes the limit once" 0 "$RCPTSYNC" -c "$C5" sync --force
 check "forced sync wrote the smaller table" test "$(table_lines "$T" | wc -l)" -lt 2000
 expect_rc "back to the full base (growth is never limited)" 0 "$RCPTSYNC" -c "$C" sync
 check "table is complete again" diff -u "$D/expected2" <(table_lines "$T")
+# --- an approval applies exactly what diff showed ------------------------------
+# The admin reviews the narrow base's shrink in diff; before the approval a
+# value is added in the directory: that is not the reviewed change (65,
+# nothing written); once it is gone again, the approval applies.
+"$RCPTSYNC" --json -c "$C5" diff > "$D/narrow.json" 2>/dev/null
+DIG=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$D/narrow.json")
+late_value() {	# late_value add|delete : smtp:late.joiner@ on Object 5 (OU=Staff)
+	printf 'dn: CN=Object 5,OU=Staff,%s\nchangetype: modify\n%s: proxyAddresses\nproxyAddresses: smtp:late.joiner@corp.example\n' \
+		"$BASE" "$1" | ldapmodify -x -H "ldap://127.0.0.1:$PORT" -D "CN=admin,$BASE" -w admin-pw >/dev/null
+}
+late_value add
+check "approve: a value added after the diff" test $? -eq 0
+before_t=$(inode_mtime "$T"); before_d=$(inode_mtime "$T.db")
+expect_rc "approve: the directory changed since the diff: refused" 65 "$RCPTSYNC" -c "$C5" sync --approve "$DIG"
+contains "approve: ... as not the approved change" "this run's change is not the one approved"
+contains "approve: ... naming the new key first" "first: +late.joiner@corp.example"
+check "approve: refused approval left the table alone" same_state "$before_t" "$T"
+check "approve: refused approval left the map alone" same_state "$before_d" "$T.db"
+late_value delete
+expect_rc "approve: the reviewed change is applied" 0 "$RCPTSYNC" -c "$C5" sync --approve "$DIG"
+check "approve: the smaller table was written" test "$(table_lines "$T" | wc -l)" -lt 2000
+expect_rc "back to the full base once more" 0 "$RCPTSYNC" -c "$C" sync
+check "table is complete again after the approval" diff -u "$D/expected2" <(table_lines "$T")
 
 # --- lock contention ----------------------------------------------------------
 # One process holds the lock: the subshell becomes sleep, keeping fd 9.

@@ -182,9 +182,8 @@ domains_relay_warning(const struct acceptdom_list *l, const struct acceptdom *d,
 			     "subdomains of %s (%s itself is %s), but Postfix "
 			     "has no wild-card for subdomains in "
 			     "relay_recipient_maps; there only the addresses "
-			     "in the directory are accepted (doc/exchange.md, "
-			     "\"Domains "
-			     "from Exchange\")",
+			     "in the directory are accepted "
+			     "(doc/exchange.md, \"Domains from Exchange\")",
 			     d->name, d->name, d->name,
 			     m != NULL ? acceptdom_type_name(m)
 				       : "not accepted");

@@ -96,15 +96,18 @@ origin_of(struct collector *c, const char *dn)
 	return c->last_dn;
 }
 
-/* traced - is this raw value about the address being explained? */
+/* traced - is this raw value (or KEY, its normalised form, or NULL)
+ * about the address being explained? */
 static int
-traced(const struct collector *c, const char *val, size_t len)
+traced(const struct collector *c, const char *val, size_t len, const char *key)
 {
 	const char *colon = memchr(val, ':', len);
 	size_t n;
 
 	if (c->trace == NULL || colon == NULL)
 		return 0;
+	if (key != NULL && strcmp(key, c->trace->address) == 0)
+		return 1;
 	n = len - (size_t)(colon + 1 - val);
 	return n == strlen(c->trace->address) &&
 	       strncasecmp(colon + 1, c->trace->address, n) == 0;
@@ -121,7 +124,7 @@ trace(struct collector *c, const char *dn, const char *val, size_t len,
 {
 	struct held *h;
 
-	if (!traced(c, val, len))
+	if (!traced(c, val, len, key))
 		return;
 	if (!c->conf->domains_exchange) {
 		c->trace->fn(c->trace->ctx, dn, val, len, verdict);

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	inspect - the commands that write nothing: diff, dump, check, explain
+ *	inspect - the commands that write nothing: diff, dump, check
  * DESCRIPTION
  *	Each runs the shared stages (pipeline.c) and hands its result to
  *	render.c.  "diff" is the admin's dry run: the same fetch, compare
  *	and safety limits as "sync", without the lock, the write, the hook
- *	or any cache, position or state moving.  "explain" traces one
- *	address through the same normalisation.
+ *	or any cache, position or state moving.  "explain" is explain.c.
  * OWNERSHIP
  *	Each command frees what it made before it returns; the state is
  *	read into a private copy and never saved (sync.c owns it).
@@ -211,58 +210,4 @@ cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	render_check(out, &r);
 	pipeline_free(&p);
 	return r.writable ? 0 : -1;
-}
-
-/* catchall_of - the "@domain" entry Postfix would find for KEY, or NULL */
-static const struct addrset_entry *
-catchall_of(const struct addrset *set, const char *key)
-{
-	const char *at = strrchr(key, '@');
-
-	return at != NULL && at != key ? addrset_find(set, at) : NULL;
-}
-
-/* cmd_explain - would ADDRESS be in the map, and why */
-int
-cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
-{
-	struct pipeline p = {.conf = a->conf, .now = a->now};
-	struct collect_trace trace;
-	struct explain_result r = {.address = a->address};
-	char key[PROXYADDR_KEY_MAX];
-	size_t len = strlen(a->address);
-	int rc;
-
-	if (len >= sizeof(key))
-		return sync_err_set(err, SYNC_ERR_USAGE,
-				    "explain: address too long");
-	memcpy(key, a->address, len + 1);
-	r.key = ascii_fold(key, len);
-	/* An invalid address is still traced: the admin wants to see the
-	 * directory value that carries it and why it was refused. */
-	if (proxyaddr_check_key(key, len, 1, &r.invalid) == 0)
-		r.invalid = NULL;
-	render_explain_begin(out, &r);
-	trace.address = key;
-	trace.fn = render_explain_value;
-	trace.ctx = &r.values;
-	p.trace = &trace;
-	if (fetch_compare(&p, NULL, NULL, err) < 0) {
-		pipeline_free(&p);
-		return -1;
-	}
-	r.found = addrset_find(p.new_set, key);
-	r.extra = a->conf->extra;
-	r.domains_known =
-		a->conf->domains_exchange || a->conf->relay_domains != NULL;
-	r.relay_known = a->conf->relay_domains != NULL;
-	r.domain = domains_decide(&p.domains, key, &r.domain_inbound);
-	r.catchall = r.found == NULL ? catchall_of(p.new_set, key) : NULL;
-	render_explain_end(out, &r);
-	/* r points into the sets: decide before they are freed */
-	rc = (r.found != NULL || r.catchall != NULL) && explain_relayed(&r)
-		     ? 0
-		     : EXIT_DIFF_CHANGES;
-	pipeline_free(&p);
-	return rc;
 }

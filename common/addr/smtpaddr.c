@@ -684,6 +684,8 @@ smtpaddr_settings_default(struct smtpaddr_settings *s, const char *myorigin)
 	s->percent_hack = 1;
 	s->myorigin = myorigin;
 	s->local = NULL;
+	s->line_limit = 2048;
+	s->smtputf8 = 1;
 }
 
 /* refuse - OUT gets CODE and WHY, and no address */
@@ -833,6 +835,59 @@ resolve(char *a, const struct smtpaddr_settings *s, struct smtpaddr *out)
 		       "it starts with '-' (allow_min_user = no)");
 }
 
+/* valid_utf8 - Postfix's valid_utf8_string(), byte for byte */
+static int
+valid_utf8(const char *str, size_t len)
+{
+	const unsigned char *end = (const unsigned char *)str + len, *cp;
+	unsigned char c0, ch;
+
+	for (cp = (const unsigned char *)str; cp < end; cp++) {
+		if ((c0 = *cp) <= 0x7f)
+			continue;
+		if (c0 <= 0xdf) {
+			if (c0 < 0xc2 || cp + 1 >= end ||
+			    ((ch = *++cp) & 0xc0) != 0x80)
+				return 0;
+		} else if (c0 <= 0xef) {
+			if (cp + 2 >= end ||
+			    (ch = *++cp) < (c0 == 0xe0 ? 0xa0 : 0x80) ||
+			    ch > (c0 == 0xed ? 0x9f : 0xbf) ||
+			    ((ch = *++cp) & 0xc0) != 0x80)
+				return 0;
+		} else if (c0 <= 0xf4) {
+			if (cp + 3 >= end ||
+			    (ch = *++cp) < (c0 == 0xf0 ? 0x90 : 0x80) ||
+			    ch > (c0 == 0xf4 ? 0x8f : 0xbf) ||
+			    ((ch = *++cp) & 0xc0) != 0x80 ||
+			    ((ch = *++cp) & 0xc0) != 0x80)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* dsn_options - are the words of S all NOTIFY= or ORCPT= (RFC 3461)?
+ * XXX their values are not checked as smtpd checks them */
+static int
+dsn_options(const char *s)
+{
+	while (*s) {
+		s += strspn(s, " \t\r\v\f");
+		if (*s == 0)
+			break;
+		if (strncasecmp(s, "NOTIFY=", 7) != 0 &&
+		    strncasecmp(s, "ORCPT=", 6) != 0)
+			return 0;
+		s += strcspn(s, " \t\r\v\f");
+	}
+	return 1;
+}
+
+#define RCPT_TO_LEN (sizeof("RCPT TO:") - 1)
+
 /* smtpaddr_parse - see smtpaddr.h */
 void
 smtpaddr_parse(const char *arg, size_t len, const struct smtpaddr_settings *s,
@@ -848,20 +903,33 @@ smtpaddr_parse(const char *arg, size_t len, const struct smtpaddr_settings *s,
 		       "it holds a NUL or a line break (no SMTP command can)");
 		return;
 	}
+	/* smtpd reads line_length_limit bytes of "RCPT TO:ARG" and skips
+	 * the rest (smtpd_chat_query_limit) */
+	if (s->line_limit > 0 && len + RCPT_TO_LEN >= s->line_limit) {
+		len = s->line_limit - RCPT_TO_LEN;
+		out->cut = 1;
+	}
+	if (s->smtputf8 && !valid_utf8(arg, len)) {
+		refuse(out, SMTPADDR_BADUTF8,
+		       "the command is no valid UTF-8 (smtputf8_enable)");
+		return;
+	}
 	text = xstrndup(arg, len);
 	if ((n = smtp_token_count(text, &second)) == 0) {
 		refuse(out, SMTPADDR_NOARG, "there is no address");
 	} else if (n < 0) {
-		refuse(out, SMTPADDR_SYNTAX, "a quote or '<' has no end");
-	} else if (n > 1) {
-		refuse(out, SMTPADDR_OPTION,
-		       "white space outside quotes: smtpd reads what follows "
-		       "as an ESMTP option");
+		refuse(out, SMTPADDR_SYNTAX,
+		       out->cut ? "smtpd cut the command at line_length_limit, "
+				  "and a quote or '<' has no end"
+				: "a quote or '<' has no end");
 	} else {
-		/* the one word, without the white space around it */
+		/* the first word, without the white space around it */
 		char *w = text + strspn(text, " \t\r\v\f");
-		size_t wl = strlen(w);
+		size_t wl;
 
+		if (n > 1)
+			text[second - text] = 0;
+		wl = strlen(w);
 		while (wl > 0 && strchr(" \t\r\v\f", w[wl - 1]))
 			w[--wl] = 0;
 		if ((a = extract(w, &why)) == NULL) {
@@ -877,9 +945,42 @@ smtpaddr_parse(const char *arg, size_t len, const struct smtpaddr_settings *s,
 			if (out->code == SMTPADDR_POSTMASTER)
 				out->why = "\"postmaster\" without a domain "
 					   "(RFC 5321 section 4.5.1)";
+			/* rcpt_cmd() reads the options after the address */
+			if (n > 1 && out->code != SMTPADDR_SYNTAX &&
+			    !dsn_options(arg + (second - text)))
+				refuse(out, SMTPADDR_OPTION,
+				       "white space outside quotes: smtpd "
+				       "reads "
+				       "what follows as an ESMTP option");
 		}
 	}
 	free(text);
+}
+
+/* smtpd's replies, by code (smtpd.c, rcpt_cmd and smtpd_proto) */
+static const struct {
+	enum smtpaddr_code code;
+	int reply;
+	const char *text;
+} replies[] = {
+	{SMTPADDR_OK, 0, ""},
+	{SMTPADDR_POSTMASTER, 250, "2.1.5 Ok"},
+	{SMTPADDR_SYNTAX, 501, "5.1.3 Bad recipient address syntax"},
+	{SMTPADDR_NOARG, 501, "5.5.4 Syntax: RCPT TO:<address>"},
+	{SMTPADDR_OPTION, 555, "5.5.4 Unsupported option"},
+	{SMTPADDR_BADUTF8, 500, "5.5.2 Error: bad UTF-8 syntax"},
+};
+
+/* smtpaddr_reply - see smtpaddr.h */
+int
+smtpaddr_reply(enum smtpaddr_code code, const char **text)
+{
+	for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++)
+		if (replies[i].code == code) {
+			*text = replies[i].text;
+			return replies[i].reply;
+		}
+	panic("smtpaddr_reply: code %d", (int)code);
 }
 
 /* smtpaddr_free - see smtpaddr.h */

@@ -16,6 +16,8 @@ struct smtpaddr_settings {
 	/* the domains trivial-rewrite takes as local (mydestination and the
 	 * machine's own [address]es), lower case; NULL-terminated or NULL */
 	const char *const *local;
+	size_t line_limit; /* line_length_limit; 0: none */
+	int smtputf8;	   /* smtputf8_enable: the command must be UTF-8 */
 };
 
 /* Postfix's defaults, with MYORIGIN as myorigin (may be NULL). */
@@ -29,6 +31,7 @@ enum smtpaddr_code {
 	SMTPADDR_SYNTAX,     /* 501 5.1.3 Bad recipient address syntax */
 	SMTPADDR_NOARG,	     /* 501 5.5.4 Syntax: RCPT TO:<address> */
 	SMTPADDR_OPTION,     /* 555 5.5.4 Unsupported option */
+	SMTPADDR_BADUTF8,    /* 500 5.5.2 Error: bad UTF-8 syntax */
 };
 
 struct smtpaddr {
@@ -43,6 +46,7 @@ struct smtpaddr {
 	int routed;	    /* '@', '!' or '%' in the local part */
 	int literal;	    /* the domain is an [address] literal */
 	int local;	    /* the domain is local (settings' local list) */
+	int cut;	    /* "RCPT TO:ARG" was cut at line_length_limit */
 };
 
 /*
@@ -50,10 +54,17 @@ struct smtpaddr {
  *	after "RCPT TO:") as Postfix 3.7's smtpd does: its command
  *	tokenizer, extract_addr()'s RFC 822 parse (tok822), then the
  *	address checks of trivial-rewrite (rewrite.c, resolve.c,
- *	valid_hostname.c).  Fills OUT; smtpaddr_free() releases it.  Pure.
+ *	valid_hostname.c), for the command "RCPT TO:ARG".  Fills OUT;
+ *smtpaddr_free() releases it.  Pure.
  */
 void smtpaddr_parse(const char *arg, size_t len,
 		    const struct smtpaddr_settings *s, struct smtpaddr *out);
+
+/*
+ * smtpaddr_reply - smtpd's reply code for CODE (0 for SMTPADDR_OK: the
+ *	tables decide), and in *TEXT its enhanced status and text (static)
+ */
+int smtpaddr_reply(enum smtpaddr_code code, const char **text);
 
 /* smtpaddr_free - release OUT's address; OUT may be zeroed or NULL */
 void smtpaddr_free(struct smtpaddr *out);

@@ -93,7 +93,30 @@ static const struct row rows[] = {
 	{"<>", SMTPADDR_SYNTAX, NULL, 0},
 	{"", SMTPADDR_NOARG, NULL, 0},
 	{"<user1@corp.example", SMTPADDR_SYNTAX, NULL, 0},
-	{"<a b>@x c", SMTPADDR_OPTION, NULL, 0},
+	{"<a b>@x c", SMTPADDR_SYNTAX, NULL, 0},
+	{"a b", SMTPADDR_OPTION, NULL, 0},
+	{"<user1@corp.example> NOTIFY=NEVER", SMTPADDR_OK, "user1@corp.example",
+	 0},
+	{"<user1@corp.example> FOO=1", SMTPADDR_OPTION, NULL, 0},
+	{"<-lead@corp.example> FOO", SMTPADDR_SYNTAX, NULL, 0},
+	{"<@>", SMTPADDR_SYNTAX, NULL, 0},
+	{"<\"\">", SMTPADDR_SYNTAX, NULL, 0},
+	{"user1@corp.example>", SMTPADDR_OK, "user1@corp.example", 0},
+	{"<<user1@corp.example>>", SMTPADDR_OK, "user1@corp.example", 0},
+	{"<user1@[IPv6:2001:db8::1.2.3.4]>", SMTPADDR_OK,
+	 "user1@[IPv6:2001:db8::1.2.3.4]", 0},
+	{"<user1@[192.0.2.1].>", SMTPADDR_OK, "user1@[192.0.2.1]", 0},
+	{"<x@.>", SMTPADDR_SYNTAX, NULL, 0},
+	{"<pa\\(ren@corp.example>", SMTPADDR_OK, "pa(ren@corp.example", 0},
+	{"<user1@corp\\.example>", SMTPADDR_OK, "user1@corp.example", 0},
+	{"<j\xc3\xbcrgen@corp.example>", SMTPADDR_OK,
+	 "j\xc3\xbcrgen@corp.example", 0},
+	{"<j\xfc"
+	 "rgen@corp.example>",
+	 SMTPADDR_BADUTF8, NULL, 0},
+	{"<user1@b\xc3\xbc"
+	 "cher.example>",
+	 SMTPADDR_SYNTAX, NULL, 0},
 	/* RFC 5321: postmaster without a domain; others get @myorigin */
 	{"<postmaster>", SMTPADDR_POSTMASTER, "postmaster@gw.test.example", 0},
 	{"<Postmaster>", SMTPADDR_POSTMASTER, "Postmaster@gw.test.example", 0},
@@ -155,12 +178,18 @@ test_long(void **state)
 
 	(void)state;
 	smtpaddr_settings_default(&s, NULL);
+	s.line_limit = 0;
 	arg[0] = '<';
 	memset(arg + 1, 'x', 1000);
 	strcpy(arg + 1001, "@corp.example>");
 	smtpaddr_parse(arg, strlen(arg), &s, &r);
 	assert_int_equal(r.code, SMTPADDR_OK);
 	assert_int_equal(strlen(r.addr), 1000 + 13);
+	smtpaddr_free(&r);
+	/* past line_length_limit smtpd cuts the line: no '>' is left */
+	s.line_limit = 1000;
+	smtpaddr_parse(arg, strlen(arg), &s, &r);
+	assert_int_equal(r.code, SMTPADDR_SYNTAX);
 	smtpaddr_free(&r);
 }
 

@@ -8,14 +8,12 @@
  *	"postconf -x -h" (values with $name expanded, defaults included) for
  *	recipient_delimiter, parent_domain_matches_subdomains,
  *	allow_untrusted_routing, allow_min_user, swap_bangpath,
- *	allow_percent_hack, myorigin, mydestination, inet_interfaces,
- *	smtpd_relay_before_recipient_restrictions, smtpd_relay_restrictions,
- *	smtpd_recipient_restrictions, line_length_limit and smtputf8_enable.
- *	No main.cf there: "postconf -d", the
- *	defaults Postfix itself would use.  postconf runs without a shell,
- *	stdin /dev/null, stderr discarded (it warns about a missing
- *	master.cf, which is no concern of ours).
- * OWNERSHIP
+ *	allow_percent_hack, myorigin, myhostname, mydestination,
+ *inet_interfaces, smtpd_relay_before_recipient_restrictions,
+ *smtpd_relay_restrictions, smtpd_recipient_restrictions, line_length_limit and
+ *smtputf8_enable. No main.cf there: "postconf -d", the defaults Postfix itself
+ *would use.  postconf runs without a shell, stdin /dev/null, stderr discarded
+ *(it warns about a missing master.cf, which is no concern of ours). OWNERSHIP
  *	struct pfconf owns its strings; pfconf_free() releases them.
  * DIAGNOSTICS
  *	CONFIG sync_err when postconf cannot be run or fails.
@@ -49,6 +47,7 @@ enum {
 	P_RELAY_RESTR,
 	P_RCPT_RESTR,
 	P_LINE_LIMIT,
+	P_MYHOSTNAME,
 	P_SMTPUTF8,
 	P_COUNT
 };
@@ -66,6 +65,7 @@ static const char *const params[P_COUNT] = {
 	"smtpd_relay_restrictions",
 	"smtpd_recipient_restrictions",
 	"line_length_limit",
+	"myhostname",
 	"smtputf8_enable",
 };
 
@@ -237,6 +237,8 @@ fill(struct pfconf *pc, char **v)
 	pc->addr.swap_bangpath = yes(v[P_BANG]);
 	pc->addr.percent_hack = yes(v[P_PERCENT]);
 	pc->addr.local = (const char *const *)pc->local;
+	pc->myhostname = xstrdup(v[P_MYHOSTNAME]);
+	pc->addr.myhostname = pc->myhostname;
 	pc->addr.line_limit = strtoul(v[P_LINE_LIMIT], NULL, 10);
 	pc->addr.smtputf8 = yes(v[P_SMTPUTF8]);
 }
@@ -297,6 +299,7 @@ pfconf_free(struct pfconf *pc)
 	free(pc->dir);
 	free(pc->recipient_delimiter);
 	free(pc->myorigin);
+	free(pc->myhostname);
 	free_words(pc->local);
 	memset(pc, 0, sizeof(*pc));
 }

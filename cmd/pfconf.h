@@ -19,6 +19,7 @@ struct pfconf {
 	int relay_code;
 	const char *relay_rule; /* the restriction that gives relay_code */
 	char *myorigin;
+	char *myhostname;
 	char **local; /* mydestination names, [inet_interfaces] */
 	struct smtpaddr_settings addr;
 };

@@ -432,8 +432,9 @@ internalize(struct buf *b, const struct tok *t)
 }
 
 /*
- * smtp_token_count - smtpd_token.c's words in ARG: 0 when none, -1 when a
- * quote or bracket has no end (SMTPD_TOK_ERROR)
+ * smtp_token_count - smtpd_token.c's words in ARG, *SECOND the start of
+ * the second: 0 when none, -1 when the first one's quote or bracket has
+ * no end (SMTPD_TOK_ERROR: smtpd's 501; in a later word it is an option)
  */
 static int
 smtp_token_count(const char *s, const char **second)
@@ -472,7 +473,7 @@ smtp_token_count(const char *s, const char **second)
 					stack[depth++] = '>';
 				}
 			}
-			if (depth > 0)
+			if (depth > 0 && n == 1)
 				err = 1;
 			continue;
 		}
@@ -494,8 +495,9 @@ is_dot_string(const char *s, const char *end)
 	for (cp = s; cp < end && *cp; cp++) {
 		unsigned char c = (unsigned char)*cp;
 
-		if ((c == '.' && cp + 1 < end && cp[1] == '.') || c > 127 ||
-		    c == ' ' || iscntrl(c) || strchr("()<>@,;:\\\"[]", c))
+		/* QUOTE_FLAG_8BITCLEAN: bytes over 127 are text */
+		if ((c == '.' && cp + 1 < end && cp[1] == '.') || c == ' ' ||
+		    iscntrl(c) || strchr("()<>@,;:\\\"[]", c))
 			return 0;
 	}
 	return cp[-1] != '.';
@@ -683,6 +685,7 @@ smtpaddr_settings_default(struct smtpaddr_settings *s, const char *myorigin)
 	s->swap_bangpath = 1;
 	s->percent_hack = 1;
 	s->myorigin = myorigin;
+	s->myhostname = myorigin;
 	s->local = NULL;
 	s->line_limit = 2048;
 	s->smtputf8 = 1;
@@ -742,40 +745,320 @@ is_local(const struct smtpaddr_settings *s, const char *domain)
 	return 0;
 }
 
-/* unqualified - rewrite.c for an address without '@': the bang path, the
- * percent hack, or @myorigin.  Returns the new address (freed A) */
-static char *
-unqualified(char *a, const struct smtpaddr_settings *s, int *qualified)
-{
-	char *bang = strchr(a, '!'), *pct = strrchr(a, '%'), *r;
+/* A flat token list, as tok822_scan_addr() gives it. */
+struct toks {
+	struct tok **v;
 	size_t n;
+};
 
-	*qualified = 1;
-	if (s->swap_bangpath && bang != NULL) {
-		n = strlen(a);
-		r = xmalloc(n + 1);
+/* toks_scan - the tokens of S */
+static void
+toks_scan(struct toks *t, const char *s)
+{
+	struct tok *last, *next;
+
+	t->v = NULL;
+	t->n = 0;
+	for (struct tok *k = scan(s, &last); k != NULL; k = next) {
+		next = k->next;
+		k->prev = k->next = NULL;
+		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+		t->v[t->n++] = k;
+	}
+}
+
+/* toks_text - tok822_internalize of the list; the caller frees it */
+static char *
+toks_text(const struct toks *t)
+{
+	struct buf b = {0};
+
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < t->n; i++)
+		internalize(&b, t->v[i]);
+	return b.s;
+}
+
+/* toks_free - the list and its tokens */
+static void
+toks_free(struct toks *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		tok_free_tree(t->v[i]);
+	free(t->v);
+}
+
+/* toks_drop - remove N tokens at I */
+static void
+toks_drop(struct toks *t, size_t i, size_t n)
+{
+	for (size_t k = i; k < i + n; k++)
+		tok_free_tree(t->v[k]);
+	memmove(t->v + i, t->v + i + n, (t->n - i - n) * sizeof(*t->v));
+	t->n -= n;
+}
+
+/* toks_find - the first (or with LAST the last) token of TYPE, or -1 */
+static long
+toks_find(const struct toks *t, int type, int last)
+{
+	long found = -1;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i]->type == type) {
+			found = (long)i;
+			if (!last)
+				break;
+		}
+	return found;
+}
+
+/* trailing_dot - one trailing '.' goes, not after '.' or '@' */
+static void
+trailing_dot(struct toks *t)
+{
+	if (t->n >= 2 && t->v[t->n - 1]->type == '.' &&
+	    t->v[t->n - 2]->type != '.' && t->v[t->n - 2]->type != '@')
+		toks_drop(t, t->n - 1, 1);
+}
+
+/* toks_push - K after T's tokens */
+static void
+toks_push(struct toks *t, struct tok *k)
+{
+	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+	t->v[t->n++] = k;
+}
+
+/* toks_append - O's tokens after T's (O's array stays O's) */
+static void
+toks_append(struct toks *t, const struct toks *o)
+{
+	t->v = xreallocarray(t->v, t->n + o->n + 1, sizeof(*t->v));
+	memcpy(t->v + t->n, o->v, o->n * sizeof(*o->v));
+	t->n += o->n;
+}
+
+/* unqualified - rewrite_tree() without '@': the bang path, the percent
+ * hack, or @myorigin; *QUALIFIED 0 for the last */
+static void
+unqualified(struct toks *t, const struct smtpaddr_settings *s, int *qualified)
+{
+	long bang = toks_find(t, '!', 0), pct = toks_find(t, '%', 1);
+	struct toks o;
+	struct tok **v;
+	size_t b;
+
+	if (s->swap_bangpath && bang >= 0) {
 		/* "host!rest" is "rest@host" */
-		strcpy(r, bang + 1);
-		r[n - (size_t)(bang - a) - 1] = '@';
-		memcpy(r + (n - (size_t)(bang - a)), a, (size_t)(bang - a));
-		r[n] = 0;
-		free(a);
-		return r;
+		b = (size_t)bang;
+		v = xreallocarray(NULL, t->n, sizeof(*v));
+		memcpy(v, t->v + b + 1, (t->n - b - 1) * sizeof(*v));
+		v[t->n - b - 1] = t->v[b];
+		t->v[b]->type = '@';
+		memcpy(v + t->n - b, t->v, b * sizeof(*v));
+		free(t->v);
+		t->v = v;
+	} else if (s->percent_hack && pct >= 0) {
+		t->v[pct]->type = '@';
+	} else if (s->myorigin != NULL && *s->myorigin != 0) {
+		*qualified = 0;
+		toks_scan(&o, s->myorigin);
+		toks_push(t, tok_new('@'));
+		toks_append(t, &o);
+		free(o.v);
+	} else {
+		*qualified = 0;
 	}
-	if (s->percent_hack && pct != NULL) {
-		*pct = '@';
-		return a;
+}
+
+/* unquote - unquote_822_local(): quotes and backslashes of the local part
+ * undone; the caller frees the result */
+static char *
+unquote(const char *mbox)
+{
+	const char *start = mbox, *colon, *cp, *bare_at = NULL;
+	struct buf b = {0};
+	size_t bare_at_pos = 0;
+	int in_quote = 0;
+
+	if (mbox[0] == '@' && (colon = strchr(mbox, ':')) != NULL)
+		start = colon + 1;
+	buf_add(&b, mbox, (size_t)(start - mbox));
+	for (cp = start; *cp; cp++) {
+		if (*cp == '"') {
+			in_quote = !in_quote;
+			continue;
+		} else if (*cp == '@') {
+			if (!in_quote) {
+				bare_at_pos = b.len;
+				bare_at = cp;
+			}
+		} else if (*cp == '\\') {
+			if (cp[1] == 0)
+				continue;
+			cp++;
+		}
+		buf_add(&b, cp, 1);
 	}
-	*qualified = 0;
-	if (s->myorigin == NULL || *s->myorigin == 0)
-		return a;
-	n = strlen(a);
-	r = xmalloc(n + strlen(s->myorigin) + 2);
-	memcpy(r, a, n);
-	r[n] = '@';
-	strcpy(r + n + 1, s->myorigin);
+	if (bare_at != NULL) {
+		b.len = bare_at_pos;
+		buf_add(&b, bare_at, strlen(bare_at));
+	}
+	return b.s;
+}
+
+/* rewrite_tree - rewrite.c's rewrite_tree() in the "local" context: a
+ * source route cut, @myorigin (or the bang path or percent hack) for an
+ * address without '@', one trailing dot off */
+static void
+rewrite_tree(struct toks *t, const struct smtpaddr_settings *s, int *qualified)
+{
+	long colon;
+
+	if (t->n == 1 && t->v[0]->type == TOK_QSTRING && t->v[0]->len == 0)
+		return;
+	if (t->n == 1 && t->v[0]->type == '@') {
+		t->v[0]->type = TOK_QSTRING;
+		return;
+	}
+	if (t->n > 0 && t->v[0]->type == '@' &&
+	    (colon = toks_find(t, ':', 0)) >= 0 && (size_t)colon != t->n - 1)
+		toks_drop(t, 0, (size_t)colon + 1);
+	if (toks_find(t, '@', 0) < 0)
+		unqualified(t, s, qualified);
+	trailing_dot(t);
+}
+
+/*
+ * rewrite - what smtpd_resolve_addr() asks trivial-rewrite for first
+ * (rewrite_clnt_internal): A quoted, scanned, rewrite_tree(), then back
+ * through tok822_externalize and unquote_822_local.  Frees A; returns
+ * the new address.
+ */
+static char *
+rewrite(char *a, const struct smtpaddr_settings *s, int *qualified)
+{
+	char *q = smtpaddr_quote(a), *r;
+	struct toks t;
+
+	toks_scan(&t, q);
+	free(q);
+	free(a);
+	*qualified = 1;
+	rewrite_tree(&t, s, qualified);
+	a = toks_text(&t);
+	toks_free(&t);
+	q = smtpaddr_quote(a);
+	r = unquote(q);
+	free(q);
 	free(a);
 	return r;
+}
+
+/* domain_is_local - is the text of T's tokens from I on a local domain? */
+static int
+domain_is_local(const struct toks *t, size_t i,
+		const struct smtpaddr_settings *s)
+{
+	struct toks d = {t->v + i, t->n - i};
+	char *name = toks_text(&d);
+	int local = is_local(s, name);
+
+	free(name);
+	return local;
+}
+
+/*
+ * crack_quoted - resolve_dequoted: a local part that is one quoted string
+ * with '@' (or '%', '!' as the settings allow) is opened and scanned
+ * again.  Returns 1 when it was.
+ */
+static int
+crack_quoted(struct toks *t, const struct smtpaddr_settings *s)
+{
+	char *local, *oper, *q;
+
+	if (t->n != 1 || t->v[0]->type != TOK_QSTRING || t->v[0]->s == NULL)
+		return 0;
+	local = t->v[0]->s;
+	if ((oper = strrchr(local, '@')) == NULL &&
+	    (!s->percent_hack || (oper = strrchr(local, '%')) == NULL) &&
+	    (!s->swap_bangpath || (oper = strrchr(local, '!')) == NULL))
+		return 0;
+	if (*oper == '%')
+		*oper = '@';
+	q = *oper == '@' ? smtpaddr_quote(local) : xstrdup(local);
+	toks_free(t);
+	toks_scan(t, q);
+	free(q);
+	return 1;
+}
+
+/*
+ * resolve_loop - resolve.c's resolve_addr() loop on the rewritten A: one
+ * trailing dot off; a domain that is neither local nor empty ends it;
+ * else the domain is set aside and a local part with routing operators
+ * rewritten and resolved again (so "path!host@" is path@host, "a%b@" is
+ * a@b), and the domain set aside put back.  Frees A.
+ * XXX an empty local part under a local domain (MAILER-DAEMON) is not
+ * followed.
+ */
+static char *
+resolve_loop(char *a, const struct smtpaddr_settings *s)
+{
+	char *q = smtpaddr_quote(a);
+	struct toks t, saved = {0}, host;
+	size_t limit = strlen(a) + 100;
+	long at;
+	int qualified, done = 0;
+
+	toks_scan(&t, q);
+	free(q);
+	free(a);
+	for (size_t loop = 0; loop <= limit && !done; loop++) {
+		if (toks_find(&t, '@', 1) >= 0)
+			trailing_dot(&t);
+		if ((at = toks_find(&t, '@', 1)) >= 0) {
+			if ((size_t)at + 1 < t.n &&
+			    !domain_is_local(&t, (size_t)at + 1, s))
+				break;
+			toks_free(&saved);
+			saved.v = xreallocarray(NULL, t.n - (size_t)at + 1,
+						sizeof(*saved.v));
+			saved.n = t.n - (size_t)at;
+			memcpy(saved.v, t.v + at, saved.n * sizeof(*saved.v));
+			t.n = (size_t)at;
+		}
+		if (toks_find(&t, '@', 1) >= 0 ||
+		    (s->swap_bangpath && toks_find(&t, '!', 1) >= 0) ||
+		    (s->percent_hack && toks_find(&t, '%', 1) >= 0)) {
+			rewrite_tree(&t, s, &qualified);
+			continue;
+		}
+		if (crack_quoted(&t, s)) {
+			rewrite_tree(&t, s, &qualified);
+			continue;
+		}
+		if (at < 0 && saved.n == 0 && s->myhostname != NULL) {
+			toks_scan(&host, s->myhostname);
+			toks_push(&t, tok_new('@'));
+			toks_append(&t, &host);
+			free(host.v);
+			continue;
+		}
+		done = 1;
+	}
+	if (done && saved.n > 0) {
+		toks_append(&t, &saved);
+		free(saved.v);
+		saved.v = NULL;
+		saved.n = 0;
+	}
+	toks_free(&saved);
+	a = toks_text(&t);
+	toks_free(&t);
+	return a;
 }
 
 /* check_domain - resolve.c's checks of the domain; NULL or the reason */
@@ -804,32 +1087,21 @@ check_domain(const char *d, int *literal)
 static void
 resolve(char *a, const struct smtpaddr_settings *s, struct smtpaddr *out)
 {
-	char *colon, *at;
-	size_t n;
+	char *at;
 
-	if (a[0] == '@' && (colon = strchr(a, ':')) != NULL && colon[1]) {
-		memmove(a, colon + 1, strlen(colon + 1) + 1);
-	}
-	out->qualified = 1;
-	if (strchr(a, '@') == NULL)
-		a = unqualified(a, s, &out->qualified);
+	a = resolve_loop(rewrite(a, s, &out->qualified), s);
 	out->addr = a;
 	if ((at = strrchr(a, '@')) == NULL) {
 		refuse(out, SMTPADDR_SYNTAX, "it has no domain");
 		return;
 	}
-	n = strlen(a);
-	/* one trailing dot goes, not "..", not "@." (rewrite.c) */
-	if (n > 1 && a[n - 1] == '.' && a + n - 1 != at + 1 && a[n - 2] != '.')
-		a[n - 1] = 0;
 	out->domain = at + 1;
 	if ((out->why = check_domain(out->domain, &out->literal)) != NULL) {
 		refuse(out, SMTPADDR_SYNTAX, out->why);
 		return;
 	}
 	out->local = is_local(s, out->domain);
-	n = strcspn(a, "@!%");
-	out->routed = a + n != at;
+	out->routed = a + strcspn(a, "@!%") != at;
 	if (!s->allow_min_user && a[0] == '-')
 		refuse(out, SMTPADDR_SYNTAX,
 		       "it starts with '-' (allow_min_user = no)");

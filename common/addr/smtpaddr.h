@@ -9,10 +9,11 @@
  * (postconf(5)); smtpaddr_settings_default() gives Postfix's defaults.
  */
 struct smtpaddr_settings {
-	int allow_min_user;   /* allow_min_user: a leading '-' is no error */
-	int swap_bangpath;    /* swap_bangpath: "a!b" (no @) means b@a */
-	int percent_hack;     /* allow_percent_hack: "a%b" (no @) means a@b */
-	const char *myorigin; /* appended to an address without @, or NULL */
+	int allow_min_user;	/* allow_min_user: a leading '-' is no error */
+	int swap_bangpath;	/* swap_bangpath: "a!b" (no @) means b@a */
+	int percent_hack;	/* allow_percent_hack: "a%b" (no @) means a@b */
+	const char *myorigin;	/* appended to an address without @, or NULL */
+	const char *myhostname; /* resolve.c's last resort, or NULL */
 	/* the domains trivial-rewrite takes as local (mydestination and the
 	 * machine's own [address]es), lower case; NULL-terminated or NULL */
 	const char *const *local;
@@ -20,7 +21,8 @@ struct smtpaddr_settings {
 	int smtputf8;	   /* smtputf8_enable: the command must be UTF-8 */
 };
 
-/* Postfix's defaults, with MYORIGIN as myorigin (may be NULL). */
+/* Postfix's defaults, with MYORIGIN as myorigin and myhostname (may be
+ * NULL). */
 void smtpaddr_settings_default(struct smtpaddr_settings *s,
 			       const char *myorigin);
 

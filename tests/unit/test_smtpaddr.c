@@ -122,6 +122,11 @@ static const struct row rows[] = {
 	{"<Postmaster>", SMTPADDR_POSTMASTER, "Postmaster@gw.test.example", 0},
 	{"<user1>", SMTPADDR_OK, "user1@gw.test.example", 0},
 	{"<host!user>", SMTPADDR_OK, "user@host", 0},
+	/* an empty domain: the local part is resolved again (resolve.c) */
+	{"<bang!path@>", SMTPADDR_OK, "path@bang", 0},
+	{"<@user120@>", SMTPADDR_OK, "@user120", 0},
+	{"<a%b.example@>", SMTPADDR_OK, "a@b.example", 0},
+	{"<\"\"@[IPv6:1:2:3:4:5:6:7:8]>", SMTPADDR_SYNTAX, NULL, 0},
 	{"<user%host>", SMTPADDR_OK, "user@host", 0},
 };
 

@@ -560,6 +560,23 @@ smtpaddr_strip_ext(const char *addr, const char *delims)
 	return out;
 }
 
+/* smtpaddr_unreachable - see smtpaddr.h */
+const char *
+smtpaddr_unreachable(const char *key)
+{
+	const char *at = strrchr(key, '@');
+	size_t n = at ? (size_t)(at - key) : strlen(key);
+
+	if (key[0] == '-')
+		return "it starts with '-': smtpd answers 501 (allow_min_user "
+		       "= no)";
+	if (strcspn(key, "%!@") < n)
+		return "its local part holds '%', '!' or '@', which route "
+		       "mail onwards: smtpd answers 554 Relay access denied "
+		       "(allow_untrusted_routing = no)";
+	return NULL;
+}
+
 /* smtpaddr_valid_hostname - see smtpaddr.h (valid_hostname.c) */
 int
 smtpaddr_valid_hostname(const char *name)

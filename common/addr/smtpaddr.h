@@ -87,6 +87,14 @@ char *smtpaddr_quote(const char *addr);
  */
 char *smtpaddr_strip_ext(const char *addr, const char *delims);
 
+/*
+ * smtpaddr_unreachable - why smtpd with Postfix's defaults refuses the
+ *	table key KEY whatever the table says (a '%', '!' or '@' in its local
+ *	part: allow_untrusted_routing = no, 554; a leading '-':
+ *	allow_min_user = no, 501), or NULL.  The reason is static.
+ */
+const char *smtpaddr_unreachable(const char *key);
+
 /* smtpaddr_valid_hostname - Postfix's valid_hostname(): 1 or 0 */
 int smtpaddr_valid_hostname(const char *name);
 

@@ -106,6 +106,26 @@ smtpd_recipient_limit = 1000000" || { bad "$name: start Postfix"; return; }
 	done
 }
 
+# sync, diff and check name the directory addresses smtpd never accepts
+conf_warn() {	# conf_warn COMMAND : its warnings for the odd object
+	cat > "$D/warn.yaml" <<YAML
+source: {ldif: $D/a.ldif}
+domains: [corp.example, .wild.example, catch.example]
+output: {table: $D/w/relay_recipients}
+lock: $D/w.lock
+state: $D/w.state
+YAML
+	mkdir -p "$D/w"
+	"$RCPTSYNC" -c "$D/warn.yaml" "$1" 2>&1 >/dev/null | grep "never receive mail"
+}
+for cmd in diff check sync; do
+	W=$(conf_warn $cmd)
+	check "$cmd warns: a%b by its DN" grep -q "CN=odd,DC=corp,DC=example: a%b@corp.example can never receive mail through Postfix: its local part holds '%'" <<< "$W"
+	check "$cmd warns: bang!path" grep -q "bang!path@corp.example can never receive mail" <<< "$W"
+	check "$cmd warns: -lead (allow_min_user)" grep -q "\-lead@corp.example can never receive mail through Postfix: it starts with '-'" <<< "$W"
+	check "$cmd: no other warning of the kind" test "$(wc -l <<< "$W")" -eq 3
+done
+
 setup hash hash 454 ""
 setup lmdb lmdb 554 "recipient_delimiter =
 parent_domain_matches_subdomains =

@@ -235,6 +235,19 @@ test_strip(void **state)
 }
 
 static void
+test_unreachable(void **state)
+{
+	(void)state;
+	assert_non_null(smtpaddr_unreachable("a%b@corp.example"));
+	assert_non_null(smtpaddr_unreachable("bang!path@corp.example"));
+	assert_non_null(smtpaddr_unreachable("a@b@corp.example"));
+	assert_non_null(smtpaddr_unreachable("-lead@corp.example"));
+	assert_null(smtpaddr_unreachable("a-b@corp.example"));
+	assert_null(smtpaddr_unreachable("semi;colon@corp.example"));
+	assert_null(smtpaddr_unreachable("@corp.example"));
+}
+
+static void
 test_quote(void **state)
 {
 	char *q;
@@ -258,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_rows),  cmocka_unit_test(test_min_user),
 		cmocka_unit_test(test_long),  cmocka_unit_test(test_strip),
 		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_unreachable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -268,8 +268,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rows),  cmocka_unit_test(test_min_user),
-		cmocka_unit_test(test_long),  cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_min_user),
+		cmocka_unit_test(test_long),
+		cmocka_unit_test(test_strip),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_unreachable),
 	};

@@ -31,6 +31,7 @@
 #include "xalloc.h"
 #include "maptext.h"
 #include "proxyaddr.h"
+#include "smtpaddr.h"
 #include "log.h"
 #include "domains.h"
 #include "collect.h"
@@ -51,6 +52,7 @@ struct collector {
 	struct acceptdom_list *domains;	    /* the run's accepted domains */
 	struct held *held;		    /* exchange: traces until the */
 	size_t n_held;			    /* domains are known */
+	unsigned long unreachable;	    /* kept keys smtpd never accepts */
 };
 
 /* A traced value whose domain is not decided yet (domains: exchange). */
@@ -64,6 +66,7 @@ struct held {
 #define DUP_WARNINGS_MAX 20
 /* Warnings for refused values; the rest are logged at -v. */
 #define REFUSED_WARNINGS_MAX 50
+#define UNREACHABLE_WARNINGS_MAX 50
 
 #define PROGRESS_EVERY 0.25 /* seconds between redraws */
 
@@ -96,15 +99,39 @@ origin_of(struct collector *c, const char *dn)
 	return c->last_dn;
 }
 
-/* traced - is this raw value about the address being explained? */
+/*
+ * warn_unreachable - a kept address that smtpd, with Postfix's defaults,
+ * refuses before it looks at the table (smtpaddr_unreachable): it stays
+ * in the table, but the admin must know that no mail reaches it
+ */
+static void
+warn_unreachable(struct collector *c, const char *dn, const char *key)
+{
+	const char *why = smtpaddr_unreachable(key);
+	char shown_dn[300], shown_key[300];
+
+	if (why == NULL)
+		return;
+	(++c->unreachable <= UNREACHABLE_WARNINGS_MAX ? log_warn : log_debug)(
+		"%s: %s can never receive mail through Postfix: %s",
+		proxyaddr_escape(dn, strlen(dn), shown_dn, sizeof(shown_dn)),
+		proxyaddr_escape(key, strlen(key), shown_key,
+				 sizeof(shown_key)),
+		why);
+}
+
+/* traced - is this raw value (or KEY, its normalised form, or NULL)
+ * about the address being explained? */
 static int
-traced(const struct collector *c, const char *val, size_t len)
+traced(const struct collector *c, const char *val, size_t len, const char *key)
 {
 	const char *colon = memchr(val, ':', len);
 	size_t n;
 
 	if (c->trace == NULL || colon == NULL)
 		return 0;
+	if (key != NULL && strcmp(key, c->trace->address) == 0)
+		return 1;
 	n = len - (size_t)(colon + 1 - val);
 	return n == strlen(c->trace->address) &&
 	       strncasecmp(colon + 1, c->trace->address, n) == 0;
@@ -121,7 +148,7 @@ trace(struct collector *c, const char *dn, const char *val, size_t len,
 {
 	struct held *h;
 
-	if (!traced(c, val, len))
+	if (!traced(c, val, len, key))
 		return;
 	if (!c->conf->domains_exchange) {
 		c->trace->fn(c->trace->ctx, dn, val, len, verdict);
@@ -233,6 +260,7 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 	}
 	c->stats->kept++;
 	trace(c, dn, val, len, key, "kept");
+	warn_unreachable(c, dn, key);
 	addrset_add(c->set, key, strlen(key), c->conf->value, origin_of(c, dn));
 	return 0;
 }
@@ -528,6 +556,7 @@ collect_recipients(const struct sync_conf *conf,
 	c.live = &stats->source;
 	c.extra_origin = NULL;
 	c.dup_warnings = 0;
+	c.unreachable = 0;
 	c.commit = commit;
 	c.domains = domains;
 	c.held = NULL;
@@ -556,6 +585,10 @@ collect_recipients(const struct sync_conf *conf,
 		log_warn("%lu more proxyAddresses values were refused (-v "
 			 "lists them all)",
 			 stats->refused - REFUSED_WARNINGS_MAX);
+	if (c.unreachable > UNREACHABLE_WARNINGS_MAX)
+		log_warn("%lu more directory addresses can never receive mail "
+			 "through Postfix (-v lists them all)",
+			 c.unreachable - UNREACHABLE_WARNINGS_MAX);
 	if (c.dup_warnings > DUP_WARNINGS_MAX)
 		log_warn("%lu more addresses are on more than one object "
 			 "(\"rcptsync explain ADDRESS\" shows them all)",

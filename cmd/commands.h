@@ -12,11 +12,12 @@
 struct cmd_args {
 	const struct sync_conf *conf;
 	time_t now;
-	int force; /* sync --force */
-	const char
-		*approve; /* sync --approve: the digest, lower case; or NULL */
-	long max_age;	  /* status --max-age, seconds; 0: none */
-	const char *address; /* explain ADDRESS */
+	int force;		    /* sync --force */
+	const char *approve;	    /* sync --approve: the digest, lower case; or NULL */
+	long max_age;		    /* status --max-age, seconds; 0: none */
+	char *const *addresses;	    /* explain ADDRESS... */
+	size_t n_addresses;	    /* at least 1 for explain */
+	const char *postfix_config; /* explain --postfix-config, or NULL */
 };
 
 /*
@@ -31,7 +32,7 @@ cmd_fn cmd_sync;    /* sync.c */
 cmd_fn cmd_diff;    /* inspect.c */
 cmd_fn cmd_dump;    /* inspect.c */
 cmd_fn cmd_check;   /* inspect.c */
-cmd_fn cmd_explain; /* inspect.c */
+cmd_fn cmd_explain; /* explain.c */
 cmd_fn cmd_status;  /* status.c */
 
 #endif

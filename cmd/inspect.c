@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	inspect - the commands that write nothing: diff, dump, check, explain
+ *	inspect - the commands that write nothing: diff, dump, check
  * DESCRIPTION
  *	Each runs the shared stages (pipeline.c) and hands its result to
  *	render.c.  "diff" is the admin's dry run: the same fetch, compare
  *	and safety limits as "sync", without the lock, the write, the hook
  *	or any cache, position or state moving, and the digest of the
- *	change it shows, which "sync --approve" takes.  "explain" traces one
- *	address through the same normalisation.
+ *	change it shows, which "sync --approve" takes.  "explain" is
+ *	explain.c.
  * OWNERSHIP
  *	Each command frees what it made before it returns; the state is
  *	read into a private copy and never saved (sync.c owns it).
@@ -273,151 +273,4 @@ cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	render_check(out, &r);
 	pipeline_free(&p);
 	return r.writable ? 0 : -1;
-}
-
-/* catchall_of - the "@domain" entry Postfix would find for KEY, or NULL */
-static const struct addrset_entry *
-catchall_of(const struct addrset *set, const char *key)
-{
-	const char *at = strrchr(key, '@');
-
-	return at != NULL && at != key ? addrset_find(set, at) : NULL;
-}
-
-/* What published_lookup() looks for in the text table. */
-struct text_lookup {
-	const char *key, *catchall; /* catchall may be NULL */
-	struct explain_answer *found;
-	char *catchall_value;
-};
-
-/* text_match - maptext_fn: remember the key's value and the catch-all's */
-static int
-text_match(void *ctx, const char *key, const char *value)
-{
-	struct text_lookup *l = ctx;
-
-	if (strcmp(key, l->key) == 0 && l->found->key == NULL) {
-		l->found->key = xstrdup(key);
-		l->found->value = xstrdup(value);
-	} else if (l->catchall != NULL && strcmp(key, l->catchall) == 0 &&
-		   l->catchall_value == NULL) {
-		l->catchall_value = xstrdup(value);
-	}
-	return 0;
-}
-
-/* answer_of - what SET (the map's pairs) answers for KEY, else CATCHALL */
-static void
-answer_of(const struct addrset *set, const char *key, const char *catchall,
-	  struct explain_answer *a)
-{
-	const struct addrset_entry *e = addrset_find(set, key);
-
-	if (e == NULL && catchall != NULL)
-		e = addrset_find(set, catchall);
-	if (e != NULL) {
-		a->key = xstrdup(e->key);
-		a->value = xstrdup(e->value);
-	}
-}
-
-/*
- * published_lookup - what the table on disk and its map answer for KEY
- * now.  XXX reads both whole (a million keys: a second or two); a
- * lookup by key in each map library would not.
- */
-static void
-published_lookup(const struct sync_conf *conf, const char *key,
-		 struct explain_published *pub)
-{
-	const char *at = strrchr(key, '@');
-	struct text_lookup l = {key, at != NULL && at != key ? at : NULL,
-				&pub->in_table, NULL};
-	struct addrset *set = addrset_new();
-	struct sync_err err = {0};
-	int exists, rc;
-
-	pub->table = conf->table;
-	if (maptext_each(conf->table, MAPTEXT_ANY_KEY, text_match, &l, &exists,
-			 &err) == 0 &&
-	    pub->in_table.key == NULL && l.catchall_value != NULL) {
-		pub->in_table.key = xstrdup(l.catchall);
-		pub->in_table.value = l.catchall_value;
-		l.catchall_value = NULL;
-	}
-	free(l.catchall_value);
-	rc = mapread_served(conf->table, conf->type, set, "map", &pub->map,
-			    &err);
-	addrset_finish(set);
-	if (rc > 0)
-		answer_of(set, key, l.catchall, &pub->in_map);
-	else if (mapdb_suffix(conf->type) == NULL)
-		pub->map = NULL; /* type text: no map */
-	else
-		snprintf(pub->map_error, sizeof(pub->map_error), "%s",
-			 rc < 0 ? err.msg : "it is missing");
-	addrset_free(set);
-}
-
-/* published_free - the answers' strings */
-static void
-published_free(struct explain_published *pub)
-{
-	free(pub->in_table.key);
-	free(pub->in_table.value);
-	free(pub->in_map.key);
-	free(pub->in_map.value);
-}
-
-/* cmd_explain - would ADDRESS be in the map, and why */
-int
-cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
-{
-	struct pipeline p = {.conf = a->conf, .now = a->now};
-	struct collect_trace trace;
-	struct explain_result r = {.address = a->address};
-	struct explain_published pub = {0};
-	char key[PROXYADDR_KEY_MAX];
-	size_t len = strlen(a->address);
-	int rc;
-
-	if (len >= sizeof(key))
-		return sync_err_set(err, SYNC_ERR_USAGE,
-				    "explain: address too long");
-	memcpy(key, a->address, len + 1);
-	r.key = ascii_fold(key, len);
-	/* An invalid address is still traced: the admin wants to see the
-	 * directory value that carries it and why it was refused. */
-	if (proxyaddr_check_key(key, len, 1, &r.invalid) == 0)
-		r.invalid = NULL;
-	render_explain_begin(out, &r);
-	trace.address = key;
-	trace.fn = render_explain_value;
-	trace.ctx = &r.values;
-	p.trace = &trace;
-	if (fetch_compare(&p, NULL, NULL, NULL, err) < 0) {
-		pipeline_free(&p);
-		return -1;
-	}
-	r.found = addrset_find(p.new_set, key);
-	r.extra = a->conf->extra;
-	r.domains_known =
-		a->conf->domains_exchange || a->conf->relay_domains != NULL;
-	r.relay_known = a->conf->relay_domains != NULL;
-	r.domain = domains_decide(&p.domains, key, &r.domain_inbound);
-	r.catchall = r.found == NULL ? catchall_of(p.new_set, key) : NULL;
-	render_explain_end(out, &r);
-	/* what Postfix answers now, which may not be what the directory
-	 * says: the table and its map on disk */
-	published_lookup(a->conf, key, &pub);
-	pub.replaced = p.replaced;
-	render_explain_published(out, &pub);
-	published_free(&pub);
-	/* r points into the sets: decide before they are freed */
-	rc = (r.found != NULL || r.catchall != NULL) && explain_relayed(&r)
-		     ? 0
-		     : EXIT_DIFF_CHANGES;
-	pipeline_free(&p);
-	return rc;
 }

@@ -7,14 +7,16 @@
  *	rcptsync [-c FILE] [-v | -q] [--json] sync|diff|dump|check [--force]
  *	rcptsync [-c FILE] [-v | -q] [--json] sync --approve DIGEST
  *	rcptsync [-c FILE] [--json] status [--max-age DURATION]
- *	rcptsync [-c FILE] explain ADDRESS
+ *	rcptsync [-c FILE] [--json] explain [--postfix-config DIR] [--]
+ *		ADDRESS...
  * DESCRIPTION
  *	This file parses the command line, loads the configuration, runs
  *	one command from the table below and returns its exit code.  The
- *	commands are in sync.c, inspect.c and status.c, what they print in
- *	render.c, and the exit code of each error kind in exitcode.c.  The
- *	command line and exit codes are an interface admins' scripts depend
- *	on (README, rcptsync(8)): extend them, never change them.
+ *	commands are in sync.c, inspect.c, explain.c and status.c, what
+ *	they print in render.c, and the exit code of each error kind in
+ *	exitcode.c.  The command line and exit codes are an interface
+ *	admins' scripts depend on (README, rcptsync(8)): extend them, never
+ *	change them.
  * DIAGNOSTICS
  *	One "rcptsync: error: ..." line on stderr, and the exit code:
  *	64 usage, 65 data refused, 69 no directory server, 73 cannot write,
@@ -26,12 +28,14 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
 
 #include "changedigest.h"
 #include "clock.h"
+#include "xalloc.h"
 #include "maptype.h"
 #include "config.h"
 #include "log.h"
@@ -46,8 +50,9 @@
 #define OPT_FORCE (1 << 0)   /* --force */
 #define OPT_JSON (1 << 1)    /* --json */
 #define OPT_MAX_AGE (1 << 2) /* --max-age DURATION */
-#define OPT_ADDRESS (1 << 3) /* one ADDRESS after the command word */
-#define OPT_APPROVE (1 << 4) /* --approve DIGEST */
+#define OPT_ADDRESS (1 << 3) /* ADDRESS... after the command word */
+#define OPT_POSTFIX (1 << 4) /* --postfix-config DIR */
+#define OPT_APPROVE (1 << 5) /* --approve DIGEST */
 
 /* The commands: adding one is one row here and its cmd_fn. */
 static const struct command {
@@ -60,7 +65,7 @@ static const struct command {
 	{"dump", cmd_dump, 0},
 	{"check", cmd_check, OPT_JSON},
 	{"status", cmd_status, OPT_JSON | OPT_MAX_AGE},
-	{"explain", cmd_explain, OPT_ADDRESS},
+	{"explain", cmd_explain, OPT_ADDRESS | OPT_JSON | OPT_POSTFIX},
 };
 
 /* An option given to a command that does not take it, and what to say. */
@@ -69,7 +74,8 @@ static const struct {
 	const char *misuse;
 } option_rules[] = {
 	{OPT_FORCE, "--force goes with sync only"},
-	{OPT_JSON, "--json goes with sync, diff, check and status"},
+	{OPT_JSON, "--json goes with sync, diff, check, status and explain"},
+	{OPT_POSTFIX, "--postfix-config goes with explain only"},
 	{OPT_MAX_AGE, "--max-age goes with status only"},
 	{OPT_APPROVE, "--approve goes with sync only"},
 };
@@ -79,8 +85,11 @@ struct options {
 	int level;
 	unsigned given; /* OPT_* */
 	long max_age;
-	const char *address;
 	char approve[CHANGEDIGEST_HEX_LEN + 1]; /* lower case */
+	char **addresses;
+	size_t n_addresses;
+	int addresses_read; /* from stdin: free them */
+	const char *postfix_config;
 	const struct command *cmd;
 };
 
@@ -100,8 +109,10 @@ static const char usage_text[] =
 	"1 WARNING,\n"
 	"          2 CRITICAL, 3 UNKNOWN); --max-age DURATION: CRITICAL if "
 	"the last\n          success is older\n"
-	"  explain ADDRESS  would ADDRESS be accepted, and why (exit 0 yes, "
-	"1 no)\n"
+	"  explain [--postfix-config DIR] [--] ADDRESS...\n"
+	"          would smtpd accept each RCPT TO address, and why (exit 0 "
+	"all yes,\n          1 any no); \"-\": one address a line from "
+	"stdin\n"
 	"options:\n"
 	"  -c, --config FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	"  -v, --verbose      more detail on stderr\n"
@@ -111,8 +122,11 @@ static const char usage_text[] =
 	"with\n                     this digest; any other change is "
 	"refused (65)\n"
 	"  --max-age DURATION status: e.g. 2h, 30m, 1d\n"
-	"  --json             sync, diff, check, status: one JSON object on "
-	"stdout\n"
+	"  --json             sync, diff, check, status, explain: one JSON "
+	"object on\n                     stdout\n"
+	"  --postfix-config DIR  explain: the Postfix settings of DIR's "
+	"main.cf\n                     (default: $MAIL_CONFIG, else "
+	"/etc/postfix)\n"
 	"  --help, --version\n";
 
 /* usage_error - a bad command line */
@@ -155,11 +169,13 @@ check_command(int argc, char **argv, struct options *o)
 		return usage_error("no command given");
 	if ((o->cmd = find_command(argv[optind])) == NULL)
 		return usage_error("unknown command");
-	if ((o->cmd->options & OPT_ADDRESS) && optind + 2 == argc)
-		o->address = argv[optind + 1];
-	else if (o->cmd->options & OPT_ADDRESS)
-		return usage_error("explain takes one ADDRESS");
-	else if (optind != argc - 1)
+	if ((o->cmd->options & OPT_ADDRESS) && optind + 2 <= argc) {
+		o->addresses = argv + optind + 1;
+		o->n_addresses = (size_t)(argc - optind - 1);
+	} else if (o->cmd->options & OPT_ADDRESS) {
+		return usage_error("explain takes an ADDRESS (\"--\" before "
+				   "one that starts with '-')");
+	} else if (optind != argc - 1)
 		return usage_error("one command only");
 	for (size_t i = 0; i < sizeof(option_rules) / sizeof(option_rules[0]);
 	     i++)
@@ -183,6 +199,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{"max-age", required_argument, NULL, 'm'},
 		{"json", no_argument, NULL, 'j'},
 		{"approve", required_argument, NULL, 'a'},
+		{"postfix-config", required_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch, verbose = 0, quiet = 0;
@@ -202,6 +219,10 @@ parse_args(int argc, char **argv, struct options *o)
 						   "that diff shows (64 hex "
 						   "digits)");
 			o->given |= OPT_APPROVE;
+			break;
+		case 'p':
+			o->postfix_config = optarg;
+			o->given |= OPT_POSTFIX;
 			break;
 		case 'm':
 			if (config_parse_duration(optarg, &o->max_age) < 0 ||
@@ -225,6 +246,28 @@ parse_args(int argc, char **argv, struct options *o)
 		   : quiet ? LOG_LEVEL_QUIET
 			   : LOG_LEVEL_NORMAL;
 	return check_command(argc, argv, o);
+}
+
+/* read_addresses - explain -: one address a line from stdin, any length
+ * (the line break is no part of it) */
+static void
+read_addresses(struct options *o)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	o->addresses = NULL;
+	o->n_addresses = 0;
+	o->addresses_read = 1;
+	while ((n = getline(&line, &cap, stdin)) >= 0) {
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = 0;
+		o->addresses = xreallocarray(o->addresses, o->n_addresses + 1,
+					     sizeof(*o->addresses));
+		o->addresses[o->n_addresses++] = xmemdup(line, (size_t)n + 1);
+	}
+	free(line);
 }
 
 /* main - options, config, one command, exit code */
@@ -262,8 +305,21 @@ main(int argc, char **argv)
 	args.force = (opt.given & OPT_FORCE) != 0;
 	args.approve = (opt.given & OPT_APPROVE) ? opt.approve : NULL;
 	args.max_age = opt.max_age;
-	args.address = opt.address;
-	rc = opt.cmd->run(&args, out, &err);
+	if (opt.n_addresses == 1 && strcmp(opt.addresses[0], "-") == 0)
+		read_addresses(&opt);
+	args.addresses = opt.addresses;
+	args.n_addresses = opt.n_addresses;
+	args.postfix_config = opt.postfix_config;
+	if (opt.n_addresses > 0 || !(opt.cmd->options & OPT_ADDRESS))
+		rc = opt.cmd->run(&args, out, &err);
+	else
+		rc = sync_err_set(&err, SYNC_ERR_USAGE,
+				  "explain: no address on stdin");
 	config_free(&conf);
+	if (opt.addresses_read) {
+		for (size_t i = 0; i < opt.n_addresses; i++)
+			free(opt.addresses[i]);
+		free(opt.addresses);
+	}
 	return render_close(out, opt.cmd->name, rc, &err);
 }

@@ -28,6 +28,7 @@
 #include "grace.h"
 #include "json.h"
 #include "proxyaddr.h"
+#include "pfconf.h"
 #include "exitcode.h"
 #include "render.h"
 
@@ -529,15 +530,52 @@ render_explain_value(void *ctx, const char *dn, const char *val, size_t len,
 	       verdict);
 }
 
+/* shown - S escaped for a line of output; the caller frees it */
+static char *
+shown(const char *s)
+{
+	size_t size = 4 * strlen(s) + 8;
+
+	return proxyaddr_escape(s, strlen(s), xmalloc(size), size);
+}
+
 /* render_explain_begin - see render.h */
 void
-render_explain_begin(struct render *out, const struct explain_result *r)
+render_explain_begin(struct render *out, const struct explain_result *r,
+		     const struct pfconf *pc, int one)
 {
-	(void)out;
-	if (r->invalid != NULL)
-		printf("%s: not a valid address: it %s\n", r->address,
-		       r->invalid);
+	char *arg, *addr;
+	const char *why = NULL;
+	char check[PROXYADDR_KEY_MAX];
+
+	if (out->is_json)
+		return;
+	printf("Postfix settings (%s%s): recipient_delimiter = %s, "
+	       "parent_domain_matches_subdomains %s relay_domains, "
+	       "allow_untrusted_routing = %s, allow_min_user = %s; an "
+	       "unauthorised destination gets %d (%s)\n",
+	       pc->dir ? "postconf -c " : "Postfix's defaults, no main.cf",
+	       pc->dir ? pc->dir : "", pc->recipient_delimiter,
+	       pc->parent_relay ? "includes" : "leaves out",
+	       pc->allow_untrusted_routing ? "yes" : "no",
+	       pc->addr.allow_min_user ? "yes" : "no", pc->relay_code,
+	       pc->relay_rule);
+	if (!one || r->key == NULL)
+		return;
+	arg = shown(r->address);
+	addr = shown(r->parsed.addr);
 	printf("%s, as Postfix looks it up (lower case):\n", r->key);
+	if (strcmp(arg, addr) != 0)
+		printf("  smtpd reads %s as %s\n", arg, addr);
+	if (strlen(r->key) < sizeof(check)) {
+		strcpy(check, r->key);
+		if (proxyaddr_check_key(check, strlen(check), 1, &why) < 0)
+			printf("  note: no directory value gives such a key: "
+			       "it %s\n",
+			       why);
+	}
+	free(arg);
+	free(addr);
 }
 
 static void explain_domain(const struct explain_result *r);
@@ -597,13 +635,60 @@ render_explain_published(struct render *out, const struct explain_published *p)
 		       "rewrites both\n");
 }
 
-/* render_explain_end - see render.h */
-void
-render_explain_end(struct render *out, const struct explain_result *r)
+/* explain_why - the verdict's reason after the code */
+static void
+explain_why(const struct explain_result *r, const struct pfconf *pc)
 {
-	const struct addrset_entry *e = r->found;
+	const struct addrset_entry *e = r->matched;
+	const char *text;
 
-	(void)out;
+	(void)smtpaddr_reply(r->parsed.code, &text);
+	if (r->parsed.code == SMTPADDR_POSTMASTER)
+		printf("ACCEPTED (250: %s, whatever the tables say)",
+		       r->parsed.why);
+	else if (r->parsed.code != SMTPADDR_OK)
+		printf("REJECTED (%d %s: %s)", r->code, text, r->parsed.why);
+	else if (r->routed)
+		printf("REJECTED (%d %s Relay access denied by %s: '%%', '!' "
+		       "or '@' in the local part routes mail onwards, and "
+		       "allow_untrusted_routing = no)",
+		       pc->relay_code,
+		       pc->relay_code == 554 ? "5.7.1" : "4.7.1",
+		       pc->relay_rule);
+	else if (r->local)
+		printf("NOT DECIDED BY RCPTSYNC (its domain is local to the "
+		       "gateway: mydestination or its own address; "
+		       "local_recipient_maps decide, not rcptsync's tables)");
+	else if (!r->domain_relayed)
+		printf("REJECTED (its domain is not accepted: %d %s Relay "
+		       "access denied by %s, relay_domains being rcptsync's "
+		       "table%s)",
+		       pc->relay_code,
+		       pc->relay_code == 554 ? "5.7.1" : "4.7.1",
+		       pc->relay_rule,
+		       pc->parent_relay
+			       ? ", subdomains of its domains included "
+				 "(parent_domain_matches_subdomains)"
+			       : "");
+	else if (e != NULL && e->key[0] == '@')
+		printf("ACCEPTED (in the map as %s): 250", e->key);
+	else if (e != NULL && r->via_delimiter)
+		printf("ACCEPTED (in the map as %s, without its extension: "
+		       "recipient_delimiter = %s): 250",
+		       e->key, pc->recipient_delimiter);
+	else if (e != NULL)
+		printf("ACCEPTED (in the map): 250");
+	else
+		printf("REJECTED (550 5.1.1 User unknown in relay recipient "
+		       "table)");
+}
+
+/* explain_notes - with one address: where its entry comes from */
+static void
+explain_notes(const struct explain_result *r)
+{
+	const struct addrset_entry *e = r->matched;
+
 	if (r->values == 0)
 		printf("  no directory value carries this address\n");
 	if (e != NULL && strcmp(e->origin, GRACE_ORIGIN) == 0)
@@ -613,36 +698,53 @@ render_explain_end(struct render *out, const struct explain_result *r)
 		 strcmp(e->origin, r->extra) == 0)
 		printf("  listed in the extra file %s\n", r->extra);
 	explain_domain(r);
-	if (e == NULL && r->catchall == NULL && strchr(r->key, '+') != NULL)
-		printf("  note: with recipient_delimiter = +, Postfix also "
-		       "tries the address without its +extension\n");
-	if (!explain_relayed(r))
-		printf("%s: REJECTED (its domain is not accepted: 554 5.7.1 "
-		       "Relay access denied, relay_domains being rcptsync's "
-		       "table)\n",
-		       r->key);
-	else if (e != NULL)
-		printf("%s: ACCEPTED (in the map)\n", r->key);
-	else if (r->catchall != NULL)
-		printf("%s: ACCEPTED (in the map as %s)\n", r->key,
-		       r->catchall->key);
-	else
-		printf("%s: REJECTED (550 5.1.1 User unknown in relay "
-		       "recipient table)\n",
-		       r->key);
+	if (!r->relay_known && r->parsed.code == SMTPADDR_OK)
+		printf("  note: rcptsync does not write relay_domains "
+		       "(output.relay_domains): its domain is taken as "
+		       "relayed\n");
 }
 
-/*
- * explain_relayed - would Postfix relay the address's domain at all?  A
- * domain that went stays in relay_domains while addresses in it are
- * pending removal (relaydomains.c)
- */
-int
-explain_relayed(const struct explain_result *r)
+/* json_explain - explain --json */
+static void
+json_explain(struct json *j, const struct explain_result *r, size_t n,
+	     const struct pfconf *pc, int rc)
 {
-	return !r->relay_known || r->domain_inbound ||
-	       (r->found != NULL &&
-		strcmp(r->found->origin, GRACE_ORIGIN) == 0);
+	json_str(j, "command", "explain");
+	json_num(j, "exit", rc);
+	json_str(j, "postfix_config", pc->dir);
+	json_open_array(j, "addresses");
+	for (size_t i = 0; i < n; i++) {
+		json_open_object(j, NULL);
+		json_str(j, "address", r[i].address);
+		json_str(j, "resolved", r[i].parsed.addr);
+		json_num(j, "code", r[i].code);
+		json_bool(j, "accepted", r[i].code == 250);
+		json_str(j, "matched", r[i].matched ? r[i].matched->key : NULL);
+		json_close_object(j);
+	}
+	json_close_array(j);
+}
+
+/* render_explain_end - see render.h */
+void
+render_explain_end(struct render *out, const struct explain_result *r, size_t n,
+		   const struct pfconf *pc, int one, int rc)
+{
+	char *arg;
+
+	if (out->is_json) {
+		json_explain(&out->json, r, n, pc, rc);
+		return;
+	}
+	if (one && r->key != NULL)
+		explain_notes(r);
+	for (size_t i = 0; i < n; i++) {
+		arg = shown(r[i].key ? r[i].key : r[i].address);
+		printf("%s: ", arg);
+		explain_why(&r[i], pc);
+		printf("\n");
+		free(arg);
+	}
 }
 
 /* explain_domain - which accepted domain decides, and what it gives */

@@ -9,6 +9,7 @@
 #include "addrset.h"
 #include "collect.h"
 #include "mapdiff.h"
+#include "smtpaddr.h"
 #include "state.h"
 #include "syncerr.h"
 
@@ -106,20 +107,24 @@ void render_diff(struct render *out, const struct diff_result *r);
 void render_check(struct render *out, const struct check_result *r);
 void render_status(struct render *out, const struct status_result *r);
 
-/* What "explain" found for one address (text only). */
+/* What "explain" found for one address. */
 struct explain_result {
-	const char *address; /* as given */
-	const char *key;     /* lower case, as Postfix looks it up */
-	const char *invalid; /* why it is no valid address, or NULL */
-	int values;	     /* directory values that carry it */
-	const struct addrset_entry *found; /* in the new set, or NULL */
-	const char *extra;		   /* the extra file, or NULL */
+	const char *address;	/* as given */
+	struct smtpaddr parsed; /* what smtpd makes of it */
+	char *key;		/* parsed.addr in lower case, or NULL */
+	int values;		/* directory values that carry it */
+	const char *extra;	/* the extra file, or NULL */
 	/* the accepted domain that decides (NULL: none, or no domains) */
 	const struct acceptdom *domain;
 	int domain_inbound;
-	int domains_known; /* domains: exchange, or output.relay_domains */
-	int relay_known;   /* output.relay_domains: rcptsync's relay_domains */
-	const struct addrset_entry *catchall; /* "@domain" in the set */
+	int domains_known;  /* domains: exchange, or output.relay_domains */
+	int relay_known;    /* output.relay_domains: rcptsync's relay_domains */
+	int domain_relayed; /* in it, as Postfix matches it */
+	int routed;	    /* refused for '%', '!' or '@' in the local part */
+	int local;	    /* a local domain: local_recipient_maps decide */
+	int via_delimiter;  /* found without its extension */
+	const struct addrset_entry *matched; /* what smtpd finds, or NULL */
+	int code; /* smtpd's reply code; 0 when local */
 };
 
 /*
@@ -145,19 +150,22 @@ struct explain_published {
 void render_explain_published(struct render *out,
 			      const struct explain_published *p);
 
-/* render_explain_begin - the address, and whether it is valid at all */
-void render_explain_begin(struct render *out, const struct explain_result *r);
+struct pfconf;
+
+/* render_explain_begin - the Postfix settings followed; with ONE, the
+ *	address as smtpd reads it, before the traced values */
+void render_explain_begin(struct render *out, const struct explain_result *r,
+			  const struct pfconf *pc, int one);
 
 /* render_explain_value - a collect_trace fn (CTX: an int counter): one
  *	directory value that bears on the address */
 void render_explain_value(void *ctx, const char *dn, const char *val,
 			  size_t len, const char *verdict);
 
-/* explain_relayed - 0 when output.relay_domains leaves its domain out */
-int explain_relayed(const struct explain_result *r);
-
-/* render_explain_end - why it is there or not, and the verdict */
-void render_explain_end(struct render *out, const struct explain_result *r);
+/* render_explain_end - the N verdicts (with ONE: why, in detail), and
+ *	with --json the object; RC is the exit code */
+void render_explain_end(struct render *out, const struct explain_result *r,
+			size_t n, const struct pfconf *pc, int one, int rc);
 
 /*
  * render_close - finish: with --json, print the object, or on an error

@@ -13,7 +13,7 @@ struct cmd_args {
 	const struct sync_conf *conf;
 	time_t now;
 	int force;		    /* sync --force */
-	const char *approve;	    /* sync --approve: the digest, lower case; or NULL */
+	const char *approve;	    /* sync --approve: its digest, or NULL */
 	long max_age;		    /* status --max-age, seconds; 0: none */
 	char *const *addresses;	    /* explain ADDRESS... */
 	size_t n_addresses;	    /* at least 1 for explain */

@@ -230,7 +230,7 @@ fill(struct pfconf *pc, char **v)
 		code = unauth_rule(first == v[P_RCPT_RESTR] ? v[P_RELAY_RESTR]
 							    : v[P_RCPT_RESTR],
 				   &rule);
-	/* Postfix refuses to start without one of them: 554 is the README main.cf's */
+	/* Postfix refuses to start without either: the README's 554 */
 	pc->relay_code = code ? code : 554;
 	pc->relay_rule = rule ? rule : "reject_unauth_destination";
 	smtpaddr_settings_default(&pc->addr, pc->myorigin);

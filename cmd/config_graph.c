@@ -92,8 +92,7 @@ graph_key_file(struct walker *w, yaml_node_t *v, void *dst)
 	struct graph_walk *gw = dst;
 
 	gw->key = v;
-	return get_secret_path(w, v, "source.graph.key_file",
-			       &gw->g->key_file);
+	return get_secret_path(w, v, "source.graph.key_file", &gw->g->key_file);
 }
 
 /* graph_client_secret_file - client_secret_file: a secret */
@@ -147,8 +146,7 @@ graph_login_url(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct graph_walk *gw = dst;
 
-	return get_https_url(w, v, "source.graph.login_url",
-			     &gw->g->login_url);
+	return get_https_url(w, v, "source.graph.login_url", &gw->g->login_url);
 }
 
 /* graph_graph_url - graph_url: overrides the cloud's */
@@ -157,8 +155,7 @@ graph_graph_url(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct graph_walk *gw = dst;
 
-	return get_https_url(w, v, "source.graph.graph_url",
-			     &gw->g->graph_url);
+	return get_https_url(w, v, "source.graph.graph_url", &gw->g->graph_url);
 }
 
 /* graph_include - include: users, groups, contacts */
@@ -229,8 +226,7 @@ graph_timeout(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct graph_walk *gw = dst;
 
-	return get_int(w, v, "source.graph.timeout", 1, 3600,
-		       &gw->g->timeout);
+	return get_int(w, v, "source.graph.timeout", 1, 3600, &gw->g->timeout);
 }
 
 /* graph_tls_ca_file - tls.ca_file: the CAs; absent: the system's */

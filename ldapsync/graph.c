@@ -101,10 +101,9 @@ throttled(struct pull *p, const char *url, const struct graphhttp_reply *r,
 	shown_url(url, shown, sizeof(shown));
 	if (++*attempts > GRAPH_THROTTLED_MAX)
 		return sync_err_set(err, SYNC_ERR_TEMP,
-				    "%s: still HTTP %ld after %d retries", shown,
-				    r->status, GRAPH_THROTTLED_MAX);
-	if (clock_seconds(CLOCK_MONOTONIC) + (double)wait >=
-	    p->conf->deadline)
+				    "%s: still HTTP %ld after %d retries",
+				    shown, r->status, GRAPH_THROTTLED_MAX);
+	if (clock_seconds(CLOCK_MONOTONIC) + (double)wait >= p->conf->deadline)
 		return sync_err_set(err, SYNC_ERR_TEMP,
 				    "%s: HTTP %ld, retry after %ld s: past the "
 				    "run's deadline (%ld s)",
@@ -159,8 +158,8 @@ get_page(struct pull *p, const char *url, struct graphhttp_reply *r,
 			/* expired or revoked: one new token, one retry */
 			renewed = 1;
 			graphhttp_reply_free(r);
-			if (graphtoken_get(p->token, p->http, 1, &bearer,
-					   err) < 0)
+			if (graphtoken_get(p->token, p->http, 1, &bearer, err) <
+			    0)
 				return -1;
 			continue;
 		}
@@ -213,7 +212,7 @@ next_link(struct pull *p, const char *url, const char *next,
 	if (strncmp(next, p->conf->graph_url, n) == 0 && next[n] == '/')
 		return 0;
 	return sync_err_set(err, SYNC_ERR_UNAVAILABLE,
-			    "%s: @odata.nextLink %s is not under %s", 
+			    "%s: @odata.nextLink %s is not under %s",
 			    shown_url(url, shown, sizeof(shown)),
 			    shown_url(next, shown_next, sizeof(shown_next)),
 			    p->conf->graph_url);
@@ -233,9 +232,9 @@ read_page(struct pull *p, const char *url, char **next, struct sync_err *err)
 	graphhttp_reply_free(&r);
 	if (rc < 0)
 		return err->kind == SYNC_ERR_UNAVAILABLE
-			       ? sync_err_prefix(err, "%s",
-						 shown_url(url, shown,
-							   sizeof(shown)))
+			       ? sync_err_prefix(
+					 err, "%s",
+					 shown_url(url, shown, sizeof(shown)))
 			       : -1;
 	if (*next != NULL && next_link(p, url, *next, err) < 0) {
 		free(*next);
@@ -305,7 +304,10 @@ graph_fetch(const struct graph_conf *conf, source_value_fn fn, void *ctx,
 	    struct source_stats *stats, struct graph_stats *gstats,
 	    struct sync_err *err)
 {
-	struct pull p = {.conf = conf, .fn = fn, .ctx = ctx, .stats = stats,
+	struct pull p = {.conf = conf,
+			 .fn = fn,
+			 .ctx = ctx,
+			 .stats = stats,
 			 .gs = gstats};
 	const char *bearer;
 	int rc = 0;
@@ -321,9 +323,8 @@ graph_fetch(const struct graph_conf *conf, source_value_fn fn, void *ctx,
 	rc = graphtoken_get(p.token, p.http, 0, &bearer, err);
 	snprintf(gstats->credential, sizeof(gstats->credential), "%s",
 		 graphtoken_credential(p.token));
-	snprintf(stats->bound_as, sizeof(stats->bound_as),
-		 "app %s with a %s", conf->client_id,
-		 graphtoken_credential(p.token));
+	snprintf(stats->bound_as, sizeof(stats->bound_as), "app %s with a %s",
+		 conf->client_id, graphtoken_credential(p.token));
 	for (int i = 0; rc == 0 && i < GRAPH_COLLECTIONS; i++)
 		if (conf->include & collections[i].flag)
 			rc = pull_collection(&p, i, err);

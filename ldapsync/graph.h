@@ -42,12 +42,12 @@ struct graph_conf {
 
 /* What one pull saw of each collection, for "check" and the log. */
 struct graph_stats {
-	int done;				 /* a pull ran */
-	unsigned long count[GRAPH_COLLECTIONS];	 /* objects, by collection */
-	unsigned long pages[GRAPH_COLLECTIONS];	 /* pages, by collection */
-	unsigned long guests;			 /* users left out (Guest) */
-	unsigned long retries;			 /* 429/503/504 waited out */
-	char credential[160];			 /* how the token was got */
+	int done;				/* a pull ran */
+	unsigned long count[GRAPH_COLLECTIONS]; /* objects, by collection */
+	unsigned long pages[GRAPH_COLLECTIONS]; /* pages, by collection */
+	unsigned long guests;			/* users left out (Guest) */
+	unsigned long retries;			/* 429/503/504 waited out */
+	char credential[160];			/* how the token was got */
 };
 
 /*

@@ -59,8 +59,9 @@ static const struct {
 	{CURLE_OPERATION_TIMEDOUT, SYNC_ERR_TEMP, "no answer in time"},
 	{CURLE_RECV_ERROR, SYNC_ERR_TEMP, "the connection broke"},
 	{CURLE_PARTIAL_FILE, SYNC_ERR_TEMP, "the answer was cut short"},
-	{CURLE_GOT_NOTHING, SYNC_ERR_TEMP, "the server closed without "
-					   "answering"},
+	{CURLE_GOT_NOTHING, SYNC_ERR_TEMP,
+	 "the server closed without "
+	 "answering"},
 	{CURLE_SEND_ERROR, SYNC_ERR_TEMP, "the connection broke"},
 	{CURLE_COULDNT_RESOLVE_HOST, SYNC_ERR_UNAVAILABLE, "unknown host"},
 	{CURLE_COULDNT_CONNECT, SYNC_ERR_UNAVAILABLE, "cannot connect"},
@@ -242,8 +243,7 @@ request(struct graphhttp *h, const char *url, struct curl_slist *headers,
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)h->timeout);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(left * 1000) + 1);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-			 (curl_off_t)h->body_max);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->body_max);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "rcptsync/" RCPTSYNC_VERSION);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);

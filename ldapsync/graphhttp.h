@@ -13,10 +13,10 @@ struct graphhttp;
 /* What a server answered.  BODY is NUL-terminated (LEN bytes before the
  * NUL, which the body itself may also hold); owned by the reply. */
 struct graphhttp_reply {
-	long status;	    /* HTTP status */
-	char *body;	    /* never NULL after a request */
+	long status; /* HTTP status */
+	char *body;  /* never NULL after a request */
 	size_t len;
-	long retry_after;   /* Retry-After in seconds; -1: none */
+	long retry_after;    /* Retry-After in seconds; -1: none */
 	char location[2048]; /* Location header; "": none (or too long) */
 };
 

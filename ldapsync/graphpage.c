@@ -71,8 +71,9 @@ take_object(json_t *o, size_t index, graphpage_fn fn, void *ctx,
 		if (!json_is_string(v)) {
 			free(obj.values);
 			free(lens);
-			return malformed(err, "a proxyAddresses value is not "
-					      "a string",
+			return malformed(err,
+					 "a proxyAddresses value is not "
+					 "a string",
 					 index);
 		}
 		obj.values[i] = json_string_value(v);
@@ -111,10 +112,9 @@ graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
 	if (!json_is_object(root) || !json_is_array(value))
 		rc = sync_err_set(err, SYNC_ERR_UNAVAILABLE,
 				  "malformed page: no \"value\" array");
-	else if (link != NULL && (!json_is_string(link) ||
-				  json_string_length(link) == 0 ||
-				  strlen(json_string_value(link)) !=
-					  json_string_length(link)))
+	else if (link != NULL &&
+		 (!json_is_string(link) || json_string_length(link) == 0 ||
+		  strlen(json_string_value(link)) != json_string_length(link)))
 		rc = sync_err_set(err, SYNC_ERR_UNAVAILABLE,
 				  "malformed page: @odata.nextLink is not a "
 				  "URL");

@@ -12,9 +12,9 @@
 /* One object of a page, valid during the callback only.  Values may
  * hold any byte, NUL included (JSON's \u0000). */
 struct graphpage_object {
-	const char *id;	  /* NUL-terminated, no NUL inside */
-	int guest;	  /* userType is "Guest" */
-	size_t n_values;  /* proxyAddresses values */
+	const char *id;	 /* NUL-terminated, no NUL inside */
+	int guest;	 /* userType is "Guest" */
+	size_t n_values; /* proxyAddresses values */
 	const char **values;
 	const size_t *lens;
 };
@@ -42,7 +42,7 @@ int graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
  *	message, escaped for printing, into CODE and MSG ("" when absent or
  *	when BODY is no such answer).
  */
-void graphpage_error(const char *body, size_t len, char *code,
-		     size_t code_size, char *msg, size_t msg_size);
+void graphpage_error(const char *body, size_t len, char *code, size_t code_size,
+		     char *msg, size_t msg_size);
 
 #endif

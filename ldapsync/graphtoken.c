@@ -50,10 +50,10 @@
 
 struct graphtoken {
 	const struct graph_conf *conf;
-	char *url;		     /* the token endpoint */
-	gnutls_privkey_t key;	     /* certificate: its key, once loaded */
-	char *x5t;		     /* base64url SHA-256 of the DER cert */
-	char *secret;		     /* client secret, once read */
+	char *url;	      /* the token endpoint */
+	gnutls_privkey_t key; /* certificate: its key, once loaded */
+	char *x5t;	      /* base64url SHA-256 of the DER cert */
+	char *secret;	      /* client secret, once read */
 	size_t secret_len;
 	char *token; /* the access token, once got */
 	char credential[160];
@@ -148,8 +148,8 @@ load_pem(const char *spec, const char *what, gnutls_datum_t *d,
 	if (secret_check_path(spec, path, sizeof(path), err) < 0)
 		return sync_err_prefix(err, "%s", what);
 	if ((rc = gnutls_load_file(path, d)) < 0)
-		return sync_err_set(err, SYNC_ERR_AUTH, "%s %s: %s", what,
-				    path, gnutls_strerror(rc));
+		return sync_err_set(err, SYNC_ERR_AUTH, "%s %s: %s", what, path,
+				    gnutls_strerror(rc));
 	if (d->size > GRAPHTOKEN_PEM_MAX) {
 		gnutls_free(d->data);
 		d->data = NULL;
@@ -193,8 +193,8 @@ cert_thumbprint(struct graphtoken *t, const gnutls_datum_t *d,
 
 /* import_key - the RSA key in D, which must be the certificate's */
 static int
-import_key(struct graphtoken *t, const gnutls_datum_t *d,
-	   gnutls_x509_crt_t crt, struct sync_err *err)
+import_key(struct graphtoken *t, const gnutls_datum_t *d, gnutls_x509_crt_t crt,
+	   struct sync_err *err)
 {
 	gnutls_x509_privkey_t xkey;
 	unsigned char kid[64], cid[64];
@@ -302,11 +302,11 @@ assertion(const struct graphtoken *t)
 	make_jti(jti, sizeof(jti));
 	head = encode_json(json_pack("{s:s, s:s, s:s}", "alg", "PS256", "typ",
 				     "JWT", "x5t#S256", t->x5t));
-	claims = encode_json(json_pack(
-		"{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "aud", t->url, "iss",
-		t->conf->client_id, "sub", t->conf->client_id, "jti", jti,
-		"nbf", now, "iat", now, "exp",
-		now + GRAPHTOKEN_ASSERTION_LIFETIME));
+	claims = encode_json(json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+				       "aud", t->url, "iss", t->conf->client_id,
+				       "sub", t->conf->client_id, "jti", jti,
+				       "nbf", now, "iat", now, "exp",
+				       now + GRAPHTOKEN_ASSERTION_LIFETIME));
 	n = strlen(head) + strlen(claims) + 2;
 	input = xmalloc(n);
 	snprintf(input, n, "%s.%s", head, claims);
@@ -336,8 +336,8 @@ load_credential(struct graphtoken *t, struct sync_err *err)
 		return 0;
 	if (t->conf->certificate_file != NULL)
 		return load_certificate(t, err);
-	if (secret_read(t->conf->client_secret_file, &t->secret,
-			&t->secret_len, err) < 0)
+	if (secret_read(t->conf->client_secret_file, &t->secret, &t->secret_len,
+			err) < 0)
 		return sync_err_prefix(err, "source.graph.client_secret_file");
 	snprintf(t->credential, sizeof(t->credential), "client secret");
 	return 0;
@@ -345,17 +345,17 @@ load_credential(struct graphtoken *t, struct sync_err *err)
 
 /* refused - the endpoint's error code and description, escaped */
 static int
-refused(const struct graphtoken *t, const struct graphhttp_reply *r,
-	int kind, struct sync_err *err)
+refused(const struct graphtoken *t, const struct graphhttp_reply *r, int kind,
+	struct sync_err *err)
 {
 	char code[80] = "", desc[300] = "", url[200];
-	json_t *root = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES,
-				  NULL);
+	json_t *root =
+		json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, NULL);
 	const char *s;
 
 	proxyaddr_escape(t->url, strlen(t->url), url, sizeof(url));
-	if (root != NULL && (s = json_string_value(json_object_get(
-				     root, "error"))) != NULL)
+	if (root != NULL &&
+	    (s = json_string_value(json_object_get(root, "error"))) != NULL)
 		proxyaddr_escape(s, strlen(s), code, sizeof(code));
 	if (root != NULL && (s = json_string_value(json_object_get(
 				     root, "error_description"))) != NULL)
@@ -372,9 +372,10 @@ static int
 take_token(struct graphtoken *t, const struct graphhttp_reply *r,
 	   struct sync_err *err)
 {
-	json_t *root = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES,
-				  NULL);
-	const char *s = json_string_value(json_object_get(root, "access_token"));
+	json_t *root =
+		json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, NULL);
+	const char *s =
+		json_string_value(json_object_get(root, "access_token"));
 	size_t n = s ? strlen(s) : 0;
 	char url[200];
 
@@ -448,8 +449,7 @@ graphtoken_get(struct graphtoken *t, struct graphhttp *h, int renew,
 	       const char **bearer, struct sync_err *err)
 {
 	if (t->token == NULL || renew) {
-		if (load_credential(t, err) < 0 ||
-		    request_token(t, h, err) < 0)
+		if (load_credential(t, err) < 0 || request_token(t, h, err) < 0)
 			return -1;
 	}
 	*bearer = t->token;

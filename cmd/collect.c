@@ -26,6 +26,7 @@
 #include "addrfilter.h"
 #include "clock.h"
 #include "ldapsync.h"
+#include "graph.h"
 #include "ldifsource.h"
 #include "incremental.h"
 #include "xalloc.h"
@@ -460,26 +461,77 @@ fetch_ldif(struct collector *c, struct sync_err *err)
 			       err);
 }
 
+#ifdef RCPTSYNC_HAVE_GRAPH
+/* fetch_graph - source.graph: Exchange Online's users, groups, contacts */
+static int
+fetch_graph(struct collector *c, struct sync_err *err)
+{
+	struct source_stats one;
+	int rc;
+
+	c->live = &one;
+	c->last_dn = NULL;
+	rc = graph_fetch(c->conf->graph, take_value, c, &one, &c->stats->graph,
+			 err);
+	add_stats(&c->stats->source, &one);
+	return rc;
+}
+#endif
+
+/* has_ldap, has_ldif, has_graph - is the source configured? */
+static int
+has_ldap(const struct sync_conf *conf)
+{
+	return conf->source == CONFIG_SOURCE_LDAP;
+}
+
+static int
+has_ldif(const struct sync_conf *conf)
+{
+	return conf->source == CONFIG_SOURCE_LDIF;
+}
+
+#ifdef RCPTSYNC_HAVE_GRAPH
+static int
+has_graph(const struct sync_conf *conf)
+{
+	return conf->graph != NULL;
+}
+#endif
+
 /*
- * The directory sources, by config.source: adding one is a row here (and
- * its reader in ldapsync/, handing each raw value to take_value).
+ * The directory sources: adding one is a row here (and its reader in
+ * ldapsync/, handing each raw value to take_value).  Every configured
+ * one is read, in this order; the table is their union, and all must
+ * complete or the run has nothing.
  */
 static const struct {
-	int source; /* CONFIG_SOURCE_* */
+	int (*configured)(const struct sync_conf *conf);
 	int (*fetch)(struct collector *c, struct sync_err *err);
 } sources[] = {
-	{CONFIG_SOURCE_LDAP, fetch_directories},
-	{CONFIG_SOURCE_LDIF, fetch_ldif},
+	{has_ldap, fetch_directories},
+	{has_ldif, fetch_ldif},
+#ifdef RCPTSYNC_HAVE_GRAPH
+	{has_graph, fetch_graph},
+#endif
 };
 
-/* fetch_source - the configured source's values, into the set */
+/* fetch_source - every configured source's values, into the set */
 static int
 fetch_source(struct collector *c, struct sync_err *err)
 {
-	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
-		if (sources[i].source == c->conf->source)
-			return sources[i].fetch(c, err);
-	panic("collect: source %d has no reader", c->conf->source);
+	int read = 0;
+
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		if (!sources[i].configured(c->conf))
+			continue;
+		if (sources[i].fetch(c, err) < 0)
+			return -1;
+		read++;
+	}
+	if (read == 0)
+		panic("collect: no source has a reader");
+	return 0;
 }
 
 /*

@@ -5,6 +5,7 @@
 #include "acceptdom.h"
 #include "addrset.h"
 #include "config.h"
+#include "graph.h"
 #include "incremental.h"
 #include "source.h"
 #include "syncerr.h"
@@ -22,6 +23,7 @@ struct collect_stats {
 	double fetch_seconds;	    /* fetch and normalise, wall clock */
 	double fetch_cpu;	    /* of which this process's CPU time */
 	double sort_seconds;	    /* sorting and de-duplicating */
+	struct graph_stats graph;   /* source.graph: by collection */
 	char pull[2600];	    /* incremental source: what this pull
 			       was, for "check"; "" otherwise */
 };

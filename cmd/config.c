@@ -125,13 +125,21 @@ source_ldif(struct walker *w, yaml_node_t *v, void *dst)
 	return get_path(w, v, "source.ldif", &c->ldif);
 }
 
+/* source_graph - source.graph: Exchange Online, alone or with the other */
+static int
+source_graph(struct walker *w, yaml_node_t *v, void *dst)
+{
+	return walk_graph(w, v, dst);
+}
+
 static const struct config_key source_keys[] = {
 	{"ldap", source_ldap},
 	{"ldif", source_ldif},
+	{"graph", source_graph},
 	{NULL, NULL},
 };
 
-/* walk_source - exactly one of ldap and ldif */
+/* walk_source - at most one of ldap and ldif, and graph; at least one */
 static int
 walk_source(struct walker *w, yaml_node_t *node, void *dst)
 {
@@ -139,8 +147,8 @@ walk_source(struct walker *w, yaml_node_t *node, void *dst)
 
 	if (walk_section(w, node, "source", source_keys, c) < 0)
 		return -1;
-	if (c->source == -1)
-		return fail_at(w, node, "source needs ldap or ldif");
+	if (c->source == -1 && c->graph == NULL)
+		return fail_at(w, node, "source needs ldap, ldif or graph");
 	return 0;
 }
 
@@ -637,7 +645,7 @@ walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
 {
 	if (walk_section(w, root, "the configuration", root_keys, c) < 0)
 		return -1;
-	if (c->source == -1)
+	if (c->source == -1 && c->graph == NULL)
 		return fail_at(w, root, "the configuration needs source");
 	if (c->table == NULL)
 		return fail_at(w, root, "the configuration needs output");
@@ -769,6 +777,7 @@ config_free(struct sync_conf *c)
 	}
 	free(c->ldap);
 	free(c->ldif);
+	config_graph_free(c->graph);
 	free_list(c->domains);
 	free(c->relay_domains);
 	free_list(c->exclude);

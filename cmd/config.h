@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "graph.h"
 #include "ldapsync.h"
 #include "grace.h"
 #include "mapdb.h"
@@ -25,7 +26,8 @@ enum config_source {
 /* Everything sync.yaml says, defaults filled in.  Paths are absolute
  * or relative to the config file's directory, resolved at load. */
 struct sync_conf {
-	int source;		    /* enum config_source */
+	int source;		    /* enum config_source; -1: neither */
+	struct graph_conf *graph;   /* source.graph; NULL: none */
 	struct ldapsync_conf *ldap; /* source.ldap: one directory each */
 	size_t n_ldap;		    /* several: a forest's domains */
 	char *ldif;

@@ -114,4 +114,12 @@ int config_check_paths(struct walker *w, const struct sync_conf *c);
 /* walk_ldap_list - source.ldap: one directory, or a list (a forest) */
 int walk_ldap_list(struct walker *w, yaml_node_t *node, struct sync_conf *c);
 
+/* config_graph.c */
+
+/* walk_graph - source.graph: Exchange Online through Microsoft Graph */
+int walk_graph(struct walker *w, yaml_node_t *node, struct sync_conf *c);
+
+/* config_graph_free - source.graph's strings, and itself; NULL is ok */
+void config_graph_free(struct graph_conf *g);
+
 #endif

@@ -145,6 +145,10 @@ print_version(void)
 	for (int t = 0; t < maptype_count(); t++)
 		if (maptype_get(t)->built)
 			printf(" %s", maptype_get(t)->name);
+	printf("\nsources: ldap ldif");
+#ifdef RCPTSYNC_HAVE_GRAPH
+	printf(" graph");
+#endif
 	printf("\n");
 #ifdef RCPTSYNC_FAULT_INJECTION
 	printf("fault injection: on (test build)\n");
@@ -297,6 +301,11 @@ main(int argc, char **argv)
 		conf.ldap[i].deadline =
 			clock_seconds(CLOCK_MONOTONIC) + (double)conf.deadline;
 		conf.ldap[i].deadline_seconds = conf.deadline;
+	}
+	if (conf.graph != NULL) {
+		conf.graph->deadline =
+			clock_seconds(CLOCK_MONOTONIC) + (double)conf.deadline;
+		conf.graph->deadline_seconds = conf.deadline;
 	}
 	if (conf.log_syslog)
 		log_syslog();

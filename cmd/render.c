@@ -321,6 +321,33 @@ json_domains(struct json *j, const struct check_result *r)
 	json_close_array(j);
 }
 
+/* json_graph - check --json: source.graph's collections */
+static void
+json_graph(struct json *j, const struct graph_stats *g)
+{
+	if (!g->done)
+		return;
+	json_open_object(j, "graph");
+	json_str(j, "credential", g->credential);
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
+		json_num(j, graph_collection_name(i), (long long)g->count[i]);
+	json_num(j, "guests_left_out", (long long)g->guests);
+	json_num(j, "throttled_retries", (long long)g->retries);
+	json_close_object(j);
+}
+
+/* text_graph - check: source.graph's collections */
+static void
+text_graph(const struct graph_stats *g)
+{
+	if (!g->done)
+		return;
+	printf("graph: token by %s; users %lu (%lu guests left out), groups "
+	       "%lu, contacts %lu; %lu throttled answers waited out\n",
+	       g->credential, g->count[0], g->guests, g->count[1], g->count[2],
+	       g->retries);
+}
+
 /* json_check - check --json */
 static void
 json_check(struct json *j, const struct check_result *r)
@@ -348,6 +375,7 @@ json_check(struct json *j, const struct check_result *r)
 	json_num(j, "extra", s->extra);
 	json_num(j, "duplicates", s->duplicates);
 	json_num(j, "recipients", r->recipients);
+	json_graph(j, &s->graph);
 	json_bool(j, "table_dir_writable", r->writable);
 	json_domains(j, r);
 	json_str(j, "metrics_textfile", r->metrics);
@@ -404,6 +432,7 @@ render_check(struct render *out, const struct check_result *r)
 	       s->other_domain, s->excluded);
 	printf("recipients: %zu (extra %lu, duplicates %lu)\n", r->recipients,
 	       s->extra, s->duplicates);
+	text_graph(&s->graph);
 	text_domains(r);
 	if (r->metrics != NULL)
 		printf("metrics: %s (written by sync)%s\n", r->metrics,

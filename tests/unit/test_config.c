@@ -413,6 +413,61 @@ static const struct row rows[] = {
 	 "domains: \"b\\xc3\\xa4d\\x7f.example\" is not a domain name"},
 };
 
+#define GRAPH_SRC                                                  \
+	"source:\n  graph:\n    tenant: contoso.onmicrosoft.com\n" \
+	"    client_id: 0c1f2e3d-4b5a-6978-8a9b-0c1d2e3f4a5b\n"
+#define GRAPH_CERT "    certificate_file: /etc/rcptsync/graph.pem\n"
+
+static const struct row graph_rows[] = {
+	{"graph alone", GRAPH_SRC GRAPH_CERT OUT, NULL},
+	{"graph and ldif", GRAPH_SRC GRAPH_CERT "  ldif: /x.ldif\n" OUT, NULL},
+	{"graph and ldap",
+	 GRAPH_SRC GRAPH_CERT "  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
+			      "    bind: {method: none}\n" OUT,
+	 NULL},
+	{"graph: incremental delta is refused, not ignored",
+	 GRAPH_SRC GRAPH_CERT "    incremental: delta\n" OUT,
+	 ":6:18: source.graph.incremental: delta is not yet supported"},
+	{"graph: two credentials",
+	 GRAPH_SRC GRAPH_CERT "    client_secret_file: /s\n" OUT,
+	 ":6:25: source.graph takes certificate_file or client_secret_file, "
+	 "not both"},
+	{"graph: no credential", GRAPH_SRC OUT,
+	 ":3:5: source.graph needs a credential"},
+	{"graph: key_file without a certificate",
+	 GRAPH_SRC "    key_file: /k\n    client_secret_file: /s\n" OUT,
+	 ":5:15: source.graph.key_file goes with certificate_file"},
+	{"graph: no tenant",
+	 "source:\n  graph:\n    client_id: 0c1f\n" GRAPH_CERT OUT,
+	 ":3:5: source.graph needs tenant and client_id"},
+	{"graph: a tenant that would change the URL",
+	 "source:\n  graph:\n    tenant: a/../b\n    client_id: "
+	 "0c1f\n" GRAPH_CERT OUT,
+	 ":3:13: source.graph.tenant must be a tenant id"},
+	{"graph: http login_url",
+	 GRAPH_SRC GRAPH_CERT "    login_url: http://login.example\n" OUT,
+	 ":6:16: source.graph.login_url must be an https:// URL"},
+	{"graph: a graph_url with a query",
+	 GRAPH_SRC GRAPH_CERT "    graph_url: https://g.example/?a=b\n" OUT,
+	 ":6:16: source.graph.graph_url must be an https:// URL"},
+	{"graph: unknown collection",
+	 GRAPH_SRC GRAPH_CERT "    include: [users, mailboxes]\n" OUT,
+	 ":6:14: source.graph.include entries must be users, groups or "
+	 "contacts"},
+	{"graph: unknown cloud", GRAPH_SRC GRAPH_CERT "    cloud: mars\n" OUT,
+	 ":6:12: source.graph.cloud must be"},
+	{"graph: unknown key", GRAPH_SRC GRAPH_CERT "    verify: false\n" OUT,
+	 ":6:5: unknown key \"verify\" in source.graph"},
+	{"graph: tls takes ca_file only",
+	 GRAPH_SRC GRAPH_CERT "    tls: {verify: false}\n" OUT,
+	 ":6:11: unknown key \"verify\" in source.graph.tls"},
+	{"graph: domains exchange needs ldap",
+	 GRAPH_SRC GRAPH_CERT OUT "domains: exchange\n",
+	 "domains: exchange needs source.ldap"},
+	{"source needs one of them", "source: {}\n" OUT,
+	 "source needs ldap, ldif or graph"},
+};
+
 /* load - write YAML to a temp file and load it */
 static int
 load(const char *yaml, struct sync_conf *c, struct sync_err *err, char *path)
@@ -425,12 +480,12 @@ load(const char *yaml, struct sync_conf *c, struct sync_err *err, char *path)
 	return rc;
 }
 
+/* check_rows - each row loads, or fails with its error at its place */
 static void
-test_rows(void **state)
+check_rows(const struct row *table, size_t n)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		const struct row *r = &rows[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &table[i];
 		struct sync_conf c;
 		struct sync_err err = {0};
 		char path[64];
@@ -459,6 +514,53 @@ test_rows(void **state)
 		}
 		config_free(&c);
 	}
+}
+
+static void
+test_rows(void **state)
+{
+	(void)state;
+	check_rows(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* source.graph: its keys, errors and combinations */
+static void
+test_graph_rows(void **state)
+{
+	(void)state;
+	check_rows(graph_rows, sizeof(graph_rows) / sizeof(graph_rows[0]));
+}
+
+/* source.graph: the cloud's hosts unless overridden, a trailing / cut */
+static void
+test_graph_defaults(void **state)
+{
+	struct sync_conf c;
+	struct sync_err err;
+	char path[64];
+
+	(void)state;
+	assert_int_equal(load(GRAPH_SRC GRAPH_CERT OUT, &c, &err, path), 0);
+	assert_int_equal(c.source, -1);
+	assert_non_null(c.graph);
+	assert_string_equal(c.graph->login_url,
+			    "https://login.microsoftonline.com");
+	assert_string_equal(c.graph->graph_url, "https://graph.microsoft.com");
+	assert_int_equal(c.graph->include, GRAPH_ALL);
+	assert_int_equal(c.graph->timeout, 30);
+	assert_null(c.graph->ca_file);
+	config_free(&c);
+	assert_int_equal(load(GRAPH_SRC GRAPH_CERT
+			      "    cloud: usgov-dod\n"
+			      "    graph_url: https://proxy.example//\n"
+			      "    include: contacts\n" OUT,
+			      &c, &err, path),
+			 0);
+	assert_string_equal(c.graph->login_url,
+			    "https://login.microsoftonline.us");
+	assert_string_equal(c.graph->graph_url, "https://proxy.example");
+	assert_int_equal(c.graph->include, GRAPH_CONTACTS);
+	config_free(&c);
 }
 
 static void
@@ -623,6 +725,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_graph_rows),
+		cmocka_unit_test(test_graph_defaults),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_include_and_forest),

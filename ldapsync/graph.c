@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	graph - Exchange Online's recipients from Microsoft Graph
+ * DESCRIPTION
+ *	A directory source like the LDAP one: a full pull of /users,
+ *	/groups and /contacts (as source.graph.include says), each with
+ *	$select=id,proxyAddresses (and userType for users) and $top=999,
+ *	following @odata.nextLink until there is none; an empty page with a
+ *	nextLink is not the end.  Every value goes to the caller's
+ *	callback with its object named "graph:users/ID" (groups/,
+ *	contacts/): the address rules are the caller's, the same as AD's.
+ *	Guests (userType Guest) are left out: their addresses belong to
+ *	other organisations.  accountEnabled is never looked at: shared
+ *	and room mailboxes are disabled accounts.
+ *
+ *	Bounded, and all or nothing: 429, 503 and 504 are waited out
+ *	(Retry-After, else a doubling backoff) only within the run's
+ *	deadline; a nextLink seen twice in one pull, more pages than
+ *	GRAPH_PAGES_MAX, a body over GRAPH_BODY_MAX or the deadline end the
+ *	pull with TEMP.  A nextLink must stay under graph_url (the token
+ *	is never sent elsewhere).  A 401 gets one new token and one retry.
+ * OWNERSHIP
+ *	Everything is freed before graph_fetch() returns; the callback
+ *	gets strings valid during the call only.
+ * DIAGNOSTICS
+ *	sync_err as graph.h says; every string from Graph is escaped.
+ * SEE ALSO
+ *	doc/microsoft-graph.md, graphhttp.c, graphtoken.c, graphpage.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "proxyaddr.h"
+#include "seen.h"
+#include "xalloc.h"
+#include "graphhttp.h"
+#include "graphpage.h"
+#include "graphtoken.h"
+#include "graph.h"
+
+/* A page of 999 objects with their addresses is well under 2 MB. */
+#define GRAPH_BODY_MAX (64UL << 20)
+/* Per collection: 20 million objects at 999 a page. */
+#define GRAPH_PAGES_MAX 20000UL
+#define GRAPH_TOP 999
+/* Throttled answers waited out for one page, and the longest backoff. */
+#define GRAPH_THROTTLED_MAX 10
+#define GRAPH_BACKOFF_MAX 60
+
+/* One row per collection, in graph_collection_name()'s order. */
+static const struct {
+	int flag;
+	const char *select;
+	const char *permission; /* the application permission it needs */
+} collections[GRAPH_COLLECTIONS] = {
+	{GRAPH_USERS, "id,proxyAddresses,userType", "User.Read.All"},
+	{GRAPH_GROUPS, "id,proxyAddresses", "Group.Read.All"},
+	{GRAPH_CONTACTS, "id,proxyAddresses", "OrgContact.Read.All"},
+};
+
+/* One run's pull. */
+struct pull {
+	const struct graph_conf *conf;
+	struct graphhttp *http;
+	struct graphtoken *token;
+	source_value_fn fn;
+	void *ctx;
+	struct source_stats *stats;
+	struct graph_stats *gs;
+	int coll; /* the collection being read */
+	unsigned long pages_max;
+	size_t body_max;
+};
+
+/* shown_url - URL escaped for a message */
+static const char *
+shown_url(const char *url, char *buf, size_t size)
+{
+	return proxyaddr_escape(url, strlen(url), buf, size);
+}
+
+/*
+ * throttled - wait out a 429/503/504 if the deadline allows: Retry-After
+ * when given, else 1, 2, 4 ... seconds.  Returns 0 to retry, or -1 (TEMP)
+ */
+static int
+throttled(struct pull *p, const char *url, const struct graphhttp_reply *r,
+	  int *attempts, struct sync_err *err)
+{
+	long wait = r->retry_after >= 0 ? r->retry_after
+					: 1L << (*attempts < 6 ? *attempts : 6);
+	char shown[300];
+	struct timespec ts;
+
+	if (wait > GRAPH_BACKOFF_MAX && r->retry_after < 0)
+		wait = GRAPH_BACKOFF_MAX;
+	shown_url(url, shown, sizeof(shown));
+	if (++*attempts > GRAPH_THROTTLED_MAX)
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "%s: still HTTP %ld after %d retries",
+				    shown, r->status, GRAPH_THROTTLED_MAX);
+	if (clock_seconds(CLOCK_MONOTONIC) + (double)wait >= p->conf->deadline)
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "%s: HTTP %ld, retry after %ld s: past the "
+				    "run's deadline (%ld s)",
+				    shown, r->status, wait,
+				    p->conf->deadline_seconds);
+	p->gs->retries++;
+	ts.tv_sec = wait;
+	ts.tv_nsec = 0;
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+/* refused - a status that ends the pull, as the error it means */
+static int
+refused(struct pull *p, const char *url, const struct graphhttp_reply *r,
+	struct sync_err *err)
+{
+	char shown[300], code[80], msg[200];
+
+	shown_url(url, shown, sizeof(shown));
+	graphpage_error(r->body, r->len, code, sizeof(code), msg, sizeof(msg));
+	if (r->status == 403)
+		return sync_err_set(err, SYNC_ERR_AUTH,
+				    "%s: HTTP 403 %s: the app lacks the "
+				    "application permission %s (or "
+				    "Directory.Read.All), with admin consent",
+				    shown, code,
+				    collections[p->coll].permission);
+	if (r->status == 401)
+		return sync_err_set(err, SYNC_ERR_AUTH,
+				    "%s: HTTP 401 %s even with a new token: %s",
+				    shown, code, msg);
+	return sync_err_set(err, SYNC_ERR_UNAVAILABLE, "%s: HTTP %ld %s%s%s",
+			    shown, r->status, code, msg[0] ? ": " : "", msg);
+}
+
+/* get_page - one page with the run's token: 200, or -1 with ERR */
+static int
+get_page(struct pull *p, const char *url, struct graphhttp_reply *r,
+	 struct sync_err *err)
+{
+	int renewed = 0, attempts = 0;
+	const char *bearer;
+
+	for (;;) {
+		if (graphtoken_get(p->token, p->http, 0, &bearer, err) < 0 ||
+		    graphhttp_get(p->http, url, bearer, r, err) < 0)
+			return -1;
+		if (r->status == 200)
+			return 0;
+		if (r->status == 401 && !renewed) {
+			/* expired or revoked: one new token, one retry */
+			renewed = 1;
+			graphhttp_reply_free(r);
+			if (graphtoken_get(p->token, p->http, 1, &bearer, err) <
+			    0)
+				return -1;
+			continue;
+		}
+		if (r->status == 429 || r->status == 503 || r->status == 504) {
+			int rc = throttled(p, url, r, &attempts, err);
+
+			graphhttp_reply_free(r);
+			if (rc == 0)
+				continue;
+			return -1;
+		}
+		refused(p, url, r, err);
+		graphhttp_reply_free(r);
+		return -1;
+	}
+}
+
+/* take_object - one object of a page: its values to the callback */
+static int
+take_object(void *ctx, const struct graphpage_object *o)
+{
+	struct pull *p = ctx;
+	char name[GRAPHPAGE_ID_MAX + 32];
+
+	if (p->coll == 0 && o->guest) {
+		p->gs->guests++;
+		return 0;
+	}
+	snprintf(name, sizeof(name), "graph:%s/%s",
+		 graph_collection_name(p->coll), o->id);
+	p->stats->entries++;
+	p->stats->serial++;
+	p->gs->count[p->coll]++;
+	for (size_t i = 0; i < o->n_values; i++) {
+		p->stats->values++;
+		if (p->fn(p->ctx, name, o->values[i], o->lens[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* next_link - NEXT must stay under graph_url: the token goes with it */
+static int
+next_link(struct pull *p, const char *url, const char *next,
+	  struct sync_err *err)
+{
+	size_t n = strlen(p->conf->graph_url);
+	char shown[300], shown_next[300];
+
+	if (strncmp(next, p->conf->graph_url, n) == 0 && next[n] == '/')
+		return 0;
+	return sync_err_set(err, SYNC_ERR_UNAVAILABLE,
+			    "%s: @odata.nextLink %s is not under %s",
+			    shown_url(url, shown, sizeof(shown)),
+			    shown_url(next, shown_next, sizeof(shown_next)),
+			    p->conf->graph_url);
+}
+
+/* read_page - fetch URL and pass its objects on; *NEXT its nextLink */
+static int
+read_page(struct pull *p, const char *url, char **next, struct sync_err *err)
+{
+	struct graphhttp_reply r;
+	char shown[300];
+	int rc;
+
+	if (get_page(p, url, &r, err) < 0)
+		return -1;
+	rc = graphpage_parse(r.body, r.len, take_object, p, next, err);
+	graphhttp_reply_free(&r);
+	if (rc < 0)
+		return err->kind == SYNC_ERR_UNAVAILABLE
+			       ? sync_err_prefix(
+					 err, "%s",
+					 shown_url(url, shown, sizeof(shown)))
+			       : -1;
+	if (*next != NULL && next_link(p, url, *next, err) < 0) {
+		free(*next);
+		*next = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* pull_collection - every page of collection I */
+static int
+pull_collection(struct pull *p, int i, struct sync_err *err)
+{
+	struct seen *seen = seen_new();
+	char *url, *next = NULL, shown[300];
+	size_t n = strlen(p->conf->graph_url) + 128;
+	int rc = 0;
+
+	p->coll = i;
+	url = xmalloc(n);
+	snprintf(url, n, "%s/v1.0/%s?$select=%s&$top=%d", p->conf->graph_url,
+		 graph_collection_name(i), collections[i].select, GRAPH_TOP);
+	while (url != NULL && rc == 0) {
+		if (seen_add(seen, url, strlen(url)) != 0)
+			rc = sync_err_set(err, SYNC_ERR_TEMP,
+					  "%s: @odata.nextLink seen twice in "
+					  "one pull: the server loops",
+					  shown_url(url, shown, sizeof(shown)));
+		else if (p->gs->pages[i] >= p->pages_max)
+			rc = sync_err_set(err, SYNC_ERR_TEMP,
+					  "%s: more than %lu pages of %s",
+					  p->conf->graph_url, p->pages_max,
+					  graph_collection_name(i));
+		else if ((rc = read_page(p, url, &next, err)) == 0) {
+			p->gs->pages[i]++;
+			p->stats->pages++;
+		}
+		free(url);
+		url = next;
+		next = NULL;
+	}
+	free(url);
+	seen_free(seen);
+	return rc;
+}
+
+/* limits - the bounds; a test build may lower them (graph.sh) */
+static void
+limits(struct pull *p)
+{
+	p->pages_max = GRAPH_PAGES_MAX;
+	p->body_max = GRAPH_BODY_MAX;
+#ifdef RCPTSYNC_FAULT_INJECTION
+	const char *s = getenv("RCPTSYNC_GRAPH_LIMITS"); /* PAGES,BYTES */
+	unsigned long pages, bytes;
+
+	if (s != NULL && sscanf(s, "%lu,%lu", &pages, &bytes) == 2) {
+		p->pages_max = pages;
+		p->body_max = bytes;
+	}
+#endif
+}
+
+/* graph_fetch - see graph.h */
+int
+graph_fetch(const struct graph_conf *conf, source_value_fn fn, void *ctx,
+	    struct source_stats *stats, struct graph_stats *gstats,
+	    struct sync_err *err)
+{
+	struct pull p = {.conf = conf,
+			 .fn = fn,
+			 .ctx = ctx,
+			 .stats = stats,
+			 .gs = gstats};
+	const char *bearer;
+	int rc = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(gstats, 0, sizeof(*gstats));
+	gstats->done = 1;
+	limits(&p);
+	snprintf(stats->server, sizeof(stats->server), "%s", conf->graph_url);
+	p.http = graphhttp_new(conf->ca_file, conf->timeout, conf->deadline,
+			       p.body_max);
+	p.token = graphtoken_new(conf);
+	rc = graphtoken_get(p.token, p.http, 0, &bearer, err);
+	snprintf(gstats->credential, sizeof(gstats->credential), "%s",
+		 graphtoken_credential(p.token));
+	snprintf(stats->bound_as, sizeof(stats->bound_as), "app %s with a %s",
+		 conf->client_id, graphtoken_credential(p.token));
+	for (int i = 0; rc == 0 && i < GRAPH_COLLECTIONS; i++)
+		if (conf->include & collections[i].flag)
+			rc = pull_collection(&p, i, err);
+	graphtoken_free(p.token);
+	graphhttp_free(p.http);
+	return rc;
+}

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""A scripted Microsoft Graph for tests: NOT Microsoft Graph.
+
+No Graph tenant can run here, so graph.sh talks to this small HTTPS server
+(a private test CA, 127.0.0.1 only).  It follows Microsoft's published
+schema: every object it sends is logged to DIR/sent.jsonl, and graph.sh
+checks each property and its type against graph_schema.txt, derived from
+microsoftgraph/msgraph-metadata's schemas/v1.0-Prod.csdl (graph_schema.py).
+What it does not model is not tested by it: conditional access, real
+throttling budgets, Exchange's own views.
+
+  graph_server.py PORT CERT KEY DIR
+
+DIR/scenario.json is read again for every request, so that a suite can
+change the directory between runs:
+  tenant, client_id        what the token endpoint accepts
+  client_secret            the app's secret (secret credential), or
+  client_cert              the PEM certificate of the app (assertions)
+  objects                  {"users": [...], "groups": [...], "contacts":
+                           [...]}, the objects with their properties
+  page_size                objects a page (at most $top)
+  empty_page               {"users": K}: an empty page before page K
+  faults                   [{"set": "users", "page": K, "status": 429,
+                           "retry_after": 1, "times": 1, "body": "..."}]:
+                           answer page K of the set so, TIMES times
+  loop                     "users": the last page's nextLink is the first
+  stall                    "users": stop answering on that set's pages
+  nextlink_host            "users": nextLink points to another host
+  token_uses               a token is good for this many Graph requests,
+                           then 401 (an expired token)
+  deny                     ["contacts"]: 403 for that set
+  raw                      {"users": "TEXT"}: the page body, as is
+  huge                     {"users": N}: pad the first page to N bytes
+
+Requests are logged to DIR/requests.log, one JSON line each: method,
+path, status, and for the token endpoint the credential it checked.
+"""
+import base64
+import hashlib
+import json
+import os
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+SELECT = {"users": "id,proxyAddresses,userType",
+          "groups": "id,proxyAddresses", "contacts": "id,proxyAddresses"}
+PORT, CERT, KEY, DIR = (int(sys.argv[1]), sys.argv[2], sys.argv[3],
+                        sys.argv[4])
+BASE = "https://127.0.0.1:%d" % PORT
+LOCK = threading.Lock()
+TOKENS = {}      # token -> Graph requests left
+JTIS = set()     # assertions seen: a replay is refused
+FAULTS_USED = {}  # (scenario generation, fault index) -> times used
+
+
+def scenario():
+    with open(os.path.join(DIR, "scenario.json")) as f:
+        return json.load(f)
+
+
+def log(rec):
+    with LOCK, open(os.path.join(DIR, "requests.log"), "a") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+def b64url_decode(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def check_assertion(sc, jwt, token_url):
+    """None if the client assertion is good, else why not."""
+    parts = jwt.split(".")
+    if len(parts) != 3:
+        return "not a JWS"
+    try:
+        head = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+        sig = b64url_decode(parts[2])
+    except ValueError:
+        return "undecodable"
+    with open(sc["client_cert"], "rb") as f:
+        cert = x509.load_pem_x509_certificate(f.read())
+    der = cert.public_bytes(serialization.Encoding.DER)
+    want_x5t = base64.urlsafe_b64encode(
+        hashlib.sha256(der).digest()).rstrip(b"=").decode()
+    if head.get("alg") != "PS256" or head.get("typ") != "JWT":
+        return "header alg/typ %r/%r" % (head.get("alg"), head.get("typ"))
+    if head.get("x5t#S256") != want_x5t:
+        return "x5t#S256 is not the registered certificate's"
+    try:
+        # RFC 7518 3.5: MGF1 with SHA-256 and a salt of 32 bytes exactly
+        cert.public_key().verify(
+            sig, (parts[0] + "." + parts[1]).encode(),
+            padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+            hashes.SHA256())
+    except InvalidSignature:
+        return "bad signature"
+    now = time.time()
+    if claims.get("aud") != token_url:
+        return "aud %r" % claims.get("aud")
+    if claims.get("iss") != sc["client_id"] or \
+            claims.get("sub") != sc["client_id"]:
+        return "iss/sub"
+    nbf, exp = claims.get("nbf"), claims.get("exp")
+    if not isinstance(nbf, int) or not isinstance(exp, int):
+        return "nbf/exp missing"
+    if exp - nbf > 600 or nbf > now + 60 or exp < now:
+        return "lifetime nbf=%d exp=%d now=%d" % (nbf, exp, now)
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti or jti in JTIS:
+        return "jti missing or replayed"
+    JTIS.add(jti)
+    return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body, headers=()):
+        data = body if isinstance(body, bytes) else body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def error(self, status, code, message, headers=()):
+        self.answer(status, json.dumps(
+            {"error": {"code": code, "message": message}}), headers)
+
+    def do_POST(self):
+        sc = scenario()
+        path = urllib.parse.urlsplit(self.path).path
+        n = int(self.headers.get("Content-Length", "0"))
+        form = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        form = {k: v[0] for k, v in form.items()}
+        token_url = "%s/%s/oauth2/v2.0/token" % (BASE, sc["tenant"])
+        why = None
+        if path != "/%s/oauth2/v2.0/token" % sc["tenant"]:
+            why = "no such tenant"
+        elif form.get("grant_type") != "client_credentials" or \
+                form.get("client_id") != sc["client_id"] or \
+                form.get("scope") != BASE + "/.default":
+            why = "grant_type, client_id or scope"
+        elif "client_assertion" in form:
+            if form.get("client_assertion_type") != \
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer":
+                why = "client_assertion_type"
+            elif "client_cert" not in sc:
+                why = "no certificate registered"
+            else:
+                why = check_assertion(sc, form["client_assertion"],
+                                      token_url)
+            cred = "assertion"
+        elif "client_secret" in form:
+            cred = "secret"
+            if form["client_secret"] != sc.get("client_secret"):
+                why = "AADSTS7000215: Invalid client secret provided."
+        else:
+            why = "no credential"
+        if why is not None:
+            log({"method": "POST", "path": path, "status": 401,
+                 "refused": why})
+            self.answer(401, json.dumps(
+                {"error": "invalid_client",
+                 "error_description": "AADSTS700027: " + why}))
+            return
+        token = base64.urlsafe_b64encode(os.urandom(24)).decode()
+        with LOCK:
+            TOKENS[token] = sc.get("token_uses", 1 << 30)
+        log({"method": "POST", "path": path, "status": 200,
+             "credential": cred})
+        self.answer(200, json.dumps({"token_type": "Bearer",
+                                     "expires_in": 3599,
+                                     "access_token": token}))
+
+    def bearer_ok(self):
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer "):
+            return False
+        with LOCK:
+            left = TOKENS.get(auth[7:], 0)
+            if left <= 0:
+                return False
+            TOKENS[auth[7:]] = left - 1
+        return True
+
+    def fault(self, sc, name, page):
+        for i, f in enumerate(sc.get("faults", [])):
+            if f["set"] == name and f.get("page", 0) == page:
+                key = (sc.get("generation"), i)  # a new scenario: anew
+                with LOCK:
+                    used = FAULTS_USED.get(key, 0)
+                    if used >= f.get("times", 1):
+                        continue
+                    FAULTS_USED[key] = used + 1
+                return f
+        return None
+
+    def do_GET(self):
+        sc = scenario()
+        url = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        name = url.path[len("/v1.0/"):] if url.path.startswith("/v1.0/") \
+            else ""
+        page = int(q.get("$skiptoken", ["0"])[0])
+        rec = {"method": "GET", "path": url.path, "page": page,
+               "query": url.query}
+        if name not in SELECT:
+            rec["status"] = 404
+            log(rec)
+            self.error(404, "Request_ResourceNotFound", "no such resource")
+            return
+        if not self.bearer_ok():
+            rec["status"] = 401
+            log(rec)
+            self.error(401, "InvalidAuthenticationToken",
+                       "Access token has expired or is not yet valid.")
+            return
+        if name in sc.get("deny", []):
+            rec["status"] = 403
+            log(rec)
+            self.error(403, "Authorization_RequestDenied",
+                       "Insufficient privileges to complete the operation.")
+            return
+        if sc.get("stall") == name:
+            rec["status"] = "stalled"
+            log(rec)
+            time.sleep(3600)
+            return
+        f = self.fault(sc, name, page)
+        if f is not None:
+            rec["status"] = f["status"]
+            log(rec)
+            headers = []
+            if "retry_after" in f:
+                headers.append(("Retry-After", str(f["retry_after"])))
+            self.answer(f["status"], f.get("body", json.dumps(
+                {"error": {"code": "TooManyRequests",
+                           "message": "Too many requests"}})), headers)
+            return
+        if q.get("$select", [""])[0] != SELECT[name]:
+            rec["status"] = 400
+            log(rec)
+            self.error(400, "BadRequest", "unexpected $select")
+            return
+        if name in sc.get("raw", {}):
+            rec["status"] = 200
+            log(rec)
+            self.answer(200, sc["raw"][name])
+            return
+        self.send_page(sc, name, page, q, rec)
+
+    def send_page(self, sc, name, page, q, rec):
+        size = min(int(q.get("$top", ["100"])[0]), sc.get("page_size", 100))
+        objs = sc.get("objects", {}).get(name, [])
+        pages = [objs[i:i + size] for i in range(0, len(objs), size)] or [[]]
+        k = sc.get("empty_page", {}).get(name)
+        if k is not None and 0 < k <= len(pages):
+            pages.insert(k, [])
+        fields = SELECT[name].split(",")
+        value = [{p: o[p] for p in fields if p in o}
+                 for o in pages[min(page, len(pages) - 1)]]
+        body = {"@odata.context": BASE + "/v1.0/$metadata#" + name +
+                "(" + SELECT[name] + ")", "value": value}
+        link = None
+        if page + 1 < len(pages):
+            link = page + 1
+        elif sc.get("loop") == name:
+            link = 0
+        if link is not None:
+            host = "https://evil.example" if \
+                sc.get("nextlink_host") == name else BASE
+            body["@odata.nextLink"] = "%s/v1.0/%s?$select=%s&$top=%s" \
+                "&$skiptoken=%d" % (host, name, SELECT[name],
+                                    q.get("$top", ["100"])[0], link)
+        with LOCK, open(os.path.join(DIR, "sent.jsonl"), "a") as f:
+            for o in value:
+                f.write(json.dumps({"set": name, "object": o}) + "\n")
+        text = json.dumps(body)
+        pad = sc.get("huge", {}).get(name, 0) - len(text)
+        if page == 0 and pad > 0:
+            text = text[:-1] + ', "@odata.count": 0' + " " * pad + "}"
+        rec["status"] = 200
+        rec["objects"] = len(value)
+        log(rec)
+        self.answer(200, text)
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+    server.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(CERT, KEY)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    print("listening %d" % PORT, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

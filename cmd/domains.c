@@ -215,3 +215,20 @@ domains_relay_set(const struct acceptdom_list *l, const char *value)
 	addrset_finish(set);
 	return set;
 }
+
+/* domains_gives - see domains.h */
+const char *
+domains_gives(const struct acceptdom_list *l, const struct acceptdom *d)
+{
+	if (!acceptdom_inbound(d))
+		return "not accepted inbound";
+	if (!acceptdom_is_relay(d))
+		return "its recipients in the directory";
+	if (!d->subdomains)
+		return "every recipient (@domain)";
+	/* relay_recipient_maps has no wild-card for subdomains */
+	return decides(l, d, acceptdom_is_relay)
+		       ? "every recipient of the domain itself (@domain); of "
+			 "its subdomains, those in the directory"
+		       : "of its subdomains, the recipients in the directory";
+}

@@ -58,4 +58,12 @@ struct addrset *domains_relay_set(const struct acceptdom_list *l,
 int domains_relay_warning(const struct acceptdom_list *l,
 			  const struct acceptdom *d, char *buf, size_t size);
 
+/*
+ * domains_gives - what D, an accepted domain of L, gives in rcptsync's
+ *	tables, for check's list: "@x" only where what decides for x itself
+ *	is a relay, and never for a subdomain (as domains_apply writes it).
+ */
+const char *domains_gives(const struct acceptdom_list *l,
+			  const struct acceptdom *d);
+
 #endif

@@ -25,6 +25,7 @@
 
 #include "xalloc.h"
 #include "log.h"
+#include "domains.h"
 #include "grace.h"
 #include "json.h"
 #include "proxyaddr.h"
@@ -398,10 +399,7 @@ text_domains(const struct check_result *r)
 		printf("  %s%s: %s%s; %s (%s)\n", d->subdomains ? "*." : "",
 		       d->name, acceptdom_type_name(d),
 		       d->is_default ? ", default" : "",
-		       !acceptdom_inbound(d) ? "not accepted inbound"
-		       : acceptdom_is_relay(d)
-			       ? "every recipient (@domain)"
-			       : "its recipients in the directory",
+		       domains_gives(r->domains, d),
 		       proxyaddr_escape(d->origin, strlen(d->origin), shown,
 					sizeof(shown)));
 	}

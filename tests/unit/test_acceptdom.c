@@ -314,6 +314,49 @@ test_relay_warning(void **state)
 	acceptdom_list_free(&l);
 }
 
+/* check's list says what each domain gives in relay_recipient_maps:
+ * "@x" only where x itself is a relay, never for a subdomain */
+static void
+test_gives(void **state)
+{
+	static const struct {
+		const char *name, *gives;
+	} want[] = {
+		{"x.example", "its recipients in the directory"},
+		{"x.example", "of its subdomains, the recipients in the "
+			      "directory"},
+		{"r.example", "every recipient of the domain itself (@domain); "
+			      "of its subdomains, those in the directory"},
+		{"y.example", "every recipient (@domain)"},
+		{"y.example", "every recipient of the domain itself (@domain); "
+			      "of its subdomains, those in the directory"},
+		{"o.example", "not accepted inbound"},
+	};
+	struct acceptdom_list l = {0};
+
+	(void)state;
+	add(&l, "x.example", "0", "CN=x");
+	add(&l, "*.x.example", "2", "CN=x-sub");
+	add(&l, "*.r.example", "1", "CN=r-sub");
+	add(&l, "y.example", "2", "CN=y");
+	add(&l, "*.y.example", "2", "CN=y-sub");
+	add(&l, "*.o.example", "258", "CN=o-sub");
+	acceptdom_finish(&l);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int found = 0;
+
+		for (size_t j = 0; j < l.n; j++)
+			if (strcmp(l.v[j].name, want[i].name) == 0 &&
+			    strcmp(domains_gives(&l, &l.v[j]), want[i].gives) ==
+				    0)
+				found = 1;
+		if (!found)
+			fail_msg("%s: no entry gives \"%s\"", want[i].name,
+				 want[i].gives);
+	}
+	acceptdom_list_free(&l);
+}
+
 int
 main(void)
 {
@@ -325,6 +368,7 @@ main(void)
 		cmocka_unit_test(test_tables_exact),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_relay_warning),
+		cmocka_unit_test(test_gives),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -354,6 +354,26 @@ warn_extra_unrelayed(const struct collector *c)
 			 c->conf->extra, n - DUP_WARNINGS_MAX);
 }
 
+/* add_protection - one directory's bind protections into the totals */
+static void
+add_protection(struct source_protection *sum,
+	       const struct source_protection *one)
+{
+	size_t used = strlen(sum->text);
+
+	sum->binds += one->binds;
+	sum->tls += one->tls;
+	sum->signing += one->signing;
+	sum->sealing += one->sealing;
+	sum->cbinding += one->cbinding;
+	sum->cb_unable += one->cb_unable;
+	if (one->text[0] != '\0')
+		snprintf(sum->text + used, sizeof(sum->text) - used, "%s%s",
+			 used ? "; " : "", one->text);
+	if (sum->cb_why[0] == '\0')
+		snprintf(sum->cb_why, sizeof(sum->cb_why), "%s", one->cb_why);
+}
+
 /* add_stats - one directory's fetch into the run's totals */
 static void
 add_stats(struct source_stats *sum, const struct source_stats *one)
@@ -369,6 +389,7 @@ add_stats(struct source_stats *sum, const struct source_stats *one)
 	if (one->bound_as[0] != '\0')
 		snprintf(sum->bound_as + used, sizeof(sum->bound_as) - used,
 			 "%s%s", used ? "; " : "", one->bound_as);
+	add_protection(&sum->protection, &one->protection);
 	used = strlen(sum->server);
 	snprintf(sum->server + used, sizeof(sum->server) - used, "%s%s",
 		 used ? ", " : "", one->server);

@@ -24,6 +24,7 @@
 #include <yaml.h>
 
 #include "xalloc.h"
+#include "fault.h"
 #include "adkinds.h"
 #include "dcfind.h"
 #include "filterattrs.h"
@@ -419,8 +420,10 @@ check_uris(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 				       "uri %s: must start with "
 				       "ldaps://, ldap:// or ldapi://",
 				       u);
+		/* (a test switch lets it through: what does the DC say?) */
 		if (ldapsync_uri_is_plain(u) && !l->starttls &&
-		    l->bind_method == LDAPSYNC_BIND_SIMPLE)
+		    l->bind_method == LDAPSYNC_BIND_SIMPLE &&
+		    !FAULT_SWITCH(FAULT_SWITCH_PLAIN_SIMPLE))
 			return fail_at(w, node,
 				       "uri %s: a simple bind over plain "
 				       "ldap:// would send the password in "

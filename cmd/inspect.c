@@ -235,6 +235,24 @@ dir_writable(const char *path, const char *whose, struct sync_err *err)
 	return ok;
 }
 
+/*
+ * warn_cbinding - a GSSAPI bind inside TLS without a channel binding: a DC
+ * that enforces channel binding (LdapEnforceChannelBinding 2, and Samba
+ * 4.20.3 and later with "ldap server require strong auth = yes") refuses
+ * it (doc/active-directory.md, "AD hardening")
+ */
+static void
+warn_cbinding(const struct source_protection *p)
+{
+	if (p->cb_unable == 0)
+		return;
+	log_warn("channel binding: %s: a DC that enforces LDAP channel "
+		 "binding refuses a GSSAPI bind inside TLS without one; use "
+		 "GSSAPI over ldap:// (signing and sealing) or a simple bind "
+		 "over ldaps://",
+		 p->cb_why);
+}
+
 /* cmd_check - config, connection, bind, counts; and can we write? */
 int
 cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
@@ -270,6 +288,7 @@ cmd_check(const struct cmd_args *a, struct render *out, struct sync_err *err)
 			 : a->conf->n_domains > 0  ? "domains"
 						   : "none";
 	warn_relay_subdomains(&p.domains);
+	warn_cbinding(&p.stats.source.protection);
 	render_check(out, &r);
 	pipeline_free(&p);
 	return r.writable ? 0 : -1;

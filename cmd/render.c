@@ -349,6 +349,23 @@ text_graph(const struct graph_stats *g)
 	       g->retries);
 }
 
+/* json_protection - check --json: what protects the binds (counts) */
+static void
+json_protection(struct json *j, const struct source_protection *p)
+{
+	if (p->binds == 0)
+		return;
+	json_open_object(j, "protection");
+	json_num(j, "binds", p->binds);
+	json_num(j, "tls", p->tls);
+	json_num(j, "sasl_signing", p->signing);
+	json_num(j, "sasl_sealing", p->sealing);
+	json_num(j, "channel_binding", p->cbinding);
+	json_num(j, "channel_binding_unable", p->cb_unable);
+	json_str(j, "text", p->text);
+	json_close_object(j);
+}
+
 /* json_check - check --json */
 static void
 json_check(struct json *j, const struct check_result *r)
@@ -362,6 +379,7 @@ json_check(struct json *j, const struct check_result *r)
 	json_num(j, "entries", s->source.entries);
 	if (s->source.bound_as[0] != '\0')
 		json_str(j, "bind", s->source.bound_as);
+	json_protection(j, &s->source.protection);
 	if (s->pull[0] != '\0')
 		json_str(j, "pull", s->pull);
 	json_num(j, "pages", s->source.pages);
@@ -419,6 +437,8 @@ render_check(struct render *out, const struct check_result *r)
 	printf("source: %s\n", s->source.server);
 	if (s->source.bound_as[0] != '\0')
 		printf("bind: %s\n", s->source.bound_as);
+	if (s->source.protection.binds > 0)
+		printf("protection: %s\n", s->source.protection.text);
 	if (s->pull[0] != '\0')
 		printf("pull: %s\n", s->pull);
 	printf("entries: %lu (pages %lu, references skipped %lu, ranged %lu)\n",

@@ -19,12 +19,26 @@ enum mapcommit_step {
 	MAPCOMMIT_STEP_COUNT = MAPCOMMIT_STEP_DIR_SYNCED,
 };
 
+/*
+ * Test switches, in the same builds only: FAULT_SWITCH("NAME") is true when
+ * the environment variable RCPTSYNC_FAULT_NAME is set and non-empty; in
+ * normal builds it is the constant 0.  They let a test make rcptsync do
+ * what it never does (a bind without channel binding, a simple bind over
+ * plain ldap://), to show what a DC does with it.
+ */
+#define FAULT_SWITCH_NO_CBINDING "NO_CBINDING"
+#define FAULT_SWITCH_PLAIN_SIMPLE "PLAIN_SIMPLE"
+
 #ifdef RCPTSYNC_FAULT_INJECTION
 /* fault_point - SIGKILL ourselves if RCPTSYNC_CRASH_AT names STEP */
 void fault_point(int step);
 #define FAULT_POINT(step) fault_point(step)
+/* fault_switch - 1 if RCPTSYNC_FAULT_<NAME> is set and not empty */
+int fault_switch(const char *name);
+#define FAULT_SWITCH(name) fault_switch(name)
 #else
 #define FAULT_POINT(step) ((void)0)
+#define FAULT_SWITCH(name) 0
 #endif
 
 #endif

@@ -51,11 +51,13 @@
 
 #include "xalloc.h"
 #include "secret.h"
+#include "fault.h"
 #include "adhint.h"
 #include "proxyaddr.h"
 #include "clock.h"
 #include "krb5cred.h"
 #include "dcfind.h"
+#include "saslcb.h"
 #include "session.h"
 #include "watchdog.h"
 
@@ -244,7 +246,9 @@ sasl_bind(LDAP *ld, const char *uri, const struct ldapsync_conf *conf, int tls,
 			    tls ? "maxssf=0" : "minssf=56"))
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "cannot set SASL options");
-	if (tls && conf->bind_method == LDAPSYNC_BIND_GSSAPI)
+	/* (a test switch leaves it out: does the DC then refuse?) */
+	if (tls && conf->bind_method == LDAPSYNC_BIND_GSSAPI &&
+	    !FAULT_SWITCH(FAULT_SWITCH_NO_CBINDING))
 		(void)ldap_set_option(ld, LDAP_OPT_X_SASL_CBINDING, &cbinding);
 	watchdog_arm(session_budget(conf));
 	rc = ldap_sasl_interactive_bind_s(ld, NULL, mech, NULL, NULL,
@@ -350,7 +354,9 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 	int tls = !ldapsync_uri_is_plain(uri) || conf->starttls;
 	int rc;
 
-	if (!tls && conf->bind_method == LDAPSYNC_BIND_SIMPLE)
+	/* (a test switch sends it anyway: what does the DC answer?) */
+	if (!tls && conf->bind_method == LDAPSYNC_BIND_SIMPLE &&
+	    !FAULT_SWITCH(FAULT_SWITCH_PLAIN_SIMPLE))
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "%s: refusing a simple bind over plain "
 				    "ldap://; use ldaps:// or starttls: true",
@@ -369,7 +375,44 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 	return 0;
 }
 
-/* describe_bind - who we are to the server, and the SASL layer */
+/*
+ * describe_protection - what protects this bind: TLS, the SASL layer
+ * (ssf 1 signs, more also seals), and for GSSAPI inside TLS the channel
+ * binding, if this SASL library can send one (saslcb.c)
+ */
+static void
+describe_protection(struct source_protection *p, int tls, int gssapi,
+		    unsigned long ssf)
+{
+	char cb[240];
+
+	memset(p, 0, sizeof(*p));
+	p->binds = 1;
+	p->tls = (unsigned)tls;
+	p->signing = ssf == 1;
+	p->sealing = ssf > 1;
+	if (!tls || !gssapi)
+		snprintf(cb, sizeof(cb), "not used (%s)",
+			 !tls ? "no TLS" : "not a GSSAPI bind");
+	else if (FAULT_SWITCH(FAULT_SWITCH_NO_CBINDING))
+		snprintf(cb, sizeof(cb), "none (left out by a test switch)");
+	else if (saslcb_gssapi(p->cb_why, sizeof(p->cb_why))) {
+		p->cbinding = 1;
+		snprintf(cb, sizeof(cb), "tls-endpoint (%s)", p->cb_why);
+		p->cb_why[0] = '\0';
+	} else {
+		p->cb_unable = 1;
+		snprintf(cb, sizeof(cb), "none: %s", p->cb_why);
+	}
+	snprintf(p->text, sizeof(p->text), "%s, %s, channel binding %s",
+		 tls ? "TLS" : "no TLS",
+		 ssf > 1    ? "SASL signing and sealing"
+		 : ssf == 1 ? "SASL signing"
+			    : "no SASL layer",
+		 cb);
+}
+
+/* describe_bind - who we are to the server, and what protects the bind */
 static void
 describe_bind(struct ldapsync_session *s)
 {
@@ -382,11 +425,13 @@ describe_bind(struct ldapsync_session *s)
 	case LDAPSYNC_BIND_NONE:
 		snprintf(s->stats->bound_as, sizeof(s->stats->bound_as),
 			 "anonymous");
+		describe_protection(&s->stats->protection, tls, 0, 0);
 		return;
 	case LDAPSYNC_BIND_SIMPLE:
 		snprintf(s->stats->bound_as, sizeof(s->stats->bound_as),
 			 "simple as %s%s", conf->bind_dn,
 			 tls ? " (inside TLS)" : "");
+		describe_protection(&s->stats->protection, tls, 0, 0);
 		return;
 	default: break;
 	}
@@ -399,6 +444,9 @@ describe_bind(struct ldapsync_session *s)
 		 user ? user : "(unknown)", (unsigned long)ssf,
 		 tls ? " (inside TLS)" : "");
 	ldap_memfree(user);
+	describe_protection(&s->stats->protection, tls,
+			    conf->bind_method == LDAPSYNC_BIND_GSSAPI,
+			    (unsigned long)ssf);
 }
 
 /* append_cut - add "; MSG" to BUF, cutting what does not fit */

@@ -49,6 +49,22 @@ struct source_discovery {
 	unsigned kept, anew;
 };
 
+/*
+ * What protects the binds of a fetch (LDAP; a run adds up its
+ * directories'), for "check": each count is of directories bound.
+ */
+struct source_protection {
+	unsigned binds;	    /* directories bound (0: no LDAP bind) */
+	unsigned tls;	    /* over TLS (ldaps:// or StartTLS) */
+	unsigned signing;   /* with a SASL integrity layer only */
+	unsigned sealing;   /* with a SASL confidentiality layer */
+	unsigned cbinding;  /* GSSAPI inside TLS, tls-endpoint binding */
+	unsigned cb_unable; /* GSSAPI inside TLS, but the SASL library
+			       cannot send a binding: cb_why says why */
+	char text[320];	    /* one directory's, as "check" prints it */
+	char cb_why[200];
+};
+
 /* What a fetch saw; for "check", the log and "-v". */
 struct source_stats {
 	unsigned long entries;	  /* entries returned */
@@ -63,6 +79,8 @@ struct source_stats {
 	char bound_as[256];	  /* how the bind went, for "check" */
 	char skipped[512];	  /* URIs that failed before SERVER, and why */
 	struct source_discovery dns; /* the DCs found in DNS (domain:) */
+	/* what protects the bind, for "check" */
+	struct source_protection protection;
 };
 
 #endif

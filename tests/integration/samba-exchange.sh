@@ -201,16 +201,26 @@ _exch_sd_ldif() {
 		"$1" "$2"
 }
 
+# _exch_ace_re ACE : a basic regex ("(" and ")" literal) for the explicit
+# ACE, its rights in any order (Samba 4.17 writes RPLCLORC back as given,
+# 4.22 as LCRPLORC)
+_exch_ace_re() {
+	local type flags sid
+	IFS=';' read -r type flags _ _ _ sid <<< "$1"
+	printf '%s;%s;[A-Z]*;;;%s' "$type" "$flags" "$sid"
+}
+
 # _exch_ace_add ACE DN... : ACE first in each DACL (as samba-tool dsacl set
 # does: a deny must come before the allows to count), unless present; one
 # ldbmodify for all
 _exch_ace_add() {
-	local ace=$1 dn sd dacl head flags; shift
+	local ace=$1 dn sd dacl head flags re; shift
+	re=$(_exch_ace_re "$ace")
 	: > "$SDC/exch-sd.ldif"
 	for dn in "$@"; do
 		sd=$(_exch_sd "$dn")
 		case $sd in *'D:'*'('*) ;; *) echo "no DACL read for $dn" >&2; return 1 ;; esac
-		case $sd in *"$ace"*) continue ;; esac
+		printf '%s\n' "$sd" | grep -q "$re" && continue
 		dacl=${sd#*D:}          # flags, then the ACEs, then maybe S:...
 		head=${sd%%D:*}D: flags=${dacl%%(*}
 		_exch_sd_ldif "$dn" "$head$flags$ace${dacl#"$flags"}" >> "$SDC/exch-sd.ldif"
@@ -221,12 +231,13 @@ _exch_ace_add() {
 
 # _exch_ace_del ACE DN... : removes the explicit ACE from each
 _exch_ace_del() {
-	local ace=$1 dn sd; shift
+	local ace=$1 dn sd re; shift
+	re=$(_exch_ace_re "$ace")
 	: > "$SDC/exch-sd.ldif"
 	for dn in "$@"; do
 		sd=$(_exch_sd "$dn")
-		case $sd in *"$ace"*) ;; *) continue ;; esac
-		_exch_sd_ldif "$dn" "${sd//"$ace"/}" >> "$SDC/exch-sd.ldif"
+		printf '%s\n' "$sd" | grep -q "$re" || continue
+		_exch_sd_ldif "$dn" "$(printf '%s\n' "$sd" | sed "s/$re//g")" >> "$SDC/exch-sd.ldif"
 	done
 	[ -s "$SDC/exch-sd.ldif" ] || return 0
 	_exch_ldb ldbmodify "$SDC/exch-sd.ldif"

@@ -517,6 +517,7 @@ check "diff writes no cache" test "$(stat -c '%Y %i' "$LIST_TABLE.rcptsync-cache
 
 CONF=$CHANGE_CONF TABLE=$CHANGE_TABLE
 
+. "$HERE/samba-hardening.sh"
 . "$HERE/samba-dns.sh"
 . "$HERE/samba-domains.sh"
 CONF=$CHANGE_CONF TABLE=$CHANGE_TABLE

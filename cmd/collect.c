@@ -479,12 +479,17 @@ fetch_graph(struct collector *c, struct sync_err *err)
 		log_warn("%s; a full delta round", g->cache_problem);
 	if (g->why_full[0] != '\0')
 		log_debug("graph: a full delta round: %s", g->why_full);
-	if (rc == 0 && g->delta)
-		append_pull(c->stats, 0,
-			    "graph: %s delta round, %lu objects changed, "
-			    "%lu removed, %lu cached",
-			    g->full ? "a full" : "an incremental", g->changed,
-			    g->removed, one.entries);
+	if (rc == 0 && g->delta) {
+		char how[200];
+
+		snprintf(how, sizeof(how),
+			 "%s delta round, %lu objects changed, %lu removed, "
+			 "%lu cached",
+			 g->full ? "a full" : "an incremental", g->changed,
+			 g->removed, one.entries);
+		log_debug("graph: %s", how);
+		append_pull(c->stats, 0, "graph: %s", how);
+	}
 	return rc;
 }
 #endif

@@ -99,7 +99,7 @@ source:
     login_url: https://127.0.0.1:$PORT
     graph_url: https://127.0.0.1:$PORT
     certificate_file: $D/app-both.pem
-    timeout: 5
+    timeout: 15
     tls: {ca_file: $D/graph-ca.pem}
 ${2:-    incremental: delta}
 domains: [contoso.com]

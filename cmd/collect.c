@@ -487,14 +487,30 @@ fetch_ldif(struct collector *c, struct sync_err *err)
 static int
 fetch_graph(struct collector *c, struct sync_err *err)
 {
+	const struct graph_stats *g = &c->stats->graph;
 	struct source_stats one;
 	int rc;
 
 	c->live = &one;
 	c->last_dn = NULL;
-	rc = graph_fetch(c->conf->graph, take_value, c, &one, &c->stats->graph,
-			 err);
+	rc = graph_fetch(c->conf->graph, c->conf->table, c->commit, take_value,
+			 c, &one, &c->stats->graph, err);
 	add_stats(&c->stats->source, &one);
+	if (g->cache_problem[0] != '\0')
+		log_warn("%s; a full delta round", g->cache_problem);
+	if (g->why_full[0] != '\0')
+		log_debug("graph: a full delta round: %s", g->why_full);
+	if (rc == 0 && g->delta) {
+		char how[200];
+
+		snprintf(how, sizeof(how),
+			 "%s delta round, %lu objects changed, %lu removed, "
+			 "%lu cached",
+			 g->full ? "a full" : "an incremental", g->changed,
+			 g->removed, one.entries);
+		log_debug("graph: %s", how);
+		append_pull(c->stats, 0, "graph: %s", how);
+	}
 	return rc;
 }
 #endif

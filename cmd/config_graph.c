@@ -191,23 +191,16 @@ graph_include(struct walker *w, yaml_node_t *v, void *dst)
 	return rc;
 }
 
-/* graph_incremental - incremental: none (delta is not yet built) */
+/* graph_incremental - incremental: none, or delta (doc/exchange-online.md) */
 static int
 graph_incremental(struct walker *w, yaml_node_t *v, void *dst)
 {
 	static const char *const names[] = {"none", "delta", NULL};
 	struct graph_walk *gw = dst;
-	int pick;
 
 	gw->incremental = v;
-	if (get_choice(w, v, "source.graph.incremental", names, &pick) < 0)
-		return -1;
-	if (pick == 1)
-		return fail_at(w, v,
-			       "source.graph.incremental: delta is not yet "
-			       "supported by this version (use none: every "
-			       "run pulls in full)");
-	return 0;
+	return get_choice(w, v, "source.graph.incremental", names,
+			  &gw->g->incremental);
 }
 
 /* graph_full_every - full_every: for incremental: delta */

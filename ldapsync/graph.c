@@ -13,19 +13,25 @@
  *	Guests (userType Guest) are left out: their addresses belong to
  *	other organisations.  accountEnabled is never looked at: shared
  *	and room mailboxes are disabled accounts.
+ *	incremental: delta reads /users/delta (groups/, contacts/) with the
+ *	same $select instead, from each collection's stored deltaLink, into
+ *	the object cache (graphdelta.c), then hands the whole cache on as
+ *	a full pull would: an object that comes back replaces its entry,
+ *	@removed (either reason) and a guest drop it, a repeated one is
+ *	taken again (the last wins).  410 Gone or 400 syncStateNotFound
+ *	start one full round from nothing (the Location is not needed:
+ *	a full round is what it points to), under the same limits.
  *
  *	Bounded, and all or nothing: 429, 503 and 504 are waited out
  *	(Retry-After, else a doubling backoff) only within the run's
  *	deadline; a nextLink seen twice in one pull, more pages than
  *	GRAPH_PAGES_MAX, a body over GRAPH_BODY_MAX or the deadline end the
- *	pull with TEMP.  A nextLink must stay under graph_url (the token
- *	is never sent elsewhere).  A 401 gets one new token and one retry.
- * OWNERSHIP
- *	Everything is freed before graph_fetch() returns; the callback
- *	gets strings valid during the call only.
- * DIAGNOSTICS
- *	sync_err as graph.h says; every string from Graph is escaped.
- * SEE ALSO
+ *	pull with TEMP; a nextLink back to the deltaLink a round began
+ *	from is such a repeat.  A nextLink or deltaLink must stay under
+ *	graph_url (the token is never sent elsewhere).  A 401 gets one new token
+ *and one retry. OWNERSHIP Everything is freed before graph_fetch() returns; the
+ *callback gets strings valid during the call only. DIAGNOSTICS sync_err as
+ *graph.h says; every string from Graph is escaped. SEE ALSO
  *	doc/microsoft-graph.md, graphhttp.c, graphtoken.c, graphpage.c.
  */
 #include <stdio.h>
@@ -37,6 +43,7 @@
 #include "proxyaddr.h"
 #include "seen.h"
 #include "xalloc.h"
+#include "graphdelta.h"
 #include "graphhttp.h"
 #include "graphpage.h"
 #include "graphtoken.h"
@@ -74,6 +81,9 @@ struct pull {
 	int coll; /* the collection being read */
 	unsigned long pages_max;
 	size_t body_max;
+	struct graphdelta *delta;	/* incremental: delta; else NULL */
+	char *links[GRAPH_COLLECTIONS]; /* the round's deltaLinks */
+	int reset; /* Graph asked for a full round (410, syncStateNotFound) */
 };
 
 /* shown_url - URL escaped for a message */
@@ -140,6 +150,30 @@ refused(struct pull *p, const char *url, const struct graphhttp_reply *r,
 			    shown, r->status, code, msg[0] ? ": " : "", msg);
 }
 
+/*
+ * resync - a delta round Graph no longer continues: 410 Gone, or 400
+ * syncStateNotFound (doc/microsoft-graph.md, "Listing and delta").
+ * Returns 1 (with P->reset and a TEMP error) or 0 when R is no such answer.
+ */
+static int
+resync(struct pull *p, const char *url, const struct graphhttp_reply *r,
+       struct sync_err *err)
+{
+	char shown[300], code[80], msg[200];
+
+	if (p->delta == NULL || (r->status != 410 && r->status != 400))
+		return 0;
+	graphpage_error(r->body, r->len, code, sizeof(code), msg, sizeof(msg));
+	if (r->status == 400 && strcmp(code, "syncStateNotFound") != 0)
+		return 0;
+	p->reset = 1;
+	sync_err_set(err, SYNC_ERR_TEMP,
+		     "%s: HTTP %ld %s: Graph asks for a full round",
+		     shown_url(url, shown, sizeof(shown)), r->status,
+		     r->status == 410 ? "Gone" : code);
+	return 1;
+}
+
 /* get_page - one page with the run's token: 200, or -1 with ERR */
 static int
 get_page(struct pull *p, const char *url, struct graphhttp_reply *r,
@@ -171,7 +205,8 @@ get_page(struct pull *p, const char *url, struct graphhttp_reply *r,
 				continue;
 			return -1;
 		}
-		refused(p, url, r, err);
+		if (!resync(p, url, r, err))
+			refused(p, url, r, err);
 		graphhttp_reply_free(r);
 		return -1;
 	}
@@ -183,13 +218,18 @@ take_object(void *ctx, const struct graphpage_object *o)
 {
 	struct pull *p = ctx;
 	char name[GRAPHPAGE_ID_MAX + 32];
+	int guest = p->coll == 0 && o->guest && !o->removed;
 
-	if (p->coll == 0 && o->guest) {
+	if (guest)
 		p->gs->guests++;
-		return 0;
-	}
 	snprintf(name, sizeof(name), "graph:%s/%s",
 		 graph_collection_name(p->coll), o->id);
+	if (p->delta != NULL) {
+		graphdelta_take(p->delta, name, o, guest || o->removed);
+		return 0;
+	}
+	if (guest || o->removed) /* a listing has no @removed */
+		return 0;
 	p->stats->entries++;
 	p->stats->serial++;
 	p->gs->count[p->coll]++;
@@ -203,7 +243,7 @@ take_object(void *ctx, const struct graphpage_object *o)
 
 /* next_link - NEXT must stay under graph_url: the token goes with it */
 static int
-next_link(struct pull *p, const char *url, const char *next,
+next_link(struct pull *p, const char *url, const char *what, const char *next,
 	  struct sync_err *err)
 {
 	size_t n = strlen(p->conf->graph_url);
@@ -212,23 +252,26 @@ next_link(struct pull *p, const char *url, const char *next,
 	if (strncmp(next, p->conf->graph_url, n) == 0 && next[n] == '/')
 		return 0;
 	return sync_err_set(err, SYNC_ERR_UNAVAILABLE,
-			    "%s: @odata.nextLink %s is not under %s",
-			    shown_url(url, shown, sizeof(shown)),
+			    "%s: @odata.%s %s is not under %s",
+			    shown_url(url, shown, sizeof(shown)), what,
 			    shown_url(next, shown_next, sizeof(shown_next)),
 			    p->conf->graph_url);
 }
 
-/* read_page - fetch URL and pass its objects on; *NEXT its nextLink */
+/*
+ * read_page - fetch URL and pass its objects on; *NEXT its nextLink, and
+ * a delta round's last page's deltaLink into P->links
+ */
 static int
 read_page(struct pull *p, const char *url, char **next, struct sync_err *err)
 {
 	struct graphhttp_reply r;
-	char shown[300];
+	char shown[300], *delta = NULL;
 	int rc;
 
 	if (get_page(p, url, &r, err) < 0)
 		return -1;
-	rc = graphpage_parse(r.body, r.len, take_object, p, next, err);
+	rc = graphpage_parse(r.body, r.len, take_object, p, next, &delta, err);
 	graphhttp_reply_free(&r);
 	if (rc < 0)
 		return err->kind == SYNC_ERR_UNAVAILABLE
@@ -236,12 +279,47 @@ read_page(struct pull *p, const char *url, char **next, struct sync_err *err)
 					 err, "%s",
 					 shown_url(url, shown, sizeof(shown)))
 			       : -1;
-	if (*next != NULL && next_link(p, url, *next, err) < 0) {
+	if (delta != NULL && p->delta != NULL) {
+		if (next_link(p, url, "deltaLink", delta, err) < 0) {
+			free(delta);
+			return -1;
+		}
+		free(p->links[p->coll]);
+		p->links[p->coll] = delta;
+		delta = NULL;
+	}
+	free(delta);
+	if (*next != NULL && next_link(p, url, "nextLink", *next, err) < 0) {
 		free(*next);
 		*next = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * first_url - where collection I begins: the listing, a delta round from
+ * nothing ($top is not for delta: the service picks the page size), or
+ * the stored deltaLink.  The caller frees it.
+ */
+static char *
+first_url(const struct pull *p, int i)
+{
+	size_t n = strlen(p->conf->graph_url) + 128;
+	char *url;
+
+	if (p->delta != NULL && !p->delta->full)
+		return xstrdup(p->delta->links[i]);
+	url = xmalloc(n);
+	if (p->delta != NULL)
+		snprintf(url, n, "%s/v1.0/%s/delta?$select=%s",
+			 p->conf->graph_url, graph_collection_name(i),
+			 collections[i].select);
+	else
+		snprintf(url, n, "%s/v1.0/%s?$select=%s&$top=%d",
+			 p->conf->graph_url, graph_collection_name(i),
+			 collections[i].select, GRAPH_TOP);
+	return url;
 }
 
 /* pull_collection - every page of collection I */
@@ -250,13 +328,10 @@ pull_collection(struct pull *p, int i, struct sync_err *err)
 {
 	struct seen *seen = seen_new();
 	char *url, *next = NULL, shown[300];
-	size_t n = strlen(p->conf->graph_url) + 128;
 	int rc = 0;
 
 	p->coll = i;
-	url = xmalloc(n);
-	snprintf(url, n, "%s/v1.0/%s?$select=%s&$top=%d", p->conf->graph_url,
-		 graph_collection_name(i), collections[i].select, GRAPH_TOP);
+	url = first_url(p, i);
 	while (url != NULL && rc == 0) {
 		if (seen_add(seen, url, strlen(url)) != 0)
 			rc = sync_err_set(err, SYNC_ERR_TEMP,
@@ -278,6 +353,64 @@ pull_collection(struct pull *p, int i, struct sync_err *err)
 	}
 	free(url);
 	seen_free(seen);
+	if (rc == 0 && p->delta != NULL && p->links[i] == NULL)
+		rc = sync_err_set(err, SYNC_ERR_UNAVAILABLE,
+				  "%s/v1.0/%s/delta: the round ended without "
+				  "an @odata.deltaLink",
+				  p->conf->graph_url, graph_collection_name(i));
+	return rc;
+}
+
+/* pull_round - every included collection, once */
+static int
+pull_round(struct pull *p, struct sync_err *err)
+{
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < GRAPH_COLLECTIONS; i++)
+		if (p->conf->include & collections[i].flag)
+			rc = pull_collection(p, i, err);
+	return rc;
+}
+
+/*
+ * pull_delta - a delta round from the cache; when Graph asks for a full
+ * round (410, syncStateNotFound), one from nothing, under the same
+ * bounds.  Then every cached value to the caller, and the cache owed.
+ */
+static int
+pull_delta(struct pull *p, struct incremental_commit **commit,
+	   struct sync_err *err)
+{
+	struct graphdelta *d = p->delta;
+	int rc = pull_round(p, err);
+
+	if (rc < 0 && p->reset && !d->full) {
+		char why[sizeof(d->why)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		graphdelta_restart(d, why);
+		for (int i = 0; i < GRAPH_COLLECTIONS; i++) {
+			free(p->links[i]);
+			p->links[i] = NULL;
+		}
+		p->reset = 0;
+		p->gs->guests = 0;
+		memset(p->gs->pages, 0, sizeof(p->gs->pages));
+		memset(err, 0, sizeof(*err));
+		rc = pull_round(p, err);
+	}
+	p->gs->delta = 1;
+	p->gs->full = d->full;
+	p->gs->changed = d->changed;
+	p->gs->removed = d->removed;
+	snprintf(p->gs->why_full, sizeof(p->gs->why_full), "%s", d->why);
+	snprintf(p->gs->cache_problem, sizeof(p->gs->cache_problem), "%s",
+		 d->problem);
+	if (rc == 0)
+		rc = graphdelta_feed(d, p->fn, p->ctx, p->stats, p->gs);
+	if (rc == 0 && commit != NULL)
+		graphdelta_owe(d, p->conf, p->links, commit);
 	return rc;
 }
 
@@ -300,10 +433,12 @@ limits(struct pull *p)
 
 /* graph_fetch - see graph.h */
 int
-graph_fetch(const struct graph_conf *conf, source_value_fn fn, void *ctx,
+graph_fetch(const struct graph_conf *conf, const char *table,
+	    struct incremental_commit **commit, source_value_fn fn, void *ctx,
 	    struct source_stats *stats, struct graph_stats *gstats,
 	    struct sync_err *err)
 {
+	struct graphdelta delta;
 	struct pull p = {.conf = conf,
 			 .fn = fn,
 			 .ctx = ctx,
@@ -316,6 +451,10 @@ graph_fetch(const struct graph_conf *conf, source_value_fn fn, void *ctx,
 	memset(gstats, 0, sizeof(*gstats));
 	gstats->done = 1;
 	limits(&p);
+	if (conf->incremental) {
+		graphdelta_load(&delta, conf, table);
+		p.delta = &delta;
+	}
 	snprintf(stats->server, sizeof(stats->server), "%s", conf->graph_url);
 	p.http = graphhttp_new(conf->ca_file, conf->timeout, conf->deadline,
 			       p.body_max);
@@ -325,9 +464,16 @@ graph_fetch(const struct graph_conf *conf, source_value_fn fn, void *ctx,
 		 graphtoken_credential(p.token));
 	snprintf(stats->bound_as, sizeof(stats->bound_as), "app %s with a %s",
 		 conf->client_id, graphtoken_credential(p.token));
-	for (int i = 0; rc == 0 && i < GRAPH_COLLECTIONS; i++)
-		if (conf->include & collections[i].flag)
-			rc = pull_collection(&p, i, err);
+	if (rc == 0)
+		rc = p.delta != NULL ? pull_delta(&p, commit, err)
+				     : pull_round(&p, err);
+	else if (p.delta != NULL) /* -v says why, even when it failed */
+		snprintf(gstats->why_full, sizeof(gstats->why_full), "%s",
+			 delta.why);
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
+		free(p.links[i]);
+	if (p.delta != NULL)
+		graphdelta_free(p.delta);
 	graphtoken_free(p.token);
 	graphhttp_free(p.http);
 	return rc;

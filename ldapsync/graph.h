@@ -35,7 +35,8 @@ struct graph_conf {
 	int cloud;		  /* enum graph_cloud */
 	int include;		  /* GRAPH_USERS | ... */
 	int timeout;		  /* seconds: to connect, and of silence */
-	long full_every;	  /* incremental: delta (not yet) */
+	int incremental;	  /* 1: incremental: delta */
+	long full_every;	  /* delta: seconds between full rounds */
 	double deadline;	  /* CLOCK_MONOTONIC: the run's end */
 	long deadline_seconds;	  /* the same, as configured (messages) */
 };
@@ -47,6 +48,11 @@ struct graph_stats {
 	unsigned long pages[GRAPH_COLLECTIONS]; /* pages, by collection */
 	unsigned long guests;			/* users left out (Guest) */
 	unsigned long retries;			/* 429/503/504 waited out */
+	int delta;				/* incremental: delta ran */
+	int full;				/* delta: a full round */
+	unsigned long changed, removed;		/* delta: objects sent */
+	char why_full[SYNC_ERR_MSG_MAX];	/* delta: why full, or "" */
+	char cache_problem[SYNC_ERR_MSG_MAX];	/* cache there, unreadable */
 	char credential[160];			/* how the token was got */
 };
 
@@ -61,21 +67,30 @@ const char *graph_collection_name(int i);
  */
 void graph_cloud_urls(int cloud, const char **login, const char **graph);
 
+struct incremental_commit;
+
 #ifdef RCPTSYNC_HAVE_GRAPH
 /*
- * graph_fetch - a full pull of CONF's collections: every proxyAddresses
+ * graph_fetch - a pull of CONF's collections: every proxyAddresses
  *	value of every object (guests left out) to FN, the object named
- *	"graph:users/ID" (groups/, contacts/).  All or nothing: returns 0,
- *	or -1 with ERR set: TEMP (75) for throttling past the deadline, a
+ *	"graph:users/ID" (groups/, contacts/).  With incremental: delta,
+ *	a delta round continuing the object cache beside TABLE
+ *	(graphdelta.h), or a full round when in doubt (GSTATS->why_full);
+ *	410 Gone or 400 syncStateNotFound start a full round once.  The
+ *	new cache and deltaLinks are added to *COMMIT (sync) to be saved
+ *	with the accepted table; COMMIT NULL: only read.  All or nothing:
+ *returns 0, or -1 with ERR set: TEMP (75) for throttling past the deadline, a
  *	repeated nextLink, too many pages, a body over the limit, a server
  *	that stops answering; UNAVAILABLE (69) when the server cannot be
  *	reached or answers nonsense (naming the URL); AUTH (77) when the
  *	credentials are refused, the secret file is unsafe, or a permission
  *	is missing (named).  STATS and GSTATS are filled either way.
  */
-int graph_fetch(const struct graph_conf *conf, source_value_fn fn, void *ctx,
-		struct source_stats *stats, struct graph_stats *gstats,
-		struct sync_err *err) __attribute__((warn_unused_result));
+int graph_fetch(const struct graph_conf *conf, const char *table,
+		struct incremental_commit **commit, source_value_fn fn,
+		void *ctx, struct source_stats *stats,
+		struct graph_stats *gstats, struct sync_err *err)
+	__attribute__((warn_unused_result));
 #endif
 
 #endif

@@ -4,7 +4,8 @@
  *	graphpage - one page of a Microsoft Graph collection, decoded
  * DESCRIPTION
  *	The one place a Graph page's JSON is read (jansson): its objects'
- *	id, userType and proxyAddresses, and the @odata.nextLink.  The
+ *	id, userType, proxyAddresses and @removed (delta rounds), and the
+ *	@odata.nextLink or @odata.deltaLink.  The
  *	text is hostile data: jansson refuses invalid UTF-8 and, asked,
  *	duplicate keys; \u0000 is let through to the values so that the
  *	address rules refuse it with a warning naming the object, as they
@@ -44,6 +45,7 @@ take_object(json_t *o, size_t index, graphpage_fn fn, void *ctx,
 	json_t *id = json_object_get(o, "id");
 	json_t *type = json_object_get(o, "userType");
 	json_t *pa = json_object_get(o, "proxyAddresses");
+	json_t *removed = json_object_get(o, "@removed");
 	struct graphpage_object obj = {0};
 	size_t n = 0, i, *lens;
 	json_t *v;
@@ -59,7 +61,10 @@ take_object(json_t *o, size_t index, graphpage_fn fn, void *ctx,
 		return malformed(err, "userType is not a string", index);
 	if (pa != NULL && !json_is_array(pa) && !json_is_null(pa))
 		return malformed(err, "proxyAddresses is not an array", index);
+	if (removed != NULL && !json_is_object(removed))
+		return malformed(err, "@removed is not an object", index);
 	obj.id = json_string_value(id);
+	obj.removed = removed != NULL;
 	obj.guest = json_is_string(type) &&
 		    strcmp(json_string_value(type), "Guest") == 0;
 	if (json_is_array(pa))
@@ -86,18 +91,26 @@ take_object(json_t *o, size_t index, graphpage_fn fn, void *ctx,
 	return rc;
 }
 
+/* is_link - a nextLink or deltaLink: a non-empty string without NUL */
+static int
+is_link(json_t *link)
+{
+	return json_is_string(link) && json_string_length(link) > 0 &&
+	       strlen(json_string_value(link)) == json_string_length(link);
+}
+
 /* graphpage_parse - see graphpage.h */
 int
 graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
-		char **next, struct sync_err *err)
+		char **next, char **delta, struct sync_err *err)
 {
 	json_error_t jerr;
 	char shown[200];
-	json_t *root, *value, *link, *o;
+	json_t *root, *value, *link, *dlink, *o;
 	size_t i;
 	int rc = 0;
 
-	*next = NULL;
+	*next = *delta = NULL;
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 			  &jerr);
 	if (root == NULL)
@@ -109,15 +122,22 @@ graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
 				    jerr.position);
 	value = json_object_get(root, "value");
 	link = json_object_get(root, "@odata.nextLink");
+	dlink = json_object_get(root, "@odata.deltaLink");
 	if (!json_is_object(root) || !json_is_array(value))
 		rc = sync_err_set(err, SYNC_ERR_UNAVAILABLE,
 				  "malformed page: no \"value\" array");
-	else if (link != NULL &&
-		 (!json_is_string(link) || json_string_length(link) == 0 ||
-		  strlen(json_string_value(link)) != json_string_length(link)))
+	else if (link != NULL && !is_link(link))
 		rc = sync_err_set(err, SYNC_ERR_UNAVAILABLE,
 				  "malformed page: @odata.nextLink is not a "
 				  "URL");
+	else if (dlink != NULL && !is_link(dlink))
+		rc = sync_err_set(err, SYNC_ERR_UNAVAILABLE,
+				  "malformed page: @odata.deltaLink is not a "
+				  "URL");
+	else if (link != NULL && dlink != NULL)
+		rc = sync_err_set(err, SYNC_ERR_UNAVAILABLE,
+				  "malformed page: both @odata.nextLink and "
+				  "@odata.deltaLink");
 	json_array_foreach(value, i, o)
 	{
 		if (rc < 0)
@@ -126,6 +146,8 @@ graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
 	}
 	if (rc == 0 && link != NULL)
 		*next = xstrdup(json_string_value(link));
+	if (rc == 0 && dlink != NULL)
+		*delta = xstrdup(json_string_value(dlink));
 	json_decref(root);
 	return rc;
 }

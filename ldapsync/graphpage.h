@@ -14,6 +14,7 @@
 struct graphpage_object {
 	const char *id;	 /* NUL-terminated, no NUL inside */
 	int guest;	 /* userType is "Guest" */
+	int removed;	 /* a delta round's "@removed" (either reason) */
 	size_t n_values; /* proxyAddresses values */
 	const char **values;
 	const size_t *lens;
@@ -24,17 +25,19 @@ struct graphpage_object {
 typedef int (*graphpage_fn)(void *ctx, const struct graphpage_object *o);
 
 /*
- * graphpage_parse - one page of a Graph collection (LEN bytes of JSON):
- *	each object of its "value" array to FN, and its
- *	"@odata.nextLink" into *NEXT (the caller frees it; NULL when there
- *	is none).  The JSON must be valid UTF-8 without duplicate keys; an
- *	object needs a string id (at most GRAPHPAGE_ID_MAX bytes, no NUL);
- *	proxyAddresses, when there, is an array of strings.  Returns 0, or
- *	-1 with ERR: UNAVAILABLE "malformed page: ..." (the caller adds the
+ * graphpage_parse - one page of a Graph collection or of a delta round
+ *	(LEN bytes of JSON): each object of its "value" array to FN, its
+ *	"@odata.nextLink" into *NEXT and its "@odata.deltaLink" into
+ *	*DELTA (the caller frees them; NULL when there is none; a page
+ *	with both is malformed).  An object with "@removed" (an object,
+ *	whatever its reason) has REMOVED set.  The JSON must be valid UTF-8
+ *without duplicate keys; an object needs a string id (at most GRAPHPAGE_ID_MAX
+ *bytes, no NUL); proxyAddresses, when there, is an array of strings.  Returns
+ *0, or -1 with ERR: UNAVAILABLE "malformed page: ..." (the caller adds the
  *	URL), or whatever FN set.
  */
 int graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
-		    char **next, struct sync_err *err)
+		    char **next, char **delta, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
 /*

@@ -247,6 +247,16 @@ objcache_each_guid(const struct objcache *c,
 			fn(ctx, o->guid, o->guid_len);
 }
 
+void
+objcache_each_object(const struct objcache *c,
+		     void (*fn)(void *ctx, const char *dn, size_t n), void *ctx)
+{
+	for (size_t b = 0; b < c->n_buckets; b++)
+		for (const struct obj *o = c->buckets[b]; o != NULL;
+		     o = o->next)
+			fn(ctx, o->dn, o->n);
+}
+
 size_t
 objcache_count(const struct objcache *c)
 {

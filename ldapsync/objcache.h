@@ -54,6 +54,11 @@ void objcache_each_guid(const struct objcache *c,
 				   size_t len),
 			void *ctx);
 
+/* objcache_each_object - FN(ctx, dn, n_values) for every object */
+void objcache_each_object(const struct objcache *c,
+			  void (*fn)(void *ctx, const char *dn, size_t n),
+			  void *ctx);
+
 /* objcache_count - objects in the cache */
 size_t objcache_count(const struct objcache *c);
 

@@ -318,12 +318,15 @@ is_leftover(const char *name, const char *base)
 	if (strncmp(name + lb, ".rcptsync-state" TMP_TAG,
 		    15 + strlen(TMP_TAG)) == 0)
 		return 1;
-	/* the object caches' temp files: TABLE.rcptsync-cache[.N]TMP_TAG */
+	/* the object caches' temp files: TABLE.rcptsync-cache[.N]TMP_TAG,
+	 * and source.graph's TABLE.rcptsync-cache.graphTMP_TAG */
 	if (strncmp(name + lb, ".rcptsync-cache", 15) == 0) {
 		const char *p = name + lb + 15;
 
 		if (p[0] == '.' && p[1] >= '0' && p[1] <= '9')
 			p += 1 + strspn(p + 1, "0123456789");
+		else if (strncmp(p, ".graph", 6) == 0)
+			p += 6;
 		return strncmp(p, TMP_TAG, strlen(TMP_TAG)) == 0;
 	}
 	return strncmp(name + lb, TMP_TAG, strlen(TMP_TAG)) == 0;

@@ -143,10 +143,10 @@ FULL=(alice@contoso.com a@contoso.com shared@contoso.com bob@contoso.com
 # --- configuration errors: exit 78, file:line:column
 C=$D/bad.yaml
 conf "$C" "    certificate_file: $D/app-both.pem
-    incremental: delta"
-expect_rc "incremental: delta is refused, not ignored" 78 "$RCPTSYNC" -c "$C" check
-contains "delta: says not yet supported, with its place" "bad.yaml:"
-contains "delta: says not yet supported" "not yet supported"
+    incremental: dirsync"
+expect_rc "incremental: an unknown kind is refused" 78 "$RCPTSYNC" -c "$C" check
+contains "incremental: the place" "bad.yaml:"
+contains "incremental: the choices" "delta"
 conf "$C" "    certificate_file: $D/app-both.pem
     client_secret_file: $D/secret"
 expect_rc "two credentials" 78 "$RCPTSYNC" -c "$C" check

@@ -7,12 +7,18 @@ speaks, and a check that it speaks nothing else.
       from schemas/v1.0-Prod.csdl of microsoftgraph/msgraph-metadata
       (MIT), the entity sets users, groups and contacts: their entity
       types and, of the properties in PROPERTIES, each one's type
-      (inherited ones included).  The 3 MB file is not kept here.
+      (inherited ones included), and whether the set's type has the
+      bound function delta (Collection(TYPE) -> Collection(TYPE): the
+      delta query).  The 3 MB file is not kept here.
   graph_schema.py check graph_schema.txt SENT.jsonl
       every object the scripted server sent (one JSON line each:
       {"set": "users", "object": {...}}) has only properties of the
-      list, each a JSON value of the listed type.  Exit 1 and one line
-      per offence otherwise.
+      list, each a JSON value of the listed type; an object sent by a
+      delta round ("delta": true) only for a set whose type has the delta
+      function, and its "@removed" annotation (not in the CSDL: an
+      instance annotation, learn.microsoft.com/graph/delta-query-overview)
+      only as {"reason": "changed" | "deleted"} beside the id alone.
+      Exit 1 and one line per offence otherwise.
 """
 import json
 import sys
@@ -26,10 +32,24 @@ PROPERTIES = ("id", "proxyAddresses", "userType", "displayName", "mail",
 
 def derive(csdl, commit):
     root = ET.parse(csdl).getroot()
-    types, sets = {}, {}
+    types, sets, deltas = {}, {}, {}
     for schema in root.iter(EDM + "Schema"):
         ns = schema.get("Namespace")
         alias = schema.get("Alias")
+
+        def full(t):
+            if alias and t.startswith(alias + "."):
+                return ns + t[len(alias):]
+            return t
+        for fn in schema.findall(EDM + "Function"):
+            par = fn.find(EDM + "Parameter")
+            ret = fn.find(EDM + "ReturnType")
+            if fn.get("Name") == "delta" and fn.get("IsBound") == "true" \
+                    and par is not None and ret is not None and \
+                    par.get("Type", "").startswith("Collection("):
+                bound = full(par.get("Type")[11:-1])
+                deltas[bound] = "Collection(%s)" % full(
+                    ret.get("Type")[11:-1])
         for et in schema.findall(EDM + "EntityType"):
             base = et.get("BaseType")
             if base and alias and base.startswith(alias + "."):
@@ -61,6 +81,9 @@ def derive(csdl, commit):
         for p in PROPERTIES:
             if p in props:
                 print("%s\t%s\t%s\t%s\t%s" % ((s, etype, p) + props[p]))
+        if etype in deltas:
+            print("%s\t%s\tdelta()\t%s\tfunction" % (s, etype,
+                                                     deltas[etype]))
 
 
 def json_fits(value, edm, nullable):
@@ -84,12 +107,22 @@ def check(listing, sent):
                 continue
             s, _, p, t, nullable = line.rstrip("\n").split("\t")
             known[(s, p)] = (t, nullable == "true")
+    removed_shape = ({"reason": "changed"}, {"reason": "deleted"})
     bad = 0
     n = 0
     with open(sent) as f:
         for line in f:
             rec = json.loads(line)
             n += 1
+            if rec.get("delta") and (rec["set"], "delta()") not in known:
+                print("%s: no delta function in the schema" % rec["set"])
+                bad += 1
+            if "@removed" in rec["object"] and (
+                    not rec.get("delta") or
+                    rec["object"]["@removed"] not in removed_shape or
+                    set(rec["object"]) != {"id", "@removed"}):
+                print("%s: bad @removed %r" % (rec["set"], rec["object"]))
+                bad += 1
             for p, v in rec["object"].items():
                 if p.startswith("@"):
                     continue  # annotations (@odata.type, @removed)

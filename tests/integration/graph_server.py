@@ -10,6 +10,21 @@ microsoftgraph/msgraph-metadata's schemas/v1.0-Prod.csdl (graph_schema.py).
 What it does not model is not tested by it: conditional access, real
 throttling budgets, Exchange's own views.
 
+Delta queries follow Microsoft's documented protocol to the letter
+(learn.microsoft.com/graph/delta-query-overview, /graph/api/user-delta,
+/graph/api/group-delta, /graph/api/orgcontact-delta; the repository's
+doc/microsoft-graph.md "Listing and delta"): GET /v1.0/SET/delta?$select=
+starts a round that returns every object, page by page through
+@odata.nextLink ($skiptoken: the query is encoded in the token, not
+repeated), ending with @odata.deltaLink ($deltatoken); a deltaLink asked
+later returns what changed since: a changed or added object with all its
+selected properties, a removed one as {"id", "@removed": {"reason":
+"changed" | "deleted"}}.  $top is not supported on delta (400).  An
+unknown or expired token is 400 syncStateNotFound, or 410 Gone with a
+Location (a deltaLink with an empty $deltatoken: a new full round).
+What changed is the difference between the objects the token's round saw
+and the scenario's objects now: the change log of each collection.
+
   graph_server.py PORT CERT KEY DIR
 
 DIR/scenario.json is read again for every request, so that a suite can
@@ -32,6 +47,15 @@ change the directory between runs:
   deny                     ["contacts"]: 403 for that set
   raw                      {"users": "TEXT"}: the page body, as is
   huge                     {"users": N}: pad the first page to N bytes
+  removed_reason           {"u1": "changed"}: @removed reason of an object
+                           gone since a token (default "deleted")
+  repeat                   {"users": ["u1"]}: a delta round sends the
+                           object twice, first a stale copy (the last wins)
+  token_expiry             {"users": "gone" | "syncStateNotFound"}: every
+                           non-empty $deltatoken of the set is refused so
+  faults[].delta           true: only delta requests; false: only
+                           listings; absent: both.  "drop": true cuts the
+                           connection in the middle of the answer.
 
 Requests are logged to DIR/requests.log, one JSON line each: method,
 path, status, and for the token endpoint the credential it checked.
@@ -61,6 +85,8 @@ LOCK = threading.Lock()
 TOKENS = {}      # token -> Graph requests left
 JTIS = set()     # assertions seen: a replay is refused
 FAULTS_USED = {}  # (scenario generation, fault index) -> times used
+ROUNDS = {}      # delta round id -> {"name", "pages", "token", "start"}
+DELTAS = {}      # $deltatoken -> {"name", "seen": {id: object as sent}}
 
 
 def scenario():
@@ -200,8 +226,10 @@ class Handler(BaseHTTPRequestHandler):
             TOKENS[auth[7:]] = left - 1
         return True
 
-    def fault(self, sc, name, page):
+    def fault(self, sc, name, page, delta=False):
         for i, f in enumerate(sc.get("faults", [])):
+            if f.get("delta", delta) != delta:
+                continue
             if f["set"] == name and f.get("page", 0) == page:
                 key = (sc.get("generation"), i)  # a new scenario: anew
                 with LOCK:
@@ -218,9 +246,19 @@ class Handler(BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(url.query)
         name = url.path[len("/v1.0/"):] if url.path.startswith("/v1.0/") \
             else ""
-        page = int(q.get("$skiptoken", ["0"])[0])
+        delta = name.endswith("/delta")
+        if delta:
+            name = name[:-len("/delta")]
+        page = 0
+        if not delta:
+            page = int(q.get("$skiptoken", ["0"])[0])
+        elif "$skiptoken" in q:
+            n = q["$skiptoken"][0].partition("-")[2]
+            page = int(n) if n.isdigit() else 0
         rec = {"method": "GET", "path": url.path, "page": page,
                "query": url.query}
+        if delta:
+            rec["delta"] = True
         if name not in SELECT:
             rec["status"] = 404
             log(rec)
@@ -243,16 +281,33 @@ class Handler(BaseHTTPRequestHandler):
             log(rec)
             time.sleep(3600)
             return
-        f = self.fault(sc, name, page)
+        f = self.fault(sc, name, page, delta)
+        if f is not None and f.get("drop"):
+            rec["status"] = "dropped"
+            log(rec)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"value": [')
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if f is not None:
             rec["status"] = f["status"]
             log(rec)
             headers = []
             if "retry_after" in f:
                 headers.append(("Retry-After", str(f["retry_after"])))
+            if f["status"] == 410:
+                headers.append(("Location", "%s/v1.0/%s/delta?$deltatoken="
+                                % (BASE, name)))
             self.answer(f["status"], f.get("body", json.dumps(
                 {"error": {"code": "TooManyRequests",
                            "message": "Too many requests"}})), headers)
+            return
+        if delta:
+            self.send_delta(sc, name, q, rec)
             return
         if q.get("$select", [""])[0] != SELECT[name]:
             rec["status"] = 400
@@ -300,6 +355,109 @@ class Handler(BaseHTTPRequestHandler):
         rec["objects"] = len(value)
         log(rec)
         self.answer(200, text)
+
+
+    def delta_refused(self, sc, name, rec, how):
+        rec["status"] = 410 if how == "gone" else 400
+        log(rec)
+        if how == "gone":
+            self.error(410, "resyncRequired", "The delta token is no "
+                       "longer valid: start a full round.", [(
+                           "Location", "%s/v1.0/%s/delta?$deltatoken=" %
+                           (BASE, name))])
+        else:
+            self.error(400, "syncStateNotFound",
+                       "The sync state generation is not found.")
+
+    def start_round(self, sc, name, q, rec):
+        """A new round: what changed since the token (all: no token)."""
+        seen = {}
+        token = q.get("$deltatoken", [""])[0]
+        if token:
+            expiry = sc.get("token_expiry", {}).get(name)
+            if expiry is not None or token not in DELTAS or \
+                    DELTAS[token]["name"] != name:
+                self.delta_refused(sc, name, rec, expiry or
+                                   "syncStateNotFound")
+                return None
+            seen = DELTAS[token]["seen"]
+        elif "$deltatoken" not in q and \
+                q.get("$select", [""])[0] != SELECT[name]:
+            rec["status"] = 400
+            log(rec)
+            self.error(400, "BadRequest", "unexpected $select")
+            return None
+        if "$top" in q:
+            rec["status"] = 400
+            log(rec)
+            self.error(400, "BadRequest", "$top is not supported on delta")
+            return None
+        fields = SELECT[name].split(",")
+        now = {}
+        for o in sc.get("objects", {}).get(name, []):
+            now[o["id"]] = {p: o[p] for p in fields if p in o}
+        items = [o for i, o in now.items() if seen.get(i) != o]
+        reasons = sc.get("removed_reason", {})
+        items += [{"id": i, "@removed": {"reason": reasons.get(i, "deleted")}}
+                  for i in seen if i not in now]
+        for i in sc.get("repeat", {}).get(name, []):
+            last = [o for o in items if o["id"] == i]
+            if i in now:
+                stale = dict(now[i])
+                stale["proxyAddresses"] = ["smtp:stale-%s@contoso.com" % i]
+                items = [stale] + items + ([] if last else [now[i]])
+            elif i in seen and last:
+                items = [dict(seen[i])] + items
+        size = sc.get("page_size", 100)
+        pages = [items[i:i + size] for i in range(0, len(items), size)] \
+            or [[]]
+        k = sc.get("empty_page", {}).get(name)
+        if k is not None and 0 < k <= len(pages):
+            pages.insert(k, [])
+        rid = os.urandom(9).hex()
+        new_token = os.urandom(18).hex()
+        with LOCK:
+            DELTAS[new_token] = {"name": name, "seen": now}
+            ROUNDS[rid] = {"name": name, "pages": pages, "token": new_token,
+                           "start": BASE + self.path}
+        return rid
+
+    def send_delta(self, sc, name, q, rec):
+        if "$skiptoken" in q:
+            rid, _, n = q["$skiptoken"][0].partition("-")
+            rnd = ROUNDS.get(rid)
+            if rnd is None or rnd["name"] != name or not n.isdigit() or \
+                    int(n) >= len(rnd["pages"]):
+                self.delta_refused(sc, name, rec, "syncStateNotFound")
+                return
+            n = int(n)
+        else:
+            rid = self.start_round(sc, name, q, rec)
+            if rid is None:
+                return
+            rnd, n = ROUNDS[rid], 0
+        value = rnd["pages"][n]
+        body = {"@odata.context": BASE + "/v1.0/$metadata#" + name +
+                "(" + SELECT[name] + ")", "value": value}
+        host = "https://evil.example" if sc.get("nextlink_host") == name \
+            else BASE
+        if n + 1 < len(rnd["pages"]):
+            body["@odata.nextLink"] = "%s/v1.0/%s/delta?$skiptoken=%s-%d" \
+                % (host, name, rid, n + 1)
+        elif sc.get("loop") == name:
+            body["@odata.nextLink"] = rnd["start"]
+        else:
+            body["@odata.deltaLink"] = "%s/v1.0/%s/delta?$deltatoken=%s" \
+                % (host, name, rnd["token"])
+        with LOCK, open(os.path.join(DIR, "sent.jsonl"), "a") as f:
+            for o in value:
+                f.write(json.dumps({"set": name, "delta": True,
+                                    "object": o}) + "\n")
+        rec["status"] = 200
+        rec["objects"] = len(value)
+        rec["removed"] = sum(1 for o in value if "@removed" in o)
+        log(rec)
+        self.answer(200, json.dumps(body))
 
 
 def main():

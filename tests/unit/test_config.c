@@ -425,9 +425,11 @@ static const struct row graph_rows[] = {
 	 GRAPH_SRC GRAPH_CERT "  ldap:\n    uri: ldaps://dc\n    base: dc=x\n"
 			      "    bind: {method: none}\n" OUT,
 	 NULL},
-	{"graph: incremental delta is refused, not ignored",
-	 GRAPH_SRC GRAPH_CERT "    incremental: delta\n" OUT,
-	 ":6:18: source.graph.incremental: delta is not yet supported"},
+	{"graph: incremental delta",
+	 GRAPH_SRC GRAPH_CERT "    incremental: delta\n" OUT, NULL},
+	{"graph: incremental, an unknown kind",
+	 GRAPH_SRC GRAPH_CERT "    incremental: dirsync\n" OUT,
+	 ":6:18: source.graph.incremental must be none or delta"},
 	{"graph: two credentials",
 	 GRAPH_SRC GRAPH_CERT "    client_secret_file: /s\n" OUT,
 	 ":6:25: source.graph takes certificate_file or client_secret_file, "

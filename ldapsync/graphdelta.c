@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	graphdelta - source.graph's object cache and deltaLinks
+ * DESCRIPTION
+ *	incremental: delta keeps every object of the last delta round
+ *	(id -> its raw proxyAddresses) and each collection's
+ *	@odata.deltaLink, in the same object cache file as an LDAP
+ *	incremental pull (objcache.c: written atomically, its object and
+ *	value counts checked when read), TABLE.rcptsync-cache.graph.  An
+ *	object keyed by the SHA-256 of its name "graph:users/ID".  The
+ *	deltaLinks are the mark's cookie: one NUL-terminated URL per
+ *	collection, in graph_collection_name()'s order ("" when not
+ *	included).
+ *	Any doubt means a full round: no cache, an unreadable one, one
+ *	made for another tenant, client_id, graph_url or include set,
+ *	full_every passed, a deltaLink missing or not under graph_url.
+ *	Like the LDAP cache, the new one is only owed (cachefile_owe) and
+ *	saved with a table that was published or found unchanged.
+ * OWNERSHIP
+ *	struct graphdelta owns its cache, path and links until
+ *	graphdelta_owe() hands cache and path to the commit list.
+ * DIAGNOSTICS
+ *	None: a cache that cannot be continued is a reason for a full
+ *	round (D->why), never an error.
+ * SEE ALSO
+ *	doc/microsoft-graph.md (Listing and delta), doc/exchange-online.md,
+ *	objcache.c, cachefile.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/crypto.h>
+
+#include "xalloc.h"
+#include "cachefile.h"
+#include "graphdelta.h"
+
+#define GRAPHDELTA_SUFFIX ".rcptsync-cache.graph"
+#define GRAPHDELTA_KEY 32 /* SHA-256 */
+
+/* sha256 - of S (LEN bytes) into OUT */
+static void
+sha256(const void *s, size_t len, unsigned char out[GRAPHDELTA_KEY])
+{
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, s, len, out) < 0)
+		panic("graphdelta: SHA-256 unavailable");
+}
+
+/* hash_hex - the first 8 bytes of SHA-256 of S (LEN bytes), as hex */
+static void
+hash_hex(const void *s, size_t len, char out[17])
+{
+	unsigned char h[GRAPHDELTA_KEY];
+
+	sha256(s, len, h);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/*
+ * mark_config - what the cache is for: the selection (the include set)
+ * as config, whose view (tenant, client_id, graph_url) as account
+ */
+static void
+mark_config(const struct graph_conf *conf, struct objcache_mark *m)
+{
+	char buf[1200];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "graph delta 1 include %d",
+		     conf->include);
+	hash_hex(buf, (size_t)n, m->config);
+	n = snprintf(buf, sizeof(buf), "%s%c%s%c%s", conf->tenant, 0,
+		     conf->client_id, 0, conf->graph_url);
+	hash_hex(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
+		 m->account);
+	snprintf(m->dc, sizeof(m->dc), "graph");
+}
+
+/* under - is URL under graph_url (the token goes with it)? */
+static int
+under(const struct graph_conf *conf, const char *url)
+{
+	size_t n = strlen(conf->graph_url);
+
+	return strncmp(url, conf->graph_url, n) == 0 && url[n] == '/';
+}
+
+/* links_from_mark - the cookie's deltaLinks; why not, or NULL when good */
+static const char *
+links_from_mark(struct graphdelta *d, const struct graph_conf *conf)
+{
+	const unsigned char *p = d->mark.cookie, *end = p + d->mark.cookie_len;
+
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++) {
+		const unsigned char *nul = memchr(p, '\0', (size_t)(end - p));
+
+		if (nul == NULL)
+			return "the cache holds no deltaLinks";
+		if (conf->include & (1 << i)) {
+			if (nul == p || !under(conf, (const char *)p))
+				return "the cache lacks a deltaLink under "
+				       "graph_url";
+			d->links[i] = xstrdup((const char *)p);
+		}
+		p = nul + 1;
+	}
+	return p == end ? NULL : "the cache's deltaLinks are malformed";
+}
+
+/* graphdelta_restart - see graphdelta.h */
+void
+graphdelta_restart(struct graphdelta *d, const char *why)
+{
+	objcache_free(d->cache);
+	d->cache = objcache_new();
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++) {
+		free(d->links[i]);
+		d->links[i] = NULL;
+	}
+	memset(&d->mark, 0, sizeof(d->mark));
+	d->full = 1;
+	d->changed = d->removed = 0;
+	snprintf(d->why, sizeof(d->why), "%s", why);
+}
+
+/* graphdelta_load - see graphdelta.h */
+void
+graphdelta_load(struct graphdelta *d, const struct graph_conf *conf,
+		const char *table)
+{
+	struct objcache_mark want = {0};
+	struct sync_err err = {0};
+	size_t n = strlen(table) + sizeof(GRAPHDELTA_SUFFIX);
+	const char *why = NULL;
+	time_t now = time(NULL);
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->path = xmalloc(n);
+	snprintf(d->path, n, "%s%s", table, GRAPHDELTA_SUFFIX);
+	rc = objcache_load(d->path, &d->cache, &d->mark, &err);
+	mark_config(conf, &want);
+	if (rc < 0)
+		snprintf(d->problem, sizeof(d->problem), "%s", err.msg);
+	if (rc <= 0)
+		why = rc == 0 ? "no cache yet" : err.msg;
+	else if (strcmp(d->mark.dc, "graph") != 0)
+		why = "the cache is not a Graph cache";
+	else if (strcmp(d->mark.account, want.account) != 0)
+		why = "tenant, client_id or graph_url changed";
+	else if (strcmp(d->mark.config, want.config) != 0)
+		why = "include changed";
+	else if (now - d->mark.full_at >= conf->full_every ||
+		 now < d->mark.full_at)
+		why = "full_every passed";
+	else
+		why = links_from_mark(d, conf);
+	if (why == NULL)
+		return;
+	{
+		char copy[sizeof(d->why)];
+
+		snprintf(copy, sizeof(copy), "%s", why);
+		graphdelta_restart(d, copy);
+	}
+}
+
+/* graphdelta_take - see graphdelta.h */
+void
+graphdelta_take(struct graphdelta *d, const char *name,
+		const struct graphpage_object *o, int drop)
+{
+	unsigned char key[GRAPHDELTA_KEY];
+
+	sha256(name, strlen(name), key);
+	if (drop) {
+		objcache_remove(d->cache, key, sizeof(key));
+		d->removed++;
+		return;
+	}
+	d->changed++;
+	objcache_put(d->cache, key, sizeof(key), name);
+	for (size_t i = 0; i < o->n_values; i++)
+		objcache_add_value(d->cache, key, sizeof(key), o->values[i],
+				   o->lens[i]);
+}
+
+struct feed_ctx {
+	source_value_fn fn;
+	void *ctx;
+	struct source_stats *stats;
+	struct graph_stats *gs;
+	const char *last;
+};
+
+/* feed - one cached value to the pipeline, as a full pull gives it */
+static int
+feed(void *ctx, const char *dn, const char *val, size_t len)
+{
+	struct feed_ctx *f = ctx;
+
+	if (dn != f->last) { /* each object's name is its own string */
+		f->stats->serial++;
+		f->last = dn;
+	}
+	f->stats->values++;
+	return f->fn(f->ctx, dn, val, len);
+}
+
+/* count - one cached object, by its collection */
+static void
+count(void *ctx, const char *dn, size_t n)
+{
+	struct feed_ctx *f = ctx;
+
+	(void)n;
+	f->stats->entries++;
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++) {
+		const char *c = graph_collection_name(i);
+		size_t cl = strlen(c);
+
+		if (strncmp(dn, "graph:", 6) == 0 &&
+		    strncmp(dn + 6, c, cl) == 0 && dn[6 + cl] == '/')
+			f->gs->count[i]++;
+	}
+}
+
+/* graphdelta_feed - see graphdelta.h */
+int
+graphdelta_feed(const struct graphdelta *d, source_value_fn fn, void *ctx,
+		struct source_stats *stats, struct graph_stats *gs)
+{
+	struct feed_ctx f = {fn, ctx, stats, gs, NULL};
+
+	stats->entries = stats->values = 0;
+	memset(gs->count, 0, sizeof(gs->count));
+	objcache_each_object(d->cache, count, &f);
+	return objcache_walk(d->cache, feed, &f);
+}
+
+/* graphdelta_owe - see graphdelta.h */
+void
+graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
+	       char *const *links, struct incremental_commit **commit)
+{
+	struct objcache_mark m = {0};
+	size_t used = 0;
+
+	mark_config(conf, &m);
+	m.full_at = d->full ? time(NULL) : d->mark.full_at;
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++) {
+		const char *l = links[i] != NULL ? links[i] : "";
+		size_t n = strlen(l) + 1;
+
+		if (used + n > sizeof(m.cookie)) {
+			/* XXX too long to keep: the next run is a full one */
+			used = 0;
+			break;
+		}
+		memcpy(m.cookie + used, l, n);
+		used += n;
+	}
+	m.cookie_len = used;
+	cachefile_owe(commit, d->path, d->cache, &m, 1);
+	d->path = NULL;
+	d->cache = NULL;
+}
+
+/* graphdelta_free - see graphdelta.h */
+void
+graphdelta_free(struct graphdelta *d)
+{
+	if (d == NULL)
+		return;
+	objcache_free(d->cache);
+	free(d->path);
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
+		free(d->links[i]);
+}

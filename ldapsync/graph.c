@@ -110,6 +110,7 @@ throttled(struct pull *p, const char *url, const struct graphhttp_reply *r,
 				    shown, r->status, wait,
 				    p->conf->deadline_seconds);
 	p->gs->retries++;
+	p->gs->waited += (double)wait;
 	ts.tv_sec = wait;
 	ts.tv_nsec = 0;
 	nanosleep(&ts, NULL);
@@ -328,6 +329,7 @@ graph_fetch(const struct graph_conf *conf, source_value_fn fn, void *ctx,
 	for (int i = 0; rc == 0 && i < GRAPH_COLLECTIONS; i++)
 		if (conf->include & collections[i].flag)
 			rc = pull_collection(&p, i, err);
+	gstats->requests = graphhttp_requests(p.http);
 	graphtoken_free(p.token);
 	graphhttp_free(p.http);
 	return rc;

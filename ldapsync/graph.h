@@ -47,6 +47,8 @@ struct graph_stats {
 	unsigned long pages[GRAPH_COLLECTIONS]; /* pages, by collection */
 	unsigned long guests;			/* users left out (Guest) */
 	unsigned long retries;			/* 429/503/504 waited out */
+	double waited;				/* seconds of those waits */
+	unsigned long requests;			/* HTTP requests made */
 	char credential[160];			/* how the token was got */
 };
 

@@ -608,6 +608,7 @@ result(const struct sync_run *r, struct sync_result *out)
 	out->counts = r->p.counts;
 	out->pending = r->p.grace.kept;
 	out->refused = r->p.stats.refused;
+	out->graph = r->p.conf->graph != NULL ? &r->p.stats.graph : NULL;
 	out->written = r->written;
 	out->map_type = mapdb_type_name(r->p.conf->type);
 	out->table = r->p.conf->table;

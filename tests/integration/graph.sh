@@ -182,6 +182,14 @@ contains "check counts the collections" "users 5 (1 guests left out), groups 2, 
 contains "check names the credential" "token by certificate (x5t#S256"
 expect_rc "check --json" 0 bash -c '"$0" -c "$1" --json check 2>/dev/null' "$RCPTSYNC" "$C"
 check "check --json: graph.users" python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["graph"]["users"]==5 and d["graph"]["contacts"]==1 and d["graph"]["guests_left_out"]==1' "$OUT"
+check "check --json: pages by collection (users: 3 and the empty one), 7 requests (a token, 6 pages)" python3 -c 'import json,sys
+g = json.loads(sys.argv[1])["graph"]
+assert g["pages"] == {"users": 4, "groups": 1, "contacts": 1} and g["requests"] == 7 and g["throttled_seconds"] == 0, g' "$OUT"
+expect_rc "sync --json" 0 bash -c '"$0" -c "$1" --json sync 2>/dev/null' "$RCPTSYNC" "$C"
+check "sync --json carries the Graph counts" python3 -c 'import json,sys
+d = json.loads(sys.argv[1]); g = d["graph"]
+assert d["command"] == "sync" and (g["users"], g["groups"], g["contacts"], g["guests_left_out"]) == (5, 2, 1, 1), d
+assert g["credential"].startswith("certificate") and g["requests"] == 7, g' "$OUT"
 expect_rc "explain names the Graph object" 0 "$RCPTSYNC" -c "$C" explain team@contoso.com
 contains "explain: graph:groups/g1" "graph:groups/g1"
 
@@ -255,6 +263,10 @@ scenario '"deny": ["contacts"]'
 save
 expect_rc "403 on contacts: 77" 77 "$RCPTSYNC" -c "$C" check
 contains "403: names OrgContact.Read.All" "OrgContact.Read.All"
+expect_rc "403 on contacts: check --json 77" 77 bash -c '"$0" -c "$1" --json check 2>/dev/null' "$RCPTSYNC" "$C"
+check "check --json: the error is auth and names the missing permission" python3 -c 'import json,sys
+d = json.loads(sys.argv[1]); e = d["error"]
+assert d["exit"] == 77 and e["kind"] == "auth" and "OrgContact.Read.All" in e["message"], d' "$OUT"
 expect_rc "403 on contacts: sync 77" 77 "$RCPTSYNC" -c "$C" sync
 untouched "403"
 

@@ -114,6 +114,7 @@ EOF_CONF
 	# map in place
 	union_conf 0
 	expect_rc "graph union: AD alone, sync" 0 rs -c "$GD/sync.yaml" sync
+	grep -v '^#' "$T" > "$GD/ad-alone"
 	PF_NAME=graph-union start_postfix hash || bad "graph union: start Postfix"
 	smtp_says "AD alone" first.last00000@corp.example=250 \
 		cloud.team@corp.example=550 cloud.only@corp.example=550 \
@@ -127,11 +128,10 @@ EOF_CONF
 		first.last00000@corp.example=250 \
 		nobody.anywhere@corp.example=550 guest.here@corp.example=550 \
 		cloud.team@corp.mail.onmicrosoft.com=554
-	check "graph union: every AD recipient is still in the table" \
-		bash -c '[ -z "$(LC_ALL=C comm -23 <(awk "{print \$1}" "$1" | LC_ALL=C sort) <(grep -v "^#" "$2" | awk "{print \$1}" | LC_ALL=C sort))" ]' \
-		_ "$D/expected" "$T"
-	check "graph union: the table is AD's and Graph's three cloud-only addresses" \
-		test "$(grep -vc '^#' "$T")" -eq "$(( $(wc -l < "$D/expected") + 3 ))"
+	printf '%s\tOK\n' cloud.alias@corp.example cloud.only@corp.example \
+		cloud.team@corp.example | LC_ALL=C sort -m - "$GD/ad-alone" > "$GD/union-want"
+	check "graph union: the table is exactly AD's and Graph's three cloud-only addresses" \
+		bash -c 'grep -v "^#" "$1" | cmp -s - "$2"' _ "$T" "$GD/union-want"
 	expect_rc "graph union: explain names the Graph group" 0 rs -c "$GD/sync.yaml" explain cloud.team@corp.example
 	contains "graph union: explain: graph:groups/cg1" "graph:groups/cg1"
 	expect_rc "graph union: explain names the AD user" 0 rs -c "$GD/sync.yaml" explain first.last00000@corp.example

@@ -32,6 +32,10 @@ change the directory between runs:
   deny                     ["contacts"]: 403 for that set
   raw                      {"users": "TEXT"}: the page body, as is
   huge                     {"users": N}: pad the first page to N bytes
+  generate                 {"seed": S, "users": N, "groups": N,
+                           "contacts": N}: the objects made by graph_gen.py
+                           from the seed instead of "objects" (the
+                           benchmark); then DIR/sent.jsonl is not written
 
 Requests are logged to DIR/requests.log, one JSON line each: method,
 path, status, and for the token endpoint the credential it checked.
@@ -61,6 +65,21 @@ LOCK = threading.Lock()
 TOKENS = {}      # token -> Graph requests left
 JTIS = set()     # assertions seen: a replay is refused
 FAULTS_USED = {}  # (scenario generation, fault index) -> times used
+GENERATED = {}   # json of a "generate" spec -> its objects
+
+
+def objects(sc):
+    """The scenario's objects: as listed, or generated from a seed."""
+    spec = sc.get("generate")
+    if spec is None:
+        return sc.get("objects", {})
+    key = json.dumps(spec, sort_keys=True)
+    with LOCK:
+        if key not in GENERATED:
+            import graph_gen  # beside this file
+            GENERATED.clear()
+            GENERATED[key] = graph_gen.generate(spec)
+        return GENERATED[key]
 
 
 def scenario():
@@ -268,7 +287,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_page(self, sc, name, page, q, rec):
         size = min(int(q.get("$top", ["100"])[0]), sc.get("page_size", 100))
-        objs = sc.get("objects", {}).get(name, [])
+        objs = objects(sc).get(name, [])
         pages = [objs[i:i + size] for i in range(0, len(objs), size)] or [[]]
         k = sc.get("empty_page", {}).get(name)
         if k is not None and 0 < k <= len(pages):
@@ -289,9 +308,10 @@ class Handler(BaseHTTPRequestHandler):
             body["@odata.nextLink"] = "%s/v1.0/%s?$select=%s&$top=%s" \
                 "&$skiptoken=%d" % (host, name, SELECT[name],
                                     q.get("$top", ["100"])[0], link)
-        with LOCK, open(os.path.join(DIR, "sent.jsonl"), "a") as f:
-            for o in value:
-                f.write(json.dumps({"set": name, "object": o}) + "\n")
+        if "generate" not in sc:
+            with LOCK, open(os.path.join(DIR, "sent.jsonl"), "a") as f:
+                for o in value:
+                    f.write(json.dumps({"set": name, "object": o}) + "\n")
         text = json.dumps(body)
         pad = sc.get("huge", {}).get(name, 0) - len(text)
         if page == 0 and pad > 0:

@@ -122,6 +122,10 @@ grep -v '^#' "$D/out/relay_recipients" | cmp -s - "$D/expected" ||
 	{ echo "bench: the table changed during the runs"; exit 1; }
 # peak RSS of one sync
 RSS=$(/usr/bin/time -f %M "$RCPTSYNC" -q -c "$D/sync.yaml" sync 2>&1 >/dev/null | tail -1)
+# rcptsync's own stage timings (-v), three runs
+for _ in 1 2 3; do
+	"$RCPTSYNC" -v -c "$D/sync.yaml" sync 2>&1 | grep -E '^rcptsync: debug: stages' || true
+done > "$D/stages"
 
 python3 - "$D/hyperfine.json" "$N" "$PAGES" "$(wc -l < "$D/expected")" "$RUNS" \
 	"$(echo "$cpu1 - $cpu0" | bc -l)" "$RSS" <<'PY'
@@ -141,3 +145,5 @@ print("\nThe Python server's CPU over the %d timed and warm-up runs: %.1f s, "
       "%.2f s a run on average; rcptsync sync's peak RSS %.0f MiB."
       % (total, float(srv), float(srv) / total, int(rss) / 1024))
 PY
+echo
+sed 's/^rcptsync: debug: /rcptsync -v sync: /' "$D/stages"

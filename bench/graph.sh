@@ -128,7 +128,7 @@ for _ in 1 2 3; do
 done > "$D/stages"
 
 python3 - "$D/hyperfine.json" "$N" "$PAGES" "$(wc -l < "$D/expected")" "$RUNS" \
-	"$(echo "$cpu1 - $cpu0" | bc -l)" "$RSS" <<'PY'
+	"$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" "$RSS" <<'PY'
 import json, statistics, sys
 h = json.load(open(sys.argv[1]))["results"]
 n, pages, keys, runs, srv, rss = sys.argv[2:8]

@@ -2,6 +2,7 @@
 #ifndef RCPTSYNC_METRICS_H
 #define RCPTSYNC_METRICS_H
 
+#include "graph.h"
 #include "syncerr.h"
 
 /* The default name node_exporter's textfile collector looks for (*.prom). */
@@ -29,6 +30,13 @@ struct metrics_run {
 	double last_success; /* Unix time; 0: never */
 	double recipients, added, removed, pending;
 	double refused; /* values refused; < 0: keep the file's */
+	/* source.graph: its rows are written only when GRAPH is set */
+	int graph;
+	double graph_requests;	/* the run: HTTP requests made */
+	double graph_throttled; /* the run: 429/503/504 waited out */
+	double graph_waited;	/* the run: seconds of those waits */
+	/* the last success: objects by collection; < 0: keep the file's */
+	double graph_objects[GRAPH_COLLECTIONS];
 };
 
 /*
@@ -36,7 +44,8 @@ struct metrics_run {
  *	with *M, atomically and mode 0644: a temporary file PATH
  *	ATOMICFILE_TMP_TAG XXXXXX beside it, which node_exporter does not
  *	read, then the one rename.  A negative M->refused takes the value
- *	from the file PATH holds now (0 when there is none).  Call with the
+ *	from the file PATH holds now (0 when there is none), and so does
+ *	a negative M->graph_objects[i].  Call with the
  *	lock held.  Returns 0, or -1 with an OUTPUT error and PATH as it was.
  */
 int metrics_write(const char *path, const struct metrics_run *m,

@@ -224,6 +224,8 @@ render_diff(struct render *out, const struct diff_result *r)
 	json_domain_changes(out);
 }
 
+static void json_graph(struct json *j, const struct graph_stats *g);
+
 /* render_sync - sync prints nothing but its log line; JSON: the result */
 void
 render_sync(struct render *out, const struct sync_result *r)
@@ -241,6 +243,7 @@ render_sync(struct render *out, const struct sync_result *r)
 	json_num(j, "changed", r->counts.revalued);
 	json_num(j, "pending_removal", r->pending);
 	json_num(j, "refused_values", r->refused);
+	json_graph(j, r->graph);
 	json_bool(j, "written", r->written);
 	json_str(j, "map_type", r->map_type);
 	json_str(j, "table", r->table);
@@ -322,11 +325,11 @@ json_domains(struct json *j, const struct check_result *r)
 	json_close_array(j);
 }
 
-/* json_graph - check --json: source.graph's collections */
+/* json_graph - check and sync --json: source.graph's collections */
 static void
 json_graph(struct json *j, const struct graph_stats *g)
 {
-	if (!g->done)
+	if (g == NULL || !g->done)
 		return;
 	json_open_object(j, "graph");
 	json_str(j, "credential", g->credential);
@@ -334,6 +337,13 @@ json_graph(struct json *j, const struct graph_stats *g)
 		json_num(j, graph_collection_name(i), (long long)g->count[i]);
 	json_num(j, "guests_left_out", (long long)g->guests);
 	json_num(j, "throttled_retries", (long long)g->retries);
+	json_num(j, "throttled_seconds", (long long)g->waited);
+	json_num(j, "requests", (long long)g->requests);
+	/* 0 pages: the collection was not read (not in include) */
+	json_open_object(j, "pages");
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
+		json_num(j, graph_collection_name(i), (long long)g->pages[i]);
+	json_close_object(j);
 	json_close_object(j);
 }
 

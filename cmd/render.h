@@ -19,8 +19,9 @@ struct sync_result {
 	const char *server;
 	size_t recipients;
 	struct mapdiff_counts counts;
-	size_t pending;	       /* kept in their grace period */
-	unsigned long refused; /* directory values refused */
+	size_t pending;			 /* kept in their grace period */
+	unsigned long refused;		 /* directory values refused */
+	const struct graph_stats *graph; /* source.graph's pull, or NULL */
 	int written;
 	const char *map_type;
 	const char *table;

@@ -580,10 +580,19 @@ write_metrics(struct sync_run *r, int rc, const struct sync_err *err,
 		.pending = (double)on_disk->pending_count,
 		.refused = rc == 0 ? (double)r->p.stats.refused : -1,
 	};
+	const struct graph_stats *g = &r->p.stats.graph;
 	struct sync_err merr = {0};
 
 	if (r->p.conf->metrics_textfile == NULL)
 		return;
+	/* source.graph: this run's requests and waits; the objects of the
+	 * last success (a failed run keeps the file's: -1) */
+	m.graph = r->p.conf->graph != NULL;
+	m.graph_requests = (double)g->requests;
+	m.graph_throttled = (double)g->retries;
+	m.graph_waited = g->waited;
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
+		m.graph_objects[i] = rc == 0 ? (double)g->count[i] : -1;
 	if (metrics_write(r->p.conf->metrics_textfile, &m, &merr) < 0)
 		log_warn("metrics not written: %s", merr.msg);
 	else
@@ -599,6 +608,7 @@ result(const struct sync_run *r, struct sync_result *out)
 	out->counts = r->p.counts;
 	out->pending = r->p.grace.kept;
 	out->refused = r->p.stats.refused;
+	out->graph = r->p.conf->graph != NULL ? &r->p.stats.graph : NULL;
 	out->written = r->written;
 	out->map_type = mapdb_type_name(r->p.conf->type);
 	out->table = r->p.conf->table;

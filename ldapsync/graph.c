@@ -120,6 +120,7 @@ throttled(struct pull *p, const char *url, const struct graphhttp_reply *r,
 				    shown, r->status, wait,
 				    p->conf->deadline_seconds);
 	p->gs->retries++;
+	p->gs->waited += (double)wait;
 	ts.tv_sec = wait;
 	ts.tv_nsec = 0;
 	nanosleep(&ts, NULL);
@@ -470,6 +471,7 @@ graph_fetch(const struct graph_conf *conf, const char *table,
 	else if (p.delta != NULL) /* -v says why, even when it failed */
 		snprintf(gstats->why_full, sizeof(gstats->why_full), "%s",
 			 delta.why);
+	gstats->requests = graphhttp_requests(p.http);
 	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
 		free(p.links[i]);
 	if (p.delta != NULL)

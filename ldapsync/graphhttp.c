@@ -40,6 +40,7 @@ struct graphhttp {
 	int timeout;
 	double deadline;
 	size_t body_max;
+	unsigned long requests; /* sent, answered or not */
 };
 
 /* One request's collected answer. */
@@ -253,6 +254,7 @@ request(struct graphhttp *h, const char *url, struct curl_slist *headers,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
 	if (post != NULL)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	h->requests++;
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_FILESIZE_EXCEEDED)
 		a.too_big = 1;
@@ -264,6 +266,13 @@ request(struct graphhttp *h, const char *url, struct curl_slist *headers,
 	if (r->body == NULL)
 		r->body = xstrdup("");
 	return 0;
+}
+
+/* graphhttp_requests - see graphhttp.h */
+unsigned long
+graphhttp_requests(const struct graphhttp *h)
+{
+	return h->requests;
 }
 
 /* graphhttp_get - see graphhttp.h */

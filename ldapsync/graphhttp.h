@@ -49,6 +49,9 @@ int graphhttp_post_form(struct graphhttp *h, const char *url,
 			struct sync_err *err)
 	__attribute__((warn_unused_result));
 
+/* graphhttp_requests - requests H sent so far, answered or not */
+unsigned long graphhttp_requests(const struct graphhttp *h);
+
 /* graphhttp_reply_free - the reply's body; the reply may be reused */
 void graphhttp_reply_free(struct graphhttp_reply *r);
 

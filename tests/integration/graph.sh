@@ -10,8 +10,8 @@
 # values, 429 with and without Retry-After, an expired token (401), 403,
 # a nextLink loop, a nextLink to another host, a server that stops
 # answering, malformed JSON, the page and body limits, an unreachable
-# server, a licence drop, the union with an LDIF source, check, diff and
-# explain.  Every failure leaves the table and the map as they were.
+# server, a licence drop, the union with an LDIF source, check, diff,
+# explain and the metrics.  Every failure leaves the table and the map as they were.
 # Usage: graph.sh PATH/TO/rcptsync
 RCPTSYNC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -182,6 +182,14 @@ contains "check counts the collections" "users 5 (1 guests left out), groups 2, 
 contains "check names the credential" "token by certificate (x5t#S256"
 expect_rc "check --json" 0 bash -c '"$0" -c "$1" --json check 2>/dev/null' "$RCPTSYNC" "$C"
 check "check --json: graph.users" python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["graph"]["users"]==5 and d["graph"]["contacts"]==1 and d["graph"]["guests_left_out"]==1' "$OUT"
+check "check --json: pages by collection (users: 3 and the empty one), 7 requests (a token, 6 pages)" python3 -c 'import json,sys
+g = json.loads(sys.argv[1])["graph"]
+assert g["pages"] == {"users": 4, "groups": 1, "contacts": 1} and g["requests"] == 7 and g["throttled_seconds"] == 0, g' "$OUT"
+expect_rc "sync --json" 0 bash -c '"$0" -c "$1" --json sync 2>/dev/null' "$RCPTSYNC" "$C"
+check "sync --json carries the Graph counts" python3 -c 'import json,sys
+d = json.loads(sys.argv[1]); g = d["graph"]
+assert d["command"] == "sync" and (g["users"], g["groups"], g["contacts"], g["guests_left_out"]) == (5, 2, 1, 1), d
+assert g["credential"].startswith("certificate") and g["requests"] == 7, g' "$OUT"
 expect_rc "explain names the Graph object" 0 "$RCPTSYNC" -c "$C" explain team@contoso.com
 contains "explain: graph:groups/g1" "graph:groups/g1"
 
@@ -255,6 +263,10 @@ scenario '"deny": ["contacts"]'
 save
 expect_rc "403 on contacts: 77" 77 "$RCPTSYNC" -c "$C" check
 contains "403: names OrgContact.Read.All" "OrgContact.Read.All"
+expect_rc "403 on contacts: check --json 77" 77 bash -c '"$0" -c "$1" --json check 2>/dev/null' "$RCPTSYNC" "$C"
+check "check --json: the error is auth and names the missing permission" python3 -c 'import json,sys
+d = json.loads(sys.argv[1]); e = d["error"]
+assert d["exit"] == 77 and e["kind"] == "auth" and "OrgContact.Read.All" in e["message"], d' "$OUT"
 expect_rc "403 on contacts: sync 77" 77 "$RCPTSYNC" -c "$C" sync
 untouched "403"
 
@@ -313,6 +325,52 @@ CLOSED=$(free_port)
 sed "s|127.0.0.1:$PORT|127.0.0.1:$CLOSED|g" "$C" > "$D/closed.yaml"
 expect_rc "unreachable: 69" 69 "$RCPTSYNC" -c "$D/closed.yaml" sync
 untouched "unreachable"
+
+# --- metrics: objects by collection (of the last success), requests,
+# throttled answers and the seconds waited (of the last run)
+PROM=$D/prom/rcptsync.prom
+mkdir -p "$D/prom"
+# gsample NAME : its sample in $PROM ("" when absent)
+gsample() { awk -v n="$1" '$1 == n { print $2 }' "$PROM"; }
+# graph_metrics_are USERS GROUPS CONTACTS REQUESTS THROTTLED SECONDS EXIT
+graph_metrics_are() {
+	local got
+	got="$(gsample 'rcptsync_graph_objects{collection="users"}') $(gsample 'rcptsync_graph_objects{collection="groups"}')"
+	got="$got $(gsample 'rcptsync_graph_objects{collection="contacts"}') $(gsample rcptsync_graph_requests)"
+	got="$got $(gsample rcptsync_graph_throttled) $(gsample rcptsync_graph_throttled_seconds) $(gsample rcptsync_last_exit_code)"
+	[ "$got" = "$*" ] || { echo "    got: $got, want: $*"; return 1; }
+}
+conf "$C" "" "metrics: {textfile: $PROM}"
+# a 429 (Retry-After: 1) on a page of users, a 503 (backoff: 1 s) on groups
+scenario '"faults": [{"set": "users", "page": 1, "status": 429, "retry_after": 1}, {"set": "groups", "page": 0, "status": 503}]'
+expect_rc "metrics: a sync waiting out two throttled answers" 0 "$RCPTSYNC" -c "$C" sync
+REQS=$(wc -l < "$D/g/requests.log")
+check "metrics: objects 5 2 1, $REQS requests (the server's count), 2 throttled, 2 s, exit 0" \
+	graph_metrics_are 5 2 1 "$REQS" 2 2 0
+check "metrics: one sample per collection, the label from the fixed set only" \
+	[ "$(grep -c '^rcptsync_graph_objects{collection="[a-z]*"} ' "$PROM")" -eq 3 ]
+check "metrics: HELP and TYPE gauge for each Graph metric" bash -c '
+	for n in rcptsync_graph_objects rcptsync_graph_requests rcptsync_graph_throttled rcptsync_graph_throttled_seconds; do
+		[ "$(grep -c "^# HELP $n " "$1")" -eq 1 ] && [ "$(grep -cx "# TYPE $n gauge" "$1")" -eq 1 ] || exit 1
+	done' _ "$PROM"
+if command -v promtool > /dev/null; then
+	check "metrics: promtool check metrics accepts the file" bash -c 'promtool check metrics < "$1"' _ "$PROM"
+elif [ "${CI:-}" = true ]; then
+	bad "promtool missing"
+fi
+scenario '"deny": ["contacts"]'
+expect_rc "metrics: a sync refused by a 403" 77 "$RCPTSYNC" -c "$C" sync
+REQS=$(wc -l < "$D/g/requests.log")
+check "metrics: a failed run keeps the last success's objects, counts its own $REQS requests, no wait" \
+	graph_metrics_are 5 2 1 "$REQS" 0 0 77
+conf "$C" "    certificate_file: $D/app-both.pem
+    include: [users]" "metrics: {textfile: $PROM}"
+scenario
+expect_rc "metrics: include: [users]" 0 "$RCPTSYNC" -c "$C" sync --force
+check "metrics: groups and contacts not read: 0" graph_metrics_are 5 0 0 "$(wc -l < "$D/g/requests.log")" 0 0 0
+conf "$C"
+scenario
+"$RCPTSYNC" -c "$C" -q sync || bad "reset"
 
 # --- the union with an LDIF source; all must complete
 cat > "$D/onprem.ldif" <<'LDIF'

@@ -13,6 +13,8 @@
 # retrieval with an explicit small range, and a change seen by diff.
 # Incremental pulls (usnchanged with listing or tombstones, and DirSync)
 # must give exactly a full pull's table after each kind of change.
+# With the scripted Graph server in the DC's namespace (samba-graph.sh),
+# the union of AD and Exchange Online as a real smtpd answers it.
 # Usage: samba.sh PATH/TO/rcptsync
 RCPTSYNC=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -520,6 +522,7 @@ CONF=$CHANGE_CONF TABLE=$CHANGE_TABLE
 . "$HERE/samba-hardening.sh"
 . "$HERE/samba-dns.sh"
 . "$HERE/samba-domains.sh"
+. "$HERE/samba-graph.sh"
 CONF=$CHANGE_CONF TABLE=$CHANGE_TABLE
 
 # --- the DC goes away --------------------------------------------------------

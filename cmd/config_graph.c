@@ -239,33 +239,39 @@ graph_tls_ca_file(struct walker *w, yaml_node_t *v, void *dst)
 }
 
 static const struct config_key graph_tls_keys[] = {
-	{"ca_file", graph_tls_ca_file},
-	{NULL, NULL},
+	{.name = "ca_file", .parse = graph_tls_ca_file},
+	{.name = NULL},
 };
+
+static const struct config_section graph_tls_section = {
+	"source.graph.tls", "source.graph.tls.", graph_tls_keys, NULL};
 
 /* graph_tls - tls: the CA file only; verification is always on */
 static int
 graph_tls(struct walker *w, yaml_node_t *v, void *dst)
 {
-	return walk_section(w, v, "source.graph.tls", graph_tls_keys, dst);
+	return walk_section(w, v, &graph_tls_section, dst, NULL);
 }
 
 static const struct config_key graph_keys[] = {
-	{"tenant", graph_tenant},
-	{"client_id", graph_client_id},
-	{"certificate_file", graph_certificate_file},
-	{"key_file", graph_key_file},
-	{"client_secret_file", graph_client_secret_file},
-	{"cloud", graph_cloud},
-	{"login_url", graph_login_url},
-	{"graph_url", graph_graph_url},
-	{"include", graph_include},
-	{"incremental", graph_incremental},
-	{"full_every", graph_full_every},
-	{"timeout", graph_timeout},
-	{"tls", graph_tls},
-	{NULL, NULL},
+	{.name = "tenant", .parse = graph_tenant},
+	{.name = "client_id", .parse = graph_client_id},
+	{.name = "certificate_file", .parse = graph_certificate_file},
+	{.name = "key_file", .parse = graph_key_file},
+	{.name = "client_secret_file", .parse = graph_client_secret_file},
+	{.name = "cloud", .parse = graph_cloud},
+	{.name = "login_url", .parse = graph_login_url},
+	{.name = "graph_url", .parse = graph_graph_url},
+	{.name = "include", .parse = graph_include},
+	{.name = "incremental", .parse = graph_incremental},
+	{.name = "full_every", .parse = graph_full_every},
+	{.name = "timeout", .parse = graph_timeout},
+	{.name = "tls", .parse = graph_tls},
+	{.name = NULL},
 };
+
+static const struct config_section graph_section = {
+	"source.graph", "source.graph.", graph_keys, NULL};
 
 /* check_graph - what the keys need of each other */
 static int
@@ -320,7 +326,7 @@ walk_graph(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	graph_defaults(c->graph);
 	memset(&gw, 0, sizeof(gw));
 	gw.g = c->graph;
-	if (walk_section(w, node, "source.graph", graph_keys, &gw) < 0)
+	if (walk_section(w, node, &graph_section, &gw, NULL) < 0)
 		return -1;
 	if (check_graph(w, node, &gw) < 0)
 		return -1;

@@ -312,3 +312,145 @@ get_duration(struct walker *w, yaml_node_t *v, const char *what, long *out)
 			       what);
 	return 0;
 }
+
+/* The field of DST a row names, as a T */
+#define FIELD(dst, k, t) ((t *)((char *)(dst) + (k)->field))
+
+/* type_string - CONFIG_STRING */
+static int
+type_string(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	    const char *what, void *dst)
+{
+	return get_string(w, v, what, FIELD(dst, k, char *));
+}
+
+/* type_path - CONFIG_PATH */
+static int
+type_path(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	  const char *what, void *dst)
+{
+	return get_path(w, v, what, FIELD(dst, k, char *));
+}
+
+/* type_secret - CONFIG_SECRET */
+static int
+type_secret(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	    const char *what, void *dst)
+{
+	return get_secret_path(w, v, what, FIELD(dst, k, char *));
+}
+
+/* type_bool - CONFIG_BOOL */
+static int
+type_bool(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	  const char *what, void *dst)
+{
+	return get_bool(w, v, what, FIELD(dst, k, int));
+}
+
+/* type_int - CONFIG_INT */
+static int
+type_int(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	 const char *what, void *dst)
+{
+	return get_int(w, v, what, (int)k->min, (int)k->max,
+		       FIELD(dst, k, int));
+}
+
+/* type_long - CONFIG_LONG */
+static int
+type_long(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	  const char *what, void *dst)
+{
+	return get_long(w, v, what, k->min, k->max, FIELD(dst, k, long));
+}
+
+/* type_duration - CONFIG_DURATION */
+static int
+type_duration(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	      const char *what, void *dst)
+{
+	return get_duration(w, v, what, FIELD(dst, k, long));
+}
+
+/* type_enum - CONFIG_ENUM */
+static int
+type_enum(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	  const char *what, void *dst)
+{
+	return get_choice(w, v, what, k->names, FIELD(dst, k, int));
+}
+
+/* type_list - CONFIG_LIST */
+static int
+type_list(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	  const char *what, void *dst)
+{
+	return get_list(w, v, what, FIELD(dst, k, char **),
+			(size_t *)((char *)dst + k->count));
+}
+
+/* type_addresses - CONFIG_ADDRESSES */
+static int
+type_addresses(struct walker *w, yaml_node_t *v, const struct config_key *k,
+	       const char *what, void *dst)
+{
+	return get_addresses(w, v, what, FIELD(dst, k, char **),
+			     (size_t *)((char *)dst + k->count));
+}
+
+/* free_string - a string type's field */
+static void
+free_string(const struct config_key *k, void *dst)
+{
+	free(*FIELD(dst, k, char *));
+	*FIELD(dst, k, char *) = NULL;
+}
+
+/* free_strings - a list type's field */
+static void
+free_strings(const struct config_key *k, void *dst)
+{
+	free_list(*FIELD(dst, k, char **));
+	*FIELD(dst, k, char **) = NULL;
+}
+
+/* Each type's parser, and what frees its field (NULL: nothing). */
+static const struct config_type_ops {
+	int (*parse)(struct walker *w, yaml_node_t *v,
+		     const struct config_key *k, const char *what, void *dst);
+	void (*release)(const struct config_key *k, void *dst);
+} config_types[] = {
+	[CONFIG_NONE] = {NULL, NULL},
+	[CONFIG_STRING] = {type_string, free_string},
+	[CONFIG_PATH] = {type_path, free_string},
+	[CONFIG_SECRET] = {type_secret, free_string},
+	[CONFIG_BOOL] = {type_bool, NULL},
+	[CONFIG_INT] = {type_int, NULL},
+	[CONFIG_LONG] = {type_long, NULL},
+	[CONFIG_DURATION] = {type_duration, NULL},
+	[CONFIG_ENUM] = {type_enum, NULL},
+	[CONFIG_LIST] = {type_list, free_strings},
+	[CONFIG_ADDRESSES] = {type_addresses, free_strings},
+	[CONFIG_SECTION] = {NULL, NULL},
+};
+
+/* config_parse_value - the row's own parser, or its type's */
+int
+config_parse_value(struct walker *w, yaml_node_t *v, const struct config_key *k,
+		   const char *what, void *dst)
+{
+	if (k->parse != NULL)
+		return k->parse(w, v, dst);
+	if (config_types[k->type].parse == NULL)
+		panic("config: key %s has neither a parser nor a type", what);
+	return config_types[k->type].parse(w, v, k, what, dst);
+}
+
+/* config_free_value - what the row's type owns */
+void
+config_free_value(const struct config_key *k, void *dst)
+{
+	if (config_types[k->type].release != NULL)
+		config_types[k->type].release(k, dst);
+}

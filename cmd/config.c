@@ -3,12 +3,16 @@
  * NAME
  *	config - read sync.yaml into struct sync_conf
  * DESCRIPTION
- *	libyaml loads the document; this file walks it section by section.
- *	A section is a table of {key, handler} rows: walk_section() finds
- *	each key's row and calls its handler, which parses the value into
- *	the struct; the section's own function checks what spans its keys.
- *	The top-level sections are here, source.ldap is in config_ldap.c,
- *	and the value helpers the handlers use are in config_value.c.
+ *	libyaml loads the document; walk_section() (config_value.c) walks
+ *	it section by section.  A section is a table of rows, one per key,
+ *	as Postfix's CONFIG_*_TABLE rows: the key's name, its type, the
+ *	offset of its field, its default (as sync.yaml would say it), its
+ *	bounds or names, an optional check and where its node is kept for
+ *	checks across keys.  One parser per type stores the value; a row
+ *	has a function of its own only where a key truly needs one.  The
+ *	defaults are the rows' (config_defaults()), and config_free()
+ *	releases what the rows name.  The top-level sections are here,
+ *	source.ldap is in config_ldap.c, source.graph in config_graph.c.
  *	Unknown keys, duplicate keys, wrong types and bad values are errors
  *	with FILE:LINE:COLUMN of the offending node (libyaml's marks are
  *	0-based; we print 1-based, as compilers do).  Nothing is guessed: a
@@ -33,7 +37,6 @@
 
 #include "ascii.h"
 #include "xalloc.h"
-#include "adkinds.h"
 #include "proxyaddr.h"
 #include "maptype.h"
 #include "config.h"
@@ -43,107 +46,6 @@
 #define VALUE_CHARS                                                            \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+" \
 	"=/"
-
-/* find_key - KEY's row in KEYS (once per mapping: SEEN), or -1 */
-static int
-find_key(struct walker *w, const yaml_node_t *key, const char *section,
-	 const struct config_key *keys, unsigned *seen)
-{
-	const char *name = scalar(key);
-
-	if (name == NULL)
-		return fail_at(w, key, "keys of %s must be plain names",
-			       section);
-	for (int i = 0; keys[i].name != NULL; i++) {
-		if (strcmp(keys[i].name, name) != 0)
-			continue;
-		if (i >= 32)
-			panic("find_key: %s has more keys than SEEN has bits",
-			      section);
-		if (*seen & (1u << i))
-			return fail_at(w, key, "duplicate key %s in %s", name,
-				       section);
-		*seen |= 1u << i;
-		return i;
-	}
-	return fail_at(w, key, "unknown key \"%s\" in %s", name, section);
-}
-
-/* walk_key - one key's value V through its row K */
-static int
-walk_key(struct walker *w, yaml_node_t *v, const struct config_section *sec,
-	 const struct config_key *k, void *dst, void *nodes)
-{
-	char what[128];
-
-	if (k->at != 0)
-		*(yaml_node_t **)((char *)nodes + k->at - 1) = v;
-	snprintf(what, sizeof(what), "%s%s", sec->prefix, k->name);
-	if (k->type == CONFIG_SECTION && k->parse == NULL) {
-		if (walk_section(w, v, k->section, dst, nodes) < 0)
-			return -1;
-	} else if (config_parse_value(w, v, k, what, dst) < 0) {
-		return -1;
-	}
-	return k->check != NULL ? k->check(w, v, dst) : 0;
-}
-
-/* walk_section - every key of the mapping NODE through its row */
-int
-walk_section(struct walker *w, yaml_node_t *node,
-	     const struct config_section *sec, void *dst, void *nodes)
-{
-	yaml_node_pair_t *pair;
-	unsigned seen = 0;
-	int i;
-
-	if (node->type != YAML_MAPPING_NODE)
-		return fail_at(w, node, "%s must be a mapping of keys",
-			       sec->name);
-	for (pair = node->data.mapping.pairs.start;
-	     pair < node->data.mapping.pairs.top; pair++) {
-		yaml_node_t *key = yaml_document_get_node(w->doc, pair->key);
-		yaml_node_t *v = yaml_document_get_node(w->doc, pair->value);
-
-		if ((i = find_key(w, key, sec->name, sec->keys, &seen)) < 0)
-			return -1;
-		if (walk_key(w, v, sec, &sec->keys[i], dst, nodes) < 0)
-			return -1;
-	}
-	return sec->check != NULL ? sec->check(w, node, dst, nodes) : 0;
-}
-
-/* config_defaults - each row's default, parsed as if sync.yaml said it */
-void
-config_defaults(struct walker *w, const struct config_section *sec, void *dst)
-{
-	for (const struct config_key *k = sec->keys; k->name != NULL; k++) {
-		yaml_node_t v;
-
-		if (k->type == CONFIG_SECTION)
-			config_defaults(w, k->section, dst);
-		if (k->def == NULL)
-			continue;
-		memset(&v, 0, sizeof(v));
-		v.type = YAML_SCALAR_NODE;
-		v.data.scalar.value = (yaml_char_t *)k->def;
-		v.data.scalar.length = strlen(k->def);
-		if (config_parse_value(w, &v, k, k->name, dst) < 0)
-			panic("config: the default of %s%s: %s", sec->prefix,
-			      k->name, w->err->msg);
-	}
-}
-
-/* config_release - every string and list the rows name */
-void
-config_release(const struct config_section *sec, void *dst)
-{
-	for (const struct config_key *k = sec->keys; k->name != NULL; k++)
-		if (k->type == CONFIG_SECTION)
-			config_release(k->section, dst);
-		else
-			config_free_value(k, dst);
-}
 
 /* source_set - the first of source.ldap and source.ldif */
 static int
@@ -463,102 +365,64 @@ fold_exclude(struct walker *w, yaml_node_t *v, void *dst)
 #define N(member) CONFIG_AT(struct walker, at.member)
 
 static const struct config_key source_keys[] = {
-	{.name = "ldap", .parse = source_ldap},
-	{.name = "ldif",
-	 .parse = source_ldif,
-	 .type = CONFIG_PATH,
-	 .field = C(ldif),
-	 .at = N(ldif)},
-	{.name = "graph", .parse = source_graph},
-	{.name = NULL},
+	CONFIG_FN("ldap", source_ldap),
+	CONFIG_FN("ldif", source_ldif, .type = CONFIG_PATH, .field = C(ldif),
+		  .at = N(ldif)),
+	CONFIG_FN("graph", source_graph),
+	CONFIG_END,
 };
 
 static const struct config_key output_keys[] = {
-	{.name = "table",
-	 .type = CONFIG_PATH,
-	 .field = C(table),
-	 .at = N(table)},
-	{.name = "relay_domains",
-	 .type = CONFIG_PATH,
-	 .field = C(relay_domains),
-	 .at = N(relay_domains)},
-	{.name = "type",
-	 .parse = output_type,
-	 .def = "hash",
-	 .check = output_type_built},
-	{.name = "value",
-	 .type = CONFIG_STRING,
-	 .field = C(value),
-	 .def = "OK",
-	 .check = output_value},
-	{.name = NULL},
+	CONFIG_KEY("table", CONFIG_PATH, C(table), .at = N(table)),
+	CONFIG_KEY("relay_domains", CONFIG_PATH, C(relay_domains),
+		   .at = N(relay_domains)),
+	CONFIG_FN("type", output_type, .def = "hash",
+		  .check = output_type_built),
+	CONFIG_KEY("value", CONFIG_STRING, C(value), .def = "OK",
+		   .check = output_value),
+	CONFIG_END,
 };
 
 static const struct config_key safety_keys[] = {
-	{.name = "max_removed", .parse = get_max_removed, .def = "10%"},
-	{.name = "min_recipients",
-	 .type = CONFIG_LONG,
-	 .field = C(safety.min_recipients),
-	 .min = 0,
-	 .max = 1000000000,
-	 .def = "1"},
-	{.name = "removal_grace", .parse = get_grace},
-	{.name = "must_exist",
-	 .type = CONFIG_ADDRESSES,
-	 .field = C(must_exist),
-	 .count = C(n_must_exist)},
-	{.name = "must_not_exist",
-	 .type = CONFIG_ADDRESSES,
-	 .field = C(must_not_exist),
-	 .count = C(n_must_not_exist)},
-	{.name = NULL},
+	CONFIG_FN("max_removed", get_max_removed, .def = "10%"),
+	CONFIG_KEY("min_recipients", CONFIG_LONG, C(safety.min_recipients),
+		   .min = 0, .max = 1000000000, .def = "1"),
+	CONFIG_FN("removal_grace", get_grace),
+	CONFIG_KEY("must_exist", CONFIG_ADDRESSES, C(must_exist),
+		   .count = C(n_must_exist)),
+	CONFIG_KEY("must_not_exist", CONFIG_ADDRESSES, C(must_not_exist),
+		   .count = C(n_must_not_exist)),
+	CONFIG_END,
 };
 
 static const struct config_key hooks_keys[] = {
-	{.name = "after_change",
-	 .type = CONFIG_LIST,
-	 .field = C(after_change),
-	 .count = C(n_after_change),
-	 .check = hooks_after_change},
-	{.name = "timeout",
-	 .type = CONFIG_INT,
-	 .field = C(hook_timeout),
-	 .min = 1,
-	 .max = 3600,
-	 .def = "60"},
-	{.name = NULL},
+	CONFIG_KEY("after_change", CONFIG_LIST, C(after_change),
+		   .count = C(n_after_change), .check = hooks_after_change),
+	CONFIG_KEY("timeout", CONFIG_INT, C(hook_timeout), .min = 1,
+		   .max = 3600, .def = "60"),
+	CONFIG_END,
 };
 
 static const struct config_key verify_cache_keys[] = {
-	{.name = "path",
-	 .type = CONFIG_PATH,
-	 .field = C(verify_cache),
-	 .at = N(verify_cache)},
+	CONFIG_KEY("path", CONFIG_PATH, C(verify_cache), .at = N(verify_cache)),
 	/* Postfix's default address_verify_map type */
-	{.name = "type",
-	 .parse = verify_cache_type,
-	 .def = "btree",
-	 .check = verify_cache_type_built},
-	{.name = "recipient_delimiter",
-	 .parse = verify_cache_delimiter,
-	 .type = CONFIG_STRING,
-	 .field = C(verify_delimiters),
-	 .def = ""},
-	{.name = NULL},
+	CONFIG_FN("type", verify_cache_type, .def = "btree",
+		  .check = verify_cache_type_built),
+	CONFIG_FN("recipient_delimiter", verify_cache_delimiter,
+		  .type = CONFIG_STRING, .field = C(verify_delimiters),
+		  .def = ""),
+	CONFIG_END,
 };
 
 static const struct config_key log_keys[] = {
-	{.name = "syslog", .type = CONFIG_BOOL, .field = C(log_syslog)},
-	{.name = NULL},
+	CONFIG_KEY("syslog", CONFIG_BOOL, C(log_syslog)),
+	CONFIG_END,
 };
 
 static const struct config_key metrics_keys[] = {
-	{.name = "textfile",
-	 .type = CONFIG_PATH,
-	 .field = C(metrics_textfile),
-	 .at = N(metrics),
-	 .check = metrics_textfile},
-	{.name = NULL},
+	CONFIG_KEY("textfile", CONFIG_PATH, C(metrics_textfile),
+		   .at = N(metrics), .check = metrics_textfile),
+	CONFIG_END,
 };
 
 static const struct config_section source_section = {"source", "source.",
@@ -577,50 +441,28 @@ static const struct config_section metrics_section = {
 	"metrics", "metrics.", metrics_keys, check_metrics};
 
 static const struct config_key root_keys[] = {
-	{.name = "source", .type = CONFIG_SECTION, .section = &source_section},
-	{.name = "domains",
-	 .parse = get_domains,
-	 .type = CONFIG_LIST,
-	 .field = C(domains),
-	 .count = C(n_domains),
-	 .at = N(domains)},
-	{.name = "exclude",
-	 .type = CONFIG_LIST,
-	 .field = C(exclude),
-	 .count = C(n_exclude),
-	 .check = fold_exclude},
-	{.name = "extra",
-	 .type = CONFIG_PATH,
-	 .field = C(extra),
-	 .at = N(extra)},
-	{.name = "output", .type = CONFIG_SECTION, .section = &output_section},
-	{.name = "safety", .type = CONFIG_SECTION, .section = &safety_section},
-	{.name = "hooks", .type = CONFIG_SECTION, .section = &hooks_section},
-	{.name = "metrics",
-	 .type = CONFIG_SECTION,
-	 .section = &metrics_section},
-	{.name = "lock",
-	 .type = CONFIG_PATH,
-	 .field = C(lock),
-	 .def = CONFIG_DEFAULT_LOCK,
-	 .at = N(lock)},
+	CONFIG_KEY("source", CONFIG_SECTION, 0, .section = &source_section),
+	CONFIG_FN("domains", get_domains, .type = CONFIG_LIST,
+		  .field = C(domains), .count = C(n_domains), .at = N(domains)),
+	CONFIG_KEY("exclude", CONFIG_LIST, C(exclude), .count = C(n_exclude),
+		   .check = fold_exclude),
+	CONFIG_KEY("extra", CONFIG_PATH, C(extra), .at = N(extra)),
+	CONFIG_KEY("output", CONFIG_SECTION, 0, .section = &output_section),
+	CONFIG_KEY("safety", CONFIG_SECTION, 0, .section = &safety_section),
+	CONFIG_KEY("hooks", CONFIG_SECTION, 0, .section = &hooks_section),
+	CONFIG_KEY("metrics", CONFIG_SECTION, 0, .section = &metrics_section),
+	CONFIG_KEY("lock", CONFIG_PATH, C(lock), .def = CONFIG_DEFAULT_LOCK,
+		   .at = N(lock)),
 	/* default: TABLE.rcptsync-state (derive_defaults) */
-	{.name = "state",
-	 .type = CONFIG_PATH,
-	 .field = C(state),
-	 .at = N(state)},
-	{.name = "verify_cache",
-	 .type = CONFIG_SECTION,
-	 .section = &verify_cache_section},
-	{.name = "log", .type = CONFIG_SECTION, .section = &log_section},
+	CONFIG_KEY("state", CONFIG_PATH, C(state), .at = N(state)),
+	CONFIG_KEY("verify_cache", CONFIG_SECTION, 0,
+		   .section = &verify_cache_section),
+	CONFIG_KEY("log", CONFIG_SECTION, 0, .section = &log_section),
 	/* The longest a run may take from its start: a sync of a million
 	 * objects takes under a minute (bench/README.md); a server that
 	 * never stops answering must not hold the lock past the next runs. */
-	{.name = "deadline",
-	 .type = CONFIG_DURATION,
-	 .field = C(deadline),
-	 .def = "30m"},
-	{.name = NULL},
+	CONFIG_KEY("deadline", CONFIG_DURATION, C(deadline), .def = "30m"),
+	CONFIG_END,
 };
 
 /*

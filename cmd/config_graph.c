@@ -239,8 +239,8 @@ graph_tls_ca_file(struct walker *w, yaml_node_t *v, void *dst)
 }
 
 static const struct config_key graph_tls_keys[] = {
-	{.name = "ca_file", .parse = graph_tls_ca_file},
-	{.name = NULL},
+	CONFIG_FN("ca_file", graph_tls_ca_file),
+	CONFIG_END,
 };
 
 static const struct config_section graph_tls_section = {
@@ -254,20 +254,20 @@ graph_tls(struct walker *w, yaml_node_t *v, void *dst)
 }
 
 static const struct config_key graph_keys[] = {
-	{.name = "tenant", .parse = graph_tenant},
-	{.name = "client_id", .parse = graph_client_id},
-	{.name = "certificate_file", .parse = graph_certificate_file},
-	{.name = "key_file", .parse = graph_key_file},
-	{.name = "client_secret_file", .parse = graph_client_secret_file},
-	{.name = "cloud", .parse = graph_cloud},
-	{.name = "login_url", .parse = graph_login_url},
-	{.name = "graph_url", .parse = graph_graph_url},
-	{.name = "include", .parse = graph_include},
-	{.name = "incremental", .parse = graph_incremental},
-	{.name = "full_every", .parse = graph_full_every},
-	{.name = "timeout", .parse = graph_timeout},
-	{.name = "tls", .parse = graph_tls},
-	{.name = NULL},
+	CONFIG_FN("tenant", graph_tenant),
+	CONFIG_FN("client_id", graph_client_id),
+	CONFIG_FN("certificate_file", graph_certificate_file),
+	CONFIG_FN("key_file", graph_key_file),
+	CONFIG_FN("client_secret_file", graph_client_secret_file),
+	CONFIG_FN("cloud", graph_cloud),
+	CONFIG_FN("login_url", graph_login_url),
+	CONFIG_FN("graph_url", graph_graph_url),
+	CONFIG_FN("include", graph_include),
+	CONFIG_FN("incremental", graph_incremental),
+	CONFIG_FN("full_every", graph_full_every),
+	CONFIG_FN("timeout", graph_timeout),
+	CONFIG_FN("tls", graph_tls),
+	CONFIG_END,
 };
 
 static const struct config_section graph_section = {

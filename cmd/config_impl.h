@@ -80,6 +80,24 @@ struct config_key {
 	size_t at;	  /* CONFIG_AT(): where its node is kept; 0: not kept */
 };
 
+/*
+ * The rows' shapes: KEY of TYPE in the field at offset FIELD, then any of
+ * .min, .max, .names, .section, .def, .check, .at; KEY parsed by FN
+ * alone (or FN instead of TYPE's parser); the end of a table.
+ */
+#define CONFIG_KEY(key, t, f, ...)                                    \
+	{                                                             \
+		.name = (key), .type = (t), .field = (f), __VA_ARGS__ \
+	}
+#define CONFIG_FN(key, fn, ...)                           \
+	{                                                 \
+		.name = (key), .parse = (fn), __VA_ARGS__ \
+	}
+#define CONFIG_END           \
+	{                    \
+		.name = NULL \
+	}
+
 /* a row's .at: the member of the NODES struct given to walk_section()
  * that keeps the key's node, plus one (0: none) */
 #define CONFIG_AT(type, member) (offsetof(type, member) + 1)
@@ -94,7 +112,7 @@ struct config_section {
 		     void *nodes);
 };
 
-/* config.c */
+/* config_value.c: the rows */
 
 /*
  * walk_section - NODE must be a mapping of SECTION's keys (at most 32),
@@ -118,7 +136,7 @@ void config_defaults(struct walker *w, const struct config_section *section,
 /* config_release - free every string and list SECTION's rows name in DST */
 void config_release(const struct config_section *section, void *dst);
 
-/* config_value.c */
+/* config_value.c: the values */
 
 /*
  * config_parse_value - V into DST by K's type (SECTION aside), named WHAT

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to cmd/config*.c: the walker's state, the rows that describe
- * the keys, and the helpers that the files of the config loader share.  Every
- * error is a CONFIG sync_err "PATH:LINE:COLUMN: ..." set through fail_at(); the
- * functions return 0, or -1 with that error set.  Strings stored through OUT
- * pointers are xstrdup'ed and replace (and free) what was there: struct
- * sync_conf owns them (config_free()).
+ * the keys, and the helpers that the files of the config loader share.
+ * Every error is a CONFIG sync_err "PATH:LINE:COLUMN: ..." set through
+ * fail_at(); the functions return 0, or -1 with that error set.  Strings
+ * stored through OUT pointers are xstrdup'ed and replace (and free) what
+ * was there: struct sync_conf owns them (config_free()).
  */
 #ifndef RCPTSYNC_CONFIG_IMPL_H
 #define RCPTSYNC_CONFIG_IMPL_H

@@ -31,7 +31,7 @@
 #include "config_impl.h"
 
 /* One directory being walked, and the nodes its checks across keys
- * point at. */
+ * point at (the rows' .at keep them). */
 struct ldap_walk {
 	struct ldapsync_conf *l;
 	yaml_node_t *uri, *base;    /* absent: the directory's mapping */

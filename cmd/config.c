@@ -3,12 +3,16 @@
  * NAME
  *	config - read sync.yaml into struct sync_conf
  * DESCRIPTION
- *	libyaml loads the document; this file walks it section by section.
- *	A section is a table of {key, handler} rows: walk_section() finds
- *	each key's row and calls its handler, which parses the value into
- *	the struct; the section's own function checks what spans its keys.
- *	The top-level sections are here, source.ldap is in config_ldap.c,
- *	and the value helpers the handlers use are in config_value.c.
+ *	libyaml loads the document; walk_section() (config_value.c) walks
+ *	it section by section.  A section is a table of rows, one per key,
+ *	as Postfix's CONFIG_*_TABLE rows: the key's name, its type, the
+ *	offset of its field, its default (as sync.yaml would say it), its
+ *	bounds or names, an optional check and where its node is kept for
+ *	checks across keys.  One parser per type stores the value; a row
+ *	has a function of its own only where a key truly needs one.  The
+ *	defaults are the rows' (config_defaults()), and config_free()
+ *	releases what the rows name.  The top-level sections are here,
+ *	source.ldap is in config_ldap.c, source.graph in config_graph.c.
  *	Unknown keys, duplicate keys, wrong types and bad values are errors
  *	with FILE:LINE:COLUMN of the offending node (libyaml's marks are
  *	0-based; we print 1-based, as compilers do).  Nothing is guessed: a
@@ -33,7 +37,6 @@
 
 #include "ascii.h"
 #include "xalloc.h"
-#include "adkinds.h"
 #include "proxyaddr.h"
 #include "maptype.h"
 #include "config.h"
@@ -43,56 +46,6 @@
 #define VALUE_CHARS                                                            \
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:@+" \
 	"=/"
-
-/* find_key - KEY's row in KEYS (once per mapping: SEEN), or -1 */
-static int
-find_key(struct walker *w, const yaml_node_t *key, const char *section,
-	 const struct config_key *keys, unsigned *seen)
-{
-	const char *name = scalar(key);
-
-	if (name == NULL)
-		return fail_at(w, key, "keys of %s must be plain names",
-			       section);
-	for (int i = 0; keys[i].name != NULL; i++) {
-		if (strcmp(keys[i].name, name) != 0)
-			continue;
-		if (i >= 32)
-			panic("find_key: %s has more keys than SEEN has bits",
-			      section);
-		if (*seen & (1u << i))
-			return fail_at(w, key, "duplicate key %s in %s", name,
-				       section);
-		*seen |= 1u << i;
-		return i;
-	}
-	return fail_at(w, key, "unknown key \"%s\" in %s", name, section);
-}
-
-/* walk_section - every key of the mapping NODE through its row of KEYS */
-int
-walk_section(struct walker *w, yaml_node_t *node, const char *section,
-	     const struct config_key *keys, void *dst)
-{
-	yaml_node_pair_t *pair;
-	unsigned seen = 0;
-	int i;
-
-	if (node->type != YAML_MAPPING_NODE)
-		return fail_at(w, node, "%s must be a mapping of keys",
-			       section);
-	for (pair = node->data.mapping.pairs.start;
-	     pair < node->data.mapping.pairs.top; pair++) {
-		yaml_node_t *key = yaml_document_get_node(w->doc, pair->key);
-		yaml_node_t *v = yaml_document_get_node(w->doc, pair->value);
-
-		if ((i = find_key(w, key, section, keys, &seen)) < 0)
-			return -1;
-		if (keys[i].parse(w, v, dst) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 /* source_set - the first of source.ldap and source.ldif */
 static int
@@ -121,7 +74,6 @@ source_ldif(struct walker *w, yaml_node_t *v, void *dst)
 
 	if (source_set(w, v, c, CONFIG_SOURCE_LDIF) < 0)
 		return -1;
-	w->ldif_at = v;
 	return get_path(w, v, "source.ldif", &c->ldif);
 }
 
@@ -132,41 +84,22 @@ source_graph(struct walker *w, yaml_node_t *v, void *dst)
 	return walk_graph(w, v, dst);
 }
 
-static const struct config_key source_keys[] = {
-	{"ldap", source_ldap},
-	{"ldif", source_ldif},
-	{"graph", source_graph},
-	{NULL, NULL},
-};
-
-/* walk_source - at most one of ldap and ldif, and graph; at least one */
+/* check_source - at most one of ldap and ldif, and graph; at least one */
 static int
-walk_source(struct walker *w, yaml_node_t *node, void *dst)
+check_source(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 {
 	struct sync_conf *c = dst;
 
-	if (walk_section(w, node, "source", source_keys, c) < 0)
-		return -1;
+	(void)nodes;
 	if (c->source == -1 && c->graph == NULL)
 		return fail_at(w, node, "source needs ldap, ldif or graph");
 	return 0;
 }
 
-/* output_table - output.table: the text table's path */
-static int
-output_table(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
-
-	w->table_at = v;
-	return get_path(w, v, "output.table", &c->table);
-}
-
-/* output_type - output.type: a map type built into this rcptsync */
+/* output_type - output.type: a map type */
 static int
 output_type(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct sync_conf *c = dst;
 	const char *s = scalar(v);
 	int t = s != NULL ? maptype_lookup(s) : -1;
 	char names[128];
@@ -175,13 +108,22 @@ output_type(struct walker *w, yaml_node_t *v, void *dst)
 		maptype_names(names, sizeof(names), 0);
 		return fail_at(w, v, "output.type must be %s", names);
 	}
-	if (!maptype_get(t)->built)
+	((struct sync_conf *)dst)->type = t;
+	return 0;
+}
+
+/* output_type_built - output.type: one built into this rcptsync */
+static int
+output_type_built(struct walker *w, yaml_node_t *v, void *dst)
+{
+	const struct maptype *t = maptype_get(((struct sync_conf *)dst)->type);
+
+	if (!t->built)
 		return fail_at(w, v,
 			       "output.type %s is not built into this "
 			       "rcptsync (meson -D%s=enabled; see rcptsync "
 			       "--version)",
-			       s, maptype_get(t)->feature);
-	c->type = t;
+			       scalar(v), t->feature);
 	return 0;
 }
 
@@ -189,12 +131,10 @@ output_type(struct walker *w, yaml_node_t *v, void *dst)
 static int
 output_value(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct sync_conf *c = dst;
+	const char *value = ((struct sync_conf *)dst)->value;
 
-	if (get_string(w, v, "output.value", &c->value) < 0)
-		return -1;
 	/* The value must not split or comment out the line. */
-	if (strspn(c->value, VALUE_CHARS) != strlen(c->value))
+	if (strspn(value, VALUE_CHARS) != strlen(value))
 		return fail_at(w, v,
 			       "output.value must be one "
 			       "word of letters, digits "
@@ -202,33 +142,12 @@ output_value(struct walker *w, yaml_node_t *v, void *dst)
 	return 0;
 }
 
-/* output_relay_domains - output.relay_domains: the domains table's path */
+/* check_output - output needs table */
 static int
-output_relay_domains(struct walker *w, yaml_node_t *v, void *dst)
+check_output(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 {
-	struct sync_conf *c = dst;
-
-	w->relay_domains_at = v;
-	return get_path(w, v, "output.relay_domains", &c->relay_domains);
-}
-
-static const struct config_key output_keys[] = {
-	{"table", output_table},
-	{"relay_domains", output_relay_domains},
-	{"type", output_type},
-	{"value", output_value},
-	{NULL, NULL},
-};
-
-/* walk_output - output.table, .relay_domains, .type, .value */
-static int
-walk_output(struct walker *w, yaml_node_t *node, void *dst)
-{
-	struct sync_conf *c = dst;
-
-	if (walk_section(w, node, "output", output_keys, c) < 0)
-		return -1;
-	if (c->table == NULL)
+	(void)nodes;
+	if (((struct sync_conf *)dst)->table == NULL)
 		return fail_at(w, node, "output needs table");
 	return 0;
 }
@@ -264,16 +183,6 @@ get_max_removed(struct walker *w, yaml_node_t *v, void *dst)
 			1000000000, &s->max_removed);
 }
 
-/* safety_min_recipients - safety.min_recipients: a count */
-static int
-safety_min_recipients(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
-
-	return get_long(w, v, "safety.min_recipients", 0, 1000000000,
-			&c->safety.min_recipients);
-}
-
 /* get_grace - safety.removal_grace: "24h" (a duration) or "3 runs" */
 static int
 get_grace(struct walker *w, yaml_node_t *node, void *dst)
@@ -300,51 +209,12 @@ get_grace(struct walker *w, yaml_node_t *node, void *dst)
 		       "(24h, 30m, 2d) or a number of runs (3 runs)");
 }
 
-/* safety_must_exist - safety.must_exist: canaries that must be there */
-static int
-safety_must_exist(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
-
-	return get_addresses(w, v, "safety.must_exist", &c->must_exist,
-			     &c->n_must_exist);
-}
-
-/* safety_must_not_exist - safety.must_not_exist: canaries that must not */
-static int
-safety_must_not_exist(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
-
-	return get_addresses(w, v, "safety.must_not_exist", &c->must_not_exist,
-			     &c->n_must_not_exist);
-}
-
-static const struct config_key safety_keys[] = {
-	{"max_removed", get_max_removed},
-	{"min_recipients", safety_min_recipients},
-	{"removal_grace", get_grace},
-	{"must_exist", safety_must_exist},
-	{"must_not_exist", safety_must_not_exist},
-	{NULL, NULL},
-};
-
-/* walk_safety - safety.max_removed, .min_recipients, grace, canaries */
-static int
-walk_safety(struct walker *w, yaml_node_t *node, void *dst)
-{
-	return walk_section(w, node, "safety", safety_keys, dst) < 0 ? -1 : 0;
-}
-
 /* hooks_after_change - hooks.after_change: argv, absolute program path */
 static int
 hooks_after_change(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
 
-	if (get_list(w, v, "hooks.after_change", &c->after_change,
-		     &c->n_after_change) < 0)
-		return -1;
 	if (c->n_after_change == 0)
 		return fail_at(w, v,
 			       "hooks.after_change: an empty list; "
@@ -358,43 +228,10 @@ hooks_after_change(struct walker *w, yaml_node_t *v, void *dst)
 	return 0;
 }
 
-/* hooks_timeout - hooks.timeout: seconds */
-static int
-hooks_timeout(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
-
-	return get_int(w, v, "hooks.timeout", 1, 3600, &c->hook_timeout);
-}
-
-static const struct config_key hooks_keys[] = {
-	{"after_change", hooks_after_change},
-	{"timeout", hooks_timeout},
-	{NULL, NULL},
-};
-
-/* walk_hooks - hooks.after_change, .timeout */
-static int
-walk_hooks(struct walker *w, yaml_node_t *node, void *dst)
-{
-	return walk_section(w, node, "hooks", hooks_keys, dst) < 0 ? -1 : 0;
-}
-
-/* verify_cache_path - verify_cache.path: address_verify_map's file */
-static int
-verify_cache_path(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
-
-	w->verify_cache_at = v;
-	return get_path(w, v, "verify_cache.path", &c->verify_cache);
-}
-
-/* verify_cache_type - verify_cache.type: a map type built in */
+/* verify_cache_type - verify_cache.type: a map type for the cache */
 static int
 verify_cache_type(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct sync_conf *c = dst;
 	const char *s = scalar(v);
 	int t = s != NULL ? maptype_lookup(s) : -1;
 	char names[128];
@@ -406,13 +243,22 @@ verify_cache_type(struct walker *w, yaml_node_t *v, void *dst)
 			       "(address_verify_map; never proxy:)",
 			       names);
 	}
-	if (!maptype_get(t)->built)
+	((struct sync_conf *)dst)->verify_cache_type = t;
+	return 0;
+}
+
+/* verify_cache_type_built - verify_cache.type: one built in */
+static int
+verify_cache_type_built(struct walker *w, yaml_node_t *v, void *dst)
+{
+	struct sync_conf *c = dst;
+
+	if (!maptype_get(c->verify_cache_type)->built)
 		return fail_at(w, v,
 			       "verify_cache.type %s is not built "
 			       "into this rcptsync (see rcptsync "
 			       "--version)",
-			       s);
-	c->verify_cache_type = t;
+			       scalar(v));
 	return 0;
 }
 
@@ -435,62 +281,27 @@ verify_cache_delimiter(struct walker *w, yaml_node_t *v, void *dst)
 	return 0;
 }
 
-static const struct config_key verify_cache_keys[] = {
-	{"path", verify_cache_path},
-	{"type", verify_cache_type},
-	{"recipient_delimiter", verify_cache_delimiter},
-	{NULL, NULL},
-};
-
-/* walk_verify_cache - verify_cache.path, .type, .recipient_delimiter */
+/* check_verify_cache - verify_cache needs path */
 static int
-walk_verify_cache(struct walker *w, yaml_node_t *node, void *dst)
+check_verify_cache(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 {
-	struct sync_conf *c = dst;
-
-	if (walk_section(w, node, "verify_cache", verify_cache_keys, c) < 0)
-		return -1;
-	if (c->verify_cache == NULL)
+	(void)nodes;
+	if (((struct sync_conf *)dst)->verify_cache == NULL)
 		return fail_at(w, node, "verify_cache needs path");
 	return 0;
-}
-
-/* log_syslog - log.syslog: also to syslog */
-static int
-log_syslog(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
-
-	return get_bool(w, v, "log.syslog", &c->log_syslog);
-}
-
-static const struct config_key log_keys[] = {
-	{"syslog", log_syslog},
-	{NULL, NULL},
-};
-
-/* walk_log - log.syslog */
-static int
-walk_log(struct walker *w, yaml_node_t *node, void *dst)
-{
-	return walk_section(w, node, "log", log_keys, dst) < 0 ? -1 : 0;
 }
 
 /* metrics_textfile - metrics.textfile: node_exporter's *.prom file */
 static int
 metrics_textfile(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct sync_conf *c = dst;
-	size_t n, suffix = strlen(METRICS_SUFFIX);
+	const char *f = ((struct sync_conf *)dst)->metrics_textfile;
+	size_t n = strlen(f), suffix = strlen(METRICS_SUFFIX);
 
-	w->metrics_at = v;
-	if (get_path(w, v, "metrics.textfile", &c->metrics_textfile) < 0)
-		return -1;
 	/* the textfile collector reads *.prom alone: another name would
 	 * never be scraped, and nothing would say so */
-	n = strlen(c->metrics_textfile);
-	if (n <= suffix || c->metrics_textfile[n - suffix - 1] == '/' ||
-	    strcmp(c->metrics_textfile + n - suffix, METRICS_SUFFIX) != 0)
+	if (n <= suffix || f[n - suffix - 1] == '/' ||
+	    strcmp(f + n - suffix, METRICS_SUFFIX) != 0)
 		return fail_at(w, v,
 			       "metrics.textfile must be a file name ending "
 			       "in " METRICS_SUFFIX " (node_exporter's "
@@ -498,20 +309,12 @@ metrics_textfile(struct walker *w, yaml_node_t *v, void *dst)
 	return 0;
 }
 
-static const struct config_key metrics_keys[] = {
-	{"textfile", metrics_textfile},
-	{NULL, NULL},
-};
-
-/* walk_metrics - metrics.textfile */
+/* check_metrics - metrics needs textfile */
 static int
-walk_metrics(struct walker *w, yaml_node_t *node, void *dst)
+check_metrics(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 {
-	struct sync_conf *c = dst;
-
-	if (walk_section(w, node, "metrics", metrics_keys, c) < 0)
-		return -1;
-	if (c->metrics_textfile == NULL)
+	(void)nodes;
+	if (((struct sync_conf *)dst)->metrics_textfile == NULL)
 		return fail_at(w, node, "metrics needs textfile");
 	return 0;
 }
@@ -526,7 +329,6 @@ get_domains(struct walker *w, yaml_node_t *v, void *dst)
 	struct sync_conf *c = dst;
 	const char *s = scalar(v);
 
-	w->domains_at = v;
 	if (s != NULL && strcmp(s, "exchange") == 0) {
 		c->domains_exchange = 1;
 		return 0;
@@ -547,91 +349,145 @@ get_domains(struct walker *w, yaml_node_t *v, void *dst)
 	return 0;
 }
 
-/* get_exclude - exclude: fnmatch patterns, matched against lower case */
+/* fold_exclude - exclude: fnmatch patterns, matched against lower case */
 static int
-get_exclude(struct walker *w, yaml_node_t *v, void *dst)
+fold_exclude(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct sync_conf *c = dst;
 
-	if (get_list(w, v, "exclude", &c->exclude, &c->n_exclude) < 0)
-		return -1;
+	(void)w, (void)v;
 	for (size_t i = 0; i < c->n_exclude; i++)
 		ascii_fold(c->exclude[i], strlen(c->exclude[i]));
 	return 0;
 }
 
-/* top_extra - extra: static lines merged into the table */
-static int
-top_extra(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
+#define C(member) offsetof(struct sync_conf, member)
+#define N(member) CONFIG_AT(struct walker, at.member)
 
-	w->extra_at = v;
-	return get_path(w, v, "extra", &c->extra);
-}
+static const struct config_key source_keys[] = {
+	CONFIG_FN("ldap", source_ldap),
+	CONFIG_FN("ldif", source_ldif, .type = CONFIG_PATH, .field = C(ldif),
+		  .at = N(ldif)),
+	CONFIG_FN("graph", source_graph),
+	CONFIG_END,
+};
 
-/* top_lock - lock: the lock file */
-static int
-top_lock(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
+static const struct config_key output_keys[] = {
+	CONFIG_KEY("table", CONFIG_PATH, C(table), .at = N(table)),
+	CONFIG_KEY("relay_domains", CONFIG_PATH, C(relay_domains),
+		   .at = N(relay_domains)),
+	CONFIG_FN("type", output_type, .def = "hash",
+		  .check = output_type_built),
+	CONFIG_KEY("value", CONFIG_STRING, C(value), .def = "OK",
+		   .check = output_value),
+	CONFIG_END,
+};
 
-	w->lock_at = v;
-	return get_path(w, v, "lock", &c->lock);
-}
+static const struct config_key safety_keys[] = {
+	CONFIG_FN("max_removed", get_max_removed, .def = "10%"),
+	CONFIG_KEY("min_recipients", CONFIG_LONG, C(safety.min_recipients),
+		   .min = 0, .max = 1000000000, .def = "1"),
+	CONFIG_FN("removal_grace", get_grace),
+	CONFIG_KEY("must_exist", CONFIG_ADDRESSES, C(must_exist),
+		   .count = C(n_must_exist)),
+	CONFIG_KEY("must_not_exist", CONFIG_ADDRESSES, C(must_not_exist),
+		   .count = C(n_must_not_exist)),
+	CONFIG_END,
+};
 
-/* top_state - state: the state file */
-static int
-top_state(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
+static const struct config_key hooks_keys[] = {
+	CONFIG_KEY("after_change", CONFIG_LIST, C(after_change),
+		   .count = C(n_after_change), .check = hooks_after_change),
+	CONFIG_KEY("timeout", CONFIG_INT, C(hook_timeout), .min = 1,
+		   .max = 3600, .def = "60"),
+	CONFIG_END,
+};
 
-	w->state_at = v;
-	return get_path(w, v, "state", &c->state);
-}
+static const struct config_key verify_cache_keys[] = {
+	CONFIG_KEY("path", CONFIG_PATH, C(verify_cache), .at = N(verify_cache)),
+	/* Postfix's default address_verify_map type */
+	CONFIG_FN("type", verify_cache_type, .def = "btree",
+		  .check = verify_cache_type_built),
+	CONFIG_FN("recipient_delimiter", verify_cache_delimiter,
+		  .type = CONFIG_STRING, .field = C(verify_delimiters),
+		  .def = ""),
+	CONFIG_END,
+};
 
-/* top_deadline - deadline: the longest a run may take */
-static int
-top_deadline(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct sync_conf *c = dst;
+static const struct config_key log_keys[] = {
+	CONFIG_KEY("syslog", CONFIG_BOOL, C(log_syslog)),
+	CONFIG_END,
+};
 
-	return get_duration(w, v, "deadline", &c->deadline);
-}
+static const struct config_key metrics_keys[] = {
+	CONFIG_KEY("textfile", CONFIG_PATH, C(metrics_textfile),
+		   .at = N(metrics), .check = metrics_textfile),
+	CONFIG_END,
+};
+
+static const struct config_section source_section = {"source", "source.",
+						     source_keys, check_source};
+static const struct config_section output_section = {"output", "output.",
+						     output_keys, check_output};
+static const struct config_section safety_section = {"safety", "safety.",
+						     safety_keys, NULL};
+static const struct config_section hooks_section = {"hooks", "hooks.",
+						    hooks_keys, NULL};
+static const struct config_section verify_cache_section = {
+	"verify_cache", "verify_cache.", verify_cache_keys, check_verify_cache};
+static const struct config_section log_section = {"log", "log.", log_keys,
+						  NULL};
+static const struct config_section metrics_section = {
+	"metrics", "metrics.", metrics_keys, check_metrics};
 
 static const struct config_key root_keys[] = {
-	{"source", walk_source},
-	{"domains", get_domains},
-	{"exclude", get_exclude},
-	{"extra", top_extra},
-	{"output", walk_output},
-	{"safety", walk_safety},
-	{"hooks", walk_hooks},
-	{"metrics", walk_metrics},
-	{"lock", top_lock},
-	{"state", top_state},
-	{"verify_cache", walk_verify_cache},
-	{"log", walk_log},
-	{"deadline", top_deadline},
-	{NULL, NULL},
+	CONFIG_KEY("source", CONFIG_SECTION, 0, .section = &source_section),
+	CONFIG_FN("domains", get_domains, .type = CONFIG_LIST,
+		  .field = C(domains), .count = C(n_domains), .at = N(domains)),
+	CONFIG_KEY("exclude", CONFIG_LIST, C(exclude), .count = C(n_exclude),
+		   .check = fold_exclude),
+	CONFIG_KEY("extra", CONFIG_PATH, C(extra), .at = N(extra)),
+	CONFIG_KEY("output", CONFIG_SECTION, 0, .section = &output_section),
+	CONFIG_KEY("safety", CONFIG_SECTION, 0, .section = &safety_section),
+	CONFIG_KEY("hooks", CONFIG_SECTION, 0, .section = &hooks_section),
+	CONFIG_KEY("metrics", CONFIG_SECTION, 0, .section = &metrics_section),
+	CONFIG_KEY("lock", CONFIG_PATH, C(lock), .def = CONFIG_DEFAULT_LOCK,
+		   .at = N(lock)),
+	/* default: TABLE.rcptsync-state (derive_defaults) */
+	CONFIG_KEY("state", CONFIG_PATH, C(state), .at = N(state)),
+	CONFIG_KEY("verify_cache", CONFIG_SECTION, 0,
+		   .section = &verify_cache_section),
+	CONFIG_KEY("log", CONFIG_SECTION, 0, .section = &log_section),
+	/* The longest a run may take from its start: a sync of a million
+	 * objects takes under a minute (bench/README.md); a server that
+	 * never stops answering must not hold the lock past the next runs. */
+	CONFIG_KEY("deadline", CONFIG_DURATION, C(deadline), .def = "30m"),
+	CONFIG_END,
 };
 
 /*
- * check_domains - what domains and output.relay_domains need of each
- * other and of the source
+ * check_root - source and output are required; what domains and
+ * output.relay_domains need of each other and of the source
  */
 static int
-check_domains(struct walker *w, const struct sync_conf *c)
+check_root(struct walker *w, yaml_node_t *root, void *dst, void *nodes)
 {
+	struct sync_conf *c = dst;
+
+	(void)nodes;
+	if (c->source == -1 && c->graph == NULL)
+		return fail_at(w, root, "the configuration needs source");
+	if (c->table == NULL)
+		return fail_at(w, root, "the configuration needs output");
 	if (c->domains_exchange && c->source != CONFIG_SOURCE_LDAP)
-		return fail_at(w, w->domains_at,
+		return fail_at(w, w->at.domains,
 			       "domains: exchange needs source.ldap (the "
 			       "accepted domains are read from the "
 			       "directory)");
 	if (c->relay_domains == NULL)
 		return 0;
 	if (!c->domains_exchange && c->n_domains == 0)
-		return fail_at(w, w->relay_domains_at,
+		return fail_at(w, w->at.relay_domains,
 			       "output.relay_domains needs domains (a list, "
 			       "or exchange): without it every domain "
 			       "would be relayed");
@@ -639,46 +495,13 @@ check_domains(struct walker *w, const struct sync_conf *c)
 	return 0;
 }
 
-/* walk_root - the top-level keys; source and output are required */
-static int
-walk_root(struct walker *w, yaml_node_t *root, struct sync_conf *c)
-{
-	if (walk_section(w, root, "the configuration", root_keys, c) < 0)
-		return -1;
-	if (c->source == -1 && c->graph == NULL)
-		return fail_at(w, root, "the configuration needs source");
-	if (c->table == NULL)
-		return fail_at(w, root, "the configuration needs output");
-	return check_domains(w, c);
-}
+static const struct config_section root_section = {"the configuration", "",
+						   root_keys, check_root};
 
-/* set_defaults - what an absent key means (README, sync.yaml.example) */
+/* derive_defaults - the state file's default, from the table's path */
 static void
-set_defaults(struct sync_conf *c)
+derive_defaults(struct sync_conf *c)
 {
-	memset(c, 0, sizeof(*c));
-	c->source = -1;
-	c->type = MAPDB_HASH;
-	c->safety.max_removed_pct = 10;
-	c->safety.min_recipients = 1;
-	c->hook_timeout = 60;
-	c->deadline = CONFIG_DEFAULT_DEADLINE;
-	c->verify_cache_type = MAPDB_BTREE; /* Postfix's default */
-}
-
-/* fill_late_defaults - strings that default only when absent */
-static void
-fill_late_defaults(struct sync_conf *c)
-{
-	for (size_t i = 0; i < c->n_ldap; i++)
-		if (c->ldap[i].filter == NULL)
-			c->ldap[i].filter = adkinds_filter(ADKINDS_ALL);
-	if (c->value == NULL)
-		c->value = xstrdup("OK");
-	if (c->lock == NULL)
-		c->lock = xstrdup(CONFIG_DEFAULT_LOCK);
-	if (c->verify_delimiters == NULL)
-		c->verify_delimiters = xstrdup("");
 	if (c->state == NULL && c->table != NULL) {
 		size_t n = strlen(c->table) + sizeof(".rcptsync-state");
 
@@ -716,7 +539,8 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	FILE *fp;
 	int ret = -1;
 
-	set_defaults(conf);
+	memset(conf, 0, sizeof(*conf));
+	conf->source = -1;
 	if ((fp = fopen(path, "r")) == NULL)
 		return sync_err_set(err, SYNC_ERR_CONFIG,
 				    "cannot open configuration %s: %s",
@@ -737,14 +561,15 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	w.dir = xstrdup(dirname(copy));
 	w.doc = &doc;
 	w.err = err;
+	config_defaults(&w, &root_section, conf);
 	if ((root = yaml_document_get_root_node(&doc)) == NULL)
 		sync_err_set(err, SYNC_ERR_CONFIG,
 			     "%s:1:1: the configuration is empty",
 			     proxyaddr_escape(path, strlen(path), shown,
 					      sizeof(shown)));
-	else if (walk_root(&w, root, conf) == 0)
+	else if (walk_section(&w, root, &root_section, conf, &w) == 0)
 		ret = 0;
-	fill_late_defaults(conf);
+	derive_defaults(conf);
 	if (ret == 0 && config_check_paths(&w, conf) < 0)
 		ret = -1;
 	free(copy);
@@ -755,42 +580,14 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	return ret;
 }
 
-/* config_free - every string and list */
+/* config_free - every string and list: the rows', the directories' */
 void
 config_free(struct sync_conf *c)
 {
-	for (size_t i = 0; i < c->n_ldap; i++) {
-		struct ldapsync_conf *l = &c->ldap[i];
-
-		free_list(l->uris);
-		free(l->domain);
-		free(l->site);
-		free_list(l->bases);
-		free(l->filter);
-		free(l->ca_file);
-		free(l->cert_file);
-		free(l->key_file);
-		free(l->bind_dn);
-		free(l->password_file);
-		free(l->keytab);
-		free(l->principal);
-	}
+	for (size_t i = 0; i < c->n_ldap; i++)
+		config_ldap_free(&c->ldap[i]);
 	free(c->ldap);
-	free(c->ldif);
 	config_graph_free(c->graph);
-	free_list(c->domains);
-	free(c->relay_domains);
-	free_list(c->exclude);
-	free(c->extra);
-	free(c->table);
-	free(c->value);
-	free_list(c->after_change);
-	free_list(c->must_exist);
-	free_list(c->must_not_exist);
-	free(c->lock);
-	free(c->state);
-	free(c->verify_cache);
-	free(c->verify_delimiters);
-	free(c->metrics_textfile);
+	config_release(&root_section, c);
 	memset(c, 0, sizeof(*c));
 }

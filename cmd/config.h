@@ -13,10 +13,6 @@
 
 #define CONFIG_DEFAULT_PATH "/etc/rcptsync/sync.yaml"
 #define CONFIG_DEFAULT_LOCK "/run/rcptsync.lock"
-/* The longest a run may take from its start (seconds): a sync of a
- * million objects takes under a minute (bench/README.md); a server that
- * never stops answering must not hold the lock past the next runs. */
-#define CONFIG_DEFAULT_DEADLINE (30 * 60)
 
 enum config_source {
 	CONFIG_SOURCE_LDAP,

@@ -232,33 +232,39 @@ graph_tls_ca_file(struct walker *w, yaml_node_t *v, void *dst)
 }
 
 static const struct config_key graph_tls_keys[] = {
-	{"ca_file", graph_tls_ca_file},
-	{NULL, NULL},
+	CONFIG_FN("ca_file", graph_tls_ca_file),
+	CONFIG_END,
 };
+
+static const struct config_section graph_tls_section = {
+	"source.graph.tls", "source.graph.tls.", graph_tls_keys, NULL};
 
 /* graph_tls - tls: the CA file only; verification is always on */
 static int
 graph_tls(struct walker *w, yaml_node_t *v, void *dst)
 {
-	return walk_section(w, v, "source.graph.tls", graph_tls_keys, dst);
+	return walk_section(w, v, &graph_tls_section, dst, NULL);
 }
 
 static const struct config_key graph_keys[] = {
-	{"tenant", graph_tenant},
-	{"client_id", graph_client_id},
-	{"certificate_file", graph_certificate_file},
-	{"key_file", graph_key_file},
-	{"client_secret_file", graph_client_secret_file},
-	{"cloud", graph_cloud},
-	{"login_url", graph_login_url},
-	{"graph_url", graph_graph_url},
-	{"include", graph_include},
-	{"incremental", graph_incremental},
-	{"full_every", graph_full_every},
-	{"timeout", graph_timeout},
-	{"tls", graph_tls},
-	{NULL, NULL},
+	CONFIG_FN("tenant", graph_tenant),
+	CONFIG_FN("client_id", graph_client_id),
+	CONFIG_FN("certificate_file", graph_certificate_file),
+	CONFIG_FN("key_file", graph_key_file),
+	CONFIG_FN("client_secret_file", graph_client_secret_file),
+	CONFIG_FN("cloud", graph_cloud),
+	CONFIG_FN("login_url", graph_login_url),
+	CONFIG_FN("graph_url", graph_graph_url),
+	CONFIG_FN("include", graph_include),
+	CONFIG_FN("incremental", graph_incremental),
+	CONFIG_FN("full_every", graph_full_every),
+	CONFIG_FN("timeout", graph_timeout),
+	CONFIG_FN("tls", graph_tls),
+	CONFIG_END,
 };
+
+static const struct config_section graph_section = {
+	"source.graph", "source.graph.", graph_keys, NULL};
 
 /* check_graph - what the keys need of each other */
 static int
@@ -313,7 +319,7 @@ walk_graph(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	graph_defaults(c->graph);
 	memset(&gw, 0, sizeof(gw));
 	gw.g = c->graph;
-	if (walk_section(w, node, "source.graph", graph_keys, &gw) < 0)
+	if (walk_section(w, node, &graph_section, &gw, NULL) < 0)
 		return -1;
 	if (check_graph(w, node, &gw) < 0)
 		return -1;

@@ -32,7 +32,7 @@
 #include "config_impl.h"
 
 /* One directory being walked, and the nodes its checks across keys
- * point at. */
+ * point at (the rows' .at keep them). */
 struct ldap_walk {
 	struct ldapsync_conf *l;
 	yaml_node_t *uri, *base;    /* absent: the directory's mapping */
@@ -41,131 +41,26 @@ struct ldap_walk {
 	yaml_node_t *incremental;			  /* NULL: absent */
 };
 
-/* tls_ca_file - tls.ca_file: the CA certificates; absent: the system's */
+/* check_tls - a client certificate goes with its key */
 static int
-tls_ca_file(struct walker *w, yaml_node_t *v, void *dst)
+check_tls(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 {
 	struct ldapsync_conf *l = dst;
 
-	return get_path(w, v, "tls.ca_file", &l->ca_file);
-}
-
-/* tls_verify - tls.verify: check the certificate and the server name */
-static int
-tls_verify(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldapsync_conf *l = dst;
-
-	return get_bool(w, v, "tls.verify", &l->verify);
-}
-
-/* tls_cert_file - tls.cert_file: the client certificate (EXTERNAL) */
-static int
-tls_cert_file(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldapsync_conf *l = dst;
-
-	return get_path(w, v, "tls.cert_file", &l->cert_file);
-}
-
-/* tls_key_file - tls.key_file: its private key, a secret */
-static int
-tls_key_file(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldapsync_conf *l = dst;
-
-	return get_secret_path(w, v, "tls.key_file", &l->key_file);
-}
-
-static const struct config_key tls_keys[] = {
-	{"ca_file", tls_ca_file},
-	{"verify", tls_verify},
-	{"cert_file", tls_cert_file},
-	{"key_file", tls_key_file},
-	{NULL, NULL},
-};
-
-/* walk_tls - source.ldap.tls */
-static int
-walk_tls(struct walker *w, yaml_node_t *node, void *dst)
-{
-	struct ldapsync_conf *l = ((struct ldap_walk *)dst)->l;
-
-	if (walk_section(w, node, "source.ldap.tls", tls_keys, l) < 0)
-		return -1;
+	(void)nodes;
 	if ((l->cert_file == NULL) != (l->key_file == NULL))
 		return fail_at(w, node,
 			       "tls.cert_file and tls.key_file go together");
 	return 0;
 }
 
-/* bind_method - bind.method: simple, none, gssapi or external */
+/* check_bind - what each bind method needs */
 static int
-bind_method(struct walker *w, yaml_node_t *v, void *dst)
-{
-	/* Index = enum ldapsync_bind */
-	static const char *const methods[] = {"simple", "none", "gssapi",
-					      "external", NULL};
-	struct ldapsync_conf *l = dst;
-
-	return get_choice(w, v, "bind.method", methods, &l->bind_method);
-}
-
-/* bind_dn - bind.dn: who binds (simple) */
-static int
-bind_dn(struct walker *w, yaml_node_t *v, void *dst)
+check_bind(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 {
 	struct ldapsync_conf *l = dst;
 
-	return get_string(w, v, "bind.dn", &l->bind_dn);
-}
-
-/* bind_password_file - bind.password_file: a secret (simple) */
-static int
-bind_password_file(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldapsync_conf *l = dst;
-
-	return get_secret_path(w, v, "bind.password_file", &l->password_file);
-}
-
-/* bind_keytab - bind.keytab: the service account's keytab (gssapi) */
-static int
-bind_keytab(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldapsync_conf *l = dst;
-
-	return get_secret_path(w, v, "bind.keytab", &l->keytab);
-}
-
-/* bind_principal - bind.principal: its Kerberos name (gssapi) */
-static int
-bind_principal(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldapsync_conf *l = dst;
-
-	return get_string(w, v, "bind.principal", &l->principal);
-}
-
-static const struct config_key bind_keys[] = {
-	{"method", bind_method},
-	{"dn", bind_dn},
-	{"password_file", bind_password_file},
-	{"keytab", bind_keytab},
-	{"principal", bind_principal},
-	{NULL, NULL},
-};
-
-/* walk_bind - source.ldap.bind, and what each method needs */
-static int
-walk_bind(struct walker *w, yaml_node_t *node, void *dst)
-{
-	struct ldap_walk *lw = dst;
-	struct ldapsync_conf *l = lw->l;
-
-	lw->bind = node;
-	if (walk_section(w, node, "source.ldap.bind", bind_keys, l) < 0)
-		return -1;
+	(void)nodes;
 	/* none needs nothing here; external needs tls (check_ldap) */
 	if (l->bind_method == LDAPSYNC_BIND_SIMPLE &&
 	    (l->bind_dn == NULL || l->password_file == NULL))
@@ -185,14 +80,13 @@ walk_bind(struct walker *w, yaml_node_t *node, void *dst)
 static int
 get_include(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct ldap_walk *lw = dst;
+	struct ldapsync_conf *l = dst;
 	const char *names[ADKINDS_COUNT + 1] = {NULL};
 	char **kinds = NULL;
 	size_t n = 0;
 	unsigned wanted = 0;
 	int pick;
 
-	lw->include = v;
 	for (int i = 0; i < ADKINDS_COUNT; i++)
 		names[i] = adkinds[i].name;
 	if (get_list(w, v, "include", &kinds, &n) < 0)
@@ -211,8 +105,8 @@ get_include(struct walker *w, yaml_node_t *v, void *dst)
 		wanted |= 1u << pick;
 	}
 	free_list(kinds);
-	free(lw->l->filter);
-	lw->l->filter = adkinds_filter(wanted);
+	free(l->filter);
+	l->filter = adkinds_filter(wanted);
 	return 0;
 }
 
@@ -220,11 +114,9 @@ get_include(struct walker *w, yaml_node_t *v, void *dst)
 static int
 get_base(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct ldap_walk *lw = dst;
-	struct ldapsync_conf *l = lw->l;
+	struct ldapsync_conf *l = dst;
 	const char *s = scalar(v);
 
-	lw->base = v;
 	if (s != NULL && *s == '\0') {
 		free_list(l->bases);
 		l->bases = xcalloc(2, sizeof(*l->bases));
@@ -246,30 +138,17 @@ get_base(struct walker *w, yaml_node_t *v, void *dst)
 	return 0;
 }
 
-/* ldap_uri - uri: one URI or a list, tried in order */
-static int
-ldap_uri(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldap_walk *lw = dst;
-
-	lw->uri = v;
-	return get_list(w, v, "uri", &lw->l->uris, &lw->l->n_uris);
-}
-
 /* ldap_domain - domain: the DCs from DNS SRV records, instead of uri */
 static int
 ldap_domain(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct ldap_walk *lw = dst;
+	struct ldapsync_conf *l = dst;
 
-	lw->domain = v;
-	if (get_string(w, v, "domain", &lw->l->domain) < 0)
-		return -1;
-	if (!dcfind_hostname_ok(lw->l->domain))
+	if (!dcfind_hostname_ok(l->domain))
 		return fail_at(w, v,
 			       "domain %s: must be a DNS domain name such as "
 			       "corp.example (letters, digits, hyphens, dots)",
-			       lw->l->domain);
+			       l->domain);
 	return 0;
 }
 
@@ -277,133 +156,94 @@ ldap_domain(struct walker *w, yaml_node_t *v, void *dst)
 static int
 ldap_site(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct ldap_walk *lw = dst;
+	struct ldapsync_conf *l = dst;
 
-	lw->site = v;
-	if (get_string(w, v, "site", &lw->l->site) < 0)
-		return -1;
-	if (!dcfind_hostname_ok(lw->l->site) || strchr(lw->l->site, '.'))
+	if (!dcfind_hostname_ok(l->site) || strchr(l->site, '.'))
 		return fail_at(w, v,
 			       "site %s: must be an AD site name as in DNS "
 			       "(one label: letters, digits, hyphens)",
-			       lw->l->site);
+			       l->site);
 	return 0;
 }
 
-/* ldap_filter - filter: the search filter, instead of include */
-static int
-ldap_filter(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldap_walk *lw = dst;
-
-	lw->filter = v;
-	return get_string(w, v, "filter", &lw->l->filter);
-}
-
-/* ldap_page_size - page_size: Simple Paged Results page size */
-static int
-ldap_page_size(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldap_walk *lw = dst;
-
-	return get_int(w, v, "page_size", 1, 100000, &lw->l->page_size);
-}
-
-/* ldap_timeout - timeout: seconds, to connect and for each answer */
-static int
-ldap_timeout(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldap_walk *lw = dst;
-
-	return get_int(w, v, "timeout", 1, 3600, &lw->l->timeout);
-}
-
-/* ldap_starttls - starttls: ldap:// must upgrade */
-static int
-ldap_starttls(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldap_walk *lw = dst;
-
-	return get_bool(w, v, "starttls", &lw->l->starttls);
-}
-
-/* ldap_range_size - range_size: proxyAddresses values per chunk */
-static int
-ldap_range_size(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldap_walk *lw = dst;
-
-	return get_int(w, v, "range_size", 1, 100000, &lw->l->range_size);
-}
-
-/* ldap_global_catalog - global_catalog: the URIs are a GC's */
-static int
-ldap_global_catalog(struct walker *w, yaml_node_t *v, void *dst)
-{
-	struct ldap_walk *lw = dst;
-
-	return get_bool(w, v, "global_catalog", &lw->l->global_catalog);
-}
-
-/* ldap_incremental - incremental: none, usnchanged or dirsync */
-static int
-ldap_incremental(struct walker *w, yaml_node_t *v, void *dst)
-{
-	/* Index = enum ldapsync_incremental */
-	static const char *const incr_modes[] = {"none", "usnchanged",
-						 "dirsync", NULL};
-	struct ldap_walk *lw = dst;
-
-	lw->incremental = v;
-	return get_choice(w, v, "incremental", incr_modes, &lw->l->incremental);
-}
-
-/* ldap_full_every - full_every: a duration between full pulls */
+/* full_every's message differs from the other durations' */
 static int
 ldap_full_every(struct walker *w, yaml_node_t *v, void *dst)
 {
-	struct ldap_walk *lw = dst;
+	struct ldapsync_conf *l = dst;
 
 	if (scalar(v) == NULL ||
-	    config_parse_duration(scalar(v), &lw->l->full_every) < 0 ||
-	    lw->l->full_every <= 0)
+	    config_parse_duration(scalar(v), &l->full_every) < 0 ||
+	    l->full_every <= 0)
 		return fail_at(w, v,
 			       "full_every must be a duration "
 			       "such as 24h or 6h");
 	return 0;
 }
 
-/* ldap_deletions - deletions: listing or tombstones */
-static int
-ldap_deletions(struct walker *w, yaml_node_t *v, void *dst)
-{
-	static const char *const deletion_modes[] = {"listing", "tombstones",
-						     NULL};
-	struct ldap_walk *lw = dst;
+/* Index = enum ldapsync_bind, enum ldapsync_incremental, enum
+ * ldapsync_deletions */
+static const char *const bind_methods[] = {"simple", "none", "gssapi",
+					   "external", NULL};
+static const char *const incr_modes[] = {"none", "usnchanged", "dirsync", NULL};
+static const char *const deletion_modes[] = {"listing", "tombstones", NULL};
 
-	lw->deletions = v;
-	/* Index = enum ldapsync_deletions */
-	return get_choice(w, v, "deletions", deletion_modes, &lw->l->deletions);
-}
+#define L(member) offsetof(struct ldapsync_conf, member)
+#define W(member) CONFIG_AT(struct ldap_walk, member)
+
+static const struct config_key tls_keys[] = {
+	/* absent: the system's CAs */
+	CONFIG_KEY("ca_file", CONFIG_PATH, L(ca_file)),
+	CONFIG_KEY("verify", CONFIG_BOOL, L(verify), .def = "true"),
+	CONFIG_KEY("cert_file", CONFIG_PATH, L(cert_file)), /* EXTERNAL */
+	CONFIG_KEY("key_file", CONFIG_SECRET, L(key_file)),
+	CONFIG_END,
+};
+
+static const struct config_key bind_keys[] = {
+	CONFIG_KEY("method", CONFIG_ENUM, L(bind_method), .names = bind_methods,
+		   .def = "simple"),
+	CONFIG_KEY("dn", CONFIG_STRING, L(bind_dn)),
+	CONFIG_KEY("password_file", CONFIG_SECRET, L(password_file)),
+	CONFIG_KEY("keytab", CONFIG_SECRET, L(keytab)),	      /* gssapi */
+	CONFIG_KEY("principal", CONFIG_STRING, L(principal)), /* gssapi */
+	CONFIG_END,
+};
+
+static const struct config_section tls_section = {"source.ldap.tls", "tls.",
+						  tls_keys, check_tls};
+static const struct config_section bind_section = {"source.ldap.bind", "bind.",
+						   bind_keys, check_bind};
 
 static const struct config_key ldap_keys[] = {
-	{"uri", ldap_uri},
-	{"domain", ldap_domain},
-	{"site", ldap_site},
-	{"base", get_base},
-	{"filter", ldap_filter},
-	{"page_size", ldap_page_size},
-	{"timeout", ldap_timeout},
-	{"starttls", ldap_starttls},
-	{"tls", walk_tls},
-	{"bind", walk_bind},
-	{"include", get_include},
-	{"range_size", ldap_range_size},
-	{"global_catalog", ldap_global_catalog},
-	{"incremental", ldap_incremental},
-	{"full_every", ldap_full_every},
-	{"deletions", ldap_deletions},
-	{NULL, NULL},
+	CONFIG_KEY("uri", CONFIG_LIST, L(uris), .count = L(n_uris),
+		   .at = W(uri)),
+	CONFIG_KEY("domain", CONFIG_STRING, L(domain), .check = ldap_domain,
+		   .at = W(domain)),
+	CONFIG_KEY("site", CONFIG_STRING, L(site), .check = ldap_site,
+		   .at = W(site)),
+	CONFIG_FN("base", get_base, .type = CONFIG_LIST, .field = L(bases),
+		  .count = L(n_bases), .at = W(base)),
+	/* default: every kind (walk_ldap) */
+	CONFIG_KEY("filter", CONFIG_STRING, L(filter), .at = W(filter)),
+	CONFIG_KEY("page_size", CONFIG_INT, L(page_size), .min = 1,
+		   .max = 100000, .def = "1000"),
+	CONFIG_KEY("timeout", CONFIG_INT, L(timeout), .min = 1, .max = 3600,
+		   .def = "30"),
+	CONFIG_KEY("starttls", CONFIG_BOOL, L(starttls)),
+	CONFIG_KEY("tls", CONFIG_SECTION, 0, .section = &tls_section),
+	CONFIG_KEY("bind", CONFIG_SECTION, 0, .section = &bind_section,
+		   .at = W(bind)),
+	CONFIG_FN("include", get_include, .at = W(include)),
+	CONFIG_KEY("range_size", CONFIG_INT, L(range_size), .min = 1,
+		   .max = 100000),
+	CONFIG_KEY("global_catalog", CONFIG_BOOL, L(global_catalog)),
+	CONFIG_KEY("incremental", CONFIG_ENUM, L(incremental),
+		   .names = incr_modes, .at = W(incremental)),
+	CONFIG_FN("full_every", ldap_full_every, .def = "24h"),
+	CONFIG_KEY("deletions", CONFIG_ENUM, L(deletions),
+		   .names = deletion_modes, .at = W(deletions)),
+	CONFIG_END,
 };
 
 /* check_uris - scheme, and no simple bind over plain text */
@@ -530,9 +370,10 @@ check_back_links(struct walker *w, const struct ldap_walk *lw)
 
 /* check_ldap - what one directory needs across its keys */
 static int
-check_ldap(struct walker *w, yaml_node_t *node, const struct ldap_walk *lw)
+check_ldap(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 {
-	struct ldapsync_conf *l = lw->l;
+	const struct ldap_walk *lw = nodes;
+	struct ldapsync_conf *l = dst;
 
 	if (lw->domain != NULL && l->n_uris > 0)
 		return fail_at(w, lw->domain,
@@ -567,27 +408,26 @@ check_ldap(struct walker *w, yaml_node_t *node, const struct ldap_walk *lw)
 	return check_uris(w, lw->uri, l);
 }
 
+static const struct config_section ldap_section = {"source.ldap", "", ldap_keys,
+						   check_ldap};
+
 /* walk_ldap - one directory: source.ldap, or one item of its list */
 static int
 walk_ldap(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 {
 	struct ldap_walk lw = {.l = l, .uri = node, .base = node};
 
-	if (walk_section(w, node, "source.ldap", ldap_keys, &lw) < 0)
-		return -1;
-	return check_ldap(w, node, &lw);
+	config_defaults(w, &ldap_section, l);
+	/* every kind of mail-enabled object; filter and include replace it */
+	l->filter = adkinds_filter(ADKINDS_ALL);
+	return walk_section(w, node, &ldap_section, l, &lw);
 }
 
-/* ldap_defaults - one directory's defaults */
-static void
-ldap_defaults(struct ldapsync_conf *l)
+/* config_ldap_free - what the rows name */
+void
+config_ldap_free(struct ldapsync_conf *l)
 {
-	memset(l, 0, sizeof(*l));
-	l->page_size = 1000;
-	l->timeout = 30;
-	l->verify = 1;
-	l->bind_method = LDAPSYNC_BIND_SIMPLE;
-	l->full_every = 24 * 3600;
+	config_release(&ldap_section, l);
 }
 
 /* walk_ldap_list - source.ldap: one directory, or a list (a forest) */
@@ -600,7 +440,6 @@ walk_ldap_list(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	if (node->type != YAML_SEQUENCE_NODE) {
 		c->ldap = xcalloc(1, sizeof(*c->ldap));
 		c->n_ldap = 1;
-		ldap_defaults(&c->ldap[0]);
 		return walk_ldap(w, node, &c->ldap[0]);
 	}
 	n = (size_t)(node->data.sequence.items.top -
@@ -610,7 +449,6 @@ walk_ldap_list(struct walker *w, yaml_node_t *node, struct sync_conf *c)
 	c->ldap = xcalloc(n, sizeof(*c->ldap));
 	for (item = node->data.sequence.items.start;
 	     item < node->data.sequence.items.top; item++) {
-		ldap_defaults(&c->ldap[c->n_ldap]);
 		c->n_ldap++;
 		yaml_node_t *dir = yaml_document_get_node(w->doc, *item);
 

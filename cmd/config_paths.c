@@ -192,17 +192,17 @@ int
 config_check_paths(struct walker *w, const struct sync_conf *c)
 {
 	const struct conf_path_key keys[] = {
-		{"output.table", c->table, w->table_at, 1, c->type, 0},
-		{"output.relay_domains", c->relay_domains, w->relay_domains_at,
+		{"output.table", c->table, w->at.table, 1, c->type, 0},
+		{"output.relay_domains", c->relay_domains, w->at.relay_domains,
 		 1, c->type, 0},
-		{"state", c->state, w->state_at, 1, -1, 0},
-		{"lock", c->lock, w->lock_at, 1, -1, 0},
-		{"extra", c->extra, w->extra_at, 0, -1, 0},
-		{"metrics.textfile", c->metrics_textfile, w->metrics_at, 1, -1,
+		{"state", c->state, w->at.state, 1, -1, 0},
+		{"lock", c->lock, w->at.lock, 1, -1, 0},
+		{"extra", c->extra, w->at.extra, 0, -1, 0},
+		{"metrics.textfile", c->metrics_textfile, w->at.metrics, 1, -1,
 		 0},
-		{"verify_cache.path", c->verify_cache, w->verify_cache_at, 1,
+		{"verify_cache.path", c->verify_cache, w->at.verify_cache, 1,
 		 c->verify_cache_type, 1},
-		{"source.ldif", c->ldif, w->ldif_at, 0, -1, 0},
+		{"source.ldif", c->ldif, w->at.ldif, 0, -1, 0},
 	};
 	struct conf_file files[MAX_FILES];
 	size_t n = 0;

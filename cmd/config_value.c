@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	config_value - the values of sync.yaml: strings, paths, lists,
- *	numbers, durations, booleans, choices, addresses
+ *	config_value - the rows of sync.yaml's keys, and its values:
+ *	strings, paths, lists, numbers, durations, booleans, choices,
+ *	addresses
  * DESCRIPTION
- *	Each helper checks one YAML node against what a key takes and
- *	stores it.  WHAT names the key in messages ("tls.ca_file").
+ *	walk_section() walks a mapping through its section's rows
+ *	(config_impl.h): each key's value goes to the parser of the row's
+ *	type (one per type, in config_types[]) or to the row's own, then to
+ *	the row's check; config_defaults() and config_release() walk the
+ *	rows to set the defaults and to free.  Each get_ helper checks one
+ *	YAML node against what a key takes and stores it.  WHAT names the
+ *	key in messages ("tls.ca_file").
  * OWNERSHIP
  *	A string or list stored through OUT replaces (and frees) what was
  *	there; struct sync_conf owns it (config_free()).
@@ -311,4 +317,193 @@ get_duration(struct walker *w, yaml_node_t *v, const char *what, long *out)
 		return fail_at(w, v, "%s must be a duration such as 30m or 1h",
 			       what);
 	return 0;
+}
+
+/* The field of DST a row names, as a T */
+#define FIELD(dst, k, t) ((t *)((char *)(dst) + (k)->field))
+
+/*
+ * Each type's parser: the get_ helper of its kind, on the row's field.
+ * TYPE_PARSER(name, call) defines
+ * static int name(w, v, k, what, dst) { return call; }.
+ */
+#define TYPE_PARSER(name, call)                                       \
+	static int name(struct walker *w, yaml_node_t *v,             \
+			const struct config_key *k, const char *what, \
+			void *dst)                                    \
+	{                                                             \
+		return call;                                          \
+	}
+#define COUNT(dst, k) ((size_t *)((char *)(dst) + (k)->count))
+
+TYPE_PARSER(type_string, get_string(w, v, what, FIELD(dst, k, char *)))
+TYPE_PARSER(type_path, get_path(w, v, what, FIELD(dst, k, char *)))
+TYPE_PARSER(type_secret, get_secret_path(w, v, what, FIELD(dst, k, char *)))
+TYPE_PARSER(type_bool, get_bool(w, v, what, FIELD(dst, k, int)))
+TYPE_PARSER(type_int,
+	    get_int(w, v, what, (int)k->min, (int)k->max, FIELD(dst, k, int)))
+TYPE_PARSER(type_long,
+	    get_long(w, v, what, k->min, k->max, FIELD(dst, k, long)))
+TYPE_PARSER(type_duration, get_duration(w, v, what, FIELD(dst, k, long)))
+TYPE_PARSER(type_enum, get_choice(w, v, what, k->names, FIELD(dst, k, int)))
+TYPE_PARSER(type_list,
+	    get_list(w, v, what, FIELD(dst, k, char **), COUNT(dst, k)))
+TYPE_PARSER(type_addresses,
+	    get_addresses(w, v, what, FIELD(dst, k, char **), COUNT(dst, k)))
+
+/* free_string - a string type's field */
+static void
+free_string(const struct config_key *k, void *dst)
+{
+	free(*FIELD(dst, k, char *));
+	*FIELD(dst, k, char *) = NULL;
+}
+
+/* free_strings - a list type's field */
+static void
+free_strings(const struct config_key *k, void *dst)
+{
+	free_list(*FIELD(dst, k, char **));
+	*FIELD(dst, k, char **) = NULL;
+}
+
+/* Each type's parser, and what frees its field (NULL: nothing). */
+static const struct config_type_ops {
+	int (*parse)(struct walker *w, yaml_node_t *v,
+		     const struct config_key *k, const char *what, void *dst);
+	void (*release)(const struct config_key *k, void *dst);
+} config_types[] = {
+	[CONFIG_NONE] = {NULL, NULL},
+	[CONFIG_STRING] = {type_string, free_string},
+	[CONFIG_PATH] = {type_path, free_string},
+	[CONFIG_SECRET] = {type_secret, free_string},
+	[CONFIG_BOOL] = {type_bool, NULL},
+	[CONFIG_INT] = {type_int, NULL},
+	[CONFIG_LONG] = {type_long, NULL},
+	[CONFIG_DURATION] = {type_duration, NULL},
+	[CONFIG_ENUM] = {type_enum, NULL},
+	[CONFIG_LIST] = {type_list, free_strings},
+	[CONFIG_ADDRESSES] = {type_addresses, free_strings},
+	[CONFIG_SECTION] = {NULL, NULL},
+};
+
+/* config_parse_value - the row's own parser, or its type's */
+int
+config_parse_value(struct walker *w, yaml_node_t *v, const struct config_key *k,
+		   const char *what, void *dst)
+{
+	if (k->parse != NULL)
+		return k->parse(w, v, dst);
+	if (config_types[k->type].parse == NULL)
+		panic("config: key %s has neither a parser nor a type", what);
+	return config_types[k->type].parse(w, v, k, what, dst);
+}
+
+/* config_free_value - what the row's type owns */
+void
+config_free_value(const struct config_key *k, void *dst)
+{
+	if (config_types[k->type].release != NULL)
+		config_types[k->type].release(k, dst);
+}
+
+/* find_key - KEY's row in KEYS (once per mapping: SEEN), or -1 */
+static int
+find_key(struct walker *w, const yaml_node_t *key, const char *section,
+	 const struct config_key *keys, unsigned *seen)
+{
+	const char *name = scalar(key);
+
+	if (name == NULL)
+		return fail_at(w, key, "keys of %s must be plain names",
+			       section);
+	for (int i = 0; keys[i].name != NULL; i++) {
+		if (strcmp(keys[i].name, name) != 0)
+			continue;
+		if (i >= 32)
+			panic("find_key: %s has more keys than SEEN has bits",
+			      section);
+		if (*seen & (1u << i))
+			return fail_at(w, key, "duplicate key %s in %s", name,
+				       section);
+		*seen |= 1u << i;
+		return i;
+	}
+	return fail_at(w, key, "unknown key \"%s\" in %s", name, section);
+}
+
+/* walk_key - one key's value V through its row K */
+static int
+walk_key(struct walker *w, yaml_node_t *v, const struct config_section *sec,
+	 const struct config_key *k, void *dst, void *nodes)
+{
+	char what[128];
+
+	if (k->at != 0)
+		*(yaml_node_t **)((char *)nodes + k->at - 1) = v;
+	snprintf(what, sizeof(what), "%s%s", sec->prefix, k->name);
+	if (k->type == CONFIG_SECTION && k->parse == NULL) {
+		if (walk_section(w, v, k->section, dst, nodes) < 0)
+			return -1;
+	} else if (config_parse_value(w, v, k, what, dst) < 0) {
+		return -1;
+	}
+	return k->check != NULL ? k->check(w, v, dst) : 0;
+}
+
+/* walk_section - every key of the mapping NODE through its row */
+int
+walk_section(struct walker *w, yaml_node_t *node,
+	     const struct config_section *sec, void *dst, void *nodes)
+{
+	yaml_node_pair_t *pair;
+	unsigned seen = 0;
+	int i;
+
+	if (node->type != YAML_MAPPING_NODE)
+		return fail_at(w, node, "%s must be a mapping of keys",
+			       sec->name);
+	for (pair = node->data.mapping.pairs.start;
+	     pair < node->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(w->doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(w->doc, pair->value);
+
+		if ((i = find_key(w, key, sec->name, sec->keys, &seen)) < 0)
+			return -1;
+		if (walk_key(w, v, sec, &sec->keys[i], dst, nodes) < 0)
+			return -1;
+	}
+	return sec->check != NULL ? sec->check(w, node, dst, nodes) : 0;
+}
+
+/* config_defaults - each row's default, parsed as if sync.yaml said it */
+void
+config_defaults(struct walker *w, const struct config_section *sec, void *dst)
+{
+	for (const struct config_key *k = sec->keys; k->name != NULL; k++) {
+		yaml_node_t v;
+
+		if (k->type == CONFIG_SECTION)
+			config_defaults(w, k->section, dst);
+		if (k->def == NULL)
+			continue;
+		memset(&v, 0, sizeof(v));
+		v.type = YAML_SCALAR_NODE;
+		v.data.scalar.value = (yaml_char_t *)k->def;
+		v.data.scalar.length = strlen(k->def);
+		if (config_parse_value(w, &v, k, k->name, dst) < 0)
+			panic("config: the default of %s%s: %s", sec->prefix,
+			      k->name, w->err->msg);
+	}
+}
+
+/* config_release - every string and list the rows name */
+void
+config_release(const struct config_section *sec, void *dst)
+{
+	for (const struct config_key *k = sec->keys; k->name != NULL; k++)
+		if (k->type == CONFIG_SECTION)
+			config_release(k->section, dst);
+		else
+			config_free_value(k, dst);
 }

@@ -30,27 +30,28 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv.h"
 #include "xalloc.h"
 #include "objcache.h"
 #include "incremental.h"
 #include "cachefile.h"
 
-#define FNV_OFFSET 1469598103934665603ULL
-
 /* fnv_part - FNV-1a of PART (NULL: empty) into H, then a 0xff separator */
 static unsigned long long
 fnv_part(unsigned long long h, const char *part)
 {
-	for (const char *c = part; c != NULL && *c; c++)
-		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-	return (h ^ 0xff) * 1099511628211ULL;
+	static const unsigned char sep = 0xff;
+
+	if (part != NULL)
+		h = fnv1a_64(h, part, strlen(part));
+	return fnv1a_64(h, &sep, 1);
 }
 
 /* cachefile_selection - what decides which objects and values are cached */
 void
 cachefile_selection(const struct ldapsync_conf *l, char *out, size_t size)
 {
-	unsigned long long h = FNV_OFFSET;
+	unsigned long long h = FNV1A_64_SEED;
 
 	/* every base, then the filter */
 	for (size_t i = 0; i <= l->n_bases; i++)
@@ -71,7 +72,7 @@ cachefile_selection(const struct ldapsync_conf *l, char *out, size_t size)
 void
 cachefile_account(const struct ldapsync_conf *l, char *out, size_t size)
 {
-	unsigned long long h = FNV_OFFSET;
+	unsigned long long h = FNV1A_64_SEED;
 	int gc = l->global_catalog;
 	char method[32];
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	cachefile - an incremental pull's cache on disk: where, whether to
- *	continue it, and the saves owed
+ *	cachefile - an incremental pull's cache on disk: where, and whether
+ *	to continue it
  * DESCRIPTION
  *	Each directory's object cache (objcache.c: its contents and format)
  *	lives next to the table: TABLE.rcptsync-cache, or
@@ -11,17 +11,13 @@
  *	the bases and the filter) and its last full pull is younger than
  *	full_every; else, or when it is missing or unreadable, the pull is
  *	a full one.
- *	A pull's new cache and position are not written at once: they are
- *	owed, in a list (struct incremental_commit), and saved only once the
- *	run is accepted (incremental_commit_save: the table published or
- *	found unchanged).  A refused or failed run drops them, so the next
- *	one starts from yesterday's cache (doc/design.md, "State").
+ *	Saving is not done here: a pull's new cache is owed until the run is
+ *	accepted (incremental.c, struct incremental_commit).
  * OWNERSHIP
- *	The list owns each cache and path owed; incremental_commit_free()
- *	releases them.
+ *	cachefile_load's cache is the caller's.
  * DIAGNOSTICS
  *	A cache that cannot be read is a reason for a full pull, not an
- *	error; a save that fails is an OUTPUT error (objcache_save).
+ *	error.
  * SEE ALSO
  *	objcache.c, incremental.h.
  */
@@ -33,7 +29,6 @@
 #include "fnv.h"
 #include "xalloc.h"
 #include "objcache.h"
-#include "incremental.h"
 #include "cachefile.h"
 
 /* fnv_part - FNV-1a of PART (NULL: empty) into H, then a 0xff separator */
@@ -149,57 +144,4 @@ cachefile_load(const char *path, const struct ldapsync_conf *l,
 	objcache_free(cache);
 	memset(mark, 0, sizeof(*mark));
 	return objcache_new();
-}
-
-struct incremental_commit {
-	char *path;
-	struct objcache *cache;
-	struct objcache_mark mark;
-	int dirty; /* 0: the file already holds this */
-	struct incremental_commit *next;
-};
-
-/*
- * cachefile_owe - CACHE and MARK, to be saved at PATH once the run is
- * accepted
- */
-void
-cachefile_owe(struct incremental_commit **list, char *path,
-	      struct objcache *cache, const struct objcache_mark *mark,
-	      int dirty)
-{
-	struct incremental_commit *c = xcalloc(1, sizeof(*c));
-
-	c->path = path;
-	c->cache = cache;
-	c->mark = *mark;
-	c->dirty = dirty;
-	c->next = *list;
-	*list = c;
-}
-
-/* incremental_commit_save - see incremental.h */
-int
-incremental_commit_save(const struct incremental_commit *list,
-			struct sync_err *err)
-{
-	for (const struct incremental_commit *c = list; c; c = c->next)
-		if (c->dirty &&
-		    objcache_save(c->path, c->cache, &c->mark, err) < 0)
-			return -1;
-	return 0;
-}
-
-/* incremental_commit_free - see incremental.h */
-void
-incremental_commit_free(struct incremental_commit *list)
-{
-	while (list != NULL) {
-		struct incremental_commit *next = list->next;
-
-		objcache_free(list->cache);
-		free(list->path);
-		free(list);
-		list = next;
-	}
 }

@@ -7,7 +7,6 @@
 
 #include "ldapsync.h"
 #include "objcache.h"
-#include "incremental.h"
 
 /*
  * cachefile_path - TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
@@ -45,14 +44,5 @@ struct objcache *cachefile_load(const char *path, const struct ldapsync_conf *l,
 				struct objcache_mark *mark, char *why,
 				size_t size, char *problem,
 				size_t problem_size);
-
-/*
- * cachefile_owe - CACHE and MARK to be saved at PATH once the run is
- *	accepted (DIRTY 0: the file holds them already).  *LIST takes PATH
- *	and CACHE over.
- */
-void cachefile_owe(struct incremental_commit **list, char *path,
-		   struct objcache *cache, const struct objcache_mark *mark,
-		   int dirty);
 
 #endif

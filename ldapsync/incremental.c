@@ -9,7 +9,7 @@
  *	self-healing).  Its parts: position.c, the DC position; changes.c,
  *	the searches that learn what changed; cachefile.c, the object
  *	cache's name (TABLE.rcptsync-cache[.N]), whether it may be
- *	continued, and the saves owed; objcache.c, its contents (every
+ *	continued; objcache.c, its contents (every
  *	qualifying object of the last pull with its raw values, and the
  *	position that pull began at).
  *	One run:
@@ -39,9 +39,10 @@
  *	     sequences of changes and faults);
  *	  6. hands the cache, with the position read in 2 before the
  *	     searches began (a change made during them is seen again next
- *	     time, never missed), to the caller as owed work: it is saved
- *	     only once the run is accepted (incremental_commit_save: the
- *	     table published or found unchanged).  A refused run keeps
+ *	     time, never missed), to the caller as owed work, in a list
+ *	     (struct incremental_commit): it is saved only once the run is
+ *	     accepted (incremental_commit_save: the table published or
+ *	     found unchanged).  A refused run keeps
  *	     yesterday's cache (doc/design.md, "State").
  *	Self-healing: with deletions: listing, the DC lists every object
  *	that qualifies; one the cache lacks (its view was partial when it
@@ -56,7 +57,7 @@
  *	(doc/active-directory.md, "Incremental pulls").
  * OWNERSHIP
  *	The caches a pull builds are its own until they are owed to the
- *	caller's list (cachefile_owe), which then owns them.
+ *	caller's list (struct incremental_commit), which then owns them.
  * DIAGNOSTICS
  *	A cache that cannot be read means a full pull (the reason is in
  *	the stats' summary); one that cannot be written fails the run
@@ -77,6 +78,7 @@
 #include "objcache.h"
 #include "accepted.h"
 #include "incremental.h"
+#include "incrmode.h"
 #include "pull.h"
 #include "position.h"
 #include "changes.h"
@@ -85,6 +87,58 @@
 _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 		       LDAPSYNC_COOKIE_MAX,
 	       "the cache keeps every cookie a DirSync search returns");
+
+struct incremental_commit {
+	char *path;
+	struct objcache *cache;
+	struct objcache_mark mark;
+	int dirty; /* 0: the file already holds this */
+	struct incremental_commit *next;
+};
+
+/*
+ * owe - CACHE and MARK, to be saved at PATH once the run is accepted
+ * (DIRTY 0: the file holds them already); *LIST takes PATH and CACHE over
+ */
+static void
+owe(struct incremental_commit **list, char *path, struct objcache *cache,
+    const struct objcache_mark *mark, int dirty)
+{
+	struct incremental_commit *c = xcalloc(1, sizeof(*c));
+
+	c->path = path;
+	c->cache = cache;
+	c->mark = *mark;
+	c->dirty = dirty;
+	c->next = *list;
+	*list = c;
+}
+
+/* incremental_commit_save - see incremental.h */
+int
+incremental_commit_save(const struct incremental_commit *list,
+			struct sync_err *err)
+{
+	for (const struct incremental_commit *c = list; c; c = c->next)
+		if (c->dirty &&
+		    objcache_save(c->path, c->cache, &c->mark, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* incremental_commit_free - see incremental.h */
+void
+incremental_commit_free(struct incremental_commit *list)
+{
+	while (list != NULL) {
+		struct incremental_commit *next = list->next;
+
+		objcache_free(list->cache);
+		free(list->path);
+		free(list);
+		list = next;
+	}
+}
 
 /* pull_free - what a pull holds */
 static void
@@ -106,10 +160,10 @@ pull_free(struct pull *p)
 static void
 decide(struct pull *p)
 {
-	int dirsync = p->l->incremental == LDAPSYNC_INCR_DIRSYNC;
+	int cookie = (p->mode->flags & INCRMODE_COOKIE) != 0;
 
 	p->incremental = !p->full &&
-			 position_continues(p->prior, &p->pos, dirsync,
+			 position_continues(p->prior, &p->pos, cookie,
 					    p->why_full, sizeof(p->why_full));
 }
 
@@ -134,6 +188,7 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	lc.prefer_dc = prior != NULL && prior->dc[0] != '\0' ? prior->dc : NULL;
 	pull_free(p);
 	p->l = l;
+	p->mode = incrmode_get(l);
 	p->prior = prior;
 	p->full = full;
 	if (full)
@@ -240,8 +295,7 @@ listing_lacks(const struct pull *p, const struct objcache *cache)
 	struct lack_ctx m = {cache, p->fresh, 0};
 
 	if (!p->incremental || p->unchanged ||
-	    p->l->incremental != LDAPSYNC_INCR_USNCHANGED ||
-	    p->l->deletions != LDAPSYNC_DELETIONS_LISTING)
+	    !(p->mode->flags & INCRMODE_LISTS_ALL))
 		return 0;
 	objcache_each_guid(p->changed, note_lacking, &m);
 	return m.n;
@@ -254,9 +308,7 @@ apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
 {
 	if (p->unchanged) {
 		/* the cache is the directory as it is */
-	} else if (p->incremental &&
-		   p->l->incremental == LDAPSYNC_INCR_USNCHANGED &&
-		   p->l->deletions == LDAPSYNC_DELETIONS_LISTING) {
+	} else if (p->incremental && (p->mode->flags & INCRMODE_LISTS_ALL)) {
 		is->dropped = drop_unlisted(cache, p->changed);
 		objcache_merge(cache, p->fresh);
 	} else if (p->incremental) {
@@ -286,8 +338,6 @@ static void
 summarise(const struct pull *p, const struct source_stats *stats,
 	  struct incremental_stats *is)
 {
-	int dirsync = p->l->incremental == LDAPSYNC_INCR_DIRSYNC;
-
 	if (!is->incremental) {
 		snprintf(is->summary, sizeof(is->summary),
 			 "full pull from %s (%s): %zu objects cached",
@@ -300,19 +350,14 @@ summarise(const struct pull *p, const struct source_stats *stats,
 	snprintf(is->pull, sizeof(is->pull),
 		 "incremental%s from USN %llu to %llu, %lu changed entries, "
 		 "%lu left the selection, %zu objects cached",
-		 dirsync ? " (DirSync)" : "", is->from_usn, is->to_usn,
+		 p->mode->pull_note, is->from_usn, is->to_usn,
 		 is->fetched_entries, is->dropped, is->cached);
 	snprintf(is->summary, sizeof(is->summary),
 		 "incremental pull from %s: USN %llu to %llu, %lu changed "
 		 "entries fetched, %zu objects %s, %lu left the selection; "
 		 "%zu objects cached",
 		 stats->server, is->from_usn, is->to_usn, is->fetched_entries,
-		 is->changed,
-		 dirsync ? "reported by DirSync"
-		 : p->l->deletions == LDAPSYNC_DELETIONS_LISTING
-			 ? "listed"
-			 : "changed in the domain",
-		 is->dropped, is->cached);
+		 is->changed, p->mode->changed_what, is->dropped, is->cached);
 }
 
 struct feed_ctx {
@@ -386,7 +431,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 		int dirty = !(p->incremental && p->pos.usn == is->from_usn &&
 			      is->fetched == 0 && is->dropped == 0);
 
-		cachefile_owe(commit, path, cache, mark, dirty);
+		owe(commit, path, cache, mark, dirty);
 		cache = NULL;
 		path = NULL;
 	}

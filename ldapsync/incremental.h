@@ -68,14 +68,4 @@ int incremental_commit_save(const struct incremental_commit *list,
 /* incremental_commit_free - the list, unsaved; NULL is ok */
 void incremental_commit_free(struct incremental_commit *list);
 
-/*
- * incremental_dirsync_attrs - the attributes a DirSync search asks for
- *	with FILTER: DirSync reports an object only when one of them
- *	changed (MS-ADTS 3.1.1.3.4.1.3), so every attribute whose change
- *	can change the table must be there: proxyAddresses itself, those
- *	the filter tests, name (rename, move), isDeleted, objectGUID.  A
- *	NULL-terminated list the caller frees with filterattrs_free().
- */
-char **incremental_dirsync_attrs(const char *filter);
-
 #endif

@@ -168,17 +168,17 @@ decide(struct pull *p)
 }
 
 /*
- * pull_once - one session: the position, the accepted domains when
- * *ACCEPTED (then set to NULL: read once a run), then the searches; a
- * full pull when FULL (WHY says why) or when the prior position cannot
- * be continued
+ * pull_once - one session of R->l: the position, the accepted domains when
+ * R->accepted (then set to NULL: read once a run), then the searches; a
+ * full pull when WHY_FULL says why, or when the prior position cannot be
+ * continued
  */
 static int
-pull_once(struct pull *p, const struct ldapsync_conf *l,
-	  struct acceptdom_list **accepted, const struct objcache_mark *prior,
-	  int full, const char *why, struct source_stats *stats,
-	  struct sync_err *err)
+pull_once(struct pull *p, struct incremental_request *r,
+	  const struct objcache_mark *prior, const char *why_full,
+	  struct source_stats *stats, struct sync_err *err)
 {
+	const struct ldapsync_conf *l = r->l;
 	/* the session's copy: the DC the cache was taken from goes first
 	 * when DNS lists it among the best (dcfind_prefer); without it a DC
 	 * drawn at random would mean a full pull most runs */
@@ -190,9 +190,9 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	p->l = l;
 	p->mode = incrmode_get(l);
 	p->prior = prior;
-	p->full = full;
-	if (full)
-		snprintf(p->why_full, sizeof(p->why_full), "%s", why);
+	p->full = why_full != NULL;
+	if (p->full)
+		snprintf(p->why_full, sizeof(p->why_full), "%s", why_full);
 	p->fresh = objcache_new();
 	p->changed = objcache_new();
 	p->norm_bases = xcalloc(l->n_bases, sizeof(char *));
@@ -201,9 +201,9 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	if (ldapsync_open(&lc, stats, &p->s, err) < 0)
 		return -1;
 	ret = position_read(p->s, &p->pos, err);
-	if (ret == 0 && *accepted != NULL &&
-	    (ret = accepted_read(p->s, *accepted, err)) > 0) {
-		*accepted = NULL;
+	if (ret == 0 && r->accepted != NULL &&
+	    (ret = accepted_read(p->s, r->accepted, err)) > 0) {
+		r->accepted = NULL;
 		ret = 0;
 	}
 	if (ret == 0) {
@@ -384,16 +384,16 @@ feed(void *ctx, const char *dn, const char *val, size_t len)
 
 /* incremental_fetch - see the DESCRIPTION */
 int
-incremental_fetch(const struct ldapsync_conf *l, const char *table,
-		  size_t index, struct acceptdom_list *accepted,
-		  struct incremental_commit **commit, source_value_fn fn,
-		  void *ctx, struct source_stats *stats,
-		  struct incremental_stats *is, struct sync_err *err)
+incremental_fetch(const struct incremental_request *req,
+		  struct source_stats *stats, struct incremental_stats *is,
+		  struct sync_err *err)
 {
+	struct incremental_request r = *req; /* pull_once takes accepted */
+	const struct ldapsync_conf *l = r.l;
 	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
 	struct pull *p = xcalloc(1, sizeof(*p));
-	char *path = cachefile_path(table, index);
-	struct feed_ctx f = {fn, ctx, stats, NULL};
+	char *path = cachefile_path(r.table, r.index);
+	struct feed_ctx f = {r.fn, r.ctx, stats, NULL};
 	struct objcache *cache;
 	char why[600], shown_dc[SHOWN_MAX];
 	int rc;
@@ -401,7 +401,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 	memset(is, 0, sizeof(*is));
 	cache = cachefile_load(path, l, mark, why, sizeof(why),
 			       is->cache_problem, sizeof(is->cache_problem));
-	rc = pull_once(p, l, &accepted, mark, mark->dc[0] == '\0', why, stats,
+	rc = pull_once(p, &r, mark, mark->dc[0] == '\0' ? why : NULL, stats,
 		       err);
 	if (rc == 0 && (is->healed = listing_lacks(p, cache)) > 0) {
 		snprintf(why, sizeof(why),
@@ -409,7 +409,7 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 			 "the last pull lacks (was its view partial?)",
 			 shown(p->pos.dc, shown_dc), is->healed);
 		mark->dc[0] = '\0';
-		rc = pull_once(p, l, &accepted, mark, 1, why, stats, err);
+		rc = pull_once(p, &r, mark, why, stats, err);
 	}
 	if (rc == 0) {
 		is->incremental = p->incremental;
@@ -426,12 +426,12 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 		stats->values = 0;
 		rc = objcache_walk(cache, feed, &f);
 	}
-	if (rc == 0 && commit != NULL) {
+	if (rc == 0 && r.commit != NULL) {
 		/* nothing new since the cached position: nothing to write */
 		int dirty = !(p->incremental && p->pos.usn == is->from_usn &&
 			      is->fetched == 0 && is->dropped == 0);
 
-		owe(commit, path, cache, mark, dirty);
+		owe(r.commit, path, cache, mark, dirty);
 		cache = NULL;
 		path = NULL;
 	}

@@ -30,30 +30,38 @@ struct incremental_stats {
  */
 struct incremental_commit;
 
+/* What one incremental pull is asked to do (incremental_fetch). */
+struct incremental_request {
+	const struct ldapsync_conf *l; /* the directory */
+	const char *table;	       /* the cache lives next to it */
+	size_t index; /* L is the INDEX-th of the source, 0: the only */
+	struct acceptdom_list *accepted;    /* or NULL */
+	struct incremental_commit **commit; /* or NULL: read the cache only */
+	source_value_fn fn;		    /* every cached value goes here */
+	void *ctx;			    /* FN's */
+};
+
 /*
- * incremental_fetch - pull directory L (the INDEX-th of the source, 0
- *	when it is the only one) incrementally through its object cache
- *	next to TABLE (TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
+ * incremental_fetch - pull directory R->l (the R->index-th of the source,
+ *	0 when it is the only one) incrementally through its object cache
+ *	next to R->table (TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
  *	in a list: each remembers its own DC and selection, so a reordered
- *	list only means full pulls), then pass every cached value to FN as
- *	a full pull would, counting entries and values in STATS.  Errors as
- *	ldapsync_fetch; a DirSync refused for lack of the replication
+ *	list only means full pulls), then pass every cached value to R->fn
+ *	as a full pull would, counting entries and values in STATS.  Errors
+ *	as ldapsync_fetch; a DirSync refused for lack of the replication
  *	right is an AUTH error with advice.  Nothing is written: with
- *	COMMIT (sync), the new cache and position are added to *COMMIT, to
- *	be saved by incremental_commit_save() only once the table they
- *	describe was published or found unchanged; a refused or failed run
- *	drops them, so its next run starts from yesterday's cache, never
- *	from a view that was not accepted.  COMMIT NULL (diff, check,
- *	explain): the cache is only read.  ACCEPTED (unless NULL): the
- *	accepted domains are read first, over the same session
- *	(accepted_read).
+ *	R->commit (sync), the new cache and position are added to
+ *	*R->commit, to be saved by incremental_commit_save() only once the
+ *	table they describe was published or found unchanged; a refused or
+ *	failed run drops them, so its next run starts from yesterday's
+ *	cache, never from a view that was not accepted.  R->commit NULL
+ *	(diff, check, explain): the cache is only read.  R->accepted
+ *	(unless NULL): the accepted domains are read first, over the same
+ *	session (accepted_read).
  */
-int incremental_fetch(const struct ldapsync_conf *l, const char *table,
-		      size_t index, struct acceptdom_list *accepted,
-		      struct incremental_commit **commit, source_value_fn fn,
-		      void *ctx, struct source_stats *stats,
-		      struct incremental_stats *is, struct sync_err *err)
-	__attribute__((warn_unused_result));
+int incremental_fetch(const struct incremental_request *r,
+		      struct source_stats *stats, struct incremental_stats *is,
+		      struct sync_err *err) __attribute__((warn_unused_result));
 
 /*
  * incremental_commit_save - write every cache of LIST (atomically, each

@@ -7,6 +7,25 @@
 #include "acceptdom.h"
 #include "ldapsync.h"
 
+/* How an incremental pull learns of objects that left the selection. */
+enum ldapsync_deletions {
+	/* list the GUIDs of every qualifying object (objectGUID only):
+	 * works for any account */
+	LDAPSYNC_DELETIONS_LISTING,
+	/* changed objects of the naming context and tombstones (show
+	 * deleted): needs read access to CN=Deleted Objects */
+	LDAPSYNC_DELETIONS_TOMBSTONES,
+};
+
+enum ldapsync_incremental {
+	LDAPSYNC_INCR_NONE,
+	LDAPSYNC_INCR_USNCHANGED,
+	/* DirSync control (MS-ADTS 3.1.1.3.4.1.3): changed objects,
+	 * tombstones included, in one search from a cookie; needs the
+	 * "Replicating Directory Changes" right on the naming context */
+	LDAPSYNC_INCR_DIRSYNC,
+};
+
 /* What an incremental pull did, for the log and "check". */
 struct incremental_stats {
 	int incremental; /* 0: it was a full pull */

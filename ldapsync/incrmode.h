@@ -8,7 +8,7 @@
  * searches to learn what changed, and what the rest of the pull does
  * with it.  Code that depends on the mode reads its row.
  */
-#include "ldapsync.h"
+#include "incremental.h"
 #include "syncerr.h"
 
 struct pull;

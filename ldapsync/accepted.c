@@ -164,8 +164,11 @@ accepted_read(struct ldapsync_session *s, struct acceptdom_list *out,
 	char *config = NULL;
 	int ret;
 
-	if (session_read_one(s, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-			     "configurationNamingContext", &config, err) < 0)
+	if (session_read_one(s,
+			     &(struct session_read){
+				     "", LDAP_SCOPE_BASE, "(objectClass=*)",
+				     "configurationNamingContext"},
+			     &config, err) < 0)
 		return -1;
 	if (config == NULL)
 		return sync_err_set(err, SYNC_ERR_CONFIG,

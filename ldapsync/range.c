@@ -283,8 +283,14 @@ take_values(struct search *x, LDAPMessage *entry, const char *dn,
 			x->range.vbuf[i].val = vals[i]->bv_val;
 			x->range.vbuf[i].len = vals[i]->bv_len;
 		}
-		ret = reply_deliver(x, dn, x->guid, x->guid_len, x->range.vbuf,
-				    n, err);
+		ret = reply_deliver(
+			x,
+			&(struct ldapsync_entry){.dn = dn,
+						 .guid = x->guid,
+						 .guid_len = x->guid_len,
+						 .vals = x->range.vbuf,
+						 .n_vals = n},
+			err);
 	}
 	ldap_value_free_len(vals);
 	return ret;
@@ -369,8 +375,14 @@ range_complete(struct search *x, struct sync_err *err)
 		while (p->next >= 0 && ret == 0)
 			ret = range_once(x, p, err);
 		if (ret == 0)
-			ret = reply_deliver(x, p->dn, p->guid, p->guid_len,
-					    p->vals, p->n_vals, err);
+			ret = reply_deliver(x,
+					    &(struct ldapsync_entry){
+						    .dn = p->dn,
+						    .guid = p->guid,
+						    .guid_len = p->guid_len,
+						    .vals = p->vals,
+						    .n_vals = p->n_vals},
+					    err);
 	}
 	free_pending(&x->range);
 	x->what = page_what;

@@ -38,14 +38,16 @@
 
 /* reply_deliver - one complete entry to the consumer */
 int
-reply_deliver(struct search *x, const char *dn, const unsigned char *guid,
-	      size_t guid_len, const struct ldapsync_value *vals, size_t n,
+reply_deliver(struct search *x, const struct ldapsync_entry *entry,
 	      struct sync_err *err)
 {
-	struct ldapsync_entry e = {dn, x->q->guid ? guid : NULL, guid_len, vals,
-				   n,  x->msg ? x->s->ld : NULL, x->msg};
+	struct ldapsync_entry e = *entry;
 
-	x->s->stats->values += n;
+	if (!x->q->guid)
+		e.guid = NULL;
+	e.ld = x->msg ? x->s->ld : NULL;
+	e.msg = x->msg;
+	x->s->stats->values += e.n_vals;
 	return x->fn(x->ctx, &e, err);
 }
 
@@ -104,8 +106,11 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 		x->s->stats->entries++;
 		ret = x->take_values(x, msg, dn, err);
 	} else if (ret == 0) {
+		struct ldapsync_entry e = {
+			.dn = dn, .guid = x->guid, .guid_len = x->guid_len};
+
 		x->msg = msg; /* whole: the consumer may read its attributes */
-		ret = reply_deliver(x, dn, x->guid, x->guid_len, NULL, 0, err);
+		ret = reply_deliver(x, &e, err);
 		x->msg = NULL;
 	}
 	ldap_memfree(dn);

@@ -58,12 +58,13 @@ shown(const char *s, char *buf)
 }
 
 /*
- * reply_deliver - one complete entry to the consumer (VALS valid during
- *	the call); counts its values.  Returns what the consumer returned:
+ * reply_deliver - one complete entry to the consumer: E's DN, GUID
+ *	(passed on when the query asked for it) and values (valid during
+ *	the call; with the message being delivered, when whole); counts its
+ *	values.  Returns what the consumer returned:
  *	0, or -1 with ERR set.
  */
-int reply_deliver(struct search *x, const char *dn, const unsigned char *guid,
-		  size_t guid_len, const struct ldapsync_value *vals, size_t n,
+int reply_deliver(struct search *x, const struct ldapsync_entry *e,
 		  struct sync_err *err) __attribute__((warn_unused_result));
 
 /*

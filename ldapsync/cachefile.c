@@ -111,9 +111,11 @@ cachefile_path(const char *table, size_t index)
  */
 struct objcache *
 cachefile_load(const char *path, const struct ldapsync_conf *l,
-	       struct objcache_mark *mark, char *why, size_t size,
-	       char *problem, size_t problem_size)
+	       struct objcache_mark *mark, struct cachefile_why *w)
 {
+	char *why = w->why;
+	size_t size = sizeof(w->why);
+
 	struct objcache *cache = NULL;
 	struct sync_err err = {0};
 	char hash[17], account[17];
@@ -121,8 +123,9 @@ cachefile_load(const char *path, const struct ldapsync_conf *l,
 
 	cachefile_selection(l, hash, sizeof(hash));
 	cachefile_account(l, account, sizeof(account));
+	w->problem[0] = '\0';
 	if (rc < 0)
-		snprintf(problem, problem_size, "%s", err.msg);
+		snprintf(w->problem, sizeof(w->problem), "%s", err.msg);
 	if (rc <= 0) {
 		snprintf(why, size, "%s", rc == 0 ? "no cache yet" : err.msg);
 	} else if (strcmp(mark->config, hash) != 0) {

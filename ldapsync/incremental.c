@@ -395,16 +395,17 @@ incremental_fetch(const struct incremental_request *req,
 	char *path = cachefile_path(r.table, r.index);
 	struct feed_ctx f = {r.fn, r.ctx, stats, NULL};
 	struct objcache *cache;
-	char why[600], shown_dc[SHOWN_MAX];
+	struct cachefile_why w;
+	char *why = w.why, shown_dc[SHOWN_MAX];
 	int rc;
 
 	memset(is, 0, sizeof(*is));
-	cache = cachefile_load(path, l, mark, why, sizeof(why),
-			       is->cache_problem, sizeof(is->cache_problem));
+	cache = cachefile_load(path, l, mark, &w);
+	snprintf(is->cache_problem, sizeof(is->cache_problem), "%s", w.problem);
 	rc = pull_once(p, &r, mark, mark->dc[0] == '\0' ? why : NULL, stats,
 		       err);
 	if (rc == 0 && (is->healed = listing_lacks(p, cache)) > 0) {
-		snprintf(why, sizeof(why),
+		snprintf(why, sizeof(w.why),
 			 "%s lists %zu qualifying objects that the cache of "
 			 "the last pull lacks (was its view partial?)",
 			 shown(p->pos.dc, shown_dc), is->healed);

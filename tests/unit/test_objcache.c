@@ -105,12 +105,12 @@ continues(const char *path, const struct ldapsync_conf *l, char *why,
 	  size_t size)
 {
 	struct objcache_mark m;
-	char problem[256] = "";
+	struct cachefile_why w = {"", ""};
 	struct objcache *c;
 	int yes;
 
-	why[0] = '\0';
-	c = cachefile_load(path, l, &m, why, size, problem, sizeof(problem));
+	c = cachefile_load(path, l, &m, &w);
+	snprintf(why, size, "%s", w.why);
 	yes = m.dc[0] != '\0' && objcache_count(c) == 1;
 	objcache_free(c);
 	return yes;

@@ -26,7 +26,7 @@ struct ldapsync_session {
 	struct krb5cred *krb;	    /* GSSAPI: the private ticket cache */
 	struct sigaction old_sa;    /* SIGALRM as it was before the open */
 	int last_result; /* the LDAP result code of the last search that
-			    failed with one (search_finish), else 0 */
+			    failed with one (reply_finish), else 0 */
 };
 
 /*

@@ -95,7 +95,7 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 	 * search goes on, so an object changed meanwhile can come again
 	 * (its change is fetched next run: the position was read before).
 	 * Kept once; a page of nothing but such entries is a loop
-	 * (search_paged). */
+	 * (search.c, search_paged). */
 	if (ret == 0 && seen_add(x->seen, dn, strlen(dn))) {
 		x->page_repeated++;
 		ldap_memfree(dn);

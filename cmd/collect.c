@@ -423,11 +423,18 @@ fetch_incremental(struct collector *c, size_t i, struct source_stats *one,
 		  struct sync_err *err)
 {
 	size_t index = c->conf->n_ldap > 1 ? i + 1 : 0;
+	struct incremental_request r = {
+		.l = &c->conf->ldap[i],
+		.table = c->conf->table,
+		.index = index,
+		.accepted = c->conf->domains_exchange ? c->domains : NULL,
+		.commit = c->commit,
+		.fn = take_value,
+		.ctx = c,
+	};
 	struct incremental_stats is;
 
-	if (incremental_fetch(&c->conf->ldap[i], c->conf->table, index,
-			      c->conf->domains_exchange ? c->domains : NULL,
-			      c->commit, take_value, c, one, &is, err) < 0)
+	if (incremental_fetch(&r, one, &is, err) < 0)
 		return -1;
 	if (is.cache_problem[0] != '\0')
 		log_warn("%s; pulling in full", is.cache_problem);

@@ -28,6 +28,7 @@
 #include "adkinds.h"
 #include "dcfind.h"
 #include "filterattrs.h"
+#include "incremental.h"
 #include "config.h"
 #include "config_impl.h"
 

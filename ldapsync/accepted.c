@@ -59,20 +59,21 @@ struct reader {
  * unreadable - an object whose value cannot be read fails the run (DATA):
  * skipped, the domain would be taken as gone (its mail 554), and an
  * object a tool broke or a type a later Exchange adds is no reason to
- * stop relaying a domain
+ * stop relaying a domain.  N and FL: its name and flags (val NULL: none).
  */
 static int
-unreadable(const struct ldapsync_entry *e, const char *name, size_t len,
-	   const char *flags, size_t flags_len, const char *why,
+unreadable(const struct ldapsync_entry *e, const struct ldapsync_value *n,
+	   const struct ldapsync_value *fl, const char *why,
 	   struct sync_err *err)
 {
+	const char *name = n->val, *flags = fl->val;
 	char dn[200], value[120], f[40];
 
 	proxyaddr_escape(e->dn, strlen(e->dn), dn, sizeof(dn));
 	if (name != NULL)
-		proxyaddr_escape(name, len, value, sizeof(value));
+		proxyaddr_escape(name, n->len, value, sizeof(value));
 	if (flags != NULL)
-		proxyaddr_escape(flags, flags_len, f, sizeof(f));
+		proxyaddr_escape(flags, fl->len, f, sizeof(f));
 	return sync_err_set(err, SYNC_ERR_DATA,
 			    "domains: exchange: accepted domain object %s: it "
 			    "%s (" NAME_ATTR " %s%s%s, " FLAGS_ATTR
@@ -118,7 +119,9 @@ one_object(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 	} else if (rc == ACCEPTDOM_REFUSED) {
 		acceptdom_skip(r->out, e->dn, name, why); /* reported */
 	} else {
-		ret = unreadable(e, name, len, flags, flags_len, why, err);
+		ret = unreadable(e, &(struct ldapsync_value){name, len},
+				 &(struct ldapsync_value){flags, flags_len},
+				 why, err);
 	}
 	free(name);
 	free(flags);
@@ -164,8 +167,11 @@ accepted_read(struct ldapsync_session *s, struct acceptdom_list *out,
 	char *config = NULL;
 	int ret;
 
-	if (session_read_one(s, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-			     "configurationNamingContext", &config, err) < 0)
+	if (session_read_one(s,
+			     &(struct session_read){
+				     "", LDAP_SCOPE_BASE, "(objectClass=*)",
+				     "configurationNamingContext"},
+			     &config, err) < 0)
 		return -1;
 	if (config == NULL)
 		return sync_err_set(err, SYNC_ERR_CONFIG,

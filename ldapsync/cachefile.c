@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	cachefile - an incremental pull's cache on disk: where, whether to
- *	continue it, and the saves owed
+ *	cachefile - an incremental pull's cache on disk: where, and whether
+ *	to continue it
  * DESCRIPTION
  *	Each directory's object cache (objcache.c: its contents and format)
  *	lives next to the table: TABLE.rcptsync-cache, or
@@ -11,17 +11,13 @@
  *	the bases and the filter) and its last full pull is younger than
  *	full_every; else, or when it is missing or unreadable, the pull is
  *	a full one.
- *	A pull's new cache and position are not written at once: they are
- *	owed, in a list (struct incremental_commit), and saved only once the
- *	run is accepted (incremental_commit_save: the table published or
- *	found unchanged).  A refused or failed run drops them, so the next
- *	one starts from yesterday's cache (doc/design.md, "State").
+ *	Saving is not done here: a pull's new cache is owed until the run is
+ *	accepted (incremental.c, struct incremental_commit).
  * OWNERSHIP
- *	The list owns each cache and path owed; incremental_commit_free()
- *	releases them.
+ *	cachefile_load's cache is the caller's.
  * DIAGNOSTICS
  *	A cache that cannot be read is a reason for a full pull, not an
- *	error; a save that fails is an OUTPUT error (objcache_save).
+ *	error.
  * SEE ALSO
  *	objcache.c, incremental.h.
  */
@@ -30,27 +26,27 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv.h"
 #include "xalloc.h"
 #include "objcache.h"
-#include "incremental.h"
 #include "cachefile.h"
-
-#define FNV_OFFSET 1469598103934665603ULL
 
 /* fnv_part - FNV-1a of PART (NULL: empty) into H, then a 0xff separator */
 static unsigned long long
 fnv_part(unsigned long long h, const char *part)
 {
-	for (const char *c = part; c != NULL && *c; c++)
-		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-	return (h ^ 0xff) * 1099511628211ULL;
+	static const unsigned char sep = 0xff;
+
+	if (part != NULL)
+		h = fnv1a_64(h, part, strlen(part));
+	return fnv1a_64(h, &sep, 1);
 }
 
 /* cachefile_selection - what decides which objects and values are cached */
 void
 cachefile_selection(const struct ldapsync_conf *l, char *out, size_t size)
 {
-	unsigned long long h = FNV_OFFSET;
+	unsigned long long h = FNV1A_64_SEED;
 
 	/* every base, then the filter */
 	for (size_t i = 0; i <= l->n_bases; i++)
@@ -71,7 +67,7 @@ cachefile_selection(const struct ldapsync_conf *l, char *out, size_t size)
 void
 cachefile_account(const struct ldapsync_conf *l, char *out, size_t size)
 {
-	unsigned long long h = FNV_OFFSET;
+	unsigned long long h = FNV1A_64_SEED;
 	int gc = l->global_catalog;
 	char method[32];
 
@@ -115,9 +111,11 @@ cachefile_path(const char *table, size_t index)
  */
 struct objcache *
 cachefile_load(const char *path, const struct ldapsync_conf *l,
-	       struct objcache_mark *mark, char *why, size_t size,
-	       char *problem, size_t problem_size)
+	       struct objcache_mark *mark, struct cachefile_why *w)
 {
+	char *why = w->why;
+	size_t size = sizeof(w->why);
+
 	struct objcache *cache = NULL;
 	struct sync_err err = {0};
 	char hash[17], account[17];
@@ -125,8 +123,9 @@ cachefile_load(const char *path, const struct ldapsync_conf *l,
 
 	cachefile_selection(l, hash, sizeof(hash));
 	cachefile_account(l, account, sizeof(account));
+	w->problem[0] = '\0';
 	if (rc < 0)
-		snprintf(problem, problem_size, "%s", err.msg);
+		snprintf(w->problem, sizeof(w->problem), "%s", err.msg);
 	if (rc <= 0) {
 		snprintf(why, size, "%s", rc == 0 ? "no cache yet" : err.msg);
 	} else if (strcmp(mark->config, hash) != 0) {
@@ -148,57 +147,4 @@ cachefile_load(const char *path, const struct ldapsync_conf *l,
 	objcache_free(cache);
 	memset(mark, 0, sizeof(*mark));
 	return objcache_new();
-}
-
-struct incremental_commit {
-	char *path;
-	struct objcache *cache;
-	struct objcache_mark mark;
-	int dirty; /* 0: the file already holds this */
-	struct incremental_commit *next;
-};
-
-/*
- * cachefile_owe - CACHE and MARK, to be saved at PATH once the run is
- * accepted
- */
-void
-cachefile_owe(struct incremental_commit **list, char *path,
-	      struct objcache *cache, const struct objcache_mark *mark,
-	      int dirty)
-{
-	struct incremental_commit *c = xcalloc(1, sizeof(*c));
-
-	c->path = path;
-	c->cache = cache;
-	c->mark = *mark;
-	c->dirty = dirty;
-	c->next = *list;
-	*list = c;
-}
-
-/* incremental_commit_save - see incremental.h */
-int
-incremental_commit_save(const struct incremental_commit *list,
-			struct sync_err *err)
-{
-	for (const struct incremental_commit *c = list; c; c = c->next)
-		if (c->dirty &&
-		    objcache_save(c->path, c->cache, &c->mark, err) < 0)
-			return -1;
-	return 0;
-}
-
-/* incremental_commit_free - see incremental.h */
-void
-incremental_commit_free(struct incremental_commit *list)
-{
-	while (list != NULL) {
-		struct incremental_commit *next = list->next;
-
-		objcache_free(list->cache);
-		free(list->path);
-		free(list);
-		list = next;
-	}
 }

@@ -7,7 +7,6 @@
 
 #include "ldapsync.h"
 #include "objcache.h"
-#include "incremental.h"
 
 /*
  * cachefile_path - TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
@@ -35,24 +34,21 @@ void cachefile_account(const struct ldapsync_conf *l, char *out, size_t size);
 void cachefile_mark_config(const struct ldapsync_conf *l,
 			   struct objcache_mark *mark);
 
-/*
- * cachefile_load - the cache at PATH and its *MARK, when a pull for L may
- *	continue it; else an empty cache, *MARK zeroed, WHY saying why
- *	(and PROBLEM, when a cache was there but could not be read).  The
- *	caller frees the cache with objcache_free().
- */
-struct objcache *cachefile_load(const char *path, const struct ldapsync_conf *l,
-				struct objcache_mark *mark, char *why,
-				size_t size, char *problem,
-				size_t problem_size);
+/* Why a cache cannot be continued (cachefile_load). */
+struct cachefile_why {
+	char why[600];			/* the reason for a full pull */
+	char problem[SYNC_ERR_MSG_MAX]; /* a cache was there but could not
+					   be read: why; else "" */
+};
 
 /*
- * cachefile_owe - CACHE and MARK to be saved at PATH once the run is
- *	accepted (DIRTY 0: the file holds them already).  *LIST takes PATH
- *	and CACHE over.
+ * cachefile_load - the cache at PATH and its *MARK, when a pull for L may
+ *	continue it; else an empty cache, *MARK zeroed, W->why saying why
+ *	(and W->problem, when a cache was there but could not be read).
+ *	The caller frees the cache with objcache_free().
  */
-void cachefile_owe(struct incremental_commit **list, char *path,
-		   struct objcache *cache, const struct objcache_mark *mark,
-		   int dirty);
+struct objcache *cachefile_load(const char *path, const struct ldapsync_conf *l,
+				struct objcache_mark *mark,
+				struct cachefile_why *w);
 
 #endif

@@ -3,8 +3,8 @@
  * NAME
  *	changes - the searches that learn what changed since a position
  * DESCRIPTION
- *	One incremental pull's searches, in one session, by
- *	source.ldap.incremental and deletions:
+ *	One incremental pull's searches, in one session; the change search
+ *	of each mode (a row of incrmode.c) is here:
  *	  listing: every qualifying GUID under the bases;
  *	  tombstones: every object of the naming context with uSNChanged
  *	    above the position, tombstones included (show-deleted);
@@ -41,7 +41,7 @@
 #include "filterattrs.h"
 #include "objcache.h"
 #include "search.h"
-#include "incremental.h"
+#include "incrmode.h"
 #include "changes.h"
 
 #define GUID_ATTR "objectGUID"
@@ -58,9 +58,9 @@ static const char dirsync_advice[] =
 	"naming context for the bind account (doc/active-directory.md, "
 	"\"Incremental pulls\"), or use incremental: usnchanged";
 
-/* incremental_dirsync_attrs - see incremental.h */
+/* changes_dirsync_attrs - see changes.h */
 char **
-incremental_dirsync_attrs(const char *filter)
+changes_dirsync_attrs(const char *filter)
 {
 	char **attrs = NULL;
 	size_t n = 0;
@@ -179,9 +179,9 @@ search_changed_bases(struct pull *p, struct sync_err *err)
 	return ret;
 }
 
-/* search_listing - deletions: listing: every qualifying GUID */
-static int
-search_listing(struct pull *p, struct sync_err *err)
+/* changes_listing - deletions: listing: every qualifying GUID */
+int
+changes_listing(struct pull *p, struct sync_err *err)
 {
 	int ret = 0;
 
@@ -197,14 +197,14 @@ search_listing(struct pull *p, struct sync_err *err)
 }
 
 /*
- * search_tombstones - deletions: tombstones: the GUID of every object of
+ * changes_tombstones - deletions: tombstones: the GUID of every object of
  * the naming context changed since the last pull, tombstones included.
  * Tombstones live in the Deleted Objects container (found by its
  * well-known GUID, MS-ADTS 6.1.1.4); AD also returns them in the subtree
  * search of the naming context, Samba only there.
  */
-static int
-search_tombstones(struct pull *p, struct sync_err *err)
+int
+changes_tombstones(struct pull *p, struct sync_err *err)
 {
 	size_t len = strlen(p->pos.naming_context) + 64;
 	char *deleted = xmalloc(len);
@@ -229,15 +229,16 @@ search_tombstones(struct pull *p, struct sync_err *err)
 }
 
 /*
- * search_dirsync - the objects DirSync reports since the prior cookie
- * (FROM_PRIOR), tombstones included; or, for a full pull, only the
- * cookie of now.  DirSync takes only a naming context's root as base.
+ * changes_dirsync - the objects DirSync reports since the prior cookie
+ * (when P is incremental), tombstones included; or, for a full pull, only
+ * the cookie of now.  DirSync takes only a naming context's root as base.
  */
-static int
-search_dirsync(struct pull *p, int from_prior, struct sync_err *err)
+int
+changes_dirsync(struct pull *p, struct sync_err *err)
 {
-	char **attrs = incremental_dirsync_attrs(p->l->filter);
+	char **attrs = changes_dirsync_attrs(p->l->filter);
 	struct ldapsync_query q = {0};
+	int from_prior = p->incremental;
 	int ret;
 
 	p->ds.cookie = from_prior ? p->prior->cookie : NULL;
@@ -309,40 +310,33 @@ distrust_containers(struct pull *p, struct sync_err *err)
 	return 0;
 }
 
-/* searches_dirsync - incremental: dirsync: the cookie first */
+/*
+ * fall_back - the change search failed from the prior position with an
+ * error the mode's row answers with a full pull: forget what it found
+ */
 static int
-searches_dirsync(struct pull *p, struct sync_err *err)
+fall_back(struct pull *p, const struct sync_err *err)
 {
-	/* the cookie first: a change made during the pull is seen again
-	 * next time, never missed */
-	int ret = search_dirsync(p, p->incremental, err);
+	const struct incrmode *m = p->mode;
 
-	if (ret < 0 && p->incremental &&
-	    (err->kind == SYNC_ERR_CONFIG || err->kind == SYNC_ERR_DATA)) {
-		/* a cookie the DC will not take (damaged, or from before a
-		 * restore), or an answer we cannot use: any doubt, a full
-		 * pull */
-		snprintf(p->why_full, sizeof(p->why_full),
-			 "DirSync from the cached cookie failed: %s", err->msg);
-		p->incremental = 0;
-		p->n_changed_in = 0;
-		objcache_free(p->changed);
-		p->changed = objcache_new();
-		ret = search_dirsync(p, 0, err);
-	}
-	if (ret == 0)
-		ret = distrust_containers(p, err);
-	if (ret == 0 && !p->incremental)
-		return search_bases(p, p->l->filter, err);
-	if (ret == 0 && p->n_changed_in > 0)
-		return search_changed_bases(p, err);
-	return ret;
+	if (!p->incremental || !(m->fallback_kinds & (1 << err->kind)))
+		return 0;
+	snprintf(p->why_full, sizeof(p->why_full), "%s: %s", m->fallback_why,
+		 err->msg);
+	p->incremental = 0;
+	p->n_changed_in = 0;
+	objcache_free(p->changed);
+	p->changed = objcache_new();
+	return 1;
 }
 
 /* changes_search - what changed, and the changed objects that qualify */
 int
 changes_search(struct pull *p, struct sync_err *err)
 {
+	const struct incrmode *m = p->mode;
+	int ret = 0;
+
 	if (p->incremental && p->pos.usn == p->prior->usn) {
 		/* highestCommittedUSN is where the DC's last change of any
 		 * object went (a deletion too): unchanged, so nothing
@@ -352,27 +346,25 @@ changes_search(struct pull *p, struct sync_err *err)
 		p->ds.next_len = p->prior->cookie_len;
 		return 0;
 	}
-	if (p->l->incremental == LDAPSYNC_INCR_DIRSYNC)
-		return searches_dirsync(p, err);
-	if (!p->incremental)
-		return search_bases(p, p->l->filter, err);
-	if (p->l->deletions == LDAPSYNC_DELETIONS_LISTING) {
-		/* every object that qualifies now, by GUID only, first: one
-		 * made after the listing is fetched by the search after it
-		 * (its uSNChanged is past the position), so only an object
-		 * the cache lost can be listed but neither cached nor
-		 * fetched (listing_lacks) */
-		int ret = search_listing(p, err);
-
-		return ret == 0 ? search_changed_bases(p, err) : ret;
+	/* The change search first: a change made during the pull is seen
+	 * again next time, never missed.  With a listing, one made after it
+	 * is fetched by the search after it (its uSNChanged is past the
+	 * position), so only an object the cache lost can be listed but
+	 * neither cached nor fetched (listing_lacks, incremental.c). */
+	if (p->incremental || (m->flags & INCRMODE_COOKIE)) {
+		ret = m->changes(p, err);
+		if (ret < 0 && fall_back(p, err))
+			ret = m->changes(p, err);
 	}
-	/* changed GUIDs first: when nothing changed under a base, the
-	 * bases need no search at all */
-	if (search_tombstones(p, err) < 0)
-		return -1;
-	if (distrust_containers(p, err) < 0)
+	if (ret == 0 && (m->flags & INCRMODE_CONTAINERS))
+		ret = distrust_containers(p, err);
+	if (ret < 0)
 		return -1;
 	if (!p->incremental)
 		return search_bases(p, p->l->filter, err);
-	return p->n_changed_in > 0 ? search_changed_bases(p, err) : 0;
+	/* changed GUIDs first: when nothing changed under a base, the
+	 * bases need no search at all (a listing's do: every object) */
+	if ((m->flags & INCRMODE_LISTS_ALL) || p->n_changed_in > 0)
+		return search_changed_bases(p, err);
+	return 0;
 }

@@ -31,7 +31,7 @@
 #include "seen.h"
 #include "session.h"
 #include "search.h"
-#include "search_impl.h"
+#include "reply.h"
 #include "dirsync.h"
 
 /* DirSync asks no more than this per answer; "more" brings the rest */
@@ -131,17 +131,17 @@ dirsync_search(struct search *x, struct sync_err *err)
 		snprintf(what, sizeof(what), "DirSync search %lu of %s",
 			 ++round, x->q->base);
 		x->what = what;
-		search_keep_cookie(&sent, &cookie);
+		reply_keep_cookie(&sent, &cookie);
 		/* an object changed between two rounds comes again */
 		seen_free(x->seen);
 		x->seen = seen_new();
 		if ((ret = send_dirsync(x, &cookie, &msgid, err)) < 0 ||
-		    (ret = search_read_results(x, msgid, &cookie, err)) < 0)
+		    (ret = reply_read(x, msgid, &cookie, err)) < 0)
 			break;
 		/* "more" with the cookie we sent would bring the same
 		 * answer again, forever (MS-ADTS 3.1.1.3.4.1.3) */
-		if (x->dirsync_more && (cookie.bv_len == 0 ||
-					search_same_cookie(&cookie, &sent))) {
+		if (x->dirsync_more &&
+		    (cookie.bv_len == 0 || reply_same_cookie(&cookie, &sent))) {
 			ret = sync_err_set(err, SYNC_ERR_TEMP,
 					   "%s: %s said it has more, but sent "
 					   "back the same DirSync cookie",

@@ -8,7 +8,7 @@
  */
 #include <ldap.h>
 
-#include "search_impl.h"
+#include "reply.h"
 
 /*
  * dirsync_search - X's query as DirSync rounds from its cookie while the

@@ -15,7 +15,7 @@
  *	Any doubt means a full round: no cache, an unreadable one, one
  *	made for another tenant, client_id, graph_url or include set,
  *	full_every passed, a deltaLink missing or not under graph_url.
- *	Like the LDAP cache, the new one is only owed (cachefile_owe) and
+ *	Like the LDAP cache, the new one is only owed (incremental_owe) and
  *	saved with a table that was published or found unchanged.
  * OWNERSHIP
  *	struct graphdelta owns its cache, path and links until
@@ -37,6 +37,7 @@
 #include "xalloc.h"
 #include "cachefile.h"
 #include "graphdelta.h"
+#include "incremental.h"
 
 #define GRAPHDELTA_SUFFIX ".rcptsync-cache.graph"
 #define GRAPHDELTA_KEY 32 /* SHA-256 */
@@ -265,7 +266,7 @@ graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
 		used += n;
 	}
 	m.cookie_len = used;
-	cachefile_owe(commit, d->path, d->cache, &m, 1);
+	incremental_owe(commit, d->path, d->cache, &m, 1);
 	d->path = NULL;
 	d->cache = NULL;
 }

@@ -9,7 +9,7 @@
  *	self-healing).  Its parts: position.c, the DC position; changes.c,
  *	the searches that learn what changed; cachefile.c, the object
  *	cache's name (TABLE.rcptsync-cache[.N]), whether it may be
- *	continued, and the saves owed; objcache.c, its contents (every
+ *	continued; objcache.c, its contents (every
  *	qualifying object of the last pull with its raw values, and the
  *	position that pull began at).
  *	One run:
@@ -39,9 +39,10 @@
  *	     sequences of changes and faults);
  *	  6. hands the cache, with the position read in 2 before the
  *	     searches began (a change made during them is seen again next
- *	     time, never missed), to the caller as owed work: it is saved
- *	     only once the run is accepted (incremental_commit_save: the
- *	     table published or found unchanged).  A refused run keeps
+ *	     time, never missed), to the caller as owed work, in a list
+ *	     (struct incremental_commit): it is saved only once the run is
+ *	     accepted (incremental_commit_save: the table published or
+ *	     found unchanged).  A refused run keeps
  *	     yesterday's cache (doc/design.md, "State").
  *	Self-healing: with deletions: listing, the DC lists every object
  *	that qualifies; one the cache lacks (its view was partial when it
@@ -56,7 +57,7 @@
  *	(doc/active-directory.md, "Incremental pulls").
  * OWNERSHIP
  *	The caches a pull builds are its own until they are owed to the
- *	caller's list (cachefile_owe), which then owns them.
+ *	caller's list (struct incremental_commit), which then owns them.
  * DIAGNOSTICS
  *	A cache that cannot be read means a full pull (the reason is in
  *	the stats' summary); one that cannot be written fails the run
@@ -77,6 +78,7 @@
 #include "objcache.h"
 #include "accepted.h"
 #include "incremental.h"
+#include "incrmode.h"
 #include "pull.h"
 #include "position.h"
 #include "changes.h"
@@ -85,6 +87,55 @@
 _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 		       LDAPSYNC_COOKIE_MAX,
 	       "the cache keeps every cookie a DirSync search returns");
+
+struct incremental_commit {
+	char *path;
+	struct objcache *cache;
+	struct objcache_mark mark;
+	int dirty; /* 0: the file already holds this */
+	struct incremental_commit *next;
+};
+
+/* incremental_owe - see incremental.h */
+void
+incremental_owe(struct incremental_commit **list, char *path, struct objcache *cache,
+    const struct objcache_mark *mark, int dirty)
+{
+	struct incremental_commit *c = xcalloc(1, sizeof(*c));
+
+	c->path = path;
+	c->cache = cache;
+	c->mark = *mark;
+	c->dirty = dirty;
+	c->next = *list;
+	*list = c;
+}
+
+/* incremental_commit_save - see incremental.h */
+int
+incremental_commit_save(const struct incremental_commit *list,
+			struct sync_err *err)
+{
+	for (const struct incremental_commit *c = list; c; c = c->next)
+		if (c->dirty &&
+		    objcache_save(c->path, c->cache, &c->mark, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* incremental_commit_free - see incremental.h */
+void
+incremental_commit_free(struct incremental_commit *list)
+{
+	while (list != NULL) {
+		struct incremental_commit *next = list->next;
+
+		objcache_free(list->cache);
+		free(list->path);
+		free(list);
+		list = next;
+	}
+}
 
 /* pull_free - what a pull holds */
 static void
@@ -106,25 +157,25 @@ pull_free(struct pull *p)
 static void
 decide(struct pull *p)
 {
-	int dirsync = p->l->incremental == LDAPSYNC_INCR_DIRSYNC;
+	int cookie = (p->mode->flags & INCRMODE_COOKIE) != 0;
 
 	p->incremental = !p->full &&
-			 position_continues(p->prior, &p->pos, dirsync,
+			 position_continues(p->prior, &p->pos, cookie,
 					    p->why_full, sizeof(p->why_full));
 }
 
 /*
- * pull_once - one session: the position, the accepted domains when
- * *ACCEPTED (then set to NULL: read once a run), then the searches; a
- * full pull when FULL (WHY says why) or when the prior position cannot
- * be continued
+ * pull_once - one session of R->l: the position, the accepted domains when
+ * R->accepted (then set to NULL: read once a run), then the searches; a
+ * full pull when WHY_FULL says why, or when the prior position cannot be
+ * continued
  */
 static int
-pull_once(struct pull *p, const struct ldapsync_conf *l,
-	  struct acceptdom_list **accepted, const struct objcache_mark *prior,
-	  int full, const char *why, struct source_stats *stats,
-	  struct sync_err *err)
+pull_once(struct pull *p, struct incremental_request *r,
+	  const struct objcache_mark *prior, const char *why_full,
+	  struct source_stats *stats, struct sync_err *err)
 {
+	const struct ldapsync_conf *l = r->l;
 	/* the session's copy: the DC the cache was taken from goes first
 	 * when DNS lists it among the best (dcfind_prefer); without it a DC
 	 * drawn at random would mean a full pull most runs */
@@ -134,10 +185,11 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	lc.prefer_dc = prior != NULL && prior->dc[0] != '\0' ? prior->dc : NULL;
 	pull_free(p);
 	p->l = l;
+	p->mode = incrmode_get(l);
 	p->prior = prior;
-	p->full = full;
-	if (full)
-		snprintf(p->why_full, sizeof(p->why_full), "%s", why);
+	p->full = why_full != NULL;
+	if (p->full)
+		snprintf(p->why_full, sizeof(p->why_full), "%s", why_full);
 	p->fresh = objcache_new();
 	p->changed = objcache_new();
 	p->norm_bases = xcalloc(l->n_bases, sizeof(char *));
@@ -146,9 +198,9 @@ pull_once(struct pull *p, const struct ldapsync_conf *l,
 	if (ldapsync_open(&lc, stats, &p->s, err) < 0)
 		return -1;
 	ret = position_read(p->s, &p->pos, err);
-	if (ret == 0 && *accepted != NULL &&
-	    (ret = accepted_read(p->s, *accepted, err)) > 0) {
-		*accepted = NULL;
+	if (ret == 0 && r->accepted != NULL &&
+	    (ret = accepted_read(p->s, r->accepted, err)) > 0) {
+		r->accepted = NULL;
 		ret = 0;
 	}
 	if (ret == 0) {
@@ -240,8 +292,7 @@ listing_lacks(const struct pull *p, const struct objcache *cache)
 	struct lack_ctx m = {cache, p->fresh, 0};
 
 	if (!p->incremental || p->unchanged ||
-	    p->l->incremental != LDAPSYNC_INCR_USNCHANGED ||
-	    p->l->deletions != LDAPSYNC_DELETIONS_LISTING)
+	    !(p->mode->flags & INCRMODE_LISTS_ALL))
 		return 0;
 	objcache_each_guid(p->changed, note_lacking, &m);
 	return m.n;
@@ -254,9 +305,7 @@ apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
 {
 	if (p->unchanged) {
 		/* the cache is the directory as it is */
-	} else if (p->incremental &&
-		   p->l->incremental == LDAPSYNC_INCR_USNCHANGED &&
-		   p->l->deletions == LDAPSYNC_DELETIONS_LISTING) {
+	} else if (p->incremental && (p->mode->flags & INCRMODE_LISTS_ALL)) {
 		is->dropped = drop_unlisted(cache, p->changed);
 		objcache_merge(cache, p->fresh);
 	} else if (p->incremental) {
@@ -286,8 +335,6 @@ static void
 summarise(const struct pull *p, const struct source_stats *stats,
 	  struct incremental_stats *is)
 {
-	int dirsync = p->l->incremental == LDAPSYNC_INCR_DIRSYNC;
-
 	if (!is->incremental) {
 		snprintf(is->summary, sizeof(is->summary),
 			 "full pull from %s (%s): %zu objects cached",
@@ -300,19 +347,14 @@ summarise(const struct pull *p, const struct source_stats *stats,
 	snprintf(is->pull, sizeof(is->pull),
 		 "incremental%s from USN %llu to %llu, %lu changed entries, "
 		 "%lu left the selection, %zu objects cached",
-		 dirsync ? " (DirSync)" : "", is->from_usn, is->to_usn,
+		 p->mode->pull_note, is->from_usn, is->to_usn,
 		 is->fetched_entries, is->dropped, is->cached);
 	snprintf(is->summary, sizeof(is->summary),
 		 "incremental pull from %s: USN %llu to %llu, %lu changed "
 		 "entries fetched, %zu objects %s, %lu left the selection; "
 		 "%zu objects cached",
 		 stats->server, is->from_usn, is->to_usn, is->fetched_entries,
-		 is->changed,
-		 dirsync ? "reported by DirSync"
-		 : p->l->deletions == LDAPSYNC_DELETIONS_LISTING
-			 ? "listed"
-			 : "changed in the domain",
-		 is->dropped, is->cached);
+		 is->changed, p->mode->changed_what, is->dropped, is->cached);
 }
 
 struct feed_ctx {
@@ -339,32 +381,33 @@ feed(void *ctx, const char *dn, const char *val, size_t len)
 
 /* incremental_fetch - see the DESCRIPTION */
 int
-incremental_fetch(const struct ldapsync_conf *l, const char *table,
-		  size_t index, struct acceptdom_list *accepted,
-		  struct incremental_commit **commit, source_value_fn fn,
-		  void *ctx, struct source_stats *stats,
-		  struct incremental_stats *is, struct sync_err *err)
+incremental_fetch(const struct incremental_request *req,
+		  struct source_stats *stats, struct incremental_stats *is,
+		  struct sync_err *err)
 {
+	struct incremental_request r = *req; /* pull_once takes accepted */
+	const struct ldapsync_conf *l = r.l;
 	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
 	struct pull *p = xcalloc(1, sizeof(*p));
-	char *path = cachefile_path(table, index);
-	struct feed_ctx f = {fn, ctx, stats, NULL};
+	char *path = cachefile_path(r.table, r.index);
+	struct feed_ctx f = {r.fn, r.ctx, stats, NULL};
 	struct objcache *cache;
-	char why[600], shown_dc[SHOWN_MAX];
+	struct cachefile_why w;
+	char *why = w.why, shown_dc[SHOWN_MAX];
 	int rc;
 
 	memset(is, 0, sizeof(*is));
-	cache = cachefile_load(path, l, mark, why, sizeof(why),
-			       is->cache_problem, sizeof(is->cache_problem));
-	rc = pull_once(p, l, &accepted, mark, mark->dc[0] == '\0', why, stats,
+	cache = cachefile_load(path, l, mark, &w);
+	snprintf(is->cache_problem, sizeof(is->cache_problem), "%s", w.problem);
+	rc = pull_once(p, &r, mark, mark->dc[0] == '\0' ? why : NULL, stats,
 		       err);
 	if (rc == 0 && (is->healed = listing_lacks(p, cache)) > 0) {
-		snprintf(why, sizeof(why),
+		snprintf(why, sizeof(w.why),
 			 "%s lists %zu qualifying objects that the cache of "
 			 "the last pull lacks (was its view partial?)",
 			 shown(p->pos.dc, shown_dc), is->healed);
 		mark->dc[0] = '\0';
-		rc = pull_once(p, l, &accepted, mark, 1, why, stats, err);
+		rc = pull_once(p, &r, mark, why, stats, err);
 	}
 	if (rc == 0) {
 		is->incremental = p->incremental;
@@ -381,12 +424,12 @@ incremental_fetch(const struct ldapsync_conf *l, const char *table,
 		stats->values = 0;
 		rc = objcache_walk(cache, feed, &f);
 	}
-	if (rc == 0 && commit != NULL) {
+	if (rc == 0 && r.commit != NULL) {
 		/* nothing new since the cached position: nothing to write */
 		int dirty = !(p->incremental && p->pos.usn == is->from_usn &&
 			      is->fetched == 0 && is->dropped == 0);
 
-		cachefile_owe(commit, path, cache, mark, dirty);
+		incremental_owe(r.commit, path, cache, mark, dirty);
 		cache = NULL;
 		path = NULL;
 	}

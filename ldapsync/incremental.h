@@ -7,6 +7,25 @@
 #include "acceptdom.h"
 #include "ldapsync.h"
 
+/* How an incremental pull learns of objects that left the selection. */
+enum ldapsync_deletions {
+	/* list the GUIDs of every qualifying object (objectGUID only):
+	 * works for any account */
+	LDAPSYNC_DELETIONS_LISTING,
+	/* changed objects of the naming context and tombstones (show
+	 * deleted): needs read access to CN=Deleted Objects */
+	LDAPSYNC_DELETIONS_TOMBSTONES,
+};
+
+enum ldapsync_incremental {
+	LDAPSYNC_INCR_NONE,
+	LDAPSYNC_INCR_USNCHANGED,
+	/* DirSync control (MS-ADTS 3.1.1.3.4.1.3): changed objects,
+	 * tombstones included, in one search from a cookie; needs the
+	 * "Replicating Directory Changes" right on the naming context */
+	LDAPSYNC_INCR_DIRSYNC,
+};
+
 /* What an incremental pull did, for the log and "check". */
 struct incremental_stats {
 	int incremental; /* 0: it was a full pull */
@@ -29,31 +48,51 @@ struct incremental_stats {
  * cache and position of each incremental directory, in a list.
  */
 struct incremental_commit;
+struct objcache;
+struct objcache_mark;
+
+/* What one incremental pull is asked to do (incremental_fetch). */
+struct incremental_request {
+	const struct ldapsync_conf *l; /* the directory */
+	const char *table;	       /* the cache lives next to it */
+	size_t index; /* L is the INDEX-th of the source, 0: the only */
+	struct acceptdom_list *accepted;    /* or NULL */
+	struct incremental_commit **commit; /* or NULL: read the cache only */
+	source_value_fn fn;		    /* every cached value goes here */
+	void *ctx;			    /* FN's */
+};
 
 /*
- * incremental_fetch - pull directory L (the INDEX-th of the source, 0
- *	when it is the only one) incrementally through its object cache
- *	next to TABLE (TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
+ * incremental_fetch - pull directory R->l (the R->index-th of the source,
+ *	0 when it is the only one) incrementally through its object cache
+ *	next to R->table (TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
  *	in a list: each remembers its own DC and selection, so a reordered
- *	list only means full pulls), then pass every cached value to FN as
- *	a full pull would, counting entries and values in STATS.  Errors as
- *	ldapsync_fetch; a DirSync refused for lack of the replication
+ *	list only means full pulls), then pass every cached value to R->fn
+ *	as a full pull would, counting entries and values in STATS.  Errors
+ *	as ldapsync_fetch; a DirSync refused for lack of the replication
  *	right is an AUTH error with advice.  Nothing is written: with
- *	COMMIT (sync), the new cache and position are added to *COMMIT, to
- *	be saved by incremental_commit_save() only once the table they
- *	describe was published or found unchanged; a refused or failed run
- *	drops them, so its next run starts from yesterday's cache, never
- *	from a view that was not accepted.  COMMIT NULL (diff, check,
- *	explain): the cache is only read.  ACCEPTED (unless NULL): the
- *	accepted domains are read first, over the same session
- *	(accepted_read).
+ *	R->commit (sync), the new cache and position are added to
+ *	*R->commit, to be saved by incremental_commit_save() only once the
+ *	table they describe was published or found unchanged; a refused or
+ *	failed run drops them, so its next run starts from yesterday's
+ *	cache, never from a view that was not accepted.  R->commit NULL
+ *	(diff, check, explain): the cache is only read.  R->accepted
+ *	(unless NULL): the accepted domains are read first, over the same
+ *	session (accepted_read).
  */
-int incremental_fetch(const struct ldapsync_conf *l, const char *table,
-		      size_t index, struct acceptdom_list *accepted,
-		      struct incremental_commit **commit, source_value_fn fn,
-		      void *ctx, struct source_stats *stats,
-		      struct incremental_stats *is, struct sync_err *err)
-	__attribute__((warn_unused_result));
+int incremental_fetch(const struct incremental_request *r,
+		      struct source_stats *stats, struct incremental_stats *is,
+		      struct sync_err *err) __attribute__((warn_unused_result));
+
+/*
+ * incremental_owe - CACHE and MARK, to be saved at PATH once the run is
+ *	accepted (DIRTY 0: the file holds them already); *LIST takes PATH
+ *	and CACHE over.  The LDAP pull and the Graph delta round
+ *	(graphdelta.c) owe their caches through this one list.
+ */
+void incremental_owe(struct incremental_commit **list, char *path,
+		     struct objcache *cache, const struct objcache_mark *mark,
+		     int dirty);
 
 /*
  * incremental_commit_save - write every cache of LIST (atomically, each
@@ -67,15 +106,5 @@ int incremental_commit_save(const struct incremental_commit *list,
 
 /* incremental_commit_free - the list, unsaved; NULL is ok */
 void incremental_commit_free(struct incremental_commit *list);
-
-/*
- * incremental_dirsync_attrs - the attributes a DirSync search asks for
- *	with FILTER: DirSync reports an object only when one of them
- *	changed (MS-ADTS 3.1.1.3.4.1.3), so every attribute whose change
- *	can change the table must be there: proxyAddresses itself, those
- *	the filter tests, name (rename, move), isDeleted, objectGUID.  A
- *	NULL-terminated list the caller frees with filterattrs_free().
- */
-char **incremental_dirsync_attrs(const char *filter);
 
 #endif

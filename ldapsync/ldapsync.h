@@ -40,9 +40,9 @@ struct ldapsync_conf {
 			       values (0: as the server decides) */
 	int global_catalog; /* search the GC: check proxyAddresses is in
 			       the partial attribute set first */
-	int incremental;    /* enum ldapsync_incremental */
+	int incremental;    /* enum ldapsync_incremental (incremental.h) */
 	long full_every;    /* seconds between full pulls (incremental) */
-	int deletions;	    /* enum ldapsync_deletions */
+	int deletions;	    /* enum ldapsync_deletions (incremental.h) */
 	/* not from source.ldap: the run's deadline (top-level "deadline"),
 	 * set by the caller when the run starts */
 	double deadline;       /* CLOCK_MONOTONIC seconds; 0: none */
@@ -53,29 +53,6 @@ struct ldapsync_conf {
 	 * none */
 	const char *prefer_dc;
 };
-
-/* How an incremental pull learns of objects that left the selection. */
-enum ldapsync_deletions {
-	/* list the GUIDs of every qualifying object (objectGUID only):
-	 * works for any account */
-	LDAPSYNC_DELETIONS_LISTING,
-	/* changed objects of the naming context and tombstones (show
-	 * deleted): needs read access to CN=Deleted Objects */
-	LDAPSYNC_DELETIONS_TOMBSTONES,
-};
-
-enum ldapsync_incremental {
-	LDAPSYNC_INCR_NONE,
-	LDAPSYNC_INCR_USNCHANGED,
-	/* DirSync control (MS-ADTS 3.1.1.3.4.1.3): changed objects,
-	 * tombstones included, in one search from a cookie; needs the
-	 * "Replicating Directory Changes" right on the naming context */
-	LDAPSYNC_INCR_DIRSYNC,
-};
-
-/* the largest DirSync cookie kept: its up-to-dateness vector holds
- * 24 bytes per DC that ever wrote to the domain */
-#define LDAPSYNC_COOKIE_MAX 16384
 
 /* A connection to one directory server, bound (session.c). */
 struct ldapsync_session;

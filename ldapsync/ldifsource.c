@@ -229,16 +229,25 @@ prescan(const char *path, const char **why)
 	return found;
 }
 
+/* One file being read: where it is, and where its values go. */
+struct reader {
+	const char *path;
+	source_value_fn fn;
+	void *ctx;
+	struct source_stats *stats;
+};
+
 /*
- * take_record - one record of PATH (its lines FIRST to LAST), as
+ * take_record - one record of R's file (its lines FIRST to LAST), as
  * ldif_read_record() read it: refused when it asks for another file, does
- * not start with dn: or is not an entry; else its values to FN
+ * not start with dn: or is not an entry; else its values to R's FN
  */
+
 static int
-take_record(const char *path, char *buf, unsigned long first,
-	    unsigned long last, source_value_fn fn, void *ctx,
-	    struct source_stats *stats, struct sync_err *err)
+take_record(const struct reader *r, char *buf, unsigned long first,
+	    unsigned long last, struct sync_err *err)
 {
+	const char *path = r->path;
 	struct berval rbuf;
 	LDIFRecord lr;
 	unsigned long bad;
@@ -278,7 +287,7 @@ take_record(const char *path, char *buf, unsigned long first,
 		ldap_ldif_record_done(&lr);
 		return -1;
 	}
-	rc = emit_record(&lr, fn, ctx, stats);
+	rc = emit_record(&lr, r->fn, r->ctx, r->stats);
 	ldap_ldif_record_done(&lr);
 	return rc < 0 ? -1 : 0;
 }
@@ -288,6 +297,7 @@ int
 ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 		struct source_stats *stats, struct sync_err *err)
 {
+	struct reader r = {path, fn, ctx, stats};
 	LDIFFP *fp;
 	unsigned long lineno = 0, bad;
 	const char *why = NULL;
@@ -313,9 +323,9 @@ ldifsource_read(const char *path, source_value_fn fn, void *ctx,
 		/* libldap may report a record and hand back no buffer (found by
 		 * tests/fuzz): nothing to read in it. */
 		if (buf != NULL)
-			ret = take_record(path, buf,
+			ret = take_record(&r, buf,
 					  lineno - count_lines(buf) + 1, lineno,
-					  fn, ctx, stats, err);
+					  err);
 	}
 	if (rc < 0 && ret == 0)
 		ret = sync_err_set(err, SYNC_ERR_DATA,

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fnv.h"
 #include "xalloc.h"
 #include "atomicfile.h"
 #include "objcache.h"
@@ -58,15 +59,11 @@ struct objcache {
 	struct obj *last; /* the object objcache_add_value most likely wants */
 };
 
-/* hash - FNV-1a of the GUID */
+/* hash - FNV-1a of the GUID (the historical seed: it orders the file) */
 static size_t
 hash(const unsigned char *guid, size_t len)
 {
-	size_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ guid[i]) * 1099511628211ULL;
-	return h;
+	return (size_t)fnv1a_64(FNV1A_64_SEED, guid, len);
 }
 
 struct objcache *

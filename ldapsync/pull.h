@@ -14,6 +14,7 @@
 #include "objcache.h"
 #include "search.h"
 #include "position.h"
+#include "incrmode.h"
 
 /* Room for a name from the server, escaped for a message. */
 #define SHOWN_MAX 300
@@ -21,6 +22,7 @@
 /* One fetch from one DC: what was asked, and what came back. */
 struct pull {
 	const struct ldapsync_conf *l;
+	const struct incrmode *mode; /* l's row of incrmode.c */
 	struct ldapsync_session *s;
 	const struct objcache_mark *prior; /* where the last pull began */
 	int full;			   /* do not continue it */

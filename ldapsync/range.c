@@ -38,7 +38,7 @@
 #include "session.h"
 #include "watchdog.h"
 #include "search.h"
-#include "search_impl.h"
+#include "reply.h"
 #include "range.h"
 
 #define ATTR_NAME "proxyAddresses"
@@ -283,8 +283,14 @@ take_values(struct search *x, LDAPMessage *entry, const char *dn,
 			x->range.vbuf[i].val = vals[i]->bv_val;
 			x->range.vbuf[i].len = vals[i]->bv_len;
 		}
-		ret = search_deliver(x, dn, x->guid, x->guid_len, x->range.vbuf,
-				     n, err);
+		ret = reply_deliver(
+			x,
+			&(struct ldapsync_entry){.dn = dn,
+						 .guid = x->guid,
+						 .guid_len = x->guid_len,
+						 .vals = x->range.vbuf,
+						 .n_vals = n},
+			err);
 	}
 	ldap_value_free_len(vals);
 	return ret;
@@ -340,7 +346,7 @@ range_once(struct search *x, struct pending *p, struct sync_err *err)
 	watchdog_arm(0);
 	/* the DN came from the server: an object deleted or renamed since
 	 * its page is a race to retry, not a configuration to fix */
-	if (ret == 0 && search_finish(x, msg, NULL, err) < 0) {
+	if (ret == 0 && reply_finish(x, msg, NULL, err) < 0) {
 		if (err->kind == SYNC_ERR_CONFIG || err->kind == SYNC_ERR_DATA)
 			err->kind = SYNC_ERR_TEMP;
 		ret = -1;
@@ -369,8 +375,14 @@ range_complete(struct search *x, struct sync_err *err)
 		while (p->next >= 0 && ret == 0)
 			ret = range_once(x, p, err);
 		if (ret == 0)
-			ret = search_deliver(x, p->dn, p->guid, p->guid_len,
-					     p->vals, p->n_vals, err);
+			ret = reply_deliver(x,
+					    &(struct ldapsync_entry){
+						    .dn = p->dn,
+						    .guid = p->guid,
+						    .guid_len = p->guid_len,
+						    .vals = p->vals,
+						    .n_vals = p->n_vals},
+					    err);
 	}
 	free_pending(&x->range);
 	x->what = page_what;

@@ -4,7 +4,7 @@
 
 /*
  * Range retrieval of the proxyAddresses lists one search finds, for
- * search.c only (search_impl.h embeds its state in struct search): an
+ * search.c only (reply.h embeds its state in struct search): an
  * entry's values, complete, or held until the chunks after the page
  * complete them.
  */

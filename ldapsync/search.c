@@ -31,7 +31,8 @@
  *	OU=...", "range retrieval for CN=...", "DirSync search 2 of DC=...").
  * SEE ALSO
  *	RFC 2696, MS-ADTS 3.1.1.3.4.1.14 (show deleted); range.c (MS-ADTS
- *	3.1.1.3.1.3.3), dirsync.c (MS-ADTS 3.1.1.3.4.1.3).
+ *	3.1.1.3.1.3.3), dirsync.c (MS-ADTS 3.1.1.3.4.1.3), and reply.c,
+ *	which reads the replies of every request for all three.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,196 +45,13 @@
 #include "session.h"
 #include "watchdog.h"
 #include "search.h"
-#include "search_impl.h"
+#include "reply.h"
 #include "range.h"
 #include "dirsync.h"
 
-#define GUID_ATTR "objectGUID"
 /* LDAP_SERVER_SHOW_DELETED_OID: tombstones are returned too (MS-ADTS
  * 3.1.1.3.4.1.14) */
 #define SHOW_DELETED_OID "1.2.840.113556.1.4.417"
-
-/* search_deliver - one complete entry to the consumer */
-int
-search_deliver(struct search *x, const char *dn, const unsigned char *guid,
-	       size_t guid_len, const struct ldapsync_value *vals, size_t n,
-	       struct sync_err *err)
-{
-	struct ldapsync_entry e = {dn, x->q->guid ? guid : NULL, guid_len, vals,
-				   n,  x->msg ? x->s->ld : NULL, x->msg};
-
-	x->s->stats->values += n;
-	return x->fn(x->ctx, &e, err);
-}
-
-/* take_guid - the entry's objectGUID into x->guid */
-static int
-take_guid(struct search *x, LDAPMessage *msg, const char *dn,
-	  struct sync_err *err)
-{
-	struct berval **v = ldap_get_values_len(x->s->ld, msg, GUID_ATTR);
-	int ok = v != NULL && v[0] != NULL && v[0]->bv_len > 0 &&
-		 v[0]->bv_len <= sizeof(x->guid);
-
-	if (ok) {
-		memcpy(x->guid, v[0]->bv_val, v[0]->bv_len);
-		x->guid_len = v[0]->bv_len;
-	}
-	ldap_value_free_len(v);
-	if (!ok) {
-		char a[SHOWN_MAX];
-
-		return sync_err_set(err, SYNC_ERR_DATA,
-				    "entry %s has no usable objectGUID; "
-				    "incremental pulls need AD",
-				    shown(dn, a));
-	}
-	return 0;
-}
-
-/* handle_entry - one search entry */
-static int
-handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
-{
-	char *dn = ldap_get_dn(x->s->ld, msg);
-	int ret = 0;
-
-	if (dn == NULL)
-		return session_fail(err, SYNC_ERR_TEMP, x->s->ld,
-				    LDAP_DECODING_ERROR,
-				    "%s: entry without a DN from %s", x->what,
-				    x->s->stats->server);
-	x->guid_len = 0;
-	if (x->q->guid)
-		ret = take_guid(x, msg, dn, err);
-	/* An entry sent again in one search: AD walks an index while the
-	 * search goes on, so an object changed meanwhile can come again
-	 * (its change is fetched next run: the position was read before).
-	 * Kept once; a page of nothing but such entries is a loop
-	 * (search_paged). */
-	if (ret == 0 && seen_add(x->seen, dn, strlen(dn))) {
-		x->page_repeated++;
-		ldap_memfree(dn);
-		return 0;
-	}
-	x->page_new++;
-	if (ret == 0 && x->q->values) {
-		x->s->stats->entries++;
-		ret = range_take(x, msg, dn, err);
-	} else if (ret == 0) {
-		x->msg = msg; /* whole: the consumer may read its attributes */
-		ret = search_deliver(x, dn, x->guid, x->guid_len, NULL, 0, err);
-		x->msg = NULL;
-	}
-	ldap_memfree(dn);
-	return ret;
-}
-
-/* search_finish - check the final result; take the paging cookie */
-int
-search_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
-	      struct sync_err *err)
-{
-	LDAPControl **ctrls = NULL, *page;
-	char *diag = NULL;
-	int code = LDAP_SUCCESS, rc;
-	ber_int_t estimate;
-
-	rc = ldap_parse_result(x->s->ld, res, &code, NULL, &diag, NULL, &ctrls,
-			       1);
-	if (rc != LDAP_SUCCESS)
-		return session_fail(err, SYNC_ERR_TEMP, x->s->ld, rc, "%s",
-				    x->what);
-	if (code != LDAP_SUCCESS) {
-		char shown_diag[SHOWN_MAX];
-
-		x->s->last_result = code;
-		sync_err_set(err, session_result_kind(code),
-			     "%s: %s%s%s%s; the result is incomplete and "
-			     "nothing was written",
-			     x->what, ldap_err2string(code), diag ? " (" : "",
-			     diag ? shown(diag, shown_diag) : "",
-			     diag ? ")" : "");
-		ldap_memfree(diag);
-		ldap_controls_free(ctrls);
-		return -1;
-	}
-	ldap_memfree(diag);
-	if (x->q->dirsync != NULL)
-		return dirsync_finish(x, ctrls, cookie, err);
-	if (cookie != NULL && ctrls != NULL &&
-	    (page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls,
-				      NULL)) != NULL &&
-	    ldap_parse_pageresponse_control(x->s->ld, page, &estimate,
-					    cookie) != LDAP_SUCCESS) {
-		ldap_controls_free(ctrls);
-		return sync_err_set(err, SYNC_ERR_TEMP,
-				    "%s: malformed paged results response",
-				    x->what);
-	}
-	ldap_controls_free(ctrls);
-	return 0;
-}
-
-/* read_messages - every message of one request until its final result */
-static int
-read_messages(struct search *x, int msgid, struct berval *cookie,
-	      struct sync_err *err)
-{
-	LDAPMessage *msg;
-
-	for (;;) {
-		if (session_wait(x->s, msgid, &msg, x->what, err) < 0)
-			return -1;
-		switch (ldap_msgtype(msg)) {
-		case LDAP_RES_SEARCH_ENTRY:
-			if (handle_entry(x, msg, err) < 0) {
-				ldap_msgfree(msg);
-				ldap_abandon_ext(x->s->ld, msgid, NULL, NULL);
-				return -1;
-			}
-			break;
-		case LDAP_RES_SEARCH_REFERENCE:
-			x->s->stats->references++;
-			break;
-		case LDAP_RES_SEARCH_RESULT:
-			return search_finish(x, msg, cookie, err);
-		default: break;
-		}
-		ldap_msgfree(msg);
-	}
-}
-
-/* search_read_results - read_messages() under the watchdog, disarmed after */
-int
-search_read_results(struct search *x, int msgid, struct berval *cookie,
-		    struct sync_err *err)
-{
-	int ret;
-
-	watchdog_fired = 0;
-	ret = read_messages(x, msgid, cookie, err);
-	watchdog_arm(0);
-	return ret;
-}
-
-/* search_same_cookie - are the two cookies equal (and not empty)? */
-int
-search_same_cookie(const struct berval *a, const struct berval *b)
-{
-	return a->bv_len > 0 && a->bv_len == b->bv_len &&
-	       memcmp(a->bv_val, b->bv_val, a->bv_len) == 0;
-}
-
-/* search_keep_cookie - *COPY = a copy of COOKIE (freed with free()) */
-void
-search_keep_cookie(struct berval *copy, const struct berval *cookie)
-{
-	free(copy->bv_val);
-	copy->bv_len = cookie->bv_len;
-	copy->bv_val =
-		xmemdup(cookie->bv_val ? cookie->bv_val : "", cookie->bv_len);
-}
 
 /*
  * send_page - the request for the page after COOKIE (none: the first),
@@ -282,7 +100,7 @@ page_loops(struct search *x, const struct berval *cookie,
 				    x->what, x->s->stats->server);
 	/* RFC 2696: the cookie moves on with every page; the same one
 	 * again would bring the same page again, forever */
-	if (search_same_cookie(cookie, last))
+	if (reply_same_cookie(cookie, last))
 		return sync_err_set(err, SYNC_ERR_TEMP,
 				    "%s: %s sent the same paging cookie twice",
 				    x->what, x->s->stats->server);
@@ -308,12 +126,12 @@ search_paged(struct search *x, char **attrs, struct sync_err *err)
 			ret = -1;
 			break;
 		}
-		search_keep_cookie(&last, &cookie);
+		reply_keep_cookie(&last, &cookie);
 		ber_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;
 		cookie.bv_len = 0;
 		x->page_new = x->page_repeated = 0;
-		if (search_read_results(x, msgid, &cookie, err) < 0 ||
+		if (reply_read(x, msgid, &cookie, err) < 0 ||
 		    range_complete(x, err) < 0) {
 			ret = -1;
 			break;
@@ -372,6 +190,9 @@ ldapsync_search(struct ldapsync_session *s, const struct ldapsync_query *q,
 	x.ctx = ctx;
 	x.seen = seen_new();
 	x.what = q->base;
+	/* the layers the replies go up to (reply.h) */
+	x.take_values = q->values ? range_take : NULL;
+	x.take_control = q->dirsync != NULL ? dirsync_finish : NULL;
 	if (q->values) {
 		range_first(attr, sizeof(attr), s->conf);
 		attrs[n++] = attr;

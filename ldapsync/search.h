@@ -36,6 +36,10 @@ struct ldapsync_entry {
 typedef int (*ldapsync_entry_fn)(void *ctx, const struct ldapsync_entry *e,
 				 struct sync_err *err);
 
+/* the largest DirSync cookie kept: its up-to-dateness vector holds
+ * 24 bytes per DC that ever wrote to the domain */
+#define LDAPSYNC_COOKIE_MAX 16384
+
 /* DirSync (MS-ADTS 3.1.1.3.4.1.3): from COOKIE (none: from the start);
  * the cookie to continue from is put into NEXT. */
 struct ldapsync_dirsync {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "xalloc.h"
 #include "seen.h"
 
@@ -45,14 +46,10 @@ mix(uint64_t x)
 static struct key
 hash(const void *name, size_t len)
 {
-	const unsigned char *p = name;
-	uint64_t a = 14695981039346656037ULL, b = 0x6a09e667f3bcc909ULL;
+	uint64_t a = fnv1a_64(FNV1A_64_OFFSET, name, len);
+	uint64_t b = fnv1a_64(0x6a09e667f3bcc909ULL, name, len);
 	struct key k;
 
-	for (size_t i = 0; i < len; i++) {
-		a = (a ^ p[i]) * 1099511628211ULL;
-		b = (b ^ p[i]) * 1099511628211ULL;
-	}
 	k.a = mix(a ^ len);
 	k.b = mix(b + len) | 1;
 	return k;

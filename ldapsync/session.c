@@ -614,26 +614,25 @@ session_first_value(LDAP *ld, LDAPMessage *entry, const char *attr)
 /* session_read_one - one attribute of one entry found by a synchronous search
  */
 int
-session_read_one(struct ldapsync_session *s, const char *base, int scope,
-		 const char *filter, const char *attr, char **value,
-		 struct sync_err *err)
+session_read_one(struct ldapsync_session *s, const struct session_read *r,
+		 char **value, struct sync_err *err)
 {
-	char *attrs[] = {(char *)attr, NULL};
+	char *attrs[] = {(char *)r->attr, NULL};
 	LDAPMessage *res = NULL, *entry;
 	int rc;
 
 	*value = NULL;
 	watchdog_arm(session_budget(s->conf) + 1);
-	rc = ldap_search_ext_s(s->ld, base, scope, filter, attrs, 0, NULL, NULL,
-			       &s->timeout, 2, &res);
+	rc = ldap_search_ext_s(s->ld, r->base, r->scope, r->filter, attrs, 0,
+			       NULL, NULL, &s->timeout, 2, &res);
 	watchdog_arm(0);
 	if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_OBJECT) {
 		ldap_msgfree(res);
 		return session_fail(err, session_result_kind(rc), s->ld, rc,
-				    "reading %s of %s", attr, base);
+				    "reading %s of %s", r->attr, r->base);
 	}
 	if ((entry = ldap_first_entry(s->ld, res)) != NULL)
-		*value = session_first_value(s->ld, entry, attr);
+		*value = session_first_value(s->ld, entry, r->attr);
 	ldap_msgfree(res);
 	return 0;
 }
@@ -649,8 +648,11 @@ check_gc_attribute(struct ldapsync_session *s, struct sync_err *err)
 	char *schema = NULL, *flag = NULL;
 	int ret = 0;
 
-	if (session_read_one(s, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-			     "schemaNamingContext", &schema, err) < 0)
+	if (session_read_one(s,
+			     &(struct session_read){"", LDAP_SCOPE_BASE,
+						    "(objectClass=*)",
+						    "schemaNamingContext"},
+			     &schema, err) < 0)
 		return -1;
 	if (schema == NULL)
 		return sync_err_set(err, SYNC_ERR_CONFIG,
@@ -658,10 +660,13 @@ check_gc_attribute(struct ldapsync_session *s, struct sync_err *err)
 				    "names no schemaNamingContext; is it an "
 				    "AD Global Catalog?",
 				    s->stats->server);
-	if (session_read_one(s, schema, LDAP_SCOPE_ONELEVEL,
-			     "(&(objectClass=attributeSchema)"
-			     "(lDAPDisplayName=" ATTR_NAME "))",
-			     "isMemberOfPartialAttributeSet", &flag, err) < 0)
+	if (session_read_one(
+		    s,
+		    &(struct session_read){schema, LDAP_SCOPE_ONELEVEL,
+					   "(&(objectClass=attributeSchema)"
+					   "(lDAPDisplayName=" ATTR_NAME "))",
+					   "isMemberOfPartialAttributeSet"},
+		    &flag, err) < 0)
 		ret = -1;
 	else if (flag == NULL || strcasecmp(flag, "TRUE") != 0)
 		ret = sync_err_set(err, SYNC_ERR_CONFIG,

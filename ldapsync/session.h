@@ -26,7 +26,7 @@ struct ldapsync_session {
 	struct krb5cred *krb;	    /* GSSAPI: the private ticket cache */
 	struct sigaction old_sa;    /* SIGALRM as it was before the open */
 	int last_result; /* the LDAP result code of the last search that
-			    failed with one (search_finish), else 0 */
+			    failed with one (reply_finish), else 0 */
 };
 
 /*
@@ -62,12 +62,20 @@ int session_past_deadline(struct ldapsync_session *s, const char *what,
 /* session_first_value - ATTR's first value in ENTRY, or NULL (free()) */
 char *session_first_value(LDAP *ld, LDAPMessage *entry, const char *attr);
 
+/* What session_read_one() reads: ATTR of the entry FILTER finds. */
+struct session_read {
+	const char *base;
+	int scope; /* LDAP_SCOPE_* */
+	const char *filter;
+	const char *attr;
+};
+
 /*
- * session_read_one - ATTR of the one entry a synchronous search of BASE
- *	finds (*VALUE NULL when none), or -1 with an error.
+ * session_read_one - R->attr of the one entry a synchronous search of
+ *	R->base finds (*VALUE NULL when none), or -1 with an error.
  */
-int session_read_one(struct ldapsync_session *s, const char *base, int scope,
-		     const char *filter, const char *attr, char **value,
-		     struct sync_err *err) __attribute__((warn_unused_result));
+int session_read_one(struct ldapsync_session *s, const struct session_read *r,
+		     char **value, struct sync_err *err)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -30,6 +30,17 @@
  *
  *	mapdb_bdb_read() opens the map read-only, without a lock (rcptsync
  *	holds its own; see mapread.c), as DB_UNKNOWN: hash or btree.
+ *
+ *	mapdb_bdb_edit() deletes entries from a map Postfix has open (the
+ *	address verification cache), under the lock Postfix takes: verify(8)
+ *	opens its cache with DICT_FLAG_OPEN_LOCK, an exclusive flock(2) on
+ *	the .db file for its whole life (dict.c, dict_db.c).  We try that
+ *	lock without waiting; if verify(8) holds it we change nothing (TEMP).
+ *	Holding it for the milliseconds of the edit has one cost: a verify(8)
+ *	starting in that window fails its non-blocking lock and master(8)
+ *	restarts it, so a probe is deferred, never lost.  Berkeley DB deletes
+ *	one entry at a time: an error part way leaves the earlier deletions
+ *	done (see doc/postfix-maps.md, "The address verification cache").
  * OWNERSHIP
  *	Reads the set; the DB handle never leaves this file.
  * DIAGNOSTICS
@@ -39,6 +50,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #ifdef RCPTSYNC_HAVE_BDB
@@ -257,5 +269,67 @@ out:
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot read %s: %s",
 				    path, db_strerror(rc));
 	return 0;
+}
+
+/* mapdb_bdb_edit - under verify(8)'s own flock, or not at all */
+int
+mapdb_bdb_edit(const char *file, int fd, const struct mapdb_edit *edit,
+	       struct sync_err *err)
+{
+	DB *db = NULL;
+	DBC *cur = NULL;
+	DBT k, v;
+	int rc, ret = -1;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return sync_err_set(err, SYNC_ERR_TEMP,
+					    "verify(8) holds the lock on %s",
+					    file);
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "cannot lock %s: %s",
+				    file, strerror(errno));
+	}
+	if ((rc = db_create(&db, NULL, 0)) != 0 ||
+	    (rc = db->open(db, NULL, file, NULL, DB_UNKNOWN, 0, 0)) != 0 ||
+	    (rc = db->cursor(db, NULL, &cur, 0)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "cannot open %s: %s", file,
+			     db_strerror(rc));
+		goto out;
+	}
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	while ((rc = cur->get(cur, &k, &v, DB_NEXT)) == 0) {
+		size_t kl = mapread_len(k.data, k.size);
+		size_t vl = mapread_len(v.data, v.size);
+
+		if (!edit->drop(edit->ctx, k.data, kl, v.data, vl))
+			continue;
+		if ((rc = cur->del(cur, 0)) != 0)
+			break;
+		edit->dropped(edit->ctx, k.data, kl, v.data, vl);
+	}
+	if (rc != DB_NOTFOUND) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "purging %s: %s", file,
+			     db_strerror(rc));
+		goto out;
+	}
+	rc = cur->close(cur);
+	cur = NULL;
+	if (rc != 0 || (rc = db->sync(db, 0)) != 0) {
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", file,
+			     db_strerror(rc));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (cur != NULL)
+		(void)cur->close(cur);
+	if (db != NULL && (rc = db->close(db, 0)) != 0 && ret == 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", file,
+				   db_strerror(rc));
+	if (ret == 0 && fsync(fd) < 0)
+		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "fsync %s: %s", file,
+				   strerror(errno));
+	return ret; /* the caller's closing FD drops the flock */
 }
 #endif /* RCPTSYNC_HAVE_BDB */

@@ -30,6 +30,13 @@
 
 #include "mapread.h"
 
+/* mapread_len - LEN without the trailing NUL postmap adds, if there */
+size_t
+mapread_len(const char *data, size_t len)
+{
+	return (len > 0 && data[len - 1] == '\0') ? len - 1 : len;
+}
+
 /* mapread_pair - one pair into SET, without the trailing NUL postmap adds */
 void
 mapread_pair(struct addrset *set, const char *k, size_t kl, const char *v,
@@ -37,10 +44,8 @@ mapread_pair(struct addrset *set, const char *k, size_t kl, const char *v,
 {
 	char *value;
 
-	if (kl > 0 && k[kl - 1] == '\0')
-		kl--;
-	if (vl > 0 && v[vl - 1] == '\0')
-		vl--;
+	kl = mapread_len(k, kl);
+	vl = mapread_len(v, vl);
 	value = xstrndup(v, vl);
 	addrset_add(set, k, kl, addrset_intern(set, value), origin);
 	free(value);

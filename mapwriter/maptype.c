@@ -6,7 +6,7 @@
  *	Each map type rcptsync can write is one row: its Postfix name (and
  *	another name config accepts), the suffix of the file Postfix opens,
  *	the meson option that builds it, the name its library gives a file
- *	it is still creating, its writer and reader, and whether and how
+ *	it is still creating, its writer, reader and live edit, and whether
  *	verifycache.c purges it as address_verify_map; the way Postfix's
  *	mkmap_open_info[] and dict_open_info[] serve postmap.  Publishing
  *	(mapdb.c, mapcommit.c), reading back (mapread.c), clean-up and the
@@ -46,7 +46,7 @@ static const struct maptype maptypes[] = {
 			.build = mapdb_bdb_build_hash,
 			.update = mapdb_bdb_update_hash,
 			.read = mapdb_bdb_read,
-			.purge = verifycache_purge_bdb,
+			.edit = mapdb_bdb_edit,
 #endif
 		},
 	[MAPDB_BTREE] =
@@ -61,7 +61,7 @@ static const struct maptype maptypes[] = {
 			.build = mapdb_bdb_build_btree,
 			.update = mapdb_bdb_update_btree,
 			.read = mapdb_bdb_read,
-			.purge = verifycache_purge_bdb,
+			.edit = mapdb_bdb_edit,
 #endif
 		},
 	[MAPDB_TEXT] =
@@ -81,7 +81,7 @@ static const struct maptype maptypes[] = {
 			.build = mapdb_lmdb_build,
 			.update = mapdb_lmdb_update,
 			.read = mapdb_lmdb_read,
-			.purge = verifycache_purge_lmdb,
+			.edit = mapdb_lmdb_edit,
 #endif
 		},
 	[MAPDB_CDB] =

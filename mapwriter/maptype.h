@@ -22,9 +22,31 @@ enum mapdb_type {
 };
 
 struct mapdelta;
-struct verifycache_conf;
-struct verifycache_deleted;
-struct verifycache_result;
+
+/*
+ * A live edit of a map Postfix has open (struct maptype's edit): the
+ * backend walks every entry and deletes those DROP chooses, under
+ * Postfix's own lock for the type.  The caller decides; the backend
+ * opens, locks, walks, deletes and syncs.
+ */
+struct mapdb_edit {
+	/* drop - 1: delete this entry, 0: keep it.  KEY and VALUE as
+	 *	stored, without the trailing NUL postmap adds (not
+	 *	NUL-terminated; valid during the call only). */
+	int (*drop)(void *ctx, const char *key, size_t key_len,
+		    const char *value, size_t value_len);
+	/* dropped - the entry DROP chose has been deleted: a copy of it,
+	 *	valid during the call only.  Where the backend commits at
+	 *	the end (lmdb), a deletion counts only if no restart
+	 *	follows. */
+	void (*dropped)(void *ctx, const char *key, size_t key_len,
+			const char *value, size_t value_len);
+	/* restart - forget every entry seen and dropped so far: the walk
+	 *	starts again, or failed with nothing deleted (lmdb's
+	 *	transaction was not committed) */
+	void (*restart)(void *ctx);
+	void *ctx;
+};
 
 /*
  * What else a type can be (struct maptype's flags):
@@ -69,14 +91,14 @@ struct maptype {
 	 *	the type cannot be changed in place (cdb: built once) */
 	int (*update)(const char *path, const struct mapdelta *delta,
 		      struct sync_err *err);
-	/* purge - delete the stale negative entries for TARGETS from the
-	 *	verify cache FILE, open on FD, under Postfix's lock for the
-	 *	type; verifycache.c, NULL unless built and MAPTYPE_VERIFY */
-	int (*purge)(const char *file, int fd,
-		     const struct verifycache_conf *conf,
-		     const struct addrset *targets,
-		     struct verifycache_deleted *del,
-		     struct verifycache_result *res, struct sync_err *err);
+	/* edit - walk the map FILE, open read-write on FD, while Postfix
+	 *	may use it, under the lock Postfix takes for the type, deleting
+	 *	the entries EDIT drops; never waits long for the lock.  0; or
+	 *	-1 with a TEMP error (Postfix holds the lock) or an OUTPUT
+	 *	error.  Used for the verify cache (verifycache.c); NULL unless
+	 *	built and MAPTYPE_VERIFY */
+	int (*edit)(const char *file, int fd, const struct mapdb_edit *edit,
+		    struct sync_err *err);
 };
 
 /* maptype_count - how many rows: the types are 0 to maptype_count() - 1 */

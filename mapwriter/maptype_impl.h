@@ -5,7 +5,7 @@
 /*
  * Inside mapwriter only: what the rows of maptype.c point to, one writer
  * and one reader per backend (mapdb_bdb.c, mapdb_lmdb.c, mapdb_cdb.c) and
- * the verify-cache purges (verifycache.c), each defined only when its
+ * their live edits (for the verify cache), each defined only when its
  * library is built in.
  */
 
@@ -47,20 +47,16 @@ int mapdb_lmdb_read(const char *path, struct addrset *set, const char *origin,
 int mapdb_cdb_read(const char *path, struct addrset *set, const char *origin,
 		   struct sync_err *err);
 
-/* Verify-cache purges (struct maptype's purge; verifycache.c): see
- * verifycache_purge().  Berkeley DB under verify(8)'s flock, lmdb under
- * Postfix's per-access fcntl lock. */
-int verifycache_purge_bdb(const char *file, int fd,
-			  const struct verifycache_conf *conf,
-			  const struct addrset *targets,
-			  struct verifycache_deleted *del,
-			  struct verifycache_result *res, struct sync_err *err);
-int verifycache_purge_lmdb(const char *file, int fd,
-			   const struct verifycache_conf *conf,
-			   const struct addrset *targets,
-			   struct verifycache_deleted *del,
-			   struct verifycache_result *res,
-			   struct sync_err *err);
+/* Live edits (struct maptype's edit; used by verifycache.c): Berkeley DB
+ * under verify(8)'s flock, lmdb under Postfix's per-access fcntl lock. */
+int mapdb_bdb_edit(const char *file, int fd, const struct mapdb_edit *edit,
+		   struct sync_err *err);
+int mapdb_lmdb_edit(const char *file, int fd, const struct mapdb_edit *edit,
+		    struct sync_err *err);
+
+/* mapread_len - LEN bytes of DATA, less the trailing NUL postmap stores
+ *	when there is one (mapread.c) */
+size_t mapread_len(const char *data, size_t len);
 
 /* mapread_pair - add K (KL bytes) with value V (VL bytes) to SET, each
  *	without the trailing NUL postmap stores (mapread.c) */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests: the seen set tells every name it holds from every one it
- * does not, across its growth; atomicfile_replace puts the new file in
- * place or leaves the old one and no temporary behind. */
+/* Unit tests: FNV-1a gives the published known answers, and the cache
+ * file's marks made with it are those of every earlier release; the seen
+ * set tells every name it holds from every one it does not, across its
+ * growth; atomicfile_replace puts the new file in place or leaves the old
+ * one and no temporary behind. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +17,52 @@
 #include <cmocka.h>
 
 #include "atomicfile.h"
+#include "cachefile.h"
+#include "fnv.h"
 #include "seen.h"
+
+/* FNV-1a 64: the known answers of draft-eastlake-fnv's test vectors */
+static void
+test_fnv(void **state)
+{
+	static const struct {
+		const char *in;
+		uint64_t want;
+	} rows[] = {
+		{"", 0xcbf29ce484222325ULL},
+		{"a", 0xaf63dc4c8601ec8cULL},
+		{"foobar", 0x85944171f73967e8ULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(fnv1a_64(FNV1A_64_OFFSET, rows[i].in,
+					  strlen(rows[i].in)),
+				 rows[i].want);
+	/* chained parts hash as the whole; NULL with length 0 is nothing */
+	assert_int_equal(
+		fnv1a_64(fnv1a_64(FNV1A_64_OFFSET, "foo", 3), "bar", 3),
+		0x85944171f73967e8ULL);
+	assert_int_equal(fnv1a_64(FNV1A_64_OFFSET, NULL, 0), FNV1A_64_OFFSET);
+}
+
+/* The selection mark stored in cache files: the value earlier releases
+ * wrote for these bases and filter, so an upgrade keeps every cache. */
+static void
+test_cachefile_mark(void **state)
+{
+	char *bases[] = {"OU=People,DC=example,DC=org",
+			 "OU=Groups,DC=example,DC=org"};
+	struct ldapsync_conf l = {0};
+	char out[17];
+
+	(void)state;
+	l.bases = bases;
+	l.n_bases = 2;
+	l.filter = "(mail=*)";
+	cachefile_selection(&l, out, sizeof(out));
+	assert_string_equal(out, "180e072471be4da6");
+}
 
 /* Names that differ in one byte, in their length, and by a NUL inside. */
 static void
@@ -119,6 +166,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fnv),
+		cmocka_unit_test(test_cachefile_mark),
 		cmocka_unit_test(test_seen),
 		cmocka_unit_test(test_replace),
 	};

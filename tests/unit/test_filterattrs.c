@@ -14,7 +14,7 @@
 
 #include "adkinds.h"
 #include "filterattrs.h"
-#include "incremental.h"
+#include "changes.h"
 
 /* joined - the list as "a,b,c" into BUF */
 static const char *
@@ -110,7 +110,7 @@ test_dirsync_attrs(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
-		char **attrs = incremental_dirsync_attrs(filters[i]);
+		char **attrs = changes_dirsync_attrs(filters[i]);
 		int has = 0, guid = 0, name = 0, deleted = 0;
 
 		for (char **a = attrs; *a; a++) {

@@ -28,7 +28,7 @@ test_rows(void **state)
 			assert_int_equal(m->built, 1);
 		assert_int_equal(m->build != NULL, indexed && m->built);
 		assert_int_equal(m->read != NULL, indexed && m->built);
-		assert_int_equal(m->purge != NULL,
+		assert_int_equal(m->edit != NULL,
 				 m->built && (m->flags & MAPTYPE_VERIFY) != 0);
 		/* A verify cache is an indexed map, purged online or not. */
 		if (m->flags & MAPTYPE_VERIFY)

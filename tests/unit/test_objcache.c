@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests: the object cache keeps hostile values byte for byte across
- * save and load, replaces and removes by GUID, and refuses a torn file. */
+ * save and load, replaces and removes by GUID, and refuses a torn file;
+ * each incremental mode finds its row of incrmode.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <cmocka.h>
 
 #include "cachefile.h"
+#include "changes.h"
+#include "incrmode.h"
 #include "objcache.h"
 
 static const unsigned char g1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -105,12 +108,12 @@ continues(const char *path, const struct ldapsync_conf *l, char *why,
 	  size_t size)
 {
 	struct objcache_mark m;
-	char problem[256] = "";
+	struct cachefile_why w = {"", ""};
 	struct objcache *c;
 	int yes;
 
-	why[0] = '\0';
-	c = cachefile_load(path, l, &m, why, size, problem, sizeof(problem));
+	c = cachefile_load(path, l, &m, &w);
+	snprintf(why, size, "%s", w.why);
 	yes = m.dc[0] != '\0' && objcache_count(c) == 1;
 	objcache_free(c);
 	return yes;
@@ -289,6 +292,53 @@ test_torn_and_missing(void **state)
 	assert_int_equal(objcache_load(path, &c, &m, &err), 0);
 }
 
+/*
+ * The incremental modes: each configuration finds its row, and the row
+ * says what the pull did for that mode before the table (issue 25): only
+ * a listing lists every object (self-healing, unlisted dropped); only
+ * DirSync keeps a cookie and falls back to a full pull, on a CONFIG or
+ * DATA error; tombstones and DirSync read deleted objects and distrust
+ * changed containers.  DirSync is DirSync whatever deletions says.
+ */
+static void
+test_incrmode_rows(void **state)
+{
+	struct ldapsync_conf l = {0};
+	const struct incrmode *m;
+
+	(void)state;
+	l.incremental = LDAPSYNC_INCR_USNCHANGED;
+	l.deletions = LDAPSYNC_DELETIONS_LISTING;
+	m = incrmode_get(&l);
+	assert_int_equal(m->flags, INCRMODE_LISTS_ALL);
+	assert_ptr_equal(m->changes, changes_listing);
+	assert_int_equal(m->fallback_kinds, 0);
+	assert_string_equal(m->changed_what, "listed");
+
+	l.deletions = LDAPSYNC_DELETIONS_TOMBSTONES;
+	m = incrmode_get(&l);
+	assert_int_equal(m->flags, INCRMODE_TOMBSTONES | INCRMODE_CONTAINERS);
+	assert_ptr_equal(m->changes, changes_tombstones);
+	assert_int_equal(m->fallback_kinds, 0);
+	assert_string_equal(m->changed_what, "changed in the domain");
+	assert_string_equal(m->pull_note, "");
+
+	l.incremental = LDAPSYNC_INCR_DIRSYNC;
+	for (int d = LDAPSYNC_DELETIONS_LISTING;
+	     d <= LDAPSYNC_DELETIONS_TOMBSTONES; d++) {
+		l.deletions = d;
+		m = incrmode_get(&l);
+		assert_int_equal(m->flags, INCRMODE_TOMBSTONES |
+						   INCRMODE_COOKIE |
+						   INCRMODE_CONTAINERS);
+		assert_ptr_equal(m->changes, changes_dirsync);
+		assert_int_equal(m->fallback_kinds,
+				 (1 << SYNC_ERR_CONFIG) | (1 << SYNC_ERR_DATA));
+		assert_string_equal(m->pull_note, " (DirSync)");
+		assert_string_equal(m->changed_what, "reported by DirSync");
+	}
+}
+
 int
 main(void)
 {
@@ -297,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_cache_account),
 		cmocka_unit_test(test_replace_remove_merge),
 		cmocka_unit_test(test_torn_and_missing),
+		cmocka_unit_test(test_incrmode_rows),
 	};
 
 	return cmocka_run_group_tests_name("objcache", tests, NULL, NULL);

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	reply - the replies to one request of a search: its entries to the
+ *	consumer, its final result
+ * DESCRIPTION
+ *	The floor under search.c (paging), range.c (range retrieval) and
+ *	dirsync.c (DirSync rounds): each sends its requests and reads the
+ *	replies through this file.  An entry brings its objectGUID when the
+ *	query asks for it; an entry sent twice in one search is kept once
+ *	and counted (seen.c); continuation references are counted, never
+ *	chased.  What a layer above does with an entry's values (range.c:
+ *	take them, complete them) and with the final result's controls
+ *	(dirsync.c: its cookie and "more") is reached through struct
+ *	search's take_values and take_control, set by search.c, so this
+ *	file calls none of them: search.c uses range.c, dirsync.c and this
+ *	file; range.c and dirsync.c use this file only.
+ * OWNERSHIP
+ *	Entries handed to the consumer are valid during the call; every
+ *	libldap message is freed before return.
+ * DIAGNOSTICS
+ *	sync_err naming the server and the request (struct search's what);
+ *	a failed result carries the server's diagnostic, escaped.
+ * SEE ALSO
+ *	search.c, range.c, dirsync.c; RFC 2696 (the paging cookie).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldap.h>
+
+#include "xalloc.h"
+#include "seen.h"
+#include "session.h"
+#include "watchdog.h"
+#include "reply.h"
+
+/* reply_deliver - one complete entry to the consumer */
+int
+reply_deliver(struct search *x, const struct ldapsync_entry *entry,
+	      struct sync_err *err)
+{
+	struct ldapsync_entry e = *entry;
+
+	if (!x->q->guid)
+		e.guid = NULL;
+	e.ld = x->msg ? x->s->ld : NULL;
+	e.msg = x->msg;
+	x->s->stats->values += e.n_vals;
+	return x->fn(x->ctx, &e, err);
+}
+
+/* take_guid - the entry's objectGUID into x->guid */
+static int
+take_guid(struct search *x, LDAPMessage *msg, const char *dn,
+	  struct sync_err *err)
+{
+	struct berval **v = ldap_get_values_len(x->s->ld, msg, GUID_ATTR);
+	int ok = v != NULL && v[0] != NULL && v[0]->bv_len > 0 &&
+		 v[0]->bv_len <= sizeof(x->guid);
+
+	if (ok) {
+		memcpy(x->guid, v[0]->bv_val, v[0]->bv_len);
+		x->guid_len = v[0]->bv_len;
+	}
+	ldap_value_free_len(v);
+	if (!ok) {
+		char a[SHOWN_MAX];
+
+		return sync_err_set(err, SYNC_ERR_DATA,
+				    "entry %s has no usable objectGUID; "
+				    "incremental pulls need AD",
+				    shown(dn, a));
+	}
+	return 0;
+}
+
+/* handle_entry - one search entry */
+static int
+handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
+{
+	char *dn = ldap_get_dn(x->s->ld, msg);
+	int ret = 0;
+
+	if (dn == NULL)
+		return session_fail(err, SYNC_ERR_TEMP, x->s->ld,
+				    LDAP_DECODING_ERROR,
+				    "%s: entry without a DN from %s", x->what,
+				    x->s->stats->server);
+	x->guid_len = 0;
+	if (x->q->guid)
+		ret = take_guid(x, msg, dn, err);
+	/* An entry sent again in one search: AD walks an index while the
+	 * search goes on, so an object changed meanwhile can come again
+	 * (its change is fetched next run: the position was read before).
+	 * Kept once; a page of nothing but such entries is a loop
+	 * (search.c, search_paged). */
+	if (ret == 0 && seen_add(x->seen, dn, strlen(dn))) {
+		x->page_repeated++;
+		ldap_memfree(dn);
+		return 0;
+	}
+	x->page_new++;
+	if (ret == 0 && x->q->values) {
+		x->s->stats->entries++;
+		ret = x->take_values(x, msg, dn, err);
+	} else if (ret == 0) {
+		struct ldapsync_entry e = {
+			.dn = dn, .guid = x->guid, .guid_len = x->guid_len};
+
+		x->msg = msg; /* whole: the consumer may read its attributes */
+		ret = reply_deliver(x, &e, err);
+		x->msg = NULL;
+	}
+	ldap_memfree(dn);
+	return ret;
+}
+
+/* reply_finish - check the final result; take the paging cookie */
+int
+reply_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
+	     struct sync_err *err)
+{
+	LDAPControl **ctrls = NULL, *page;
+	char *diag = NULL;
+	int code = LDAP_SUCCESS, rc;
+	ber_int_t estimate;
+
+	rc = ldap_parse_result(x->s->ld, res, &code, NULL, &diag, NULL, &ctrls,
+			       1);
+	if (rc != LDAP_SUCCESS)
+		return session_fail(err, SYNC_ERR_TEMP, x->s->ld, rc, "%s",
+				    x->what);
+	if (code != LDAP_SUCCESS) {
+		char shown_diag[SHOWN_MAX];
+
+		x->s->last_result = code;
+		sync_err_set(err, session_result_kind(code),
+			     "%s: %s%s%s%s; the result is incomplete and "
+			     "nothing was written",
+			     x->what, ldap_err2string(code), diag ? " (" : "",
+			     diag ? shown(diag, shown_diag) : "",
+			     diag ? ")" : "");
+		ldap_memfree(diag);
+		ldap_controls_free(ctrls);
+		return -1;
+	}
+	ldap_memfree(diag);
+	if (x->take_control != NULL)
+		return x->take_control(x, ctrls, cookie, err);
+	if (cookie != NULL && ctrls != NULL &&
+	    (page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls,
+				      NULL)) != NULL &&
+	    ldap_parse_pageresponse_control(x->s->ld, page, &estimate,
+					    cookie) != LDAP_SUCCESS) {
+		ldap_controls_free(ctrls);
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "%s: malformed paged results response",
+				    x->what);
+	}
+	ldap_controls_free(ctrls);
+	return 0;
+}
+
+/* read_messages - every message of one request until its final result */
+static int
+read_messages(struct search *x, int msgid, struct berval *cookie,
+	      struct sync_err *err)
+{
+	LDAPMessage *msg;
+
+	for (;;) {
+		if (session_wait(x->s, msgid, &msg, x->what, err) < 0)
+			return -1;
+		switch (ldap_msgtype(msg)) {
+		case LDAP_RES_SEARCH_ENTRY:
+			if (handle_entry(x, msg, err) < 0) {
+				ldap_msgfree(msg);
+				ldap_abandon_ext(x->s->ld, msgid, NULL, NULL);
+				return -1;
+			}
+			break;
+		case LDAP_RES_SEARCH_REFERENCE:
+			x->s->stats->references++;
+			break;
+		case LDAP_RES_SEARCH_RESULT:
+			return reply_finish(x, msg, cookie, err);
+		default: break;
+		}
+		ldap_msgfree(msg);
+	}
+}
+
+/* reply_read - read_messages() under the watchdog, disarmed after */
+int
+reply_read(struct search *x, int msgid, struct berval *cookie,
+	   struct sync_err *err)
+{
+	int ret;
+
+	watchdog_fired = 0;
+	ret = read_messages(x, msgid, cookie, err);
+	watchdog_arm(0);
+	return ret;
+}
+
+/* reply_same_cookie - are the two cookies equal (and not empty)? */
+int
+reply_same_cookie(const struct berval *a, const struct berval *b)
+{
+	return a->bv_len > 0 && a->bv_len == b->bv_len &&
+	       memcmp(a->bv_val, b->bv_val, a->bv_len) == 0;
+}
+
+/* reply_keep_cookie - *COPY = a copy of COOKIE (freed with free()) */
+void
+reply_keep_cookie(struct berval *copy, const struct berval *cookie)
+{
+	free(copy->bv_val);
+	copy->bv_len = cookie->bv_len;
+	copy->bv_val =
+		xmemdup(cookie->bv_val ? cookie->bv_val : "", cookie->bv_len);
+}

@@ -81,19 +81,32 @@ report_pending(void *ctx, const struct state_pending *p, time_t until)
 	}
 }
 
+/* grace_how_of - the removal grace period of P's run, with STATE */
+static struct grace_how
+grace_how_of(struct pipeline *p, struct sync_state *state)
+{
+	struct grace_how how = {.rule = &p->conf->grace,
+				.st = state,
+				.now = p->now,
+				.fn = report_pending,
+				.counts = &p->grace};
+
+	return how;
+}
+
 /* compare_sets - the table read into a set, then the two sets compared */
 static int
 compare_sets(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
 	     void *ctx, struct sync_err *err)
 {
 	struct pubtable *t = &p->table[PUBTABLE_RECIPIENTS];
+	struct grace_how how = grace_how_of(p, state);
 
 	if (pubtable_read(t, err) < 0)
 		return -1;
 	addrset_finish(t->old);
 	t->old_count = addrset_count(t->old);
-	grace_apply(&p->conf->grace, t->old, p->new_set, state, p->now,
-		    report_pending, NULL, &p->grace);
+	grace_apply(&how, t->old, p->new_set);
 	t->stale = t->stale || mapcommit_db_stale(t->path, t->type);
 	mapdiff_run(t->old, p->new_set, fn, ctx, &t->counts);
 	return 0;
@@ -110,20 +123,22 @@ pipeline_compare(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
 		 void *ctx, struct sync_err *err)
 {
 	struct pubtable *t = &p->table[PUBTABLE_RECIPIENTS];
+	struct grace_how how = grace_how_of(p, state);
 	struct tablediff_result td;
 	struct grace_run g;
+	struct tablediff_walk walk = {NULL, p->new_set, &g, fn, ctx};
 	struct stat st;
 	int rc;
 
 	(void)pubtable_init(t, PUBTABLE_RECIPIENTS, p->conf);
+	walk.path = t->path;
 	t->want = p->new_set;
 	if (stat(t->path, &st) < 0) {
 		rc = compare_sets(p, state, fn, ctx, err);
 		goto ours;
 	}
-	grace_begin(&g, &p->conf->grace, state, p->now, report_pending, NULL,
-		    &p->grace);
-	rc = tablediff_stream(t->path, p->new_set, &g, fn, ctx, &td, err);
+	grace_begin(&g, &how);
+	rc = tablediff_stream(&walk, &td, err);
 	if (rc == TABLEDIFF_UNSORTED) {
 		log_debug("%s is not in rcptsync's order: comparing it as a "
 			  "set",

@@ -185,15 +185,16 @@ int
 pubtable_check(const struct pubtable *t, struct sync_err *err)
 {
 	struct safety_limits limits;
+	struct safety_change c;
 
 	if (t->row == NULL)
 		return 0;
 	limits = *t->limits;
 	if (t->row->min_one)
 		limits.min_recipients = 1;
-	if (safety_check_of(&limits, t->row->safety_what, t->exists,
-			    t->old_count, addrset_count(t->want),
-			    t->counts.removed, err) < 0)
+	c = (struct safety_change){t->row->safety_what, t->exists, t->old_count,
+				   addrset_count(t->want), t->counts.removed};
+	if (safety_check_of(&limits, &c, err) < 0)
 		return t->row->safety_where == NULL
 			       ? -1
 			       : sync_err_prefix(err, "%s",

@@ -280,7 +280,7 @@ note_change(void *ctx, char op, const struct addrset_entry *e)
 
 /*
  * warn_not_ours - TABLE or its map is not what the state records as
- * published (pipeline_compare(), relay_table_ours()): both are rewritten.
+ * published (pubtable_ours()): both are rewritten.
  * With nothing recorded (a state file from before identities were kept,
  * or none) that happens once, and is no warning.
  */
@@ -541,7 +541,7 @@ sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
  * failed (the hook, the caches): the next run must not take them for
  * someone else's.  A table this run did not publish is recorded anew only
  * when the hook ran and it was found ours before (a hook that ran means
- * every table not ours was published first: sync.c, relaydomains.c);
+ * every table not ours was published first: pubtable_order[]);
  * else its record stays, and a mismatch found stays found.
  */
 static void

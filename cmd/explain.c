@@ -118,15 +118,16 @@ relayed(const struct addrset *want, const char *domain, int parent)
 /* judge - R's code and why, in smtpd's order (smtpd_check_rcpt) */
 static void
 judge(struct explain_result *r, const struct pipeline *p,
-      const struct relay_table *relay, const struct pfconf *pc)
+      const struct pfconf *pc)
 {
+	const struct pubtable *relay = &p->table[PUBTABLE_DOMAINS];
 	const struct smtpaddr *a = &r->parsed;
 
 	const char *text;
 
 	if ((r->code = smtpaddr_reply(a->code, &text)) != 0)
 		return;
-	r->relay_known = relay->conf != NULL;
+	r->relay_known = relay->row != NULL;
 	r->domain = domains_decide(&p->domains, r->key, &r->domain_inbound);
 	if (a->routed && !pc->allow_untrusted_routing) {
 		r->code = pc->relay_code;
@@ -219,8 +220,8 @@ published_free(struct explain_published *pub)
 
 /* fetch_all - the new set, the relay_domains table, and the state */
 static int
-fetch_all(struct pipeline *p, struct relay_table *relay,
-	  const struct sync_conf *conf, struct sync_err *err)
+fetch_all(struct pipeline *p, const struct sync_conf *conf,
+	  struct sync_err *err)
 {
 	struct sync_state st;
 	int exists, rc;
@@ -232,8 +233,7 @@ fetch_all(struct pipeline *p, struct relay_table *relay,
 	state_free(&st);
 	if (rc < 0)
 		return -1;
-	return relay_table_load(relay, conf, &p->domains, p->new_set, NULL,
-				NULL, err);
+	return relaydomains_load(p, NULL, NULL, err);
 }
 
 /* cmd_explain - see commands.h */
@@ -241,7 +241,6 @@ int
 cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 {
 	struct pipeline p = {.conf = a->conf, .now = a->now};
-	struct relay_table relay = {0};
 	struct collect_trace trace;
 	struct pfconf pc;
 	struct explain_result *r;
@@ -260,7 +259,7 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		trace.ctx = &r[0].values;
 		p.trace = &trace;
 	}
-	if (fetch_all(&p, &relay, a->conf, err) < 0) {
+	if (fetch_all(&p, a->conf, err) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -268,7 +267,7 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		r[i].extra = a->conf->extra;
 		r[i].domains_known = a->conf->domains_exchange ||
 				     a->conf->relay_domains != NULL;
-		judge(&r[i], &p, &relay, &pc);
+		judge(&r[i], &p, &pc);
 		if (r[i].code != 250)
 			rc = EXIT_DIFF_CHANGES;
 	}
@@ -280,7 +279,7 @@ cmd_explain(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		struct explain_published pub = {0};
 
 		published_lookup(a->conf, &pc, &r[0], &pub);
-		pub.replaced = p.replaced;
+		pub.replaced = p.table[PUBTABLE_RECIPIENTS].replaced;
 		render_explain_published(out, &pub);
 		published_free(&pub);
 	}
@@ -290,7 +289,6 @@ out:
 		free(r[i].key);
 	}
 	free(r);
-	relay_table_free(&relay);
 	pipeline_free(&p);
 	pfconf_free(&pc);
 	return rc;

@@ -35,51 +35,6 @@
 #include "relaydomains.h"
 #include "commands.h"
 
-/* fetch_compare - the new set, then the diff against the table (FN);
- * in *RELAY_FILES (unless NULL) the relay_domains files the state records
- * as published */
-static int
-fetch_compare(struct pipeline *p, mapdiff_fn fn, void *ctx,
-	      struct mapcommit_files *relay_files, struct sync_err *err)
-{
-	struct sync_state st;
-	int exists, rc;
-
-	if (pipeline_fetch(p, err) < 0 ||
-	    state_load(p->conf->state, &st, &exists, err) < 0)
-		return -1;
-	rc = pipeline_compare(p, &st, fn, ctx, err);
-	if (relay_files != NULL)
-		*relay_files = st.relay_files;
-	state_free(&st);
-	return rc;
-}
-
-/*
- * would_refuse - what sync would say no to, or NULL (LIMIT holds it);
- * *APPROVABLE says whether "sync --approve" would pass it (the limits,
- * not the canaries)
- */
-static const char *
-would_refuse(const struct pipeline *p, const struct relay_table *relay,
-	     struct sync_err *limit, int *approvable)
-{
-	const struct sync_conf *c = p->conf;
-
-	*approvable = 0;
-	if (pipeline_canaries(p, limit) < 0)
-		return limit->msg;
-	*approvable = 1;
-	if (mapdiff_changed(&p->counts) &&
-	    safety_check(&c->safety, p->table_exists, p->old_count,
-			 addrset_count(p->new_set), p->counts.removed,
-			 limit) < 0)
-		return limit->msg;
-	if (relay_table_check(relay, limit) < 0)
-		return limit->msg;
-	return NULL;
-}
-
 /* A change goes to the output and to the digest. */
 struct tee {
 	mapdiff_fn show;
@@ -95,6 +50,50 @@ tee_change(void *ctx, char op, const struct addrset_entry *e)
 
 	t->show(t->out, op, e);
 	changedigest_note(t->digest, op, e);
+}
+
+/* fetch_compare - the new set, then the diff of every published table
+ * against the one on disk (each change to tee_change with TEES[kind]),
+ * and whether its files are the ones the state records as published */
+static int
+fetch_compare(struct pipeline *p, struct tee tees[PUBTABLE_N],
+	      struct sync_err *err)
+{
+	struct sync_state st;
+	int exists, rc;
+
+	if (pipeline_fetch(p, err) < 0 ||
+	    state_load(p->conf->state, &st, &exists, err) < 0)
+		return -1;
+	rc = pipeline_compare(p, &st, tee_change, &tees[PUBTABLE_RECIPIENTS],
+			      err);
+	if (rc == 0)
+		rc = relaydomains_load(p, tee_change, &tees[PUBTABLE_DOMAINS],
+				       err);
+	for (size_t k = PUBTABLE_RECIPIENTS + 1; rc == 0 && k < PUBTABLE_N; k++)
+		(void)pubtable_ours(&p->table[k],
+				    pubtable_recorded(&pubtable_rows[k], &st));
+	state_free(&st);
+	return rc;
+}
+
+/*
+ * would_refuse - what sync would say no to, or NULL (LIMIT holds it);
+ * *APPROVABLE says whether "sync --approve" would pass it (the limits,
+ * not the canaries)
+ */
+static const char *
+would_refuse(const struct pipeline *p, struct sync_err *limit, int *approvable)
+{
+	*approvable = 0;
+	if (pipeline_canaries(p, limit) < 0)
+		return limit->msg;
+	*approvable = 1;
+	for (size_t k = 0; k < PUBTABLE_N; k++)
+		if (mapdiff_changed(&p->table[k].counts) &&
+		    pubtable_check(&p->table[k], limit) < 0)
+			return limit->msg;
+	return NULL;
 }
 
 /* report_digest - the digest of the change shown, and how to apply it */
@@ -114,71 +113,78 @@ report_digest(const struct changedigest *d, const char *hex,
 		log_info("diff: digest of this change %s", hex);
 }
 
+/* log_table - the diff's line for a published table after the first */
+static void
+log_table(const struct pubtable *t)
+{
+	if (t->row == NULL)
+		return;
+	log_info("diff: %zu %s for %s: %zu to add, %zu to remove%s",
+		 addrset_count(t->want), t->row->keys, t->path, t->counts.added,
+		 t->counts.removed,
+		 t->stale ? "; it or its map is missing, older than the "
+			    "text or not the file rcptsync published last, "
+			    "and would be rewritten"
+			  : "");
+}
+
 /* cmd_diff - the dry run: exit 1 when sync would change anything */
 int
 cmd_diff(const struct cmd_args *a, struct render *out, struct sync_err *err)
 {
 	struct pipeline p = {.conf = a->conf, .now = a->now};
-	const struct mapdiff_counts *c = &p.counts;
+	const struct pubtable *rcpt = &p.table[PUBTABLE_RECIPIENTS];
+	const struct mapdiff_counts *c = &rcpt->counts;
 	struct diff_result r;
-	struct relay_table relay = {0};
-	struct mapcommit_files relay_files;
 	struct sync_err limit;
-	struct tee rcpt = {render_change, out, NULL};
-	struct tee dom = {render_domain_change, out, NULL};
+	struct tee tees[PUBTABLE_N];
+	void *digest_tables[PUBTABLE_N];
 	struct changedigest *digest;
 	char hex[CHANGEDIGEST_HEX_LEN + 1];
-	int approvable;
+	int approvable, changed = 0;
 
-	digest = pipeline_digest(a->conf, &rcpt.digest, &dom.digest);
-	if (a->conf->relay_domains != NULL)
-		render_domains_diff(out);
-	if (fetch_compare(&p, tee_change, &rcpt, &relay_files, err) < 0 ||
-	    relay_table_load(&relay, a->conf, &p.domains, p.new_set, tee_change,
-			     &dom, err) < 0) {
+	digest = pipeline_digest(a->conf, digest_tables);
+	for (size_t k = 0; k < PUBTABLE_N; k++) {
+		tees[k].show = render_table_change;
+		tees[k].out = digest_tables[k] != NULL
+				      ? render_diff_table(out, k)
+				      : NULL;
+		tees[k].digest = digest_tables[k];
+	}
+	if (fetch_compare(&p, tees, err) < 0) {
 		changedigest_free(digest);
-		relay_table_free(&relay);
 		pipeline_free(&p);
 		return -1;
 	}
-	(void)relay_table_ours(&relay, &relay_files);
 	changedigest_hex(digest, hex);
 	fflush(stdout);
+	for (size_t k = 0; k < PUBTABLE_N; k++)
+		changed |= pubtable_changed(&p.table[k]);
 	r.recipients = addrset_count(p.new_set);
-	r.current = p.old_count;
+	r.current = rcpt->old_count;
 	r.counts = *c;
 	r.pending = p.grace.kept;
-	r.map_stale = p.db_stale && p.table_exists;
-	r.code = mapdiff_changed(c) || p.db_stale || relay_table_changed(&relay)
-			 ? EXIT_DIFF_CHANGES
-			 : 0;
+	r.map_stale = rcpt->stale && rcpt->exists;
+	r.code = changed ? EXIT_DIFF_CHANGES : 0;
 	log_info("diff: %zu recipients from the directory, %zu in %s: %zu to "
 		 "add, %zu to remove, %zu to change%s",
 		 r.recipients, r.current, a->conf->table, c->added, c->removed,
 		 c->revalued,
-		 r.map_stale ? p.replaced ? "; the table or its map is not "
-					    "the file rcptsync published "
-					    "last and would be rewritten"
-					  : "; the indexed map is missing or "
-					    "older than the text and would "
-					    "be rebuilt"
+		 r.map_stale ? rcpt->replaced ? "; the table or its map is "
+						"not the file rcptsync "
+						"published last and would "
+						"be rewritten"
+					      : "; the indexed map is missing "
+						"or older than the text and "
+						"would be rebuilt"
 			     : "");
-	if (relay.conf != NULL)
-		log_info(
-			"diff: %zu domains for %s: %zu to add, %zu to remove%s",
-			addrset_count(relay.want), a->conf->relay_domains,
-			relay.counts.added, relay.counts.removed,
-			relay.stale ? "; it or its map is missing, older "
-				      "than the text or not the file "
-				      "rcptsync published last, and would "
-				      "be rewritten"
-				    : "");
-	r.would_refuse = would_refuse(&p, &relay, &limit, &approvable);
+	for (size_t k = PUBTABLE_RECIPIENTS + 1; k < PUBTABLE_N; k++)
+		log_table(&p.table[k]);
+	r.would_refuse = would_refuse(&p, &limit, &approvable);
 	report_digest(digest, hex, r.would_refuse, approvable);
 	r.digest = hex;
 	render_diff(out, &r);
 	changedigest_free(digest);
-	relay_table_free(&relay);
 	pipeline_free(&p);
 	return r.code;
 }

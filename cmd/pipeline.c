@@ -27,8 +27,6 @@
 #include "log.h"
 #include "mapcommit.h"
 #include "mapdb.h"
-#include "mapread.h"
-#include "maptext.h"
 #include "safety.h"
 #include "tablediff.h"
 #include "pipeline.h"
@@ -83,28 +81,17 @@ report_pending(void *ctx, const struct state_pending *p, time_t until)
 	}
 }
 
-/* served_map - no text table: compare with the keys its map serves */
-static void
-served_map(struct pipeline *p)
+/* grace_how_of - the removal grace period of P's run, with STATE */
+static struct grace_how
+grace_how_of(struct pipeline *p, struct sync_state *state)
 {
-	struct sync_err err = {0};
-	const char *path;
-	int rc;
+	struct grace_how how = {.rule = &p->conf->grace,
+				.st = state,
+				.now = p->now,
+				.fn = report_pending,
+				.counts = &p->grace};
 
-	if (p->table_exists)
-		return;
-	rc = mapread_served(p->conf->table, p->conf->type, p->old_set, "table",
-			    &path, &err);
-	if (rc > 0) {
-		p->table_exists = 1;
-		log_warn("%s is missing, but %s is there: comparing with what "
-			 "Postfix serves from it",
-			 p->conf->table, path);
-	} else if (rc < 0) {
-		log_warn("%s is missing, and %s cannot be read (%s): comparing "
-			 "with an empty table",
-			 p->conf->table, path, err.msg);
-	}
+	return how;
 }
 
 /* compare_sets - the table read into a set, then the two sets compared */
@@ -112,17 +99,16 @@ static int
 compare_sets(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
 	     void *ctx, struct sync_err *err)
 {
-	p->old_set = addrset_new();
-	if (maptext_read(p->conf->table, MAPTEXT_ANY_KEY, p->old_set, "table",
-			 &p->table_exists, err) < 0)
-		return sync_err_prefix(err, "current table");
-	served_map(p);
-	addrset_finish(p->old_set);
-	p->old_count = addrset_count(p->old_set);
-	grace_apply(&p->conf->grace, p->old_set, p->new_set, state, p->now,
-		    report_pending, NULL, &p->grace);
-	p->db_stale = mapcommit_db_stale(p->conf->table, p->conf->type);
-	mapdiff_run(p->old_set, p->new_set, fn, ctx, &p->counts);
+	struct pubtable *t = &p->table[PUBTABLE_RECIPIENTS];
+	struct grace_how how = grace_how_of(p, state);
+
+	if (pubtable_read(t, err) < 0)
+		return -1;
+	addrset_finish(t->old);
+	t->old_count = addrset_count(t->old);
+	grace_apply(&how, t->old, p->new_set);
+	t->stale = t->stale || mapcommit_db_stale(t->path, t->type);
+	mapdiff_run(t->old, p->new_set, fn, ctx, &t->counts);
 	return 0;
 }
 
@@ -136,42 +122,42 @@ int
 pipeline_compare(struct pipeline *p, struct sync_state *state, mapdiff_fn fn,
 		 void *ctx, struct sync_err *err)
 {
+	struct pubtable *t = &p->table[PUBTABLE_RECIPIENTS];
+	struct grace_how how = grace_how_of(p, state);
 	struct tablediff_result td;
 	struct grace_run g;
+	struct tablediff_walk walk = {NULL, p->new_set, &g, fn, ctx};
 	struct stat st;
 	int rc;
 
-	if (stat(p->conf->table, &st) < 0) {
+	(void)pubtable_init(t, PUBTABLE_RECIPIENTS, p->conf);
+	walk.path = t->path;
+	t->want = p->new_set;
+	if (stat(t->path, &st) < 0) {
 		rc = compare_sets(p, state, fn, ctx, err);
 		goto ours;
 	}
-	grace_begin(&g, &p->conf->grace, state, p->now, report_pending, NULL,
-		    &p->grace);
-	rc = tablediff_stream(p->conf->table, p->new_set, &g, fn, ctx, &td,
-			      err);
+	grace_begin(&g, &how);
+	rc = tablediff_stream(&walk, &td, err);
 	if (rc == TABLEDIFF_UNSORTED) {
 		log_debug("%s is not in rcptsync's order: comparing it as a "
 			  "set",
-			  p->conf->table);
+			  t->path);
 		rc = compare_sets(p, state, fn, ctx, err);
 		goto ours;
 	}
 	if (rc < 0)
 		return sync_err_prefix(err, "current table");
-	p->table_exists = 1;
-	p->old_count = td.old_count;
-	p->counts = td.counts;
-	p->db_stale = mapcommit_db_stale(p->conf->table, p->conf->type);
+	t->exists = 1;
+	t->old_count = td.old_count;
+	t->counts = td.counts;
+	t->stale = mapcommit_db_stale(t->path, t->type);
 ours:
 	/* the files Postfix reads must be exactly the ones the last run
 	 * published (and its hook left): else both are rewritten, and never
 	 * updated from a copy of a map that may hold another set */
-	if (rc == 0 && p->table_exists &&
-	    mapcommit_replaced(p->conf->table, p->conf->type,
-			       &state->table_files)) {
-		p->replaced = 1;
-		p->db_stale = 1;
-	}
+	if (rc == 0)
+		(void)pubtable_ours(t, pubtable_recorded(t->row, state));
 	return rc;
 }
 
@@ -188,14 +174,15 @@ pipeline_canaries(const struct pipeline *p, struct sync_err *err)
 
 /* pipeline_digest - see pipeline.h */
 struct changedigest *
-pipeline_digest(const struct sync_conf *c, void **recipients, void **relay)
+pipeline_digest(const struct sync_conf *c, void *tables[PUBTABLE_N])
 {
 	struct changedigest *d = changedigest_new();
 
-	*recipients = changedigest_table(d, "recipients");
-	*relay = c->relay_domains != NULL
-			 ? changedigest_table(d, "relay_domains")
-			 : NULL;
+	for (size_t k = 0; k < PUBTABLE_N; k++)
+		tables[k] =
+			pubtable_rows[k].path(c) != NULL
+				? changedigest_table(d, pubtable_rows[k].name)
+				: NULL;
 	return d;
 }
 
@@ -203,8 +190,9 @@ pipeline_digest(const struct sync_conf *c, void **recipients, void **relay)
 void
 pipeline_free(struct pipeline *p)
 {
+	for (size_t k = 0; k < PUBTABLE_N; k++)
+		pubtable_free(&p->table[k]);
 	addrset_free(p->new_set);
-	addrset_free(p->old_set);
-	p->new_set = p->old_set = NULL;
+	p->new_set = NULL;
 	acceptdom_list_free(&p->domains);
 }

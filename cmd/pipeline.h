@@ -11,6 +11,7 @@
 #include "grace.h"
 #include "incremental.h"
 #include "mapdiff.h"
+#include "pubtable.h"
 #include "state.h"
 #include "syncerr.h"
 
@@ -29,15 +30,10 @@ struct pipeline {
 	struct addrset *new_set; /* finished */
 	struct collect_stats stats;
 	struct acceptdom_list domains; /* accepted domains (collect.h) */
-	/* pipeline_compare() */
-	struct addrset *old_set; /* the current table; sync frees it early */
-	size_t old_count;	 /* its size */
-	int table_exists;	 /* a table (or a map that Postfix serves) */
-	int db_stale;		 /* the indexed map is missing or older,
-				    or one of the files is not ours */
-	int replaced;		 /* the table or its map is not the file
-				    the state records as published */
-	struct mapdiff_counts counts;
+	/* the published tables (pubtable.h): pipeline_compare() fills the
+	   recipient table (its want is new_set), relaydomains_load() the
+	   domains table */
+	struct pubtable table[PUBTABLE_N];
 	struct grace_counts grace;
 };
 
@@ -52,9 +48,9 @@ int pipeline_fetch(struct pipeline *p, struct sync_err *err)
  * pipeline_compare - read the current table (or, when only its map is
  *	left, the map's keys), hold back removals in their grace period
  *	(which updates STATE's pending list), and diff, calling FN (may be
- *	NULL) for each change; then whether the files on disk are the ones
- *	STATE records as published (replaced, db_stale).  STATE is the
- *	caller's.  Returns 0 or -1.
+ *	NULL) for each change, into table[PUBTABLE_RECIPIENTS]; then whether
+ *	the files on disk are the ones STATE records as published (replaced,
+ *	stale).  STATE is the caller's.  Returns 0 or -1.
  */
 int pipeline_compare(struct pipeline *p, struct sync_state *state,
 		     mapdiff_fn fn, void *ctx, struct sync_err *err)
@@ -66,13 +62,12 @@ int pipeline_canaries(const struct pipeline *p, struct sync_err *err)
 
 /*
  * pipeline_digest - a change digest (changedigest.h) with the run's tables
- *	declared in the one order diff and sync share: the recipient table,
- *	then output.relay_domains when configured.  *RECIPIENTS and *RELAY
- *	get their handles (*RELAY NULL without output.relay_domains).  The
- *	caller frees it with changedigest_free().
+ *	declared in the one order diff and sync share: pubtable_rows[]'s,
+ *	those configured.  TABLES[kind] gets each one's handle (NULL for a
+ *	table not configured).  The caller frees it with changedigest_free().
  */
 struct changedigest *pipeline_digest(const struct sync_conf *c,
-				     void **recipients, void **relay);
+				     void *tables[PUBTABLE_N]);
 
 /* pipeline_free - the sets and domains (not the conf, state or commit) */
 void pipeline_free(struct pipeline *p);

@@ -33,16 +33,35 @@
 #include "exitcode.h"
 #include "render.h"
 
+/* How "diff" shows the changes of each kind of published table. */
+static const struct diff_row {
+	const char *prefix;	 /* text: "+PREFIXkey<TAB>DN" */
+	const char *removed;	 /* text: "-PREFIXkey<TAB>REMOVED" */
+	const char *json_add;	 /* --json: the list of keys added */
+	const char *json_remove; /* ... and of keys removed */
+	const char *json_key;	 /* the name of an added key */
+	int json_value;		 /* its value is shown too */
+} diff_rows[PUBTABLE_N] = {
+	[PUBTABLE_RECIPIENTS] = {"", "table", "add", "remove", "address", 1},
+	[PUBTABLE_DOMAINS] = {"domain ", "relay_domains", "domains_add",
+			      "domains_remove", "domain", 0},
+};
+
+/* The changes of one table that "diff" covers (--json: gathered). */
+struct diff_table {
+	struct render *out;
+	const struct diff_row *row;
+	struct addrset *plus; /* NULL: the diff does not cover it */
+	struct addrset *minus;
+};
+
 struct render {
 	struct json json; /* with --json only */
 	int is_json;
 	FILE *buf;  /* the object is built here, */
 	char *text; /* then printed */
 	size_t len;
-	struct addrset *plus; /* diff --json: the changes */
-	struct addrset *minus;
-	struct addrset *dplus; /* ... of output.relay_domains */
-	struct addrset *dminus;
+	struct diff_table diff[PUBTABLE_N]; /* diff: the changes */
 };
 
 /* render_open - see render.h */
@@ -88,117 +107,71 @@ json_strings(struct json *j, const char *key, char *const *s, size_t n)
 	json_close_array(j);
 }
 
-/* render_change - one diff line: "+key<TAB>DN" or "-key<TAB>table" */
-void
-render_change(void *ctx, char op, const struct addrset_entry *e)
+/* render_diff_table - see render.h */
+void *
+render_diff_table(struct render *out, enum pubtable_kind kind)
 {
-	struct render *out = ctx;
+	struct diff_table *d = &out->diff[kind];
+
+	if (d->plus == NULL) {
+		d->out = out;
+		d->row = &diff_rows[kind];
+		d->plus = addrset_new();
+		d->minus = addrset_new();
+	}
+	return d;
+}
+
+/* render_table_change - one diff line: "+key<TAB>DN" or "-key<TAB>table" */
+void
+render_table_change(void *ctx, char op, const struct addrset_entry *e)
+{
+	struct diff_table *d = ctx;
 	char shown[600];
 
-	if (out->is_json) {
-		if (out->plus == NULL) {
-			out->plus = addrset_new();
-			out->minus = addrset_new();
-		}
-		addrset_add(op == '+' ? out->plus : out->minus, e->key,
+	if (d->out->is_json) {
+		addrset_add(op == '+' ? d->plus : d->minus, e->key,
 			    strlen(e->key), e->value, e->origin);
 		return;
 	}
 	/* the DN is the directory's: a newline in it must not make a line
 	 * of its own (the key is a checked address already) */
-	printf("%c%s\t%s\n", op, e->key,
+	printf("%c%s%s\t%s\n", op, d->row->prefix, e->key,
 	       op == '+' ? proxyaddr_escape(e->origin, strlen(e->origin), shown,
 					    sizeof(shown))
-			 : "table");
+			 : d->row->removed);
 }
 
-/*
- * render_domain_change - one change of output.relay_domains:
- * "+domain NAME<TAB>DN" or "-domain NAME<TAB>relay_domains"
- */
-void
-render_domain_change(void *ctx, char op, const struct addrset_entry *e)
-{
-	struct render *out = ctx;
-	char shown[600];
-
-	if (out->is_json) {
-		addrset_add(op == '+' ? out->dplus : out->dminus, e->key,
-			    strlen(e->key), e->value, e->origin);
-		return;
-	}
-	printf("%cdomain %s\t%s\n", op, e->key,
-	       op == '+' ? proxyaddr_escape(e->origin, strlen(e->origin), shown,
-					    sizeof(shown))
-			 : "relay_domains");
-}
-
-/* render_domains_diff - diff of output.relay_domains follows */
-void
-render_domains_diff(struct render *out)
-{
-	if (out->dplus == NULL) {
-		out->dplus = addrset_new();
-		out->dminus = addrset_new();
-	}
-}
-
-/* json_domain_changes - diff --json: "domains_add", "domains_remove" */
-static void
-json_domain_changes(struct render *out)
-{
-	struct json *j = &out->json;
-
-	if (out->dplus == NULL)
-		return;
-	addrset_finish(out->dplus);
-	addrset_finish(out->dminus);
-	json_open_array(j, "domains_add");
-	for (size_t i = 0; i < addrset_count(out->dplus); i++) {
-		const struct addrset_entry *e = addrset_get(out->dplus, i);
-
-		json_open_object(j, NULL);
-		json_str(j, "domain", e->key);
-		json_str(j, "origin", e->origin);
-		json_close_object(j);
-	}
-	json_close_array(j);
-	json_open_array(j, "domains_remove");
-	for (size_t i = 0; i < addrset_count(out->dminus); i++)
-		json_str(j, NULL, addrset_get(out->dminus, i)->key);
-	json_close_array(j);
-}
-
-/* json_changes - diff --json: "add" and "remove" lists */
+/* json_changes - diff --json: the lists of each table the diff covers */
 static void
 json_changes(struct render *out)
 {
 	struct json *j = &out->json;
-	size_t n_plus, n_minus;
 
-	if (out->plus == NULL) {
-		out->plus = addrset_new();
-		out->minus = addrset_new();
-	}
-	addrset_finish(out->plus);
-	addrset_finish(out->minus);
-	n_plus = addrset_count(out->plus);
-	n_minus = addrset_count(out->minus);
-	json_open_array(j, "add");
-	for (size_t i = 0; i < n_plus; i++) {
-		const struct addrset_entry *e = addrset_get(out->plus, i);
+	for (size_t k = 0; k < PUBTABLE_N; k++) {
+		struct diff_table *d = &out->diff[k];
 
-		json_open_object(j, NULL);
-		json_str(j, "address", e->key);
-		json_str(j, "value", e->value);
-		json_str(j, "origin", e->origin);
-		json_close_object(j);
+		if (d->plus == NULL)
+			continue;
+		addrset_finish(d->plus);
+		addrset_finish(d->minus);
+		json_open_array(j, d->row->json_add);
+		for (size_t i = 0; i < addrset_count(d->plus); i++) {
+			const struct addrset_entry *e = addrset_get(d->plus, i);
+
+			json_open_object(j, NULL);
+			json_str(j, d->row->json_key, e->key);
+			if (d->row->json_value)
+				json_str(j, "value", e->value);
+			json_str(j, "origin", e->origin);
+			json_close_object(j);
+		}
+		json_close_array(j);
+		json_open_array(j, d->row->json_remove);
+		for (size_t i = 0; i < addrset_count(d->minus); i++)
+			json_str(j, NULL, addrset_get(d->minus, i)->key);
+		json_close_array(j);
 	}
-	json_close_array(j);
-	json_open_array(j, "remove");
-	for (size_t i = 0; i < n_minus; i++)
-		json_str(j, NULL, addrset_get(out->minus, i)->key);
-	json_close_array(j);
 }
 
 /* render_diff - the diff lines were printed already; JSON: the totals */
@@ -221,7 +194,6 @@ render_diff(struct render *out, const struct diff_result *r)
 	json_str(j, "would_refuse", r->would_refuse);
 	json_str(j, "digest", r->digest);
 	json_changes(out);
-	json_domain_changes(out);
 }
 
 static void json_graph(struct json *j, const struct graph_stats *g);
@@ -247,9 +219,15 @@ render_sync(struct render *out, const struct sync_result *r)
 	json_bool(j, "written", r->written);
 	json_str(j, "map_type", r->map_type);
 	json_str(j, "table", r->table);
-	if (r->relay_domains != NULL) {
-		json_str(j, "relay_domains", r->relay_domains);
-		json_bool(j, "relay_domains_written", r->relay_written);
+	for (size_t k = PUBTABLE_RECIPIENTS + 1; k < PUBTABLE_N; k++) {
+		char written[64];
+
+		if (r->tables[k] == NULL)
+			continue;
+		snprintf(written, sizeof(written), "%s_written",
+			 pubtable_rows[k].name);
+		json_str(j, pubtable_rows[k].name, r->tables[k]);
+		json_bool(j, written, r->tables_written[k]);
 	}
 	json_strings(j, "verify_purge_owed", r->verify_purge,
 		     r->n_verify_purge);
@@ -870,10 +848,10 @@ render_close(struct render *out, const char *command, int rc,
 		if (fflush(stdout) != 0 && code == 0)
 			code = EX_IOERR;
 	}
-	addrset_free(out->plus);
-	addrset_free(out->minus);
-	addrset_free(out->dplus);
-	addrset_free(out->dminus);
+	for (size_t k = 0; k < PUBTABLE_N; k++) {
+		addrset_free(out->diff[k].plus);
+		addrset_free(out->diff[k].minus);
+	}
 	free(out);
 	return code;
 }

@@ -9,6 +9,7 @@
 #include "addrset.h"
 #include "collect.h"
 #include "mapdiff.h"
+#include "pubtable.h"
 #include "smtpaddr.h"
 #include "state.h"
 #include "syncerr.h"
@@ -25,9 +26,10 @@ struct sync_result {
 	int written;
 	const char *map_type;
 	const char *table;
-	const char *relay_domains; /* output.relay_domains, or NULL */
-	int relay_written;	   /* ... written in this run */
-	char *const *verify_purge; /* still owed */
+	const char *tables[PUBTABLE_N]; /* each published table's path,
+					   or NULL: not configured */
+	int tables_written[PUBTABLE_N]; /* ... written in this run */
+	char *const *verify_purge;	/* still owed */
 	size_t n_verify_purge;
 	const char *metrics; /* metrics.textfile, or NULL */
 	int metrics_written;
@@ -88,20 +90,21 @@ struct render *render_open(int json);
 int render_is_json(const struct render *out);
 
 /*
- * render_change - a mapdiff_fn for "diff" (CTX is the render): a text
- *	line "+key<TAB>DN" or "-key<TAB>table" now, or with --json an
- *	entry of the "add" or "remove" list.
+ * render_diff_table - say that the diff covers the published table KIND
+ *	(pubtable.h); returns the handle to pass as CTX to
+ *	render_table_change, valid until render_close().
  */
-void render_change(void *ctx, char op, const struct addrset_entry *e);
+void *render_diff_table(struct render *out, enum pubtable_kind kind);
 
 /*
- * render_domains_diff - say that the diff covers output.relay_domains too;
- *	render_domain_change (a mapdiff_fn, CTX the render) then prints a
- *	text line "+domain NAME<TAB>DN" or "-domain NAME<TAB>relay_domains",
- *	or adds to --json's "domains_add" and "domains_remove" lists.
+ * render_table_change - a mapdiff_fn for "diff" (CTX from
+ *	render_diff_table): one change of that table, printed now as a text
+ *	line, "+key<TAB>DN" or "-key<TAB>table" for the recipients,
+ *	"+domain NAME<TAB>DN" or "-domain NAME<TAB>relay_domains" for
+ *	output.relay_domains; or with --json an entry of its lists: "add"
+ *	and "remove", "domains_add" and "domains_remove".
  */
-void render_domains_diff(struct render *out);
-void render_domain_change(void *ctx, char op, const struct addrset_entry *e);
+void render_table_change(void *ctx, char op, const struct addrset_entry *e);
 
 void render_sync(struct render *out, const struct sync_result *r);
 void render_diff(struct render *out, const struct diff_result *r);

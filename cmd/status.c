@@ -19,6 +19,7 @@
 
 #include "exitcode.h"
 #include "mapcommit.h"
+#include "pubtable.h"
 #include "commands.h"
 
 /* Each reason's code, indexed by enum status_reason. */
@@ -42,13 +43,15 @@ static const int reason_code[] = {
 static const char *
 not_ours(const struct sync_conf *conf, const struct sync_state *st)
 {
-	if (st->table_files.known &&
-	    mapcommit_replaced(conf->table, conf->type, &st->table_files))
-		return conf->table;
-	if (conf->relay_domains != NULL && st->relay_files.known &&
-	    mapcommit_replaced(conf->relay_domains, conf->type,
-			       &st->relay_files))
-		return conf->relay_domains;
+	for (size_t k = 0; k < PUBTABLE_N; k++) {
+		const char *path = pubtable_rows[k].path(conf);
+		const struct mapcommit_files *ours =
+			pubtable_recorded(&pubtable_rows[k], st);
+
+		if (path != NULL && ours->known &&
+		    mapcommit_replaced(path, conf->type, ours))
+			return path;
+	}
 	return NULL;
 }
 

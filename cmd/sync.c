@@ -24,6 +24,7 @@
  *	map was published is an error (the map stays) and is owed: retried
  *	every run until it succeeds.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,17 +77,16 @@ struct sync_run {
 	struct addrset *added;		   /* with verify_cache only */
 	struct mapdelta *delta;		   /* the changes, while few */
 	const char *last_removed;	   /* the last '-' key seen */
-	int published;			   /* map replaced in this run */
-	int map_updated;		   /* ... from a copy of the last */
+	struct mapcommit_how how;	   /* the recipient map's */
+	int map_updated;		   /* ... updated from a copy */
 	int hook_ran;			   /* the after_change hook ran */
 	int hook_failed;		   /* the after_change hook failed */
 	int safety_refused;		   /* limits or canaries refused it */
 	int metrics_written;		   /* metrics.textfile replaced */
 	int written;
-	struct relay_table relay; /* output.relay_domains */
 	/* sync --approve: this run's change, for its digest */
 	struct changedigest *digest;
-	void *digest_rcpt, *digest_relay; /* its tables */
+	void *digest_table[PUBTABLE_N]; /* its tables */
 	const char *lift;     /* "--force", "--approve": no safety limits */
 	const char *approved; /* the digest of the approved change */
 };
@@ -124,59 +124,102 @@ run_hook(struct sync_run *r, struct sync_err *err)
 	return 0;
 }
 
-/* publish - safety, write, hook; only called when something changed */
-static int
-publish(struct sync_run *r, struct sync_err *err)
+/* recipients - the recipient table of the run */
+static struct pubtable *
+recipients(struct sync_run *r)
 {
-	const struct sync_conf *conf = r->p.conf;
-	struct mapcommit_how how = {0};
+	return &r->p.table[PUBTABLE_RECIPIENTS];
+}
 
-	/* only a map that is ours and current may be updated from a copy:
-	 * the text and the map both exactly the files recorded as published
-	 * by us (pipeline_compare()), the map not older than its text */
-	if (r->delta != NULL && mapdelta_finish(r->delta) && !r->p.db_stale &&
+/* any_published - was a table replaced in this run? */
+static int
+any_published(const struct sync_run *r)
+{
+	for (size_t k = 0; k < PUBTABLE_N; k++)
+		if (r->p.table[k].published)
+			return 1;
+	return 0;
+}
+
+/*
+ * choose_how - only a map that is ours and current may be updated from a
+ * copy: the text and the map both exactly the files recorded as published
+ * by us (pipeline_compare()), the map not older than its text
+ */
+static void
+choose_how(struct sync_run *r)
+{
+	struct pubtable *t = recipients(r);
+
+	if (r->delta != NULL && mapdelta_finish(r->delta) && !t->stale &&
 	    r->state.table_files.known) {
 		if (r->state.map_updates < MAP_UPDATES_MAX)
-			how.delta = r->delta;
+			r->how.delta = r->delta;
 		else
 			log_debug("map built anew after %lu updates from a "
 				  "copy",
 				  r->state.map_updates);
 	}
-	if (r->lift == NULL &&
-	    (safety_check(&conf->safety, r->p.table_exists, r->p.old_count,
-			  addrset_count(r->p.new_set), r->p.counts.removed,
-			  err) < 0 ||
-	     relay_table_check(&r->relay, err) < 0)) {
-		r->safety_refused = 1;
-		return sync_err_hint(err, APPROVE_HINT);
-	}
-	/* the two tables in the order that never relays a domain without
-	 * its recipients (relaydomains.c): domains that go, recipients,
-	 * domains that come */
-	if (relay_table_publish_removals(&r->relay, err) < 0)
-		return -1; /* nothing replaced */
-	if (mapcommit_publish(conf->table, conf->type, r->p.new_set, &how,
-			      err) < 0) {
-		if (r->relay.published)
-			owe_hook(r);
-		return -1;
-	}
-	r->published = 1;
-	owe_hook(r);
-	r->map_updated = how.updated;
-	if (how.updated)
+	t->how = &r->how;
+}
+
+/* report_how - the recipient map was published: how it was made */
+static void
+report_how(struct sync_run *r)
+{
+	r->map_updated = r->how.updated;
+	if (r->how.updated)
 		log_debug("map updated from a copy of the published one: %zu "
 			  "deleted, %zu stored",
 			  addrset_count(r->delta->dels),
 			  addrset_count(r->delta->puts));
-	else if (how.delta != NULL)
+	else if (r->how.delta != NULL)
 		log_warn("map rebuilt: updating a copy of the published one "
 			 "failed: %s",
-			 how.why.msg);
-	if (relay_table_publish(&r->relay, err) < 0)
-		return -1;
-	return run_hook(r, err);
+			 r->how.why.msg);
+}
+
+/* check_tables - the safety limits of every table to be written */
+static int
+check_tables(struct sync_run *r, struct sync_err *err)
+{
+	if (r->lift != NULL)
+		return 0;
+	for (size_t k = 0; k < PUBTABLE_N; k++) {
+		const struct pubtable *t = &r->p.table[k];
+
+		if (pubtable_changed(t) && pubtable_check(t, err) < 0) {
+			r->safety_refused = 1;
+			return sync_err_hint(err, APPROVE_HINT);
+		}
+	}
+	return 0;
+}
+
+/*
+ * publish_tables - the tables in their order (pubtable.c: never a domain
+ * relayed without its recipients); each step with nothing to change
+ * writes nothing.  From the first table replaced the hook is owed, also
+ * when a later step fails.
+ */
+static int
+publish_tables(struct sync_run *r, struct sync_err *err)
+{
+	for (size_t i = 0; i < pubtable_n_steps; i++) {
+		struct pubtable *t = &r->p.table[pubtable_order[i].kind];
+		int was = t->published;
+
+		if (pubtable_publish(t, pubtable_order[i].part, err) < 0) {
+			if (any_published(r))
+				owe_hook(r);
+			return -1;
+		}
+		if (t->published && !was)
+			owe_hook(r);
+		if (t->published && !was && t == recipients(r))
+			report_how(r);
+	}
+	return 0;
 }
 
 /*
@@ -225,7 +268,7 @@ note_change(void *ctx, char op, const struct addrset_entry *e)
 	if (r->delta != NULL)
 		mapdelta_note(r->delta, op, e);
 	if (r->digest != NULL)
-		changedigest_note(r->digest_rcpt, op, e);
+		changedigest_note(r->digest_table[PUBTABLE_RECIPIENTS], op, e);
 	/* a revalued key comes as '-' then '+' (mapdiff.h) */
 	revalued = op == '+' && r->last_removed != NULL &&
 		   strcmp(r->last_removed, e->key) == 0;
@@ -237,7 +280,7 @@ note_change(void *ctx, char op, const struct addrset_entry *e)
 
 /*
  * warn_not_ours - TABLE or its map is not what the state records as
- * published (pipeline_compare(), relay_table_ours()): both are rewritten.
+ * published (pubtable_ours()): both are rewritten.
  * With nothing recorded (a state file from before identities were kept,
  * or none) that happens once, and is no warning.
  */
@@ -276,81 +319,68 @@ compare(struct sync_run *r, struct sync_err *err)
 		r->safety_refused = 1;
 		return -1;
 	}
-	if (relay_table_load(&r->relay, conf, &r->p.domains, r->p.new_set,
-			     r->digest != NULL ? changedigest_note : NULL,
-			     r->digest_relay, err) < 0)
+	if (relaydomains_load(&r->p,
+			      r->digest != NULL ? changedigest_note : NULL,
+			      r->digest_table[PUBTABLE_DOMAINS], err) < 0)
 		return -1;
-	if (!relay_table_ours(&r->relay, &r->state.relay_files))
-		warn_not_ours(conf->relay_domains, &r->state.relay_files);
+	for (size_t k = PUBTABLE_RECIPIENTS + 1; k < PUBTABLE_N; k++) {
+		struct pubtable *t = &r->p.table[k];
+		const struct mapcommit_files *ours =
+			pubtable_recorded(&pubtable_rows[k], &r->state);
+
+		if (!pubtable_ours(t, ours))
+			warn_not_ours(t->path, ours);
+	}
 	if (r->added != NULL)
 		addrset_finish(r->added);
 	/* compared: the old table's set is not needed to write the new one
 	 * (a million addresses: ~100 MB less at the peak, bench/README.md) */
-	addrset_free(r->p.old_set);
-	r->p.old_set = NULL;
-	if (r->p.replaced)
+	addrset_free(recipients(r)->old);
+	recipients(r)->old = NULL;
+	if (recipients(r)->replaced)
 		warn_not_ours(conf->table, &r->state.table_files);
 	return 0;
 }
 
-/* write_changed - publish, purge, and save the caches with the table */
-static int
-write_changed(struct sync_run *r, struct sync_err *err)
-{
-	struct sync_err cache_err = {0};
-	int rc;
-
-	if (r->lift != NULL)
-		log_warn("%s: safety limits not applied", r->lift);
-	rc = publish(r, err);
-	/* Added addresses are live once the map is: purge even when the
-	 * hook failed after it. */
-	if (r->published)
-		repair_verify_cache(r->p.conf, r->added, r->p.new_set,
-				    &r->state);
-	/* the caches describe the published table, hook or not */
-	if (r->published && rc == 0)
-		rc = incremental_commit_save(r->commit, err);
-	else if (r->published &&
-		 incremental_commit_save(r->commit, &cache_err) < 0)
-		log_error("%s", cache_err.msg);
-	if (rc < 0)
-		return -1;
-	r->written = 1;
-	return 0;
-}
-
 /*
- * keep_unchanged - the recipients did not change: the domains table may
- * have (an authoritative domain with no address yet), then purge what is
- * owed, move the caches.  A hook that fails after the domains table was
- * published fails the run (and is owed), but as in write_changed() the
- * purge and the caches go on: they describe the recipient table, which
- * was found unchanged.
+ * publish_and_save - when a table changed (or is stale): the safety
+ * limits, the tables in their order, the hook.  Then the verify-cache
+ * purge and the caches owed, which describe the recipient table: only
+ * when it was published (added addresses are live once its map is:
+ * purged even when a later step or the hook failed) or found unchanged
+ * (and every table that changed was published), else nothing moves.  A
+ * hook owed from an earlier run is tried again last.
  */
 static int
-keep_unchanged(struct sync_run *r, struct sync_err *err)
+publish_and_save(struct sync_run *r, struct sync_err *err)
 {
+	struct pubtable *rcpt = recipients(r);
 	struct sync_err cache_err = {0};
-	int hook_rc = 0;
+	int rc = 0, changed = 0;
 
-	if (relay_table_changed(&r->relay)) {
-		if (r->lift == NULL && relay_table_check(&r->relay, err) < 0) {
-			r->safety_refused = 1;
-			return sync_err_hint(err, APPROVE_HINT);
-		}
-		if (relay_table_publish_removals(&r->relay, err) < 0 ||
-		    relay_table_publish(&r->relay, err) < 0) {
-			if (r->relay.published)
-				owe_hook(r);
+	for (size_t k = 0; k < PUBTABLE_N; k++)
+		changed |= pubtable_changed(&r->p.table[k]);
+	/* XXX: said only when the recipient table changes, as it always
+	 * was: a change of relay_domains alone is written unwarned */
+	if (r->lift != NULL && pubtable_changed(rcpt))
+		log_warn("%s: safety limits not applied", r->lift);
+	if (pubtable_changed(rcpt))
+		choose_how(r);
+	if (changed) {
+		if (check_tables(r, err) < 0)
 			return -1;
+		if (publish_tables(r, err) < 0) {
+			if (!rcpt->published)
+				return -1;
+			rc = -1;
+		} else {
+			rc = run_hook(r, err);
 		}
-		r->written = 1;
-		hook_rc = run_hook(r, err);
 	}
-	repair_verify_cache(r->p.conf, NULL, r->p.new_set, &r->state);
-	/* accepted unchanged: the caches may move on with it */
-	if (hook_rc < 0) {
+	repair_verify_cache(r->p.conf, rcpt->published ? r->added : NULL,
+			    r->p.new_set, &r->state);
+	/* the caches describe the recipient table, hook or not */
+	if (rc < 0) {
 		if (incremental_commit_save(r->commit, &cache_err) < 0)
 			log_error("%s", cache_err.msg);
 		return -1;
@@ -358,6 +388,7 @@ keep_unchanged(struct sync_run *r, struct sync_err *err)
 	if (incremental_commit_save(r->commit, err) < 0 ||
 	    retry_owed_hook(r, err) < 0)
 		return -1;
+	r->written = any_published(r);
 	return 0;
 }
 
@@ -445,18 +476,33 @@ approved(struct sync_run *r, const char *want, struct sync_err *err)
 				  "it shows");
 }
 
+/* written_also - "; NAME written: PATH" for each other table written */
+static void
+written_also(const struct sync_run *r, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t k = PUBTABLE_RECIPIENTS + 1; k < PUBTABLE_N; k++)
+		if (r->p.table[k].published)
+			append(buf, size, &len, "; %s written: %s",
+			       r->p.table[k].row->name, r->p.table[k].path);
+}
+
 /* sync_locked - fetch, compare, check, publish when changed */
 static int
 sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
 {
 	const struct sync_conf *conf = r->p.conf;
 	double t_compare, t_write, t_done;
-	int removed;
+	int removed = 0;
+	char more[(PUBTABLE_N - 1) * (PATH_MAX + 64)];
 
-	removed = conf->relay_domains != NULL
-			  ? mapcommit_cleanup(conf->relay_domains)
-			  : 0;
-	if ((removed += mapcommit_cleanup(conf->table)) > 0)
+	for (size_t k = 0; k < PUBTABLE_N; k++)
+		if (pubtable_rows[k].path(conf) != NULL)
+			removed +=
+				mapcommit_cleanup(pubtable_rows[k].path(conf));
+	if (removed > 0)
 		log_info("removed %d temporary files left by an interrupted "
 			 "run",
 			 removed);
@@ -470,9 +516,7 @@ sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
 	if (approve != NULL && approved(r, approve, err) < 0)
 		return -1;
 	t_write = clock_seconds(CLOCK_MONOTONIC);
-	if (mapdiff_changed(&r->p.counts) || r->p.db_stale
-		    ? write_changed(r, err) < 0
-		    : keep_unchanged(r, err) < 0)
+	if (publish_and_save(r, err) < 0)
 		return -1;
 	t_done = clock_seconds(CLOCK_MONOTONIC);
 	log_debug("stages: fetch and normalise %.3f s (%.3f s CPU here), "
@@ -480,14 +524,14 @@ sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
 		  r->p.stats.fetch_seconds, r->p.stats.fetch_cpu,
 		  r->p.stats.sort_seconds, t_write - t_compare,
 		  t_done - t_write);
+	written_also(r, more, sizeof(more));
 	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed, "
-		 "%zu pending removal; %s %s:%s%s%s",
-		 addrset_count(r->p.new_set), r->p.counts.added,
-		 r->p.counts.removed, r->p.counts.revalued, r->p.grace.kept,
-		 r->published ? "map written" : "no change to",
-		 mapdb_type_name(conf->type), conf->table,
-		 r->relay.published ? "; relay_domains written: " : "",
-		 r->relay.published ? conf->relay_domains : "");
+		 "%zu pending removal; %s %s:%s%s",
+		 addrset_count(r->p.new_set), recipients(r)->counts.added,
+		 recipients(r)->counts.removed, recipients(r)->counts.revalued,
+		 r->p.grace.kept,
+		 recipients(r)->published ? "map written" : "no change to",
+		 mapdb_type_name(conf->type), conf->table, more);
 	return 0;
 }
 
@@ -497,23 +541,25 @@ sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
  * failed (the hook, the caches): the next run must not take them for
  * someone else's.  A table this run did not publish is recorded anew only
  * when the hook ran and it was found ours before (a hook that ran means
- * every table not ours was published first: sync.c, relaydomains.c);
+ * every table not ours was published first: pubtable_order[]);
  * else its record stays, and a mismatch found stays found.
  */
 static void
 record_files(struct sync_run *r)
 {
 	const struct sync_conf *conf = r->p.conf;
-	struct sync_state *st = &r->state;
 
-	if (r->published || (r->hook_ran && !r->p.replaced))
-		mapcommit_files(conf->table, conf->type, &st->table_files);
-	if (conf->relay_domains == NULL)
-		memset(&st->relay_files, 0, sizeof(st->relay_files));
-	else if (relay_table_settled(&r->relay) ||
-		 (r->hook_ran && !r->relay.stale))
-		mapcommit_files(conf->relay_domains, conf->type,
-				&st->relay_files);
+	for (size_t k = 0; k < PUBTABLE_N; k++) {
+		const struct pubtable_row *row = &pubtable_rows[k];
+		const struct pubtable *t = &r->p.table[k];
+		struct mapcommit_files *files =
+			pubtable_recorded(row, &r->state);
+
+		if (row->path(conf) == NULL)
+			memset(files, 0, sizeof(*files));
+		else if (pubtable_settled(t) || (r->hook_ran && !t->stale))
+			mapcommit_files(row->path(conf), conf->type, files);
+	}
 }
 
 /* record_state - what "status" and the next run's grace period need */
@@ -532,15 +578,15 @@ record_state(struct sync_run *r, int rc, const struct sync_err *err,
 		snprintf(st->server, sizeof(st->server), "%s",
 			 r->p.stats.source.server);
 		st->recipients = addrset_count(r->p.new_set);
-		st->added = r->p.counts.added;
-		st->removed = r->p.counts.removed;
+		st->added = recipients(r)->counts.added;
+		st->removed = recipients(r)->counts.removed;
 		st->pending_count = r->p.grace.kept;
 		st->written = r->written;
 	} else {
 		state_set_message(st, err->msg);
 	}
 	record_files(r);
-	if (r->published)
+	if (recipients(r)->published)
 		st->map_updates = r->map_updated ? st->map_updates + 1 : 0;
 	return state_save(r->p.conf->state, st, save_err);
 }
@@ -560,13 +606,12 @@ write_metrics(struct sync_run *r, int rc, const struct sync_err *err,
 		.last_run = (double)st->last_run,
 		.exit_code = rc < 0 ? exitcode_of(err->kind) : 0,
 		.duration = clock_seconds(CLOCK_MONOTONIC) - started,
-		.map_written = r->published || r->relay.published,
+		.map_written = any_published(r),
 		/* a refusal stands until a run succeeds or writes a map: a
 		 * later failure of another kind keeps it (-1: the file's) */
-		.safety_refused =
-			r->safety_refused				 ? 1
-			: rc < 0 && !r->published && !r->relay.published ? -1
-									 : 0,
+		.safety_refused = r->safety_refused		? 1
+				  : rc < 0 && !any_published(r) ? -1
+								: 0,
 		.hook_owed = st->hook_owed != 0,
 		.verify_purge_owed = (double)st->n_verify_purge,
 		.dc_kept = (double)r->p.stats.source.dns.kept,
@@ -601,19 +646,21 @@ write_metrics(struct sync_run *r, int rc, const struct sync_err *err,
 
 /* result - what render.c shows of a finished sync */
 static void
-result(const struct sync_run *r, struct sync_result *out)
+result(struct sync_run *r, struct sync_result *out)
 {
 	out->server = r->p.stats.source.server;
 	out->recipients = addrset_count(r->p.new_set);
-	out->counts = r->p.counts;
+	out->counts = recipients(r)->counts;
 	out->pending = r->p.grace.kept;
 	out->refused = r->p.stats.refused;
 	out->graph = r->p.conf->graph != NULL ? &r->p.stats.graph : NULL;
 	out->written = r->written;
 	out->map_type = mapdb_type_name(r->p.conf->type);
 	out->table = r->p.conf->table;
-	out->relay_domains = r->p.conf->relay_domains;
-	out->relay_written = r->relay.published;
+	for (size_t k = 0; k < PUBTABLE_N; k++) {
+		out->tables[k] = pubtable_rows[k].path(r->p.conf);
+		out->tables_written[k] = r->p.table[k].published;
+	}
 	out->verify_purge = r->state.verify_purge;
 	out->n_verify_purge = r->state.n_verify_purge;
 	out->metrics = r->p.conf->metrics_textfile;
@@ -639,8 +686,7 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	if (a->force)
 		r.lift = "--force";
 	if (a->approve != NULL)
-		r.digest = pipeline_digest(a->conf, &r.digest_rcpt,
-					   &r.digest_relay);
+		r.digest = pipeline_digest(a->conf, r.digest_table);
 	rc = sync_locked(&r, a->approve, err);
 	/* A failure before the state was read: keep what it says. */
 	if (!r.state_loaded &&
@@ -666,7 +712,6 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	addrset_free(r.added);
 	mapdelta_free(r.delta);
 	incremental_commit_free(r.commit);
-	relay_table_free(&r.relay);
 	changedigest_free(r.digest);
 	state_free(&r.state);
 	return rc;

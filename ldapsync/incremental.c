@@ -98,8 +98,9 @@ struct incremental_commit {
 
 /* incremental_owe - see incremental.h */
 void
-incremental_owe(struct incremental_commit **list, char *path, struct objcache *cache,
-    const struct objcache_mark *mark, int dirty)
+incremental_owe(struct incremental_commit **list, char *path,
+		struct objcache *cache, const struct objcache_mark *mark,
+		int dirty)
 {
 	struct incremental_commit *c = xcalloc(1, sizeof(*c));
 

@@ -57,18 +57,11 @@ still_kept(const struct grace_rule *rule, time_t since, unsigned long runs,
 
 /* grace_begin - see grace.h */
 void
-grace_begin(struct grace_run *g, const struct grace_rule *rule,
-	    struct sync_state *st, time_t now, grace_fn fn, void *ctx,
-	    struct grace_counts *counts)
+grace_begin(struct grace_run *g, const struct grace_how *how)
 {
 	memset(g, 0, sizeof(*g));
-	g->rule = rule;
-	g->st = st;
-	g->now = now;
-	g->fn = fn;
-	g->ctx = ctx;
-	g->counts = counts;
-	memset(counts, 0, sizeof(*counts));
+	g->how = *how;
+	memset(how->counts, 0, sizeof(*how->counts));
 }
 
 /* grace_missing - see grace.h */
@@ -77,17 +70,17 @@ grace_missing(struct grace_run *g, const char *key, const char *value)
 {
 	const struct state_pending *p;
 	struct state_pending *np;
-	time_t since = g->now, until;
+	time_t since = g->how.now, until;
 	unsigned long runs = 1;
 
-	if (g->rule->seconds <= 0 && g->rule->runs <= 0)
+	if (g->how.rule->seconds <= 0 && g->how.rule->runs <= 0)
 		return 0;
-	if ((p = find_pending(g->st, key)) != NULL) {
+	if ((p = find_pending(g->how.st, key)) != NULL) {
 		since = p->since;
 		runs = p->runs + 1;
 	}
-	if (!still_kept(g->rule, since, runs, g->now, &until)) {
-		g->counts->expired++;
+	if (!still_kept(g->how.rule, since, runs, g->how.now, &until)) {
+		g->how.counts->expired++;
 		return 0;
 	}
 	/* keys come in order, so the pending list stays sorted */
@@ -98,7 +91,7 @@ grace_missing(struct grace_run *g, const char *key, const char *value)
 	np->value = xstrdup(value);
 	np->since = since;
 	np->runs = runs;
-	g->counts->kept++;
+	g->how.counts->kept++;
 	return 1;
 }
 
@@ -113,17 +106,18 @@ grace_end(struct grace_run *g, struct addrset *new_set)
 		time_t until;
 
 		/* told only now: an abandoned walk reports nothing */
-		(void)still_kept(g->rule, np->since, np->runs, g->now, &until);
-		if (g->fn != NULL)
-			g->fn(g->ctx, np, until);
+		(void)still_kept(g->how.rule, np->since, np->runs, g->how.now,
+				 &until);
+		if (g->how.fn != NULL)
+			g->how.fn(g->how.ctx, np, until);
 		if (origin == NULL)
 			origin = addrset_intern(new_set, GRACE_ORIGIN);
 		addrset_add(new_set, np->key, strlen(np->key),
 			    addrset_intern(new_set, np->value), origin);
 	}
-	state_free_pending(g->st);
-	g->st->pending = g->next.pending;
-	g->st->n_pending = g->next.n_pending;
+	state_free_pending(g->how.st);
+	g->how.st->pending = g->next.pending;
+	g->how.st->n_pending = g->next.n_pending;
 	addrset_finish(new_set);
 }
 
@@ -136,13 +130,12 @@ grace_abandon(struct grace_run *g)
 
 /* grace_apply - see grace.h */
 void
-grace_apply(const struct grace_rule *rule, const struct addrset *old_set,
-	    struct addrset *new_set, struct sync_state *st, time_t now,
-	    grace_fn fn, void *ctx, struct grace_counts *counts)
+grace_apply(const struct grace_how *how, const struct addrset *old_set,
+	    struct addrset *new_set)
 {
 	struct grace_run g;
 
-	grace_begin(&g, rule, st, now, fn, ctx, counts);
+	grace_begin(&g, how);
 	for (size_t i = 0; i < addrset_count(old_set); i++) {
 		const struct addrset_entry *e = addrset_get(old_set, i);
 

@@ -27,17 +27,30 @@ struct grace_counts {
 };
 
 /*
+ * How one run holds removals back: its RULE, the state ST whose pending
+ * list it reads and replaces, the time NOW, FN (may be NULL) told with
+ * CTX of each key kept, and the COUNTS it fills.  All borrowed.
+ */
+struct grace_how {
+	const struct grace_rule *rule;
+	struct sync_state *st;
+	time_t now;
+	grace_fn fn;
+	void *ctx;
+	struct grace_counts *counts;
+};
+
+/*
  * grace_apply - for every key of OLD_SET missing from NEW_SET (both
  *	finished): keep it in NEW_SET (origin "pending removal") while its
  *	grace lasts, counting from the first run that missed it.  A time
  *	grace keeps it while NOW - since < seconds; a run grace keeps it
  *	for RUNS runs that miss it and removes it on the next.  ST->pending
- *	is replaced by the keys kept.  NEW_SET is finished again.  FN may
- *	be NULL.  A rule of (0, 0) only clears ST->pending.
+ *	is replaced by the keys kept.  NEW_SET is finished again.  A rule
+ *	of (0, 0) only clears ST->pending.  (All but the sets in HOW.)
  */
-void grace_apply(const struct grace_rule *rule, const struct addrset *old_set,
-		 struct addrset *new_set, struct sync_state *st, time_t now,
-		 grace_fn fn, void *ctx, struct grace_counts *counts);
+void grace_apply(const struct grace_how *how, const struct addrset *old_set,
+		 struct addrset *new_set);
 
 /*
  * The same, one missing key at a time, for a caller that walks the old
@@ -48,18 +61,11 @@ void grace_apply(const struct grace_rule *rule, const struct addrset *old_set,
  * which leaves ST as it was.
  */
 struct grace_run {
-	const struct grace_rule *rule;
-	struct sync_state *st;
-	time_t now;
-	grace_fn fn;
-	void *ctx;
-	struct grace_counts *counts;
+	struct grace_how how;	/* a copy */
 	struct sync_state next; /* its pending list: the keys kept */
 };
 
-void grace_begin(struct grace_run *g, const struct grace_rule *rule,
-		 struct sync_state *st, time_t now, grace_fn fn, void *ctx,
-		 struct grace_counts *counts);
+void grace_begin(struct grace_run *g, const struct grace_how *how);
 
 /* grace_missing - KEY (with VALUE) is gone: 1 when it is kept, else 0 */
 int grace_missing(struct grace_run *g, const char *key, const char *value);

@@ -25,16 +25,22 @@ safety_check(const struct safety_limits *limits, int old_exists,
 	     size_t old_count, size_t new_count, size_t removed,
 	     struct sync_err *err)
 {
-	return safety_check_of(limits, "recipients", old_exists, old_count,
-			       new_count, removed, err);
+	struct safety_change c = {"recipients", old_exists, old_count,
+				  new_count, removed};
+
+	return safety_check_of(limits, &c, err);
 }
 
-/* safety_check_of - apply both limits to a table of WHAT */
+/* safety_check_of - apply both limits to a table of C->what */
 int
-safety_check_of(const struct safety_limits *limits, const char *what,
-		int old_exists, size_t old_count, size_t new_count,
-		size_t removed, struct sync_err *err)
+safety_check_of(const struct safety_limits *limits,
+		const struct safety_change *c, struct sync_err *err)
 {
+	const char *what = c->what;
+	int old_exists = c->old_exists;
+	size_t old_count = c->old_count, new_count = c->new_count,
+	       removed = c->removed;
+
 	if ((long long)new_count < (long long)limits->min_recipients)
 		return sync_err_set(err, SYNC_ERR_DATA,
 				    "refusing to write %zu %s: fewer "

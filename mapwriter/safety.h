@@ -24,10 +24,18 @@ int safety_check(const struct safety_limits *limits, int old_exists,
 		 size_t old_count, size_t new_count, size_t removed,
 		 struct sync_err *err) __attribute__((warn_unused_result));
 
-/* safety_check_of - safety_check() for a table of WHAT ("domains") */
-int safety_check_of(const struct safety_limits *limits, const char *what,
-		    int old_exists, size_t old_count, size_t new_count,
-		    size_t removed, struct sync_err *err)
+/* The change of one table, as the limits judge it. */
+struct safety_change {
+	const char *what; /* its keys: "recipients", "relay_domains
+			     entries" */
+	int old_exists;	  /* was there a table at all */
+	size_t old_count, new_count, removed;
+};
+
+/* safety_check_of - safety_check() for the change C of a table of
+ *	C->what */
+int safety_check_of(const struct safety_limits *limits,
+		    const struct safety_change *c, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
 /*

@@ -136,10 +136,14 @@ step(void *ctx, const char *key, const char *value)
 
 /* tablediff_stream - see tablediff.h */
 int
-tablediff_stream(const char *path, struct addrset *new_set, struct grace_run *g,
-		 mapdiff_fn fn, void *ctx, struct tablediff_result *res,
+tablediff_stream(const struct tablediff_walk *in, struct tablediff_result *res,
 		 struct sync_err *err)
 {
+	const char *path = in->path;
+	struct addrset *new_set = in->new_set;
+	struct grace_run *g = in->grace;
+	mapdiff_fn fn = in->fn;
+	void *ctx = in->ctx;
 	struct walk w = {.new_set = new_set, .g = g, .res = res};
 	int exists, rc;
 

@@ -641,6 +641,12 @@ test_tablediff_equals_sets(void **state)
 		struct grace_run g;
 		struct sync_err err = {0};
 		static struct seen seen_a, seen_b;
+		struct grace_how how_a = {&rule, &st_a, 1000,
+					  NULL,	 NULL,	&gc_a};
+		struct grace_how how_b = {&rule, &st_b, 1000,
+					  NULL,	 NULL,	&gc_b};
+		struct tablediff_walk walk = {path, NULL, &g, record_change,
+					      &seen_b};
 
 		memset(&st_a, 0, sizeof(st_a));
 		memset(&st_b, 0, sizeof(st_b));
@@ -649,13 +655,12 @@ test_tablediff_equals_sets(void **state)
 		seen_a.len = seen_b.len = 0;
 		write_table(path, old);
 		/* the reference: two sets */
-		grace_apply(&rule, old, a, &st_a, 1000, NULL, NULL, &gc_a);
+		grace_apply(&how_a, old, a);
 		mapdiff_run(old, a, record_change, &seen_a, &mc);
 		/* the walk */
-		grace_begin(&g, &rule, &st_b, 1000, NULL, NULL, &gc_b);
-		assert_int_equal(tablediff_stream(path, b, &g, record_change,
-						  &seen_b, &td, &err),
-				 0);
+		grace_begin(&g, &how_b);
+		walk.new_set = b;
+		assert_int_equal(tablediff_stream(&walk, &td, &err), 0);
 		assert_int_equal(td.old_count, addrset_count(old));
 		assert_int_equal(td.counts.added, mc.added);
 		assert_int_equal(td.counts.removed, mc.removed);
@@ -709,12 +714,13 @@ test_tablediff_unsorted(void **state)
 	struct grace_run g;
 	struct sync_err err = {0};
 	static struct seen seen;
+	struct grace_how how = {&rule, &st, 1000, NULL, NULL, &gc};
+	struct tablediff_walk walk = {path, fresh, &g, record_change, &seen};
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
-	grace_begin(&g, &rule, &st, 1000, NULL, NULL, &gc);
-	assert_int_equal(tablediff_stream(path, fresh, &g, record_change, &seen,
-					  &td, &err),
+	grace_begin(&g, &how);
+	assert_int_equal(tablediff_stream(&walk, &td, &err),
 			 TABLEDIFF_UNSORTED);
 	assert_int_equal(seen.len, 0);
 	(void)unlink(path);

@@ -35,9 +35,10 @@ run_grace(const struct grace_rule *rule, const char *const *old_keys,
 	  struct grace_counts *c, int *has_b)
 {
 	struct addrset *o = set_of(old_keys), *n = set_of(new_keys);
+	struct grace_how how = {rule, st, now, NULL, NULL, c};
 	size_t count;
 
-	grace_apply(rule, o, n, st, now, NULL, NULL, c);
+	grace_apply(&how, o, n);
 	count = addrset_count(n);
 	*has_b = addrset_find(n, "b@x.y") != NULL;
 	addrset_free(o);

@@ -409,12 +409,15 @@ static void
 probe(const struct probe *p)
 {
 	char *values = strdup(p->values), *v, *next, name[256], yaml[2048];
+	const char *fmt = p->yaml;
 
+	if (values == NULL || fmt == NULL) /* gcc -fsanitize asks */
+		abort();
 	for (v = values; v != NULL; v = next) {
 		if ((next = strchr(v, '|')) != NULL)
 			*next++ = '\0';
 		snprintf(name, sizeof(name), "probe %s: %s", p->key, v);
-		snprintf(yaml, sizeof(yaml), p->yaml, v);
+		snprintf(yaml, sizeof(yaml), fmt, v);
 		one(name, yaml, strlen(yaml));
 	}
 	free(values);

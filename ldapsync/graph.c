@@ -397,6 +397,9 @@ pull_delta(struct pull *p, struct incremental_commit **commit,
 		}
 		p->reset = 0;
 		p->gs->guests = 0;
+		/* the abandoned round's pages count neither here nor there */
+		for (int i = 0; i < GRAPH_COLLECTIONS; i++)
+			p->stats->pages -= p->gs->pages[i];
 		memset(p->gs->pages, 0, sizeof(p->gs->pages));
 		memset(err, 0, sizeof(*err));
 		rc = pull_round(p, err);

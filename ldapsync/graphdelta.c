@@ -178,9 +178,9 @@ graphdelta_take(struct graphdelta *d, const char *name,
 	unsigned char key[GRAPHDELTA_KEY];
 
 	sha256(name, strlen(name), key);
-	if (drop) {
-		objcache_remove(d->cache, key, sizeof(key));
-		d->removed++;
+	if (drop) { /* a removal only if it was cached (not a new guest) */
+		if (objcache_remove(d->cache, key, sizeof(key)))
+			d->removed++;
 		return;
 	}
 	d->changed++;

@@ -23,7 +23,8 @@ struct graphdelta {
 	int full;			/* 1: this round starts afresh */
 	char why[SYNC_ERR_MSG_MAX];	/* why it is full (-v) */
 	char problem[SYNC_ERR_MSG_MAX]; /* a cache there but unreadable */
-	unsigned long changed, removed; /* objects this round sent */
+	unsigned long changed;		/* objects this round sent */
+	unsigned long removed;		/* cached ones it dropped */
 };
 
 /*

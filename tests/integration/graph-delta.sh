@@ -149,6 +149,7 @@ scenario '"empty_page": {"users": 1}'
 expect_rc "first delta run" 0 "$RCPTSYNC" -v -c "$C" sync
 check "first run: the whole table, no guest, no SIP" table_is "${BASE[@]}"
 contains "-v: why a full round (no cache yet)" "a full delta round: no cache yet"
+contains "first run: the guest left out is no removal" "objects changed, 0 removed,"
 check "first run: /users/delta with \$select and no \$top" \
 	grep -q '"path": "/v1.0/users/delta", "page": 0, "query": "$select=id,proxyAddresses,userType"' "$D/g/requests.log"
 check "first run: no \$top on delta" lacks 'delta.*top=' "$D/g/requests.log"
@@ -209,6 +210,13 @@ scenario
 
 # --- Graph asks for a full round: 410 Gone, 400 syncStateNotFound
 for how in gone syncStateNotFound; do
+	scenario '"token_expiry": {"groups": "'$how'"}, "drop_groups": ["g2"]'
+	# check only reads: the abandoned round's pages are not counted
+	"$RCPTSYNC" -c "$C" check --json > "$D/check.json" 2>/dev/null
+	check "$how: check's pages are the full round's" python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(j["pages"] != sum(j["graph"]["pages"].values()))' "$D/check.json"
 	scenario '"token_expiry": {"groups": "'$how'"}, "drop_groups": ["g2"]'
 	expect_rc "$how: a full round" 0 "$RCPTSYNC" -v -c "$C" sync
 	contains "$how: -v says why" "Graph asks for a full round"

@@ -267,12 +267,15 @@ static int
 read_page(struct pull *p, const char *url, char **next, struct sync_err *err)
 {
 	struct graphhttp_reply r;
-	char shown[300], *delta = NULL;
+	struct graphpage_links links;
+	char shown[300], *delta;
 	int rc;
 
 	if (get_page(p, url, &r, err) < 0)
 		return -1;
-	rc = graphpage_parse(r.body, r.len, take_object, p, next, &delta, err);
+	rc = graphpage_parse(r.body, r.len, take_object, p, &links, err);
+	*next = links.next;
+	delta = links.delta;
 	graphhttp_reply_free(&r);
 	if (rc < 0)
 		return err->kind == SYNC_ERR_UNAVAILABLE

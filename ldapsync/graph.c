@@ -437,15 +437,14 @@ limits(struct pull *p)
 
 /* graph_fetch - see graph.h */
 int
-graph_fetch(const struct graph_conf *conf, const char *table,
-	    struct incremental_commit **commit, source_value_fn fn, void *ctx,
-	    struct source_stats *stats, struct graph_stats *gstats,
-	    struct sync_err *err)
+graph_fetch(const struct graph_request *r, struct source_stats *stats,
+	    struct graph_stats *gstats, struct sync_err *err)
 {
+	const struct graph_conf *conf = r->conf;
 	struct graphdelta delta;
 	struct pull p = {.conf = conf,
-			 .fn = fn,
-			 .ctx = ctx,
+			 .fn = r->fn,
+			 .ctx = r->ctx,
 			 .stats = stats,
 			 .gs = gstats};
 	const char *bearer;
@@ -456,7 +455,7 @@ graph_fetch(const struct graph_conf *conf, const char *table,
 	gstats->done = 1;
 	limits(&p);
 	if (conf->incremental) {
-		graphdelta_load(&delta, conf, table);
+		graphdelta_load(&delta, conf, r->table);
 		p.delta = &delta;
 	}
 	snprintf(stats->server, sizeof(stats->server), "%s", conf->graph_url);
@@ -469,7 +468,7 @@ graph_fetch(const struct graph_conf *conf, const char *table,
 	snprintf(stats->bound_as, sizeof(stats->bound_as), "app %s with a %s",
 		 conf->client_id, graphtoken_credential(p.token));
 	if (rc == 0)
-		rc = p.delta != NULL ? pull_delta(&p, commit, err)
+		rc = p.delta != NULL ? pull_delta(&p, r->commit, err)
 				     : pull_round(&p, err);
 	else if (p.delta != NULL) /* -v says why, even when it failed */
 		snprintf(gstats->why_full, sizeof(gstats->why_full), "%s",

@@ -67,13 +67,14 @@ struct dcfind_records {
  * dcfind_parse - the usable SRV records for QNAME in ANSWER[0..LEN) (a
  *	DNS message, as res_nquery gives it) into INTO->recs (at most
  *	INTO->max), in the order DNS gave.  Used: an SRV record in class IN
- *owned by QNAME (or by a CNAME target on the way from it: ASCII case and a
- *trailing dot do not count), whose target is a host name (dcfind_hostname_ok)
- *and whose port is not 0; each other SRV record of the name is named in
- *	INTO->notes (INTO->size bytes, appended, "; " between, a list that does
- *not fit ends with "..."; names escaped as dn_expand shows them).  At most 512
- *records are read.  Pure: no I/O.  Returns how many, with INTO->bad the
- *malformed records skipped, or -1 when the message is malformed.
+ *	owned by QNAME (or by a CNAME target on the way from it: ASCII case
+ *	and a trailing dot do not count), whose target is a host name
+ *	(dcfind_hostname_ok) and whose port is not 0; each other SRV record
+ *	of the name is named in INTO->notes (INTO->size bytes, appended,
+ *	"; " between, a list that does not fit ends with "..."; names
+ *	escaped as dn_expand shows them).  At most 512 records are read.
+ *	Pure: no I/O.  Returns how many, with INTO->bad the malformed
+ *	records skipped, or -1 when the message is malformed.
  */
 int dcfind_parse(const unsigned char *answer, size_t len, const char *qname,
 		 struct dcfind_records *into);

@@ -28,10 +28,14 @@
  *	GRAPH_PAGES_MAX, a body over GRAPH_BODY_MAX or the deadline end the
  *	pull with TEMP; a nextLink back to the deltaLink a round began
  *	from is such a repeat.  A nextLink or deltaLink must stay under
- *	graph_url (the token is never sent elsewhere).  A 401 gets one new token
- *and one retry. OWNERSHIP Everything is freed before graph_fetch() returns; the
- *callback gets strings valid during the call only. DIAGNOSTICS sync_err as
- *graph.h says; every string from Graph is escaped. SEE ALSO
+ *	graph_url (the token is never sent elsewhere).  A 401 gets one
+ *	new token and one retry.
+ * OWNERSHIP
+ *	Everything is freed before graph_fetch() returns; the callback
+ *	gets strings valid during the call only.
+ * DIAGNOSTICS
+ *	sync_err as graph.h says; every string from Graph is escaped.
+ * SEE ALSO
  *	doc/microsoft-graph.md, graphhttp.c, graphtoken.c, graphpage.c.
  */
 #include <stdio.h>

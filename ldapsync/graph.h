@@ -89,13 +89,14 @@ struct graph_request {
  *	(graphdelta.h), or a full round when in doubt (GSTATS->why_full);
  *	410 Gone or 400 syncStateNotFound start a full round once.  The
  *	new cache and deltaLinks are added to *R->commit (sync) to be saved
- *	with the accepted table; R->commit NULL: only read.  All or nothing:
- *returns 0, or -1 with ERR set: TEMP (75) for throttling past the deadline, a
- *	repeated nextLink, too many pages, a body over the limit, a server
- *	that stops answering; UNAVAILABLE (69) when the server cannot be
- *	reached or answers nonsense (naming the URL); AUTH (77) when the
- *	credentials are refused, the secret file is unsafe, or a permission
- *	is missing (named).  STATS and GSTATS are filled either way.
+ *	with the accepted table; R->commit NULL: only read.  All or
+ *	nothing: returns 0, or -1 with ERR set: TEMP (75) for throttling
+ *	past the deadline, a repeated nextLink, too many pages, a body
+ *	over the limit, a server that stops answering; UNAVAILABLE (69)
+ *	when the server cannot be reached or answers nonsense (naming the
+ *	URL); AUTH (77) when the credentials are refused, the secret file
+ *	is unsafe, or a permission is missing (named).  STATS and GSTATS
+ *	are filled either way.
  */
 int graph_fetch(const struct graph_request *r, struct source_stats *stats,
 		struct graph_stats *gstats, struct sync_err *err)

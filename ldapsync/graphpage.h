@@ -37,10 +37,11 @@ struct graphpage_links {
  *	LINKS->delta (the caller frees them; NULL when there is none; a page
  *	with both is malformed).  An object with "@removed" (an object,
  *	whatever its reason) has REMOVED set.  The JSON must be valid UTF-8
- *without duplicate keys; an object needs a string id (at most GRAPHPAGE_ID_MAX
- *bytes, no NUL); proxyAddresses, when there, is an array of strings.  Returns
- *0, or -1 with ERR: UNAVAILABLE "malformed page: ..." (the caller adds the
- *	URL), or whatever FN set.
+ *	without duplicate keys; an object needs a string id (at most
+ *	GRAPHPAGE_ID_MAX bytes, no NUL); proxyAddresses, when there, is an
+ *	array of strings.  Returns 0, or -1 with ERR: UNAVAILABLE
+ *	"malformed page: ..." (the caller adds the URL), or whatever FN
+ *	set.
  */
 int graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
 		    struct graphpage_links *links, struct sync_err *err)

@@ -495,13 +495,17 @@ static int
 fetch_graph(struct collector *c, struct sync_err *err)
 {
 	const struct graph_stats *g = &c->stats->graph;
+	const struct graph_request r = {.conf = c->conf->graph,
+					.table = c->conf->table,
+					.commit = c->commit,
+					.fn = take_value,
+					.ctx = c};
 	struct source_stats one;
 	int rc;
 
 	c->live = &one;
 	c->last_dn = NULL;
-	rc = graph_fetch(c->conf->graph, c->conf->table, c->commit, take_value,
-			 c, &one, &c->stats->graph, err);
+	rc = graph_fetch(&r, &one, &c->stats->graph, err);
 	add_stats(&c->stats->source, &one);
 	if (g->cache_problem[0] != '\0')
 		log_warn("%s; a full delta round", g->cache_problem);

@@ -8,7 +8,8 @@
  *	the DCs in DNS), base, bind, tls, include or filter, incremental
  *	pulls.  Checks the combinations that cannot
  *	work (a simple bind over plain ldap://, DirSync on a Global
- *	Catalog, an empty base without one) before anything connects.
+ *	Catalog, an empty base without one) before anything connects; what
+ *	an incremental mode refuses is read from its row (incrmode.h).
  * OWNERSHIP
  *	struct sync_conf owns the directories and their strings
  *	(config_free()).
@@ -29,6 +30,7 @@
 #include "dcfind.h"
 #include "filterattrs.h"
 #include "incremental.h"
+#include "incrmode.h"
 #include "config.h"
 #include "config_impl.h"
 
@@ -274,11 +276,19 @@ check_uris(struct walker *w, yaml_node_t *node, struct ldapsync_conf *l)
 	return 0;
 }
 
+/* ldap_mode - the row of L's incremental mode, or NULL: none */
+static const struct incrmode *
+ldap_mode(const struct ldapsync_conf *l)
+{
+	return l->incremental == LDAPSYNC_INCR_NONE ? NULL : incrmode_get(l);
+}
+
 /* check_gc - what a Global Catalog allows, and what needs one */
 static int
 check_gc(struct walker *w, yaml_node_t *node, const struct ldap_walk *lw)
 {
 	const struct ldapsync_conf *l = lw->l;
+	const struct incrmode *mode = ldap_mode(l);
 	int gc = l->global_catalog;
 
 	for (size_t i = 0; i < l->n_uris; i++)
@@ -286,9 +296,7 @@ check_gc(struct walker *w, yaml_node_t *node, const struct ldap_walk *lw)
 	/* DirSync and the tombstone search read one naming context (the
 	 * DC's domain): on a Global Catalog the other domains' deletions
 	 * would go unseen.  A GUID listing covers whatever is searched. */
-	if (gc && (l->incremental == LDAPSYNC_INCR_DIRSYNC ||
-		   (l->incremental == LDAPSYNC_INCR_USNCHANGED &&
-		    l->deletions == LDAPSYNC_DELETIONS_TOMBSTONES)))
+	if (gc && mode != NULL && (mode->flags & INCRMODE_ONE_DOMAIN))
 		return fail_at(w, node,
 			       "on a Global Catalog, incremental takes "
 			       "usnchanged with deletions: listing (DirSync "
@@ -344,28 +352,25 @@ static int
 check_back_links(struct walker *w, const struct ldap_walk *lw)
 {
 	const struct ldapsync_conf *l = lw->l;
-	const char *attr, *mode;
+	const struct incrmode *mode = ldap_mode(l);
 	const yaml_node_t *mode_at;
+	const char *attr;
 
 	if (lw->filter == NULL || (attr = filter_back_link(l->filter)) == NULL)
 		return 0;
-	if (l->incremental == LDAPSYNC_INCR_DIRSYNC) {
-		mode = "incremental: dirsync";
-		mode_at = lw->incremental;
-	} else if (l->incremental == LDAPSYNC_INCR_USNCHANGED &&
-		   l->deletions == LDAPSYNC_DELETIONS_TOMBSTONES) {
-		mode = "deletions: tombstones";
-		mode_at = lw->deletions;
-	} else {
+	/* a mode that lists every qualifying object sees a membership
+	 * change; one that follows changed objects does not */
+	if (mode == NULL || (mode->flags & INCRMODE_LISTS_ALL))
 		return 0;
-	}
+	mode_at = mode->deletions >= 0 ? lw->deletions : lw->incremental;
 	return fail_at(w, lw->filter,
 		       "filter tests %s, which %s (at %s:%zu:%zu) does not "
 		       "follow: adding a user to a group changes the group, "
 		       "not the user, so the table would miss it until "
 		       "full_every; use incremental: usnchanged with "
 		       "deletions: listing",
-		       attr, mode, w->path, mode_at->start_mark.line + 1,
+		       attr, mode->config_words, w->path,
+		       mode_at->start_mark.line + 1,
 		       mode_at->start_mark.column + 1);
 }
 
@@ -375,6 +380,7 @@ check_ldap(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 {
 	const struct ldap_walk *lw = nodes;
 	struct ldapsync_conf *l = dst;
+	const struct incrmode *mode = ldap_mode(l);
 
 	if (lw->domain != NULL && l->n_uris > 0)
 		return fail_at(w, lw->domain,
@@ -396,10 +402,10 @@ check_ldap(struct walker *w, yaml_node_t *node, void *dst, void *nodes)
 		return fail_at(w, lw->include,
 			       "source.ldap takes filter or include, not "
 			       "both");
-	if (lw->deletions != NULL && l->incremental == LDAPSYNC_INCR_DIRSYNC)
+	if (lw->deletions != NULL && mode != NULL && mode->deletions < 0)
 		return fail_at(w, lw->deletions,
-			       "deletions is for incremental: usnchanged; "
-			       "DirSync reports deletions itself");
+			       "deletions is for incremental: usnchanged; %s",
+			       mode->no_deletions_why);
 	if (l->bind_method == LDAPSYNC_BIND_EXTERNAL && l->cert_file == NULL)
 		return fail_at(w, lw->bind,
 			       "bind.method external needs tls.cert_file and "

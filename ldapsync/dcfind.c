@@ -356,14 +356,13 @@ read_record(ns_msg *msg, int i, struct chain *c, struct source_srv *r,
 /* dcfind_parse - see dcfind.h */
 int
 dcfind_parse(const unsigned char *answer, size_t len, const char *qname,
-	     struct source_srv *recs, size_t max, int *bad, char *notes,
-	     size_t size)
+	     struct dcfind_records *into)
 {
 	struct chain *c;
 	ns_msg msg;
 	int count, n = 0;
 
-	*bad = 0;
+	into->bad = 0;
 	if (len > NS_MAXMSG || ns_initparse(answer, (int)len, &msg) < 0)
 		return -1;
 	c = xcalloc(1, sizeof(*c));
@@ -371,11 +370,13 @@ dcfind_parse(const unsigned char *answer, size_t len, const char *qname,
 	snprintf(c->names[0], sizeof(c->names[0]), "%s", qname);
 	c->n = 1;
 	count = ns_msg_count(msg, ns_s_an);
-	for (int i = 0; i < count && i < ANSWER_RECORDS_MAX && (size_t)n < max;
+	for (int i = 0;
+	     i < count && i < ANSWER_RECORDS_MAX && (size_t)n < into->max;
 	     i++) {
-		int rc = read_record(&msg, i, c, &recs[n], notes, size);
+		int rc = read_record(&msg, i, c, &into->recs[n], into->notes,
+				     into->size);
 
-		*bad += rc < 0;
+		into->bad += rc < 0;
 		n += rc > 0;
 	}
 	free(c);
@@ -416,18 +417,18 @@ bound_resolver(res_state res, int seconds)
 }
 
 /*
- * query_one - NAME's SRV records through RES into RECS (at most MAX),
- * in RFC 2782 order; the outcome into LOOKUP, *TIMED_OUT set when the
+ * query_one - NAME's SRV records through RES into INTO (dcfind_parse), in
+ * RFC 2782 order; the outcome into LOOKUP, *TIMED_OUT set when the
  * lookup was cut (or not begun: deadline).  Returns how many.
  */
 static size_t
 query_one(const struct dcfind_query *q, res_state res, const char *name,
-	  struct source_srv *recs, size_t max, struct source_lookup *lookup,
-	  struct source_discovery *out, int *timed_out)
+	  struct dcfind_records *into, struct source_lookup *lookup,
+	  int *timed_out)
 {
 	unsigned char *answer = xmalloc(NS_MAXMSG);
 	size_t n = 0;
-	int len, rc, cut, bad = 0, seconds = budget(q);
+	int len, rc, cut, seconds = budget(q);
 
 	snprintf(lookup->name, sizeof(lookup->name), "%s", name);
 	if (seconds == 0) {
@@ -456,17 +457,16 @@ query_one(const struct dcfind_query *q, res_state res, const char *name,
 			 outcome_text(res->res_h_errno));
 		goto out;
 	}
-	rc = dcfind_parse(answer, (size_t)len, name, recs, max, &bad,
-			  out->ignored, sizeof(out->ignored));
+	rc = dcfind_parse(answer, (size_t)len, name, into);
 	if (rc < 0) {
 		snprintf(lookup->outcome, sizeof(lookup->outcome),
 			 "a malformed answer");
 		goto out;
 	}
 	n = (size_t)rc;
-	dcfind_order(recs, n, random_pick, NULL);
+	dcfind_order(into->recs, n, random_pick, NULL);
 	snprintf(lookup->outcome, sizeof(lookup->outcome), "%zu record%s%s", n,
-		 n == 1 ? "" : "s", bad ? " (and malformed ones)" : "");
+		 n == 1 ? "" : "s", into->bad ? " (and malformed ones)" : "");
 out:
 	free(answer);
 	return n;
@@ -548,9 +548,14 @@ dcfind_lookup(const struct dcfind_query *q, struct source_discovery *out,
 	 * nests, and the old action comes back below */
 	watchdog_install(&old_sa);
 	for (size_t i = 0; i < n_names; i++) {
-		size_t n =
-			query_one(q, &res, names[i], recs, ANSWER_RECORDS_MAX,
-				  &out->lookups[i], out, &timed_out);
+		struct dcfind_records into = {
+			.recs = recs,
+			.max = ANSWER_RECORDS_MAX,
+			.notes = out->ignored,
+			.size = sizeof(out->ignored),
+		};
+		size_t n = query_one(q, &res, names[i], &into, &out->lookups[i],
+				     &timed_out);
 
 		out->lookups[i].found = n;
 		out->n_lookups++;

@@ -52,20 +52,32 @@ size_t dcfind_names(const struct dcfind_query *q,
 int dcfind_hostname_ok(const char *name);
 
 /*
+ * Where dcfind_parse() puts an answer's records: the caller sets recs,
+ * max, notes and size (its memory), dcfind_parse() sets bad.
+ */
+struct dcfind_records {
+	struct source_srv *recs; /* at most max */
+	size_t max;
+	int bad;     /* out: the malformed records skipped */
+	char *notes; /* the records not used, appended */
+	size_t size; /* of notes */
+};
+
+/*
  * dcfind_parse - the usable SRV records for QNAME in ANSWER[0..LEN) (a
- *	DNS message, as res_nquery gives it) into RECS (at most MAX), in the
- *	order DNS gave.  Used: an SRV record in class IN owned by QNAME (or
- *	by a CNAME target on the way from it: ASCII case and a trailing dot
- *	do not count), whose target is a host name (dcfind_hostname_ok) and
- *	whose port is not 0; each other SRV record of the name is named in
- *	NOTES (SIZE bytes, appended, "; " between, a list that does not fit
- *	ends with "..."; names escaped as dn_expand shows them).  At most
- *	512 records are read.  Pure: no I/O.  Returns how many, with *BAD
- *	the malformed records skipped, or -1 when the message is malformed.
+ *	DNS message, as res_nquery gives it) into INTO->recs (at most
+ *	INTO->max), in the order DNS gave.  Used: an SRV record in class IN
+ *	owned by QNAME (or by a CNAME target on the way from it: ASCII case
+ *	and a trailing dot do not count), whose target is a host name
+ *	(dcfind_hostname_ok) and whose port is not 0; each other SRV record
+ *	of the name is named in INTO->notes (INTO->size bytes, appended,
+ *	"; " between, a list that does not fit ends with "..."; names
+ *	escaped as dn_expand shows them).  At most 512 records are read.
+ *	Pure: no I/O.  Returns how many, with INTO->bad the malformed
+ *	records skipped, or -1 when the message is malformed.
  */
 int dcfind_parse(const unsigned char *answer, size_t len, const char *qname,
-		 struct source_srv *recs, size_t max, int *bad, char *notes,
-		 size_t size);
+		 struct dcfind_records *into);
 
 /*
  * dcfind_merge - add RECS[0..N) (one lookup's, in order) to OUT->srv

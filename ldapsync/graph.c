@@ -28,10 +28,14 @@
  *	GRAPH_PAGES_MAX, a body over GRAPH_BODY_MAX or the deadline end the
  *	pull with TEMP; a nextLink back to the deltaLink a round began
  *	from is such a repeat.  A nextLink or deltaLink must stay under
- *	graph_url (the token is never sent elsewhere).  A 401 gets one new token
- *and one retry. OWNERSHIP Everything is freed before graph_fetch() returns; the
- *callback gets strings valid during the call only. DIAGNOSTICS sync_err as
- *graph.h says; every string from Graph is escaped. SEE ALSO
+ *	graph_url (the token is never sent elsewhere).  A 401 gets one
+ *	new token and one retry.
+ * OWNERSHIP
+ *	Everything is freed before graph_fetch() returns; the callback
+ *	gets strings valid during the call only.
+ * DIAGNOSTICS
+ *	sync_err as graph.h says; every string from Graph is escaped.
+ * SEE ALSO
  *	doc/microsoft-graph.md, graphhttp.c, graphtoken.c, graphpage.c.
  */
 #include <stdio.h>
@@ -267,12 +271,15 @@ static int
 read_page(struct pull *p, const char *url, char **next, struct sync_err *err)
 {
 	struct graphhttp_reply r;
-	char shown[300], *delta = NULL;
+	struct graphpage_links links;
+	char shown[300], *delta;
 	int rc;
 
 	if (get_page(p, url, &r, err) < 0)
 		return -1;
-	rc = graphpage_parse(r.body, r.len, take_object, p, next, &delta, err);
+	rc = graphpage_parse(r.body, r.len, take_object, p, &links, err);
+	*next = links.next;
+	delta = links.delta;
 	graphhttp_reply_free(&r);
 	if (rc < 0)
 		return err->kind == SYNC_ERR_UNAVAILABLE
@@ -437,15 +444,14 @@ limits(struct pull *p)
 
 /* graph_fetch - see graph.h */
 int
-graph_fetch(const struct graph_conf *conf, const char *table,
-	    struct incremental_commit **commit, source_value_fn fn, void *ctx,
-	    struct source_stats *stats, struct graph_stats *gstats,
-	    struct sync_err *err)
+graph_fetch(const struct graph_request *r, struct source_stats *stats,
+	    struct graph_stats *gstats, struct sync_err *err)
 {
+	const struct graph_conf *conf = r->conf;
 	struct graphdelta delta;
 	struct pull p = {.conf = conf,
-			 .fn = fn,
-			 .ctx = ctx,
+			 .fn = r->fn,
+			 .ctx = r->ctx,
 			 .stats = stats,
 			 .gs = gstats};
 	const char *bearer;
@@ -456,7 +462,7 @@ graph_fetch(const struct graph_conf *conf, const char *table,
 	gstats->done = 1;
 	limits(&p);
 	if (conf->incremental) {
-		graphdelta_load(&delta, conf, table);
+		graphdelta_load(&delta, conf, r->table);
 		p.delta = &delta;
 	}
 	snprintf(stats->server, sizeof(stats->server), "%s", conf->graph_url);
@@ -469,7 +475,7 @@ graph_fetch(const struct graph_conf *conf, const char *table,
 	snprintf(stats->bound_as, sizeof(stats->bound_as), "app %s with a %s",
 		 conf->client_id, graphtoken_credential(p.token));
 	if (rc == 0)
-		rc = p.delta != NULL ? pull_delta(&p, commit, err)
+		rc = p.delta != NULL ? pull_delta(&p, r->commit, err)
 				     : pull_round(&p, err);
 	else if (p.delta != NULL) /* -v says why, even when it failed */
 		snprintf(gstats->why_full, sizeof(gstats->why_full), "%s",

@@ -72,25 +72,33 @@ void graph_cloud_urls(int cloud, const char **login, const char **graph);
 struct incremental_commit;
 
 #ifdef RCPTSYNC_HAVE_GRAPH
+/* What one Graph pull is asked to do (graph_fetch). */
+struct graph_request {
+	const struct graph_conf *conf;	    /* the tenant and collections */
+	const char *table;		    /* the cache lives next to it */
+	struct incremental_commit **commit; /* or NULL: read only */
+	source_value_fn fn;		    /* every value goes here */
+	void *ctx;			    /* FN's */
+};
+
 /*
- * graph_fetch - a pull of CONF's collections: every proxyAddresses
- *	value of every object (guests left out) to FN, the object named
+ * graph_fetch - a pull of R->conf's collections: every proxyAddresses
+ *	value of every object (guests left out) to R->fn, the object named
  *	"graph:users/ID" (groups/, contacts/).  With incremental: delta,
- *	a delta round continuing the object cache beside TABLE
+ *	a delta round continuing the object cache beside R->table
  *	(graphdelta.h), or a full round when in doubt (GSTATS->why_full);
  *	410 Gone or 400 syncStateNotFound start a full round once.  The
- *	new cache and deltaLinks are added to *COMMIT (sync) to be saved
- *	with the accepted table; COMMIT NULL: only read.  All or nothing:
- *returns 0, or -1 with ERR set: TEMP (75) for throttling past the deadline, a
- *	repeated nextLink, too many pages, a body over the limit, a server
- *	that stops answering; UNAVAILABLE (69) when the server cannot be
- *	reached or answers nonsense (naming the URL); AUTH (77) when the
- *	credentials are refused, the secret file is unsafe, or a permission
- *	is missing (named).  STATS and GSTATS are filled either way.
+ *	new cache and deltaLinks are added to *R->commit (sync) to be saved
+ *	with the accepted table; R->commit NULL: only read.  All or
+ *	nothing: returns 0, or -1 with ERR set: TEMP (75) for throttling
+ *	past the deadline, a repeated nextLink, too many pages, a body
+ *	over the limit, a server that stops answering; UNAVAILABLE (69)
+ *	when the server cannot be reached or answers nonsense (naming the
+ *	URL); AUTH (77) when the credentials are refused, the secret file
+ *	is unsafe, or a permission is missing (named).  STATS and GSTATS
+ *	are filled either way.
  */
-int graph_fetch(const struct graph_conf *conf, const char *table,
-		struct incremental_commit **commit, source_value_fn fn,
-		void *ctx, struct source_stats *stats,
+int graph_fetch(const struct graph_request *r, struct source_stats *stats,
 		struct graph_stats *gstats, struct sync_err *err)
 	__attribute__((warn_unused_result));
 #endif

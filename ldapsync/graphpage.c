@@ -102,7 +102,7 @@ is_link(json_t *link)
 /* graphpage_parse - see graphpage.h */
 int
 graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
-		char **next, char **delta, struct sync_err *err)
+		struct graphpage_links *links, struct sync_err *err)
 {
 	json_error_t jerr;
 	char shown[200];
@@ -110,7 +110,7 @@ graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
 	size_t i;
 	int rc = 0;
 
-	*next = *delta = NULL;
+	links->next = links->delta = NULL;
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 			  &jerr);
 	if (root == NULL)
@@ -145,9 +145,9 @@ graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
 		rc = take_object(o, i, fn, ctx, err);
 	}
 	if (rc == 0 && link != NULL)
-		*next = xstrdup(json_string_value(link));
+		links->next = xstrdup(json_string_value(link));
 	if (rc == 0 && dlink != NULL)
-		*delta = xstrdup(json_string_value(dlink));
+		links->delta = xstrdup(json_string_value(dlink));
 	json_decref(root);
 	return rc;
 }

@@ -24,20 +24,27 @@ struct graphpage_object {
  * stop (the callback sets the caller's error). */
 typedef int (*graphpage_fn)(void *ctx, const struct graphpage_object *o);
 
+/* A page's links (graphpage_parse): the caller frees them with free(). */
+struct graphpage_links {
+	char *next;  /* "@odata.nextLink", or NULL */
+	char *delta; /* "@odata.deltaLink", or NULL */
+};
+
 /*
  * graphpage_parse - one page of a Graph collection or of a delta round
  *	(LEN bytes of JSON): each object of its "value" array to FN, its
- *	"@odata.nextLink" into *NEXT and its "@odata.deltaLink" into
- *	*DELTA (the caller frees them; NULL when there is none; a page
+ *	"@odata.nextLink" into LINKS->next and its "@odata.deltaLink" into
+ *	LINKS->delta (the caller frees them; NULL when there is none; a page
  *	with both is malformed).  An object with "@removed" (an object,
  *	whatever its reason) has REMOVED set.  The JSON must be valid UTF-8
- *without duplicate keys; an object needs a string id (at most GRAPHPAGE_ID_MAX
- *bytes, no NUL); proxyAddresses, when there, is an array of strings.  Returns
- *0, or -1 with ERR: UNAVAILABLE "malformed page: ..." (the caller adds the
- *	URL), or whatever FN set.
+ *	without duplicate keys; an object needs a string id (at most
+ *	GRAPHPAGE_ID_MAX bytes, no NUL); proxyAddresses, when there, is an
+ *	array of strings.  Returns 0, or -1 with ERR: UNAVAILABLE
+ *	"malformed page: ..." (the caller adds the URL), or whatever FN
+ *	set.
  */
 int graphpage_parse(const char *body, size_t len, graphpage_fn fn, void *ctx,
-		    char **next, char **delta, struct sync_err *err)
+		    struct graphpage_links *links, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
 /*

@@ -42,14 +42,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct source_srv recs[MAX], again[MAX];
 	char notes[256] = "", notes2[256] = "";
-	int bad, bad2, n, n2;
+	struct dcfind_records into = {recs, MAX, 0, notes, sizeof(notes)};
+	struct dcfind_records into2 = {again, MAX, 0, notes2, sizeof(notes2)};
+	int n, n2;
 
-	n = dcfind_parse(data, size, QNAME, recs, MAX, &bad, notes,
-			 sizeof(notes));
+	n = dcfind_parse(data, size, QNAME, &into);
 	check(recs, n, notes, sizeof(notes));
-	n2 = dcfind_parse(data, size, QNAME, again, MAX, &bad2, notes2,
-			  sizeof(notes2));
-	FUZZ_ASSERT(n2 == n && bad2 == bad && strcmp(notes, notes2) == 0);
+	n2 = dcfind_parse(data, size, QNAME, &into2);
+	FUZZ_ASSERT(n2 == n && into2.bad == into.bad &&
+		    strcmp(notes, notes2) == 0);
 	for (int i = 0; i < n; i++)
 		FUZZ_ASSERT(memcmp(&recs[i], &again[i], sizeof(recs[i])) == 0);
 	return 0;

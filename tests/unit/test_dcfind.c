@@ -505,11 +505,16 @@ test_parse(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		char notes[256] = "";
-		int bad = -7, n;
+		struct dcfind_records into = {.recs = recs,
+					      .max = 1000,
+					      .bad = -7,
+					      .notes = notes,
+					      .size = sizeof(notes)};
+		int bad, n;
 
 		rows[i].build(&m);
-		n = dcfind_parse(m.b, m.len, QNAME, recs, 1000, &bad, notes,
-				 sizeof(notes));
+		n = dcfind_parse(m.b, m.len, QNAME, &into);
+		bad = into.bad;
 		if (n != rows[i].want || (n >= 0 && bad != rows[i].bad))
 			fail_msg("%s: %d records (%d malformed), want %d (%d); "
 				 "notes: %s",
@@ -550,22 +555,19 @@ test_parse_cut(void **state)
 	const char *one = QNAME ": target dc_with_a_rather_long_name.corp."
 				"example is not a host name";
 	size_t len, per = strlen(one) + 2;
-	int bad;
+	struct dcfind_records into = {
+		.recs = recs, .max = 4, .notes = notes, .size = sizeof(notes)};
 
 	(void)state;
 	build_cut(&m);
-	assert_int_equal(dcfind_parse(m.b, m.len, QNAME, recs, 4, &bad, notes,
-				      sizeof(notes)),
-			 0);
+	assert_int_equal(dcfind_parse(m.b, m.len, QNAME, &into), 0);
 	len = strlen(notes);
 	assert_true(len < sizeof(notes));
 	assert_string_equal(notes + len - 5, "; ...");
 	/* whole notes only: the length is k notes plus "; ..." */
 	assert_int_equal((len - 5 + 2) % per, 0);
 	/* and nothing is added to a cut list */
-	assert_int_equal(dcfind_parse(m.b, m.len, QNAME, recs, 4, &bad, notes,
-				      sizeof(notes)),
-			 0);
+	assert_int_equal(dcfind_parse(m.b, m.len, QNAME, &into), 0);
 	assert_int_equal(strlen(notes), len);
 }
 

@@ -298,7 +298,8 @@ test_torn_and_missing(void **state)
  * a listing lists every object (self-healing, unlisted dropped); only
  * DirSync keeps a cookie and falls back to a full pull, on a CONFIG or
  * DATA error; tombstones and DirSync read deleted objects and distrust
- * changed containers.  DirSync is DirSync whatever deletions says.
+ * changed containers and read one domain (refused on a Global Catalog).
+ * DirSync is DirSync whatever deletions says, and refuses the key.
  */
 static void
 test_incrmode_rows(void **state)
@@ -314,10 +315,15 @@ test_incrmode_rows(void **state)
 	assert_ptr_equal(m->changes, changes_listing);
 	assert_int_equal(m->fallback_kinds, 0);
 	assert_string_equal(m->changed_what, "listed");
+	assert_string_equal(m->config_words, "deletions: listing");
+	assert_null(m->no_deletions_why);
 
 	l.deletions = LDAPSYNC_DELETIONS_TOMBSTONES;
 	m = incrmode_get(&l);
-	assert_int_equal(m->flags, INCRMODE_TOMBSTONES | INCRMODE_CONTAINERS);
+	assert_int_equal(m->flags, INCRMODE_TOMBSTONES | INCRMODE_CONTAINERS |
+					   INCRMODE_ONE_DOMAIN);
+	assert_string_equal(m->config_words, "deletions: tombstones");
+	assert_null(m->no_deletions_why);
 	assert_ptr_equal(m->changes, changes_tombstones);
 	assert_int_equal(m->fallback_kinds, 0);
 	assert_string_equal(m->changed_what, "changed in the domain");
@@ -330,7 +336,12 @@ test_incrmode_rows(void **state)
 		m = incrmode_get(&l);
 		assert_int_equal(m->flags, INCRMODE_TOMBSTONES |
 						   INCRMODE_COOKIE |
-						   INCRMODE_CONTAINERS);
+						   INCRMODE_CONTAINERS |
+						   INCRMODE_ONE_DOMAIN);
+		assert_int_equal(m->deletions, -1);
+		assert_string_equal(m->config_words, "incremental: dirsync");
+		assert_string_equal(m->no_deletions_why,
+				    "DirSync reports deletions itself");
 		assert_ptr_equal(m->changes, changes_dirsync);
 		assert_int_equal(m->fallback_kinds,
 				 (1 << SYNC_ERR_CONFIG) | (1 << SYNC_ERR_DATA));

@@ -28,17 +28,17 @@ set_of(const char *const *keys)
 	return s;
 }
 
-/* run_grace - one run: OLD table, NEW directory, at time NOW */
+/* run_grace - one run of HOW (its rule, state and counts) at time NOW:
+ * OLD table, NEW directory */
 static size_t
-run_grace(const struct grace_rule *rule, const char *const *old_keys,
-	  const char *const *new_keys, struct sync_state *st, time_t now,
-	  struct grace_counts *c, int *has_b)
+run_grace(struct grace_how *how, time_t now, const char *const *old_keys,
+	  const char *const *new_keys, int *has_b)
 {
 	struct addrset *o = set_of(old_keys), *n = set_of(new_keys);
-	struct grace_how how = {rule, st, now, NULL, NULL, c};
 	size_t count;
 
-	grace_apply(&how, o, n);
+	how->now = now;
+	grace_apply(how, o, n);
 	count = addrset_count(n);
 	*has_b = addrset_find(n, "b@x.y") != NULL;
 	addrset_free(o);
@@ -54,22 +54,22 @@ test_grace_runs(void **state)
 	struct grace_rule rule = {0, 2};
 	struct sync_state st;
 	struct grace_counts c;
+	struct grace_how how = {&rule, &st, 0, NULL, NULL, &c};
 	int has_b;
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
 	/* missing run 1 and 2: kept; run 3: removed */
-	assert_int_equal(run_grace(&rule, both, only_a, &st, 100, &c, &has_b),
-			 2);
+	assert_int_equal(run_grace(&how, 100, both, only_a, &has_b), 2);
 	assert_true(has_b);
 	assert_int_equal(c.kept, 1);
 	assert_int_equal(st.n_pending, 1);
 	assert_int_equal(st.pending[0].runs, 1);
-	run_grace(&rule, both, only_a, &st, 200, &c, &has_b);
+	run_grace(&how, 200, both, only_a, &has_b);
 	assert_true(has_b);
 	assert_int_equal(st.pending[0].runs, 2);
 	assert_int_equal(st.pending[0].since, 100);
-	run_grace(&rule, both, only_a, &st, 300, &c, &has_b);
+	run_grace(&how, 300, both, only_a, &has_b);
 	assert_false(has_b);
 	assert_int_equal(c.expired, 1);
 	assert_int_equal(st.n_pending, 0);
@@ -84,21 +84,22 @@ test_grace_time_and_return(void **state)
 	struct grace_rule rule = {3600, 0};
 	struct sync_state st;
 	struct grace_counts c;
+	struct grace_how how = {&rule, &st, 0, NULL, NULL, &c};
 	int has_b;
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
-	run_grace(&rule, both, only_a, &st, 1000, &c, &has_b);
+	run_grace(&how, 1000, both, only_a, &has_b);
 	assert_true(has_b);
-	run_grace(&rule, both, only_a, &st, 1000 + 3599, &c, &has_b);
+	run_grace(&how, 1000 + 3599, both, only_a, &has_b);
 	assert_true(has_b);
 	/* it came back: forgotten, so a later miss starts a new grace */
-	run_grace(&rule, both, both, &st, 1000 + 3600, &c, &has_b);
+	run_grace(&how, 1000 + 3600, both, both, &has_b);
 	assert_int_equal(st.n_pending, 0);
-	run_grace(&rule, both, only_a, &st, 9000, &c, &has_b);
+	run_grace(&how, 9000, both, only_a, &has_b);
 	assert_true(has_b);
 	assert_int_equal(st.pending[0].since, 9000);
-	run_grace(&rule, both, only_a, &st, 9000 + 3600, &c, &has_b);
+	run_grace(&how, 9000 + 3600, both, only_a, &has_b);
 	assert_false(has_b);
 	state_free(&st);
 }
@@ -111,11 +112,12 @@ test_grace_off(void **state)
 	struct grace_rule rule = {0, 0};
 	struct sync_state st;
 	struct grace_counts c;
+	struct grace_how how = {&rule, &st, 0, NULL, NULL, &c};
 	int has_b;
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(run_grace(&rule, both, only_a, &st, 1, &c, &has_b), 1);
+	assert_int_equal(run_grace(&how, 1, both, only_a, &has_b), 1);
 	assert_false(has_b);
 	state_free(&st);
 }

@@ -9,11 +9,13 @@
  *	recipient_delimiter, parent_domain_matches_subdomains,
  *	allow_untrusted_routing, allow_min_user, swap_bangpath,
  *	allow_percent_hack, myorigin, myhostname, mydestination,
- *inet_interfaces, smtpd_relay_before_recipient_restrictions,
- *smtpd_relay_restrictions, smtpd_recipient_restrictions, line_length_limit and
- *smtputf8_enable. No main.cf there: "postconf -d", the defaults Postfix itself
- *would use.  postconf runs without a shell, stdin /dev/null, stderr discarded
- *(it warns about a missing master.cf, which is no concern of ours). OWNERSHIP
+ *	inet_interfaces, smtpd_relay_before_recipient_restrictions,
+ *	smtpd_relay_restrictions, smtpd_recipient_restrictions,
+ *	line_length_limit and smtputf8_enable.  No main.cf there:
+ *	"postconf -d", the defaults Postfix itself would use.  postconf runs
+ *	without a shell, stdin /dev/null, stderr discarded (it warns about a
+ *	missing master.cf, which is no concern of ours).
+ * OWNERSHIP
  *	struct pfconf owns its strings; pfconf_free() releases them.
  * DIAGNOSTICS
  *	CONFIG sync_err when postconf cannot be run or fails.

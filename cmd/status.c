@@ -8,9 +8,9 @@
  *	1 WARNING (the after_change hook or a verify-cache purge is still
  *	owed, or a table or its map is not the file the last sync published
  *	and recorded: mapcommit.h), 2 CRITICAL (the last run failed, or no
- *success within
- *	--max-age), 3 UNKNOWN (no sync has run).  A run that failed for the
- *	hook alone published its map, so it is a WARNING, not CRITICAL.
+ *	success within --max-age), 3 UNKNOWN (no sync has run).  A run
+ *	that failed for the hook alone published its map, so it is a
+ *	WARNING, not CRITICAL.
  *	The verdict is computed here once; render.c words it.
  * DIAGNOSTICS
  *	A state file that cannot be read is an error (exit by its kind).

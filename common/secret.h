@@ -11,12 +11,13 @@
 #define SECRET_CREDENTIAL "credential:"
 
 /*
- * secret_read - read a password from PATH (or a "credential:NAME"), which must
- *be a regular file owned by us or root with no group or other permission bits.
- *One trailing newline is dropped.  On success *OUT is a NUL-terminated copy
- *(length *LEN) that the caller wipes with secret_free().  An unsafe or empty
- *file is an AUTH error (exit 77); an unreadable one too, since the fix is the
- *same (ownership and mode).
+ * secret_read - read a password from PATH (or a "credential:NAME"), which
+ *	must be a regular file owned by us or root with no group or other
+ *	permission bits.  One trailing newline is dropped.  On success *OUT
+ *	is a NUL-terminated copy (length *LEN) that the caller wipes with
+ *	secret_free().  An unsafe or empty file is an AUTH error (exit 77);
+ *	an unreadable one too, since the fix is the same (ownership and
+ *	mode).
  */
 int secret_read(const char *path, char **out, size_t *len, struct sync_err *err)
 	__attribute__((warn_unused_result));

@@ -5,9 +5,11 @@
  * DESCRIPTION
  *	A struct sync_err holds one kind (what to do), one message (what
  *	happened, where) and optionally a hint (advice for the admin, such
- *	as what AD's "data 52e" means).  Library code fills it and returns -1;
- *it never prints and never exits. DIAGNOSTICS None: formatting cannot fail; a
- *message that does not fit is cut and ends in "...".
+ *	as what AD's "data 52e" means).  Library code fills it and returns
+ *	-1; it never prints and never exits.
+ * DIAGNOSTICS
+ *	None: formatting cannot fail; a message that does not fit is cut
+ *	and ends in "...".
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
  *	P->mode), and the changed objects that qualify, into P->changed and
  *	P->fresh; every qualifying object when P is not incremental (or
  *	stops being so: P->why_full says why).  Returns 0, or -1 with the
- *search's error.
+ *	search's error.
  */
 int changes_search(struct pull *p, struct sync_err *err)
 	__attribute__((warn_unused_result));

@@ -57,7 +57,7 @@ struct smtpaddr {
  *	tokenizer, extract_addr()'s RFC 822 parse (tok822), then the
  *	address checks of trivial-rewrite (rewrite.c, resolve.c,
  *	valid_hostname.c), for the command "RCPT TO:ARG".  Fills OUT;
- *smtpaddr_free() releases it.  Pure.
+ *	smtpaddr_free() releases it.  Pure.
  */
 void smtpaddr_parse(const char *arg, size_t len,
 		    const struct smtpaddr_settings *s, struct smtpaddr *out);

@@ -20,12 +20,14 @@ stop_dc() {
 }
 trap 'stop_dc; cleanup' EXIT
 
+t0=$SECONDS
 samba_dc_start "$WORK/dc" || { echo "cannot start the Samba DC"; exit 1; }
 echo "$SDC_PID" > "$WORK/dc.pid"
 # every mode binds as the service account: DirSync's replication right,
 # and read access to CN=Deleted Objects for tombstones (and DirSync)
 samba_dc_grant_dirsync "$SDC_SVC" || { echo "cannot grant the DirSync rights"; exit 1; }
 printf '%s' "$SDC_ADMIN_PASS" > "$WORK/admin.secret"; chmod 600 "$WORK/admin.secret"
+echo "# DC provisioned, started and granted in $((SECONDS - t0)) s"
 mkdir -p "$WORK/diff"
 RCPTSYNC=$RCPTSYNC SDC_NS=$SDC_NS SDC=$SDC SDC_CA=$SDC_CA SDC_SVC=$SDC_SVC \
 	SDC_PW=$SDC_PW ADMIN_PW_FILE=$WORK/admin.secret DIFF_WORK=$WORK/diff \

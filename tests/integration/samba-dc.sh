@@ -9,7 +9,10 @@
 # State lives in $SDC (a temp dir); the DC is stopped by PID, then every
 # process left in the namespace, then the namespace is deleted.
 #
-#   samba_dc_start DIR   provision, certificates, start, service account
+#   samba_dc_start DIR   provision, certificates, start, service account;
+#                        with RCPTSYNC_DC_TEMPLATE=TPL set, a copy of the
+#                        provision in TPL (made there by the first suite
+#                        that needs it) instead of a provision of its own
 #   in_ns CMD...         run CMD inside the namespace
 #   samba_dc_stop        stop by PID, delete the namespace
 #   samba_dc_load LDIF   add entries with ldbadd (bulk, while it runs)
@@ -47,18 +50,55 @@ samba_tool() {
 	samba-tool "$@" -s "$SDC/etc/smb.conf" -H "$SDC/private/sam.ldb"
 }
 
+# samba_dc_provision DIR LOG : the provision alone (7-10 s)
+samba_dc_provision() {
+	mkdir -p "$1" || return 1
+	# -s /dev/null: not the machine's smb.conf
+	samba-tool domain provision -s /dev/null --targetdir="$1" \
+		--realm="$SDC_REALM" --domain=CORP --server-role=dc \
+		--dns-backend=SAMBA_INTERNAL --use-rfc2307 --host-ip=127.0.0.1 \
+		--host-name=dc1 --adminpass="$SDC_ADMIN_PASS" \
+		> "$2" 2>&1 || { tail -5 "$2"; return 1; }
+}
+
+# samba_dc_from_template TPL : $SDC as a copy of the finished provision in
+# TPL/dc, provisioned there first (under TPL/lock, so that suites run side
+# by side provision it once) if TPL holds none.  The provision writes its
+# own absolute path only into etc/smb.conf (checked: none in the ldb, tdb
+# or any other file of the tree, nor in the sysvol's extended attributes);
+# it is rewritten to $SDC, and any other file still naming TPL fails the
+# start.  Everything after the provision stays per DC.
+samba_dc_from_template() {
+	local tpl=$1 conf
+	mkdir -p "$tpl" || return 1
+	(
+		flock 9 || exit 1
+		[ -e "$tpl/provisioned" ] && exit 0
+		rm -rf "$tpl/dc"
+		samba_dc_provision "$tpl/dc" "$tpl/provision.log" &&
+			touch "$tpl/provisioned"
+	) 9> "$tpl/lock" || return 1
+	[ -e "$tpl/provisioned" ] || return 1
+	cp -a "$tpl/dc/." "$SDC/" || return 1
+	conf=$(< "$SDC/etc/smb.conf") || return 1
+	printf '%s\n' "${conf//"$tpl/dc"/"$SDC"}" > "$SDC/etc/smb.conf" || return 1
+	if grep -rlF "$tpl" "$SDC"; then
+		echo "the files above still name the template $tpl" >&2
+		return 1
+	fi
+}
+
 samba_dc_start() {
 	SDC=$1
 	SDC_NS=rcptsync-dc-$$
 	mkdir -p "$SDC/log" "$SDC/run"
 	ip netns add "$SDC_NS" || return 1
 	in_ns ip link set lo up || return 1
-	# -s /dev/null: not the machine's smb.conf
-	samba-tool domain provision -s /dev/null --targetdir="$SDC" \
-		--realm="$SDC_REALM" --domain=CORP --server-role=dc \
-		--dns-backend=SAMBA_INTERNAL --use-rfc2307 --host-ip=127.0.0.1 \
-		--host-name=dc1 --adminpass="$SDC_ADMIN_PASS" \
-		> "$SDC/provision.log" 2>&1 || { tail -5 "$SDC/provision.log"; return 1; }
+	if [ -n "${RCPTSYNC_DC_TEMPLATE:-}" ]; then
+		samba_dc_from_template "$RCPTSYNC_DC_TEMPLATE" || return 1
+	else
+		samba_dc_provision "$SDC" "$SDC/provision.log" || return 1
+	fi
 	# Samba's own certificate has no subjectAltName: our CA, our cert.
 	make_test_ca "$SDC" samba &&
 		make_cert_for "$SDC" dc samba \

@@ -84,9 +84,9 @@ relay_purge() {
 	local dump cmds holder i
 	printf '@corp.example\tOK\n' > "$D/extra"
 	C=$(conf "$D/b.ldif" "" "$D/extra")
-	answer user5@corp.example >/dev/null	# verify(8) running, holding its lock
-	check "$VTYPE relay: someone's negative entry is there" grep -q "^someone@corp.example	2:" <<<"$(cache_dump)"
 	if [ "$VTYPE" = lmdb ]; then
+		answer user5@corp.example >/dev/null	# verify(8) running, holding its lock
+		check "lmdb relay: someone's negative entry is there" grep -q "^someone@corp.example	2:" <<<"$(cache_dump)"
 		expect_rc "lmdb relay: @corp.example added; purged online" 0 "$RCPTSYNC" -c "$C" sync
 		contains "lmdb relay: someone's entry deleted" "verify cache: deleted stale entry someone@corp.example (status 2)"
 	else
@@ -94,6 +94,9 @@ relay_purge() {
 		# (whether a verify(8) is running at this point is not ours to say)
 		postfix -c "$P/conf" stop >/dev/null 2>&1
 		for i in $(seq 50); do kill -0 "$PF_PID" 2>/dev/null || break; sleep 0.1; done
+		# (read only now: a running verify(8) keeps its lock until
+		# max_idle, and postmap -s would wait for it)
+		check "btree relay: someone's negative entry is there" grep -q "^someone@corp.example	2:" <<<"$(cache_dump)"
 		( exec 9<"$P/data/verify_cache.db"; flock -x 9; exec sleep 60 ) &
 		holder=$!; CLEANUP_PIDS+=("$holder")
 		for i in $(seq 50); do flock -n "$P/data/verify_cache.db" true || break; sleep 0.1; done
@@ -101,8 +104,9 @@ relay_purge() {
 		contains "btree relay: not purged" "not purged"
 		contains "btree relay: the command for the whole domain" "postmap -s btree:$P/data/verify_cache | awk -v d='@corp.example'"
 		cmds=$(printf '%s\n' "$OUT" | sed -n 's/^rcptsync: warning:   \(postmap .*\)/\1/p')
-		check "btree relay: someone still there while the lock is held" grep -q "^someone@corp.example	2:" <<<"$(cache_dump)"
+		# the holder goes first: postmap -s would wait for its lock
 		stop_pid "$holder"; wait "$holder" 2>/dev/null
+		check "btree relay: someone still there after the sync that could not purge" grep -q "^someone@corp.example	2:" <<<"$(cache_dump)"
 		eval "$cmds"
 		check "btree relay: the printed command removed someone's entry" test -z "$(cache_dump | grep -i '^someone@corp.example	[1-9]')"
 		expect_rc "btree relay: the next sync owes nothing more" 0 "$RCPTSYNC" -c "$C" sync

@@ -421,7 +421,8 @@ pull_delta(struct pull *p, struct incremental_commit **commit,
 	if (rc == 0)
 		rc = graphdelta_feed(d, p->fn, p->ctx, p->stats, p->gs);
 	if (rc == 0 && commit != NULL)
-		graphdelta_owe(d, p->conf, p->links, commit);
+		p->gs->links_dropped =
+			graphdelta_owe(d, p->conf, p->links, commit);
 	return rc;
 }
 

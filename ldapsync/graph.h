@@ -53,6 +53,7 @@ struct graph_stats {
 	unsigned long changed, removed;		/* delta: objects sent */
 	char why_full[SYNC_ERR_MSG_MAX];	/* delta: why full, or "" */
 	char cache_problem[SYNC_ERR_MSG_MAX];	/* cache there, unreadable */
+	size_t links_dropped;			/* delta: not kept, bytes */
 	double waited;				/* seconds of those waits */
 	unsigned long requests;			/* HTTP requests made */
 	char credential[160];			/* how the token was got */

@@ -244,24 +244,24 @@ graphdelta_feed(const struct graphdelta *d, source_value_fn fn, void *ctx,
 }
 
 /* graphdelta_owe - see graphdelta.h */
-void
+size_t
 graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
 	       char *const *links, struct incremental_commit **commit)
 {
 	struct objcache_mark m = {0};
-	size_t used = 0;
+	size_t used = 0, need = 0;
 
 	mark_config(conf, &m);
 	m.full_at = d->full ? time(NULL) : d->mark.full_at;
-	for (int i = 0; i < GRAPH_COLLECTIONS; i++) {
+	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
+		need += strlen(links[i] != NULL ? links[i] : "") + 1;
+	/* too long to keep: no deltaLinks, so the next run is a full round
+	 * (links_from_mark), and the caller says why */
+	for (int i = 0; need <= sizeof(m.cookie) && i < GRAPH_COLLECTIONS;
+	     i++) {
 		const char *l = links[i] != NULL ? links[i] : "";
 		size_t n = strlen(l) + 1;
 
-		if (used + n > sizeof(m.cookie)) {
-			/* XXX too long to keep: the next run is a full one */
-			used = 0;
-			break;
-		}
 		memcpy(m.cookie + used, l, n);
 		used += n;
 	}
@@ -269,6 +269,7 @@ graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
 	incremental_owe(commit, d->path, d->cache, &m, 1);
 	d->path = NULL;
 	d->cache = NULL;
+	return need <= sizeof(m.cookie) ? 0 : need;
 }
 
 /* graphdelta_free - see graphdelta.h */

@@ -61,9 +61,11 @@ int graphdelta_feed(const struct graphdelta *d, source_value_fn fn, void *ctx,
  * graphdelta_owe - the cache with LINKS (this round's deltaLinks, by
  *	collection; NULL for one not included), to be saved with the
  *	table once the run is accepted: added to *COMMIT, which takes the
- *	cache and path over.
+ *	cache and path over.  Returns 0, or the bytes the deltaLinks
+ *	would take when that is more than a cache keeps (objcache.h's
+ *	cookie): then none is kept and the next run is a full round.
  */
-void graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
+size_t graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
 		    char *const *links, struct incremental_commit **commit);
 
 /* graphdelta_free - what D holds (not D); NULL is ok */

@@ -180,6 +180,17 @@ expect_rc "a repeated object" 0 "$RCPTSYNC" -c "$C" sync
 check "repeated: a stale copy was sent first" grep -q 'stale-u1@contoso.com' "$D/g/sent.jsonl"
 check "repeated: the last copy won" table_is "${BASE[@]}"
 
+# --- deltaLinks too long for the cache: said, and the next run is full
+scenario '"long_token": {"users": 17000}'
+expect_rc "a 17000-byte deltaLink" 0 "$RCPTSYNC" -c "$C" sync
+contains "long deltaLink: the warning says the next run is full" "more than the incremental cache keeps: the next run is a full delta round"
+scenario
+expect_rc "after the long deltaLink" 0 "$RCPTSYNC" -v -c "$C" sync
+contains "long deltaLink: the next run was a full round" "a full delta round"
+check "long deltaLink: the table" table_is "${BASE[@]}"
+expect_rc "then incremental again" 0 "$RCPTSYNC" -v -c "$C" sync
+contains "long deltaLink: incremental again" "an incremental delta round"
+
 # --- a user turned guest drops out; back to member, back in
 scenario '"objects": {"users": [{"id": "u1", "userType": "Member", "proxyAddresses": ["SMTP:alice@contoso.com", "smtp:a@contoso.com"]}, {"id": "u2", "userType": "Member", "proxyAddresses": ["SMTP:shared@contoso.com"]}, {"id": "u3", "userType": "Guest", "proxyAddresses": ["SMTP:guest@fabrikam.com"]}, {"id": "u4", "userType": "Guest", "proxyAddresses": ["SMTP:bob@contoso.com", "smtp:bob2@contoso.com"]}, {"id": "u5", "userType": "Member", "proxyAddresses": []}]}'
 expect_rc "a user turned guest" 0 "$RCPTSYNC" -c "$C" sync

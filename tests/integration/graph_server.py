@@ -49,6 +49,8 @@ change the directory between runs:
   huge                     {"users": N}: pad the first page to N bytes
   removed_reason           {"u1": "changed"}: @removed reason of an object
                            gone since a token (default "deleted")
+  long_token               {"users": N}: that set's $deltatoken is N
+                           characters long (padded with zeros)
   repeat                   {"users": ["u1"]}: a delta round sends the
                            object twice, first a stale copy (the last wins)
   token_expiry             {"users": "gone" | "syncStateNotFound"}: every
@@ -443,6 +445,8 @@ class Handler(BaseHTTPRequestHandler):
             pages.insert(k, [])
         rid = os.urandom(9).hex()
         new_token = os.urandom(18).hex()
+        pad = sc.get("long_token", {}).get(name, 0)
+        new_token += "0" * max(0, pad - len(new_token))
         with LOCK:
             DELTAS[new_token] = {"name": name, "seen": now}
             ROUNDS[rid] = {"name": name, "pages": pages, "token": new_token,

@@ -66,7 +66,7 @@ int graphdelta_feed(const struct graphdelta *d, source_value_fn fn, void *ctx,
  *	cookie): then none is kept and the next run is a full round.
  */
 size_t graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
-		    char *const *links, struct incremental_commit **commit);
+		      char *const *links, struct incremental_commit **commit);
 
 /* graphdelta_free - what D holds (not D); NULL is ok */
 void graphdelta_free(struct graphdelta *d);

@@ -55,7 +55,6 @@ struct pending {
 	long chunk; /* values in the first chunk: the server's own size */
 	unsigned char guid[32];
 	size_t guid_len;
-	int again;		     /* perhaps sent already (reply.c) */
 	struct ldapsync_value *vals; /* copies, held until complete */
 	size_t n_vals, alloc_vals;
 };
@@ -161,7 +160,6 @@ add_pending(struct search *x, const char *dn)
 	p->dn = xstrdup(dn);
 	memcpy(p->guid, x->guid, x->guid_len);
 	p->guid_len = x->guid_len;
-	p->again = x->again;
 	x->s->stats->ranged++;
 	return p;
 }
@@ -291,8 +289,7 @@ take_values(struct search *x, LDAPMessage *entry, const char *dn,
 						 .guid = x->guid,
 						 .guid_len = x->guid_len,
 						 .vals = x->range.vbuf,
-						 .n_vals = n,
-						 .again = x->again},
+						 .n_vals = n},
 			err);
 	}
 	ldap_value_free_len(vals);
@@ -384,8 +381,7 @@ range_complete(struct search *x, struct sync_err *err)
 						    .guid = p->guid,
 						    .guid_len = p->guid_len,
 						    .vals = p->vals,
-						    .n_vals = p->n_vals,
-						    .again = p->again},
+						    .n_vals = p->n_vals},
 					    err);
 	}
 	free_pending(&x->range);

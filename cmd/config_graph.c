@@ -32,7 +32,7 @@
 /* The node of each key a check across keys points at; NULL: absent. */
 struct graph_walk {
 	struct graph_conf *g;
-	yaml_node_t *cert, *key, *secret, *incremental;
+	yaml_node_t *key, *secret;
 };
 
 /* only_of - is every byte of S in the set ALLOWED (and S not empty)? */
@@ -80,7 +80,6 @@ graph_certificate_file(struct walker *w, yaml_node_t *v, void *dst)
 {
 	struct graph_walk *gw = dst;
 
-	gw->cert = v;
 	return get_secret_path(w, v, "source.graph.certificate_file",
 			       &gw->g->certificate_file);
 }
@@ -198,7 +197,6 @@ graph_incremental(struct walker *w, yaml_node_t *v, void *dst)
 	static const char *const names[] = {"none", "delta", NULL};
 	struct graph_walk *gw = dst;
 
-	gw->incremental = v;
 	return get_choice(w, v, "source.graph.incremental", names,
 			  &gw->g->incremental);
 }

@@ -61,8 +61,9 @@ typedef int config_fn(struct walker *w, yaml_node_t *v, void *dst);
  * One key of a section, as Postfix's CONFIG_*_TABLE rows describe a
  * parameter: its name, its type, where its value goes (the offset of a
  * field of DST, the struct the section fills: struct sync_conf, struct
- * ldapsync_conf), its default and its bounds.  A section's table ends
- * with a NULL name.  A row {"name", fn} is a key parsed by FN alone.
+ * ldapsync_conf, struct graph_conf), its default and its bounds.  A
+ * section's table ends with a NULL name.  A row {"name", fn} is a key
+ * parsed by FN alone.
  */
 struct config_key {
 	const char *name;

@@ -513,8 +513,9 @@ fetch_graph(struct collector *c, struct sync_err *err)
 		log_debug("graph: a full delta round: %s", g->why_full);
 	if (g->links_dropped > 0)
 		log_warn("graph: this round's deltaLinks take %zu bytes, more "
-			 "than the incremental cache keeps: the next run is a "
-			 "full delta round",
+			 "than the incremental cache keeps: they are not "
+			 "saved, and the run after this one's cache is a full "
+			 "delta round",
 			 g->links_dropped);
 	if (rc == 0 && g->delta) {
 		char how[200];

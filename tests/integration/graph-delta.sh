@@ -183,7 +183,7 @@ check "repeated: the last copy won" table_is "${BASE[@]}"
 # --- deltaLinks too long for the cache: said, and the next run is full
 scenario '"long_token": {"users": 17000}'
 expect_rc "a 17000-byte deltaLink" 0 "$RCPTSYNC" -c "$C" sync
-contains "long deltaLink: the warning says the next run is full" "more than the incremental cache keeps: the next run is a full delta round"
+contains "long deltaLink: the warning says the next run is full" "more than the incremental cache keeps: they are not saved, and the run after this one's cache is a full delta round"
 scenario
 expect_rc "after the long deltaLink" 0 "$RCPTSYNC" -v -c "$C" sync
 contains "long deltaLink: the next run was a full round" "a full delta round"

@@ -213,6 +213,25 @@ short_chunk(struct search *x, const char *dn, const char *desc, size_t n,
 			    n, n == 1 ? "" : "s", chunk);
 }
 
+/* deliver_whole - the entry DN with its N values VALS, all in one answer */
+static int
+deliver_whole(struct search *x, const char *dn, struct berval **vals, size_t n,
+	      struct sync_err *err)
+{
+	vbuf_room(&x->range, 0, n);
+	for (size_t i = 0; i < n; i++) {
+		x->range.vbuf[i].val = vals[i]->bv_val;
+		x->range.vbuf[i].len = vals[i]->bv_len;
+	}
+	return reply_deliver(x,
+			     &(struct ldapsync_entry){.dn = dn,
+						      .guid = x->guid,
+						      .guid_len = x->guid_len,
+						      .vals = x->range.vbuf,
+						      .n_vals = n},
+			     err);
+}
+
 /*
  * take_values - the proxyAddresses of ENTRY.  A first answer (P NULL)
  * that is complete goes to the consumer at once; one that is cut opens a
@@ -278,19 +297,7 @@ take_values(struct search *x, LDAPMessage *entry, const char *dn,
 		ret = hold(x, p, vals, err);
 		p->next = ranged == 1 && high >= 0 ? high + 1 : -1;
 	} else if (ret == 0) {
-		vbuf_room(&x->range, 0, n);
-		for (size_t i = 0; i < n; i++) {
-			x->range.vbuf[i].val = vals[i]->bv_val;
-			x->range.vbuf[i].len = vals[i]->bv_len;
-		}
-		ret = reply_deliver(
-			x,
-			&(struct ldapsync_entry){.dn = dn,
-						 .guid = x->guid,
-						 .guid_len = x->guid_len,
-						 .vals = x->range.vbuf,
-						 .n_vals = n},
-			err);
+		ret = deliver_whole(x, dn, vals, n, err);
 	}
 	ldap_value_free_len(vals);
 	return ret;

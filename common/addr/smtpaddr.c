@@ -1178,6 +1178,22 @@ dsn_options(const char *s)
 
 #define RCPT_TO_LEN (sizeof("RCPT TO:") - 1)
 
+/* first_word - TEXT's first word (cut at SECOND, the next one's start,
+ * unless NULL), without the white space around it; TEXT is changed */
+static char *
+first_word(char *text, const char *second)
+{
+	char *w = text + strspn(text, " \t\r\v\f");
+	size_t wl;
+
+	if (second != NULL)
+		text[second - text] = 0;
+	wl = strlen(w);
+	while (wl > 0 && strchr(" \t\r\v\f", w[wl - 1]))
+		w[--wl] = 0;
+	return w;
+}
+
 /* smtpaddr_parse - see smtpaddr.h */
 void
 smtpaddr_parse(const char *arg, size_t len, const struct smtpaddr_settings *s,
@@ -1213,16 +1229,8 @@ smtpaddr_parse(const char *arg, size_t len, const struct smtpaddr_settings *s,
 				  "and a quote or '<' has no end"
 				: "a quote or '<' has no end");
 	} else {
-		/* the first word, without the white space around it */
-		char *w = text + strspn(text, " \t\r\v\f");
-		size_t wl;
-
-		if (n > 1)
-			text[second - text] = 0;
-		wl = strlen(w);
-		while (wl > 0 && strchr(" \t\r\v\f", w[wl - 1]))
-			w[--wl] = 0;
-		if ((a = extract(w, &why)) == NULL) {
+		if ((a = extract(first_word(text, n > 1 ? second : NULL),
+				 &why)) == NULL) {
 			refuse(out, SMTPADDR_SYNTAX, why);
 		} else if (*a == 0) {
 			free(a);

@@ -4,7 +4,8 @@
  *	rcptsync - keep Postfix's relay_recipients in step with Active
  *	Directory
  * SYNOPSIS
- *	rcptsync [-c FILE] [-v | -q] [--json] sync|diff|dump|check [--force]
+ *	rcptsync [-c FILE] [-v | -q] [--json] sync [--force]
+ *	rcptsync [-c FILE] [-v | -q] [--json] diff|dump|check
  *	rcptsync [-c FILE] [-v | -q] [--json] sync --approve DIGEST
  *	rcptsync [-c FILE] [--json] status [--max-age DURATION]
  *	rcptsync [-c FILE] [--json] explain [--postfix-config DIR] [--]

@@ -17,6 +17,7 @@
  *	Returns the source's sync_err; logs one warning per refused value.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,9 @@ struct collector {
 	struct held *held;		    /* exchange: traces until the */
 	size_t n_held;			    /* domains are known */
 	unsigned long unreachable;	    /* kept keys smtpd never accepts */
+	const char **again;		    /* origins of entries perhaps */
+	size_t n_again, alloc_again;	    /* sent twice (source_stats) */
+	unsigned long repeats;		    /* their keys dropped as repeats */
 };
 
 /* A traced value whose domain is not decided yet (domains: exchange). */
@@ -88,6 +92,18 @@ progress(struct collector *c)
 		   t > c->started ? (double)s->entries / (t - c->started) : 0);
 }
 
+/* note_again - ORIGIN is an entry's that was perhaps sent already */
+static void
+note_again(struct collector *c, const char *origin)
+{
+	if (c->n_again == c->alloc_again) {
+		c->alloc_again = c->alloc_again ? 2 * c->alloc_again : 16;
+		c->again = xreallocarray(c->again, c->alloc_again,
+					 sizeof(*c->again));
+	}
+	c->again[c->n_again++] = origin;
+}
+
 /* origin_of - one interned DN per entry, shared by its keys */
 static const char *
 origin_of(struct collector *c, const char *dn)
@@ -96,6 +112,9 @@ origin_of(struct collector *c, const char *dn)
 	if (c->last_dn == NULL || c->last_serial != c->live->serial) {
 		c->last_dn = addrset_intern(c->set, dn);
 		c->last_serial = c->live->serial;
+		/* perhaps a repeat (reply.c): report_duplicate tells */
+		if (c->live->again)
+			note_again(c, c->last_dn);
 	}
 	return c->last_dn;
 }
@@ -588,6 +607,25 @@ fetch_source(struct collector *c, struct sync_err *err)
 	return 0;
 }
 
+/* ptr_cmp - qsort and bsearch of c->again, by address */
+static int
+ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const char *const *)a;
+	uintptr_t y = (uintptr_t) * (const char *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* is_again - is ORIGIN the DN of an entry perhaps sent twice?  (c->again
+ * sorted: a server that repeats much must not make this quadratic) */
+static int
+is_again(const struct collector *c, const char *origin)
+{
+	return c->n_again > 0 && bsearch(&origin, c->again, c->n_again,
+					 sizeof(*c->again), ptr_cmp) != NULL;
+}
+
 /*
  * report_duplicate - one address on two directory objects.  Exchange
  * refuses that within an organisation, so it is a mistake in AD (or two
@@ -602,6 +640,11 @@ report_duplicate(void *ctx, const char *key, const char *kept,
 	struct collector *c = ctx;
 	char shown_kept[300], shown_dropped[300];
 
+	if (kept != dropped && strcmp(kept, dropped) == 0 &&
+	    is_again(c, dropped)) {
+		c->repeats++; /* the server sent the entry twice */
+		return;
+	}
 	if (kept == dropped || strcmp(kept, dropped) == 0 ||
 	    kept == c->extra_origin || dropped == c->extra_origin)
 		return;
@@ -667,6 +710,9 @@ collect_recipients(const struct sync_conf *conf,
 	c.domains = domains;
 	c.held = NULL;
 	c.n_held = 0;
+	c.again = NULL;
+	c.n_again = c.alloc_again = 0;
+	c.repeats = 0;
 	memset(domains, 0, sizeof(*domains));
 	c.progress = trace == NULL && log_status_enabled();
 	c.started = clock_seconds(CLOCK_MONOTONIC);
@@ -679,13 +725,20 @@ collect_recipients(const struct sync_conf *conf,
 	if (rc == 0 && conf->extra != NULL && (rc = merge_extra(&c, err)) == 0)
 		warn_extra_unrelayed(&c);
 	if (rc < 0) {
+		free(c.again);
 		addrset_free(c.set);
 		return NULL;
 	}
 	t = clock_seconds(CLOCK_MONOTONIC);
 	stats->fetch_seconds = t - c.started;
 	stats->fetch_cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
-	stats->duplicates = addrset_finish_report(c.set, report_duplicate, &c);
+	/* a repeated entry's keys are not duplicates: the guard that
+	 * used to drop it could not tell it from another object (reply.c) */
+	if (c.n_again > 0)
+		qsort(c.again, c.n_again, sizeof(*c.again), ptr_cmp);
+	stats->duplicates =
+		addrset_finish_report(c.set, report_duplicate, &c) - c.repeats;
+	free(c.again);
 	stats->sort_seconds = clock_seconds(CLOCK_MONOTONIC) - t;
 	if (stats->refused > REFUSED_WARNINGS_MAX)
 		log_warn("%lu more proxyAddresses values were refused (-v "

@@ -94,20 +94,25 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 	/* An entry sent again in one search: AD walks an index while the
 	 * search goes on, so an object changed meanwhile can come again
 	 * (its change is fetched next run: the position was read before).
-	 * Kept once; a page of nothing but such entries is a loop
-	 * (search.c, search_paged). */
-	if (ret == 0 && seen_add(x->seen, dn, strlen(dn))) {
+	 * The guard holds fingerprints, not names (seen.c), so a hit may
+	 * be another object: the entry is delivered all the same, marked
+	 * (the consumer counts a repeat's keys as no duplicates), and the
+	 * hit only counts toward the loop check: a page of nothing but
+	 * such entries is a loop (search.c, search_paged). */
+	x->again = ret == 0 && seen_add(x->seen, dn, strlen(dn));
+	if (x->again)
 		x->page_repeated++;
-		ldap_memfree(dn);
-		return 0;
-	}
-	x->page_new++;
+	else
+		x->page_new++;
 	if (ret == 0 && x->q->values) {
-		x->s->stats->entries++;
+		if (!x->again)
+			x->s->stats->entries++;
 		ret = x->take_values(x, msg, dn, err);
 	} else if (ret == 0) {
-		struct ldapsync_entry e = {
-			.dn = dn, .guid = x->guid, .guid_len = x->guid_len};
+		struct ldapsync_entry e = {.dn = dn,
+					   .guid = x->guid,
+					   .guid_len = x->guid_len,
+					   .again = x->again};
 
 		x->msg = msg; /* whole: the consumer may read its attributes */
 		ret = reply_deliver(x, &e, err);

@@ -220,6 +220,38 @@ expect_rc "repeat-once: an entry sent again is kept once" 0 \
 check "repeat-once: the table holds user1 and user2" diff -u \
 	<(printf 'user1@corp.example\tOK\nuser2@corp.example\tOK\n') \
 	<(grep -v '^#' "$D/once/relay_recipients")
+# the repeat is neither a second entry nor a duplicate address
+rm -f "$D/once/relay_recipients" "$D/once/relay_recipients.db"
+expect_rc "repeat-once: again, with -v" 0 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -v -c "$D/once/c.yaml" sync
+check "repeat-once: 2 entries, 0 duplicates" eval \
+	'grep -q ": 2 entries, " <<<"$OUT" && grep -q ", 0 duplicates" <<<"$OUT"'
+stop_pid "$RPID"
+
+# The repeat guard keeps 8-byte fingerprints of the DNs (ldapsync/seen.c),
+# which two DNs can share: a hit may only count toward the loop check,
+# never drop an entry.  RCPTSYNC_FAULT_SEEN_COLLIDE gives every DN one
+# fingerprint, so user2 collides with user1.
+start_responder normal collide || exit 1
+mkdir -p "$D/collide"
+conf "$D/collide/c.yaml" "$RPORT" "$D/collide"
+expect_rc "collide: a fingerprint shared by user1 and user2" 0 \
+	env RCPTSYNC_FAULT_SEEN_COLLIDE=1 timeout "$RUN_TIMEOUT" \
+	"$RCPTSYNC" -v -c "$D/collide/c.yaml" sync
+check "collide: the table holds user1 and user2" diff -u \
+	<(printf 'user1@corp.example\tOK\nuser2@corp.example\tOK\n') \
+	<(grep -v '^#' "$D/collide/relay_recipients")
+check "collide: 0 duplicates" eval 'grep -q ", 0 duplicates" <<<"$OUT"'
+stop_pid "$RPID"
+# and a page of nothing but entries sent already is still a loop
+start_responder repeat-entry collide-loop || exit 1
+mkdir -p "$D/collide-loop"
+conf "$D/collide-loop/c.yaml" "$RPORT" "$D/collide-loop"
+expect_rc "collide: a server repeating its entry is still refused" 75 \
+	env RCPTSYNC_FAULT_SEEN_COLLIDE=1 timeout "$RUN_TIMEOUT" \
+	"$RCPTSYNC" -c "$D/collide-loop/c.yaml" sync
+check "collide: as a page of entries sent already" eval \
+	'grep -q "sent a page of entries it had sent already" <<<"$OUT"'
 stop_pid "$RPID"
 
 # --- Exchange's accepted domains (domains: exchange) ---------------------------

@@ -9,6 +9,10 @@
 # from an earlier good run byte-identical.  Also: the DirSync search asks
 # for proxyAddresses whatever the filter (a new alias changes nothing else).
 # A range chunk cut short before the last one is refused at once (75).
+# An entry sent again in one search (and, with RCPTSYNC_FAULT_SEEN_COLLIDE
+# in a -Dfault_injection build, DNs sharing the repeat guard's fingerprint)
+# is one object: its last copy kept, its values counted and warned once,
+# no duplicate; a false hit neither drops an entry nor makes a loop.
 # Exchange's accepted domains: an object that cannot be read fails the run
 # (65) and removes nothing; an account that may not read the Configuration
 # naming context gets 77 and a message that says so, not a refused bind.
@@ -228,6 +232,69 @@ check "repeat-once: 2 entries, 0 duplicates" eval \
 	'grep -q ": 2 entries, " <<<"$OUT" && grep -q ", 0 duplicates" <<<"$OUT"'
 stop_pid "$RPID"
 
+# repeat_run MODE NAME : a -v sync against the responder in MODE, in
+# $D/NAME; its output in $OUT (extra environment before: env VAR=1 ...)
+repeat_run() {
+	local mode=$1 name=$2
+	shift 2
+	start_responder "$mode" "$name" || return 1
+	mkdir -p "$D/$name"
+	conf "$D/$name/c.yaml" "$RPORT" "$D/$name"
+	expect_rc "$name: sync" 0 "$@" timeout "$RUN_TIMEOUT" \
+		"$RCPTSYNC" -v -c "$D/$name/c.yaml" sync
+	stop_pid "$RPID"
+}
+
+# table_is NAME LINE... : $D/NAME's table holds exactly the addresses given
+table_is() {
+	local name=$1
+	shift
+	diff -u <(printf '%s\tOK\n' "$@") <(grep -v '^#' "$D/$name/relay_recipients")
+}
+
+# count_of TEXT : how many lines of $OUT hold TEXT
+count_of() { grep -cF -- "$1" <<<"$OUT"; }
+
+# A repeat after another object's copy of the same address: the address
+# is on two objects once (Dup and User1), not twice.
+repeat_run repeat-dup repeat-dup
+check "repeat-dup: the table holds dup, user1 and user2" table_is repeat-dup \
+	dup@corp.example user1@corp.example user2@corp.example
+check "repeat-dup: 1 duplicate" eval 'grep -q ", 1 duplicates" <<<"$OUT"'
+check "repeat-dup: user1@ warned on two objects once" \
+	test "$(count_of "user1@corp.example is on two objects")" -eq 1
+check "repeat-dup: 3 entries" eval 'grep -q ": 3 entries, " <<<"$OUT"'
+
+# In the ranged path the first copy (cut) is held until the page ends,
+# so the whole repeat in the same page is delivered first: still no
+# duplicate, and each address counted once.
+repeat_run range-repeat range-repeat
+check "range-repeat: the table holds big0 to big7" table_is range-repeat \
+	big0@corp.example big1@corp.example big2@corp.example \
+	big3@corp.example big4@corp.example big5@corp.example \
+	big6@corp.example big7@corp.example
+check "range-repeat: 0 duplicates" eval 'grep -q ", 0 duplicates" <<<"$OUT"'
+check "range-repeat: 1 entry, 8 kept" eval \
+	'grep -q ": 1 entries, " <<<"$OUT" && grep -q "kept 8," <<<"$OUT"'
+
+# A repeat's values are counted and warned once.
+repeat_run repeat-warn repeat-warn
+check "repeat-warn: the refused value warned once" \
+	test "$(count_of 'refusing proxyAddresses value "smtp:bad value@')" -eq 1
+check "repeat-warn: the unreachable address warned once" \
+	test "$(count_of "a%b@corp.example can never receive mail")" -eq 1
+check "repeat-warn: kept 3, refused 1, 2 entries, 4 values" eval \
+	'grep -q "kept 3, ignored 0 non-SMTP, refused 1," <<<"$OUT" &&
+	grep -q ": 2 entries, 4 values," <<<"$OUT"'
+
+# An object changed during the search and sent again: the last copy
+# wins, as in the incremental path (objcache) and Graph.
+repeat_run repeat-changed repeat-changed
+check "repeat-changed: the table holds the last copy of user1, and user2" \
+	table_is repeat-changed user1b@corp.example user2@corp.example
+check "repeat-changed: 0 duplicates, 2 entries" eval \
+	'grep -q ", 0 duplicates" <<<"$OUT" && grep -q ": 2 entries, " <<<"$OUT"'
+
 # The collide tests need RCPTSYNC_FAULT_SEEN_COLLIDE: without
 # -Dfault_injection the switch is ignored and they would pass for nothing.
 if "$RCPTSYNC" --version | grep -q 'fault injection: on'; then
@@ -245,6 +312,7 @@ check "collide: the table holds user1 and user2" diff -u \
 	<(printf 'user1@corp.example\tOK\nuser2@corp.example\tOK\n') \
 	<(grep -v '^#' "$D/collide/relay_recipients")
 check "collide: 0 duplicates" eval 'grep -q ", 0 duplicates" <<<"$OUT"'
+check "collide: 2 entries" eval 'grep -q ": 2 entries, " <<<"$OUT"'
 stop_pid "$RPID"
 # and a page of nothing but entries sent already is still a loop
 start_responder repeat-entry collide-loop || exit 1

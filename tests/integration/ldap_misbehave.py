@@ -43,6 +43,7 @@ entry per page unless said otherwise:
   range-repeat    CN=Big with proxyAddresses;range=0-6 (7 values), then
                   CN=Big again whole (8 values), no cookie; a
                   continuation answers range=7-*: the eighth
+  last-single     CN=User1 and CN=User2, then a last page of CN=User3
 
 Exchange's accepted domains (a subtree search under the rootDSE's
 configurationNamingContext, CONFIG_NC): in every mode CN=Corp
@@ -77,7 +78,8 @@ MODES = ("endless-cookie", "repeat-entry", "endless-pages", "stuck-range",
          "endless-range", "dirsync-more", "normal", "repeat-once",
          "range-gap", "range-late", "silent", "range-short",
          "accepted-bad", "accepted-denied", "accepted-hidden",
-         "repeat-dup", "repeat-warn", "repeat-changed", "range-repeat")
+         "repeat-dup", "repeat-warn", "repeat-changed", "range-repeat",
+         "last-single")
 CONFIG_NC = "CN=Configuration," + BASE
 ACCEPTED = ("CN=Accepted Domains,CN=Transport Settings,CN=Org,"
             "CN=Microsoft Exchange,CN=Services," + CONFIG_NC)
@@ -254,6 +256,7 @@ USER1 = user("CN=User1," + BASE, ["SMTP:user1@corp.example"])
 USER2 = user("CN=User2," + BASE, ["SMTP:user2@corp.example"])
 LOOP = user("CN=Loop," + BASE, ["SMTP:loop@corp.example"])
 USER1B = user("CN=User1," + BASE, ["SMTP:user1b@corp.example"])
+USER3 = user("CN=User3," + BASE, ["SMTP:user3@corp.example"])
 DUP = user("CN=Dup," + BASE, ["SMTP:dup@corp.example",
                               "smtp:user1@corp.example"])
 WARN = user("CN=Warn," + BASE, ["SMTP:warn@corp.example",
@@ -397,6 +400,10 @@ class Directory:
             whole = user(BIG_DN, ["SMTP:big%d@corp.example" % i
                                   for i in range(8)])
             return [big_chunk(0, 6), whole], b""
+        if mode == "last-single":
+            if cookie == b"":
+                return [USER1, USER2], b"p1"
+            return [USER3], b""
         if mode == "range-gap":
             # "range=0-100" with 7 values: the next request would skip
             dn, attrs = big_chunk(0, 6)

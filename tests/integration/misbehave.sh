@@ -324,6 +324,19 @@ expect_rc "collide: a server repeating its entry is still refused" 75 \
 check "collide: as a page of entries sent already" eval \
 	'grep -q "sent a page of entries it had sent already" <<<"$OUT"'
 stop_pid "$RPID"
+# a last page of one entry whose fingerprint hits is no loop
+repeat_run last-single collide-last env RCPTSYNC_FAULT_SEEN_COLLIDE=1
+check "collide-last: the table holds user1 to user3" table_is collide-last \
+	user1@corp.example user2@corp.example user3@corp.example
+check "collide-last: 3 entries, 0 duplicates" eval \
+	'grep -q ": 3 entries, " <<<"$OUT" && grep -q ", 0 duplicates" <<<"$OUT"'
+# a false hit on a repeat is still counted and warned once
+repeat_run repeat-warn collide-warn env RCPTSYNC_FAULT_SEEN_COLLIDE=1
+check "collide-warn: the refused value warned once" \
+	test "$(count_of 'refusing proxyAddresses value "smtp:bad value@')" -eq 1
+check "collide-warn: kept 3, refused 1, 2 entries" eval \
+	'grep -q "kept 3, ignored 0 non-SMTP, refused 1," <<<"$OUT" &&
+	grep -q ": 2 entries, " <<<"$OUT"'
 elif [ "${CI:-}" = true ]; then
 	bad "collide: CI needs a -Dfault_injection=true build"
 else

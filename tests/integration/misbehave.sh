@@ -233,13 +233,14 @@ check "repeat-once: 2 entries, 0 duplicates" eval \
 stop_pid "$RPID"
 
 # repeat_run MODE NAME : a -v sync against the responder in MODE, in
-# $D/NAME; its output in $OUT (extra environment before: env VAR=1 ...)
+# $D/NAME; its output in $OUT (extra environment before: env VAR=1 ...;
+# extra source.ldap lines in REPEAT_LDAP)
 repeat_run() {
 	local mode=$1 name=$2
 	shift 2
 	start_responder "$mode" "$name" || return 1
 	mkdir -p "$D/$name"
-	conf "$D/$name/c.yaml" "$RPORT" "$D/$name"
+	conf "$D/$name/c.yaml" "$RPORT" "$D/$name" "${REPEAT_LDAP:-}"
 	expect_rc "$name: sync" 0 "$@" timeout "$RUN_TIMEOUT" \
 		"$RCPTSYNC" -v -c "$D/$name/c.yaml" sync
 	stop_pid "$RPID"
@@ -294,6 +295,10 @@ check "repeat-changed: the table holds the last copy of user1, and user2" \
 	table_is repeat-changed user1b@corp.example user2@corp.example
 check "repeat-changed: 0 duplicates, 2 entries" eval \
 	'grep -q ", 0 duplicates" <<<"$OUT" && grep -q ": 2 entries, " <<<"$OUT"'
+REPEAT_LDAP="    incremental: dirsync" repeat_run repeat-changed repeat-changed-ds
+check "repeat-changed: the incremental path's first pull keeps the same" \
+	cmp <(grep -v '^#' "$D/repeat-changed/relay_recipients") \
+	<(grep -v '^#' "$D/repeat-changed-ds/relay_recipients")
 
 # The collide tests need RCPTSYNC_FAULT_SEEN_COLLIDE: without
 # -Dfault_injection the switch is ignored and they would pass for nothing.

@@ -99,6 +99,10 @@ struct held {
 
 /* Warnings for addresses on several objects, before a summary line. */
 #define DUP_WARNINGS_MAX 20
+/* DNs a_repeat remembers for one key: past them, no repeat is told (a
+ * key on thousands of objects must not make the sort's report
+ * quadratic; resolve_again has dropped an LDAP repeat's keys already) */
+#define DUP_DNS_MAX 64
 /* Warnings for refused values; the rest are logged at -v. */
 #define REFUSED_WARNINGS_MAX 50
 #define UNREACHABLE_WARNINGS_MAX 50
@@ -789,7 +793,8 @@ fetch_source(struct collector *c, struct sync_err *err)
  * (from KEPT on) are remembered.  1: its DN is among them with another
  * origin, the same object delivered again (a repeat: no duplicate); 2:
  * its origin is among them, one object with the value twice (counted
- * as a duplicate, as always, but not warned again); 0: a new DN.
+ * as a duplicate, as always, but not warned again); 0: a new DN, or
+ * one past the first DUP_DNS_MAX.
  */
 static int
 a_repeat(struct collector *c, const char *key, const char *kept,
@@ -812,6 +817,8 @@ a_repeat(struct collector *c, const char *key, const char *kept,
 			other = 1;
 	if (same)
 		return 2;
+	if (c->n_dup_dns == DUP_DNS_MAX)
+		return other;
 	if (c->n_dup_dns == c->alloc_dup_dns) {
 		c->alloc_dup_dns *= 2;
 		c->dup_dns = xreallocarray(c->dup_dns, c->alloc_dup_dns,

@@ -56,6 +56,9 @@ CN=Star ("*": skipped by rcptsync), except:
                    may not read the Configuration naming context
   accepted-hidden  noSuchObject (with a matchedDN), as AD answers an
                    account that may not see the base at all
+  accepted-repeat  CN=Other first as old.example, then CN=Corp, CN=Star,
+                   and CN=Other (other.example) and CN=Star again: sent
+                   twice in one search, CN=Other changed meanwhile
 
 Every entry carries objectGUID (the MD5 of its DN) and proxyAddresses when
 asked; only the attributes asked for are returned (all for none or "*").
@@ -79,7 +82,7 @@ MODES = ("endless-cookie", "repeat-entry", "endless-pages", "stuck-range",
          "range-gap", "range-late", "silent", "range-short",
          "accepted-bad", "accepted-denied", "accepted-hidden",
          "repeat-dup", "repeat-warn", "repeat-changed", "range-repeat",
-         "last-single")
+         "last-single", "accepted-repeat")
 CONFIG_NC = "CN=Configuration," + BASE
 ACCEPTED = ("CN=Accepted Domains,CN=Transport Settings,CN=Org,"
             "CN=Microsoft Exchange,CN=Services," + CONFIG_NC)
@@ -436,6 +439,12 @@ class Directory:
         if self.mode == "accepted-hidden":
             return [], 32, ("0000208D: NameErr: DSID-03100241, problem "
                             "2001 (NO_OBJECT), data 0, best match of:")
+        if self.mode == "accepted-repeat":
+            return [accepted_domain("Other", b"old.example"),
+                    accepted_domain("Corp", b"corp.example"),
+                    accepted_domain("Star", b"*", b"2"),
+                    accepted_domain("Other", b"other.example"),
+                    accepted_domain("Star", b"*", b"2")], 0, ""
         other = (b"other.example\r\nX-Injected: 1"
                  if self.mode == "accepted-bad" else b"other.example")
         return [accepted_domain("Corp", b"corp.example"),

@@ -377,6 +377,19 @@ check "accepted: relay_domains lists corp.example and other.example" diff -u \
 	<(printf 'corp.example\tOK\nother.example\tOK\n') <(grep -v '^#' "$D/acc/relay_domains")
 cp -p "$D/acc/relay_domains" "$D/acc/rd.saved"; cp -p "$D/acc/relay_recipients" "$D/acc/rr.saved"
 stop_pid "$RPID"
+# accepted domains sent twice in one search (CN=Other changed meanwhile):
+# the last copy of each, and the lone * warned about once
+mkdir -p "$D/acc-repeat"
+start_responder accepted-repeat acc-repeat || exit 1
+xconf "$D/acc-repeat/c.yaml" "$RPORT" "$D/acc-repeat"
+expect_rc "accepted, sent twice: sync" 0 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/acc-repeat/c.yaml" sync
+check "accepted, sent twice: relay_domains holds each last copy" diff -u \
+	<(printf 'corp.example\tOK\nother.example\tOK\n') \
+	<(grep -v '^#' "$D/acc-repeat/relay_domains")
+check "accepted, sent twice: the lone * warned about once" \
+	test "$(grep -c 'skipping accepted domain "\*"' <<<"$OUT")" -eq 1
+stop_pid "$RPID"
 # an object that cannot be read fails the run: not a removal of other.example
 start_responder accepted-bad acc-bad || exit 1
 xconf "$D/acc/c.yaml" "$RPORT" "$D/acc"

@@ -7,9 +7,11 @@
  *	hash of the name finished by the splitmix64 mixer, 8 bytes a name.
  *	A fingerprint can collide (about 2^-25 for a million names), so
  *	"seen" means "perhaps seen": the caller must never drop anything
- *	on it, only count it (reply.c: toward the check for a page of
- *	nothing but repeats, which a collision cannot fake for a whole
- *	page).  The table doubles at 70% load; it holds no names.
+ *	on it, only count it or compare exactly (reply.c: toward the loop
+ *	check of two pages in a row of nothing but repeats, which one
+ *	collision cannot trip, search.c; graph.c: a hit on a nextLink is
+ *	compared with the links' text).  The table doubles at 70% load; it
+ *	holds no names.
  * OWNERSHIP
  *	The set is the caller's (seen_free).
  * DIAGNOSTICS

@@ -892,31 +892,17 @@ collect_recipients(const struct sync_conf *conf,
 		   struct acceptdom_list *domains, struct collect_stats *stats,
 		   struct sync_err *err)
 {
-	struct collector c;
+	struct collector c = {.conf = conf,
+			      .set = addrset_new(),
+			      .stats = stats,
+			      .trace = trace,
+			      .live = &stats->source,
+			      .commit = commit,
+			      .domains = domains}; /* the rest 0 or NULL */
 	double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID), t;
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
-	c.conf = conf;
-	c.set = addrset_new();
-	c.stats = stats;
-	c.trace = trace;
-	c.last_dn = NULL;
-	c.live = &stats->source;
-	c.extra_origin = NULL;
-	c.dup_warnings = 0;
-	c.unreachable = 0;
-	c.commit = commit;
-	c.domains = domains;
-	c.held = NULL;
-	c.n_held = 0;
-	c.deferred = NULL;
-	c.n_deferred = c.alloc_deferred = 0;
-	c.quiet = 0;
-	c.dup_key = NULL;
-	c.dup_dns = NULL;
-	c.n_dup_dns = c.alloc_dup_dns = 0;
-	c.repeats = 0;
 	memset(domains, 0, sizeof(*domains));
 	c.progress = trace == NULL && log_status_enabled();
 	c.started = clock_seconds(CLOCK_MONOTONIC);

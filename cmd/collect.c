@@ -11,12 +11,24 @@
  *	the extra file is merged last and is not filtered (the admin
  *	wrote it on purpose).  Each entry's DN is stored once and shared
  *	by its keys, for "rcptsync diff".
+ *
+ *	An entry the LDAP search marks "again" (its DN's fingerprint was
+ *	seen: a repeat, or another DN sharing it) waits until the
+ *	directory's search is done (resolve_again).  Then it is a repeat
+ *	when its DN is the origin of a key of that directory, or of an
+ *	earlier marked entry: its values are taken with no counter and no
+ *	warning, and the last copy's keys replace the earlier copies' (as
+ *	the incremental path and Graph keep the last copy).  Else it is
+ *	another object, taken as any.  An earlier copy that kept no key
+ *	is not known (no DN is stored for it): its repeat is taken as a
+ *	new object, so only its counters and warnings come twice.
  * OWNERSHIP
  *	Returns a set owned by the caller.
  * DIAGNOSTICS
  *	Returns the source's sync_err; logs one warning per refused value.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +66,28 @@ struct collector {
 	struct held *held;		    /* exchange: traces until the */
 	size_t n_held;			    /* domains are known */
 	unsigned long unreachable;	    /* kept keys smtpd never accepts */
+	struct deferred *deferred;	    /* values of entries marked */
+	size_t n_deferred, alloc_deferred;  /* "again", till resolved */
+	int quiet;			    /* a repeat: no counts, no warns */
+	const char *dup_key;		    /* report_duplicate: the key, */
+	const char **dup_dns;		    /* and the DNs seen with it */
+	size_t n_dup_dns, alloc_dup_dns;
+	unsigned long repeats; /* keys dropped as a repeat's */
+};
+
+/* One value of an entry marked "again", held until its search is done. */
+struct deferred {
+	char *dn;
+	unsigned long serial; /* source_stats.serial: one per entry */
+	char *val;
+	size_t len;
+};
+
+/* resolve_again: a DN of the marked entries, and what became of it */
+struct copy {
+	const char *dn;
+	int seen;	  /* delivered already: a later copy repeats it */
+	const char *last; /* a repeat's: the last copy's origin */
 };
 
 /* A traced value whose domain is not decided yet (domains: exchange). */
@@ -65,6 +99,10 @@ struct held {
 
 /* Warnings for addresses on several objects, before a summary line. */
 #define DUP_WARNINGS_MAX 20
+/* DNs a_repeat remembers for one key: past them, no repeat is told (a
+ * key on thousands of objects must not make the sort's report
+ * quadratic; resolve_again has dropped an LDAP repeat's keys already) */
+#define DUP_DNS_MAX 64
 /* Warnings for refused values; the rest are logged at -v. */
 #define REFUSED_WARNINGS_MAX 50
 #define UNREACHABLE_WARNINGS_MAX 50
@@ -111,7 +149,7 @@ warn_unreachable(struct collector *c, const char *dn, const char *key)
 	const char *why = smtpaddr_unreachable(key);
 	char shown_dn[300], shown_key[300];
 
-	if (why == NULL)
+	if (why == NULL || c->quiet)
 		return;
 	(++c->unreachable <= UNREACHABLE_WARNINGS_MAX ? log_warn : log_debug)(
 		"%s: %s can never receive mail through Postfix: %s",
@@ -205,11 +243,47 @@ free_held(struct collector *c)
 	free(c->held);
 }
 
-/* take_value - the source callback: one raw value */
-static int
-take_value(void *ctx, const char *dn, const char *val, size_t len)
+/* defer - one value of an entry marked "again" (resolve_again) */
+static void
+defer(struct collector *c, const char *dn, const char *val, size_t len)
 {
-	struct collector *c = ctx;
+	struct deferred *d;
+
+	if (c->n_deferred == c->alloc_deferred) {
+		c->alloc_deferred =
+			c->alloc_deferred ? 2 * c->alloc_deferred : 16;
+		c->deferred = xreallocarray(c->deferred, c->alloc_deferred,
+					    sizeof(*c->deferred));
+	}
+	d = &c->deferred[c->n_deferred++];
+	d->dn = xstrdup(dn);
+	d->serial = c->live->serial;
+	d->val = xmemdup(val, len);
+	d->len = len;
+}
+
+/* drop_deferred - the held values, resolved or not */
+static void
+drop_deferred(struct collector *c)
+{
+	for (size_t i = 0; i < c->n_deferred; i++) {
+		free(c->deferred[i].dn);
+		free(c->deferred[i].val);
+	}
+	c->n_deferred = 0;
+}
+
+/* count - one more of counter N, unless the value is a repeat's */
+static unsigned long
+count(const struct collector *c, unsigned long *n)
+{
+	return c->quiet ? 0 : ++*n;
+}
+
+/* take_one - one raw value: normalised, filtered, kept */
+static int
+take_one(struct collector *c, const char *dn, const char *val, size_t len)
+{
 	char key[PROXYADDR_KEY_MAX];
 	const char *why = NULL, *pattern;
 	char verdict[160];
@@ -217,23 +291,23 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 	progress(c);
 	switch (proxyaddr_normalise(val, len, key, &why)) {
 	case PROXYADDR_IGNORE:
-		c->stats->ignored++;
+		count(c, &c->stats->ignored);
 		trace(c, dn, val, len, NULL, "ignored: its type is not SMTP");
 		return 0;
 	case PROXYADDR_REFUSE: {
 		char shown_dn[300], shown_val[300];
+		unsigned long n = count(c, &c->stats->refused);
 
-		c->stats->refused++;
 		/* a cron mail of 30,000 lines helps nobody: the first ones
 		 * as warnings, the rest under -v, and a count at the end */
-		(c->stats->refused <= REFUSED_WARNINGS_MAX ? log_warn
-							   : log_debug)(
-			"%s: refusing proxyAddresses value \"%s\": %s",
-			proxyaddr_escape(dn, strlen(dn), shown_dn,
-					 sizeof(shown_dn)),
-			proxyaddr_escape(val, len, shown_val,
-					 sizeof(shown_val)),
-			why);
+		if (n > 0)
+			(n <= REFUSED_WARNINGS_MAX ? log_warn : log_debug)(
+				"%s: refusing proxyAddresses value \"%s\": %s",
+				proxyaddr_escape(dn, strlen(dn), shown_dn,
+						 sizeof(shown_dn)),
+				proxyaddr_escape(val, len, shown_val,
+						 sizeof(shown_val)),
+				why);
 		snprintf(verdict, sizeof(verdict), "refused: the address %s",
 			 why);
 		trace(c, dn, val, len, NULL, verdict);
@@ -246,24 +320,145 @@ take_value(void *ctx, const char *dn, const char *val, size_t len)
 	if (!c->conf->domains_exchange &&
 	    !addrfilter_domain_kept(c->conf->domains, c->conf->n_domains,
 				    key)) {
-		c->stats->other_domain++;
+		count(c, &c->stats->other_domain);
 		trace(c, dn, val, len, NULL,
 		      "dropped: its domain is not listed in domains");
 		return 0;
 	}
 	if ((pattern = addrfilter_excluded(c->conf->exclude, c->conf->n_exclude,
 					   key)) != NULL) {
-		c->stats->excluded++;
+		count(c, &c->stats->excluded);
 		snprintf(verdict, sizeof(verdict),
 			 "dropped: excluded by the pattern \"%s\"", pattern);
 		trace(c, dn, val, len, NULL, verdict);
 		return 0;
 	}
-	c->stats->kept++;
+	count(c, &c->stats->kept);
 	trace(c, dn, val, len, key, "kept");
 	warn_unreachable(c, dn, key);
 	addrset_add(c->set, key, strlen(key), c->conf->value, origin_of(c, dn));
 	return 0;
+}
+
+/* take_value - the source callback: one raw value */
+static int
+take_value(void *ctx, const char *dn, const char *val, size_t len)
+{
+	struct collector *c = ctx;
+
+	/* perhaps sent already (reply.c): resolve_again tells */
+	if (c->live->again) {
+		defer(c, dn, val, len);
+		return 0;
+	}
+	return take_one(c, dn, val, len);
+}
+
+/* copy_cmp - qsort and bsearch of struct copy, by DN */
+static int
+copy_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct copy *)a)->dn,
+		      ((const struct copy *)b)->dn);
+}
+
+/* find_copy - the copy of DN in M (N of them, sorted), or NULL */
+static struct copy *
+find_copy(struct copy *m, size_t n, const char *dn)
+{
+	struct copy k = {.dn = dn};
+
+	return n > 0 ? bsearch(&k, m, n, sizeof(*m), copy_cmp) : NULL;
+}
+
+/* marked_dns - the distinct DNs of the deferred values, sorted; count in N */
+static struct copy *
+marked_dns(const struct collector *c, size_t *n)
+{
+	struct copy *m = xreallocarray(NULL, c->n_deferred, sizeof(*m));
+	size_t out = 0;
+
+	for (size_t i = 0; i < c->n_deferred; i++)
+		m[i] = (struct copy){.dn = c->deferred[i].dn};
+	qsort(m, c->n_deferred, sizeof(*m), copy_cmp);
+	for (size_t i = 0; i < c->n_deferred; i++)
+		if (out == 0 || strcmp(m[out - 1].dn, m[i].dn) != 0)
+			m[out++] = m[i];
+	*n = out;
+	return m;
+}
+
+/* A filter of the set: the keys of a repeated DN's earlier copies go. */
+struct last_only {
+	struct copy *m;
+	size_t n;
+	const char *origin; /* the last origin looked up ... */
+	int keep;	    /* ... and its verdict */
+};
+
+/* keep_last - is E no key of an earlier copy of a repeated entry? */
+static int
+keep_last(void *ctx, const struct addrset_entry *e)
+{
+	struct last_only *l = ctx;
+	const struct copy *p;
+
+	if (e->origin != l->origin) { /* an entry's keys are together */
+		l->origin = e->origin;
+		p = find_copy(l->m, l->n, e->origin);
+		l->keep = p == NULL || p->last == NULL || p->last == e->origin;
+	}
+	return l->keep;
+}
+
+/*
+ * resolve_again - the deferred entries of one directory's search, whose
+ * keys from the search start at index BEFORE of the set: each a repeat
+ * of a copy delivered already (its DN an origin since BEFORE, or an
+ * earlier deferred entry's), or another object.  ONE is the search's
+ * counters: a repeat's values are not counted twice, and another
+ * object is an entry (reply.c counts none marked).
+ */
+static void
+resolve_again(struct collector *c, struct source_stats *one, size_t before)
+{
+	size_t n, end = addrset_count(c->set);
+	struct copy *m = marked_dns(c, &n), *p = NULL;
+	struct last_only l = {m, n, NULL, 1};
+	const char *origin = NULL;
+	int repeats = 0;
+
+	for (size_t i = before; i < end; i++) {
+		const char *o = addrset_get(c->set, i)->origin;
+
+		if (o != origin && (p = find_copy(m, n, origin = o)) != NULL)
+			p->seen = 1;
+	}
+	for (size_t i = 0; i < c->n_deferred; i++) {
+		const struct deferred *d = &c->deferred[i];
+
+		if (i == 0 || d->serial != d[-1].serial) { /* a new entry */
+			p = find_copy(m, n, d->dn);
+			c->quiet = p->seen;
+			c->last_dn = addrset_intern(c->set, d->dn);
+			c->last_serial = c->live->serial;
+			if (p->seen) {
+				p->last = c->last_dn; /* the last wins */
+				repeats = 1;
+			} else {
+				one->entries++;
+			}
+			p->seen = 1;
+		}
+		if (c->quiet)
+			one->values--;
+		(void)take_one(c, d->dn, d->val, d->len);
+	}
+	c->quiet = 0;
+	c->last_dn = NULL;
+	if (repeats)
+		(void)addrset_filter(c->set, keep_last, &l);
+	free(m);
 }
 
 /* merge_extra - the admin's static lines, unfiltered */
@@ -458,6 +653,7 @@ fetch_directories(struct collector *c, struct sync_err *err)
 	struct source_stats one;
 
 	for (size_t i = 0; i < c->conf->n_ldap; i++) {
+		size_t before = addrset_count(c->set);
 		int rc;
 
 		c->live = &one;
@@ -470,6 +666,9 @@ fetch_directories(struct collector *c, struct sync_err *err)
 				&c->conf->ldap[i],
 				c->conf->domains_exchange ? c->domains : NULL,
 				take_value, c, &one, err);
+		if (rc == 0 && c->n_deferred > 0)
+			resolve_again(c, &one, before);
+		drop_deferred(c);
 
 		add_stats(&c->stats->source, &one);
 		warn_discovery(&c->conf->ldap[i], &one.dns);
@@ -589,6 +788,47 @@ fetch_source(struct collector *c, struct sync_err *err)
 }
 
 /*
+ * a_repeat - what is DROPPED, a copy of KEY, to the copies before it?
+ * All copies of a key are together after the sort: the DNs seen with it
+ * (from KEPT on) are remembered.  1: its DN is among them with another
+ * origin, the same object delivered again (a repeat: no duplicate); 2:
+ * its origin is among them, one object with the value twice (counted
+ * as a duplicate, as always, but not warned again); 0: a new DN, or
+ * one past the first DUP_DNS_MAX.
+ */
+static int
+a_repeat(struct collector *c, const char *key, const char *kept,
+	 const char *dropped)
+{
+	int same = 0, other = 0;
+
+	if (c->dup_key == NULL || strcmp(c->dup_key, key) != 0) {
+		c->dup_key = key;
+		c->n_dup_dns = 0;
+		c->alloc_dup_dns = c->alloc_dup_dns ? c->alloc_dup_dns : 4;
+		c->dup_dns = xreallocarray(c->dup_dns, c->alloc_dup_dns,
+					   sizeof(*c->dup_dns));
+		c->dup_dns[c->n_dup_dns++] = kept;
+	}
+	for (size_t i = 0; i < c->n_dup_dns; i++)
+		if (c->dup_dns[i] == dropped)
+			same = 1;
+		else if (strcmp(c->dup_dns[i], dropped) == 0)
+			other = 1;
+	if (same)
+		return 2;
+	if (c->n_dup_dns == DUP_DNS_MAX)
+		return other;
+	if (c->n_dup_dns == c->alloc_dup_dns) {
+		c->alloc_dup_dns *= 2;
+		c->dup_dns = xreallocarray(c->dup_dns, c->alloc_dup_dns,
+					   sizeof(*c->dup_dns));
+	}
+	c->dup_dns[c->n_dup_dns++] = dropped;
+	return other;
+}
+
+/*
  * report_duplicate - one address on two directory objects.  Exchange
  * refuses that within an organisation, so it is a mistake in AD (or two
  * forests claiming one address): Postfix needs the key once, the admin
@@ -601,8 +841,11 @@ report_duplicate(void *ctx, const char *key, const char *kept,
 {
 	struct collector *c = ctx;
 	char shown_kept[300], shown_dropped[300];
+	int seen = a_repeat(c, key, kept, dropped);
 
-	if (kept == dropped || strcmp(kept, dropped) == 0 ||
+	if (seen == 1)
+		c->repeats++; /* the server sent the entry twice */
+	if (seen != 0 || strcmp(kept, dropped) == 0 ||
 	    kept == c->extra_origin || dropped == c->extra_origin)
 		return;
 	if (++c->dup_warnings > DUP_WARNINGS_MAX)
@@ -649,24 +892,17 @@ collect_recipients(const struct sync_conf *conf,
 		   struct acceptdom_list *domains, struct collect_stats *stats,
 		   struct sync_err *err)
 {
-	struct collector c;
+	struct collector c = {.conf = conf,
+			      .set = addrset_new(),
+			      .stats = stats,
+			      .trace = trace,
+			      .live = &stats->source,
+			      .commit = commit,
+			      .domains = domains}; /* the rest 0 or NULL */
 	double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID), t;
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
-	c.conf = conf;
-	c.set = addrset_new();
-	c.stats = stats;
-	c.trace = trace;
-	c.last_dn = NULL;
-	c.live = &stats->source;
-	c.extra_origin = NULL;
-	c.dup_warnings = 0;
-	c.unreachable = 0;
-	c.commit = commit;
-	c.domains = domains;
-	c.held = NULL;
-	c.n_held = 0;
 	memset(domains, 0, sizeof(*domains));
 	c.progress = trace == NULL && log_status_enabled();
 	c.started = clock_seconds(CLOCK_MONOTONIC);
@@ -679,13 +915,18 @@ collect_recipients(const struct sync_conf *conf,
 	if (rc == 0 && conf->extra != NULL && (rc = merge_extra(&c, err)) == 0)
 		warn_extra_unrelayed(&c);
 	if (rc < 0) {
+		free(c.deferred);
 		addrset_free(c.set);
 		return NULL;
 	}
 	t = clock_seconds(CLOCK_MONOTONIC);
 	stats->fetch_seconds = t - c.started;
 	stats->fetch_cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
-	stats->duplicates = addrset_finish_report(c.set, report_duplicate, &c);
+	free(c.deferred);
+	/* a repeated entry's keys are not duplicates (a_repeat) */
+	stats->duplicates =
+		addrset_finish_report(c.set, report_duplicate, &c) - c.repeats;
+	free(c.dup_dns);
 	stats->sort_seconds = clock_seconds(CLOCK_MONOTONIC) - t;
 	if (stats->refused > REFUSED_WARNINGS_MAX)
 		log_warn("%lu more proxyAddresses values were refused (-v "

@@ -28,6 +28,8 @@ enum mapcommit_step {
  */
 #define FAULT_SWITCH_NO_CBINDING "NO_CBINDING"
 #define FAULT_SWITCH_PLAIN_SIMPLE "PLAIN_SIMPLE"
+/* every name one fingerprint in the repeat guard (ldapsync/seen.c) */
+#define FAULT_SWITCH_SEEN_COLLIDE "SEEN_COLLIDE"
 
 #ifdef RCPTSYNC_FAULT_INJECTION
 /* fault_point - SIGKILL ourselves if RCPTSYNC_CRASH_AT names STEP */

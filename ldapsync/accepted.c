@@ -18,6 +18,11 @@
  *	run (DATA): skipped, its domain would be taken as gone.  Only a lone
  *	"*" (every domain, which rcptsync never relays) is skipped and
  *	reported in the list (acceptdom_skip), for the caller to warn about.
+ *	An object the search perhaps sent already (search.c's "again": a
+ *	hit on its DN's fingerprint) first drops what an earlier copy of
+ *	that very DN left in the list (compared exactly: another DN with
+ *	the same fingerprint drops nothing), so the last copy counts and a
+ *	skip is reported once.
  *	An access refusal on the Configuration naming context is AUTH, and
  *	says that the account may not read it (not that the bind failed).
  *
@@ -103,6 +108,8 @@ one_object(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 				    "%s sent more than %d accepted domains",
 				    r->server, ACCEPTED_MAX);
 	}
+	if (e->again) /* the last copy wins (the list is short) */
+		r->added -= acceptdom_forget(r->out, e->dn);
 	if (name == NULL)
 		why = "has no " NAME_ATTR;
 	else if (n_names > 1)

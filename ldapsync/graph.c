@@ -24,7 +24,8 @@
  *
  *	Bounded, and all or nothing: 429, 503 and 504 are waited out
  *	(Retry-After, else a doubling backoff) only within the run's
- *	deadline; a nextLink seen twice in one pull, more pages than
+ *	deadline; a nextLink seen twice in one pull (its exact text: a
+ *	fingerprint's hit is only a reason to compare), more pages than
  *	GRAPH_PAGES_MAX, a body over GRAPH_BODY_MAX or the deadline end the
  *	pull with TEMP; a nextLink back to the deltaLink a round began
  *	from is such a repeat.  A nextLink or deltaLink must stay under
@@ -330,18 +331,44 @@ first_url(const struct pull *p, int i)
 	return url;
 }
 
+/* The links a collection's pull has followed, for link_again. */
+struct links {
+	struct seen *seen; /* their fingerprints */
+	char **v;	   /* and their text */
+	size_t n, alloc;
+};
+
+/*
+ * link_again - was URL followed already in this pull?  A hit on the
+ * fingerprint (seen.c) can be another link's: only the text says yes
+ */
+static int
+link_again(struct links *l, const char *url)
+{
+	if (seen_add(l->seen, url, strlen(url)) != 0)
+		for (size_t k = 0; k < l->n; k++)
+			if (strcmp(l->v[k], url) == 0)
+				return 1;
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 16;
+		l->v = xreallocarray(l->v, l->alloc, sizeof(*l->v));
+	}
+	l->v[l->n++] = xstrdup(url);
+	return 0;
+}
+
 /* pull_collection - every page of collection I */
 static int
 pull_collection(struct pull *p, int i, struct sync_err *err)
 {
-	struct seen *seen = seen_new();
+	struct links links = {seen_new(), NULL, 0, 0};
 	char *url, *next = NULL, shown[300];
 	int rc = 0;
 
 	p->coll = i;
 	url = first_url(p, i);
 	while (url != NULL && rc == 0) {
-		if (seen_add(seen, url, strlen(url)) != 0)
+		if (link_again(&links, url))
 			rc = sync_err_set(err, SYNC_ERR_TEMP,
 					  "%s: @odata.nextLink seen twice in "
 					  "one pull: the server loops",
@@ -360,7 +387,10 @@ pull_collection(struct pull *p, int i, struct sync_err *err)
 		next = NULL;
 	}
 	free(url);
-	seen_free(seen);
+	seen_free(links.seen);
+	for (size_t k = 0; k < links.n; k++)
+		free(links.v[k]);
+	free(links.v);
 	if (rc == 0 && p->delta != NULL && p->links[i] == NULL)
 		rc = sync_err_set(err, SYNC_ERR_UNAVAILABLE,
 				  "%s/v1.0/%s/delta: the round ended without "

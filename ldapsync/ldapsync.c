@@ -37,6 +37,7 @@ one_entry(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 
 	(void)err; /* the callback leaves its own error */
 	a->stats->serial++;
+	a->stats->again = e->again;
 	for (size_t i = 0; i < e->n_vals; i++)
 		if (a->fn(a->ctx, e->dn, e->vals[i].val, e->vals[i].len) < 0)
 			return -1;
@@ -66,5 +67,6 @@ ldapsync_fetch(const struct ldapsync_conf *conf,
 		ret = ldapsync_search(s, &q, one_entry, &a, err);
 	}
 	ldapsync_close(s);
+	stats->again = 0; /* the next source's entries are its own */
 	return ret;
 }

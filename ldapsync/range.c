@@ -55,6 +55,7 @@ struct pending {
 	long chunk; /* values in the first chunk: the server's own size */
 	unsigned char guid[32];
 	size_t guid_len;
+	int again;		     /* perhaps sent already (reply.c) */
 	struct ldapsync_value *vals; /* copies, held until complete */
 	size_t n_vals, alloc_vals;
 };
@@ -160,6 +161,7 @@ add_pending(struct search *x, const char *dn)
 	p->dn = xstrdup(dn);
 	memcpy(p->guid, x->guid, x->guid_len);
 	p->guid_len = x->guid_len;
+	p->again = x->again;
 	x->s->stats->ranged++;
 	return p;
 }
@@ -228,7 +230,8 @@ deliver_whole(struct search *x, const char *dn, struct berval **vals, size_t n,
 						      .guid = x->guid,
 						      .guid_len = x->guid_len,
 						      .vals = x->range.vbuf,
-						      .n_vals = n},
+						      .n_vals = n,
+						      .again = x->again},
 			     err);
 }
 
@@ -388,7 +391,8 @@ range_complete(struct search *x, struct sync_err *err)
 						    .guid = p->guid,
 						    .guid_len = p->guid_len,
 						    .vals = p->vals,
-						    .n_vals = p->n_vals},
+						    .n_vals = p->n_vals,
+						    .again = p->again},
 					    err);
 	}
 	free_pending(&x->range);

@@ -7,9 +7,11 @@
  *	The floor under search.c (paging), range.c (range retrieval) and
  *	dirsync.c (DirSync rounds): each sends its requests and reads the
  *	replies through this file.  An entry brings its objectGUID when the
- *	query asks for it; an entry sent twice in one search is kept once
- *	and counted (seen.c); continuation references are counted, never
- *	chased.  What a layer above does with an entry's values (range.c:
+ *	query asks for it; an entry perhaps sent already in the search (a
+ *	hit on its DN's fingerprint, seen.c) is delivered marked "again"
+ *	and counted toward the loop check, never dropped (the consumer
+ *	tells a repeat by its DN); continuation references are counted,
+ *	never chased.  What a layer above does with an entry's values (range.c:
  *	take them, complete them) and with the final result's controls
  *	(dirsync.c: its cookie and "more") is reached through struct
  *	search's take_values and take_control, set by search.c, so this
@@ -94,20 +96,27 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 	/* An entry sent again in one search: AD walks an index while the
 	 * search goes on, so an object changed meanwhile can come again
 	 * (its change is fetched next run: the position was read before).
-	 * Kept once; a page of nothing but such entries is a loop
-	 * (search.c, search_paged). */
-	if (ret == 0 && seen_add(x->seen, dn, strlen(dn))) {
+	 * The guard holds fingerprints, not names (seen.c), so a hit may
+	 * be another object: the entry is delivered all the same, marked,
+	 * and not counted here: the consumer tells a repeat from another
+	 * object by its DN, and counts the other object (cmd/collect.c,
+	 * resolve_again).  The hit counts toward the loop check only: two
+	 * pages in a row of nothing but such entries are a loop (search.c,
+	 * page_loops). */
+	x->again = ret == 0 && seen_add(x->seen, dn, strlen(dn));
+	if (x->again)
 		x->page_repeated++;
-		ldap_memfree(dn);
-		return 0;
-	}
-	x->page_new++;
+	else
+		x->page_new++;
 	if (ret == 0 && x->q->values) {
-		x->s->stats->entries++;
+		if (!x->again)
+			x->s->stats->entries++;
 		ret = x->take_values(x, msg, dn, err);
 	} else if (ret == 0) {
-		struct ldapsync_entry e = {
-			.dn = dn, .guid = x->guid, .guid_len = x->guid_len};
+		struct ldapsync_entry e = {.dn = dn,
+					   .guid = x->guid,
+					   .guid_len = x->guid_len,
+					   .again = x->again};
 
 		x->msg = msg; /* whole: the consumer may read its attributes */
 		ret = reply_deliver(x, &e, err);

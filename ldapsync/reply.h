@@ -43,6 +43,8 @@ struct search {
 			    struct berval *cookie, struct sync_err *err);
 	unsigned long page_new;	     /* entries new to this search ... */
 	unsigned long page_repeated; /* ... and sent again, this page */
+	unsigned long stale_pages;   /* pages in a row with none new */
+	int again; /* the entry being read was perhaps sent already */
 };
 
 #define GUID_ATTR "objectGUID"

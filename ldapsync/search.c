@@ -20,9 +20,10 @@
  *	sends the same paging cookie twice, says DirSync has more but sends
  *	the cookie back (dirsync.c), sends a range that does not start where
  *	asked or does not advance, more than MAX_VALUES values for one entry
- *	(range.c), or one entry twice in one search (seen.c), is refused
- *	(TEMP, naming the server and the search); and over all of it stands
- *	the run's deadline (session_wait).
+ *	(range.c), or two pages in a row of nothing but entries it sent
+ *	already (seen.c, page_loops), is refused (TEMP, naming the server
+ *	and the search); and over all of it stands the run's deadline
+ *	(session_wait).
  * OWNERSHIP
  *	Entries handed to the callback are valid during the call; every
  *	libldap object is freed before return.
@@ -86,14 +87,24 @@ send_page(struct search *x, char **attrs, struct berval *cookie, int *msgid,
 
 /*
  * page_loops - does the page just read show a server going round in
- * circles: nothing but entries it sent already, or the paging cookie
- * LAST it was sent (COOKIE)?  Then a TEMP error.
+ * circles: the second page in a row of nothing but entries it sent
+ * already, or the paging cookie LAST it was sent (COOKIE)?  Then a TEMP
+ * error.  "Sent already" is a hit on a fingerprint (seen.c), which
+ * another DN can share: it is for this check only, and one false hit
+ * cannot trip it: that needs every entry of two pages in a row to hit,
+ * so at least two false hits with nothing new between (any false hit
+ * at all is about 2^-25 for a million names).  A server that loops is
+ * refused a page later than a check on one page would.
  */
 static int
 page_loops(struct search *x, const struct berval *cookie,
 	   const struct berval *last, struct sync_err *err)
 {
 	if (x->page_repeated > 0 && x->page_new == 0)
+		x->stale_pages++;
+	else if (x->page_new > 0)
+		x->stale_pages = 0;
+	if (x->stale_pages >= 2)
 		return sync_err_set(err, SYNC_ERR_TEMP,
 				    "%s: %s sent a page of entries it had "
 				    "sent already",

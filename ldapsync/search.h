@@ -26,6 +26,9 @@ struct ldapsync_entry {
 	size_t guid_len;
 	const struct ldapsync_value *vals; /* when asked for values */
 	size_t n_vals;
+	/* the search perhaps sent this entry already (seen.c: a hit on a
+	 * fingerprint, which another DN can share): never drop it on that */
+	int again;
 	/* a search for other attributes (query.attrs, paged): the entry
 	 * as libldap holds it, for ldapsync_entry_value(); else NULL */
 	struct ldap *ld;

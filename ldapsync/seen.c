@@ -3,11 +3,15 @@
  * NAME
  *	seen - which entries has this search returned already?
  * DESCRIPTION
- *	An open-addressing hash set of 128-bit keys: two 64-bit FNV-1a
- *	hashes of the name with different offset bases, each finished by
- *	the splitmix64 mixer.  A false "already seen" needs both to collide
- *	(about 2^-100 for a million names), so a repeat it reports is the
- *	server's.  The table doubles at 70% load; it holds no names.
+ *	An open-addressing hash set of 64-bit fingerprints: the FNV-1a
+ *	hash of the name finished by the splitmix64 mixer, 8 bytes a name.
+ *	A fingerprint can collide (about 2^-25 for a million names), so
+ *	"seen" means "perhaps seen": the caller must never drop anything
+ *	on it, only count it or compare exactly (reply.c: toward the loop
+ *	check of two pages in a row of nothing but repeats, which one
+ *	collision cannot trip, search.c; graph.c: a hit on a nextLink is
+ *	compared with the links' text).  The table doubles at 70% load; it
+ *	holds no names.
  * OWNERSHIP
  *	The set is the caller's (seen_free).
  * DIAGNOSTICS
@@ -17,18 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "fnv.h"
 #include "xalloc.h"
 #include "seen.h"
 
-struct key {
-	uint64_t a, b; /* b is never 0: 0 marks an empty slot */
-};
-
 struct seen {
-	struct key *slots;
-	size_t cap; /* a power of two */
+	uint64_t *slots; /* fingerprints; 0 marks an empty slot */
+	size_t cap;	 /* a power of two */
 	size_t count;
+	int collide; /* RCPTSYNC_FAULT_SEEN_COLLIDE: one fingerprint */
 };
 
 /* mix - splitmix64's finaliser */
@@ -42,17 +44,15 @@ mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* hash - the 128-bit key of NAME */
-static struct key
-hash(const void *name, size_t len)
+/* hash - the fingerprint of NAME, never 0 */
+static uint64_t
+hash(const struct seen *s, const void *name, size_t len)
 {
-	uint64_t a = fnv1a_64(FNV1A_64_OFFSET, name, len);
-	uint64_t b = fnv1a_64(0x6a09e667f3bcc909ULL, name, len);
-	struct key k;
+	uint64_t k = mix(fnv1a_64(FNV1A_64_OFFSET, name, len) ^ len);
 
-	k.a = mix(a ^ len);
-	k.b = mix(b + len) | 1;
-	return k;
+	if (s->collide)
+		return 1;
+	return k != 0 ? k : 1;
 }
 
 /* seen_new - an empty set */
@@ -62,6 +62,7 @@ seen_new(void)
 	struct seen *s = xcalloc(1, sizeof(*s));
 
 	s->cap = 1024;
+	s->collide = FAULT_SWITCH(FAULT_SWITCH_SEEN_COLLIDE);
 	s->slots = xcalloc(s->cap, sizeof(*s->slots));
 	return s;
 }
@@ -78,16 +79,16 @@ seen_free(struct seen *s)
 
 /* insert - K into SLOTS of CAP; 1 when it was there */
 static int
-insert(struct key *slots, size_t cap, struct key k)
+insert(uint64_t *slots, size_t cap, uint64_t k)
 {
-	size_t i = (size_t)k.a & (cap - 1);
+	size_t i = (size_t)k & (cap - 1);
 
 	for (;;) {
-		if (slots[i].b == 0) {
+		if (slots[i] == 0) {
 			slots[i] = k;
 			return 0;
 		}
-		if (slots[i].a == k.a && slots[i].b == k.b)
+		if (slots[i] == k)
 			return 1;
 		i = (i + 1) & (cap - 1);
 	}
@@ -98,23 +99,23 @@ static void
 grow(struct seen *s)
 {
 	size_t cap = s->cap * 2;
-	struct key *slots = xcalloc(cap, sizeof(*slots));
+	uint64_t *slots = xcalloc(cap, sizeof(*slots));
 
 	for (size_t i = 0; i < s->cap; i++)
-		if (s->slots[i].b != 0)
+		if (s->slots[i] != 0)
 			(void)insert(slots, cap, s->slots[i]);
 	free(s->slots);
 	s->slots = slots;
 	s->cap = cap;
 }
 
-/* seen_add - note NAME; 1 when it was there */
+/* seen_add - note NAME; 1 when its fingerprint was there */
 int
 seen_add(struct seen *s, const void *name, size_t len)
 {
 	if (10 * (s->count + 1) > 7 * s->cap)
 		grow(s);
-	if (insert(s->slots, s->cap, hash(name, len)))
+	if (insert(s->slots, s->cap, hash(s, name, len)))
 		return 1;
 	s->count++;
 	return 0;

@@ -7,8 +7,9 @@
 /*
  * A set of the entries one search has returned, to tell a server that
  * repeats itself (an endless paging loop that sends an entry again) from
- * one that makes progress.  Keys are 128-bit hashes of the names: 16
- * bytes an entry, never the names themselves.
+ * one that makes progress.  Keys are 64-bit fingerprints of the names:
+ * 8 bytes an entry, never the names themselves.  Two names can share a
+ * fingerprint, so a hit means "perhaps seen": count it, never drop on it.
  */
 struct seen;
 
@@ -18,7 +19,8 @@ void seen_free(struct seen *s);
 
 /*
  * seen_add - note NAME (LEN bytes, any bytes).  Returns 0 when it is new,
- *	1 when it was already there.
+ *	1 when it was perhaps there (it was, or another name with its
+ *	fingerprint was: never a reason to drop NAME).
  */
 int seen_add(struct seen *s, const void *name, size_t len);
 

@@ -75,9 +75,12 @@ struct source_stats {
 	unsigned long serial;	  /* bumped before each entry's values:
 				     tells a callback "new entry" without
 				     a strcmp */
-	char server[256];	  /* URI or file actually used */
-	char bound_as[256];	  /* how the bind went, for "check" */
-	char skipped[512];	  /* URIs that failed before SERVER, and why */
+	/* the current entry was perhaps sent already in its search
+	 * (ldapsync_entry's again) */
+	int again;
+	char server[256];   /* URI or file actually used */
+	char bound_as[256]; /* how the bind went, for "check" */
+	char skipped[512];  /* URIs that failed before SERVER, and why */
 	struct source_discovery dns; /* the DCs found in DNS (domain:) */
 	/* what protects the bind, for "check" */
 	struct source_protection protection;

@@ -139,6 +139,32 @@ acceptdom_add(struct acceptdom_list *l, struct acceptdom *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* acceptdom_forget - see acceptdom.h */
+size_t
+acceptdom_forget(struct acceptdom_list *l, const char *dn)
+{
+	size_t kept = 0, gone;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].dir == l->dir && l->v[i].origin != NULL &&
+		    strcmp(l->v[i].origin, dn) == 0)
+			acceptdom_clear(&l->v[i]);
+		else
+			l->v[kept++] = l->v[i];
+	gone = l->n - kept;
+	l->n = kept;
+	kept = 0;
+	for (size_t i = 0; i < l->n_skip; i++)
+		if (strcmp(l->skip[i].dn, dn) == 0) {
+			free(l->skip[i].dn);
+			free(l->skip[i].value);
+		} else {
+			l->skip[kept++] = l->skip[i];
+		}
+	l->n_skip = kept;
+	return gone;
+}
+
 /* acceptdom_skip - see acceptdom.h */
 void
 acceptdom_skip(struct acceptdom_list *l, const char *dn, const char *value,

@@ -70,6 +70,13 @@ void acceptdom_clear(struct acceptdom *d);
 /* acceptdom_add - append D to L (L takes its strings), from L->dir */
 void acceptdom_add(struct acceptdom_list *l, struct acceptdom *d);
 
+/*
+ * acceptdom_forget - drop what L holds from the object DN: its domains
+ *	added from L->dir, and its skips (a search sent it again: the last
+ *	copy is the one to keep).  Returns how many domains went.
+ */
+size_t acceptdom_forget(struct acceptdom_list *l, const char *dn);
+
 /* acceptdom_skip - remember that DN's VALUE (may be NULL) was skipped */
 void acceptdom_skip(struct acceptdom_list *l, const char *dn, const char *value,
 		    const char *why);

@@ -299,6 +299,26 @@ save
 expect_rc "a nextLink loop: 75" 75 "$RCPTSYNC" -c "$C" sync
 contains "loop: says so" "seen twice"
 untouched "loop"
+# The nextLinks' fingerprints (ldapsync/seen.c) can collide: a hit is
+# only a reason to compare the text.  RCPTSYNC_FAULT_SEEN_COLLIDE gives
+# every link one fingerprint (a -Dfault_injection=true build only).
+if "$RCPTSYNC" --version | grep -q 'fault injection: on'; then
+	scenario
+	rm -f "$D/out/relay_recipients" "$D/out/relay_recipients.db"
+	expect_rc "collide: nextLinks sharing a fingerprint are no loop" 0 \
+		env RCPTSYNC_FAULT_SEEN_COLLIDE=1 "$RCPTSYNC" -c "$C" sync
+	check "collide: the table is whole" table_is "${FULL[@]}"
+	scenario '"loop": "groups"'
+	save
+	expect_rc "collide: a nextLink loop is still refused: 75" 75 \
+		env RCPTSYNC_FAULT_SEEN_COLLIDE=1 "$RCPTSYNC" -c "$C" sync
+	contains "collide: the loop says so" "seen twice"
+	untouched "collide: loop"
+elif [ "${CI:-}" = true ]; then
+	bad "collide: CI needs a -Dfault_injection=true build"
+else
+	echo "# SKIP collide: build without -Dfault_injection"
+fi
 scenario '"nextlink_host": "users"'
 expect_rc "a nextLink to another host: refused" 69 "$RCPTSYNC" -c "$C" sync
 contains "another host: named" "is not under https://127.0.0.1:$PORT"

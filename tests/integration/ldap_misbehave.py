@@ -33,6 +33,17 @@ entry per page unless said otherwise:
                   cut short, which AD never does)
   normal          CN=User1 and CN=User2 in one page, no cookie; a DirSync
                   search: both, moreResults=0, cookie "c1"
+  repeat-once     CN=User1, then CN=User1 again and CN=User2
+  repeat-dup      CN=Dup (user1@ too) and CN=User1, then CN=User1 again
+                  and CN=User2: one address on two objects, and a repeat
+  repeat-warn     CN=Warn (a refused value and an address smtpd never
+                  accepts), then CN=Warn again and CN=User2
+  repeat-changed  CN=User1, then CN=User1 again with another address
+                  (changed during the search) and CN=User2
+  range-repeat    CN=Big with proxyAddresses;range=0-6 (7 values), then
+                  CN=Big again whole (8 values), no cookie; a
+                  continuation answers range=7-*: the eighth
+  last-single     CN=User1 and CN=User2, then a last page of CN=User3
 
 Exchange's accepted domains (a subtree search under the rootDSE's
 configurationNamingContext, CONFIG_NC): in every mode CN=Corp
@@ -45,6 +56,9 @@ CN=Star ("*": skipped by rcptsync), except:
                    may not read the Configuration naming context
   accepted-hidden  noSuchObject (with a matchedDN), as AD answers an
                    account that may not see the base at all
+  accepted-repeat  CN=Other first as old.example, then CN=Corp, CN=Star,
+                   and CN=Other (other.example) and CN=Star again: sent
+                   twice in one search, CN=Other changed meanwhile
 
 Every entry carries objectGUID (the MD5 of its DN) and proxyAddresses when
 asked; only the attributes asked for are returned (all for none or "*").
@@ -66,7 +80,9 @@ INVOCATION_ID = bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
 MODES = ("endless-cookie", "repeat-entry", "endless-pages", "stuck-range",
          "endless-range", "dirsync-more", "normal", "repeat-once",
          "range-gap", "range-late", "silent", "range-short",
-         "accepted-bad", "accepted-denied", "accepted-hidden")
+         "accepted-bad", "accepted-denied", "accepted-hidden",
+         "repeat-dup", "repeat-warn", "repeat-changed", "range-repeat",
+         "last-single", "accepted-repeat")
 CONFIG_NC = "CN=Configuration," + BASE
 ACCEPTED = ("CN=Accepted Domains,CN=Transport Settings,CN=Org,"
             "CN=Microsoft Exchange,CN=Services," + CONFIG_NC)
@@ -242,6 +258,13 @@ def user(dn, addrs):
 USER1 = user("CN=User1," + BASE, ["SMTP:user1@corp.example"])
 USER2 = user("CN=User2," + BASE, ["SMTP:user2@corp.example"])
 LOOP = user("CN=Loop," + BASE, ["SMTP:loop@corp.example"])
+USER1B = user("CN=User1," + BASE, ["SMTP:user1b@corp.example"])
+USER3 = user("CN=User3," + BASE, ["SMTP:user3@corp.example"])
+DUP = user("CN=Dup," + BASE, ["SMTP:dup@corp.example",
+                              "smtp:user1@corp.example"])
+WARN = user("CN=Warn," + BASE, ["SMTP:warn@corp.example",
+                                "smtp:bad value@corp.example",
+                                "smtp:a%b@corp.example"])
 BIG_DN = "CN=Big," + BASE
 
 
@@ -334,6 +357,12 @@ class Directory:
             if low is None:
                 return [big_chunk(0, 6)], 0
             return [big_chunk(low, low)], 0
+        if key == BIG_DN.lower() and self.mode == "range-repeat":
+            _, low = asked_range(wanted)
+            dn, attrs = big_chunk(low or 0, 7)
+            attrs[-1] = ("proxyAddresses;range=%d-*" % (low or 0),
+                         attrs[-1][1])
+            return [(dn, attrs)], 0
         if key == BIG_DN.lower() and self.mode == "range-gap":
             # the rest after the gap, as if values 7-100 never existed
             _, low = asked_range(wanted)
@@ -361,6 +390,23 @@ class Directory:
             if cookie == b"":
                 return [USER1], b"p1"
             return [USER1, USER2], b""
+        if mode in ("repeat-dup", "repeat-warn", "repeat-changed"):
+            first, again = {"repeat-dup": ([DUP, USER1], [USER1]),
+                            "repeat-warn": ([WARN], [WARN]),
+                            "repeat-changed": ([USER1], [USER1B])}[mode]
+            if cookie == b"":
+                return first, b"p1"
+            return again + [USER2], b""
+        if mode == "range-repeat":
+            # a first copy cut (held until the page ends), then the
+            # same object again, whole
+            whole = user(BIG_DN, ["SMTP:big%d@corp.example" % i
+                                  for i in range(8)])
+            return [big_chunk(0, 6), whole], b""
+        if mode == "last-single":
+            if cookie == b"":
+                return [USER1, USER2], b"p1"
+            return [USER3], b""
         if mode == "range-gap":
             # "range=0-100" with 7 values: the next request would skip
             dn, attrs = big_chunk(0, 6)
@@ -393,6 +439,12 @@ class Directory:
         if self.mode == "accepted-hidden":
             return [], 32, ("0000208D: NameErr: DSID-03100241, problem "
                             "2001 (NO_OBJECT), data 0, best match of:")
+        if self.mode == "accepted-repeat":
+            return [accepted_domain("Other", b"old.example"),
+                    accepted_domain("Corp", b"corp.example"),
+                    accepted_domain("Star", b"*", b"2"),
+                    accepted_domain("Other", b"other.example"),
+                    accepted_domain("Star", b"*", b"2")], 0, ""
         other = (b"other.example\r\nX-Injected: 1"
                  if self.mode == "accepted-bad" else b"other.example")
         return [accepted_domain("Corp", b"corp.example"),

@@ -9,6 +9,10 @@
 # from an earlier good run byte-identical.  Also: the DirSync search asks
 # for proxyAddresses whatever the filter (a new alias changes nothing else).
 # A range chunk cut short before the last one is refused at once (75).
+# An entry sent again in one search (and, with RCPTSYNC_FAULT_SEEN_COLLIDE
+# in a -Dfault_injection build, DNs sharing the repeat guard's fingerprint)
+# is one object: its last copy kept, its values counted and warned once,
+# no duplicate; a false hit neither drops an entry nor makes a loop.
 # Exchange's accepted domains: an object that cannot be read fails the run
 # (65) and removes nothing; an account that may not read the Configuration
 # naming context gets 77 and a message that says so, not a refused bind.
@@ -220,7 +224,129 @@ expect_rc "repeat-once: an entry sent again is kept once" 0 \
 check "repeat-once: the table holds user1 and user2" diff -u \
 	<(printf 'user1@corp.example\tOK\nuser2@corp.example\tOK\n') \
 	<(grep -v '^#' "$D/once/relay_recipients")
+# the repeat is neither a second entry nor a duplicate address
+rm -f "$D/once/relay_recipients" "$D/once/relay_recipients.db"
+expect_rc "repeat-once: again, with -v" 0 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -v -c "$D/once/c.yaml" sync
+check "repeat-once: 2 entries, 0 duplicates" eval \
+	'grep -q ": 2 entries, " <<<"$OUT" && grep -q ", 0 duplicates" <<<"$OUT"'
 stop_pid "$RPID"
+
+# repeat_run MODE NAME : a -v sync against the responder in MODE, in
+# $D/NAME; its output in $OUT (extra environment before: env VAR=1 ...;
+# extra source.ldap lines in REPEAT_LDAP)
+repeat_run() {
+	local mode=$1 name=$2
+	shift 2
+	start_responder "$mode" "$name" || return 1
+	mkdir -p "$D/$name"
+	conf "$D/$name/c.yaml" "$RPORT" "$D/$name" "${REPEAT_LDAP:-}"
+	expect_rc "$name: sync" 0 "$@" timeout "$RUN_TIMEOUT" \
+		"$RCPTSYNC" -v -c "$D/$name/c.yaml" sync
+	stop_pid "$RPID"
+}
+
+# table_is NAME LINE... : $D/NAME's table holds exactly the addresses given
+table_is() {
+	local name=$1
+	shift
+	diff -u <(printf '%s\tOK\n' "$@") <(grep -v '^#' "$D/$name/relay_recipients")
+}
+
+# count_of TEXT : how many lines of $OUT hold TEXT
+count_of() { grep -cF -- "$1" <<<"$OUT"; }
+
+# A repeat after another object's copy of the same address: the address
+# is on two objects once (Dup and User1), not twice.
+repeat_run repeat-dup repeat-dup
+check "repeat-dup: the table holds dup, user1 and user2" table_is repeat-dup \
+	dup@corp.example user1@corp.example user2@corp.example
+check "repeat-dup: 1 duplicate" eval 'grep -q ", 1 duplicates" <<<"$OUT"'
+check "repeat-dup: user1@ warned on two objects once" \
+	test "$(count_of "user1@corp.example is on two objects")" -eq 1
+check "repeat-dup: 3 entries" eval 'grep -q ": 3 entries, " <<<"$OUT"'
+
+# In the ranged path the first copy (cut) is held until the page ends,
+# so the whole repeat in the same page is delivered first: still no
+# duplicate, and each address counted once.
+repeat_run range-repeat range-repeat
+check "range-repeat: the table holds big0 to big7" table_is range-repeat \
+	big0@corp.example big1@corp.example big2@corp.example \
+	big3@corp.example big4@corp.example big5@corp.example \
+	big6@corp.example big7@corp.example
+check "range-repeat: 0 duplicates" eval 'grep -q ", 0 duplicates" <<<"$OUT"'
+check "range-repeat: 1 entry, 8 kept" eval \
+	'grep -q ": 1 entries, " <<<"$OUT" && grep -q "kept 8," <<<"$OUT"'
+
+# A repeat's values are counted and warned once.
+repeat_run repeat-warn repeat-warn
+check "repeat-warn: the refused value warned once" \
+	test "$(count_of 'refusing proxyAddresses value "smtp:bad value@')" -eq 1
+check "repeat-warn: the unreachable address warned once" \
+	test "$(count_of "a%b@corp.example can never receive mail")" -eq 1
+check "repeat-warn: kept 3, refused 1, 2 entries, 4 values" eval \
+	'grep -q "kept 3, ignored 0 non-SMTP, refused 1," <<<"$OUT" &&
+	grep -q ": 2 entries, 4 values," <<<"$OUT"'
+
+# An object changed during the search and sent again: the last copy
+# wins, as in the incremental path (objcache) and Graph.
+repeat_run repeat-changed repeat-changed
+check "repeat-changed: the table holds the last copy of user1, and user2" \
+	table_is repeat-changed user1b@corp.example user2@corp.example
+check "repeat-changed: 0 duplicates, 2 entries" eval \
+	'grep -q ", 0 duplicates" <<<"$OUT" && grep -q ": 2 entries, " <<<"$OUT"'
+REPEAT_LDAP="    incremental: dirsync" repeat_run repeat-changed repeat-changed-ds
+check "repeat-changed: the incremental path's first pull keeps the same" \
+	cmp <(grep -v '^#' "$D/repeat-changed/relay_recipients") \
+	<(grep -v '^#' "$D/repeat-changed-ds/relay_recipients")
+
+# The collide tests need RCPTSYNC_FAULT_SEEN_COLLIDE: without
+# -Dfault_injection the switch is ignored and they would pass for nothing.
+if "$RCPTSYNC" --version | grep -q 'fault injection: on'; then
+# The repeat guard keeps 8-byte fingerprints of the DNs (ldapsync/seen.c),
+# which two DNs can share: a hit may only count toward the loop check,
+# never drop an entry.  RCPTSYNC_FAULT_SEEN_COLLIDE gives every DN one
+# fingerprint, so user2 collides with user1.
+start_responder normal collide || exit 1
+mkdir -p "$D/collide"
+conf "$D/collide/c.yaml" "$RPORT" "$D/collide"
+expect_rc "collide: a fingerprint shared by user1 and user2" 0 \
+	env RCPTSYNC_FAULT_SEEN_COLLIDE=1 timeout "$RUN_TIMEOUT" \
+	"$RCPTSYNC" -v -c "$D/collide/c.yaml" sync
+check "collide: the table holds user1 and user2" diff -u \
+	<(printf 'user1@corp.example\tOK\nuser2@corp.example\tOK\n') \
+	<(grep -v '^#' "$D/collide/relay_recipients")
+check "collide: 0 duplicates" eval 'grep -q ", 0 duplicates" <<<"$OUT"'
+check "collide: 2 entries" eval 'grep -q ": 2 entries, " <<<"$OUT"'
+stop_pid "$RPID"
+# and a page of nothing but entries sent already is still a loop
+start_responder repeat-entry collide-loop || exit 1
+mkdir -p "$D/collide-loop"
+conf "$D/collide-loop/c.yaml" "$RPORT" "$D/collide-loop"
+expect_rc "collide: a server repeating its entry is still refused" 75 \
+	env RCPTSYNC_FAULT_SEEN_COLLIDE=1 timeout "$RUN_TIMEOUT" \
+	"$RCPTSYNC" -c "$D/collide-loop/c.yaml" sync
+check "collide: as a page of entries sent already" eval \
+	'grep -q "sent a page of entries it had sent already" <<<"$OUT"'
+stop_pid "$RPID"
+# a last page of one entry whose fingerprint hits is no loop
+repeat_run last-single collide-last env RCPTSYNC_FAULT_SEEN_COLLIDE=1
+check "collide-last: the table holds user1 to user3" table_is collide-last \
+	user1@corp.example user2@corp.example user3@corp.example
+check "collide-last: 3 entries, 0 duplicates" eval \
+	'grep -q ": 3 entries, " <<<"$OUT" && grep -q ", 0 duplicates" <<<"$OUT"'
+# a false hit on a repeat is still counted and warned once
+repeat_run repeat-warn collide-warn env RCPTSYNC_FAULT_SEEN_COLLIDE=1
+check "collide-warn: the refused value warned once" \
+	test "$(count_of 'refusing proxyAddresses value "smtp:bad value@')" -eq 1
+check "collide-warn: kept 3, refused 1, 2 entries" eval \
+	'grep -q "kept 3, ignored 0 non-SMTP, refused 1," <<<"$OUT" &&
+	grep -q ": 2 entries, " <<<"$OUT"'
+elif [ "${CI:-}" = true ]; then
+	bad "collide: CI needs a -Dfault_injection=true build"
+else
+	echo "# SKIP collide: build without -Dfault_injection"
+fi
 
 # --- Exchange's accepted domains (domains: exchange) ---------------------------
 # xconf FILE PORT DIR : a config taking the domains from Exchange, with
@@ -250,6 +376,19 @@ contains "accepted: a lone * is skipped with a warning" 'skipping accepted domai
 check "accepted: relay_domains lists corp.example and other.example" diff -u \
 	<(printf 'corp.example\tOK\nother.example\tOK\n') <(grep -v '^#' "$D/acc/relay_domains")
 cp -p "$D/acc/relay_domains" "$D/acc/rd.saved"; cp -p "$D/acc/relay_recipients" "$D/acc/rr.saved"
+stop_pid "$RPID"
+# accepted domains sent twice in one search (CN=Other changed meanwhile):
+# the last copy of each, and the lone * warned about once
+mkdir -p "$D/acc-repeat"
+start_responder accepted-repeat acc-repeat || exit 1
+xconf "$D/acc-repeat/c.yaml" "$RPORT" "$D/acc-repeat"
+expect_rc "accepted, sent twice: sync" 0 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -c "$D/acc-repeat/c.yaml" sync
+check "accepted, sent twice: relay_domains holds each last copy" diff -u \
+	<(printf 'corp.example\tOK\nother.example\tOK\n') \
+	<(grep -v '^#' "$D/acc-repeat/relay_domains")
+check "accepted, sent twice: the lone * warned about once" \
+	test "$(grep -c 'skipping accepted domain "\*"' <<<"$OUT")" -eq 1
 stop_pid "$RPID"
 # an object that cannot be read fails the run: not a removal of other.example
 start_responder accepted-bad acc-bad || exit 1

@@ -131,6 +131,31 @@ test_match(void **state)
 	acceptdom_list_free(&l);
 }
 
+/* An object sent again: its earlier copy's domains (of this directory
+ * only) and skips go; another object's stay. */
+static void
+test_forget(void **state)
+{
+	struct acceptdom_list l = {0};
+
+	(void)state;
+	add(&l, "old.example", "0", "CN=Other");
+	add(&l, "corp.example", "0", "CN=Corp");
+	acceptdom_skip(&l, "CN=Star", "*", "is every domain");
+	l.dir = 1; /* a second directory of the forest */
+	add(&l, "old.example", "0", "CN=Other");
+	assert_int_equal(acceptdom_forget(&l, "CN=Other"), 1);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].name, "old.example");
+	assert_int_equal(l.v[0].dir, 0); /* the first directory's stays */
+	assert_string_equal(l.v[1].name, "corp.example");
+	assert_int_equal(acceptdom_forget(&l, "CN=Star"), 0);
+	assert_int_equal(l.n_skip, 0);
+	assert_int_equal(acceptdom_forget(&l, "CN=Nothing"), 0);
+	assert_int_equal(l.n, 2);
+	acceptdom_list_free(&l);
+}
+
 /* Two forests: each decides by its own most specific domain, and an
  * address is accepted when either accepts it. */
 static void
@@ -365,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_forests),
+		cmocka_unit_test(test_forget),
 		cmocka_unit_test(test_tables_exact),
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_relay_warning),

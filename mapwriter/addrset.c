@@ -25,23 +25,41 @@
 
 struct arena_block {
 	struct arena_block *next;
+	size_t seq; /* blocks in the order they were made */
 	size_t used;
 	size_t size;
 	char data[];
 };
 
+/*
+ * A slot is the entry alone (24 bytes): which of two equal keys came
+ * first is where its copy sits in the arena (key_order), since every key
+ * is copied there as it is added, in order.  Not a sequence number in
+ * every slot: 16 MB at a million objects (bench/README.md).
+ */
 struct slot {
 	struct addrset_entry e;
-	size_t seq; /* insertion order: first duplicate wins */
 };
 
 struct addrset {
 	struct slot *slots;
 	size_t count;
 	size_t alloc;
-	size_t next_seq;
+	size_t blocks; /* arena blocks made so far */
 	int sorted;
 	struct arena_block *arena;
+};
+
+/* An arena block's address range, for key_order. */
+struct span {
+	uintptr_t start, end; /* integers: blocks are separate objects */
+	size_t seq;
+};
+
+/* What the sort compares by: the key, then the order of the key copies. */
+struct order {
+	struct span *spans; /* sorted by start */
+	size_t n;
 };
 
 /* arena_copy - copy LEN bytes plus a NUL into the arena */
@@ -56,6 +74,7 @@ arena_copy(struct addrset *set, const char *s, size_t len)
 
 		b = xmalloc(sizeof(*b) + size);
 		b->size = size;
+		b->seq = set->blocks++;
 		b->used = 0;
 		b->next = set->arena;
 		set->arena = b;
@@ -116,7 +135,6 @@ addrset_add(struct addrset *set, const char *key, size_t len, const char *value,
 	s->e.key = arena_copy(set, key, len);
 	s->e.value = value;
 	s->e.origin = origin;
-	s->seq = set->next_seq++;
 	set->sorted = 0;
 }
 
@@ -134,15 +152,77 @@ addrset_filter(struct addrset *set, addrset_keep_fn fn, void *ctx)
 	return dropped;
 }
 
-/* slot_cmp - by key, then by insertion order */
+/* span_cmp - qsort of the spans by address */
 static int
-slot_cmp(const struct slot *x, const struct slot *y)
+span_cmp(const void *a, const void *b)
+{
+	uintptr_t x = ((const struct span *)a)->start,
+		  y = ((const struct span *)b)->start;
+
+	return (x > y) - (x < y);
+}
+
+/* order_new - the arena's blocks by address, to place a key's copy */
+static struct order
+order_new(const struct addrset *set)
+{
+	struct order o = {xreallocarray(NULL, set->blocks ? set->blocks : 1,
+					sizeof(*o.spans)),
+			  0};
+
+	for (const struct arena_block *b = set->arena; b != NULL; b = b->next)
+		o.spans[o.n++] =
+			(struct span){(uintptr_t)b->data,
+				      (uintptr_t)b->data + b->size, b->seq};
+	qsort(o.spans, o.n, sizeof(*o.spans), span_cmp);
+	return o;
+}
+
+/* key_seq - the block of the arena that holds P (one of the set's keys) */
+static size_t
+key_seq(const struct order *o, uintptr_t p)
+{
+	size_t lo = 0, hi = o->n;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o->spans[mid].start <= p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (o->n == 0 || p < o->spans[lo].start || p >= o->spans[lo].end)
+		panic("addrset: a key outside the set's arena");
+	return o->spans[lo].seq;
+}
+
+/* key_order - which of two copies of one key was added first: blocks
+ * are filled in turn, and a block from its start */
+static int
+key_order(const struct order *o, const char *kx, const char *ky)
+{
+	uintptr_t x = (uintptr_t)kx, y = (uintptr_t)ky;
+	size_t bx, by;
+
+	if (x == y)
+		return 0;
+	bx = key_seq(o, x);
+	by = key_seq(o, y);
+	if (bx != by)
+		return (bx > by) - (bx < by);
+	return (x > y) - (x < y);
+}
+
+/* slot_cmp - by key, then by insertion order (rare: equal keys only) */
+static int
+slot_cmp(const struct order *o, const struct slot *x, const struct slot *y)
 {
 	int c = strcmp(x->e.key, y->e.key);
 
 	if (c != 0)
 		return c;
-	return (x->seq > y->seq) - (x->seq < y->seq);
+	return key_order(o, x->e.key, y->e.key);
 }
 
 static void
@@ -156,12 +236,12 @@ slot_swap(struct slot *a, struct slot *b)
 
 /* sift_down - heap sort's step, for sort_slots' worst case */
 static void
-sift_down(struct slot *v, size_t root, size_t n)
+sift_down(const struct order *o, struct slot *v, size_t root, size_t n)
 {
 	for (size_t child; (child = 2 * root + 1) < n; root = child) {
-		if (child + 1 < n && slot_cmp(&v[child], &v[child + 1]) < 0)
+		if (child + 1 < n && slot_cmp(o, &v[child], &v[child + 1]) < 0)
 			child++;
-		if (slot_cmp(&v[root], &v[child]) >= 0)
+		if (slot_cmp(o, &v[root], &v[child]) >= 0)
 			return;
 		slot_swap(&v[root], &v[child]);
 	}
@@ -174,26 +254,26 @@ sift_down(struct slot *v, size_t root, size_t n)
  * 64 MB more peak memory at a million objects (bench/README.md).
  */
 static void
-sort_slots(struct slot *v, size_t n, int depth)
+sort_slots(const struct order *o, struct slot *v, size_t n, int depth)
 {
 	while (n > 16) {
 		size_t mid = n / 2, i, j;
 
 		if (depth-- == 0) {
 			for (i = n / 2; i-- > 0;)
-				sift_down(v, i, n);
+				sift_down(o, v, i, n);
 			for (i = n - 1; i > 0; i--) {
 				slot_swap(&v[0], &v[i]);
-				sift_down(v, 0, i);
+				sift_down(o, v, 0, i);
 			}
 			return;
 		}
 		/* median of three into v[0] as the pivot */
-		if (slot_cmp(&v[mid], &v[0]) < 0)
+		if (slot_cmp(o, &v[mid], &v[0]) < 0)
 			slot_swap(&v[mid], &v[0]);
-		if (slot_cmp(&v[n - 1], &v[mid]) < 0) {
+		if (slot_cmp(o, &v[n - 1], &v[mid]) < 0) {
 			slot_swap(&v[n - 1], &v[mid]);
-			if (slot_cmp(&v[mid], &v[0]) < 0)
+			if (slot_cmp(o, &v[mid], &v[0]) < 0)
 				slot_swap(&v[mid], &v[0]);
 		}
 		slot_swap(&v[0], &v[mid]);
@@ -201,9 +281,9 @@ sort_slots(struct slot *v, size_t n, int depth)
 		i = 0;
 		j = n;
 		for (;;) {
-			while (slot_cmp(&v[++i], &v[0]) < 0 && i < n - 1)
+			while (slot_cmp(o, &v[++i], &v[0]) < 0 && i < n - 1)
 				;
-			while (slot_cmp(&v[0], &v[--j]) < 0)
+			while (slot_cmp(o, &v[0], &v[--j]) < 0)
 				;
 			if (i >= j)
 				break;
@@ -212,16 +292,17 @@ sort_slots(struct slot *v, size_t n, int depth)
 		slot_swap(&v[0], &v[j]);
 		/* recurse into the smaller side, loop on the larger */
 		if (j < n - j - 1) {
-			sort_slots(v, j, depth);
+			sort_slots(o, v, j, depth);
 			v += j + 1;
 			n -= j + 1;
 		} else {
-			sort_slots(v + j + 1, n - j - 1, depth);
+			sort_slots(o, v + j + 1, n - j - 1, depth);
 			n = j;
 		}
 	}
 	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && slot_cmp(&v[k], &v[k - 1]) < 0; k--)
+		for (size_t k = i; k > 0 && slot_cmp(o, &v[k], &v[k - 1]) < 0;
+		     k--)
 			slot_swap(&v[k], &v[k - 1]);
 }
 
@@ -237,10 +318,13 @@ size_t
 addrset_finish_report(struct addrset *set, addrset_dup_fn fn, void *ctx)
 {
 	size_t out = 0;
+	struct order o;
 
 	if (set->sorted)
 		return 0;
-	sort_slots(set->slots, set->count, 2 * 64);
+	o = order_new(set);
+	sort_slots(&o, set->slots, set->count, 2 * 64);
+	free(o.spans);
 	for (size_t i = 0; i < set->count; i++) {
 		if (out > 0 && strcmp(set->slots[out - 1].e.key,
 				      set->slots[i].e.key) == 0) {

@@ -10,7 +10,9 @@
  *	directory was read, with all their accepted domains: domains.c);
  *	the extra file is merged last and is not filtered (the admin
  *	wrote it on purpose).  Each entry's DN is stored once and shared
- *	by its keys, for "rcptsync diff".
+ *	by its keys: whole for diff, dump and explain, which show it; for
+ *	a sync, which shows it only in the first duplicate warnings, in
+ *	the small store of dnstore.c (keep_dn, dn_text, same_dn).
  *
  *	An entry the LDAP search marks "again" (its DN's fingerprint was
  *	seen: a repeat, or another DN sharing it) waits until the
@@ -47,11 +49,13 @@
 #include "smtpaddr.h"
 #include "log.h"
 #include "domains.h"
+#include "dnstore.h"
 #include "collect.h"
 
 struct collector {
 	const struct sync_conf *conf;
 	struct addrset *set;
+	struct dnstore *dns; /* sync: the DNs kept small, else NULL */
 	struct collect_stats *stats;
 	const struct collect_trace *trace;
 	const char *last_dn;	   /* interned copy of the current entry's DN */
@@ -126,13 +130,39 @@ progress(struct collector *c)
 		   t > c->started ? (double)s->entries / (t - c->started) : 0);
 }
 
-/* origin_of - one interned DN per entry, shared by its keys */
+/*
+ * keep_dn - DN kept as a key's origin: whole for diff, dump and explain,
+ * which show it; in the small store for a sync, which shows it only in a
+ * duplicate warning (dn_text)
+ */
+static const char *
+keep_dn(struct collector *c, const char *dn)
+{
+	return c->dns != NULL ? dnstore_add(c->dns, dn)
+			      : addrset_intern(c->set, dn);
+}
+
+/* dn_text - the whole text of an origin, for the caller to free */
+static char *
+dn_text(const struct collector *c, const char *origin)
+{
+	return c->dns != NULL ? dnstore_text(c->dns, origin) : xstrdup(origin);
+}
+
+/* same_dn - do two origins stand for one text? */
+static int
+same_dn(const struct collector *c, const char *a, const char *b)
+{
+	return c->dns != NULL ? dnstore_same(c->dns, a, b) : strcmp(a, b) == 0;
+}
+
+/* origin_of - one kept DN per entry, shared by its keys */
 static const char *
 origin_of(struct collector *c, const char *dn)
 {
 	/* one serial per entry: no strcmp of the DN for every value */
 	if (c->last_dn == NULL || c->last_serial != c->live->serial) {
-		c->last_dn = addrset_intern(c->set, dn);
+		c->last_dn = keep_dn(c, dn);
 		c->last_serial = c->live->serial;
 	}
 	return c->last_dn;
@@ -371,6 +401,18 @@ find_copy(struct copy *m, size_t n, const char *dn)
 	return n > 0 ? bsearch(&k, m, n, sizeof(*m), copy_cmp) : NULL;
 }
 
+/* find_origin - the copy whose DN ORIGIN (a key's) stands for, or NULL */
+static struct copy *
+find_origin(const struct collector *c, struct copy *m, size_t n,
+	    const char *origin)
+{
+	char *dn = dn_text(c, origin);
+	struct copy *p = find_copy(m, n, dn);
+
+	free(dn);
+	return p;
+}
+
 /* marked_dns - the distinct DNs of the deferred values, sorted; count in N */
 static struct copy *
 marked_dns(const struct collector *c, size_t *n)
@@ -390,6 +432,7 @@ marked_dns(const struct collector *c, size_t *n)
 
 /* A filter of the set: the keys of a repeated DN's earlier copies go. */
 struct last_only {
+	const struct collector *c;
 	struct copy *m;
 	size_t n;
 	const char *origin; /* the last origin looked up ... */
@@ -405,7 +448,7 @@ keep_last(void *ctx, const struct addrset_entry *e)
 
 	if (e->origin != l->origin) { /* an entry's keys are together */
 		l->origin = e->origin;
-		p = find_copy(l->m, l->n, e->origin);
+		p = find_origin(l->c, l->m, l->n, e->origin);
 		l->keep = p == NULL || p->last == NULL || p->last == e->origin;
 	}
 	return l->keep;
@@ -424,14 +467,15 @@ resolve_again(struct collector *c, struct source_stats *one, size_t before)
 {
 	size_t n, end = addrset_count(c->set);
 	struct copy *m = marked_dns(c, &n), *p = NULL;
-	struct last_only l = {m, n, NULL, 1};
+	struct last_only l = {c, m, n, NULL, 1};
 	const char *origin = NULL;
 	int repeats = 0;
 
 	for (size_t i = before; i < end; i++) {
 		const char *o = addrset_get(c->set, i)->origin;
 
-		if (o != origin && (p = find_copy(m, n, origin = o)) != NULL)
+		if (o != origin &&
+		    (p = find_origin(c, m, n, origin = o)) != NULL)
 			p->seen = 1;
 	}
 	for (size_t i = 0; i < c->n_deferred; i++) {
@@ -440,7 +484,7 @@ resolve_again(struct collector *c, struct source_stats *one, size_t before)
 		if (i == 0 || d->serial != d[-1].serial) { /* a new entry */
 			p = find_copy(m, n, d->dn);
 			c->quiet = p->seen;
-			c->last_dn = addrset_intern(c->set, d->dn);
+			c->last_dn = keep_dn(c, d->dn);
 			c->last_serial = c->live->serial;
 			if (p->seen) {
 				p->last = c->last_dn; /* the last wins */
@@ -813,7 +857,7 @@ a_repeat(struct collector *c, const char *key, const char *kept,
 	for (size_t i = 0; i < c->n_dup_dns; i++)
 		if (c->dup_dns[i] == dropped)
 			same = 1;
-		else if (strcmp(c->dup_dns[i], dropped) == 0)
+		else if (same_dn(c, c->dup_dns[i], dropped))
 			other = 1;
 	if (same)
 		return 2;
@@ -842,26 +886,30 @@ report_duplicate(void *ctx, const char *key, const char *kept,
 	struct collector *c = ctx;
 	char shown_kept[300], shown_dropped[300];
 	int seen = a_repeat(c, key, kept, dropped);
+	char *a, *b;
 
 	if (seen == 1)
 		c->repeats++; /* the server sent the entry twice */
-	if (seen != 0 || strcmp(kept, dropped) == 0 ||
-	    kept == c->extra_origin || dropped == c->extra_origin)
+	if (seen != 0 || kept == c->extra_origin ||
+	    dropped == c->extra_origin || same_dn(c, kept, dropped))
 		return;
 	if (++c->dup_warnings > DUP_WARNINGS_MAX)
 		return;
+	a = dn_text(c, kept);
+	b = dn_text(c, dropped);
 	/* in DN order: the server's order varies from run to run */
-	if (strcmp(kept, dropped) > 0) {
-		const char *t = kept;
+	if (strcmp(a, b) > 0) {
+		char *t = a;
 
-		kept = dropped;
-		dropped = t;
+		a = b;
+		b = t;
 	}
 	log_warn("%s is on two objects: %s and %s; written once", key,
-		 proxyaddr_escape(kept, strlen(kept), shown_kept,
-				  sizeof(shown_kept)),
-		 proxyaddr_escape(dropped, strlen(dropped), shown_dropped,
+		 proxyaddr_escape(a, strlen(a), shown_kept, sizeof(shown_kept)),
+		 proxyaddr_escape(b, strlen(b), shown_dropped,
 				  sizeof(shown_dropped)));
+	free(a);
+	free(b);
 }
 
 /*
@@ -894,6 +942,8 @@ collect_recipients(const struct sync_conf *conf,
 {
 	struct collector c = {.conf = conf,
 			      .set = addrset_new(),
+			      /* sync shows no DN but in duplicate warnings */
+			      .dns = commit != NULL ? dnstore_new() : NULL,
 			      .stats = stats,
 			      .trace = trace,
 			      .live = &stats->source,
@@ -902,6 +952,8 @@ collect_recipients(const struct sync_conf *conf,
 	double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID), t;
 	int rc;
 
+	if (c.dns != NULL) /* the set's origins point into it */
+		addrset_attach(c.set, c.dns, dnstore_free);
 	memset(stats, 0, sizeof(*stats));
 	memset(domains, 0, sizeof(*domains));
 	c.progress = trace == NULL && log_status_enabled();

@@ -51,7 +51,9 @@ struct collect_trace {
  *	diff, check, dump and explain, which write nothing): every
  *	incremental directory's new cache is added to *COMMIT, for the
  *	caller to save once the table is published or found unchanged
- *	(incremental_commit_save) and to free in any case.  DOMAINS
+ *	(incremental_commit_save) and to free in any case; with COMMIT the
+ *	set's origins are names from dnstore.c (whole DNs only by
+ *	dnstore_text()), as a sync shows none.  DOMAINS
  *	(the caller's, zeroed here; free with acceptdom_list_free, also
  *	after a failure) gets the run's accepted domains: Exchange's with
  *	domains: exchange, else sync.yaml's list.

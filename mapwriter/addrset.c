@@ -41,6 +41,13 @@ struct slot {
 	struct addrset_entry e;
 };
 
+/* Storage of the caller's that lives as long as the set. */
+struct attached {
+	struct attached *next;
+	void *ctx;
+	void (*release)(void *);
+};
+
 struct addrset {
 	struct slot *slots;
 	size_t count;
@@ -48,6 +55,7 @@ struct addrset {
 	size_t blocks; /* arena blocks made so far */
 	int sorted;
 	struct arena_block *arena;
+	struct attached *attached;
 };
 
 /* An arena block's address range, for key_order. */
@@ -108,8 +116,27 @@ addrset_free(struct addrset *set)
 		next = b->next;
 		free(b);
 	}
+	while (set->attached != NULL) {
+		struct attached *a = set->attached;
+
+		set->attached = a->next;
+		a->release(a->ctx);
+		free(a);
+	}
 	free(set->slots);
 	free(set);
+}
+
+/* addrset_attach - one more thing to release with the set */
+void
+addrset_attach(struct addrset *set, void *ctx, void (*release)(void *))
+{
+	struct attached *a = xmalloc(sizeof(*a));
+
+	a->next = set->attached;
+	a->ctx = ctx;
+	a->release = release;
+	set->attached = a;
 }
 
 /* addrset_intern - a copy that lives as long as the set */

@@ -28,6 +28,13 @@ void addrset_free(struct addrset *set);
 void addrset_add(struct addrset *set, const char *key, size_t len,
 		 const char *value, const char *origin);
 
+/*
+ * addrset_attach - have addrset_free() call RELEASE(CTX): for strings the
+ *	set's entries point to that live in storage of the caller's
+ *	(dnstore.c)
+ */
+void addrset_attach(struct addrset *set, void *ctx, void (*release)(void *));
+
 /* addrset_intern - copy S into the set's storage; valid until free */
 const char *addrset_intern(struct addrset *set, const char *s);
 

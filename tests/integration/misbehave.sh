@@ -264,6 +264,10 @@ check "repeat-dup: the table holds dup, user1 and user2" table_is repeat-dup \
 check "repeat-dup: 1 duplicate" eval 'grep -q ", 1 duplicates" <<<"$OUT"'
 check "repeat-dup: user1@ warned on two objects once" \
 	test "$(count_of "user1@corp.example is on two objects")" -eq 1
+# a sync keeps its DNs small (cmd/dnstore.c): the warning still names
+# both whole, in DN order
+check "repeat-dup: the warning names both DNs whole" eval 'grep -qF \
+	"user1@corp.example is on two objects: CN=Dup,DC=corp,DC=example and CN=User1,DC=corp,DC=example; written once" <<<"$OUT"'
 check "repeat-dup: 3 entries" eval 'grep -q ": 3 entries, " <<<"$OUT"'
 
 # In the ranged path the first copy (cut) is held until the page ends,

@@ -212,14 +212,22 @@ dnstore_text(const struct dnstore *s, const char *name)
 	return t;
 }
 
-/* dnstore_same - names of the store by head and number; else by text */
+/*
+ * dnstore_same - equal texts have equal heads (up to the first comma,
+ * the whole of a name of the store), so most pairs are told apart there,
+ * without looking for the blocks; names of the store by head and number;
+ * else by text
+ */
 int
 dnstore_same(const struct dnstore *s, const char *a, const char *b)
 {
+	size_t head = strcspn(a, ",");
 	int own_a, own_b;
 
 	if (a == b)
 		return 1;
+	if (strcspn(b, ",") != head || memcmp(a, b, head) != 0)
+		return 0;
 	own_a = dnstore_owns(s, a);
 	own_b = dnstore_owns(s, b);
 	if (own_a && own_b)

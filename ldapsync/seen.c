@@ -10,8 +10,11 @@
  *	on it, only count it or compare exactly (reply.c: toward the loop
  *	check of two pages in a row of nothing but repeats, which one
  *	collision cannot trip, search.c; graph.c: a hit on a nextLink is
- *	compared with the links' text).  The table doubles at 70% load; it
- *	holds no names.
+ *	compared with the links' text).  The table grows at 70% load, by
+ *	1.5 and by 4/3 in turn (1024, 1536, 2048, 3072 ... slots), a
+ *	fingerprint's place its top bits scaled to the size: 12 MiB at a
+ *	million names, not the 16 of doubling (bench/README.md); it holds
+ *	no names.
  * OWNERSHIP
  *	The set is the caller's (seen_free).
  * DIAGNOSTICS
@@ -28,7 +31,7 @@
 
 struct seen {
 	uint64_t *slots; /* fingerprints; 0 marks an empty slot */
-	size_t cap;	 /* a power of two */
+	size_t cap;	 /* 2^k or 3 * 2^(k-1) */
 	size_t count;
 	int collide; /* RCPTSYNC_FAULT_SEEN_COLLIDE: one fingerprint */
 };
@@ -77,11 +80,19 @@ seen_free(struct seen *s)
 	free(s);
 }
 
+/* place - K's first slot of CAP: K scaled to [0, CAP) (the fingerprint's
+ * top bits, well mixed by hash()) */
+static size_t
+place(uint64_t k, size_t cap)
+{
+	return (size_t)(((unsigned __int128)k * cap) >> 64);
+}
+
 /* insert - K into SLOTS of CAP; 1 when it was there */
 static int
 insert(uint64_t *slots, size_t cap, uint64_t k)
 {
-	size_t i = (size_t)k & (cap - 1);
+	size_t i = place(k, cap);
 
 	for (;;) {
 		if (slots[i] == 0) {
@@ -90,15 +101,17 @@ insert(uint64_t *slots, size_t cap, uint64_t k)
 		}
 		if (slots[i] == k)
 			return 1;
-		i = (i + 1) & (cap - 1);
+		if (++i == cap)
+			i = 0;
 	}
 }
 
-/* grow - double the table */
+/* grow - the next size: 2^k to 3 * 2^(k-1), that to 2^(k+1) */
 static void
 grow(struct seen *s)
 {
-	size_t cap = s->cap * 2;
+	size_t cap =
+		(s->cap & (s->cap - 1)) == 0 ? s->cap / 2 * 3 : s->cap / 3 * 4;
 	uint64_t *slots = xcalloc(cap, sizeof(*slots));
 
 	for (size_t i = 0; i < s->cap; i++)

@@ -18,8 +18,9 @@
 
 #include "xalloc.h"
 
-/* out_of_memory - the one way allocation fails */
-static void __attribute__((noreturn)) out_of_memory(size_t size)
+/* out_of_memory - the one way allocation fails (also runmerge.c's mmap) */
+void
+out_of_memory(size_t size)
 {
 	fprintf(stderr, "rcptsync: fatal: out of memory allocating %zu bytes\n",
 		size);

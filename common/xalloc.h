@@ -20,6 +20,10 @@ char *xstrndup(const char *s, size_t n)
 char *xmemdup(const void *p, size_t len)
 	__attribute__((malloc, returns_nonnull));
 
+/* out_of_memory - "out of memory allocating SIZE bytes", exit EX_OSERR:
+ *	for memory not from malloc (mmap) */
+void out_of_memory(size_t size) __attribute__((noreturn));
+
 /* panic - a broken invariant: a bug, not an error.  Does not return. */
 void panic(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));

@@ -3,11 +3,15 @@
  * NAME
  *	addrset - a sorted set of unique recipient keys
  * DESCRIPTION
- *	Keys are appended in any order, then sorted once and de-duplicated
- *	by addrset_finish().  Sorting is bytewise (strcmp), the order of
- *	the text table and of "rcptsync diff".  Strings live in large
- *	arena blocks, so a million keys cost a few allocations, not a
- *	million (see bench/).
+ *	Keys are appended in any order and de-duplicated by
+ *	addrset_finish().  Sorting is bytewise (strcmp), the order of the
+ *	text table and of "rcptsync diff".  Strings live in large arena
+ *	blocks, so a million keys cost a few allocations, not a million
+ *	(see bench/).  Every RUN_KEYS keys added are sorted there and
+ *	then into a run (runmerge.c: at a million objects while the
+ *	directory still answers), a run that follows the one before in
+ *	order joins it (a table read back is one run), and the finish
+ *	merges the runs; the first copy of a key added is the one kept.
  * OWNERSHIP
  *	The set owns its keys and interned strings; entries point into
  *	them until addrset_free().
@@ -19,24 +23,22 @@
 #include <string.h>
 
 #include "xalloc.h"
+#include "runmerge.h"
 #include "addrset.h"
 
 #define ARENA_BLOCK (256 * 1024)
+/* Keys a run: 96 KiB of entries, sorted in the cache. */
+#define RUN_KEYS 4096
 
 struct arena_block {
 	struct arena_block *next;
-	size_t seq; /* blocks in the order they were made */
 	size_t used;
 	size_t size;
 	char data[];
 };
 
-/*
- * A slot is the entry alone (24 bytes): which of two equal keys came
- * first is where its copy sits in the arena (key_order), since every key
- * is copied there as it is added, in order.  Not a sequence number in
- * every slot: 16 MB at a million objects (bench/README.md).
- */
+/* A slot is the entry alone, 24 bytes (no sequence number: the runs keep
+ * the order of adding, bench/README.md). */
 struct slot {
 	struct addrset_entry e;
 };
@@ -49,25 +51,15 @@ struct attached {
 };
 
 struct addrset {
-	struct slot *slots;
+	struct slot *slots; /* runmerge_alloc's */
 	size_t count;
 	size_t alloc;
-	size_t blocks; /* arena blocks made so far */
+	size_t *runs; /* where each sorted run starts; they cover ... */
+	size_t n_runs, alloc_runs;
+	size_t sealed; /* ... slots [0, sealed) */
 	int sorted;
 	struct arena_block *arena;
 	struct attached *attached;
-};
-
-/* An arena block's address range, for key_order. */
-struct span {
-	uintptr_t start, end; /* integers: blocks are separate objects */
-	size_t seq;
-};
-
-/* What the sort compares by: the key, then the order of the key copies. */
-struct order {
-	struct span *spans; /* sorted by start */
-	size_t n;
 };
 
 /* arena_copy - copy LEN bytes plus a NUL into the arena */
@@ -82,7 +74,6 @@ arena_copy(struct addrset *set, const char *s, size_t len)
 
 		b = xmalloc(sizeof(*b) + size);
 		b->size = size;
-		b->seq = set->blocks++;
 		b->used = 0;
 		b->next = set->arena;
 		set->arena = b;
@@ -123,7 +114,8 @@ addrset_free(struct addrset *set)
 		a->release(a->ctx);
 		free(a);
 	}
-	free(set->slots);
+	runmerge_free((struct addrset_entry *)set->slots, set->alloc);
+	free(set->runs);
 	free(set);
 }
 
@@ -146,6 +138,33 @@ addrset_intern(struct addrset *set, const char *s)
 	return arena_copy(set, s, strlen(s));
 }
 
+/* seal - the slots added since the last run sorted into one more run, or
+ * into the last one when they follow it in order */
+static void
+seal(struct addrset *set)
+{
+	size_t n = set->count - set->sealed;
+	struct slot *v = &set->slots[set->sealed];
+	struct addrset_entry *tmp;
+
+	if (n == 0)
+		return;
+	tmp = xreallocarray(NULL, n, sizeof(*tmp));
+	runmerge_sort(&v->e, n, tmp);
+	free(tmp);
+	if (set->sealed == 0 ||
+	    strcmp(v[-1].e.key, v[0].e.key) > 0) { /* a run of its own */
+		if (set->n_runs == set->alloc_runs) {
+			set->alloc_runs =
+				set->alloc_runs ? 2 * set->alloc_runs : 64;
+			set->runs = xreallocarray(set->runs, set->alloc_runs,
+						  sizeof(*set->runs));
+		}
+		set->runs[set->n_runs++] = set->sealed;
+	}
+	set->sealed = set->count;
+}
+
 /* addrset_add - append; order and uniqueness come with finish */
 void
 addrset_add(struct addrset *set, const char *key, size_t len, const char *value,
@@ -154,183 +173,48 @@ addrset_add(struct addrset *set, const char *key, size_t len, const char *value,
 	struct slot *s;
 
 	if (set->count == set->alloc) {
-		set->alloc = set->alloc ? set->alloc * 2 : 1024;
-		set->slots = xreallocarray(set->slots, set->alloc,
-					   sizeof(*set->slots));
+		size_t alloc = set->alloc ? set->alloc * 2 : 1024;
+
+		set->slots = (struct slot *)runmerge_alloc(
+			(struct addrset_entry *)set->slots, set->alloc, alloc);
+		set->alloc = alloc;
 	}
 	s = &set->slots[set->count++];
 	s->e.key = arena_copy(set, key, len);
 	s->e.value = value;
 	s->e.origin = origin;
 	set->sorted = 0;
+	if (set->count - set->sealed == RUN_KEYS)
+		seal(set);
 }
 
 /* addrset_filter - compact the slots; the arena keeps the strings */
 size_t
 addrset_filter(struct addrset *set, addrset_keep_fn fn, void *ctx)
 {
-	size_t kept = 0, dropped;
+	size_t kept = 0, dropped, run = 0, runs = 0, sealed = 0;
 
-	for (size_t i = 0; i < set->count; i++)
+	for (size_t i = 0; i < set->count; i++) {
+		/* a run's kept slots stay together and in order */
+		if (run < set->n_runs && set->runs[run] == i) {
+			run++;
+			if (runs == 0 || set->runs[runs - 1] != kept)
+				set->runs[runs++] = kept;
+		}
+		if (i == set->sealed)
+			sealed = kept;
 		if (fn(ctx, &set->slots[i].e))
 			set->slots[kept++] = set->slots[i];
+	}
+	if (set->sealed == set->count)
+		sealed = kept;
+	if (runs > 0 && set->runs[runs - 1] == sealed)
+		runs--; /* emptied */
+	set->n_runs = runs;
+	set->sealed = sealed;
 	dropped = set->count - kept;
 	set->count = kept;
 	return dropped;
-}
-
-/* span_cmp - qsort of the spans by address */
-static int
-span_cmp(const void *a, const void *b)
-{
-	uintptr_t x = ((const struct span *)a)->start,
-		  y = ((const struct span *)b)->start;
-
-	return (x > y) - (x < y);
-}
-
-/* order_new - the arena's blocks by address, to place a key's copy */
-static struct order
-order_new(const struct addrset *set)
-{
-	struct order o = {xreallocarray(NULL, set->blocks ? set->blocks : 1,
-					sizeof(*o.spans)),
-			  0};
-
-	for (const struct arena_block *b = set->arena; b != NULL; b = b->next)
-		o.spans[o.n++] =
-			(struct span){(uintptr_t)b->data,
-				      (uintptr_t)b->data + b->size, b->seq};
-	qsort(o.spans, o.n, sizeof(*o.spans), span_cmp);
-	return o;
-}
-
-/* key_seq - the block of the arena that holds P (one of the set's keys) */
-static size_t
-key_seq(const struct order *o, uintptr_t p)
-{
-	size_t lo = 0, hi = o->n;
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (o->spans[mid].start <= p)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	if (o->n == 0 || p < o->spans[lo].start || p >= o->spans[lo].end)
-		panic("addrset: a key outside the set's arena");
-	return o->spans[lo].seq;
-}
-
-/* key_order - which of two copies of one key was added first: blocks
- * are filled in turn, and a block from its start */
-static int
-key_order(const struct order *o, const char *kx, const char *ky)
-{
-	uintptr_t x = (uintptr_t)kx, y = (uintptr_t)ky;
-	size_t bx, by;
-
-	if (x == y)
-		return 0;
-	bx = key_seq(o, x);
-	by = key_seq(o, y);
-	if (bx != by)
-		return (bx > by) - (bx < by);
-	return (x > y) - (x < y);
-}
-
-/* slot_cmp - by key, then by insertion order (rare: equal keys only) */
-static int
-slot_cmp(const struct order *o, const struct slot *x, const struct slot *y)
-{
-	int c = strcmp(x->e.key, y->e.key);
-
-	if (c != 0)
-		return c;
-	return key_order(o, x->e.key, y->e.key);
-}
-
-static void
-slot_swap(struct slot *a, struct slot *b)
-{
-	struct slot t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/* sift_down - heap sort's step, for sort_slots' worst case */
-static void
-sift_down(const struct order *o, struct slot *v, size_t root, size_t n)
-{
-	for (size_t child; (child = 2 * root + 1) < n; root = child) {
-		if (child + 1 < n && slot_cmp(o, &v[child], &v[child + 1]) < 0)
-			child++;
-		if (slot_cmp(o, &v[root], &v[child]) >= 0)
-			return;
-		slot_swap(&v[root], &v[child]);
-	}
-}
-
-/*
- * sort_slots - in place (introsort: quicksort, median of three, heap sort
- * when the recursion goes too deep, insertion sort for short runs).  Not
- * qsort(3): glibc's is a merge sort that allocates a copy of the array,
- * 64 MB more peak memory at a million objects (bench/README.md).
- */
-static void
-sort_slots(const struct order *o, struct slot *v, size_t n, int depth)
-{
-	while (n > 16) {
-		size_t mid = n / 2, i, j;
-
-		if (depth-- == 0) {
-			for (i = n / 2; i-- > 0;)
-				sift_down(o, v, i, n);
-			for (i = n - 1; i > 0; i--) {
-				slot_swap(&v[0], &v[i]);
-				sift_down(o, v, 0, i);
-			}
-			return;
-		}
-		/* median of three into v[0] as the pivot */
-		if (slot_cmp(o, &v[mid], &v[0]) < 0)
-			slot_swap(&v[mid], &v[0]);
-		if (slot_cmp(o, &v[n - 1], &v[mid]) < 0) {
-			slot_swap(&v[n - 1], &v[mid]);
-			if (slot_cmp(o, &v[mid], &v[0]) < 0)
-				slot_swap(&v[mid], &v[0]);
-		}
-		slot_swap(&v[0], &v[mid]);
-		/* Hoare partition around v[0] */
-		i = 0;
-		j = n;
-		for (;;) {
-			while (slot_cmp(o, &v[++i], &v[0]) < 0 && i < n - 1)
-				;
-			while (slot_cmp(o, &v[0], &v[--j]) < 0)
-				;
-			if (i >= j)
-				break;
-			slot_swap(&v[i], &v[j]);
-		}
-		slot_swap(&v[0], &v[j]);
-		/* recurse into the smaller side, loop on the larger */
-		if (j < n - j - 1) {
-			sort_slots(o, v, j, depth);
-			v += j + 1;
-			n -= j + 1;
-		} else {
-			sort_slots(o, v + j + 1, n - j - 1, depth);
-			n = j;
-		}
-	}
-	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && slot_cmp(o, &v[k], &v[k - 1]) < 0;
-		     k--)
-			slot_swap(&v[k], &v[k - 1]);
 }
 
 /* addrset_finish - sort, then keep the first of each run of equal keys */
@@ -344,28 +228,43 @@ addrset_finish(struct addrset *set)
 size_t
 addrset_finish_report(struct addrset *set, addrset_dup_fn fn, void *ctx)
 {
-	size_t out = 0;
-	struct order o;
+	size_t out = 0, dropped;
 
 	if (set->sorted)
 		return 0;
-	o = order_new(set);
-	sort_slots(&o, set->slots, set->count, 2 * 64);
-	free(o.spans);
-	for (size_t i = 0; i < set->count; i++) {
-		if (out > 0 && strcmp(set->slots[out - 1].e.key,
-				      set->slots[i].e.key) == 0) {
-			if (fn != NULL)
-				fn(ctx, set->slots[i].e.key,
-				   set->slots[out - 1].e.origin,
-				   set->slots[i].e.origin);
-			continue;
-		}
-		set->slots[out++] = set->slots[i];
-	}
-	size_t dropped = set->count - out;
+	seal(set);
+	if (set->n_runs > 1) {
+		struct runmerge_runs r = {(struct addrset_entry *)set->slots,
+					  set->count, set->runs, set->n_runs};
+		struct slot *merged =
+			(struct slot *)runmerge_alloc(NULL, 0, set->count);
 
+		out = runmerge_merge(&r, (struct addrset_entry *)merged, fn,
+				     ctx);
+		runmerge_free((struct addrset_entry *)set->slots, set->alloc);
+		set->slots = merged;
+		set->alloc = set->count;
+	} else {
+		for (size_t i = 0; i < set->count; i++) {
+			struct slot *s = &set->slots[i];
+
+			if (out > 0 &&
+			    strcmp(set->slots[out - 1].e.key, s->e.key) == 0) {
+				if (fn != NULL)
+					fn(ctx, s->e.key,
+					   set->slots[out - 1].e.origin,
+					   s->e.origin);
+				continue;
+			}
+			set->slots[out++] = *s;
+		}
+	}
+	dropped = set->count - out;
 	set->count = out;
+	set->sealed = out;
+	set->n_runs = out > 0;
+	if (set->n_runs > 0)
+		set->runs[0] = 0;
 	set->sorted = 1;
 	return dropped;
 }

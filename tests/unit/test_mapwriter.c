@@ -112,6 +112,200 @@ test_addrset_first_copy_wins(void **state)
 	addrset_free(s);
 }
 
+/*
+ * The runs (addrset.c, runmerge.c) against a plain model, over seeded
+ * random sequences: keys added in random and in sorted stretches (which
+ * join the run before), filters and finishes between adds, and adds after
+ * a finish.  The finished set must be the model's keys in order, each
+ * with its first copy's origin, and the duplicates reported must be the
+ * later copies, in key order, each with the kept copy's origin.
+ */
+struct model {
+	char (*key)[24];
+	size_t *origin; /* insertion number */
+	size_t n;
+};
+
+struct reported {
+	char key[24];
+	size_t kept, dropped;
+};
+
+struct report_log {
+	struct reported *v;
+	size_t n;
+};
+
+static void
+log_dup(void *ctx, const char *key, const char *kept, const char *dropped)
+{
+	struct report_log *l = ctx;
+
+	snprintf(l->v[l->n].key, sizeof(l->v[l->n].key), "%s", key);
+	l->v[l->n].kept = strtoul(kept, NULL, 10);
+	l->v[l->n].dropped = strtoul(dropped, NULL, 10);
+	l->n++;
+}
+
+/* keep_odd - drop every third insertion (CTX NULL), or (CTX two numbers)
+ * every key in [lo, hi): whole runs emptied */
+static int
+keep_odd(void *ctx, const struct addrset_entry *e)
+{
+	const size_t *range = ctx;
+	size_t k = strtoul(e->key + 1, NULL, 10);
+
+	if (range != NULL)
+		return k < range[0] || k >= range[1];
+	return strtoul(e->origin, NULL, 10) % 3 != 0;
+}
+
+/* model_order - qsort: by key, then by insertion number */
+static int
+model_cmp(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b; /* pairs: index into the model */
+	extern struct model *model_sorting;
+	int c = strcmp(model_sorting->key[*x], model_sorting->key[*y]);
+
+	if (c != 0)
+		return c;
+	return (model_sorting->origin[*x] > model_sorting->origin[*y]) -
+	       (model_sorting->origin[*x] < model_sorting->origin[*y]);
+}
+struct model *model_sorting;
+
+/* model_finish - the model de-duplicated and sorted; the expected report */
+static void
+model_finish(struct model *m, struct report_log *want)
+{
+	size_t *idx = malloc((m->n ? m->n : 1) * sizeof(*idx)), out = 0;
+	char(*key)[24] = malloc((m->n ? m->n : 1) * sizeof(*key));
+	size_t *origin = malloc((m->n ? m->n : 1) * sizeof(*origin));
+
+	for (size_t i = 0; i < m->n; i++)
+		idx[i] = i;
+	model_sorting = m;
+	qsort(idx, m->n, sizeof(*idx), model_cmp);
+	for (size_t i = 0; i < m->n; i++) {
+		size_t j = idx[i];
+
+		if (out > 0 && strcmp(key[out - 1], m->key[j]) == 0) {
+			if (want != NULL) {
+				struct reported *r = &want->v[want->n++];
+
+				snprintf(r->key, sizeof(r->key), "%s",
+					 m->key[j]);
+				r->kept = origin[out - 1];
+				r->dropped = m->origin[j];
+			}
+			continue;
+		}
+		memcpy(key[out], m->key[j], sizeof(key[out]));
+		origin[out++] = m->origin[j];
+	}
+	memcpy(m->key, key, out * sizeof(*key));
+	memcpy(m->origin, origin, out * sizeof(*origin));
+	m->n = out;
+	free(idx);
+	free(key);
+	free(origin);
+}
+
+static void
+test_addrset_runs(void **state)
+{
+	enum { MAX = 30000 };
+	static char origins[4 * MAX][12];
+	struct model m = {malloc(4 * MAX * sizeof(*m.key)),
+			  malloc(4 * MAX * sizeof(*m.origin)), 0};
+	struct report_log got = {malloc(4 * MAX * sizeof(*got.v)), 0},
+			  want = {malloc(4 * MAX * sizeof(*want.v)), 0};
+
+	(void)state;
+	for (unsigned long long seed = 1; seed <= 24; seed++) {
+		unsigned long long x = seed * 0x9e3779b97f4a7c15ULL;
+		struct addrset *s = addrset_new();
+		size_t adds = 0, pool;
+
+#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+		m.n = 0;
+		got.n = want.n = 0;
+		pool = 1 + NEXT() % 20000;
+		for (int phase = 0; phase < 4; phase++) {
+			size_t n = NEXT() % MAX, sorted_from = NEXT() % 30000;
+
+			for (size_t i = 0; i < n; i++) {
+				char key[24];
+				/* sorted stretches: runs that join */
+				size_t k = i >= sorted_from ? i : NEXT() % pool;
+
+				snprintf(key, sizeof(key), "k%07zu@x.y", k);
+				snprintf(origins[adds], sizeof(origins[adds]),
+					 "%zu", adds);
+				addrset_add(s, key, strlen(key), "OK",
+					    origins[adds]);
+				memcpy(m.key[m.n], key, sizeof(m.key[m.n]));
+				m.origin[m.n++] = adds++;
+			}
+			switch (NEXT() % 4) {
+			case 0:
+			case 3: { /* a filter between adds */
+				size_t o = 0, lo = NEXT() % 30000,
+				       range[2] = {lo, lo + NEXT() % 20000};
+				size_t *r = phase % 2 ? range : NULL;
+
+				addrset_filter(s, keep_odd, r);
+				for (size_t i = 0; i < m.n; i++)
+					if (r == NULL
+						    ? m.origin[i] % 3 != 0
+						    : strtoul(m.key[i] + 1,
+							      NULL, 10) < lo ||
+							      strtoul(m.key[i] +
+									      1,
+								      NULL,
+								      10) >=
+								      range[1]) {
+						memmove(m.key[o], m.key[i],
+							sizeof(m.key[o]));
+						m.origin[o++] = m.origin[i];
+					}
+				m.n = o;
+				break;
+			}
+			case 1: /* a finish between adds */
+				addrset_finish_report(s, log_dup, &got);
+				model_finish(&m, &want);
+				break;
+			default: break;
+			}
+		}
+		addrset_finish_report(s, log_dup, &got);
+		model_finish(&m, &want);
+		assert_int_equal(addrset_count(s), m.n);
+		for (size_t i = 0; i < m.n; i++) {
+			const struct addrset_entry *e = addrset_get(s, i);
+
+			assert_string_equal(e->key, m.key[i]);
+			assert_int_equal(strtoul(e->origin, NULL, 10),
+					 m.origin[i]);
+		}
+		/* reports: the model's are in key order; the set's too */
+		assert_int_equal(got.n, want.n);
+		for (size_t i = 0; i < want.n; i++) {
+			assert_string_equal(got.v[i].key, want.v[i].key);
+			assert_int_equal(got.v[i].kept, want.v[i].kept);
+			assert_int_equal(got.v[i].dropped, want.v[i].dropped);
+		}
+		addrset_free(s);
+#undef NEXT
+	}
+	free(m.key);
+	free(m.origin);
+	free(got.v);
+	free(want.v);
+}
+
 struct recorded {
 	char lines[16][64];
 	int n;
@@ -778,6 +972,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addrset_sort_dedupe),
 		cmocka_unit_test(test_addrset_first_copy_wins),
+		cmocka_unit_test(test_addrset_runs),
 		cmocka_unit_test(test_mapdiff),
 		cmocka_unit_test(test_mapdiff_value_change),
 		cmocka_unit_test(test_safety),

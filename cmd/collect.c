@@ -401,40 +401,74 @@ find_copy(struct copy *m, size_t n, const char *dn)
 	return n > 0 ? bsearch(&k, m, n, sizeof(*m), copy_cmp) : NULL;
 }
 
+/* The head of a DN (dnstore_head_len), for marked's quick look. */
+struct head {
+	const char *s;
+	size_t len;
+};
+
+/* The distinct DNs of the marked entries (resolve_again), sorted, and
+ * their heads, sorted: most keys' origins are passed over by the head,
+ * without their DNs put back together (dn_text). */
+struct marked {
+	struct copy *m;
+	size_t n;
+	struct head *heads;
+};
+
+/* head_cmp - qsort and bsearch of struct head, bytewise */
+static int
+head_cmp(const void *a, const void *b)
+{
+	const struct head *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 /* find_origin - the copy whose DN ORIGIN (a key's) stands for, or NULL */
 static struct copy *
-find_origin(const struct collector *c, struct copy *m, size_t n,
+find_origin(const struct collector *c, const struct marked *k,
 	    const char *origin)
 {
-	char *dn = dn_text(c, origin);
-	struct copy *p = find_copy(m, n, dn);
+	struct head h = {origin, dnstore_head_len(origin)};
+	struct copy *p;
+	char *dn;
 
+	if (k->n == 0 ||
+	    bsearch(&h, k->heads, k->n, sizeof(*k->heads), head_cmp) == NULL)
+		return NULL; /* equal DNs have equal heads */
+	dn = dn_text(c, origin);
+	p = find_copy(k->m, k->n, dn);
 	free(dn);
 	return p;
 }
 
-/* marked_dns - the distinct DNs of the deferred values, sorted; count in N */
-static struct copy *
-marked_dns(const struct collector *c, size_t *n)
+/* marked_dns - the distinct DNs of the deferred values, and their heads */
+static struct marked
+marked_dns(const struct collector *c)
 {
-	struct copy *m = xreallocarray(NULL, c->n_deferred, sizeof(*m));
-	size_t out = 0;
+	struct marked k = {
+		xreallocarray(NULL, c->n_deferred, sizeof(*k.m)), 0,
+		xreallocarray(NULL, c->n_deferred, sizeof(*k.heads))};
 
 	for (size_t i = 0; i < c->n_deferred; i++)
-		m[i] = (struct copy){.dn = c->deferred[i].dn};
-	qsort(m, c->n_deferred, sizeof(*m), copy_cmp);
+		k.m[i] = (struct copy){.dn = c->deferred[i].dn};
+	qsort(k.m, c->n_deferred, sizeof(*k.m), copy_cmp);
 	for (size_t i = 0; i < c->n_deferred; i++)
-		if (out == 0 || strcmp(m[out - 1].dn, m[i].dn) != 0)
-			m[out++] = m[i];
-	*n = out;
-	return m;
+		if (k.n == 0 || strcmp(k.m[k.n - 1].dn, k.m[i].dn) != 0)
+			k.m[k.n++] = k.m[i];
+	for (size_t i = 0; i < k.n; i++)
+		k.heads[i] =
+			(struct head){k.m[i].dn, dnstore_head_len(k.m[i].dn)};
+	qsort(k.heads, k.n, sizeof(*k.heads), head_cmp);
+	return k;
 }
 
 /* A filter of the set: the keys of a repeated DN's earlier copies go. */
 struct last_only {
 	const struct collector *c;
-	struct copy *m;
-	size_t n;
+	const struct marked *k;
 	const char *origin; /* the last origin looked up ... */
 	int keep;	    /* ... and its verdict */
 };
@@ -446,9 +480,10 @@ keep_last(void *ctx, const struct addrset_entry *e)
 	struct last_only *l = ctx;
 	const struct copy *p;
 
-	if (e->origin != l->origin) { /* an entry's keys are together */
+	/* an entry's keys are mostly together (sorted runs aside) */
+	if (e->origin != l->origin) {
 		l->origin = e->origin;
-		p = find_origin(l->c, l->m, l->n, e->origin);
+		p = find_origin(l->c, l->k, e->origin);
 		l->keep = p == NULL || p->last == NULL || p->last == e->origin;
 	}
 	return l->keep;
@@ -465,24 +500,24 @@ keep_last(void *ctx, const struct addrset_entry *e)
 static void
 resolve_again(struct collector *c, struct source_stats *one, size_t before)
 {
-	size_t n, end = addrset_count(c->set);
-	struct copy *m = marked_dns(c, &n), *p = NULL;
-	struct last_only l = {c, m, n, NULL, 1};
+	size_t end = addrset_count(c->set);
+	struct marked k = marked_dns(c);
+	struct last_only l = {c, &k, NULL, 1};
+	struct copy *p = NULL;
 	const char *origin = NULL;
 	int repeats = 0;
 
 	for (size_t i = before; i < end; i++) {
 		const char *o = addrset_get(c->set, i)->origin;
 
-		if (o != origin &&
-		    (p = find_origin(c, m, n, origin = o)) != NULL)
+		if (o != origin && (p = find_origin(c, &k, origin = o)) != NULL)
 			p->seen = 1;
 	}
 	for (size_t i = 0; i < c->n_deferred; i++) {
 		const struct deferred *d = &c->deferred[i];
 
 		if (i == 0 || d->serial != d[-1].serial) { /* a new entry */
-			p = find_copy(m, n, d->dn);
+			p = find_copy(k.m, k.n, d->dn);
 			c->quiet = p->seen;
 			c->last_dn = keep_dn(c, d->dn);
 			c->last_serial = c->live->serial;
@@ -502,7 +537,8 @@ resolve_again(struct collector *c, struct source_stats *one, size_t before)
 	c->last_dn = NULL;
 	if (repeats)
 		(void)addrset_filter(c->set, keep_last, &l);
-	free(m);
+	free(k.m);
+	free(k.heads);
 }
 
 /* merge_extra - the admin's static lines, unfiltered */
@@ -697,9 +733,13 @@ fetch_directories(struct collector *c, struct sync_err *err)
 	struct source_stats one;
 
 	for (size_t i = 0; i < c->conf->n_ldap; i++) {
-		size_t before = addrset_count(c->set);
+		size_t before;
 		int rc;
 
+		/* this search's keys stay at BEFORE and after (resolve_again):
+		 * the runs sorted from here on are of its keys only */
+		addrset_seal(c->set);
+		before = addrset_count(c->set);
 		c->live = &one;
 		c->last_dn = NULL;
 		c->domains->dir = (unsigned)i; /* its accepted domains */

@@ -7,8 +7,8 @@
 /*
  * A store of entry DNs for a sync, where no origin is shown but in the
  * duplicate warnings (doc/design.md, Memory): each DN as the part up to
- * its first comma and a 4-byte number of the rest, which the entries of
- * one container share.
+ * its first unescaped comma and a 4-byte number of the rest, which the
+ * entries of one container share.
  */
 struct dnstore;
 
@@ -20,11 +20,18 @@ void dnstore_free(void *store);
 
 /*
  * dnstore_add - keep DN; returns the name that stands for it: a
- *	NUL-terminated string (DN up to its first comma), valid until
+ *	NUL-terminated string (DN's head, dnstore_head_len), valid until
  *	dnstore_free().  Two names stand for equal DNs if and only if
  *	dnstore_same() says so.
  */
 const char *dnstore_add(struct dnstore *s, const char *dn);
+
+/*
+ * dnstore_head_len - the length of DN's head: up to its first comma not
+ *	escaped by a backslash.  A name of the store is all head; equal
+ *	texts have equal heads.
+ */
+size_t dnstore_head_len(const char *dn);
 
 /* dnstore_owns - is NAME one that dnstore_add() gave (else any string)? */
 int dnstore_owns(const struct dnstore *s, const char *name);

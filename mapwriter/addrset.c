@@ -165,6 +165,13 @@ seal(struct addrset *set)
 	set->sealed = set->count;
 }
 
+/* addrset_seal - see addrset.h */
+void
+addrset_seal(struct addrset *set)
+{
+	seal(set);
+}
+
 /* addrset_add - append; order and uniqueness come with finish */
 void
 addrset_add(struct addrset *set, const char *key, size_t len, const char *value,

@@ -45,6 +45,15 @@ const char *addrset_intern(struct addrset *set, const char *s);
  */
 size_t addrset_finish(struct addrset *set);
 
+/*
+ * addrset_seal - sort what was added since the last run into a run now.
+ *	The set sorts each few thousand entries as they are added, among
+ *	themselves; after a seal, those added later stay at indices from
+ *	addrset_count() on (in some order) until the next finish or filter:
+ *	for a caller that reads back what it added by index.
+ */
+void addrset_seal(struct addrset *set);
+
 /* addrset_dup_fn - KEY was added twice; the entry from KEPT stays */
 typedef void (*addrset_dup_fn)(void *ctx, const char *key, const char *kept,
 			       const char *dropped);

@@ -44,6 +44,8 @@ entry per page unless said otherwise:
                   CN=Big again whole (8 values), no cookie; a
                   continuation answers range=7-*: the eighth
   last-single     CN=User1 and CN=User2, then a last page of CN=User3
+  many            CN=M0000 to CN=M4094 (zz0000@ to zz4094@), 1000 a page:
+                  one key short of a run of the set (4096 keys)
 
 Exchange's accepted domains (a subtree search under the rootDSE's
 configurationNamingContext, CONFIG_NC): in every mode CN=Corp
@@ -81,7 +83,7 @@ MODES = ("endless-cookie", "repeat-entry", "endless-pages", "stuck-range",
          "endless-range", "dirsync-more", "normal", "repeat-once",
          "range-gap", "range-late", "silent", "range-short",
          "accepted-bad", "accepted-denied", "accepted-hidden",
-         "repeat-dup", "repeat-warn", "repeat-changed", "range-repeat",
+         "repeat-dup", "repeat-warn", "repeat-changed", "range-repeat", "many",
          "last-single", "accepted-repeat")
 CONFIG_NC = "CN=Configuration," + BASE
 ACCEPTED = ("CN=Accepted Domains,CN=Transport Settings,CN=Org,"
@@ -403,6 +405,13 @@ class Directory:
             whole = user(BIG_DN, ["SMTP:big%d@corp.example" % i
                                   for i in range(8)])
             return [big_chunk(0, 6), whole], b""
+        if mode == "many":
+            page = int(cookie or b"0")
+            return ([user("CN=M%04d,%s" % (i, BASE),
+                          ["SMTP:zz%04d@corp.example" % i])
+                     for i in range(1000 * page,
+                                    min(1000 * page + 1000, 4095))],
+                    b"%d" % (page + 1) if page < 4 else b"")
         if mode == "last-single":
             if cookie == b"":
                 return [USER1, USER2], b"p1"

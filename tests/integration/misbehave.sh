@@ -304,6 +304,42 @@ check "repeat-changed: the incremental path's first pull keeps the same" \
 	cmp <(grep -v '^#' "$D/repeat-changed/relay_recipients") \
 	<(grep -v '^#' "$D/repeat-changed-ds/relay_recipients")
 
+# Two directories, the first with one key short of a run the set sorts
+# (4096, mapwriter/addrset.c): the second's repeat is still told by its
+# DN, since collect.c seals the set between directories and the second's
+# keys stay after the first's (a run across the two once sorted user1@,
+# the second's first key, among the first's, and it stayed)
+start_responder many forest-many || exit 1
+MANY_PID=$RPID; MANY_PORT=$RPORT
+start_responder repeat-changed forest-repeat || exit 1
+mkdir -p "$D/forest"
+cat > "$D/forest/c.yaml" <<YAML
+source:
+  ldap:
+    - uri: ldap://127.0.0.1:$MANY_PORT
+      base: $BASE
+      bind: {method: none}
+      timeout: 5
+    - uri: ldap://127.0.0.1:$RPORT
+      base: $BASE
+      bind: {method: none}
+      timeout: 5
+domains: [corp.example]
+output:
+  table: $D/forest/relay_recipients
+lock: $D/forest/lock
+YAML
+expect_rc "forest-repeat: sync" 0 \
+	timeout "$RUN_TIMEOUT" "$RCPTSYNC" -v -c "$D/forest/c.yaml" sync
+check "forest-repeat: the last copy of user1 only, user2 and zz0000@ to zz4094@" \
+	diff -u <({ printf 'user1b@corp.example\tOK\nuser2@corp.example\tOK\n'
+		seq -f 'zz%04g@corp.example' 0 4094 | sed 's/$/\tOK/'; } |
+		LC_ALL=C sort) <(grep -v '^#' "$D/forest/relay_recipients")
+check "forest-repeat: 4097 entries, 0 duplicates" eval \
+	'grep -q ": 4097 entries, " <<<"$OUT" && grep -q ", 0 duplicates" <<<"$OUT"'
+stop_pid "$RPID"
+stop_pid "$MANY_PID"
+
 # The collide tests need RCPTSYNC_FAULT_SEEN_COLLIDE: without
 # -Dfault_injection the switch is ignored and they would pass for nothing.
 if "$RCPTSYNC" --version | grep -q 'fault injection: on'; then

@@ -57,6 +57,36 @@ test_dnstore_text(void **state)
 	dnstore_free(s);
 }
 
+/* the cut: at the first comma a backslash does not escape, so that
+ * "CN=Smith\, John" users share their OU's container */
+static void
+test_dnstore_head(void **state)
+{
+	struct dnstore *s = dnstore_new();
+	char dn[80], head[80];
+
+	(void)state;
+	assert_int_equal(dnstore_head_len("CN=a,OU=b"), 4);
+	assert_int_equal(dnstore_head_len("CN=Smith\\, John,OU=b"), 15);
+	assert_int_equal(dnstore_head_len("CN=x\\\\,OU=b"), 6);
+	assert_int_equal(dnstore_head_len("CN=x\\2C y,OU=b"), 9);
+	assert_int_equal(dnstore_head_len("CN=x\\"), 5);
+	assert_int_equal(dnstore_head_len(""), 0);
+	for (int i = 0; i < 1000; i++) {
+		const char *name;
+		char *t;
+
+		snprintf(dn, sizeof(dn), "CN=Smith\\, John%d,OU=Users,DC=x", i);
+		snprintf(head, sizeof(head), "CN=Smith\\, John%d", i);
+		name = dnstore_add(s, dn);
+		assert_string_equal(name, head);
+		t = dnstore_text(s, name);
+		assert_string_equal(t, dn);
+		free(t);
+	}
+	dnstore_free(s);
+}
+
 /* seeded: 200,000 DNs over 50 containers and 5,000 heads, many equal */
 static void
 test_dnstore_random(void **state)
@@ -91,6 +121,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dnstore_text),
+		cmocka_unit_test(test_dnstore_head),
 		cmocka_unit_test(test_dnstore_random),
 	};
 

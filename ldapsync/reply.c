@@ -172,18 +172,66 @@ reply_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
 	return 0;
 }
 
-/* read_messages - every message of one request until its final result */
+/* A page's entries held until its final result (search.c's page_read). */
+struct held {
+	LDAPMessage **v;
+	size_t n, alloc;
+};
+
+/* hold - one more entry message, freed by drop_held */
+static void
+hold(struct held *h, LDAPMessage *msg)
+{
+	if (h->n == h->alloc) {
+		h->alloc = h->alloc ? 2 * h->alloc : 256;
+		h->v = xreallocarray(h->v, h->alloc, sizeof(*h->v));
+	}
+	h->v[h->n++] = msg;
+}
+
+/* take_held - the held entries to the consumer, in the order they came */
+static int
+take_held(struct search *x, const struct held *h, struct sync_err *err)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (handle_entry(x, h->v[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* drop_held - free the held messages */
+static void
+drop_held(struct held *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		ldap_msgfree(h->v[i]);
+	free(h->v);
+}
+
+/*
+ * read_messages - every message of one request until its final result:
+ * each entry to the consumer as it comes, or, with PAGE_READ, held until
+ * the result was read and PAGE_READ (the next page asked for) returned 0
+ */
 static int
 read_messages(struct search *x, int msgid, struct berval *cookie,
+	      int (*page_read)(struct search *, const struct berval *,
+			       struct sync_err *),
 	      struct sync_err *err)
 {
+	struct held h = {NULL, 0, 0};
 	LDAPMessage *msg;
+	int ret = -1;
 
 	for (;;) {
 		if (session_wait(x->s, msgid, &msg, x->what, err) < 0)
-			return -1;
+			break;
 		switch (ldap_msgtype(msg)) {
 		case LDAP_RES_SEARCH_ENTRY:
+			if (page_read != NULL) {
+				hold(&h, msg);
+				continue;
+			}
 			if (handle_entry(x, msg, err) < 0) {
 				ldap_msgfree(msg);
 				ldap_abandon_ext(x->s->ld, msgid, NULL, NULL);
@@ -194,11 +242,18 @@ read_messages(struct search *x, int msgid, struct berval *cookie,
 			x->s->stats->references++;
 			break;
 		case LDAP_RES_SEARCH_RESULT:
-			return reply_finish(x, msg, cookie, err);
+			ret = reply_finish(x, msg, cookie, err);
+			if (ret == 0 && page_read != NULL &&
+			    (ret = page_read(x, cookie, err)) == 0)
+				ret = take_held(x, &h, err);
+			drop_held(&h);
+			return ret;
 		default: break;
 		}
 		ldap_msgfree(msg);
 	}
+	drop_held(&h);
+	return ret;
 }
 
 /* reply_read - read_messages() under the watchdog, disarmed after */
@@ -206,10 +261,13 @@ int
 reply_read(struct search *x, int msgid, struct berval *cookie,
 	   struct sync_err *err)
 {
+	int (*page_read)(struct search *, const struct berval *,
+			 struct sync_err *) = x->page_read;
 	int ret;
 
+	x->page_read = NULL; /* this request's only: not a range's after */
 	watchdog_fired = 0;
-	ret = read_messages(x, msgid, cookie, err);
+	ret = read_messages(x, msgid, cookie, page_read, err);
 	watchdog_arm(0);
 	return ret;
 }

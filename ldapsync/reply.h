@@ -41,6 +41,15 @@ struct search {
 			   struct sync_err *err);
 	int (*take_control)(struct search *x, LDAPControl **ctrls,
 			    struct berval *cookie, struct sync_err *err);
+	/* search.c's, for the next paging request only: called once the
+	 * final result of a page was read and found good, before its
+	 * entries go to the consumer, so that the server makes the next
+	 * page while this one is taken; NULL else (reply_read clears it) */
+	int (*page_read)(struct search *x, const struct berval *cookie,
+			 struct sync_err *err);
+	char **attrs;		     /* search.c: the paging request's */
+	const struct berval *last;   /* the cookie this page was asked with */
+	int next_msgid;		     /* the next page's request, or -1 */
 	unsigned long page_new;	     /* entries new to this search ... */
 	unsigned long page_repeated; /* ... and sent again, this page */
 	unsigned long stale_pages;   /* pages in a row with none new */
@@ -81,7 +90,9 @@ int reply_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
 /*
  * reply_read - every message of request MSGID until its final
  *	result, each entry to the consumer, under the watchdog (disarmed
- *	after); COOKIE as reply_finish.  Returns 0, or -1 with ERR.
+ *	after); COOKIE as reply_finish.  With X->page_read, the entries are
+ *	held until the final result was read and page_read returned 0.
+ *	Returns 0, or -1 with ERR.
  */
 int reply_read(struct search *x, int msgid, struct berval *cookie,
 	       struct sync_err *err) __attribute__((warn_unused_result));

@@ -16,6 +16,11 @@
  *	  the consumer sees the whole entry once, never a part (range.c);
  *	- continuation references (Configuration, DomainDnsZones, ...) are
  *	  counted and skipped, never chased: referrals are off.
+ *	The paging loop is one request ahead: a page's entries are held
+ *	until its final result is in, then the next page is asked for, and
+ *	only then are they taken, so that the server makes the next page
+ *	while rcptsync normalises this one (ask_next; at most one page of
+ *	messages held, bench/README.md).
  *	Every loop over the server's answers is bounded: a server that
  *	sends the same paging cookie twice, says DirSync has more but sends
  *	the cookie back (dirsync.c), sends a range that does not start where
@@ -118,30 +123,50 @@ page_loops(struct search *x, const struct berval *cookie,
 	return 0;
 }
 
-/* search_paged - the paging loop */
+/*
+ * ask_next - reply.c's page_read: the request for the page after COOKIE,
+ * sent once this page's final result is in and before its entries are
+ * taken, so that the server makes the next page while rcptsync takes
+ * this one (bench/README.md); none after the last page, nor with the
+ * cookie this page was asked with (page_loops refuses that)
+ */
+static int
+ask_next(struct search *x, const struct berval *cookie, struct sync_err *err)
+{
+	struct berval next = *cookie;
+
+	if (cookie->bv_len == 0 || reply_same_cookie(cookie, x->last))
+		return 0;
+	return send_page(x, x->attrs, &next, &x->next_msgid, err);
+}
+
+/* search_paged - the paging loop, one request ahead */
 static int
 search_paged(struct search *x, char **attrs, struct sync_err *err)
 {
 	struct berval cookie = {0, NULL}, last = {0, NULL};
 	unsigned long page_no = 0;
 	char what[300];
-	int ret = 0;
+	int ret = 0, msgid;
 
+	x->attrs = attrs;
+	x->last = &last;
+	x->next_msgid = -1;
+	snprintf(what, sizeof(what), "page 1 of search under %s", x->q->base);
+	x->what = what;
+	if (send_page(x, attrs, &cookie, &msgid, err) < 0)
+		return -1;
 	do {
-		int msgid;
-
 		snprintf(what, sizeof(what), "page %lu of search under %s",
 			 ++page_no, x->q->base);
 		x->what = what;
-		if (send_page(x, attrs, &cookie, &msgid, err) < 0) {
-			ret = -1;
-			break;
-		}
 		reply_keep_cookie(&last, &cookie);
 		ber_memfree(cookie.bv_val);
 		cookie.bv_val = NULL;
 		cookie.bv_len = 0;
 		x->page_new = x->page_repeated = 0;
+		x->next_msgid = -1;
+		x->page_read = ask_next;
 		if (reply_read(x, msgid, &cookie, err) < 0 ||
 		    range_complete(x, err) < 0) {
 			ret = -1;
@@ -150,7 +175,12 @@ search_paged(struct search *x, char **attrs, struct sync_err *err)
 		x->s->stats->pages++;
 		if ((ret = page_loops(x, &cookie, &last, err)) < 0)
 			break;
+		if (cookie.bv_len > 0 && x->next_msgid < 0)
+			panic("search_paged: no request for the next page");
+		msgid = x->next_msgid;
 	} while (cookie.bv_len > 0);
+	if (ret < 0 && x->next_msgid >= 0) /* asked for, not wanted */
+		ldap_abandon_ext(x->s->ld, x->next_msgid, NULL, NULL);
 	ber_memfree(cookie.bv_val);
 	free(last.bv_val);
 	return ret;

@@ -172,6 +172,11 @@ reply_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
 	return 0;
 }
 
+/* Entries held at the most: AD's pages are 1000 (MaxPageSize); a server
+ * that sends larger ones has the rest taken as they come, so that
+ * memory does not grow with page_size (up to 100,000). */
+#define HELD_MAX 2000
+
 /* A page's entries held until its final result (search.c's page_read). */
 struct held {
 	LDAPMessage **v;
@@ -189,14 +194,20 @@ hold(struct held *h, LDAPMessage *msg)
 	h->v[h->n++] = msg;
 }
 
-/* take_held - the held entries to the consumer, in the order they came */
+/* take_held - the held entries to the consumer, in the order they came;
+ * the list is empty after (each freed) */
 static int
-take_held(struct search *x, const struct held *h, struct sync_err *err)
+take_held(struct search *x, struct held *h, struct sync_err *err)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (handle_entry(x, h->v[i], err) < 0)
-			return -1;
-	return 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		if (ret == 0)
+			ret = handle_entry(x, h->v[i], err);
+		ldap_msgfree(h->v[i]);
+	}
+	h->n = 0;
+	return ret;
 }
 
 /* drop_held - free the held messages */
@@ -228,11 +239,14 @@ read_messages(struct search *x, int msgid, struct berval *cookie,
 			break;
 		switch (ldap_msgtype(msg)) {
 		case LDAP_RES_SEARCH_ENTRY:
-			if (page_read != NULL) {
+			if (page_read != NULL && h.n < HELD_MAX) {
 				hold(&h, msg);
 				continue;
 			}
-			if (handle_entry(x, msg, err) < 0) {
+			/* past HELD_MAX: the held first, then this one */
+			if (take_held(x, &h, err) < 0 ||
+			    handle_entry(x, msg, err) < 0) {
+				drop_held(&h);
 				ldap_msgfree(msg);
 				ldap_abandon_ext(x->s->ld, msgid, NULL, NULL);
 				return -1;
@@ -244,8 +258,12 @@ read_messages(struct search *x, int msgid, struct berval *cookie,
 		case LDAP_RES_SEARCH_RESULT:
 			ret = reply_finish(x, msg, cookie, err);
 			if (ret == 0 && page_read != NULL &&
-			    (ret = page_read(x, cookie, err)) == 0)
+			    (ret = page_read(x, cookie, err)) == 0) {
+				/* no answer is awaited while they are taken:
+				 * the watchdog is for the server */
+				watchdog_arm(0);
 				ret = take_held(x, &h, err);
+			}
 			drop_held(&h);
 			return ret;
 		default: break;

@@ -50,6 +50,7 @@ struct search {
 	char **attrs;		     /* search.c: the paging request's */
 	const struct berval *last;   /* the cookie this page was asked with */
 	int next_msgid;		     /* the next page's request, or -1 */
+	unsigned long page_no;	     /* the page being read, from 1 */
 	unsigned long page_new;	     /* entries new to this search ... */
 	unsigned long page_repeated; /* ... and sent again, this page */
 	unsigned long stale_pages;   /* pages in a row with none new */
@@ -91,7 +92,8 @@ int reply_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
  * reply_read - every message of request MSGID until its final
  *	result, each entry to the consumer, under the watchdog (disarmed
  *	after); COOKIE as reply_finish.  With X->page_read, the entries are
- *	held until the final result was read and page_read returned 0.
+ *	held (HELD_MAX at the most) until the final result was read and
+ *	page_read returned 0.
  *	Returns 0, or -1 with ERR.
  */
 int reply_read(struct search *x, int msgid, struct berval *cookie,

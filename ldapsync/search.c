@@ -19,8 +19,8 @@
  *	The paging loop is one request ahead: a page's entries are held
  *	until its final result is in, then the next page is asked for, and
  *	only then are they taken, so that the server makes the next page
- *	while rcptsync normalises this one (ask_next; at most one page of
- *	messages held, bench/README.md).
+ *	while rcptsync normalises this one (ask_next; a page of 2000
+ *	entries held at the most, reply.c's HELD_MAX, bench/README.md).
  *	Every loop over the server's answers is bounded: a server that
  *	sends the same paging cookie twice, says DirSync has more but sends
  *	the cookie back (dirsync.c), sends a range that does not start where
@@ -134,10 +134,19 @@ static int
 ask_next(struct search *x, const struct berval *cookie, struct sync_err *err)
 {
 	struct berval next = *cookie;
+	const char *page_what = x->what;
+	char what[300];
+	int rc;
 
 	if (cookie->bv_len == 0 || reply_same_cookie(cookie, x->last))
 		return 0;
-	return send_page(x, x->attrs, &next, &x->next_msgid, err);
+	/* a failed request is the next page's */
+	snprintf(what, sizeof(what), "page %lu of search under %s",
+		 x->page_no + 1, x->q->base);
+	x->what = what;
+	rc = send_page(x, x->attrs, &next, &x->next_msgid, err);
+	x->what = page_what;
+	return rc;
 }
 
 /* search_paged - the paging loop, one request ahead */
@@ -157,8 +166,9 @@ search_paged(struct search *x, char **attrs, struct sync_err *err)
 	if (send_page(x, attrs, &cookie, &msgid, err) < 0)
 		return -1;
 	do {
+		x->page_no = ++page_no;
 		snprintf(what, sizeof(what), "page %lu of search under %s",
-			 ++page_no, x->q->base);
+			 page_no, x->q->base);
 		x->what = what;
 		reply_keep_cookie(&last, &cookie);
 		ber_memfree(cookie.bv_val);

@@ -44,8 +44,9 @@ entry per page unless said otherwise:
                   CN=Big again whole (8 values), no cookie; a
                   continuation answers range=7-*: the eighth
   last-single     CN=User1 and CN=User2, then a last page of CN=User3
-  many            CN=M0000 to CN=M4094 (zz0000@ to zz4094@), 1000 a page:
-                  one key short of a run of the set (4096 keys)
+  many            CN=M0000 to CN=M4094 (zz0000@ to zz4094@), as many a
+                  page as asked: one key short of a run of the set (4096
+                  keys)
 
 Exchange's accepted domains (a subtree search under the rootDSE's
 configurationNamingContext, CONFIG_NC): in every mode CN=Corp
@@ -406,12 +407,12 @@ class Directory:
                                   for i in range(8)])
             return [big_chunk(0, 6), whole], b""
         if mode == "many":
-            page = int(cookie or b"0")
+            first = int(cookie or b"0")
+            last = min(first + size, 4095)
             return ([user("CN=M%04d,%s" % (i, BASE),
                           ["SMTP:zz%04d@corp.example" % i])
-                     for i in range(1000 * page,
-                                    min(1000 * page + 1000, 4095))],
-                    b"%d" % (page + 1) if page < 4 else b"")
+                     for i in range(first, last)],
+                    b"%d" % last if last < 4095 else b"")
         if mode == "last-single":
             if cookie == b"":
                 return [USER1, USER2], b"p1"

@@ -340,6 +340,14 @@ check "forest-repeat: 4097 entries, 0 duplicates" eval \
 stop_pid "$RPID"
 stop_pid "$MANY_PID"
 
+# A page larger than reply.c holds (HELD_MAX, 2000 entries): the held
+# ones are taken, then the rest as they come; every entry once, in order
+REPEAT_LDAP="    page_size: 5000" repeat_run many bigpage
+check "bigpage: zz0000@ to zz4094@, one page" eval \
+	'diff -u <(seq -f "zz%04g@corp.example" 0 4094 | sed "s/\$/\tOK/") \
+		<(grep -v "^#" "$D/bigpage/relay_recipients") &&
+	grep -q ": 4095 entries, [0-9]* values, 1 pages" <<<"$OUT"'
+
 # The collide tests need RCPTSYNC_FAULT_SEEN_COLLIDE: without
 # -Dfault_injection the switch is ignored and they would pass for nothing.
 if "$RCPTSYNC" --version | grep -q 'fault injection: on'; then

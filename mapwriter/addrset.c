@@ -144,11 +144,12 @@ static void
 seal(struct addrset *set)
 {
 	size_t n = set->count - set->sealed;
-	struct slot *v = &set->slots[set->sealed];
 	struct addrset_entry *tmp;
+	struct slot *v;
 
-	if (n == 0)
+	if (n == 0) /* also no slots at all: no pointer from NULL */
 		return;
+	v = &set->slots[set->sealed];
 	tmp = xreallocarray(NULL, n, sizeof(*tmp));
 	runmerge_sort(&v->e, n, tmp);
 	free(tmp);

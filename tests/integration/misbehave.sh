@@ -341,7 +341,9 @@ stop_pid "$RPID"
 stop_pid "$MANY_PID"
 
 # A page larger than reply.c holds (HELD_MAX, 2000 entries): the held
-# ones are taken, then the rest as they come; every entry once, in order
+# ones are taken, then the rest as they come.  What is checked is that
+# every entry comes, once, in one page (the table sorts, so the order
+# they were taken in does not show here)
 REPEAT_LDAP="    page_size: 5000" repeat_run many bigpage
 check "bigpage: zz0000@ to zz4094@, one page" eval \
 	'diff -u <(seq -f "zz%04g@corp.example" 0 4094 | sed "s/\$/\tOK/") \

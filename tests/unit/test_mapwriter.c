@@ -68,9 +68,10 @@ test_addrset_sort_dedupe(void **state)
 }
 
 /*
- * The first copy of a key is the one kept, over many arena blocks and
- * copies far apart: the sort tells the order by where each key's copy
- * sits (addrset.c, key_order), with no sequence number in the slot.
+ * The first copy of a key is the one kept, over many runs and copies
+ * far apart: the merge takes an earlier run first on equal keys and each
+ * run is sorted stably (addrset.c, runmerge.c), with no sequence number
+ * in the slot.
  * Seeded: 40,000 adds of 3,000 keys, each origin its insertion number;
  * a kept origin must be the smallest number the key was added with.
  */

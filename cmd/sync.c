@@ -703,6 +703,9 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	} else {
 		write_metrics(&r, rc, err, started, &r.state);
 	}
+	/* the caches not saved: their temporary files go under the lock */
+	incremental_commit_free(r.commit);
+	r.commit = NULL;
 	lock_release(lock_fd);
 	if (rc == 0) {
 		result(&r, &res);
@@ -711,7 +714,6 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 	pipeline_free(&r.p);
 	addrset_free(r.added);
 	mapdelta_free(r.delta);
-	incremental_commit_free(r.commit);
 	changedigest_free(r.digest);
 	state_free(&r.state);
 	return rc;

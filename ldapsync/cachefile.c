@@ -4,7 +4,8 @@
  *	cachefile - an incremental pull's cache on disk: where, and whether
  *	to continue it
  * DESCRIPTION
- *	Each directory's object cache (objcache.c: its contents and format)
+ *	Each directory's object cache (cacheformat.c: its format; cachescan.c:
+ *	its two passes)
  *	lives next to the table: TABLE.rcptsync-cache, or
  *	TABLE.rcptsync-cache.N for the N-th directory of a list.  A cache is
  *	continued only when it was made with the same selection (a hash of
@@ -14,12 +15,12 @@
  *	Saving is not done here: a pull's new cache is owed until the run is
  *	accepted (incremental.c, struct incremental_commit).
  * OWNERSHIP
- *	cachefile_load's cache is the caller's.
+ *	cachefile_open's scan is the caller's.
  * DIAGNOSTICS
  *	A cache that cannot be read is a reason for a full pull, not an
  *	error.
  * SEE ALSO
- *	objcache.c, incremental.h.
+ *	cachescan.c, incremental.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@
 
 #include "fnv.h"
 #include "xalloc.h"
-#include "objcache.h"
+#include "cachescan.h"
 #include "cachefile.h"
 
 /* fnv_part - FNV-1a of PART (NULL: empty) into H, then a 0xff separator */
@@ -106,20 +107,19 @@ cachefile_path(const char *table, size_t index)
 }
 
 /*
- * cachefile_load - the cache, or why there is none to continue from (and in
- * PROBLEM, why an existing one could not be read)
+ * cachefile_open - the cache's first pass, or why there is none to continue
+ * from (and in PROBLEM, why an existing one could not be read)
  */
-struct objcache *
-cachefile_load(const char *path, const struct ldapsync_conf *l,
+struct cachescan *
+cachefile_open(const char *path, const struct ldapsync_conf *l,
 	       struct objcache_mark *mark, struct cachefile_why *w)
 {
 	char *why = w->why;
 	size_t size = sizeof(w->why);
-
-	struct objcache *cache = NULL;
+	struct cachescan *cache = NULL;
 	struct sync_err err = {0};
 	char hash[17], account[17];
-	int rc = objcache_load(path, &cache, mark, &err);
+	int rc = cachescan_open(path, &cache, mark, &err);
 
 	cachefile_selection(l, hash, sizeof(hash));
 	cachefile_account(l, account, sizeof(account));
@@ -144,7 +144,7 @@ cachefile_load(const char *path, const struct ldapsync_conf *l,
 	} else {
 		return cache;
 	}
-	objcache_free(cache);
+	cachescan_free(cache);
 	memset(mark, 0, sizeof(*mark));
-	return objcache_new();
+	return NULL;
 }

@@ -7,6 +7,7 @@
 
 #include "ldapsync.h"
 #include "objcache.h"
+#include "cachescan.h"
 
 /*
  * cachefile_path - TABLE.rcptsync-cache, or TABLE.rcptsync-cache.INDEX
@@ -42,13 +43,14 @@ struct cachefile_why {
 };
 
 /*
- * cachefile_load - the cache at PATH and its *MARK, when a pull for L may
- *	continue it; else an empty cache, *MARK zeroed, W->why saying why
- *	(and W->problem, when a cache was there but could not be read).
- *	The caller frees the cache with objcache_free().
+ * cachefile_open - pass 1 over the cache at PATH (cachescan.c) and its
+ *	*MARK, when a pull for L may continue it; else NULL, *MARK zeroed,
+ *	W->why saying why (and W->problem, when a cache was there but could
+ *	not be read).  The caller frees the scan with cachescan_free().
  */
-struct objcache *cachefile_load(const char *path, const struct ldapsync_conf *l,
-				struct objcache_mark *mark,
-				struct cachefile_why *w);
+struct cachescan *cachefile_open(const char *path,
+				 const struct ldapsync_conf *l,
+				 struct objcache_mark *mark,
+				 struct cachefile_why *w);
 
 #endif

@@ -119,17 +119,28 @@ dn_in_bases(const struct pull *p, const char *dn)
 	return in;
 }
 
+/* bad_guid - E's objectGUID is not one (MS-DTYP 2.3.4: 16 bytes) */
+static int
+bad_guid(const struct ldapsync_entry *e, struct sync_err *err)
+{
+	char a[SHOWN_MAX];
+
+	return sync_err_set(err, SYNC_ERR_DATA,
+			    "entry %s has an objectGUID of %zu bytes, not "
+			    "%d; incremental pulls need AD",
+			    shown(e->dn, a), e->guid_len, GUIDSET_KEY);
+}
+
 /* take_fresh - a qualifying entry, complete: into the fresh cache */
 static int
 take_fresh(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 {
 	struct pull *p = ctx;
 
-	(void)err;
-	objcache_put(p->fresh, e->guid, e->guid_len, e->dn);
+	if (spill_put(p->fresh, e->guid, e->guid_len, e->dn, err) < 0)
+		return bad_guid(e, err);
 	for (size_t i = 0; i < e->n_vals; i++)
-		objcache_add_value(p->fresh, e->guid, e->guid_len,
-				   e->vals[i].val, e->vals[i].len);
+		spill_value(p->fresh, e->vals[i].val, e->vals[i].len);
 	return 0;
 }
 
@@ -139,8 +150,8 @@ note_changed(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 {
 	struct pull *p = ctx;
 
-	(void)err;
-	objcache_put(p->changed, e->guid, e->guid_len, "");
+	if (guidset_add(p->changed, e->guid, e->guid_len, 0) < 0)
+		return bad_guid(e, err);
 	if (dn_in_bases(p, e->dn))
 		p->n_changed_in++;
 	return 0;
@@ -325,8 +336,8 @@ fall_back(struct pull *p, const struct sync_err *err)
 		 err->msg);
 	p->incremental = 0;
 	p->n_changed_in = 0;
-	objcache_free(p->changed);
-	p->changed = objcache_new();
+	guidset_free(p->changed);
+	p->changed = guidset_new(0);
 	return 1;
 }
 

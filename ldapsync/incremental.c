@@ -9,11 +9,16 @@
  *	self-healing).  Its parts: position.c, the DC position; changes.c,
  *	the searches that learn what changed; cachefile.c, the object
  *	cache's name (TABLE.rcptsync-cache[.N]), whether it may be
- *	continued; objcache.c, its contents (every
- *	qualifying object of the last pull with its raw values, and the
- *	position that pull began at).
+ *	continued; cacheformat.c, its contents (every qualifying object of
+ *	the last pull with its raw values, and the position that pull began
+ *	at); cachescan.c, its two passes; spill.c, the objects fetched;
+ *	guidset.c, the GUIDs looked up.  No cache is held in memory: only
+ *	GUIDs (16 bytes each) and the object being passed on, so a run's
+ *	memory grows with the changes, not with the directory
+ *	(doc/design.md, "Memory").
  *	One run:
- *	  1. loads the cache; a missing, unreadable or stale cache (other
+ *	  1. reads the cache through once (pass 1: it is whole, and which
+ *	     GUIDs it holds); a missing, unreadable or stale cache (other
  *	     selection, full_every passed) means a full pull;
  *	  2. reads the DC's position first (rootDSE dnsHostName,
  *	     highestCommittedUSN, defaultNamingContext; the invocationId of
@@ -28,22 +33,30 @@
  *	     proxyAddresses and every attribute the filter tests: DirSync
  *	     reports an object only when a requested attribute changed).
  *	     Then fetches (&(uSNChanged>=USN+1)FILTER) in the bases, unless
- *	     no changed object is under a base;
- *	  4. applies it: a changed GUID that did not come back qualifying
- *	     (deleted, moved out, no SMTP address left) is dropped, a GUID
- *	     not listed is dropped; what came back replaces its old copy
- *	     (whole entries only: search.c completes ranged values first);
- *	  5. hands every value of every cached object to the same callback
- *	     a full pull feeds, so the table cannot differ from a full
- *	     pull's (the differential test checks it over seeded random
- *	     sequences of changes and faults);
- *	  6. hands the cache, with the position read in 2 before the
- *	     searches began (a change made during them is seen again next
- *	     time, never missed), to the caller as owed work, in a list
- *	     (struct incremental_commit): it is saved only once the run is
- *	     accepted (incremental_commit_save: the table published or
- *	     found unchanged).  A refused run keeps
- *	     yesterday's cache (doc/design.md, "State").
+ *	     no changed object is under a base; what it fetches goes to the
+ *	     spill, an unnamed file next to the cache;
+ *	  4. applies it (keeps): a changed GUID that did not come back
+ *	     qualifying (deleted, moved out, no SMTP address left) is
+ *	     dropped, a GUID not listed is dropped; what came back replaces
+ *	     its old copy (whole entries only: search.c completes ranged
+ *	     values first; of an object fetched twice, the last copy);
+ *	  5. streams the new cache (pass 2): the old cache's objects that
+ *	     stay, then the objects fetched, each handed to the same
+ *	     callback a full pull feeds, so the table cannot differ from a
+ *	     full pull's (the differential test checks it over seeded random
+ *	     sequences of changes and faults, the cache's own included), and
+ *	     written to a temporary file next to the cache, with the
+ *	     position read in 2 before the searches began (a change made
+ *	     during them is seen again next time, never missed);
+ *	  6. hands that file to the caller as owed work, in a list (struct
+ *	     incremental_commit): it is renamed over the cache only once the
+ *	     run is accepted (incremental_commit_save: the table published
+ *	     or found unchanged), and removed otherwise.  A refused run
+ *	     keeps yesterday's cache (doc/design.md, "State").  Pass 2
+ *	     cannot fall back to a full pull: what it handed on cannot be
+ *	     taken back, so a cache that no longer reads as in pass 1 (a bad
+ *	     disk; the run holds the lock, and every writer renames) fails
+ *	     the run.
  *	Self-healing: with deletions: listing, the DC lists every object
  *	that qualifies; one the cache lacks (its view was partial when it
  *	was saved: a read permission taken away and given back) may have a
@@ -56,7 +69,7 @@
  *	drops them; once the access is back, all agree again
  *	(doc/active-directory.md, "Incremental pulls").
  * OWNERSHIP
- *	The caches a pull builds are its own until they are owed to the
+ *	The files a pull writes are its own until they are owed to the
  *	caller's list (struct incremental_commit), which then owns them.
  * DIAGNOSTICS
  *	A cache that cannot be read means a full pull (the reason is in
@@ -65,16 +78,21 @@
  * SEE ALSO
  *	MS-ADTS 3.1.1.1.9 (USNs), 3.1.1.3.4.1.3 (DirSync), 3.1.1.3.4.1.14
  *	(show deleted), 6.1.1.4 (the Deleted Objects container);
- *	position.c, changes.c, cachefile.c, objcache.c.
+ *	position.c, changes.c, cachefile.c, cacheformat.c, cachescan.c,
+ *	spill.c, guidset.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <ldap.h>
 
 #include "xalloc.h"
+#include "atomicfile.h"
+#include "cacheformat.h"
+#include "cachescan.h"
 #include "objcache.h"
 #include "accepted.h"
 #include "incremental.h"
@@ -90,11 +108,25 @@ _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 
 struct incremental_commit {
 	char *path;
-	struct objcache *cache;
+	struct objcache *cache; /* written at save (Graph's), or NULL */
+	char *tmp;		/* written already: renamed at save, or NULL */
 	struct objcache_mark mark;
 	int dirty; /* 0: the file already holds this */
 	struct incremental_commit *next;
 };
+
+/* owe - one entry of the list */
+static struct incremental_commit *
+owe(struct incremental_commit **list, char *path, int dirty)
+{
+	struct incremental_commit *c = xcalloc(1, sizeof(*c));
+
+	c->path = path;
+	c->dirty = dirty;
+	c->next = *list;
+	*list = c;
+	return c;
+}
 
 /* incremental_owe - see incremental.h */
 void
@@ -102,24 +134,45 @@ incremental_owe(struct incremental_commit **list, char *path,
 		struct objcache *cache, const struct objcache_mark *mark,
 		int dirty)
 {
-	struct incremental_commit *c = xcalloc(1, sizeof(*c));
+	struct incremental_commit *c = owe(list, path, dirty);
 
-	c->path = path;
 	c->cache = cache;
 	c->mark = *mark;
-	c->dirty = dirty;
-	c->next = *list;
-	*list = c;
+}
+
+/* incremental_owe_file - see incremental.h */
+void
+incremental_owe_file(struct incremental_commit **list, char *path, char *tmp)
+{
+	owe(list, path, tmp != NULL)->tmp = tmp;
+}
+
+/* save_one - C's cache in place */
+static int
+save_one(struct incremental_commit *c, struct sync_err *err)
+{
+	char *dir;
+	int rc;
+
+	if (c->tmp == NULL)
+		return objcache_save(c->path, c->cache, &c->mark, err);
+	if (atomicfile_rename(c->tmp, c->path, err) < 0)
+		return -1;
+	free(c->tmp);
+	c->tmp = NULL;
+	c->dirty = 0;
+	dir = atomicfile_dir_of(c->path);
+	rc = atomicfile_fsync_dir(dir, err);
+	free(dir);
+	return rc;
 }
 
 /* incremental_commit_save - see incremental.h */
 int
-incremental_commit_save(const struct incremental_commit *list,
-			struct sync_err *err)
+incremental_commit_save(struct incremental_commit *list, struct sync_err *err)
 {
-	for (const struct incremental_commit *c = list; c; c = c->next)
-		if (c->dirty &&
-		    objcache_save(c->path, c->cache, &c->mark, err) < 0)
+	for (struct incremental_commit *c = list; c; c = c->next)
+		if (c->dirty && save_one(c, err) < 0)
 			return -1;
 	return 0;
 }
@@ -131,7 +184,10 @@ incremental_commit_free(struct incremental_commit *list)
 	while (list != NULL) {
 		struct incremental_commit *next = list->next;
 
+		if (list->tmp != NULL)
+			(void)unlink(list->tmp); /* not accepted */
 		objcache_free(list->cache);
+		free(list->tmp);
 		free(list->path);
 		free(list);
 		list = next;
@@ -142,8 +198,8 @@ incremental_commit_free(struct incremental_commit *list)
 static void
 pull_free(struct pull *p)
 {
-	objcache_free(p->fresh);
-	objcache_free(p->changed);
+	spill_free(p->fresh);
+	guidset_free(p->changed);
 	for (size_t i = 0; p->norm_bases && i < p->l->n_bases; i++)
 		ldap_memfree(p->norm_bases[i]);
 	free(p->norm_bases);
@@ -172,7 +228,7 @@ decide(struct pull *p)
  * continued
  */
 static int
-pull_once(struct pull *p, struct incremental_request *r,
+pull_once(struct pull *p, struct incremental_request *r, const char *near,
 	  const struct objcache_mark *prior, const char *why_full,
 	  struct source_stats *stats, struct sync_err *err)
 {
@@ -191,8 +247,10 @@ pull_once(struct pull *p, struct incremental_request *r,
 	p->full = why_full != NULL;
 	if (p->full)
 		snprintf(p->why_full, sizeof(p->why_full), "%s", why_full);
-	p->fresh = objcache_new();
-	p->changed = objcache_new();
+	p->near = near;
+	p->changed = guidset_new(0);
+	if ((p->fresh = spill_new(near, err)) == NULL)
+		return -1;
 	p->norm_bases = xcalloc(l->n_bases, sizeof(char *));
 	for (size_t i = 0; i < l->n_bases; i++)
 		p->norm_bases[i] = changes_dn_key(l->bases[i]);
@@ -210,117 +268,77 @@ pull_once(struct pull *p, struct incremental_request *r,
 	}
 	ldapsync_close(p->s);
 	p->s = NULL;
+	if (ret == 0) {
+		spill_seal(p->fresh);
+		guidset_seal(p->changed);
+	}
 	return ret;
 }
 
-struct gone_ctx {
-	struct objcache *cache;
-	const struct objcache *keep; /* drop what is not here */
-	unsigned char (*gone)[32];
-	size_t *gone_len;
-	size_t n, alloc;
-};
-
-/* note_gone - a cached GUID that KEEP lacks */
-static void
-note_gone(void *ctx, const unsigned char *guid, size_t len)
+/*
+ * keeps - does an object of the old cache stay?  Not when it was fetched
+ * (its new copy replaces it), nor when it left: not listed (a listing),
+ * or changed and not fetched (tombstones, DirSync)
+ */
+static int
+keeps(const struct pull *p, const unsigned char *guid, size_t len)
 {
-	struct gone_ctx *g = ctx;
-
-	if (objcache_has(g->keep, guid, len))
-		return;
-	if (g->n == g->alloc) {
-		g->alloc = g->alloc ? 2 * g->alloc : 64;
-		g->gone = xreallocarray(g->gone, g->alloc, sizeof(*g->gone));
-		g->gone_len =
-			xreallocarray(g->gone_len, g->alloc, sizeof(size_t));
-	}
-	memcpy(g->gone[g->n], guid, len);
-	g->gone_len[g->n++] = len;
+	if (p->unchanged)
+		return 1; /* the cache is the directory as it is */
+	if (spill_has(p->fresh, guid, len))
+		return 0;
+	if (p->mode->flags & INCRMODE_LISTS_ALL)
+		return guidset_find(p->changed, guid, len, NULL);
+	return !guidset_find(p->changed, guid, len, NULL);
 }
 
-/* drop_unlisted - remove every cached object the listing lacked */
+/*
+ * count_dropped - objects of the old cache that left the selection: not
+ * listed, or changed and not fetched
+ */
 static unsigned long
-drop_unlisted(struct objcache *cache, const struct objcache *listed)
+count_dropped(const struct pull *p, const struct guidset *old)
 {
-	struct gone_ctx g = {cache, listed, NULL, NULL, 0, 0};
+	unsigned long n = 0;
 
-	objcache_each_guid(cache, note_gone, &g);
-	for (size_t i = 0; i < g.n; i++)
-		objcache_remove(cache, g.gone[i], g.gone_len[i]);
-	free(g.gone);
-	free(g.gone_len);
-	return g.n;
-}
+	if (p->unchanged || !p->incremental)
+		return 0;
+	for (size_t i = 0; i < guidset_count(old); i++) {
+		const unsigned char *g = guidset_key(old, i);
 
-struct drop_ctx {
-	struct objcache *cache;
-	const struct objcache *fresh;
-	unsigned long dropped;
-};
-
-/* drop_changed - changed, but not among the fetched: it left */
-static void
-drop_changed(void *ctx, const unsigned char *guid, size_t len)
-{
-	struct drop_ctx *d = ctx;
-
-	if (!objcache_has(d->fresh, guid, len) &&
-	    objcache_remove(d->cache, guid, len))
-		d->dropped++;
-}
-
-struct lack_ctx {
-	const struct objcache *cache, *fresh;
-	size_t n;
-};
-
-/* note_lacking - listed, but neither cached nor fetched */
-static void
-note_lacking(void *ctx, const unsigned char *guid, size_t len)
-{
-	struct lack_ctx *m = ctx;
-
-	if (!objcache_has(m->cache, guid, len) &&
-	    !objcache_has(m->fresh, guid, len))
-		m->n++;
+		if (p->mode->flags & INCRMODE_LISTS_ALL)
+			n += !guidset_find(p->changed, g, GUIDSET_KEY, NULL);
+		else
+			n += guidset_find(p->changed, g, GUIDSET_KEY, NULL) &&
+			     !spill_has(p->fresh, g, GUIDSET_KEY);
+	}
+	return n;
 }
 
 /* listing_lacks - listed objects the cache cannot vouch for */
 static size_t
-listing_lacks(const struct pull *p, const struct objcache *cache)
+listing_lacks(const struct pull *p, const struct guidset *old)
 {
-	struct lack_ctx m = {cache, p->fresh, 0};
+	size_t n = 0;
 
 	if (!p->incremental || p->unchanged ||
 	    !(p->mode->flags & INCRMODE_LISTS_ALL))
 		return 0;
-	objcache_each_guid(p->changed, note_lacking, &m);
-	return m.n;
+	for (size_t i = 0; i < guidset_count(p->changed); i++) {
+		const unsigned char *g = guidset_key(p->changed, i);
+
+		n += !guidset_find(old, g, GUIDSET_KEY, NULL) &&
+		     !spill_has(p->fresh, g, GUIDSET_KEY);
+	}
+	return n;
 }
 
-/* apply - the pull into CACHE (or instead of it); the new mark */
-static struct objcache *
-apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
-      struct incremental_stats *is)
+/* new_mark - where the next pull continues from: this pull's position */
+static void
+new_mark(const struct pull *p, struct objcache_mark *mark)
 {
-	if (p->unchanged) {
-		/* the cache is the directory as it is */
-	} else if (p->incremental && (p->mode->flags & INCRMODE_LISTS_ALL)) {
-		is->dropped = drop_unlisted(cache, p->changed);
-		objcache_merge(cache, p->fresh);
-	} else if (p->incremental) {
-		struct drop_ctx d = {cache, p->fresh, 0};
-
-		objcache_each_guid(p->changed, drop_changed, &d);
-		is->dropped = d.dropped;
-		objcache_merge(cache, p->fresh);
-	} else {
-		objcache_free(cache);
-		cache = p->fresh;
-		p->fresh = NULL;
+	if (!p->incremental)
 		mark->full_at = time(NULL);
-	}
 	snprintf(mark->dc, sizeof(mark->dc), "%s", p->pos.dc);
 	snprintf(mark->invocation, sizeof(mark->invocation), "%s",
 		 p->pos.invocation);
@@ -328,7 +346,6 @@ apply(struct pull *p, struct objcache *cache, struct objcache_mark *mark,
 	memcpy(mark->cookie, p->ds.next, p->ds.next_len);
 	mark->cookie_len = p->ds.next_len;
 	cachefile_mark_config(p->l, mark);
-	return cache;
 }
 
 /* summarise - one line on how the pull went, for -v and "check" */
@@ -358,26 +375,98 @@ summarise(const struct pull *p, const struct source_stats *stats,
 		 is->changed, p->mode->changed_what, is->dropped, is->cached);
 }
 
-struct feed_ctx {
+/* The new cache, streamed: the old one's kept objects, then the fetched. */
+struct stream {
+	const struct pull *p;
+	struct cachescan *old; /* NULL: not continued */
+	const struct objcache_mark *mark;
+	FILE *fp; /* the new cache's file, or NULL: only feed */
 	source_value_fn fn;
 	void *ctx;
 	struct source_stats *stats;
-	const char *last_dn;
+	size_t objects, values;
 };
 
-/* feed - one cached value to the normalisation pipeline */
+/* emit - one object into the new cache and to the pipeline */
 static int
-feed(void *ctx, const char *dn, const char *val, size_t len)
+emit(void *ctx, const struct cacheobj *o, struct sync_err *err)
 {
-	struct feed_ctx *f = ctx;
+	struct stream *st = ctx;
 
-	if (dn != f->last_dn) { /* each object's DN is its own string */
-		f->stats->serial++;
-		f->stats->entries++;
-		f->last_dn = dn;
+	if (st->fp != NULL)
+		cacheformat_object(st->fp, o);
+	st->objects++;
+	st->values += o->n;
+	st->stats->serial++;
+	st->stats->entries++;
+	for (size_t i = 0; i < o->n; i++) {
+		st->stats->values++;
+		if (st->fn(st->ctx, o->dn, o->vals[i], o->lens[i]) < 0)
+			return err->kind != SYNC_ERR_NONE
+				       ? -1
+				       : sync_err_set(err, SYNC_ERR_DATA,
+						      "a cached value could "
+						      "not be taken");
 	}
-	f->stats->values++;
-	return f->fn(f->ctx, dn, val, len);
+	return 0;
+}
+
+/* take_old - one object of the old cache, when it stays */
+static int
+take_old(void *ctx, const struct cacheobj *o, struct sync_err *err)
+{
+	struct stream *st = ctx;
+
+	return keeps(st->p, o->guid, o->guid_len) ? emit(ctx, o, err) : 0;
+}
+
+struct stream_holder {
+	struct stream *st;
+};
+
+/*
+ * stream - atomicfile_fill_fn (FP NULL: only feed): the mark, the old
+ * cache's objects that stay, the objects fetched, the end line
+ */
+static int
+stream(FILE *fp, const void *ctx, struct sync_err *err)
+{
+	struct stream *st = ((const struct stream_holder *)ctx)->st;
+
+	st->fp = fp;
+	if (fp != NULL)
+		cacheformat_header(fp, st->mark);
+	if (st->old != NULL && st->p->incremental &&
+	    cachescan_stream(st->old, take_old, st, err) < 0)
+		return -1;
+	if (spill_replay(st->p->fresh, emit, st, err) < 0)
+		return -1;
+	if (fp != NULL)
+		cacheformat_end(fp, st->objects, st->values);
+	return 0;
+}
+
+/*
+ * stream_to - the new cache as a temporary file next to PATH, to be
+ * renamed over it once the run is accepted (*TMP), or only fed (TMP NULL)
+ */
+static int
+stream_to(const char *path, char **tmp, struct stream *st, struct sync_err *err)
+{
+	struct stream_holder h = {st};
+	size_t len;
+
+	if (tmp == NULL)
+		return stream(NULL, &h, err);
+	len = strlen(path) + sizeof(ATOMICFILE_TMP_TAG "XXXXXX");
+	*tmp = xmalloc(len);
+	snprintf(*tmp, len, "%s" ATOMICFILE_TMP_TAG "XXXXXX", path);
+	if (atomicfile_write_temp(*tmp, 0600, stream, &h, err) < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* incremental_fetch - see the DESCRIPTION */
@@ -390,51 +479,56 @@ incremental_fetch(const struct incremental_request *req,
 	const struct ldapsync_conf *l = r.l;
 	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
 	struct pull *p = xcalloc(1, sizeof(*p));
-	char *path = cachefile_path(r.table, r.index);
-	struct feed_ctx f = {r.fn, r.ctx, stats, NULL};
-	struct objcache *cache;
+	char *path = cachefile_path(r.table, r.index), *tmp = NULL;
+	struct stream st = {
+		.p = p, .mark = mark, .fn = r.fn, .ctx = r.ctx, .stats = stats};
+	struct cachescan *old;
 	struct cachefile_why w;
 	char *why = w.why, shown_dc[SHOWN_MAX];
-	int rc;
+	int rc, dirty = 0;
 
 	memset(is, 0, sizeof(*is));
-	cache = cachefile_load(path, l, mark, &w);
+	old = cachefile_open(path, l, mark, &w);
 	snprintf(is->cache_problem, sizeof(is->cache_problem), "%s", w.problem);
-	rc = pull_once(p, &r, mark, mark->dc[0] == '\0' ? why : NULL, stats,
-		       err);
-	if (rc == 0 && (is->healed = listing_lacks(p, cache)) > 0) {
+	rc = pull_once(p, &r, path, mark, old == NULL ? why : NULL, stats, err);
+	if (rc == 0 && old != NULL &&
+	    (is->healed = listing_lacks(p, cachescan_guids(old))) > 0) {
 		snprintf(why, sizeof(w.why),
 			 "%s lists %zu qualifying objects that the cache of "
 			 "the last pull lacks (was its view partial?)",
 			 shown(p->pos.dc, shown_dc), is->healed);
 		mark->dc[0] = '\0';
-		rc = pull_once(p, &r, mark, why, stats, err);
+		rc = pull_once(p, &r, path, mark, why, stats, err);
 	}
 	if (rc == 0) {
 		is->incremental = p->incremental;
-		is->fetched = objcache_count(p->fresh);
-		is->changed = objcache_count(p->changed);
+		is->fetched = spill_count(p->fresh);
+		is->changed = guidset_count(p->changed);
 		is->from_usn = mark->usn;
 		is->to_usn = p->pos.usn;
 		is->fetched_entries = stats->entries;
-		cache = apply(p, cache, mark, is);
-		is->cached = objcache_count(cache);
-		summarise(p, stats, is);
+		if (old != NULL)
+			is->dropped = count_dropped(p, cachescan_guids(old));
+		/* nothing new since the cached position: nothing to write */
+		dirty = !(p->incremental && p->pos.usn == is->from_usn &&
+			  is->fetched == 0 && is->dropped == 0);
+		new_mark(p, mark);
+		st.old = old;
 		/* the table comes from the whole cache, as a full pull's */
 		stats->entries = 0;
 		stats->values = 0;
-		rc = objcache_walk(cache, feed, &f);
+		rc = stream_to(path, r.commit != NULL && dirty ? &tmp : NULL,
+			       &st, err);
+	}
+	if (rc == 0) {
+		is->cached = st.objects;
+		summarise(p, stats, is);
 	}
 	if (rc == 0 && r.commit != NULL) {
-		/* nothing new since the cached position: nothing to write */
-		int dirty = !(p->incremental && p->pos.usn == is->from_usn &&
-			      is->fetched == 0 && is->dropped == 0);
-
-		incremental_owe(r.commit, path, cache, mark, dirty);
-		cache = NULL;
+		incremental_owe_file(r.commit, path, tmp);
 		path = NULL;
 	}
-	objcache_free(cache);
+	cachescan_free(old);
 	pull_free(p);
 	free(p);
 	free(path);

@@ -95,12 +95,21 @@ void incremental_owe(struct incremental_commit **list, char *path,
 		     int dirty);
 
 /*
+ * incremental_owe_file - the new cache written already as the temporary
+ *	file TMP, to be renamed over PATH once the run is accepted (TMP
+ *	NULL: PATH holds it already); *LIST takes PATH and TMP over, and
+ *	removes TMP unless it was saved
+ */
+void incremental_owe_file(struct incremental_commit **list, char *path,
+			  char *tmp);
+
+/*
  * incremental_commit_save - write every cache of LIST (atomically, each
  *	one).  Returns 0, or -1 with an OUTPUT error; the caches not yet
  *	written keep their old contents, which the next run continues from
  *	(it then fetches again what changed since: more work, same table).
  */
-int incremental_commit_save(const struct incremental_commit *list,
+int incremental_commit_save(struct incremental_commit *list,
 			    struct sync_err *err)
 	__attribute__((warn_unused_result));
 

@@ -1,23 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NAME
- *	objcache - the directory's mail-enabled objects, for incremental pulls
+ *	objcache - a delta round's objects in memory, for Graph
  * DESCRIPTION
- *	Every object of the last pull, keyed by objectGUID (stable across
- *	rename, move and deletion), with its DN and its raw proxyAddresses
- *	values exactly as the DC sent them.  An incremental pull replaces
- *	the objects that changed and drops those that no longer qualify;
- *	the table is then built from the whole cache through the same
- *	normalisation as a full pull, so both give the same table.
- *	On disk (TABLE.rcptsync-cache), a text file written atomically:
- *	    rcptsync-cache 1
- *	    dc HOST / invocation HEX / usn N / config HEX / full TIME
-	    [account HEX]       (the bind and the view; absent: unknown)
- *	    [cookie HEX]        (DirSync's, when there is one)
- *	    o GUIDHEX DN        (one per object)
- *	    v VALUE             (one per value of the object above)
- *	DN and values are %XX-escaped for every byte outside 0x21..0x7e and
- *	for '%': a value may hold any byte, newline and NUL included.
+ *	Every object of the last round, keyed by a fixed-size key (Graph:
+ *	the SHA-256 of the object's name, graphdelta.c), with its name and
+ *	its raw values exactly as the server sent them.  A delta round
+ *	replaces the objects that changed and drops the removed ones; the
+ *	table is then built from the whole cache through the same
+ *	normalisation as a full round, so both give the same table.
+ *	On disk, the object cache's file (cacheformat.c), written
+ *	atomically.  The LDAP pulls do not hold their cache in memory: they
+ *	stream it (cachescan.c, incremental.c).
  * OWNERSHIP
  *	The cache owns every string in it.
  * DIAGNOSTICS
@@ -34,13 +28,10 @@
 #include "fnv.h"
 #include "xalloc.h"
 #include "atomicfile.h"
+#include "cacheformat.h"
 #include "objcache.h"
 
-#define GUID_MAX 32
-/* Version 2 ends with "end OBJECTS VALUES": a file cut at a line
- * boundary (a full disk without an error, a copy cut short) is caught */
-#define CACHE_MAGIC "rcptsync-cache 2"
-#define CACHE_MAGIC_V1 "rcptsync-cache 1"
+#define GUID_MAX CACHEFORMAT_GUID_MAX
 
 struct obj {
 	struct obj *next; /* hash chain */
@@ -274,68 +265,6 @@ objcache_walk(const struct objcache *c,
 	return 0;
 }
 
-/* put_escaped - S (LEN bytes) with %XX for anything unsafe on a line */
-static void
-put_escaped(FILE *fp, const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch <= 0x20 || ch >= 0x7f || ch == '%')
-			fprintf(fp, "%%%02X", ch);
-		else
-			putc(ch, fp);
-	}
-}
-
-/* unescape - in place; returns the length, or -1 on a bad %XX */
-static long
-unescape(char *s)
-{
-	char *out = s;
-
-	for (char *in = s; *in != '\0'; in++) {
-		unsigned int v;
-
-		if (*in != '%') {
-			*out++ = *in;
-			continue;
-		}
-		if (sscanf(in + 1, "%2x", &v) != 1 || in[1] == '\0' ||
-		    in[2] == '\0')
-			return -1;
-		*out++ = (char)v;
-		in += 2;
-	}
-	*out = '\0';
-	return out - s;
-}
-
-/* hex_decode - GUIDHEX into BUF; returns the length or -1 */
-static long
-hex_decode(const char *hex, unsigned char *buf, size_t size)
-{
-	size_t n = strlen(hex) / 2;
-	unsigned int v;
-
-	if (strlen(hex) % 2 != 0 || n == 0 || n > size)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		buf[i] = (unsigned char)v;
-	}
-	return (long)n;
-}
-
-/* bad_line - the error for a malformed line */
-static int
-bad_line(const char *path, unsigned long line, struct sync_err *err)
-{
-	return sync_err_set(err, SYNC_ERR_DATA, "%s:%lu: malformed cache line",
-			    path, line);
-}
-
 /* count_values - every value of every object */
 static size_t
 count_values(const struct objcache *c)
@@ -349,70 +278,33 @@ count_values(const struct objcache *c)
 	return n;
 }
 
-/* load_line - one line into the cache or the mark */
+/* read_all - the header and every object of R into C */
 static int
-load_line(struct objcache *c, struct objcache_mark *m, char *s,
-	  unsigned char *guid, long *guid_len)
+read_all(struct cachereader *r, struct objcache *c, struct objcache_mark *m,
+	 struct sync_err *err)
 {
-	char *arg = strchr(s, ' ');
+	const struct cacheobj *o;
+	int rc = cachereader_header(r, m, err);
 
-	if (arg == NULL)
-		return -1;
-	*arg++ = '\0';
-	if (strcmp(s, "o") == 0) {
-		char *dn = strchr(arg, ' ');
-
-		if (dn == NULL)
-			return -1;
-		*dn++ = '\0';
-		if ((*guid_len = hex_decode(arg, guid, GUID_MAX)) < 0 ||
-		    unescape(dn) < 0)
-			return -1;
-		objcache_put(c, guid, (size_t)*guid_len, dn);
-	} else if (strcmp(s, "v") == 0) {
-		long n = unescape(arg);
-
-		if (n < 0 || *guid_len <= 0)
-			return -1;
-		objcache_add_value(c, guid, (size_t)*guid_len, arg, (size_t)n);
-	} else if (strcmp(s, "dc") == 0) {
-		snprintf(m->dc, sizeof(m->dc), "%s", arg);
-	} else if (strcmp(s, "invocation") == 0) {
-		snprintf(m->invocation, sizeof(m->invocation), "%s", arg);
-	} else if (strcmp(s, "usn") == 0) {
-		m->usn = strtoull(arg, NULL, 10);
-	} else if (strcmp(s, "config") == 0) {
-		snprintf(m->config, sizeof(m->config), "%s", arg);
-	} else if (strcmp(s, "account") == 0) {
-		snprintf(m->account, sizeof(m->account), "%s", arg);
-	} else if (strcmp(s, "full") == 0) {
-		m->full_at = (time_t)strtoll(arg, NULL, 10);
-	} else if (strcmp(s, "cookie") == 0) {
-		long n = hex_decode(arg, m->cookie, sizeof(m->cookie));
-
-		if (n <= 0)
-			return -1;
-		m->cookie_len = (size_t)n;
-	} else {
-		return -1;
+	while (rc == 0 && (rc = cachereader_next(r, &o, err)) > 0) {
+		objcache_put(c, o->guid, o->guid_len, o->dn);
+		for (size_t i = 0; i < o->n; i++)
+			objcache_add_value(c, o->guid, o->guid_len, o->vals[i],
+					   o->lens[i]);
+		rc = 0;
 	}
-	return 0;
+	return rc;
 }
 
 int
 objcache_load(const char *path, struct objcache **out,
 	      struct objcache_mark *mark, struct sync_err *err)
 {
-	unsigned char guid[GUID_MAX];
-	long guid_len = 0;
 	FILE *fp = fopen(path, "r");
 	struct objcache *c;
-	char *line = NULL;
-	size_t size = 0, want_objects = 0, want_values = 0;
-	ssize_t n;
-	unsigned long lineno = 0;
-	int ended = 0, old = 0, io;
-	char extra;
+	struct cachereader *r;
+	size_t objects, values;
+	int rc;
 
 	memset(mark, 0, sizeof(*mark));
 	if (fp == NULL) {
@@ -422,39 +314,20 @@ objcache_load(const char *path, struct objcache **out,
 				    path, strerror(errno));
 	}
 	c = objcache_new();
-	while ((n = getline(&line, &size, fp)) > 0) {
-		lineno++;
-		if (line[n - 1] != '\n' || ended)
-			break; /* cut short, or anything after the end */
-		line[n - 1] = '\0';
-		if (lineno == 1 && strcmp(line, CACHE_MAGIC_V1) == 0)
-			old = 1;
-		if (lineno == 1 ? strcmp(line, CACHE_MAGIC) != 0
-		    : strncmp(line, "end ", 4) == 0
-			    ? (ended = 1,
-			       sscanf(line + 4, "%zu %zu%c", &want_objects,
-				      &want_values, &extra) != 2)
-			    : load_line(c, mark, line, guid, &guid_len) < 0)
-			break;
-		n = 0;
-	}
-	free(line);
-	io = ferror(fp);
+	r = cachereader_new(fp, path, 1);
+	rc = read_all(r, c, mark, err);
+	cachereader_counts(r, &objects, &values);
+	/* a GUID written twice: one copy replaced the other */
+	if (rc == 0 &&
+	    (objects != objcache_count(c) || values != count_values(c)))
+		rc = sync_err_set(err, SYNC_ERR_DATA,
+				  "%s: an object is written twice", path);
+	cachereader_free(r);
 	fclose(fp);
-	if (io || n != -1 || lineno == 0 || mark->dc[0] == '\0' || !ended ||
-	    want_objects != objcache_count(c) ||
-	    want_values != count_values(c)) {
+	if (rc < 0) {
 		objcache_free(c);
-		if (old)
-			return sync_err_set(err, SYNC_ERR_DATA,
-					    "%s: written by an earlier "
-					    "rcptsync (no end line)",
-					    path);
-		if (n == -1 && !io && !ended)
-			return sync_err_set(err, SYNC_ERR_DATA,
-					    "%s: cut short (no end line)",
-					    path);
-		return bad_line(path, lineno, err);
+		memset(mark, 0, sizeof(*mark));
+		return -1;
 	}
 	*out = c;
 	return 1;
@@ -470,41 +343,27 @@ static int
 fill_cache(FILE *fp, const void *ctx, struct sync_err *err)
 {
 	const struct save_ctx *sc = ctx;
-	const struct objcache_mark *m = sc->m;
 	const struct objcache *c = sc->c;
 	size_t objects = 0, values = 0;
 
 	(void)err; /* write errors: atomicfile checks ferror and flush */
-	fprintf(fp,
-		CACHE_MAGIC "\ndc %s\ninvocation %s\nusn %llu\n"
-			    "config %s\nfull %lld\n",
-		m->dc, m->invocation, m->usn, m->config, (long long)m->full_at);
-	if (m->account[0] != '\0')
-		fprintf(fp, "account %s\n", m->account);
-	if (m->cookie_len > 0) {
-		fputs("cookie ", fp);
-		for (size_t i = 0; i < m->cookie_len; i++)
-			fprintf(fp, "%02x", m->cookie[i]);
-		putc('\n', fp);
-	}
+	cacheformat_header(fp, sc->m);
 	for (size_t b = 0; b < c->n_buckets; b++)
 		for (const struct obj *o = c->buckets[b]; o != NULL;
 		     o = o->next) {
-			fputs("o ", fp);
-			for (size_t i = 0; i < o->guid_len; i++)
-				fprintf(fp, "%02x", o->guid[i]);
-			putc(' ', fp);
-			put_escaped(fp, o->dn, strlen(o->dn));
-			putc('\n', fp);
-			for (size_t i = 0; i < o->n; i++) {
-				fputs("v ", fp);
-				put_escaped(fp, o->vals[i], o->lens[i]);
-				putc('\n', fp);
-			}
+			struct cacheobj co = {
+				.guid_len = o->guid_len,
+				.dn = o->dn,
+				.vals = (const char *const *)o->vals,
+				.lens = o->lens,
+				.n = o->n};
+
+			memcpy(co.guid, o->guid, o->guid_len);
+			cacheformat_object(fp, &co);
 			objects++;
 			values += o->n;
 		}
-	fprintf(fp, "end %zu %zu\n", objects, values);
+	cacheformat_end(fp, objects, values);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
 
 #include "proxyaddr.h"
 #include "objcache.h"
+#include "guidset.h"
+#include "spill.h"
 #include "search.h"
 #include "position.h"
 #include "incrmode.h"
@@ -26,8 +28,9 @@ struct pull {
 	struct ldapsync_session *s;
 	const struct objcache_mark *prior; /* where the last pull began */
 	int full;			   /* do not continue it */
-	struct objcache *fresh;		   /* qualifying objects fetched */
-	struct objcache *changed;	   /* GUIDs changed, listed, reported */
+	const char *near;		   /* the cache: the spill goes by it */
+	struct spill *fresh;		   /* qualifying objects fetched */
+	struct guidset *changed;	   /* GUIDs changed, listed, reported */
 	unsigned long n_changed_in;	   /* of those, now under a base */
 	unsigned long containers;	   /* of those, OUs and containers */
 	char container_dn[SHOWN_MAX];	   /* the first of them, escaped */

@@ -101,7 +101,7 @@ save_for(const char *path, const struct ldapsync_conf *l)
 	objcache_free(c);
 }
 
-/* continues - whether cachefile_load lets L continue the cache at PATH;
+/* continues - whether cachefile_open lets L continue the cache at PATH;
  * WHY gets the reason when not */
 static int
 continues(const char *path, const struct ldapsync_conf *l, char *why,
@@ -109,13 +109,14 @@ continues(const char *path, const struct ldapsync_conf *l, char *why,
 {
 	struct objcache_mark m;
 	struct cachefile_why w = {"", ""};
-	struct objcache *c;
+	struct cachescan *c;
 	int yes;
 
-	c = cachefile_load(path, l, &m, &w);
+	c = cachefile_open(path, l, &m, &w);
 	snprintf(why, size, "%s", w.why);
-	yes = m.dc[0] != '\0' && objcache_count(c) == 1;
-	objcache_free(c);
+	yes = c != NULL && m.dc[0] != '\0' &&
+	      guidset_count(cachescan_guids(c)) == 1;
+	cachescan_free(c);
 	return yes;
 }
 

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests: the incremental pull's streamed cache (issue 27).  The
+ * GUID set keeps the last copy of a key and finds every key; the spill
+ * hands back the last copy of an object fetched twice, in order, values
+ * byte for byte; the two passes over a cache file (cachescan.c) agree
+ * with objcache_load on what they accept, refuse a GUID written twice,
+ * and fail pass 2 when the file no longer reads as in pass 1; over
+ * seeded random objects with hostile bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cacheformat.h"
+#include "cachescan.h"
+#include "guidset.h"
+#include "objcache.h"
+#include "spill.h"
+
+/* guid_of - a GUID made from N */
+static void
+guid_of(unsigned n, unsigned char g[GUIDSET_KEY])
+{
+	memset(g, 0xa5, GUIDSET_KEY);
+	memcpy(g + 3, &n, sizeof(n));
+}
+
+/* the set: random keys, each added up to three times */
+static void
+test_guidset_last_copy(void **state)
+{
+	struct guidset *s = guidset_new(1);
+	uint32_t want[500] = {0}, seq = 0, got;
+	unsigned char g[GUIDSET_KEY];
+	size_t adds = 0;
+
+	(void)state;
+	srand(27);
+	for (unsigned i = 0; i < 500; i++)
+		for (int copies = rand() % 3; copies >= 0; copies--) {
+			guid_of(i, g);
+			want[i] = seq;
+			assert_int_equal(guidset_add(s, g, sizeof(g), seq++),
+					 0);
+			adds++;
+		}
+	/* interleave: later copies of early keys */
+	for (unsigned i = 0; i < 500; i += 7) {
+		guid_of(i, g);
+		want[i] = seq;
+		assert_int_equal(guidset_add(s, g, sizeof(g), seq++), 0);
+		adds++;
+	}
+	assert_int_equal(guidset_seal(s), adds - 500);
+	assert_int_equal(guidset_count(s), 500);
+	for (unsigned i = 0; i < 500; i++) {
+		guid_of(i, g);
+		assert_true(guidset_find(s, g, sizeof(g), &got));
+		assert_int_equal(got, want[i]);
+	}
+	guid_of(500, g);
+	assert_false(guidset_find(s, g, sizeof(g), NULL));
+	assert_int_equal(guidset_add(s, g, 15, 0), -1);
+	for (size_t i = 1; i < guidset_count(s); i++)
+		assert_true(memcmp(guidset_key(s, i - 1), guidset_key(s, i),
+				   GUIDSET_KEY) < 0);
+	guidset_free(s);
+}
+
+/* hostile - a value with every kind of byte in it */
+static size_t
+hostile(unsigned n, char *buf, size_t size)
+{
+	size_t len = (size_t)(rand() % 40) + 1;
+
+	if (len > size)
+		len = size;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(rand() % 4 == 0 ? rand() % 256
+						: 'a' + (int)(n % 26));
+	return len;
+}
+
+struct seen {
+	unsigned char guid[GUIDSET_KEY];
+	char dn[64];
+	char vals[4][48];
+	size_t lens[4], n;
+};
+
+struct replayed {
+	struct seen *got;
+	size_t n;
+};
+
+/* take - one object handed back */
+static int
+take(void *ctx, const struct cacheobj *o, struct sync_err *err)
+{
+	struct replayed *r = ctx;
+	struct seen *s = &r->got[r->n++];
+
+	(void)err;
+	assert_int_equal(o->guid_len, GUIDSET_KEY);
+	memcpy(s->guid, o->guid, GUIDSET_KEY);
+	snprintf(s->dn, sizeof(s->dn), "%s", o->dn);
+	assert_true(o->n <= 4);
+	s->n = o->n;
+	for (size_t i = 0; i < o->n; i++) {
+		memcpy(s->vals[i], o->vals[i], o->lens[i]);
+		s->lens[i] = o->lens[i];
+		assert_int_equal(o->vals[i][o->lens[i]], '\0');
+	}
+	return 0;
+}
+
+/* the spill: 300 objects, every fifth fetched again with other values */
+static void
+test_spill_last_copy(void **state)
+{
+	char near[] = "/tmp/rcptsync-spill-XXXXXX";
+	int fd = mkstemp(near);
+	struct sync_err err = {0};
+	struct spill *s;
+	struct seen *want = calloc(300, sizeof(*want));
+	struct replayed r = {calloc(400, sizeof(struct seen)), 0};
+	unsigned order[360], n_order = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	srand(2727);
+	s = spill_new(near, &err);
+	assert_non_null(s);
+	for (unsigned pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < 300; i++) {
+			struct seen *w = &want[i];
+
+			if (pass == 1 && i % 5 != 0)
+				continue;
+			guid_of(i, w->guid);
+			snprintf(w->dn, sizeof(w->dn), "CN=o%u %u,OU=x", i,
+				 pass);
+			w->n = (size_t)(rand() % 5);
+			assert_int_equal(
+				spill_put(s, w->guid, GUIDSET_KEY, w->dn, &err),
+				0);
+			for (size_t v = 0; v < w->n; v++) {
+				w->lens[v] = hostile(i, w->vals[v], 47);
+				spill_value(s, w->vals[v], w->lens[v]);
+			}
+			if (pass == 0 && i % 5 != 0)
+				order[n_order++] = i;
+			if (pass == 1)
+				order[n_order++] = i;
+		}
+	assert_int_equal(
+		spill_put(s, (const unsigned char *)"short", 5, "CN=x", &err),
+		-1);
+	assert_int_equal(spill_seal(s), 60);
+	assert_int_equal(spill_count(s), 300);
+	assert_int_equal(spill_replay(s, take, &r, &err), 0);
+	assert_int_equal(r.n, 300);
+	/* the kept copies, in the order their last copy came */
+	for (size_t k = 0; k < r.n; k++) {
+		const struct seen *w = &want[order[k]], *g = &r.got[k];
+
+		assert_memory_equal(g->guid, w->guid, GUIDSET_KEY);
+		assert_string_equal(g->dn, w->dn);
+		assert_int_equal(g->n, w->n);
+		for (size_t v = 0; v < w->n; v++) {
+			assert_int_equal(g->lens[v], w->lens[v]);
+			assert_memory_equal(g->vals[v], w->vals[v], w->lens[v]);
+		}
+	}
+	spill_free(s);
+	unlink(near);
+	free(want);
+	free(r.got);
+}
+
+/* write_cache - N objects (and, with TWICE, object 0 again) at PATH */
+static void
+write_cache(const char *path, unsigned n, int twice)
+{
+	FILE *fp = fopen(path, "w");
+	struct objcache_mark m = {.usn = 9, .full_at = 1700000000};
+	size_t values = 0;
+
+	assert_non_null(fp);
+	strcpy(m.dc, "dc1.corp.example");
+	cacheformat_header(fp, &m);
+	for (unsigned i = 0; i < n + (twice ? 1 : 0); i++) {
+		unsigned char g[GUIDSET_KEY];
+		char dn[40];
+
+		guid_of(i % n, g);
+		snprintf(dn, sizeof(dn), "CN=%u\n,OU=%%x", i);
+		cacheformat_object_line(fp, g, sizeof(g), dn);
+		cacheformat_value_line(fp, "SMTP:a@b\0c", 10);
+		values++;
+	}
+	cacheformat_end(fp, n + (twice ? 1 : 0), values);
+	fclose(fp);
+}
+
+/* the two passes: what pass 2 hands out is what was written */
+static void
+test_cachescan_passes(void **state)
+{
+	char path[] = "/tmp/rcptsync-cachescan-XXXXXX";
+	int fd = mkstemp(path);
+	struct objcache_mark m;
+	struct sync_err err = {0};
+	struct cachescan *c = NULL;
+	struct replayed r = {calloc(200, sizeof(struct seen)), 0};
+	struct objcache *oc = NULL;
+	FILE *fp;
+
+	(void)state;
+	close(fd);
+	write_cache(path, 200, 0);
+	assert_int_equal(cachescan_open(path, &c, &m, &err), 1);
+	assert_string_equal(m.dc, "dc1.corp.example");
+	assert_int_equal(guidset_count(cachescan_guids(c)), 200);
+	assert_int_equal(cachescan_stream(c, take, &r, &err), 0);
+	assert_int_equal(r.n, 200);
+	assert_string_equal(r.got[7].dn, "CN=7\n,OU=%x");
+	assert_int_equal(r.got[7].lens[0], 10);
+	assert_memory_equal(r.got[7].vals[0], "SMTP:a@b\0c", 10);
+	/* the same file loads whole */
+	assert_int_equal(objcache_load(path, &oc, &m, &err), 1);
+	assert_int_equal(objcache_count(oc), 200);
+	objcache_free(oc);
+	/* pass 2 of a file that reads otherwise now: an error, not less */
+	fp = fopen(path, "r+");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, -4, SEEK_END), 0);
+	fputs("99\n", fp); /* "end 200 99" */
+	fclose(fp);
+	r.n = 0;
+	assert_int_equal(cachescan_stream(c, take, &r, &err), -1);
+	assert_non_null(strstr(err.msg, "malformed cache line"));
+	cachescan_free(c);
+	/* a GUID written twice is refused by both readers */
+	write_cache(path, 20, 1);
+	c = NULL;
+	assert_int_equal(cachescan_open(path, &c, &m, &err), -1);
+	assert_non_null(strstr(err.msg, "written twice"));
+	assert_null(c);
+	assert_int_equal(objcache_load(path, &oc, &m, &err), -1);
+	assert_non_null(strstr(err.msg, "written twice"));
+	/* no file: 0 */
+	unlink(path);
+	assert_int_equal(cachescan_open(path, &c, &m, &err), 0);
+	free(r.got);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_guidset_last_copy),
+		cmocka_unit_test(test_spill_last_copy),
+		cmocka_unit_test(test_cachescan_passes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -20,6 +20,21 @@ enum mapcommit_step {
 };
 
 /*
+ * An incremental pull's own points (ldapsync/incremental.c), reached
+ * before and after the table's: the N in RCPTSYNC_CRASH_AT counts every
+ * point the run passes, in the order it passes them (the new cache's
+ * temporary file is made by atomicfile_write_temp, which passes
+ * MAPCOMMIT_STEP_TEMP_OPEN first).
+ */
+enum incremental_step {
+	INCREMENTAL_STEP_STREAMING = MAPCOMMIT_STEP_COUNT + 1, /* the new
+						 cache's first object written,
+						 the spill open */
+	INCREMENTAL_STEP_CACHE_RENAMED, /* the new cache in place, its
+					   directory not fsynced */
+};
+
+/*
  * Test switches, in the same builds only: FAULT_SWITCH("NAME") is true when
  * the environment variable RCPTSYNC_FAULT_NAME is set and non-empty; in
  * normal builds it is the constant 0.  They let a test make rcptsync do

@@ -119,7 +119,7 @@ cachefile_open(const char *path, const struct ldapsync_conf *l,
 	struct cachescan *cache = NULL;
 	struct sync_err err = {0};
 	char hash[17], account[17];
-	int rc = cachescan_open(path, &cache, mark, &err);
+	int rc = cachescan_open(path, GUIDSET_KEY, &cache, mark, &err);
 
 	cachefile_selection(l, hash, sizeof(hash));
 	cachefile_account(l, account, sizeof(account));

@@ -45,8 +45,9 @@ pass1(struct cachescan *c, struct objcache_mark *mark, struct sync_err *err)
 	while (rc == 0 && (rc = cachereader_next(r, &o, err)) > 0)
 		rc = guidset_add(c->guids, o->guid, o->guid_len, 0) < 0
 			     ? sync_err_set(err, SYNC_ERR_DATA,
-					    "%s: an objectGUID of %zu bytes",
-					    c->path, o->guid_len)
+					    "%s: a key of %zu bytes, not %zu",
+					    c->path, o->guid_len,
+					    guidset_key_len(c->guids))
 			     : 0;
 	cachereader_counts(r, &c->objects, &c->values);
 	cachereader_free(r);
@@ -57,7 +58,7 @@ pass1(struct cachescan *c, struct objcache_mark *mark, struct sync_err *err)
 }
 
 int
-cachescan_open(const char *path, struct cachescan **out,
+cachescan_open(const char *path, size_t key_len, struct cachescan **out,
 	       struct objcache_mark *mark, struct sync_err *err)
 {
 	FILE *fp = fopen(path, "r");
@@ -73,7 +74,7 @@ cachescan_open(const char *path, struct cachescan **out,
 	c = xcalloc(1, sizeof(*c));
 	c->fp = fp;
 	c->path = xstrdup(path);
-	c->guids = guidset_new(0);
+	c->guids = guidset_new(key_len, 0);
 	if (pass1(c, mark, err) < 0) {
 		cachescan_free(c);
 		memset(mark, 0, sizeof(*mark));

@@ -11,12 +11,13 @@ struct cachescan;
 
 /*
  * cachescan_open - pass 1 over the cache file PATH: checked whole, as
- *	objcache_load checks it, keeping only its *MARK and its GUIDs.
- *	1 and *OUT; 0 when there is no file; -1 with a DATA error when it
- *	is unreadable or malformed (a GUID not of 16 bytes, or written
- *	twice, is malformed).  The file stays open for pass 2.
+ *	objcache_load checks it, keeping only its *MARK and its keys (of
+ *	KEY_LEN bytes: an objectGUID's 16, guidset.h).  1 and *OUT; 0 when
+ *	there is no file; -1 with a DATA error when it is unreadable or
+ *	malformed (a key of another length, or written twice, is
+ *	malformed).  The file stays open for pass 2.
  */
-int cachescan_open(const char *path, struct cachescan **out,
+int cachescan_open(const char *path, size_t key_len, struct cachescan **out,
 		   struct objcache_mark *mark, struct sync_err *err)
 	__attribute__((warn_unused_result));
 

@@ -337,7 +337,7 @@ fall_back(struct pull *p, const struct sync_err *err)
 	p->incremental = 0;
 	p->n_changed_in = 0;
 	guidset_free(p->changed);
-	p->changed = guidset_new(0);
+	p->changed = guidset_new(GUIDSET_KEY, 0);
 	return 1;
 }
 

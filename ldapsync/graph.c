@@ -441,6 +441,7 @@ pull_delta(struct pull *p, struct incremental_commit **commit,
 		memset(err, 0, sizeof(*err));
 		rc = pull_round(p, err);
 	}
+	graphdelta_seal(d);
 	p->gs->delta = 1;
 	p->gs->full = d->full;
 	p->gs->changed = d->changed;
@@ -448,11 +449,13 @@ pull_delta(struct pull *p, struct incremental_commit **commit,
 	snprintf(p->gs->why_full, sizeof(p->gs->why_full), "%s", d->why);
 	snprintf(p->gs->cache_problem, sizeof(p->gs->cache_problem), "%s",
 		 d->problem);
-	if (rc == 0)
-		rc = graphdelta_feed(d, p->fn, p->ctx, p->stats, p->gs);
-	if (rc == 0 && commit != NULL)
-		p->gs->links_dropped =
-			graphdelta_owe(d, p->conf, p->links, commit);
+	if (rc == 0) {
+		struct graphdelta_feed_args a = {p->conf, p->links, commit,
+						 p->fn,	  p->ctx,   p->stats,
+						 p->gs};
+
+		rc = graphdelta_feed(d, &a, err);
+	}
 	return rc;
 }
 

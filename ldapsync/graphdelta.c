@@ -6,26 +6,35 @@
  *	incremental: delta keeps every object of the last delta round
  *	(id -> its raw proxyAddresses) and each collection's
  *	@odata.deltaLink, in the same object cache file as an LDAP
- *	incremental pull (objcache.c: written atomically, its object and
- *	value counts checked when read), TABLE.rcptsync-cache.graph.  An
- *	object keyed by the SHA-256 of its name "graph:users/ID".  The
+ *	incremental pull (cacheformat.c: written atomically, its object
+ *	and value counts checked when read), TABLE.rcptsync-cache.graph.
+ *	An object keyed by the SHA-256 of its name "graph:users/ID".  The
  *	deltaLinks are the mark's cookie: one NUL-terminated URL per
  *	collection, in graph_collection_name()'s order ("" when not
  *	included).
+ *	The cache is streamed as the LDAP one is (incremental.c): pass 1
+ *	at load keeps its keys, the round's objects and @removed go to a
+ *	spill as they come (spill.c: the last of a put or a removal
+ *	counts), and graphdelta_feed streams the objects the round did not
+ *	touch, then the round's, to the pipeline and a new cache file
+ *	(cachewrite.c).  Memory grows with the round, not the tenant.
  *	Any doubt means a full round: no cache, an unreadable one, one
  *	made for another tenant, client_id, graph_url or include set,
  *	full_every passed, a deltaLink missing or not under graph_url.
- *	Like the LDAP cache, the new one is only owed (incremental_owe) and
- *	saved with a table that was published or found unchanged.
+ *	Like the LDAP cache, the new one is only owed
+ *	(incremental_owe_file) and saved with a table that was published
+ *	or found unchanged.
  * OWNERSHIP
- *	struct graphdelta owns its cache, path and links until
- *	graphdelta_owe() hands cache and path to the commit list.
+ *	struct graphdelta owns its scan, spill, path and links until
+ *	graphdelta_feed() hands the new file and the path to the commit
+ *	list.
  * DIAGNOSTICS
- *	None: a cache that cannot be continued is a reason for a full
- *	round (D->why), never an error.
+ *	A cache that cannot be continued is a reason for a full round
+ *	(D->why), never an error; a spill that cannot be made or written,
+ *	or a cache that no longer reads as it did, fails the round.
  * SEE ALSO
  *	doc/microsoft-graph.md (Listing and delta), doc/exchange-online.md,
- *	objcache.c, cachefile.c.
+ *	cacheformat.c, cachescan.c, spill.c, cachewrite.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +45,8 @@
 
 #include "xalloc.h"
 #include "cachefile.h"
+#include "cachescan.h"
+#include "cachewrite.h"
 #include "graphdelta.h"
 #include "incremental.h"
 
@@ -112,12 +123,21 @@ links_from_mark(struct graphdelta *d, const struct graph_conf *conf)
 	return p == end ? NULL : "the cache's deltaLinks are malformed";
 }
 
+/* new_spill - an empty spill for the round; none: the error, for feed */
+static void
+new_spill(struct graphdelta *d)
+{
+	spill_free(d->fresh);
+	d->fresh = spill_new(d->path, GRAPHDELTA_KEY, &d->spill_err);
+}
+
 /* graphdelta_restart - see graphdelta.h */
 void
 graphdelta_restart(struct graphdelta *d, const char *why)
 {
-	objcache_free(d->cache);
-	d->cache = objcache_new();
+	cachescan_free(d->old);
+	d->old = NULL;
+	new_spill(d);
 	for (int i = 0; i < GRAPH_COLLECTIONS; i++) {
 		free(d->links[i]);
 		d->links[i] = NULL;
@@ -143,7 +163,7 @@ graphdelta_load(struct graphdelta *d, const struct graph_conf *conf,
 	memset(d, 0, sizeof(*d));
 	d->path = xmalloc(n);
 	snprintf(d->path, n, "%s%s", table, GRAPHDELTA_SUFFIX);
-	rc = objcache_load(d->path, &d->cache, &d->mark, &err);
+	rc = cachescan_open(d->path, GRAPHDELTA_KEY, &d->old, &d->mark, &err);
 	mark_config(conf, &want);
 	if (rc < 0)
 		snprintf(d->problem, sizeof(d->problem), "%s", err.msg);
@@ -160,8 +180,10 @@ graphdelta_load(struct graphdelta *d, const struct graph_conf *conf,
 		why = "full_every passed";
 	else
 		why = links_from_mark(d, conf);
-	if (why == NULL)
+	if (why == NULL) {
+		new_spill(d);
 		return;
+	}
 	{
 		char copy[sizeof(d->why)];
 
@@ -177,99 +199,142 @@ graphdelta_take(struct graphdelta *d, const char *name,
 {
 	unsigned char key[GRAPHDELTA_KEY];
 
+	if (d->fresh == NULL)
+		return; /* no spill: graphdelta_feed fails the round */
 	sha256(name, strlen(name), key);
-	if (drop) { /* a removal only if it was cached (not a new guest) */
-		if (objcache_remove(d->cache, key, sizeof(key)))
-			d->removed++;
+	if (drop) { /* a removal counts only if it was cached (seal) */
+		if (spill_remove(d->fresh, key, sizeof(key)) < 0)
+			panic("graphdelta: a key of %zu bytes", sizeof(key));
 		return;
 	}
 	d->changed++;
-	objcache_put(d->cache, key, sizeof(key), name);
+	if (spill_put(d->fresh, key, sizeof(key), name, &d->spill_err) < 0)
+		panic("graphdelta: %s", d->spill_err.msg);
 	for (size_t i = 0; i < o->n_values; i++)
-		objcache_add_value(d->cache, key, sizeof(key), o->values[i],
-				   o->lens[i]);
+		spill_value(d->fresh, o->values[i], o->lens[i]);
+}
+
+/* graphdelta_seal - see graphdelta.h */
+void
+graphdelta_seal(struct graphdelta *d)
+{
+	const struct guidset *old;
+
+	d->removed = 0;
+	if (d->fresh == NULL)
+		return;
+	spill_seal(d->fresh);
+	if (d->old == NULL)
+		return;
+	old = cachescan_guids(d->old);
+	for (size_t i = 0; i < guidset_count(old); i++) {
+		const unsigned char *k = guidset_key(old, i);
+
+		d->removed += spill_touched(d->fresh, k, GRAPHDELTA_KEY) &&
+			      !spill_has(d->fresh, k, GRAPHDELTA_KEY);
+	}
 }
 
 struct feed_ctx {
+	const struct graphdelta *d;
 	source_value_fn fn;
 	void *ctx;
 	struct source_stats *stats;
 	struct graph_stats *gs;
-	const char *last;
 };
 
-/* feed - one cached value to the pipeline, as a full pull gives it */
+/* keeps - cachewrite's keeps: an old object this round did not touch */
 static int
-feed(void *ctx, const char *dn, const char *val, size_t len)
+keeps(void *ctx, const struct cacheobj *o)
 {
-	struct feed_ctx *f = ctx;
+	const struct feed_ctx *f = ctx;
 
-	if (dn != f->last) { /* each object's name is its own string */
-		f->stats->serial++;
-		f->last = dn;
-	}
-	f->stats->values++;
-	return f->fn(f->ctx, dn, val, len);
+	return !spill_touched(f->d->fresh, o->guid, o->guid_len);
 }
 
-/* count - one cached object, by its collection */
-static void
-count(void *ctx, const char *dn, size_t n)
+/* feed - cachewrite's take: one object to the pipeline, as a full pull
+ * gives it, counted by its collection */
+static int
+feed(void *ctx, const struct cacheobj *o, struct sync_err *err)
 {
 	struct feed_ctx *f = ctx;
 
-	(void)n;
+	(void)err;
+	f->stats->serial++;
 	f->stats->entries++;
 	for (int i = 0; i < GRAPH_COLLECTIONS; i++) {
 		const char *c = graph_collection_name(i);
 		size_t cl = strlen(c);
 
-		if (strncmp(dn, "graph:", 6) == 0 &&
-		    strncmp(dn + 6, c, cl) == 0 && dn[6 + cl] == '/')
+		if (strncmp(o->dn, "graph:", 6) == 0 &&
+		    strncmp(o->dn + 6, c, cl) == 0 && o->dn[6 + cl] == '/')
 			f->gs->count[i]++;
 	}
+	for (size_t i = 0; i < o->n; i++) {
+		f->stats->values++;
+		if (f->fn(f->ctx, o->dn, o->vals[i], o->lens[i]) < 0)
+			return -1;
+	}
+	return 0;
 }
 
-/* graphdelta_feed - see graphdelta.h */
-int
-graphdelta_feed(const struct graphdelta *d, source_value_fn fn, void *ctx,
-		struct source_stats *stats, struct graph_stats *gs)
+/* new_mark - the new cache's mark with LINKS; the bytes they would take
+ * when that is more than a cache keeps, else 0 */
+static size_t
+new_mark(const struct graphdelta *d, const struct graph_conf *conf,
+	 char *const *links, struct objcache_mark *m)
 {
-	struct feed_ctx f = {fn, ctx, stats, gs, NULL};
-
-	stats->entries = stats->values = 0;
-	memset(gs->count, 0, sizeof(gs->count));
-	objcache_each_object(d->cache, count, &f);
-	return objcache_walk(d->cache, feed, &f);
-}
-
-/* graphdelta_owe - see graphdelta.h */
-size_t
-graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
-	       char *const *links, struct incremental_commit **commit)
-{
-	struct objcache_mark m = {0};
 	size_t used = 0, need = 0;
 
-	mark_config(conf, &m);
-	m.full_at = d->full ? time(NULL) : d->mark.full_at;
+	mark_config(conf, m);
+	m->full_at = d->full ? time(NULL) : d->mark.full_at;
 	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
 		need += strlen(links[i] != NULL ? links[i] : "") + 1;
 	/* too long to keep: no deltaLinks, so the next run is a full round
 	 * (links_from_mark), and the caller says why */
-	for (int i = 0; need <= sizeof(m.cookie) && i < GRAPH_COLLECTIONS;
+	for (int i = 0; need <= sizeof(m->cookie) && i < GRAPH_COLLECTIONS;
 	     i++) {
 		const char *l = links[i] != NULL ? links[i] : "";
 		size_t n = strlen(l) + 1;
 
-		memcpy(m.cookie + used, l, n);
+		memcpy(m->cookie + used, l, n);
 		used += n;
 	}
-	m.cookie_len = used;
-	incremental_owe(commit, d->path, d->cache, &m, 1);
-	d->path = NULL;
-	d->cache = NULL;
-	return need <= sizeof(m.cookie) ? 0 : need;
+	m->cookie_len = used;
+	return need <= sizeof(m->cookie) ? 0 : need;
+}
+
+/* graphdelta_feed - see graphdelta.h */
+int
+graphdelta_feed(struct graphdelta *d, const struct graphdelta_feed_args *a,
+		struct sync_err *err)
+{
+	struct feed_ctx f = {d, a->fn, a->ctx, a->stats, a->gs};
+	struct objcache_mark *m = xcalloc(1, sizeof(*m));
+	struct cachewrite cw = {.mark = m,
+				.old = d->old,
+				.fresh = d->fresh,
+				.keeps = keeps,
+				.take = feed,
+				.ctx = &f};
+	char *tmp = NULL;
+	int rc;
+
+	if (d->fresh == NULL) {
+		free(m);
+		*err = d->spill_err;
+		return -1;
+	}
+	a->stats->entries = a->stats->values = 0;
+	memset(a->gs->count, 0, sizeof(a->gs->count));
+	a->gs->links_dropped = new_mark(d, a->conf, a->links, m);
+	rc = cachewrite_run(&cw, d->path, a->commit != NULL ? &tmp : NULL, err);
+	free(m);
+	if (rc == 0 && a->commit != NULL) {
+		incremental_owe_file(a->commit, d->path, tmp);
+		d->path = NULL;
+	}
+	return rc;
 }
 
 /* graphdelta_free - see graphdelta.h */
@@ -278,7 +343,8 @@ graphdelta_free(struct graphdelta *d)
 {
 	if (d == NULL)
 		return;
-	objcache_free(d->cache);
+	cachescan_free(d->old);
+	spill_free(d->fresh);
 	free(d->path);
 	for (int i = 0; i < GRAPH_COLLECTIONS; i++)
 		free(d->links[i]);

@@ -9,6 +9,8 @@
 #include "source.h"
 #include "syncerr.h"
 #include "objcache.h"
+#include "cachescan.h"
+#include "spill.h"
 #include "graph.h"
 #include "graphpage.h"
 
@@ -17,7 +19,9 @@ struct incremental_commit;
 /* What a delta run continues from, and what it makes of it. */
 struct graphdelta {
 	char *path;			/* TABLE.rcptsync-cache.graph */
-	struct objcache *cache;		/* "graph:users/ID" -> addresses */
+	struct cachescan *old;		/* the cache's pass 1, or NULL */
+	struct spill *fresh;		/* this round's objects, removals */
+	struct sync_err spill_err;	/* why there is no spill */
 	struct objcache_mark mark;	/* as loaded; zeroed for a full round */
 	char *links[GRAPH_COLLECTIONS]; /* deltaLinks to continue from */
 	int full;			/* 1: this round starts afresh */
@@ -49,24 +53,37 @@ void graphdelta_take(struct graphdelta *d, const char *name,
 		     const struct graphpage_object *o, int drop);
 
 /*
- * graphdelta_feed - every cached value to FN as a full pull gives it,
- *	counting entries and values in STATS and objects by collection in
- *	GS.  Returns 0, or -1 when FN stopped.
+ * graphdelta_seal - the round is over: D->removed counts the cached
+ *	objects it removed
  */
-int graphdelta_feed(const struct graphdelta *d, source_value_fn fn, void *ctx,
-		    struct source_stats *stats, struct graph_stats *gs)
-	__attribute__((warn_unused_result));
+void graphdelta_seal(struct graphdelta *d);
+
+/* What graphdelta_feed is given. */
+struct graphdelta_feed_args {
+	const struct graph_conf *conf;
+	char *const *links; /* this round's deltaLinks, by collection; NULL
+			       for one not included */
+	struct incremental_commit **commit; /* or NULL: only feed */
+	source_value_fn fn;
+	void *ctx;
+	struct source_stats *stats;
+	struct graph_stats *gs;
+};
 
 /*
- * graphdelta_owe - the cache with LINKS (this round's deltaLinks, by
- *	collection; NULL for one not included), to be saved with the
- *	table once the run is accepted: added to *COMMIT, which takes the
- *	cache and path over.  Returns 0, or the bytes the deltaLinks
- *	would take when that is more than a cache keeps (objcache.h's
- *	cookie): then none is kept and the next run is a full round.
+ * graphdelta_feed - (sealed) every value of the new cache (the cached
+ *	objects the round did not touch, then the ones it sent) to A->fn
+ *	as a full pull gives it, counting entries and values in A->stats
+ *	and objects by collection in A->gs; with A->commit, the new cache
+ *	with A->links written as it goes to a temporary file, owed to
+ *	*A->commit (incremental_owe_file) to be saved with the table once
+ *	the run is accepted.  A->gs->links_dropped: 0, or the bytes the
+ *	deltaLinks would take when that is more than a cache keeps
+ *	(objcache.h's cookie): then none is kept and the next run is a
+ *	full round.  Returns 0, or -1 with an error.
  */
-size_t graphdelta_owe(struct graphdelta *d, const struct graph_conf *conf,
-		      char *const *links, struct incremental_commit **commit);
+int graphdelta_feed(struct graphdelta *d, const struct graphdelta_feed_args *a,
+		    struct sync_err *err) __attribute__((warn_unused_result));
 
 /* graphdelta_free - what D holds (not D); NULL is ok */
 void graphdelta_free(struct graphdelta *d);

@@ -91,8 +91,10 @@
 
 #include "xalloc.h"
 #include "atomicfile.h"
+#include "fault.h"
 #include "cacheformat.h"
 #include "cachescan.h"
+#include "cachewrite.h"
 #include "objcache.h"
 #include "accepted.h"
 #include "incremental.h"
@@ -158,6 +160,7 @@ save_one(struct incremental_commit *c, struct sync_err *err)
 		return objcache_save(c->path, c->cache, &c->mark, err);
 	if (atomicfile_rename(c->tmp, c->path, err) < 0)
 		return -1;
+	FAULT_POINT(INCREMENTAL_STEP_CACHE_RENAMED);
 	free(c->tmp);
 	c->tmp = NULL;
 	c->dirty = 0;
@@ -248,8 +251,8 @@ pull_once(struct pull *p, struct incremental_request *r, const char *near,
 	if (p->full)
 		snprintf(p->why_full, sizeof(p->why_full), "%s", why_full);
 	p->near = near;
-	p->changed = guidset_new(0);
-	if ((p->fresh = spill_new(near, err)) == NULL)
+	p->changed = guidset_new(GUIDSET_KEY, 0);
+	if ((p->fresh = spill_new(near, GUIDSET_KEY, err)) == NULL)
 		return -1;
 	p->norm_bases = xcalloc(l->n_bases, sizeof(char *));
 	for (size_t i = 0; i < l->n_bases; i++)
@@ -375,96 +378,36 @@ summarise(const struct pull *p, const struct source_stats *stats,
 		 is->changed, p->mode->changed_what, is->dropped, is->cached);
 }
 
-/* The new cache, streamed: the old one's kept objects, then the fetched. */
-struct stream {
+struct feed {
 	const struct pull *p;
-	struct cachescan *old; /* NULL: not continued */
-	const struct objcache_mark *mark;
-	FILE *fp; /* the new cache's file, or NULL: only feed */
 	source_value_fn fn;
 	void *ctx;
 	struct source_stats *stats;
-	size_t objects, values;
 };
 
-/* emit - one object into the new cache and to the pipeline */
+/* keeps_old - cachewrite's keeps: does an old cache's object stay? */
 static int
-emit(void *ctx, const struct cacheobj *o, struct sync_err *err)
+keeps_old(void *ctx, const struct cacheobj *o)
 {
-	struct stream *st = ctx;
+	return keeps(((const struct feed *)ctx)->p, o->guid, o->guid_len);
+}
 
-	if (st->fp != NULL)
-		cacheformat_object(st->fp, o);
-	st->objects++;
-	st->values += o->n;
-	st->stats->serial++;
-	st->stats->entries++;
+/* feed - cachewrite's take: an object of the new cache to the pipeline */
+static int
+feed(void *ctx, const struct cacheobj *o, struct sync_err *err)
+{
+	struct feed *f = ctx;
+
+	f->stats->serial++;
+	f->stats->entries++;
 	for (size_t i = 0; i < o->n; i++) {
-		st->stats->values++;
-		if (st->fn(st->ctx, o->dn, o->vals[i], o->lens[i]) < 0)
+		f->stats->values++;
+		if (f->fn(f->ctx, o->dn, o->vals[i], o->lens[i]) < 0)
 			return err->kind != SYNC_ERR_NONE
 				       ? -1
 				       : sync_err_set(err, SYNC_ERR_DATA,
 						      "a cached value could "
 						      "not be taken");
-	}
-	return 0;
-}
-
-/* take_old - one object of the old cache, when it stays */
-static int
-take_old(void *ctx, const struct cacheobj *o, struct sync_err *err)
-{
-	struct stream *st = ctx;
-
-	return keeps(st->p, o->guid, o->guid_len) ? emit(ctx, o, err) : 0;
-}
-
-struct stream_holder {
-	struct stream *st;
-};
-
-/*
- * stream - atomicfile_fill_fn (FP NULL: only feed): the mark, the old
- * cache's objects that stay, the objects fetched, the end line
- */
-static int
-stream(FILE *fp, const void *ctx, struct sync_err *err)
-{
-	struct stream *st = ((const struct stream_holder *)ctx)->st;
-
-	st->fp = fp;
-	if (fp != NULL)
-		cacheformat_header(fp, st->mark);
-	if (st->old != NULL && st->p->incremental &&
-	    cachescan_stream(st->old, take_old, st, err) < 0)
-		return -1;
-	if (spill_replay(st->p->fresh, emit, st, err) < 0)
-		return -1;
-	if (fp != NULL)
-		cacheformat_end(fp, st->objects, st->values);
-	return 0;
-}
-
-/*
- * stream_to - the new cache as a temporary file next to PATH, to be
- * renamed over it once the run is accepted (*TMP), or only fed (TMP NULL)
- */
-static int
-stream_to(const char *path, char **tmp, struct stream *st, struct sync_err *err)
-{
-	struct stream_holder h = {st};
-	size_t len;
-
-	if (tmp == NULL)
-		return stream(NULL, &h, err);
-	len = strlen(path) + sizeof(ATOMICFILE_TMP_TAG "XXXXXX");
-	*tmp = xmalloc(len);
-	snprintf(*tmp, len, "%s" ATOMICFILE_TMP_TAG "XXXXXX", path);
-	if (atomicfile_write_temp(*tmp, 0600, stream, &h, err) < 0) {
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
 	}
 	return 0;
 }
@@ -480,8 +423,9 @@ incremental_fetch(const struct incremental_request *req,
 	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
 	struct pull *p = xcalloc(1, sizeof(*p));
 	char *path = cachefile_path(r.table, r.index), *tmp = NULL;
-	struct stream st = {
-		.p = p, .mark = mark, .fn = r.fn, .ctx = r.ctx, .stats = stats};
+	struct feed f = {p, r.fn, r.ctx, stats};
+	struct cachewrite cw = {
+		.mark = mark, .keeps = keeps_old, .take = feed, .ctx = &f};
 	struct cachescan *old;
 	struct cachefile_why w;
 	char *why = w.why, shown_dc[SHOWN_MAX];
@@ -513,15 +457,17 @@ incremental_fetch(const struct incremental_request *req,
 		dirty = !(p->incremental && p->pos.usn == is->from_usn &&
 			  is->fetched == 0 && is->dropped == 0);
 		new_mark(p, mark);
-		st.old = old;
+		cw.old = p->incremental ? old : NULL;
+		cw.fresh = p->fresh;
 		/* the table comes from the whole cache, as a full pull's */
 		stats->entries = 0;
 		stats->values = 0;
-		rc = stream_to(path, r.commit != NULL && dirty ? &tmp : NULL,
-			       &st, err);
+		rc = cachewrite_run(&cw, path,
+				    r.commit != NULL && dirty ? &tmp : NULL,
+				    err);
 	}
 	if (rc == 0) {
-		is->cached = st.objects;
+		is->cached = cw.objects;
 		summarise(p, stats, is);
 	}
 	if (rc == 0 && r.commit != NULL) {

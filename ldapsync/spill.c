@@ -7,11 +7,13 @@
  *	any (incremental.c), and a full pull of a million objects is
  *	hundreds of MiB of DNs and values: neither is held in memory.  Each
  *	object fetched goes to an unnamed temporary file in the cache's
- *	format (cacheformat.c), and its GUID with its number into a
- *	guidset; sealed, the set tells whether an object was fetched and
- *	which copy is the last (an object can come twice: in two bases, or
- *	again while AD walks an index), and spill_replay reads the file
- *	back once, in order, skipping the earlier copies.  The file is
+ *	format (cacheformat.c), and its key with the number of the op into
+ *	a guidset; a removal (Graph's @removed, graphdelta.c) is an op
+ *	with no object.  Sealed, the set tells whether an object was
+ *	fetched and which copy is the last (an object can come twice: in
+ *	two bases, again while AD walks an index, in two pages of a delta
+ *	round), or whether a removal came after it, and spill_replay reads
+ *	the file back once, in order, passing only last copies on.  The file is
  *	made next to the cache (not in /tmp: the cache's file system holds
  *	a cache already) with the tag of rcptsync's temporary files and
  *	unlinked at once, so a crash leaves nothing behind
@@ -37,14 +39,43 @@
 
 struct spill {
 	FILE *fp;
-	char *near; /* for messages */
-	struct guidset *keys;
-	uint32_t n; /* objects put */
-	size_t dropped;
+	char *near;		/* for messages */
+	struct guidset *keys;	/* each key with the last op that touched it */
+	uint32_t ops;		/* puts and removals, numbered in order */
+	uint32_t *op_of;	/* the op of each object put, in file order */
+	size_t n, alloc;	/* objects put */
+	unsigned char *removal; /* a bit an op: a removal */
+	size_t removal_size;
+	size_t live; /* sealed: keys whose last op is a put */
 };
 
+/* is_removal - was op OP a removal? */
+static int
+is_removal(const struct spill *s, uint32_t op)
+{
+	return op / 8 < s->removal_size && (s->removal[op / 8] >> (op % 8)) & 1;
+}
+
+/* next_op - a new op's number, REMOVAL or a put */
+static uint32_t
+next_op(struct spill *s, int removal)
+{
+	uint32_t op = s->ops++;
+
+	if (op / 8 >= s->removal_size) {
+		size_t size = s->removal_size ? 2 * s->removal_size : 1024;
+
+		s->removal = xreallocarray(s->removal, size, 1);
+		memset(s->removal + s->removal_size, 0, size - s->removal_size);
+		s->removal_size = size;
+	}
+	if (removal)
+		s->removal[op / 8] |= (unsigned char)(1u << (op % 8));
+	return op;
+}
+
 struct spill *
-spill_new(const char *near, struct sync_err *err)
+spill_new(const char *near, size_t key_len, struct sync_err *err)
 {
 	size_t len = strlen(near) + sizeof(ATOMICFILE_TMP_TAG "XXXXXX");
 	char *tmpl = xmalloc(len);
@@ -71,7 +102,7 @@ spill_new(const char *near, struct sync_err *err)
 	s = xcalloc(1, sizeof(*s));
 	s->fp = fp;
 	s->near = xstrdup(near);
-	s->keys = guidset_new(1);
+	s->keys = guidset_new(key_len, 1);
 	return s;
 }
 
@@ -82,6 +113,8 @@ spill_free(struct spill *s)
 		return;
 	fclose(s->fp);
 	guidset_free(s->keys);
+	free(s->op_of);
+	free(s->removal);
 	free(s->near);
 	free(s);
 }
@@ -90,14 +123,33 @@ int
 spill_put(struct spill *s, const unsigned char *guid, size_t len,
 	  const char *dn, struct sync_err *err)
 {
-	if (s->n == UINT32_MAX || guidset_add(s->keys, guid, len, s->n) < 0)
+	uint32_t op;
+
+	if (len != guidset_key_len(s->keys))
 		return sync_err_set(err, SYNC_ERR_DATA,
-				    "objectGUID of %zu bytes, not %d: "
-				    "incremental pulls need AD",
-				    len, GUIDSET_KEY);
-	s->n++;
+				    "a key of %zu bytes, not %zu", len,
+				    guidset_key_len(s->keys));
+	if (s->ops == UINT32_MAX)
+		return sync_err_set(err, SYNC_ERR_DATA, "more than %u objects",
+				    UINT32_MAX);
+	op = next_op(s, 0);
+	if (guidset_add(s->keys, guid, len, op) < 0)
+		panic("spill: a key of %zu bytes", len); /* checked above */
+	if (s->n == s->alloc) {
+		s->alloc = s->alloc ? 2 * s->alloc : 1024;
+		s->op_of = xreallocarray(s->op_of, s->alloc, sizeof(*s->op_of));
+	}
+	s->op_of[s->n++] = op;
 	cacheformat_object_line(s->fp, guid, len, dn);
 	return 0;
+}
+
+int
+spill_remove(struct spill *s, const unsigned char *guid, size_t len)
+{
+	if (len != guidset_key_len(s->keys) || s->ops == UINT32_MAX)
+		return -1;
+	return guidset_add(s->keys, guid, len, next_op(s, 1));
 }
 
 void
@@ -106,15 +158,25 @@ spill_value(struct spill *s, const char *val, size_t len)
 	cacheformat_value_line(s->fp, val, len);
 }
 
-size_t
+void
 spill_seal(struct spill *s)
 {
-	s->dropped += guidset_seal(s->keys);
-	return s->dropped;
+	(void)guidset_seal(s->keys);
+	s->live = 0;
+	for (size_t i = 0; i < guidset_count(s->keys); i++)
+		s->live += !is_removal(s, guidset_seq(s->keys, i));
 }
 
 int
 spill_has(const struct spill *s, const unsigned char *guid, size_t len)
+{
+	uint32_t op;
+
+	return guidset_find(s->keys, guid, len, &op) && !is_removal(s, op);
+}
+
+int
+spill_touched(const struct spill *s, const unsigned char *guid, size_t len)
 {
 	return guidset_find(s->keys, guid, len, NULL);
 }
@@ -122,7 +184,7 @@ spill_has(const struct spill *s, const unsigned char *guid, size_t len)
 size_t
 spill_count(const struct spill *s)
 {
-	return guidset_count(s->keys);
+	return s->live;
 }
 
 /* io_error - the spill could not be written or read */
@@ -142,7 +204,8 @@ spill_replay(struct spill *s,
 {
 	struct cachereader *r;
 	const struct cacheobj *o;
-	uint32_t seq = 0, kept;
+	size_t i = 0;
+	uint32_t last;
 	int rc;
 
 	errno = 0;
@@ -152,16 +215,18 @@ spill_replay(struct spill *s,
 		return io_error(s, "cannot rewind", err);
 	r = cachereader_new(s->fp, s->near, 0);
 	while ((rc = cachereader_next(r, &o, err)) > 0) {
-		/* the last copy of each object is the one in the set */
-		if (guidset_find(s->keys, o->guid, o->guid_len, &kept) &&
-		    kept == seq && fn(ctx, o, err) < 0) {
+		/* an object's last op is in the set: this copy, or a later
+		 * copy or removal */
+		if (i < s->n &&
+		    guidset_find(s->keys, o->guid, o->guid_len, &last) &&
+		    last == s->op_of[i] && fn(ctx, o, err) < 0) {
 			rc = -1;
 			break;
 		}
-		seq++;
+		i++;
 	}
 	cachereader_free(r);
-	if (rc == 0 && seq != s->n) {
+	if (rc == 0 && i != s->n) {
 		errno = EIO;
 		return io_error(s, "cannot read back", err);
 	}

@@ -2,10 +2,10 @@
 /* Unit tests: the incremental pull's streamed cache (issue 27).  The
  * GUID set keeps the last copy of a key and finds every key; the spill
  * hands back the last copy of an object fetched twice, in order, values
- * byte for byte; the two passes over a cache file (cachescan.c) agree
- * with objcache_load on what they accept, refuse a GUID written twice,
- * and fail pass 2 when the file no longer reads as in pass 1; over
- * seeded random objects with hostile bytes. */
+ * byte for byte, and drops one removed after (Graph's @removed); the two passes
+ * over a cache file (cachescan.c) agree with objcache_load on what they accept,
+ * refuse a GUID written twice, and fail pass 2 when the file no longer reads as
+ * in pass 1; over seeded random objects with hostile bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,7 +35,7 @@ guid_of(unsigned n, unsigned char g[GUIDSET_KEY])
 static void
 test_guidset_last_copy(void **state)
 {
-	struct guidset *s = guidset_new(1);
+	struct guidset *s = guidset_new(GUIDSET_KEY, 1);
 	uint32_t want[500] = {0}, seq = 0, got;
 	unsigned char g[GUIDSET_KEY];
 	size_t adds = 0;
@@ -67,6 +67,7 @@ test_guidset_last_copy(void **state)
 	guid_of(500, g);
 	assert_false(guidset_find(s, g, sizeof(g), NULL));
 	assert_int_equal(guidset_add(s, g, 15, 0), -1);
+	assert_int_equal(guidset_key_len(s), GUIDSET_KEY);
 	for (size_t i = 1; i < guidset_count(s); i++)
 		assert_true(memcmp(guidset_key(s, i - 1), guidset_key(s, i),
 				   GUIDSET_KEY) < 0);
@@ -136,7 +137,7 @@ test_spill_last_copy(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	srand(2727);
-	s = spill_new(near, &err);
+	s = spill_new(near, GUIDSET_KEY, &err);
 	assert_non_null(s);
 	for (unsigned pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; i < 300; i++) {
@@ -163,7 +164,7 @@ test_spill_last_copy(void **state)
 	assert_int_equal(
 		spill_put(s, (const unsigned char *)"short", 5, "CN=x", &err),
 		-1);
-	assert_int_equal(spill_seal(s), 60);
+	spill_seal(s);
 	assert_int_equal(spill_count(s), 300);
 	assert_int_equal(spill_replay(s, take, &r, &err), 0);
 	assert_int_equal(r.n, 300);
@@ -182,6 +183,52 @@ test_spill_last_copy(void **state)
 	spill_free(s);
 	unlink(near);
 	free(want);
+	free(r.got);
+}
+
+/* the spill with removals (Graph's @removed): the last op counts */
+static void
+test_spill_removal(void **state)
+{
+	char near[] = "/tmp/rcptsync-spill-XXXXXX";
+	int fd = mkstemp(near);
+	struct sync_err err = {0};
+	struct replayed r = {calloc(8, sizeof(struct seen)), 0};
+	unsigned char a[GUIDSET_KEY], b[GUIDSET_KEY], c[GUIDSET_KEY];
+	struct spill *s;
+
+	(void)state;
+	close(fd);
+	guid_of(1, a);
+	guid_of(2, b);
+	guid_of(3, c);
+	s = spill_new(near, GUIDSET_KEY, &err);
+	assert_non_null(s);
+	/* A put, then removed: gone */
+	assert_int_equal(spill_put(s, a, sizeof(a), "CN=a", &err), 0);
+	spill_value(s, "SMTP:a@x", 8);
+	assert_int_equal(spill_remove(s, a, sizeof(a)), 0);
+	/* B put, removed, put again: the second copy */
+	assert_int_equal(spill_put(s, b, sizeof(b), "CN=b 1", &err), 0);
+	assert_int_equal(spill_remove(s, b, sizeof(b)), 0);
+	assert_int_equal(spill_put(s, b, sizeof(b), "CN=b 2", &err), 0);
+	spill_value(s, "SMTP:b@x", 8);
+	/* C only removed */
+	assert_int_equal(spill_remove(s, c, sizeof(c)), 0);
+	assert_int_equal(spill_remove(s, c, 3), -1);
+	spill_seal(s);
+	assert_false(spill_has(s, a, sizeof(a)));
+	assert_true(spill_touched(s, a, sizeof(a)));
+	assert_true(spill_has(s, b, sizeof(b)));
+	assert_false(spill_has(s, c, sizeof(c)));
+	assert_true(spill_touched(s, c, sizeof(c)));
+	assert_int_equal(spill_count(s), 1);
+	assert_int_equal(spill_replay(s, take, &r, &err), 0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.got[0].dn, "CN=b 2");
+	assert_int_equal(r.got[0].n, 1);
+	spill_free(s);
+	unlink(near);
 	free(r.got);
 }
 
@@ -226,7 +273,7 @@ test_cachescan_passes(void **state)
 	(void)state;
 	close(fd);
 	write_cache(path, 200, 0);
-	assert_int_equal(cachescan_open(path, &c, &m, &err), 1);
+	assert_int_equal(cachescan_open(path, GUIDSET_KEY, &c, &m, &err), 1);
 	assert_string_equal(m.dc, "dc1.corp.example");
 	assert_int_equal(guidset_count(cachescan_guids(c)), 200);
 	assert_int_equal(cachescan_stream(c, take, &r, &err), 0);
@@ -251,14 +298,14 @@ test_cachescan_passes(void **state)
 	/* a GUID written twice is refused by both readers */
 	write_cache(path, 20, 1);
 	c = NULL;
-	assert_int_equal(cachescan_open(path, &c, &m, &err), -1);
+	assert_int_equal(cachescan_open(path, GUIDSET_KEY, &c, &m, &err), -1);
 	assert_non_null(strstr(err.msg, "written twice"));
 	assert_null(c);
 	assert_int_equal(objcache_load(path, &oc, &m, &err), -1);
 	assert_non_null(strstr(err.msg, "written twice"));
 	/* no file: 0 */
 	unlink(path);
-	assert_int_equal(cachescan_open(path, &c, &m, &err), 0);
+	assert_int_equal(cachescan_open(path, GUIDSET_KEY, &c, &m, &err), 0);
 	free(r.got);
 }
 
@@ -268,6 +315,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_guidset_last_copy),
 		cmocka_unit_test(test_spill_last_copy),
+		cmocka_unit_test(test_spill_removal),
 		cmocka_unit_test(test_cachescan_passes),
 	};
 

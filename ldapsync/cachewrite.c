@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NAME
+ *	cachewrite - a new object cache, streamed, never held
+ * DESCRIPTION
+ *	The one way a pull makes its new cache (incremental.c for LDAP,
+ *	graphdelta.c for Graph): the old cache's objects that stay, read
+ *	again one at a time (cachescan.c, pass 2), then the objects the
+ *	pull fetched (spill.c), each handed on to the pipeline and written
+ *	to a temporary file next to the cache as it goes.  The file is
+ *	not the cache until the run is accepted: the caller owes it
+ *	(incremental_owe_file), and it is renamed over the cache at
+ *	commit or removed.  Its name carries the tag of rcptsync's
+ *	temporary files (TABLE.rcptsync-cache[.N|.graph].rcptsync-tmp.X),
+ *	so what a killed run left is removed by the next
+ *	(mapcommit_cleanup).
+ * OWNERSHIP
+ *	*TMP is the caller's.
+ * DIAGNOSTICS
+ *	OUTPUT errors naming the file; the caller's and the old cache's
+ *	errors as they are.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+#include "atomicfile.h"
+#include "fault.h"
+#include "cachewrite.h"
+
+struct run {
+	struct cachewrite *w;
+	FILE *fp; /* or NULL: only taken */
+};
+
+/* one - an object of the new cache: written, then taken */
+static int
+one(void *ctx, const struct cacheobj *o, struct sync_err *err)
+{
+	struct run *r = ctx;
+	struct cachewrite *w = r->w;
+
+	if (r->fp != NULL) {
+		cacheformat_object(r->fp, o);
+		if (w->objects == 0)
+			FAULT_POINT(INCREMENTAL_STEP_STREAMING);
+	}
+	w->objects++;
+	w->values += o->n;
+	return w->take(w->ctx, o, err);
+}
+
+/* one_old - an object of the old cache, when it stays */
+static int
+one_old(void *ctx, const struct cacheobj *o, struct sync_err *err)
+{
+	struct run *r = ctx;
+
+	return r->w->keeps(r->w->ctx, o) ? one(ctx, o, err) : 0;
+}
+
+/* fill - atomicfile_fill_fn (FP NULL: only taken): the whole cache */
+static int
+fill(FILE *fp, const void *ctx, struct sync_err *err)
+{
+	struct run r = {((const struct run *)ctx)->w, fp};
+	struct cachewrite *w = r.w;
+
+	w->objects = w->values = 0;
+	if (fp != NULL)
+		cacheformat_header(fp, w->mark);
+	if (w->old != NULL && cachescan_stream(w->old, one_old, &r, err) < 0)
+		return -1;
+	if (spill_replay(w->fresh, one, &r, err) < 0)
+		return -1;
+	if (fp != NULL)
+		cacheformat_end(fp, w->objects, w->values);
+	return 0;
+}
+
+int
+cachewrite_run(struct cachewrite *w, const char *path, char **tmp,
+	       struct sync_err *err)
+{
+	struct run r = {w, NULL};
+	size_t len;
+
+	if (tmp == NULL)
+		return fill(NULL, &r, err);
+	len = strlen(path) + sizeof(ATOMICFILE_TMP_TAG "XXXXXX");
+	*tmp = xmalloc(len);
+	snprintf(*tmp, len, "%s" ATOMICFILE_TMP_TAG "XXXXXX", path);
+	if (atomicfile_write_temp(*tmp, 0600, fill, &r, err) < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	return 0;
+}

@@ -5,11 +5,13 @@
  * mailbox: two SMTP, one X500, one SIP), side by side in one run: the
  * local work of an incremental pull with nothing changed (every cached
  * value normalised into the set, the set finished: what a run does
- * besides its small reads of the DC and the table compare), three ways,
+ * besides its small reads of the DC and the table compare), two ways,
  * each in a child of its own so that each has its own peak RSS:
  *   set      the values made up in memory, no cache: the set alone
- *   held     the cache loaded whole, then walked (objcache.c: how the
- *            LDAP path did it until issue 27, and Graph's delta still)
+ *   (held    the cache loaded whole, then walked: how the LDAP and
+ *            Graph paths did it until issue 27, measured beside the
+ *            others at a19019c, where objcache.c still was; see
+ *            bench/README.md)
  *   streamed pass 1 and pass 2 over the file (cachescan.c), each object
  *            written to a new cache file as it goes (cachewrite.c: what
  *            a changed run writes; incremental.c)
@@ -31,7 +33,6 @@
 #include "cachescan.h"
 #include "cachewrite.h"
 #include "spill.h"
-#include "objcache.h"
 #include "proxyaddr.h"
 
 /* hwm - peak RSS so far, in KB */
@@ -145,22 +146,6 @@ way_set(size_t n, const char *path, struct addrset *set)
 	return 0;
 }
 
-/* way_held - the cache loaded whole */
-static int
-way_held(size_t n, const char *path, struct addrset *set)
-{
-	struct objcache_mark mark;
-	struct sync_err err;
-	struct objcache *c;
-
-	(void)n;
-	if (objcache_load(path, &c, &mark, &err) != 1)
-		return -1;
-	(void)objcache_walk(c, into_set, set);
-	objcache_free(c);
-	return 0;
-}
-
 /* way_streamed - two passes, a new cache written, as incremental.c */
 static int
 way_streamed(size_t n, const char *path, struct addrset *set)
@@ -195,7 +180,6 @@ static const struct {
 	int (*run)(size_t n, const char *path, struct addrset *set);
 } ways[] = {
 	{"set", way_set},
-	{"held", way_held},
 	{"streamed", way_streamed},
 };
 #define N_WAYS (sizeof(ways) / sizeof(ways[0]))

@@ -4,8 +4,8 @@
  *	fnv - the FNV-1a hash, 64 bits
  * DESCRIPTION
  *	One implementation for every hash of the program: the object
- *	cache's buckets (ldapsync/objcache.c), the cache file's marks
- *	(ldapsync/cachefile.c) and the seen set (ldapsync/seen.c).  Each
+ *	cache file's marks (ldapsync/cachefile.c) and the seen set
+ *	(ldapsync/seen.c).  Each
  *	caller chooses its starting value and what it does with the result.
  * OWNERSHIP
  *	None: memory in, a number out.

@@ -10,11 +10,10 @@
 #define FNV1A_64_PRIME 1099511628211ULL
 
 /*
- * FNV1A_64_SEED - the seed the object cache and the cache file's marks
- *	were made with since their first release: the offset basis with its
- *	last digit lost.  XXX Kept, because the marks are stored in cache
- *	files and the object cache's bucket order decides the order of the
- *	cache file; a new seed would discard every cache once.
+ * FNV1A_64_SEED - the seed the cache file's marks were made with since
+ *	their first release: the offset basis with its last digit lost.
+ *	XXX Kept, because the marks are stored in cache files: a new seed
+ *	would discard every cache once.
  */
 #define FNV1A_64_SEED 1469598103934665603ULL
 

@@ -4,8 +4,8 @@
 
 /*
  * The object cache's file format, read and written in one place: the
- * in-memory cache (objcache.c, Graph's), the two passes of an incremental
- * pull over the old file (cachescan.c) and a pull's spill (spill.c).
+ * two passes of a pull over the old file (cachescan.c), the new file
+ * (cachewrite.c) and a pull's spill (spill.c).
  */
 #include <stdio.h>
 

@@ -7,8 +7,8 @@
  *	incremental pull needs of it, before it may use any object, only
  *	which GUIDs it holds (incremental.c: what was dropped, what the
  *	listing lacks) and that it is whole.  Pass 1 (cachescan_open)
- *	reads the file to its end line, checking what objcache_load checks
- *	(cacheformat.c), and keeps the mark and the GUIDs (guidset.c: 16
+ *	reads the file to its end line, checking it whole (cacheformat.c:
+ *	the end line's counts), and keeps the mark and the GUIDs (guidset.c: 16
  *	bytes each).  Pass 2 (cachescan_stream) reads it again on the same
  *	descriptor and hands out one object at a time.  The caller holds
  *	the run's lock, and every writer of the file replaces it by

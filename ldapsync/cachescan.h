@@ -10,8 +10,8 @@
 struct cachescan;
 
 /*
- * cachescan_open - pass 1 over the cache file PATH: checked whole, as
- *	objcache_load checks it, keeping only its *MARK and its keys (of
+ * cachescan_open - pass 1 over the cache file PATH: checked whole, to
+ *	its end line, keeping only its *MARK and its keys (of
  *	KEY_LEN bytes: an objectGUID's 16, guidset.h).  1 and *OUT; 0 when
  *	there is no file; -1 with a DATA error when it is unreadable or
  *	malformed (a key of another length, or written twice, is

@@ -79,7 +79,7 @@ struct graphdelta_feed_args {
  *	*A->commit (incremental_owe_file) to be saved with the table once
  *	the run is accepted.  A->gs->links_dropped: 0, or the bytes the
  *	deltaLinks would take when that is more than a cache keeps
- *	(objcache.h's cookie): then none is kept and the next run is a
+ *	(the mark's cookie, objcache.h): then none is kept and the next run is a
  *	full round.  Returns 0, or -1 with an error.
  */
 int graphdelta_feed(struct graphdelta *d, const struct graphdelta_feed_args *a,

@@ -110,60 +110,34 @@ _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 
 struct incremental_commit {
 	char *path;
-	struct objcache *cache; /* written at save (Graph's), or NULL */
-	char *tmp;		/* written already: renamed at save, or NULL */
-	struct objcache_mark mark;
-	int dirty; /* 0: the file already holds this */
+	char *tmp; /* the new cache, written: renamed at save, or NULL */
 	struct incremental_commit *next;
 };
-
-/* owe - one entry of the list */
-static struct incremental_commit *
-owe(struct incremental_commit **list, char *path, int dirty)
-{
-	struct incremental_commit *c = xcalloc(1, sizeof(*c));
-
-	c->path = path;
-	c->dirty = dirty;
-	c->next = *list;
-	*list = c;
-	return c;
-}
-
-/* incremental_owe - see incremental.h */
-void
-incremental_owe(struct incremental_commit **list, char *path,
-		struct objcache *cache, const struct objcache_mark *mark,
-		int dirty)
-{
-	struct incremental_commit *c = owe(list, path, dirty);
-
-	c->cache = cache;
-	c->mark = *mark;
-}
 
 /* incremental_owe_file - see incremental.h */
 void
 incremental_owe_file(struct incremental_commit **list, char *path, char *tmp)
 {
-	owe(list, path, tmp != NULL)->tmp = tmp;
+	struct incremental_commit *c = xcalloc(1, sizeof(*c));
+
+	c->path = path;
+	c->tmp = tmp;
+	c->next = *list;
+	*list = c;
 }
 
-/* save_one - C's cache in place */
+/* save_one - C's new cache in place */
 static int
 save_one(struct incremental_commit *c, struct sync_err *err)
 {
 	char *dir;
 	int rc;
 
-	if (c->tmp == NULL)
-		return objcache_save(c->path, c->cache, &c->mark, err);
 	if (atomicfile_rename(c->tmp, c->path, err) < 0)
 		return -1;
 	FAULT_POINT(INCREMENTAL_STEP_CACHE_RENAMED);
 	free(c->tmp);
 	c->tmp = NULL;
-	c->dirty = 0;
 	dir = atomicfile_dir_of(c->path);
 	rc = atomicfile_fsync_dir(dir, err);
 	free(dir);
@@ -175,7 +149,7 @@ int
 incremental_commit_save(struct incremental_commit *list, struct sync_err *err)
 {
 	for (struct incremental_commit *c = list; c; c = c->next)
-		if (c->dirty && save_one(c, err) < 0)
+		if (c->tmp != NULL && save_one(c, err) < 0)
 			return -1;
 	return 0;
 }
@@ -189,7 +163,6 @@ incremental_commit_free(struct incremental_commit *list)
 
 		if (list->tmp != NULL)
 			(void)unlink(list->tmp); /* not accepted */
-		objcache_free(list->cache);
 		free(list->tmp);
 		free(list->path);
 		free(list);

@@ -48,7 +48,6 @@ struct incremental_stats {
  * cache and position of each incremental directory, in a list.
  */
 struct incremental_commit;
-struct objcache;
 struct objcache_mark;
 
 /* What one incremental pull is asked to do (incremental_fetch). */
@@ -85,29 +84,21 @@ int incremental_fetch(const struct incremental_request *r,
 		      struct sync_err *err) __attribute__((warn_unused_result));
 
 /*
- * incremental_owe - CACHE and MARK, to be saved at PATH once the run is
- *	accepted (DIRTY 0: the file holds them already); *LIST takes PATH
- *	and CACHE over.  The LDAP pull and the Graph delta round
- *	(graphdelta.c) owe their caches through this one list.
- */
-void incremental_owe(struct incremental_commit **list, char *path,
-		     struct objcache *cache, const struct objcache_mark *mark,
-		     int dirty);
-
-/*
  * incremental_owe_file - the new cache written already as the temporary
  *	file TMP, to be renamed over PATH once the run is accepted (TMP
  *	NULL: PATH holds it already); *LIST takes PATH and TMP over, and
- *	removes TMP unless it was saved
+ *	removes TMP unless it was saved.  The LDAP pulls and the Graph
+ *	delta round (graphdelta.c) owe their caches through this one list.
  */
 void incremental_owe_file(struct incremental_commit **list, char *path,
 			  char *tmp);
 
 /*
- * incremental_commit_save - write every cache of LIST (atomically, each
- *	one).  Returns 0, or -1 with an OUTPUT error; the caches not yet
- *	written keep their old contents, which the next run continues from
- *	(it then fetches again what changed since: more work, same table).
+ * incremental_commit_save - put every new cache of LIST in place (each
+ *	renamed over its cache, the directory fsynced).  Returns 0, or -1 with
+ *an OUTPUT error; the caches not yet written keep their old contents, which the
+ *next run continues from (it then fetches again what changed since: more work,
+ *same table).
  */
 int incremental_commit_save(struct incremental_commit *list,
 			    struct sync_err *err)

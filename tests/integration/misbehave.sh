@@ -293,7 +293,7 @@ check "repeat-warn: kept 3, refused 1, 2 entries, 4 values" eval \
 	grep -q ": 2 entries, 4 values," <<<"$OUT"'
 
 # An object changed during the search and sent again: the last copy
-# wins, as in the incremental path (objcache) and Graph.
+# wins, as in the incremental path (spill.c) and Graph.
 repeat_run repeat-changed repeat-changed
 check "repeat-changed: the table holds the last copy of user1, and user2" \
 	table_is repeat-changed user1b@corp.example user2@corp.example

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests: the object cache keeps hostile values byte for byte across
- * save and load, replaces and removes by GUID, and refuses a torn file;
- * each incremental mode finds its row of incrmode.c. */
+/* Unit tests: the object cache's file keeps hostile values and the mark
+ * byte for byte from the writer to the reader (cacheformat.c, cachescan.c)
+ * and refuses a torn file; a cache is continued only by the account and
+ * view that made it; each incremental mode finds its row of incrmode.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,30 +18,68 @@
 #include "cachefile.h"
 #include "changes.h"
 #include "incrmode.h"
-#include "objcache.h"
+#include "cacheformat.h"
+#include "cachescan.h"
 
 static const unsigned char g1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 static const unsigned char g2[16] = {0xff, 0, 0x25, 0x0a};
 
-/* collect - append "dn|value\n" for every value (callers search the
- * result, so the walk's order does not matter) */
+/* collect - cachescan_stream's FN: "dn|value\n" for every value */
 static int
-collect(void *ctx, const char *dn, const char *val, size_t len)
+collect(void *ctx, const struct cacheobj *o, struct sync_err *err)
 {
 	char *buf = ctx;
 
-	strcat(buf, dn);
-	strcat(buf, "|");
-	strncat(buf, val, len);
-	strcat(buf, "\n");
+	(void)err;
+	for (size_t i = 0; i < o->n; i++) {
+		strcat(buf, o->dn);
+		strcat(buf, "|");
+		strncat(buf, o->vals[i], o->lens[i]);
+		strcat(buf, "\n");
+	}
 	return 0;
+}
+
+/* write_cache - a cache of N objects (GUID, DN, one value each) at PATH */
+static void
+write_cache(const char *path, const struct objcache_mark *m, size_t n,
+	    const unsigned char *const *guids, const char *const *dns,
+	    const char *const *vals, const size_t *lens)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	cacheformat_header(fp, m);
+	for (size_t i = 0; i < n; i++) {
+		cacheformat_object_line(fp, guids[i], 16, dns[i]);
+		cacheformat_value_line(fp, vals[i], lens[i]);
+	}
+	cacheformat_end(fp, n, n);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* read_cache - both passes over PATH: 1 with the values in BUF, or not */
+static int
+read_cache(const char *path, struct objcache_mark *m, char *buf,
+	   struct sync_err *err)
+{
+	struct cachescan *c = NULL;
+	int rc = cachescan_open(path, 16, &c, m, err);
+
+	if (rc == 1 && cachescan_stream(c, collect, buf, err) < 0)
+		rc = -1;
+	cachescan_free(c);
+	return rc;
 }
 
 static void
 test_round_trip(void **state)
 {
 	static const char hostile[] = "smtp:a b%20c\nd\te\x01\xc3\xb6@x";
-	struct objcache *c = objcache_new(), *back = NULL;
+	const unsigned char *guids[] = {g1, g2};
+	const char *dns[] = {"CN=A %,OU=x", "CN=B"};
+	const char *vals[] = {hostile, "SMTP:b@x"};
+	const size_t lens[] = {sizeof(hostile) - 1, 8};
 	struct objcache_mark m = {.usn = 4242, .full_at = 1700000000}, m2;
 	struct sync_err err;
 	char path[] = "/tmp/rcptsync-objcache-XXXXXX", buf[512] = "";
@@ -55,32 +94,24 @@ test_round_trip(void **state)
 	for (size_t i = 0; i < sizeof(m.cookie); i++)
 		m.cookie[i] = (unsigned char)(i * 7 + i / 256);
 	m.cookie_len = sizeof(m.cookie);
-	objcache_put(c, g1, sizeof(g1), "CN=A %,OU=x");
-	objcache_add_value(c, g1, sizeof(g1), hostile, sizeof(hostile) - 1);
-	objcache_put(c, g2, sizeof(g2), "CN=B");
-	objcache_add_value(c, g2, sizeof(g2), "SMTP:b@x", 8);
-	assert_int_equal(objcache_save(path, c, &m, &err), 0);
-	assert_int_equal(objcache_load(path, &back, &m2, &err), 1);
+	write_cache(path, &m, 2, guids, dns, vals, lens);
+	assert_int_equal(read_cache(path, &m2, buf, &err), 1);
 	assert_string_equal(m2.dc, "dc1.corp.example");
 	assert_string_equal(m2.invocation, "00aa");
 	assert_true(m2.usn == 4242);
 	assert_true(m2.full_at == 1700000000);
 	assert_int_equal(m2.cookie_len, sizeof(m.cookie));
 	assert_memory_equal(m2.cookie, m.cookie, sizeof(m.cookie));
-	assert_int_equal(objcache_count(back), 2);
-	objcache_walk(back, collect, buf);
-	/* each value exactly, whatever the order */
-	assert_non_null(
-		strstr(buf, "CN=A %,OU=x|smtp:a b%20c\nd\te\x01\xc3\xb6@x\n"));
-	assert_non_null(strstr(buf, "CN=B|SMTP:b@x\n"));
-	objcache_free(back);
+	/* each value exactly, in the file's order */
+	assert_string_equal(buf,
+			    "CN=A %,OU=x|smtp:a b%20c\nd\te\x01\xc3\xb6@x\n"
+			    "CN=B|SMTP:b@x\n");
 	/* without a cookie (usnchanged): none comes back */
 	m.cookie_len = 0;
-	assert_int_equal(objcache_save(path, c, &m, &err), 0);
-	assert_int_equal(objcache_load(path, &back, &m2, &err), 1);
+	write_cache(path, &m, 2, guids, dns, vals, lens);
+	buf[0] = '\0';
+	assert_int_equal(read_cache(path, &m2, buf, &err), 1);
 	assert_int_equal(m2.cookie_len, 0);
-	objcache_free(back);
-	objcache_free(c);
 	unlink(path);
 }
 
@@ -88,17 +119,15 @@ test_round_trip(void **state)
 static void
 save_for(const char *path, const struct ldapsync_conf *l)
 {
-	struct objcache *c = objcache_new();
+	const unsigned char *guids[] = {g1};
+	const char *dns[] = {"CN=A"}, *vals[] = {"SMTP:a@x"};
+	const size_t lens[] = {8};
 	struct objcache_mark m = {.usn = 7, .full_at = time(NULL)};
-	struct sync_err err;
 
 	strcpy(m.dc, "dc1.corp.example");
 	strcpy(m.invocation, "00aa");
 	cachefile_mark_config(l, &m);
-	objcache_put(c, g1, sizeof(g1), "CN=A");
-	objcache_add_value(c, g1, sizeof(g1), "SMTP:a@x", 8);
-	assert_int_equal(objcache_save(path, c, &m, &err), 0);
-	objcache_free(c);
+	write_cache(path, &m, 1, guids, dns, vals, lens);
 }
 
 /* continues - whether cachefile_open lets L continue the cache at PATH;
@@ -181,64 +210,27 @@ test_cache_account(void **state)
 	assert_false(continues(path, &b, why, sizeof(why)));
 	/* a cache that names no account (an older rcptsync's): a full pull */
 	{
-		struct objcache *c = objcache_new();
+		const unsigned char *guids[] = {g1};
+		const char *dns[] = {"CN=A"}, *vals[] = {"SMTP:a@x"};
+		const size_t lens[] = {8};
 		struct objcache_mark m = {.usn = 7, .full_at = time(NULL)};
-		struct sync_err err;
 
 		strcpy(m.dc, "dc1.corp.example");
 		cachefile_selection(&a, m.config, sizeof(m.config));
-		objcache_put(c, g1, sizeof(g1), "CN=A");
-		assert_int_equal(objcache_save(path, c, &m, &err), 0);
-		objcache_free(c);
+		write_cache(path, &m, 1, guids, dns, vals, lens);
 	}
 	assert_false(continues(path, &a, why, sizeof(why)));
 	assert_non_null(strstr(why, "does not say which bind account"));
 	unlink(path);
 }
 
-static void
-test_replace_remove_merge(void **state)
-{
-	struct objcache *c = objcache_new(), *f = objcache_new();
-	char buf[256] = "";
-
-	(void)state;
-	objcache_put(c, g1, sizeof(g1), "CN=old");
-	objcache_add_value(c, g1, sizeof(g1), "smtp:old@x", 10);
-	objcache_put(f, g1, sizeof(g1), "CN=new");
-	objcache_add_value(f, g1, sizeof(g1), "smtp:new@x", 10);
-	objcache_merge(c, f);
-	assert_int_equal(objcache_count(c), 1);
-	assert_int_equal(objcache_count(f), 0);
-	objcache_walk(c, collect, buf);
-	assert_string_equal(buf, "CN=new|smtp:new@x\n");
-	assert_true(objcache_has(c, g1, sizeof(g1)));
-	assert_int_equal(objcache_remove(c, g1, sizeof(g1)), 1);
-	assert_int_equal(objcache_remove(c, g1, sizeof(g1)), 0);
-	assert_false(objcache_has(c, g1, sizeof(g1)));
-	/* many objects: the table grows and still finds each */
-	for (unsigned i = 0; i < 5000; i++) {
-		unsigned char g[16] = {0};
-
-		memcpy(g, &i, sizeof(i));
-		objcache_put(c, g, sizeof(g), "CN=x");
-	}
-	assert_int_equal(objcache_count(c), 5000);
-	for (unsigned i = 0; i < 5000; i += 499) {
-		unsigned char g[16] = {0};
-
-		memcpy(g, &i, sizeof(i));
-		assert_true(objcache_has(c, g, sizeof(g)));
-	}
-	objcache_free(c);
-	objcache_free(f);
-}
+#define G16 "000102030405060708090a0b0c0d0e0f"
 
 static void
 test_torn_and_missing(void **state)
 {
-	struct objcache *c = NULL;
 	struct objcache_mark m;
+	char buf[256];
 	struct sync_err err;
 	char path[] = "/tmp/rcptsync-objcache-XXXXXX";
 	int fd = mkstemp(path);
@@ -246,21 +238,21 @@ test_torn_and_missing(void **state)
 		const char *text, *want;
 	} rows[] = {
 		/* cut inside a line */
-		{"rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@",
+		{"rcptsync-cache 2\ndc x\nusn 1\no " G16 " CN=A\nv smtp:a@",
 		 "malformed cache line"},
 		/* cut at a line boundary: whole lines, no end */
-		{"rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@b\n",
+		{"rcptsync-cache 2\ndc x\nusn 1\no " G16 " CN=A\nv smtp:a@b\n",
 		 "cut short (no end line)"},
 		/* an end that does not count what came before */
-		{"rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@b\n"
+		{"rcptsync-cache 2\ndc x\nusn 1\no " G16 " CN=A\nv smtp:a@b\n"
 		 "end 1 2\n",
 		 "malformed cache line"},
 		/* anything after the end */
-		{"rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@b\n"
+		{"rcptsync-cache 2\ndc x\nusn 1\no " G16 " CN=A\nv smtp:a@b\n"
 		 "end 1 1\nv smtp:c@d\n",
 		 "malformed cache line"},
 		/* an earlier version, which had no end line */
-		{"rcptsync-cache 1\ndc x\nusn 1\no 0102 CN=A\nv smtp:a@b\n",
+		{"rcptsync-cache 1\ndc x\nusn 1\no " G16 " CN=A\nv smtp:a@b\n",
 		 "written by an earlier rcptsync"},
 	};
 
@@ -272,7 +264,8 @@ test_torn_and_missing(void **state)
 		assert_non_null(fp);
 		fputs(rows[i].text, fp);
 		fclose(fp);
-		assert_int_equal(objcache_load(path, &c, &m, &err), -1);
+		buf[0] = '\0';
+		assert_int_equal(read_cache(path, &m, buf, &err), -1);
 		if (strstr(err.msg, rows[i].want) == NULL)
 			fail_msg("row %zu: %s, want %s", i, err.msg,
 				 rows[i].want);
@@ -282,15 +275,28 @@ test_torn_and_missing(void **state)
 		FILE *fp = fopen(path, "w");
 
 		assert_non_null(fp);
+		fputs("rcptsync-cache 2\ndc x\nusn 1\no " G16 " CN=A\n"
+		      "v smtp:a@b\nend 1 1\n",
+		      fp);
+		fclose(fp);
+		buf[0] = '\0';
+		assert_int_equal(read_cache(path, &m, buf, &err), 1);
+		assert_string_equal(buf, "CN=A|smtp:a@b\n");
+	}
+	/* a key that is not an objectGUID's 16 bytes */
+	{
+		FILE *fp = fopen(path, "w");
+
+		assert_non_null(fp);
 		fputs("rcptsync-cache 2\ndc x\nusn 1\no 0102 CN=A\n"
 		      "v smtp:a@b\nend 1 1\n",
 		      fp);
 		fclose(fp);
-		assert_int_equal(objcache_load(path, &c, &m, &err), 1);
-		objcache_free(c);
+		assert_int_equal(read_cache(path, &m, buf, &err), -1);
+		assert_non_null(strstr(err.msg, "a key of 2 bytes, not 16"));
 	}
 	unlink(path);
-	assert_int_equal(objcache_load(path, &c, &m, &err), 0);
+	assert_int_equal(read_cache(path, &m, buf, &err), 0);
 }
 
 /*
@@ -357,7 +363,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_cache_account),
-		cmocka_unit_test(test_replace_remove_merge),
 		cmocka_unit_test(test_torn_and_missing),
 		cmocka_unit_test(test_incrmode_rows),
 	};

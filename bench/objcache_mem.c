@@ -111,15 +111,6 @@ make_cache(size_t n, const char *path)
 	return fclose(fp);
 }
 
-/* keep_all - cachewrite's keeps: nothing changed, every object stays */
-static int
-keep_all(void *ctx, const struct cacheobj *o)
-{
-	(void)ctx;
-	(void)o;
-	return 1;
-}
-
 /* take - cachewrite's take: an object's values into the set */
 static int
 take(void *ctx, const struct cacheobj *o, struct sync_err *err)
@@ -154,8 +145,7 @@ way_streamed(size_t n, const char *path, struct addrset *set)
 	struct sync_err err;
 	struct cachescan *c;
 	struct spill *none;
-	struct cachewrite w = {
-		.mark = &mark, .keeps = keep_all, .take = take, .ctx = set};
+	struct cachewrite w = {.mark = &mark, .take = take, .ctx = set};
 	char *tmp = NULL;
 	int rc;
 

@@ -144,26 +144,30 @@ cacheformat_end(FILE *fp, size_t objects, size_t values)
 	fprintf(fp, "end %zu %zu\n", objects, values);
 }
 
+/* The value of each hex digit, plus one; 0 for any other byte. */
+static const unsigned char hexv[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 /* hexval - one hex digit's value, or -1 */
 static int
 hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return hexv[(unsigned char)c] - 1;
 }
 
 /* unescape - S in place; returns the length, or -1 on a bad %XX */
 static long
 unescape(char *s)
 {
-	char *out = s;
+	char *out = strchr(s, '%');
 
-	for (char *in = s; *in != '\0'; in++) {
+	if (out == NULL)
+		return (long)strlen(s); /* most values: nothing escaped */
+	for (char *in = out; *in != '\0'; in++) {
 		int hi, lo;
 
 		if (*in != '%') {

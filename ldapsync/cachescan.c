@@ -30,8 +30,9 @@
 struct cachescan {
 	FILE *fp;
 	char *path;
-	struct guidset *guids;
+	struct guidset *guids; /* each with its place in the file */
 	size_t objects, values;
+	unsigned char *keep; /* selected: a bit an object, by its place */
 };
 
 /* pass1 - the mark, every GUID, the counts */
@@ -43,7 +44,8 @@ pass1(struct cachescan *c, struct objcache_mark *mark, struct sync_err *err)
 	int rc = cachereader_header(r, mark, err);
 
 	while (rc == 0 && (rc = cachereader_next(r, &o, err)) > 0)
-		rc = guidset_add(c->guids, o->guid, o->guid_len, 0) < 0
+		rc = guidset_add(c->guids, o->guid, o->guid_len,
+				 (uint32_t)c->objects++) < 0
 			     ? sync_err_set(err, SYNC_ERR_DATA,
 					    "%s: a key of %zu bytes, not %zu",
 					    c->path, o->guid_len,
@@ -51,6 +53,10 @@ pass1(struct cachescan *c, struct objcache_mark *mark, struct sync_err *err)
 			     : 0;
 	cachereader_counts(r, &c->objects, &c->values);
 	cachereader_free(r);
+	if (rc == 0 && c->objects > UINT32_MAX)
+		rc = sync_err_set(err, SYNC_ERR_DATA,
+				  "%s: more than %u objects", c->path,
+				  UINT32_MAX);
 	if (rc == 0 && guidset_seal(c->guids) > 0)
 		rc = sync_err_set(err, SYNC_ERR_DATA,
 				  "%s: an object is written twice", c->path);
@@ -74,7 +80,7 @@ cachescan_open(const char *path, size_t key_len, struct cachescan **out,
 	c = xcalloc(1, sizeof(*c));
 	c->fp = fp;
 	c->path = xstrdup(path);
-	c->guids = guidset_new(key_len, 0);
+	c->guids = guidset_new(key_len, 1);
 	if (pass1(c, mark, err) < 0) {
 		cachescan_free(c);
 		memset(mark, 0, sizeof(*mark));
@@ -90,6 +96,45 @@ cachescan_guids(const struct cachescan *c)
 	return c->guids;
 }
 
+void
+cachescan_select(struct cachescan *c,
+		 int (*keep)(void *ctx, const unsigned char *guid, size_t len),
+		 void *ctx)
+{
+	size_t len = guidset_key_len(c->guids);
+
+	free(c->keep);
+	c->keep = xcalloc(c->objects / 8 + 1, 1);
+	for (size_t i = 0; i < guidset_count(c->guids); i++)
+		if (keep(ctx, guidset_key(c->guids, i), len)) {
+			uint32_t at = guidset_seq(c->guids, i);
+
+			c->keep[at / 8] |= (unsigned char)(1u << (at % 8));
+		}
+	guidset_free(c->guids);
+	c->guids = NULL;
+}
+
+struct selected {
+	const struct cachescan *c;
+	size_t at; /* the object's place in the file */
+	int (*fn)(void *ctx, const struct cacheobj *o, struct sync_err *err);
+	void *ctx;
+};
+
+/* take_selected - FN for the object at its place, when it was selected */
+static int
+take_selected(struct selected *s, const struct cacheobj *o,
+	      struct sync_err *err)
+{
+	size_t at = s->at++;
+
+	if (s->c->keep != NULL &&
+	    (at >= s->c->objects || !((s->c->keep[at / 8] >> (at % 8)) & 1)))
+		return 0;
+	return s->fn(s->ctx, o, err);
+}
+
 int
 cachescan_stream(struct cachescan *c,
 		 int (*fn)(void *ctx, const struct cacheobj *o,
@@ -97,6 +142,7 @@ cachescan_stream(struct cachescan *c,
 		 void *ctx, struct sync_err *err)
 {
 	struct objcache_mark *m = xmalloc(sizeof(*m));
+	struct selected sel = {c, 0, fn, ctx};
 	struct cachereader *r;
 	const struct cacheobj *o;
 	size_t objects, values;
@@ -110,7 +156,7 @@ cachescan_stream(struct cachescan *c,
 	r = cachereader_new(c->fp, c->path, 1);
 	rc = cachereader_header(r, m, err);
 	while (rc == 0 && (rc = cachereader_next(r, &o, err)) > 0)
-		rc = fn(ctx, o, err);
+		rc = take_selected(&sel, o, err);
 	cachereader_counts(r, &objects, &values);
 	cachereader_free(r);
 	free(m);
@@ -127,6 +173,7 @@ cachescan_free(struct cachescan *c)
 		return;
 	fclose(c->fp);
 	guidset_free(c->guids);
+	free(c->keep);
 	free(c->path);
 	free(c);
 }

@@ -21,13 +21,24 @@ int cachescan_open(const char *path, size_t key_len, struct cachescan **out,
 		   struct objcache_mark *mark, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
-/* cachescan_guids - the GUIDs of the file, sealed */
+/* cachescan_guids - the GUIDs of the file, sealed (until select) */
 const struct guidset *cachescan_guids(const struct cachescan *c);
 
 /*
- * cachescan_stream - pass 2: FN for every object of the file, in its
- *	order.  0, FN's -1, or -1 with a DATA error when the file no
- *	longer reads as it did in pass 1.
+ * cachescan_select - the objects pass 2 hands out: those whose GUID
+ *	KEEP(CTX, guid, len) keeps.  The GUIDs are dropped then (pass 2
+ *	needs one bit an object, by its place in the file), so
+ *	cachescan_guids may no longer be called.
+ */
+void cachescan_select(struct cachescan *c,
+		      int (*keep)(void *ctx, const unsigned char *guid,
+				  size_t len),
+		      void *ctx);
+
+/*
+ * cachescan_stream - pass 2: FN for every object of the file (every one
+ *	selected), in its order.  0, FN's -1, or -1 with a DATA error when
+ *	the file no longer reads as it did in pass 1.
  */
 int cachescan_stream(struct cachescan *c,
 		     int (*fn)(void *ctx, const struct cacheobj *o,

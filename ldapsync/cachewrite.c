@@ -50,15 +50,6 @@ one(void *ctx, const struct cacheobj *o, struct sync_err *err)
 	return w->take(w->ctx, o, err);
 }
 
-/* one_old - an object of the old cache, when it stays */
-static int
-one_old(void *ctx, const struct cacheobj *o, struct sync_err *err)
-{
-	struct run *r = ctx;
-
-	return r->w->keeps(r->w->ctx, o) ? one(ctx, o, err) : 0;
-}
-
 /* fill - atomicfile_fill_fn (FP NULL: only taken): the whole cache */
 static int
 fill(FILE *fp, const void *ctx, struct sync_err *err)
@@ -69,7 +60,7 @@ fill(FILE *fp, const void *ctx, struct sync_err *err)
 	w->objects = w->values = 0;
 	if (fp != NULL)
 		cacheformat_header(fp, w->mark);
-	if (w->old != NULL && cachescan_stream(w->old, one_old, &r, err) < 0)
+	if (w->old != NULL && cachescan_stream(w->old, one, &r, err) < 0)
 		return -1;
 	if (spill_replay(w->fresh, one, &r, err) < 0)
 		return -1;

@@ -10,10 +10,9 @@
 /* A new object cache, streamed from the old one and a spill. */
 struct cachewrite {
 	const struct objcache_mark *mark; /* the new cache's */
-	struct cachescan *old;		  /* or NULL: nothing kept */
-	struct spill *fresh;		  /* sealed */
-	/* does an object of the old cache stay? */
-	int (*keeps)(void *ctx, const struct cacheobj *o);
+	struct cachescan *old; /* or NULL: nothing kept; else what stays of
+				  it selected (cachescan_select) */
+	struct spill *fresh;   /* sealed */
 	/* each object of the new cache, as it is written */
 	int (*take)(void *ctx, const struct cacheobj *o, struct sync_err *err);
 	void *ctx;
@@ -21,7 +20,7 @@ struct cachewrite {
 };
 
 /*
- * cachewrite_run - the new cache: OLD's objects that KEEPS, then FRESH's
+ * cachewrite_run - the new cache: OLD's objects selected, then FRESH's
  *	(spill_replay), each handed to TAKE; with TMP (not NULL) also
  *	written, mark and end line, to a new temporary file next to PATH,
  *	fsynced, its name in *TMP (the caller renames or removes it).

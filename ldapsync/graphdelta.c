@@ -243,13 +243,13 @@ struct feed_ctx {
 	struct graph_stats *gs;
 };
 
-/* keeps - cachewrite's keeps: an old object this round did not touch */
+/* keeps - cachescan_select's keep: an object this round did not touch */
 static int
-keeps(void *ctx, const struct cacheobj *o)
+keeps(void *ctx, const unsigned char *guid, size_t len)
 {
-	const struct feed_ctx *f = ctx;
+	const struct graphdelta *d = ctx;
 
-	return !spill_touched(f->d->fresh, o->guid, o->guid_len);
+	return !spill_touched(d->fresh, guid, len);
 }
 
 /* feed - cachewrite's take: one object to the pipeline, as a full pull
@@ -314,7 +314,6 @@ graphdelta_feed(struct graphdelta *d, const struct graphdelta_feed_args *a,
 	struct cachewrite cw = {.mark = m,
 				.old = d->old,
 				.fresh = d->fresh,
-				.keeps = keeps,
 				.take = feed,
 				.ctx = &f};
 	char *tmp = NULL;
@@ -327,6 +326,8 @@ graphdelta_feed(struct graphdelta *d, const struct graphdelta_feed_args *a,
 	}
 	a->stats->entries = a->stats->values = 0;
 	memset(a->gs->count, 0, sizeof(a->gs->count));
+	if (d->old != NULL)
+		cachescan_select(d->old, keeps, d);
 	a->gs->links_dropped = new_mark(d, a->conf, a->links, m);
 	rc = cachewrite_run(&cw, d->path, a->commit != NULL ? &tmp : NULL, err);
 	free(m);

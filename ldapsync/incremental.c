@@ -358,11 +358,11 @@ struct feed {
 	struct source_stats *stats;
 };
 
-/* keeps_old - cachewrite's keeps: does an old cache's object stay? */
+/* keeps_old - cachescan_select's keep: does an old cache's object stay? */
 static int
-keeps_old(void *ctx, const struct cacheobj *o)
+keeps_old(void *ctx, const unsigned char *guid, size_t len)
 {
-	return keeps(((const struct feed *)ctx)->p, o->guid, o->guid_len);
+	return keeps(ctx, guid, len);
 }
 
 /* feed - cachewrite's take: an object of the new cache to the pipeline */
@@ -397,8 +397,7 @@ incremental_fetch(const struct incremental_request *req,
 	struct pull *p = xcalloc(1, sizeof(*p));
 	char *path = cachefile_path(r.table, r.index), *tmp = NULL;
 	struct feed f = {p, r.fn, r.ctx, stats};
-	struct cachewrite cw = {
-		.mark = mark, .keeps = keeps_old, .take = feed, .ctx = &f};
+	struct cachewrite cw = {.mark = mark, .take = feed, .ctx = &f};
 	struct cachescan *old;
 	struct cachefile_why w;
 	char *why = w.why, shown_dc[SHOWN_MAX];
@@ -430,7 +429,13 @@ incremental_fetch(const struct incremental_request *req,
 		dirty = !(p->incremental && p->pos.usn == is->from_usn &&
 			  is->fetched == 0 && is->dropped == 0);
 		new_mark(p, mark);
-		cw.old = p->incremental ? old : NULL;
+		if (old != NULL && p->incremental) {
+			/* what stays, a bit an object; the lists can go */
+			cachescan_select(old, keeps_old, p);
+			guidset_free(p->changed);
+			p->changed = NULL;
+			cw.old = old;
+		}
 		cw.fresh = p->fresh;
 		/* the table comes from the whole cache, as a full pull's */
 		stats->entries = 0;

@@ -4,8 +4,9 @@
  * hands back the last copy of an object fetched twice, in order, values
  * byte for byte, and drops one removed after (Graph's @removed); the two
  * passes over a cache file (cachescan.c) hand back what was written,
- * refuse a GUID written twice, and fail pass 2 when the file no longer
- * reads as in pass 1; over seeded random objects with hostile bytes. */
+ * refuse a GUID written twice, hand out only the objects selected, and
+ * fail pass 2 when the file no longer reads as in pass 1; over seeded random
+ * objects with hostile bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -302,6 +303,47 @@ test_cachescan_passes(void **state)
 	free(r.got);
 }
 
+/* keep_third - cachescan_select's keep: the GUIDs of 0, 3, 6 ... */
+static int
+keep_third(void *ctx, const unsigned char *guid, size_t len)
+{
+	unsigned n;
+
+	(void)ctx;
+	assert_int_equal(len, GUIDSET_KEY);
+	memcpy(&n, guid + 3, sizeof(n));
+	return n % 3 == 0;
+}
+
+/* the selection: pass 2 hands out only the objects kept, in file order */
+static void
+test_cachescan_select(void **state)
+{
+	char path[] = "/tmp/rcptsync-cachescan-XXXXXX";
+	int fd = mkstemp(path);
+	struct objcache_mark m;
+	struct sync_err err = {0};
+	struct cachescan *c = NULL;
+	struct replayed r = {calloc(200, sizeof(struct seen)), 0};
+
+	(void)state;
+	close(fd);
+	write_cache(path, 200, 0);
+	assert_int_equal(cachescan_open(path, GUIDSET_KEY, &c, &m, &err), 1);
+	cachescan_select(c, keep_third, NULL);
+	assert_int_equal(cachescan_stream(c, take, &r, &err), 0);
+	assert_int_equal(r.n, 67);
+	for (size_t k = 0; k < r.n; k++) {
+		char want[40];
+
+		snprintf(want, sizeof(want), "CN=%zu\n,OU=%%x", 3 * k);
+		assert_string_equal(r.got[k].dn, want);
+	}
+	cachescan_free(c);
+	unlink(path);
+	free(r.got);
+}
+
 int
 main(void)
 {
@@ -310,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_spill_last_copy),
 		cmocka_unit_test(test_spill_removal),
 		cmocka_unit_test(test_cachescan_passes),
+		cmocka_unit_test(test_cachescan_select),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

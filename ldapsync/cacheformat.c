@@ -292,9 +292,9 @@ bad_read(const struct cachereader *r, ssize_t n, struct sync_err *err)
 	if (n == LINE_IO)
 		return sync_err_set(err, SYNC_ERR_DATA, "cannot read %s: %s",
 				    r->path, strerror(errno ? errno : EIO));
-	/* whole lines and no end line: cut at a line boundary; a line cut
-	 * inside is a malformed line, as it always was */
-	if (n == LINE_EOF && r->lineno > 0)
+	/* whole lines (or none) and no end line: cut at a line boundary; a
+	 * line cut inside is a malformed line, as it always was */
+	if (n == LINE_EOF)
 		return sync_err_set(err, SYNC_ERR_DATA,
 				    "%s: cut short (no end line)", r->path);
 	return bad_line(r, err);
@@ -346,8 +346,10 @@ cachereader_header(struct cachereader *r, struct objcache_mark *m,
 				    "%s: written by an earlier rcptsync "
 				    "(no end line)",
 				    r->path);
+	if (n == LINE_IO || n == LINE_EOF) /* an empty file: cut short */
+		return bad_read(r, n, err);
 	if (n < 0 || strcmp(r->line, CACHE_MAGIC) != 0)
-		return n == LINE_IO ? bad_read(r, n, err) : bad_line(r, err);
+		return bad_line(r, err);
 	while ((n = get(r)) >= 0 && strncmp(r->line, "o ", 2) != 0 &&
 	       strncmp(r->line, "end ", 4) != 0)
 		if (mark_line(m, r->line) < 0)

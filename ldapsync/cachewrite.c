@@ -30,7 +30,8 @@
 
 struct run {
 	struct cachewrite *w;
-	FILE *fp; /* or NULL: only taken */
+	FILE *fp;	   /* or NULL: only taken */
+	int started, done; /* fill began; every object was taken */
 };
 
 /* one - an object of the new cache: written, then taken */
@@ -50,22 +51,29 @@ one(void *ctx, const struct cacheobj *o, struct sync_err *err)
 	return w->take(w->ctx, o, err);
 }
 
+struct holder {
+	struct run *r;
+};
+
 /* fill - atomicfile_fill_fn (FP NULL: only taken): the whole cache */
 static int
 fill(FILE *fp, const void *ctx, struct sync_err *err)
 {
-	struct run r = {((const struct run *)ctx)->w, fp};
-	struct cachewrite *w = r.w;
+	struct run *r = ((const struct holder *)ctx)->r;
+	struct cachewrite *w = r->w;
 
+	r->fp = fp;
+	r->started = 1;
 	w->objects = w->values = 0;
 	if (fp != NULL)
 		cacheformat_header(fp, w->mark);
-	if (w->old != NULL && cachescan_stream(w->old, one, &r, err) < 0)
+	if (w->old != NULL && cachescan_stream(w->old, one, r, err) < 0)
 		return -1;
-	if (spill_replay(w->fresh, one, &r, err) < 0)
+	if (spill_replay(w->fresh, one, r, err) < 0)
 		return -1;
 	if (fp != NULL)
 		cacheformat_end(fp, w->objects, w->values);
+	r->done = 1;
 	return 0;
 }
 
@@ -73,18 +81,27 @@ int
 cachewrite_run(struct cachewrite *w, const char *path, char **tmp,
 	       struct sync_err *err)
 {
-	struct run r = {w, NULL};
+	struct run r = {w, NULL, 0, 0};
+	struct holder h = {&r};
 	size_t len;
 
+	memset(&w->write_err, 0, sizeof(w->write_err));
 	if (tmp == NULL)
-		return fill(NULL, &r, err);
+		return fill(NULL, &h, err);
 	len = strlen(path) + sizeof(ATOMICFILE_TMP_TAG "XXXXXX");
 	*tmp = xmalloc(len);
 	snprintf(*tmp, len, "%s" ATOMICFILE_TMP_TAG "XXXXXX", path);
-	if (atomicfile_write_temp(*tmp, 0600, fill, &r, err) < 0) {
-		free(*tmp);
-		*tmp = NULL;
-		return -1;
-	}
-	return 0;
+	if (atomicfile_write_temp(*tmp, 0600, fill, &h, err) == 0)
+		return 0;
+	free(*tmp);
+	*tmp = NULL;
+	if (r.started && !r.done)
+		return -1; /* an object could not be read or taken */
+	/* The file could not be made or written (a full disk): the table
+	 * must not wait for the cache.  Every object is taken (now, if the
+	 * file was not even made); the old cache stays, and the error is
+	 * the caller's to report once the table is published. */
+	w->write_err = *err;
+	memset(err, 0, sizeof(*err));
+	return r.started ? 0 : fill(NULL, &h, err);
 }

@@ -16,7 +16,8 @@ struct cachewrite {
 	/* each object of the new cache, as it is written */
 	int (*take)(void *ctx, const struct cacheobj *o, struct sync_err *err);
 	void *ctx;
-	size_t objects, values; /* out: the new cache's */
+	size_t objects, values;	   /* out: the new cache's */
+	struct sync_err write_err; /* out: why no file was written, or none */
 };
 
 /*
@@ -25,7 +26,10 @@ struct cachewrite {
  *	written, mark and end line, to a new temporary file next to PATH,
  *	fsynced, its name in *TMP (the caller renames or removes it).
  *	Returns 0, or -1 with TAKE's error, a DATA error (OLD no longer
- *	reads as in pass 1) or an OUTPUT one; then no file is left.
+ *	reads as in pass 1) or an OUTPUT one (the spill); then no file is
+ *	left.  A file that cannot be made or written (a full disk) is not
+ *	a failure of the pull: every object is taken all the same, *TMP is
+ *	NULL and W->write_err says why (for incremental_owe_failed).
  */
 int cachewrite_run(struct cachewrite *w, const char *path, char **tmp,
 		   struct sync_err *err) __attribute__((warn_unused_result));

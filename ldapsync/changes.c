@@ -137,8 +137,10 @@ take_fresh(void *ctx, const struct ldapsync_entry *e, struct sync_err *err)
 {
 	struct pull *p = ctx;
 
-	if (spill_put(p->fresh, e->guid, e->guid_len, e->dn, err) < 0)
+	if (e->guid_len != GUIDSET_KEY)
 		return bad_guid(e, err);
+	if (spill_put(p->fresh, e->guid, e->guid_len, e->dn, err) < 0)
+		return -1;
 	for (size_t i = 0; i < e->n_vals; i++)
 		spill_value(p->fresh, e->vals[i].val, e->vals[i].len);
 	return 0;

@@ -332,7 +332,11 @@ graphdelta_feed(struct graphdelta *d, const struct graphdelta_feed_args *a,
 	rc = cachewrite_run(&cw, d->path, a->commit != NULL ? &tmp : NULL, err);
 	free(m);
 	if (rc == 0 && a->commit != NULL) {
-		incremental_owe_file(a->commit, d->path, tmp);
+		if (cw.write_err.kind != SYNC_ERR_NONE)
+			incremental_owe_failed(a->commit, d->path,
+					       &cw.write_err);
+		else
+			incremental_owe_file(a->commit, d->path, tmp);
 		d->path = NULL;
 	}
 	return rc;

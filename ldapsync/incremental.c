@@ -73,8 +73,11 @@
  *	caller's list (struct incremental_commit), which then owns them.
  * DIAGNOSTICS
  *	A cache that cannot be read means a full pull (the reason is in
- *	the stats' summary); one that cannot be written fails the run
- *	(OUTPUT), as the table would.
+ *	the stats' summary); one that cannot be written (a full disk)
+ *	holds nothing back: the table is built and published, the old
+ *	cache stays, and the run then fails (OUTPUT, incremental_owe_failed)
+ *	as it would for a table it could not write.  Objects fetched that
+ *	cannot be kept (the spill) fail the pull (OUTPUT).
  * SEE ALSO
  *	MS-ADTS 3.1.1.1.9 (USNs), 3.1.1.3.4.1.3 (DirSync), 3.1.1.3.4.1.14
  *	(show deleted), 6.1.1.4 (the Deleted Objects container);
@@ -111,6 +114,7 @@ _Static_assert(sizeof(((struct objcache_mark *)0)->cookie) ==
 struct incremental_commit {
 	char *path;
 	char *tmp; /* the new cache, written: renamed at save, or NULL */
+	struct sync_err *failed; /* why it could not be written, or NULL */
 	struct incremental_commit *next;
 };
 
@@ -124,6 +128,16 @@ incremental_owe_file(struct incremental_commit **list, char *path, char *tmp)
 	c->tmp = tmp;
 	c->next = *list;
 	*list = c;
+}
+
+/* incremental_owe_failed - see incremental.h */
+void
+incremental_owe_failed(struct incremental_commit **list, char *path,
+		       const struct sync_err *e)
+{
+	incremental_owe_file(list, path, NULL);
+	(*list)->failed = xmalloc(sizeof(*e));
+	*(*list)->failed = *e;
 }
 
 /* save_one - C's new cache in place */
@@ -149,8 +163,12 @@ int
 incremental_commit_save(struct incremental_commit *list, struct sync_err *err)
 {
 	for (struct incremental_commit *c = list; c; c = c->next)
-		if (c->tmp != NULL && save_one(c, err) < 0)
+		if (c->failed != NULL) {
+			*err = *c->failed;
 			return -1;
+		} else if (c->tmp != NULL && save_one(c, err) < 0) {
+			return -1;
+		}
 	return 0;
 }
 
@@ -164,6 +182,7 @@ incremental_commit_free(struct incremental_commit *list)
 		if (list->tmp != NULL)
 			(void)unlink(list->tmp); /* not accepted */
 		free(list->tmp);
+		free(list->failed);
 		free(list->path);
 		free(list);
 		list = next;
@@ -449,7 +468,10 @@ incremental_fetch(const struct incremental_request *req,
 		summarise(p, stats, is);
 	}
 	if (rc == 0 && r.commit != NULL) {
-		incremental_owe_file(r.commit, path, tmp);
+		if (cw.write_err.kind != SYNC_ERR_NONE)
+			incremental_owe_failed(r.commit, path, &cw.write_err);
+		else
+			incremental_owe_file(r.commit, path, tmp);
 		path = NULL;
 	}
 	cachescan_free(old);

@@ -94,6 +94,16 @@ void incremental_owe_file(struct incremental_commit **list, char *path,
 			  char *tmp);
 
 /*
+ * incremental_owe_failed - the new cache for PATH could not be written
+ *	(E): the old one stays, to be continued next run (which fetches
+ *	again what changed since: more work, the same table), and
+ *	incremental_commit_save reports E once the table is published, as
+ *	it would a cache it could not rename; *LIST takes PATH over
+ */
+void incremental_owe_failed(struct incremental_commit **list, char *path,
+			    const struct sync_err *e);
+
+/*
  * incremental_commit_save - put every new cache of LIST in place (each
  *	renamed over its cache, the directory fsynced).  Returns 0, or -1 with
  *an OUTPUT error; the caches not yet written keep their old contents, which the

@@ -17,7 +17,9 @@
  *	made next to the cache (not in /tmp: the cache's file system holds
  *	a cache already) with the tag of rcptsync's temporary files and
  *	unlinked at once, so a crash leaves nothing behind
- *	(mapcommit_cleanup catches the instant between).
+ *	(mapcommit_cleanup catches the instant between); where the caller
+ *	may not write there (diff, check and explain only read the cache),
+ *	in $TMPDIR or /tmp.
  * OWNERSHIP
  *	The spill owns its file and set (spill_free).
  * DIAGNOSTICS
@@ -74,34 +76,68 @@ next_op(struct spill *s, int removal)
 	return op;
 }
 
-struct spill *
-spill_new(const char *near, size_t key_len, struct sync_err *err)
+/* open_unnamed - a file made from PREFIX XXXXXX and unlinked at once */
+static FILE *
+open_unnamed(const char *prefix)
 {
-	size_t len = strlen(near) + sizeof(ATOMICFILE_TMP_TAG "XXXXXX");
+	size_t len = strlen(prefix) + sizeof("XXXXXX");
 	char *tmpl = xmalloc(len);
-	struct spill *s;
-	int fd;
 	FILE *fp = NULL;
+	int fd, saved;
 
-	snprintf(tmpl, len, "%s" ATOMICFILE_TMP_TAG "XXXXXX", near);
+	snprintf(tmpl, len, "%sXXXXXX", prefix);
 	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd >= 0) {
 		(void)unlink(tmpl);
 		if ((fp = fdopen(fd, "w+")) == NULL)
 			close(fd);
 	}
+	saved = errno;
+	free(tmpl);
+	errno = saved;
+	return fp;
+}
+
+struct spill *
+spill_new(const char *near, size_t key_len, struct sync_err *err)
+{
+	size_t len = strlen(near) + sizeof(ATOMICFILE_TMP_TAG) + 32;
+	char *prefix = xmalloc(len);
+	const char *tmpdir = getenv("TMPDIR");
+	struct spill *s;
+	FILE *fp;
+
+	snprintf(prefix, len, "%s" ATOMICFILE_TMP_TAG, near);
+	fp = open_unnamed(prefix);
+	/* a directory the caller may not write (diff, check and explain
+	 * need only read the cache): the temporary directory */
+	if (fp == NULL &&
+	    (errno == EACCES || errno == EPERM || errno == EROFS)) {
+		free(prefix);
+		len = strlen(tmpdir != NULL && *tmpdir ? tmpdir : "/tmp") + 32;
+		prefix = xmalloc(len);
+		snprintf(prefix, len, "%s/rcptsync-spill.",
+			 tmpdir != NULL && *tmpdir ? tmpdir : "/tmp");
+		fp = open_unnamed(prefix);
+	}
+	free(prefix);
 	if (fp == NULL) {
 		sync_err_set(err, SYNC_ERR_OUTPUT,
-			     "cannot make a temporary file next to %s: %s",
+			     "cannot make a temporary file for the objects "
+			     "fetched, next to %s or in the temporary "
+			     "directory: %s",
 			     near, strerror(errno));
-		free(tmpl);
 		return NULL;
 	}
-	free(tmpl);
 	setvbuf(fp, NULL, _IOFBF, SPILL_BUFFER);
 	s = xcalloc(1, sizeof(*s));
 	s->fp = fp;
-	s->near = xstrdup(near);
+	len = strlen(near) + 64;
+	s->near = xmalloc(len);
+	snprintf(s->near, len,
+		 "the temporary file of the objects fetched "
+		 "for %s",
+		 near);
 	s->keys = guidset_new(key_len, 1);
 	return s;
 }
@@ -191,9 +227,8 @@ spill_count(const struct spill *s)
 static int
 io_error(const struct spill *s, const char *what, struct sync_err *err)
 {
-	return sync_err_set(err, SYNC_ERR_OUTPUT,
-			    "%s the temporary file next to %s: %s", what,
-			    s->near, strerror(errno ? errno : EIO));
+	return sync_err_set(err, SYNC_ERR_OUTPUT, "%s %s: %s", what, s->near,
+			    strerror(errno ? errno : EIO));
 }
 
 int
@@ -220,12 +255,16 @@ spill_replay(struct spill *s,
 		if (i < s->n &&
 		    guidset_find(s->keys, o->guid, o->guid_len, &last) &&
 		    last == s->op_of[i] && fn(ctx, o, err) < 0) {
-			rc = -1;
+			rc = -2; /* FN's error, as it is */
 			break;
 		}
 		i++;
 	}
 	cachereader_free(r);
+	if (rc == -2)
+		return -1;
+	if (rc < 0) /* our own file read back wrong: the disk's fault */
+		err->kind = SYNC_ERR_OUTPUT;
 	if (rc == 0 && i != s->n) {
 		errno = EIO;
 		return io_error(s, "cannot read back", err);

@@ -13,6 +13,7 @@ struct spill;
  * spill_new - an empty spill of objects keyed by KEY_LEN bytes (an
  *	objectGUID's 16, guidset.h): a temporary file next to NEAR (NEAR
  *	ATOMICFILE_TMP_TAG XXXXXX, removed from the directory at once), or
+ *	where that directory cannot be written, in $TMPDIR (or /tmp); or
  *	NULL with an OUTPUT error
  */
 struct spill *spill_new(const char *near, size_t key_len, struct sync_err *err);

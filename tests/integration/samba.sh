@@ -378,6 +378,23 @@ expect_rc "check with an incremental source" 0 rs -c "$LIST_CONF" check
 contains "check says how it pulled" "pull: incremental from USN"
 expect_rc "check with a dirsync source" 0 rs -c "$DIRSYNC_CONF" check
 contains "check says it pulled with DirSync" "pull: incremental (DirSync) from USN"
+# diff, check and explain only read the cache: the table's directory
+# read-only for them (a read-only bind mount in a private mount namespace)
+# does not stop them; the objects they fetch pass through $TMPDIR
+# (ldapsync/spill.c)
+LIST_DIR=$(dirname "$LIST_TABLE")
+rs_ro() {
+	unshare -m sh -c 'mount --bind -o ro "$0" "$0" && exec "$@"' \
+		"$LIST_DIR" ip netns exec "$SDC_NS" "$RCPTSYNC" "$@"
+}
+expect_rc "read-only table directory: diff" 0 rs_ro -c "$LIST_CONF" diff
+expect_rc "read-only table directory: explain" 0 rs_ro -c "$LIST_CONF" explain "$(grep -v '^#' "$LIST_TABLE" | head -1 | cut -f1)"
+contains "read-only table directory: explain finds the address" "kept"
+expect_rc "read-only table directory: check does the pull, then says it cannot write" 73 rs_ro -c "$LIST_CONF" check
+contains "read-only table directory: check reports the pull" "pull: incremental from USN"
+contains "read-only table directory: check says why it failed" "cannot write to the table's directory"
+check "read-only table directory: nothing left behind" \
+	bash -c "! ls '$LIST_DIR' | grep -q rcptsync-tmp"
 
 # same_as_full NAME : both incremental configs pull incrementally and end
 # with exactly the table a full pull writes now

@@ -5,7 +5,8 @@
  * byte for byte, and drops one removed after (Graph's @removed); the two
  * passes over a cache file (cachescan.c) hand back what was written,
  * refuse a GUID written twice, hand out only the objects selected, and
- * fail pass 2 when the file no longer reads as in pass 1; over seeded random
+ * fail pass 2 when the file no longer reads as in pass 1; a new cache
+ * that cannot be written fails no pull; over seeded random
  * objects with hostile bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,12 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cacheformat.h"
 #include "cachescan.h"
+#include "cachewrite.h"
 #include "guidset.h"
 #include "objcache.h"
 #include "spill.h"
@@ -344,6 +348,97 @@ test_cachescan_select(void **state)
 	free(r.got);
 }
 
+/* count - cachewrite's take: objects and values taken */
+static int
+count(void *ctx, const struct cacheobj *o, struct sync_err *err)
+{
+	size_t *n = ctx;
+
+	(void)err;
+	n[0]++;
+	n[1] += o->n;
+	return 0;
+}
+
+/* leftovers - temporary files in DIR */
+static int
+leftovers(const char *dir)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -q rcptsync-tmp", dir);
+	return system(cmd) == 0;
+}
+
+/*
+ * a new cache that cannot be written (its directory gone; a full disk,
+ * here a file size limit) fails no pull: every object is taken all the
+ * same, no file is left, and the error is handed back for later
+ */
+static void
+test_cachewrite_cannot_write(void **state)
+{
+	char dir[] = "/tmp/rcptsync-cachewrite-XXXXXX", near[300], gone[300];
+	struct objcache_mark m = {.usn = 1};
+	struct sync_err err = {0};
+	struct spill *s;
+	struct cachewrite w = {.mark = &m, .take = count};
+	size_t taken[2];
+	struct rlimit was, small;
+	char *tmp = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(near, sizeof(near), "%s/relay_recipients.rcptsync-cache", dir);
+	snprintf(gone, sizeof(gone), "%s/gone/relay_recipients.rcptsync-cache",
+		 dir);
+	strcpy(m.dc, "dc1");
+	s = spill_new(near, GUIDSET_KEY, &err);
+	assert_non_null(s);
+	for (unsigned i = 0; i < 300; i++) {
+		unsigned char g[GUIDSET_KEY];
+
+		guid_of(i, g);
+		assert_int_equal(spill_put(s, g, sizeof(g), "CN=x,OU=y", &err),
+				 0);
+		spill_value(s, "SMTP:somebody@example.com", 25);
+	}
+	spill_seal(s);
+	w.fresh = s;
+	w.ctx = taken;
+	/* the file cannot even be made */
+	memset(taken, 0, sizeof(taken));
+	assert_int_equal(cachewrite_run(&w, gone, &tmp, &err), 0);
+	assert_null(tmp);
+	assert_int_equal(taken[0], 300);
+	assert_int_equal(taken[1], 300);
+	assert_int_equal(w.write_err.kind, SYNC_ERR_OUTPUT);
+	assert_int_equal(err.kind, SYNC_ERR_NONE);
+	/* made, but it cannot be written whole */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	small = was;
+	small.rlim_cur = 4096;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	memset(taken, 0, sizeof(taken));
+	assert_int_equal(cachewrite_run(&w, near, &tmp, &err), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	assert_null(tmp);
+	assert_int_equal(taken[0], 300);
+	assert_int_equal(w.write_err.kind, SYNC_ERR_OUTPUT);
+	assert_false(leftovers(dir));
+	/* and with room, a file */
+	memset(taken, 0, sizeof(taken));
+	assert_int_equal(cachewrite_run(&w, near, &tmp, &err), 0);
+	assert_non_null(tmp);
+	assert_int_equal(w.write_err.kind, SYNC_ERR_NONE);
+	assert_int_equal(taken[0], 300);
+	unlink(tmp);
+	free(tmp);
+	spill_free(s);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -353,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_spill_removal),
 		cmocka_unit_test(test_cachescan_passes),
 		cmocka_unit_test(test_cachescan_select),
+		cmocka_unit_test(test_cachewrite_cannot_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

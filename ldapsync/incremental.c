@@ -216,25 +216,34 @@ decide(struct pull *p)
 					    p->why_full, sizeof(p->why_full));
 }
 
+/* One incremental_fetch: what its steps share. */
+struct run {
+	struct incremental_request r; /* pull_once takes accepted */
+	struct source_stats *stats;
+	char *path;		    /* the cache */
+	struct objcache_mark *mark; /* the cache's; then the new cache's */
+	struct cachescan *old;	    /* the cache's pass 1, or NULL */
+};
+
 /*
- * pull_once - one session of R->l: the position, the accepted domains when
- * R->accepted (then set to NULL: read once a run), then the searches; a
- * full pull when WHY_FULL says why, or when the prior position cannot be
- * continued
+ * pull_once - one session of U's directory: the position, the accepted
+ * domains when asked for (then not again: read once a run), then the
+ * searches; a full pull when WHY_FULL says why, or when the cache's
+ * position cannot be continued
  */
 static int
-pull_once(struct pull *p, struct incremental_request *r, const char *near,
-	  const struct objcache_mark *prior, const char *why_full,
-	  struct source_stats *stats, struct sync_err *err)
+pull_once(struct pull *p, struct run *u, const char *why_full,
+	  struct sync_err *err)
 {
-	const struct ldapsync_conf *l = r->l;
+	const struct ldapsync_conf *l = u->r.l;
+	const struct objcache_mark *prior = u->mark;
 	/* the session's copy: the DC the cache was taken from goes first
 	 * when DNS lists it among the best (dcfind_prefer); without it a DC
 	 * drawn at random would mean a full pull most runs */
 	struct ldapsync_conf lc = *l;
 	int ret;
 
-	lc.prefer_dc = prior != NULL && prior->dc[0] != '\0' ? prior->dc : NULL;
+	lc.prefer_dc = prior->dc[0] != '\0' ? prior->dc : NULL;
 	pull_free(p);
 	p->l = l;
 	p->mode = incrmode_get(l);
@@ -242,19 +251,19 @@ pull_once(struct pull *p, struct incremental_request *r, const char *near,
 	p->full = why_full != NULL;
 	if (p->full)
 		snprintf(p->why_full, sizeof(p->why_full), "%s", why_full);
-	p->near = near;
+	p->near = u->path;
 	p->changed = guidset_new(GUIDSET_KEY, 0);
-	if ((p->fresh = spill_new(near, GUIDSET_KEY, err)) == NULL)
+	if ((p->fresh = spill_new(u->path, GUIDSET_KEY, err)) == NULL)
 		return -1;
 	p->norm_bases = xcalloc(l->n_bases, sizeof(char *));
 	for (size_t i = 0; i < l->n_bases; i++)
 		p->norm_bases[i] = changes_dn_key(l->bases[i]);
-	if (ldapsync_open(&lc, stats, &p->s, err) < 0)
+	if (ldapsync_open(&lc, u->stats, &p->s, err) < 0)
 		return -1;
 	ret = position_read(p->s, &p->pos, err);
-	if (ret == 0 && r->accepted != NULL &&
-	    (ret = accepted_read(p->s, r->accepted, err)) > 0) {
-		r->accepted = NULL;
+	if (ret == 0 && u->r.accepted != NULL &&
+	    (ret = accepted_read(p->s, u->r.accepted, err)) > 0) {
+		u->r.accepted = NULL;
 		ret = 0;
 	}
 	if (ret == 0) {
@@ -404,80 +413,107 @@ feed(void *ctx, const struct cacheobj *o, struct sync_err *err)
 	return 0;
 }
 
+/*
+ * pull - the cache's pass 1, then the pull; in the same run a full one when
+ * a listing shows that the cache lacks objects (self-healing)
+ */
+static int
+pull(struct pull *p, struct run *u, struct incremental_stats *is,
+     struct sync_err *err)
+{
+	struct cachefile_why w;
+	char shown_dc[SHOWN_MAX];
+	int rc;
+
+	u->old = cachefile_open(u->path, u->r.l, u->mark, &w);
+	snprintf(is->cache_problem, sizeof(is->cache_problem), "%s", w.problem);
+	rc = pull_once(p, u, u->old == NULL ? w.why : NULL, err);
+	if (rc == 0 && u->old != NULL &&
+	    (is->healed = listing_lacks(p, cachescan_guids(u->old))) > 0) {
+		snprintf(w.why, sizeof(w.why),
+			 "%s lists %zu qualifying objects that the cache of "
+			 "the last pull lacks (was its view partial?)",
+			 shown(p->pos.dc, shown_dc), is->healed);
+		u->mark->dc[0] = '\0';
+		rc = pull_once(p, u, w.why, err);
+	}
+	return rc;
+}
+
+/*
+ * stream_new - the new cache: what stays of the old one and what was
+ * fetched, to the pipeline, and (TMP not NULL) to a temporary file
+ */
+static int
+stream_new(struct pull *p, struct run *u, struct incremental_stats *is,
+	   struct cachewrite *cw, char **tmp, struct sync_err *err)
+{
+	struct source_stats *stats = u->stats;
+	int dirty;
+
+	is->incremental = p->incremental;
+	is->fetched = spill_count(p->fresh);
+	is->changed = guidset_count(p->changed);
+	is->from_usn = u->mark->usn;
+	is->to_usn = p->pos.usn;
+	is->fetched_entries = stats->entries;
+	if (u->old != NULL)
+		is->dropped = count_dropped(p, cachescan_guids(u->old));
+	/* nothing new since the cached position: nothing to write */
+	dirty = !(p->incremental && p->pos.usn == is->from_usn &&
+		  is->fetched == 0 && is->dropped == 0);
+	new_mark(p, u->mark);
+	if (u->old != NULL && p->incremental) {
+		/* what stays, a bit an object; the lists can go */
+		cachescan_select(u->old, keeps_old, p);
+		guidset_free(p->changed);
+		p->changed = NULL;
+		cw->old = u->old;
+	}
+	cw->fresh = p->fresh;
+	/* the table comes from the whole cache, as a full pull's */
+	stats->entries = 0;
+	stats->values = 0;
+	if (cachewrite_run(cw, u->path,
+			   u->r.commit != NULL && dirty ? tmp : NULL, err) < 0)
+		return -1;
+	is->cached = cw->objects;
+	summarise(p, stats, is);
+	return 0;
+}
+
 /* incremental_fetch - see the DESCRIPTION */
 int
 incremental_fetch(const struct incremental_request *req,
 		  struct source_stats *stats, struct incremental_stats *is,
 		  struct sync_err *err)
 {
-	struct incremental_request r = *req; /* pull_once takes accepted */
-	const struct ldapsync_conf *l = r.l;
-	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
+	struct run u = {.r = *req,
+			.stats = stats,
+			.path = cachefile_path(req->table, req->index),
+			.mark = xcalloc(1, sizeof(struct objcache_mark))};
 	struct pull *p = xcalloc(1, sizeof(*p));
-	char *path = cachefile_path(r.table, r.index), *tmp = NULL;
-	struct feed f = {p, r.fn, r.ctx, stats};
-	struct cachewrite cw = {.mark = mark, .take = feed, .ctx = &f};
-	struct cachescan *old;
-	struct cachefile_why w;
-	char *why = w.why, shown_dc[SHOWN_MAX];
-	int rc, dirty = 0;
+	struct feed f = {p, req->fn, req->ctx, stats};
+	struct cachewrite cw = {.mark = u.mark, .take = feed, .ctx = &f};
+	char *tmp = NULL;
+	int rc;
 
 	memset(is, 0, sizeof(*is));
-	old = cachefile_open(path, l, mark, &w);
-	snprintf(is->cache_problem, sizeof(is->cache_problem), "%s", w.problem);
-	rc = pull_once(p, &r, path, mark, old == NULL ? why : NULL, stats, err);
-	if (rc == 0 && old != NULL &&
-	    (is->healed = listing_lacks(p, cachescan_guids(old))) > 0) {
-		snprintf(why, sizeof(w.why),
-			 "%s lists %zu qualifying objects that the cache of "
-			 "the last pull lacks (was its view partial?)",
-			 shown(p->pos.dc, shown_dc), is->healed);
-		mark->dc[0] = '\0';
-		rc = pull_once(p, &r, path, mark, why, stats, err);
-	}
-	if (rc == 0) {
-		is->incremental = p->incremental;
-		is->fetched = spill_count(p->fresh);
-		is->changed = guidset_count(p->changed);
-		is->from_usn = mark->usn;
-		is->to_usn = p->pos.usn;
-		is->fetched_entries = stats->entries;
-		if (old != NULL)
-			is->dropped = count_dropped(p, cachescan_guids(old));
-		/* nothing new since the cached position: nothing to write */
-		dirty = !(p->incremental && p->pos.usn == is->from_usn &&
-			  is->fetched == 0 && is->dropped == 0);
-		new_mark(p, mark);
-		if (old != NULL && p->incremental) {
-			/* what stays, a bit an object; the lists can go */
-			cachescan_select(old, keeps_old, p);
-			guidset_free(p->changed);
-			p->changed = NULL;
-			cw.old = old;
-		}
-		cw.fresh = p->fresh;
-		/* the table comes from the whole cache, as a full pull's */
-		stats->entries = 0;
-		stats->values = 0;
-		rc = cachewrite_run(&cw, path,
-				    r.commit != NULL && dirty ? &tmp : NULL,
-				    err);
-	}
-	if (rc == 0) {
-		is->cached = cw.objects;
-		summarise(p, stats, is);
-	}
-	if (rc == 0 && r.commit != NULL) {
+	rc = pull(p, &u, is, err);
+	if (rc == 0)
+		rc = stream_new(p, &u, is, &cw, &tmp, err);
+	if (rc == 0 && u.r.commit != NULL) {
 		if (cw.write_err.kind != SYNC_ERR_NONE)
-			incremental_owe_failed(r.commit, path, &cw.write_err);
+			incremental_owe_failed(u.r.commit, u.path,
+					       &cw.write_err);
 		else
-			incremental_owe_file(r.commit, path, tmp);
-		path = NULL;
+			incremental_owe_file(u.r.commit, u.path, tmp);
+		u.path = NULL;
 	}
-	cachescan_free(old);
+	cachescan_free(u.old);
 	pull_free(p);
 	free(p);
-	free(path);
-	free(mark);
+	free(u.path);
+	free(u.mark);
 	return rc;
 }

@@ -153,7 +153,8 @@ way_streamed(size_t n, const char *path, struct addrset *set)
 	if (cachescan_open(path, 16, &c, &mark, &err) != 1 ||
 	    (none = spill_new(path, 16, &err)) == NULL)
 		return -1;
-	spill_seal(none);
+	if (spill_seal(none, &err) < 0)
+		return -1;
 	w.old = c;
 	w.fresh = none;
 	rc = cachewrite_run(&w, path, &tmp, &err);

@@ -74,7 +74,9 @@ fill(FILE *fp, const void *ctx, struct sync_err *err)
 	if (fp != NULL)
 		cacheformat_end(fp, w->objects, w->values);
 	r->done = 1;
-	return 0;
+	/* a write that failed once (a disk full for a moment) is a file
+	 * that lacks lines, even if the last flush succeeds */
+	return fp != NULL && ferror(fp) ? -1 : 0;
 }
 
 int

@@ -223,7 +223,12 @@ graphdelta_seal(struct graphdelta *d)
 	d->removed = 0;
 	if (d->fresh == NULL)
 		return;
-	spill_seal(d->fresh);
+	if (spill_seal(d->fresh, &d->spill_err) < 0) {
+		/* the round's objects are not all kept: feed fails it */
+		spill_free(d->fresh);
+		d->fresh = NULL;
+		return;
+	}
 	if (d->old == NULL)
 		return;
 	old = cachescan_guids(d->old);

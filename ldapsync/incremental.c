@@ -272,10 +272,8 @@ pull_once(struct pull *p, struct run *u, const char *why_full,
 	}
 	ldapsync_close(p->s);
 	p->s = NULL;
-	if (ret == 0) {
-		spill_seal(p->fresh);
+	if (ret == 0 && (ret = spill_seal(p->fresh, err)) == 0)
 		guidset_seal(p->changed);
-	}
 	return ret;
 }
 
@@ -469,6 +467,9 @@ stream_new(struct pull *p, struct run *u, struct incremental_stats *is,
 		guidset_free(p->changed);
 		p->changed = NULL;
 		cw->old = u->old;
+	} else {
+		cachescan_free(u->old); /* a full pull: nothing of it stays */
+		u->old = NULL;
 	}
 	cw->fresh = p->fresh;
 	/* the table comes from the whole cache, as a full pull's */

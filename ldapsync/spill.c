@@ -107,26 +107,36 @@ spill_new(const char *near, size_t key_len, struct sync_err *err)
 	struct spill *s;
 	FILE *fp;
 
+	const char *dir = tmpdir != NULL && *tmpdir ? tmpdir : "/tmp";
+	int first;
+
 	snprintf(prefix, len, "%s" ATOMICFILE_TMP_TAG, near);
 	fp = open_unnamed(prefix);
-	/* a directory the caller may not write (diff, check and explain
-	 * need only read the cache): the temporary directory */
-	if (fp == NULL &&
-	    (errno == EACCES || errno == EPERM || errno == EROFS)) {
-		free(prefix);
-		len = strlen(tmpdir != NULL && *tmpdir ? tmpdir : "/tmp") + 32;
-		prefix = xmalloc(len);
-		snprintf(prefix, len, "%s/rcptsync-spill.",
-			 tmpdir != NULL && *tmpdir ? tmpdir : "/tmp");
-		fp = open_unnamed(prefix);
-	}
+	first = errno;
 	free(prefix);
-	if (fp == NULL) {
+	/* a directory the caller may not write, or none yet (diff, check
+	 * and explain need only read the cache): the temporary directory */
+	if (fp == NULL && (first == EACCES || first == EPERM ||
+			   first == EROFS || first == ENOENT)) {
+		len = strlen(dir) + 32;
+		prefix = xmalloc(len);
+		snprintf(prefix, len, "%s/rcptsync-spill.", dir);
+		fp = open_unnamed(prefix);
+		free(prefix);
+		if (fp == NULL) {
+			sync_err_set(err, SYNC_ERR_OUTPUT,
+				     "cannot make a temporary file for the "
+				     "objects fetched, next to %s (%s) or in "
+				     "%s: %s",
+				     near, strerror(first), dir,
+				     strerror(errno));
+			return NULL;
+		}
+	} else if (fp == NULL) {
 		sync_err_set(err, SYNC_ERR_OUTPUT,
 			     "cannot make a temporary file for the objects "
-			     "fetched, next to %s or in the temporary "
-			     "directory: %s",
-			     near, strerror(errno));
+			     "fetched, next to %s: %s",
+			     near, strerror(first));
 		return NULL;
 	}
 	setvbuf(fp, NULL, _IOFBF, SPILL_BUFFER);
@@ -194,13 +204,27 @@ spill_value(struct spill *s, const char *val, size_t len)
 	cacheformat_value_line(s->fp, val, len);
 }
 
-void
-spill_seal(struct spill *s)
+/* io_error - the spill could not be written or read */
+static int
+io_error(const struct spill *s, const char *what, struct sync_err *err)
 {
+	return sync_err_set(err, SYNC_ERR_OUTPUT, "%s %s: %s", what, s->near,
+			    strerror(errno ? errno : EIO));
+}
+
+int
+spill_seal(struct spill *s, struct sync_err *err)
+{
+	/* on disk now, before anything else takes the room (the new cache
+	 * is written beside it): a full disk shows here, as a failed pull */
+	errno = 0;
+	if (fflush(s->fp) != 0 || ferror(s->fp))
+		return io_error(s, "cannot write", err);
 	(void)guidset_seal(s->keys);
 	s->live = 0;
 	for (size_t i = 0; i < guidset_count(s->keys); i++)
 		s->live += !is_removal(s, guidset_seq(s->keys, i));
+	return 0;
 }
 
 int
@@ -221,14 +245,6 @@ size_t
 spill_count(const struct spill *s)
 {
 	return s->live;
-}
-
-/* io_error - the spill could not be written or read */
-static int
-io_error(const struct spill *s, const char *what, struct sync_err *err)
-{
-	return sync_err_set(err, SYNC_ERR_OUTPUT, "%s %s: %s", what, s->near,
-			    strerror(errno ? errno : EIO));
 }
 
 int

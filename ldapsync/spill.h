@@ -13,7 +13,8 @@ struct spill;
  * spill_new - an empty spill of objects keyed by KEY_LEN bytes (an
  *	objectGUID's 16, guidset.h): a temporary file next to NEAR (NEAR
  *	ATOMICFILE_TMP_TAG XXXXXX, removed from the directory at once), or
- *	where that directory cannot be written, in $TMPDIR (or /tmp); or
+ *	where that directory cannot be written or is not there, in $TMPDIR
+ *	(or /tmp); or
  *	NULL with an OUTPUT error
  */
 struct spill *spill_new(const char *near, size_t key_len, struct sync_err *err);
@@ -42,9 +43,11 @@ int spill_remove(struct spill *s, const unsigned char *guid, size_t len)
 
 /*
  * spill_seal - no more objects: of an object put (or removed) more than
- *	once, the last is what counts
+ *	once, the last is what counts.  The file is flushed: 0, or -1 with
+ *	an OUTPUT error (a full disk).
  */
-void spill_seal(struct spill *s);
+int spill_seal(struct spill *s, struct sync_err *err)
+	__attribute__((warn_unused_result));
 
 /* spill_has - was GUID put, and not removed after?  (sealed) */
 int spill_has(const struct spill *s, const unsigned char *guid, size_t len);

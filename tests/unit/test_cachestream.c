@@ -169,7 +169,7 @@ test_spill_last_copy(void **state)
 	assert_int_equal(
 		spill_put(s, (const unsigned char *)"short", 5, "CN=x", &err),
 		-1);
-	spill_seal(s);
+	assert_int_equal(spill_seal(s, &err), 0);
 	assert_int_equal(spill_count(s), 300);
 	assert_int_equal(spill_replay(s, take, &r, &err), 0);
 	assert_int_equal(r.n, 300);
@@ -221,7 +221,7 @@ test_spill_removal(void **state)
 	/* C only removed */
 	assert_int_equal(spill_remove(s, c, sizeof(c)), 0);
 	assert_int_equal(spill_remove(s, c, 3), -1);
-	spill_seal(s);
+	assert_int_equal(spill_seal(s, &err), 0);
 	assert_false(spill_has(s, a, sizeof(a)));
 	assert_true(spill_touched(s, a, sizeof(a)));
 	assert_true(spill_has(s, b, sizeof(b)));
@@ -403,7 +403,7 @@ test_cachewrite_cannot_write(void **state)
 				 0);
 		spill_value(s, "SMTP:somebody@example.com", 25);
 	}
-	spill_seal(s);
+	assert_int_equal(spill_seal(s, &err), 0);
 	w.fresh = s;
 	w.ctx = taken;
 	/* the file cannot even be made */
@@ -439,6 +439,99 @@ test_cachewrite_cannot_write(void **state)
 	rmdir(dir);
 }
 
+struct relent {
+	size_t n, at;
+	struct rlimit *was;
+};
+
+/* relent - cachewrite's take: after AT objects, the file size limit is
+ * lifted again (a disk full for a moment) */
+static int
+relent(void *ctx, const struct cacheobj *o, struct sync_err *err)
+{
+	struct relent *r = ctx;
+
+	(void)o;
+	(void)err;
+	if (++r->n == r->at)
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, r->was), 0);
+	return 0;
+}
+
+/*
+ * a full disk while the objects fetched are kept fails the pull before
+ * any cache is written; one full for a moment while the new cache is
+ * written leaves a file that lacks lines, which is no cache
+ */
+static void
+test_full_disk(void **state)
+{
+	char dir[] = "/tmp/rcptsync-fulldisk-XXXXXX", near[300], gone[300];
+	struct objcache_mark m = {.usn = 1};
+	struct sync_err err = {0};
+	struct rlimit was, small;
+	struct relent rel = {0, 25000, &was};
+	struct cachewrite w = {.mark = &m, .take = relent, .ctx = &rel};
+	char *tmp = NULL;
+	struct spill *s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(near, sizeof(near), "%s/relay_recipients.rcptsync-cache", dir);
+	snprintf(gone, sizeof(gone), "%s/gone/relay_recipients.rcptsync-cache",
+		 dir);
+	strcpy(m.dc, "dc1");
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	small = was;
+	small.rlim_cur = 4096;
+	/* the spill: its objects are flushed at seal, and fail there */
+	s = spill_new(near, GUIDSET_KEY, &err);
+	assert_non_null(s);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	for (unsigned i = 0; i < 300; i++) {
+		unsigned char g[GUIDSET_KEY];
+
+		guid_of(i, g);
+		assert_int_equal(spill_put(s, g, sizeof(g), "CN=x,OU=y", &err),
+				 0);
+		spill_value(s, "SMTP:somebody@example.com", 25);
+	}
+	assert_int_equal(spill_seal(s, &err), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	assert_int_equal(err.kind, SYNC_ERR_OUTPUT);
+	assert_non_null(strstr(err.msg, "objects fetched"));
+	spill_free(s);
+	/* the new cache: more than its 1 MiB buffer, the first write
+	 * refused, the rest let through */
+	memset(&err, 0, sizeof(err));
+	s = spill_new(near, GUIDSET_KEY, &err);
+	assert_non_null(s);
+	for (unsigned i = 0; i < 40000; i++) {
+		unsigned char g[GUIDSET_KEY];
+
+		guid_of(i, g);
+		assert_int_equal(spill_put(s, g, sizeof(g), "CN=x,OU=y", &err),
+				 0);
+		spill_value(s, "SMTP:somebody@example.com", 25);
+	}
+	assert_int_equal(spill_seal(s, &err), 0);
+	w.fresh = s;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	assert_int_equal(cachewrite_run(&w, near, &tmp, &err), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	assert_int_equal(rel.n, 40000);
+	assert_null(tmp);
+	assert_int_equal(w.write_err.kind, SYNC_ERR_OUTPUT);
+	assert_false(leftovers(dir));
+	spill_free(s);
+	/* no directory yet (diff before the first sync): $TMPDIR */
+	s = spill_new(gone, GUIDSET_KEY, &err);
+	assert_non_null(s);
+	spill_free(s);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -449,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_cachescan_passes),
 		cmocka_unit_test(test_cachescan_select),
 		cmocka_unit_test(test_cachewrite_cannot_write),
+		cmocka_unit_test(test_full_disk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -348,6 +348,22 @@ test_cachescan_select(void **state)
 	free(r.got);
 }
 
+/* fill_spill - N objects of one value each into S */
+static void
+fill_spill(struct spill *s, unsigned n)
+{
+	struct sync_err err = {0};
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned char g[GUIDSET_KEY];
+
+		guid_of(i, g);
+		assert_int_equal(spill_put(s, g, sizeof(g), "CN=x,OU=y", &err),
+				 0);
+		spill_value(s, "SMTP:somebody@example.com", 25);
+	}
+}
+
 /* count - cachewrite's take: objects and values taken */
 static int
 count(void *ctx, const struct cacheobj *o, struct sync_err *err)
@@ -395,14 +411,7 @@ test_cachewrite_cannot_write(void **state)
 	strcpy(m.dc, "dc1");
 	s = spill_new(near, GUIDSET_KEY, &err);
 	assert_non_null(s);
-	for (unsigned i = 0; i < 300; i++) {
-		unsigned char g[GUIDSET_KEY];
-
-		guid_of(i, g);
-		assert_int_equal(spill_put(s, g, sizeof(g), "CN=x,OU=y", &err),
-				 0);
-		spill_value(s, "SMTP:somebody@example.com", 25);
-	}
+	fill_spill(s, 300);
 	assert_int_equal(spill_seal(s, &err), 0);
 	w.fresh = s;
 	w.ctx = taken;
@@ -489,14 +498,7 @@ test_full_disk(void **state)
 	s = spill_new(near, GUIDSET_KEY, &err);
 	assert_non_null(s);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-	for (unsigned i = 0; i < 300; i++) {
-		unsigned char g[GUIDSET_KEY];
-
-		guid_of(i, g);
-		assert_int_equal(spill_put(s, g, sizeof(g), "CN=x,OU=y", &err),
-				 0);
-		spill_value(s, "SMTP:somebody@example.com", 25);
-	}
+	fill_spill(s, 300);
 	assert_int_equal(spill_seal(s, &err), -1);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
 	assert_int_equal(err.kind, SYNC_ERR_OUTPUT);
@@ -507,14 +509,7 @@ test_full_disk(void **state)
 	memset(&err, 0, sizeof(err));
 	s = spill_new(near, GUIDSET_KEY, &err);
 	assert_non_null(s);
-	for (unsigned i = 0; i < 40000; i++) {
-		unsigned char g[GUIDSET_KEY];
-
-		guid_of(i, g);
-		assert_int_equal(spill_put(s, g, sizeof(g), "CN=x,OU=y", &err),
-				 0);
-		spill_value(s, "SMTP:somebody@example.com", 25);
-	}
+	fill_spill(s, 40000);
 	assert_int_equal(spill_seal(s, &err), 0);
 	w.fresh = s;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);

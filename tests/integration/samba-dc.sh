@@ -108,7 +108,9 @@ samba_dc_start() {
 	SDC_CA=$SDC/samba-ca.pem
 	# No forwarder (it would send DNS queries off the machine); TLS with
 	# our cert; strong auth required as by a hardened AD: simple binds only
-	# inside TLS, SASL inside TLS only with channel bindings; pid files here.
+	# inside TLS, SASL inside TLS only with channel bindings; pid files and
+	# sockets here (Samba 4.22 puts ncalrpc in /run/samba, which only the
+	# package's own service creates: without it smbd exits and the DC with it).
 	sed -i '/dns forwarder/d' "$SDC/etc/smb.conf"
 	sed -i "/\[global\]/a\\
 	tls enabled = yes\\
@@ -117,6 +119,8 @@ samba_dc_start() {
 	tls cafile = $SDC/samba-ca.pem\\
 	ldap server require strong auth = yes\\
 	pid directory = $SDC/run\\
+	ncalrpc dir = $SDC/run/ncalrpc\\
+	winbindd socket directory = $SDC/run/winbindd\\
 	interfaces = lo\\
 	bind interfaces only = yes\\
 	server services = -nbt -wrepl -winbindd -ntp_signd -kcc -dnsupdate" "$SDC/etc/smb.conf"

@@ -22,6 +22,7 @@
  * SEE ALSO
  *	cachescan.c, incremental.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 
 #include "fnv.h"
 #include "xalloc.h"
+#include "cacheformat.h"
 #include "cachescan.h"
 #include "cachefile.h"
 
@@ -106,29 +108,16 @@ cachefile_path(const char *table, size_t index)
 	return path;
 }
 
-/*
- * cachefile_open - the cache's first pass, or why there is none to continue
- * from (and in PROBLEM, why an existing one could not be read)
- */
-struct cachescan *
-cachefile_open(const char *path, const struct ldapsync_conf *l,
-	       struct objcache_mark *mark, struct cachefile_why *w)
+/* judge - may a pull for L continue from MARK?  1; or 0, WHY saying why not */
+static int
+judge(const struct ldapsync_conf *l, const struct objcache_mark *mark,
+      char *why, size_t size)
 {
-	char *why = w->why;
-	size_t size = sizeof(w->why);
-	struct cachescan *cache = NULL;
-	struct sync_err err = {0};
 	char hash[17], account[17];
-	int rc = cachescan_open(path, GUIDSET_KEY, &cache, mark, &err);
 
 	cachefile_selection(l, hash, sizeof(hash));
 	cachefile_account(l, account, sizeof(account));
-	w->problem[0] = '\0';
-	if (rc < 0)
-		snprintf(w->problem, sizeof(w->problem), "%s", err.msg);
-	if (rc <= 0) {
-		snprintf(why, size, "%s", rc == 0 ? "no cache yet" : err.msg);
-	} else if (strcmp(mark->config, hash) != 0) {
+	if (strcmp(mark->config, hash) != 0) {
 		snprintf(why, size, "base or filter changed");
 	} else if (strcmp(mark->account, account) != 0) {
 		snprintf(why, size, "%s",
@@ -142,9 +131,58 @@ cachefile_open(const char *path, const struct ldapsync_conf *l,
 		   time(NULL) < mark->full_at) {
 		snprintf(why, size, "full_every (%lds) passed", l->full_every);
 	} else {
-		return cache;
+		return 1;
 	}
+	return 0;
+}
+
+/*
+ * cachefile_open - the cache's first pass, or why there is none to continue
+ * from (and in PROBLEM, why an existing one could not be read)
+ */
+struct cachescan *
+cachefile_open(const char *path, const struct ldapsync_conf *l,
+	       struct objcache_mark *mark, struct cachefile_why *w)
+{
+	struct cachescan *cache = NULL;
+	struct sync_err err = {0};
+	int rc = cachescan_open(path, GUIDSET_KEY, &cache, mark, &err);
+
+	w->problem[0] = '\0';
+	if (rc < 0)
+		snprintf(w->problem, sizeof(w->problem), "%s", err.msg);
+	if (rc <= 0)
+		snprintf(w->why, sizeof(w->why), "%s",
+			 rc == 0 ? "no cache yet" : err.msg);
+	else if (judge(l, mark, w->why, sizeof(w->why)))
+		return cache;
 	cachescan_free(cache);
 	memset(mark, 0, sizeof(*mark));
 	return NULL;
+}
+
+/* cachefile_mark - see cachefile.h */
+int
+cachefile_mark(const char *path, const struct ldapsync_conf *l,
+	       struct objcache_mark *mark, char *why, size_t size)
+{
+	FILE *fp = fopen(path, "r");
+	struct cachereader *r;
+	struct sync_err err = {0};
+	int rc;
+
+	memset(mark, 0, sizeof(*mark));
+	if (fp == NULL) {
+		snprintf(why, size, "%s: %s", path, strerror(errno));
+		return 0;
+	}
+	r = cachereader_new(fp, path, 1);
+	rc = cachereader_header(r, mark, &err);
+	cachereader_free(r);
+	fclose(fp);
+	if (rc < 0) {
+		snprintf(why, size, "%s", err.msg);
+		return 0;
+	}
+	return judge(l, mark, why, size);
 }

@@ -53,4 +53,14 @@ struct cachescan *cachefile_open(const char *path,
 				 struct objcache_mark *mark,
 				 struct cachefile_why *w);
 
+/*
+ * cachefile_mark - the mark alone of the cache at PATH (its first lines,
+ *	not its objects) into *MARK, for a pull that only asks whether the
+ *	directory moved (incremental_unmoved): 1 when a pull for L may
+ *	continue it; else 0, WHY (SIZE bytes) saying why (missing,
+ *	unreadable, another selection or account, full_every passed)
+ */
+int cachefile_mark(const char *path, const struct ldapsync_conf *l,
+		   struct objcache_mark *mark, char *why, size_t size);
+
 #endif

@@ -483,6 +483,49 @@ stream_new(struct pull *p, struct run *u, struct incremental_stats *is,
 	return 0;
 }
 
+/* incremental_unmoved - see incremental.h */
+int
+incremental_unmoved(const struct incremental_request *req,
+		    struct source_stats *stats, char *why, size_t size,
+		    struct sync_err *err)
+{
+	char *path = cachefile_path(req->table, req->index);
+	struct objcache_mark *mark = xcalloc(1, sizeof(*mark));
+	const struct incrmode *mode = incrmode_get(req->l);
+	struct ldapsync_conf lc = *req->l;
+	struct ldapsync_session *s = NULL;
+	struct position pos = {0};
+	int rc = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!cachefile_mark(path, req->l, mark, why, size))
+		goto out;
+	/* the DC the cache was taken from, as pull_once asks */
+	lc.prefer_dc = mark->dc[0] != '\0' ? mark->dc : NULL;
+	if (ldapsync_open(&lc, stats, &s, err) < 0 ||
+	    position_read(s, &pos, err) < 0 ||
+	    (req->accepted != NULL && accepted_read(s, req->accepted, err) < 0))
+		rc = -1;
+	else if (!position_continues(mark, &pos,
+				     (mode->flags & INCRMODE_COOKIE) != 0, why,
+				     size))
+		rc = 0;
+	else if (pos.usn != mark->usn) /* changes_search's test */
+		snprintf(why, size, "the USN moved from %llu to %llu",
+			 mark->usn, pos.usn);
+	else {
+		snprintf(why, size, "%s: USN %llu, as at the cache's pull",
+			 stats->server, pos.usn);
+		rc = 1;
+	}
+	ldapsync_close(s);
+	free(pos.naming_context);
+out:
+	free(mark);
+	free(path);
+	return rc;
+}
+
 /* incremental_fetch - see the DESCRIPTION */
 int
 incremental_fetch(const struct incremental_request *req,

@@ -84,6 +84,24 @@ int incremental_fetch(const struct incremental_request *r,
 		      struct sync_err *err) __attribute__((warn_unused_result));
 
 /*
+ * incremental_unmoved - has directory R->l stayed where the cache of its
+ *	last pull left it?  Reads only the cache's mark, then asks the DC
+ *	for its position (and, with R->accepted, appends the accepted
+ *	domains to it, as incremental_fetch would), over a session of its
+ *	own that it closes.  Returns 1 when the pull would continue the
+ *	cache and find nothing changed (the same DC and invocationId, the
+ *	USN where the cache's pull began: changes_search's test), so that
+ *	a run may trust the table it made from that cache, WHY (SIZE
+ *	bytes) naming the server and USN; 0 when not, WHY saying why; -1
+ *	with ERR as ldapsync_open.  STATS
+ *	gets the session's server and discovery.  Nothing is written.
+ */
+int incremental_unmoved(const struct incremental_request *r,
+			struct source_stats *stats, char *why, size_t size,
+			struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/*
  * incremental_owe_file - the new cache written already as the temporary
  *	file TMP, to be renamed over PATH once the run is accepted (TMP
  *	NULL: PATH holds it already); *LIST takes PATH and TMP over, and

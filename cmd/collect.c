@@ -764,6 +764,51 @@ fetch_directories(struct collector *c, struct sync_err *err)
 	return 0;
 }
 
+/* collect_unmoved - see collect.h */
+int
+collect_unmoved(const struct sync_conf *conf, struct collect_stats *stats,
+		struct acceptdom_list *domains, char *why, size_t size,
+		struct sync_err *err)
+{
+	struct source_stats one;
+	int rc = 1;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(domains, 0, sizeof(*domains));
+	if (conf->source != CONFIG_SOURCE_LDAP || conf->graph != NULL) {
+		snprintf(why, size,
+			 "not every source is an incremental "
+			 "directory");
+		return 0;
+	}
+	for (size_t i = 0; rc == 1 && i < conf->n_ldap; i++) {
+		struct incremental_request r = {
+			.l = &conf->ldap[i],
+			.table = conf->table,
+			.index = conf->n_ldap > 1 ? i + 1 : 0,
+			.accepted = conf->domains_exchange ? domains : NULL,
+		};
+
+		if (!conf->ldap[i].incremental) {
+			snprintf(why, size,
+				 "not every source is an "
+				 "incremental directory");
+			return 0;
+		}
+		domains->dir = (unsigned)i;
+		rc = incremental_unmoved(&r, &one, why, size, err);
+		if (rc == 1)
+			log_debug("nothing changed at %s", why);
+		add_stats(&stats->source, &one);
+		warn_discovery(&conf->ldap[i], &one.dns);
+		if (one.skipped[0] != '\0')
+			log_warn("used %s after: %s", one.server, one.skipped);
+	}
+	if (rc == 1 && conf->domains_exchange)
+		acceptdom_finish(domains);
+	return rc;
+}
+
 /* fetch_ldif - source.ldif: one file, read as a directory would answer */
 static int
 fetch_ldif(struct collector *c, struct sync_err *err)
@@ -990,6 +1035,7 @@ collect_recipients(const struct sync_conf *conf,
 			      .commit = commit,
 			      .domains = domains}; /* the rest 0 or NULL */
 	double cpu0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID), t;
+	unsigned long warned = log_warnings();
 	int rc;
 
 	if (c.dns != NULL) /* the set's origins point into it */
@@ -1032,5 +1078,6 @@ collect_recipients(const struct sync_conf *conf,
 		log_warn("%lu more addresses are on more than one object "
 			 "(\"rcptsync explain ADDRESS\" shows them all)",
 			 c.dup_warnings - DUP_WARNINGS_MAX);
+	stats->warnings = log_warnings() - warned;
 	return c.set;
 }

@@ -20,6 +20,7 @@ struct collect_stats {
 	unsigned long excluded;	    /* matched "exclude" */
 	unsigned long extra;	    /* lines from the extra file */
 	unsigned long duplicates;   /* dropped by de-duplication */
+	unsigned long warnings;	    /* logged while the set was built */
 	double fetch_seconds;	    /* fetch and normalise, wall clock */
 	double fetch_cpu;	    /* of which this process's CPU time */
 	double sort_seconds;	    /* sorting and de-duplicating */
@@ -64,5 +65,18 @@ struct addrset *collect_recipients(const struct sync_conf *conf,
 				   struct acceptdom_list *domains,
 				   struct collect_stats *stats,
 				   struct sync_err *err);
+
+/*
+ * collect_unmoved - has every directory stayed where its cache's last
+ *	pull left it (incremental_unmoved)?  Only for source.ldap with every
+ *	directory incremental.  1: yes, STATS with the servers used and
+ *	DOMAINS (zeroed first, the caller frees it) with their accepted
+ *	domains, finished, under domains: exchange; 0: no, or the source
+ *	cannot say, WHY (SIZE bytes) saying why; -1 with ERR when a
+ *	directory could not be asked (as a fetch would fail).
+ */
+int collect_unmoved(const struct sync_conf *conf, struct collect_stats *stats,
+		    struct acceptdom_list *domains, char *why, size_t size,
+		    struct sync_err *err) __attribute__((warn_unused_result));
 
 #endif

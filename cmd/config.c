@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/sha2.h>
 #include <yaml.h>
 
 #include "ascii.h"
@@ -527,6 +528,35 @@ parse_error(const char *path, yaml_parser_t *parser, struct sync_err *err)
 		parser->context ? parser->context : "");
 }
 
+/* The file as libyaml reads it, hashed on the way (sync_conf.digest). */
+struct hashed_input {
+	FILE *fp;
+	struct sha256_ctx sha;
+};
+
+/* read_hashed - yaml_read_handler_t: the next bytes, into the digest too */
+static int
+read_hashed(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	struct hashed_input *in = data;
+
+	*got = fread(buf, 1, size, in->fp);
+	sha256_update(&in->sha, *got, buf);
+	return !ferror(in->fp);
+}
+
+/* hash_rest - what libyaml did not read (after the document): the
+ * digest is of the whole file */
+static void
+hash_rest(struct hashed_input *in)
+{
+	unsigned char buf[4096];
+	size_t got;
+
+	while (read_hashed(in, buf, sizeof(buf), &got) && got > 0)
+		;
+}
+
 /* config_load - read, parse, walk */
 int
 config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
@@ -535,6 +565,7 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	yaml_document_t doc;
 	yaml_node_t *root;
 	struct walker w;
+	struct hashed_input in;
 	char *copy, shown[256];
 	FILE *fp;
 	int ret = -1;
@@ -548,7 +579,9 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 						     sizeof(shown)),
 				    strerror(errno));
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, fp);
+	in.fp = fp;
+	sha256_init(&in.sha);
+	yaml_parser_set_input(&parser, read_hashed, &in);
 	if (!yaml_parser_load(&parser, &doc)) {
 		parse_error(path, &parser, err);
 		yaml_parser_delete(&parser);
@@ -570,6 +603,8 @@ config_load(const char *path, struct sync_conf *conf, struct sync_err *err)
 	else if (walk_section(&w, root, &root_section, conf, &w) == 0)
 		ret = 0;
 	derive_defaults(conf);
+	hash_rest(&in);
+	sha256_digest(&in.sha, sizeof(conf->digest), conf->digest);
 	if (ret == 0 && config_check_paths(&w, conf) < 0)
 		ret = -1;
 	free(copy);

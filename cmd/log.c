@@ -32,8 +32,9 @@
 static int current_level = LOG_LEVEL_NORMAL;
 static int journal_prefix; /* stderr is the journal's stream */
 static int to_syslog;
-static int status_shown;      /* a transient status line is on the TTY */
-static char status_text[200]; /* it, to redraw below a real line */
+static int status_shown;       /* a transient status line is on the TTY */
+static char status_text[200];  /* it, to redraw below a real line */
+static unsigned long warnings; /* log_warnings() */
 
 /* stderr_is_journal - JOURNAL_STREAM "DEV:INO" matches fd 2 */
 static int
@@ -68,6 +69,13 @@ log_syslog(void)
 	to_syslog = 1;
 }
 
+/* log_warnings - see log.h */
+unsigned long
+log_warnings(void)
+{
+	return warnings;
+}
+
 /* vlog - prefix, message, newline; and the syslog copy, which -q does
  * not thin out: maillog keeps the summary line of every run */
 static void
@@ -77,6 +85,8 @@ vlog(int priority, const char *severity, int on_stderr, const char *fmt,
 	va_list copy;
 	int redraw;
 
+	if (priority == LOG_WARNING)
+		warnings++;
 	if (to_syslog && (priority != LOG_DEBUG || on_stderr)) {
 		char msg[1024];
 

@@ -22,6 +22,9 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_advice - what the admin should do about the error just logged */
 void log_advice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* log_warnings - how many warnings were logged so far in this process */
+unsigned long log_warnings(void);
+
 /* log_status - a transient line on a TTY stderr, redrawn in place;
  * nothing when stderr is not a terminal, under -q, or in the journal */
 void log_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -31,6 +31,23 @@
 #include "tablediff.h"
 #include "pipeline.h"
 
+/* pipeline_warn_unverified - see pipeline.h */
+void
+pipeline_warn_unverified(struct pipeline *p)
+{
+	const struct sync_conf *c = p->conf;
+
+	for (size_t i = 0; c->source == CONFIG_SOURCE_LDAP && i < c->n_ldap &&
+			   !p->warned_unverified;
+	     i++)
+		if (!c->ldap[i].verify)
+			log_warn("tls.verify is false for %s: the directory "
+				 "server's certificate is not checked",
+				 c->ldap[i].domain ? c->ldap[i].domain
+						   : c->ldap[i].uris[0]);
+	p->warned_unverified = 1;
+}
+
 /* pipeline_fetch - the new set, with a debug line of what the source saw */
 int
 pipeline_fetch(struct pipeline *p, struct sync_err *err)
@@ -38,13 +55,7 @@ pipeline_fetch(struct pipeline *p, struct sync_err *err)
 	const struct sync_conf *c = p->conf;
 	const struct collect_stats *s = &p->stats;
 
-	for (size_t i = 0; c->source == CONFIG_SOURCE_LDAP && i < c->n_ldap;
-	     i++)
-		if (!c->ldap[i].verify)
-			log_warn("tls.verify is false for %s: the directory "
-				 "server's certificate is not checked",
-				 c->ldap[i].domain ? c->ldap[i].domain
-						   : c->ldap[i].uris[0]);
+	pipeline_warn_unverified(p);
 	p->new_set = collect_recipients(c, p->trace, p->commit, &p->domains,
 					&p->stats, err);
 	if (p->new_set == NULL)

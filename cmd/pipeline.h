@@ -35,7 +35,14 @@ struct pipeline {
 	   domains table */
 	struct pubtable table[PUBTABLE_N];
 	struct grace_counts grace;
+	int warned_unverified; /* pipeline_warn_unverified() said it */
 };
+
+/*
+ * pipeline_warn_unverified - once a run, before a directory is asked: a
+ *	warning for each directory whose certificate is not checked
+ */
+void pipeline_warn_unverified(struct pipeline *p);
 
 /*
  * pipeline_fetch - the new set from the configured source (warning about

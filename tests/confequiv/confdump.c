@@ -34,9 +34,11 @@
 #include "../unit/config_rows.h"
 
 /* Every field is printed below: a new field must be added there (and the
- * baseline regenerated), so its size is checked on LP64. */
+ * baseline regenerated), so its size is checked on LP64.  Not printed:
+ * sync_conf.digest, the SHA-256 of the file's bytes, which hold the run's
+ * own directory (a config means the same whatever its digest). */
 #if defined(__LP64__)
-_Static_assert(sizeof(struct sync_conf) == 280, "dump the new field");
+_Static_assert(sizeof(struct sync_conf) == 312, "dump the new field");
 _Static_assert(sizeof(struct ldapsync_conf) == 200, "dump the new field");
 _Static_assert(sizeof(struct graph_conf) == 104, "dump the new field");
 _Static_assert(sizeof(struct safety_limits) == 24, "dump the new field");

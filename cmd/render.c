@@ -217,6 +217,7 @@ render_sync(struct render *out, const struct sync_result *r)
 	json_num(j, "refused_values", r->refused);
 	json_graph(j, r->graph);
 	json_bool(j, "written", r->written);
+	json_bool(j, "trusted", r->trusted);
 	json_str(j, "map_type", r->map_type);
 	json_str(j, "table", r->table);
 	for (size_t k = PUBTABLE_RECIPIENTS + 1; k < PUBTABLE_N; k++) {

@@ -34,6 +34,7 @@ struct sync_result {
 	const char *metrics; /* metrics.textfile, or NULL */
 	int metrics_written;
 	const char *approved; /* sync --approve: the digest, or NULL */
+	int trusted; /* the last run's table kept, not rebuilt (unchanged.c) */
 };
 
 struct diff_result {

@@ -46,6 +46,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "relaydomains.h"
+#include "unchanged.h"
 #include "commands.h"
 
 /*
@@ -89,7 +90,17 @@ struct sync_run {
 	void *digest_table[PUBTABLE_N]; /* its tables */
 	const char *lift;     /* "--force", "--approve": no safety limits */
 	const char *approved; /* the digest of the approved change */
+	/* nothing moved: the sealed table trusted (unchanged.c) */
+	int trusted;
+	struct unchanged_result sealed;
 };
+
+/* n_recipients - the recipient table's keys: built, or as sealed */
+static size_t
+n_recipients(const struct sync_run *r)
+{
+	return r->trusted ? r->sealed.recipients : addrset_count(r->p.new_set);
+}
 
 /*
  * owe_hook - a map was replaced: the after_change hook is owed from now
@@ -305,7 +316,8 @@ compare(struct sync_run *r, struct sync_err *err)
 	const struct sync_conf *conf = r->p.conf;
 	int exists;
 
-	if (state_load(conf->state, &r->state, &exists, err) < 0)
+	if (!r->state_loaded &&
+	    state_load(conf->state, &r->state, &exists, err) < 0)
 		return -1;
 	r->state_loaded = 1;
 	if (maptype_get(conf->type)->update != NULL) {
@@ -489,13 +501,51 @@ written_also(const struct sync_run *r, char *buf, size_t size)
 			       r->p.table[k].row->name, r->p.table[k].path);
 }
 
+/*
+ * trust_unchanged - a plain sync whose directories did not move since the
+ * last accepted run, with nothing else the table depends on changed,
+ * trusts that run's table instead of building it again (unchanged.c).
+ * 1: trusted; 0: the seal is removed, the table is built; -1: a
+ * directory could not be asked.
+ */
+static int
+trust_unchanged(struct sync_run *r, const char *approve, struct sync_err *err)
+{
+	const struct sync_conf *conf = r->p.conf;
+	int exists, rc = 0;
+
+	if (r->lift == NULL && approve == NULL) {
+		if (state_load(conf->state, &r->state, &exists, err) < 0)
+			return -1;
+		r->state_loaded = 1;
+		pipeline_warn_unverified(&r->p);
+		rc = unchanged_try(conf, &r->state, &r->p.stats, &r->p.domains,
+				   &r->sealed, err);
+	}
+	if (rc == 1) {
+		r->trusted = 1;
+		r->p.stats.refused = r->sealed.refused;
+		log_info("nothing changed in the directory since the last "
+			 "run: its table stands");
+		if (r->sealed.warnings > 0)
+			log_warn("the run that built the table gave %lu "
+				 "warnings, which still hold (\"rcptsync "
+				 "check\" shows them again)",
+				 r->sealed.warnings);
+		return 1;
+	}
+	acceptdom_list_free(&r->p.domains);
+	unchanged_forget(conf);
+	return rc;
+}
+
 /* sync_locked - fetch, compare, check, publish when changed */
 static int
 sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
 {
 	const struct sync_conf *conf = r->p.conf;
 	double t_compare, t_write, t_done;
-	int removed = 0;
+	int removed = 0, rc;
 	char more[(PUBTABLE_N - 1) * (PATH_MAX + 64)];
 
 	for (size_t k = 0; k < PUBTABLE_N; k++)
@@ -506,6 +556,8 @@ sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
 		log_info("removed %d temporary files left by an interrupted "
 			 "run",
 			 removed);
+	if ((rc = trust_unchanged(r, approve, err)) != 0)
+		goto done;
 	if (conf->verify_cache != NULL)
 		r->added = addrset_new();
 	if (pipeline_fetch(&r->p, err) < 0)
@@ -524,10 +576,13 @@ sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
 		  r->p.stats.fetch_seconds, r->p.stats.fetch_cpu,
 		  r->p.stats.sort_seconds, t_write - t_compare,
 		  t_done - t_write);
+done:
+	if (rc < 0)
+		return -1;
 	written_also(r, more, sizeof(more));
 	log_info("sync: %zu recipients, %zu added, %zu removed, %zu changed, "
 		 "%zu pending removal; %s %s:%s%s",
-		 addrset_count(r->p.new_set), recipients(r)->counts.added,
+		 n_recipients(r), recipients(r)->counts.added,
 		 recipients(r)->counts.removed, recipients(r)->counts.revalued,
 		 r->p.grace.kept,
 		 recipients(r)->published ? "map written" : "no change to",
@@ -577,7 +632,7 @@ record_state(struct sync_run *r, int rc, const struct sync_err *err,
 		st->message[0] = '\0';
 		snprintf(st->server, sizeof(st->server), "%s",
 			 r->p.stats.source.server);
-		st->recipients = addrset_count(r->p.new_set);
+		st->recipients = n_recipients(r);
 		st->added = recipients(r)->counts.added;
 		st->removed = recipients(r)->counts.removed;
 		st->pending_count = r->p.grace.kept;
@@ -649,7 +704,7 @@ static void
 result(struct sync_run *r, struct sync_result *out)
 {
 	out->server = r->p.stats.source.server;
-	out->recipients = addrset_count(r->p.new_set);
+	out->recipients = n_recipients(r);
 	out->counts = recipients(r)->counts;
 	out->pending = r->p.grace.kept;
 	out->refused = r->p.stats.refused;
@@ -666,6 +721,25 @@ result(struct sync_run *r, struct sync_result *out)
 	out->metrics = r->p.conf->metrics_textfile;
 	out->metrics_written = r->metrics_written;
 	out->approved = r->approved;
+	out->trusted = r->trusted;
+}
+
+/*
+ * seal - an accepted run whose state was saved: what a later run needs to
+ * trust its table (unchanged.c), with the counts it showed
+ */
+static void
+seal(struct sync_run *r)
+{
+	struct unchanged_result res = {
+		.recipients = n_recipients(r),
+		.refused = r->p.stats.refused,
+		.warnings =
+			r->trusted ? r->sealed.warnings : r->p.stats.warnings,
+		.runs = r->trusted ? r->sealed.runs + 1 : 0,
+	};
+
+	unchanged_seal(r->p.conf, &r->state, &r->p.domains, &res);
 }
 
 /* cmd_sync - under the lock: sync, then record the outcome */
@@ -702,6 +776,8 @@ cmd_sync(const struct cmd_args *a, struct render *out, struct sync_err *err)
 		write_metrics(&r, rc, err, started, &prior);
 	} else {
 		write_metrics(&r, rc, err, started, &r.state);
+		if (rc == 0)
+			seal(&r);
 	}
 	/* the caches not saved: their temporary files go under the lock */
 	incremental_commit_free(r.commit);

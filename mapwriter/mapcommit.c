@@ -314,9 +314,12 @@ is_leftover(const char *name, const char *base)
 	name = strip_library_tmp(name);
 	if (strncmp(name, base, lb) != 0)
 		return 0;
-	/* the state's temp file, when the state is next to the table */
+	/* the state's temp file, when the state is next to the table, and
+	 * the seal's (cmd/unchanged.c) */
 	if (strncmp(name + lb, ".rcptsync-state" TMP_TAG,
-		    15 + strlen(TMP_TAG)) == 0)
+		    15 + strlen(TMP_TAG)) == 0 ||
+	    strncmp(name + lb, ".rcptsync-seal" TMP_TAG,
+		    14 + strlen(TMP_TAG)) == 0)
 		return 1;
 	/* the object caches' temp files: TABLE.rcptsync-cache[.N]TMP_TAG,
 	 * and source.graph's TABLE.rcptsync-cache.graphTMP_TAG */

@@ -528,6 +528,8 @@ test_cleanup(void **state)
 		{"t.rcptsync-tmp.Ab12Cd.cdb", 1},
 		{"__db.t.rcptsync-tmp.Ab12Cd.db", 1},
 		{"t.rcptsync-state.rcptsync-tmp.Xy", 1},
+		{"t.rcptsync-seal.rcptsync-tmp.Xy", 1},
+		{"t.rcptsync-seal", 0},
 		{"t.rcptsync-cache.3.rcptsync-tmp.Xy", 1},
 		{"__db.t.db", 0},
 		{"__db.other.rcptsync-tmp.Ab12Cd.db", 0},

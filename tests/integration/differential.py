@@ -15,7 +15,12 @@ an admin's tools would make them:
   again); a deletion large enough that the safety limit refuses it, then
   --force; and to a mode's own cache: its objects shuffled, the file cut
   at any byte, an object written twice, a bad escape, the run killed
-  (SIGKILL) at any moment.
+  (SIGKILL) at any moment; and what a run that finds its directory
+  unmoved must notice before it trusts the table of its last run
+  (cmd/unchanged.c): nothing at all changed, a published table changed
+  by hand (a line dropped or added, postmap run, a file touched or
+  copied), an exclude pattern added to or taken from every
+  configuration.
 
 After every step, rcptsync runs in two families of configurations:
 "guarded" (max_removed: 10%) and "open" (max_removed: 100%).  In each
@@ -61,6 +66,9 @@ WORK = E["DIFF_WORK"]
 PIDFILE = E["SDC_PIDFILE"]
 DOMAIN = "DC=corp,DC=example"
 RANGE = 5
+MAIL_CONFIG = E.get("MAIL_CONFIG", "")
+# what a sync that trusted the table of its last run says (cmd/sync.c)
+TRUSTED = "nothing changed in the directory since the last run"
 MODES = ["listing", "tombstones", "dirsync"]
 FAMILIES = {"open": "100%", "guarded": "10%"}
 
@@ -93,6 +101,8 @@ class Dir:
         # hidden (moved out, alias removed or not): what tombstones and
         # DirSync may still hold (the allowance; see the top)
         self.hidden_addrs = set()
+        self.exclude = []  # exclude patterns of every configuration
+        self.trusted = 0  # runs that trusted the table of their last
 
     def note_hidden(self):
         if self.hidden is not None:
@@ -414,9 +424,68 @@ def op_corrupt(d, rng):
         which, i + 1)
 
 
+def op_again(d, rng):
+    """nothing changed: every mode runs again, and one whose directory did
+    not move trusts the table of its last run (cmd/unchanged.c)"""
+    return "nothing changed"
+
+
+def op_tamper(d, rng):
+    """a mode's published table changed by hand: a line dropped or added
+    in the text (the map left as it was, or made again by postmap), or the
+    files only touched or copied back: the next run must not trust it"""
+    family = rng.choice(list(FAMILIES))
+    mode = rng.choice(MODES)
+    path = os.path.join(WORK, "s%d" % d.seed, family, mode, "relay_recipients")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        lines = f.read().splitlines(True)
+    keys = [i for i, l in enumerate(lines) if not l.startswith("#")]
+    how = rng.choice(["drop", "add", "drop+postmap", "touch", "copy"])
+    if how.startswith("drop") and keys:
+        del lines[rng.choice(keys)]
+    elif how == "add":
+        lines.append("tampered.%d@corp.example\tOK\n" % rng.randrange(10 ** 6))
+    if how in ("drop", "add", "drop+postmap"):
+        rewrite(path, "".join(lines).encode())
+    if how == "drop+postmap":
+        r = run(["postmap", "-c", MAIL_CONFIG, "hash:" + path])
+        if r.returncode != 0:
+            raise Failure("postmap: " + r.stderr)
+    elif how == "touch":
+        os.utime(path)
+    elif how == "copy":
+        shutil.copy2(path + ".db", path + ".db.tmp")
+        os.rename(path + ".db.tmp", path + ".db")
+    return "%s %s's table by hand (%s)" % (
+        "touch" if how == "touch" else "change", "%s %s" % (family, mode), how)
+
+
+def op_exclude(d, rng):
+    """the configuration changed, the directory not: an exclude pattern
+    that matches addresses of the table added, or the last one taken away,
+    in every configuration (a full pull's too)"""
+    if d.exclude and rng.random() < 0.5:
+        gone = d.exclude.pop()
+        what = "exclude %s taken away again" % gone
+    else:
+        name = pick(d, rng, lambda o: visible(o, d) and o["addrs"])
+        if name is None:
+            return None
+        addr = d.objs[name]["addrs"][0]
+        d.exclude.append(addr)
+        what = "exclude %s added (%s's)" % (addr, name)
+    for family in FAMILIES:
+        for mode in ["full"] + MODES:
+            config(d, family, mode)
+    return what + " to every configuration"
+
+
 OPS = [(op_forget, 2), (op_add, 5), (op_delete, 3), (op_alias, 5), (op_unalias, 3),
        (op_grow, 2), (op_primary, 2), (op_rename, 2), (op_move, 3),
-       (op_deny, 1), (op_restore, 2), (op_shuffle, 1), (op_corrupt, 1)]
+       (op_deny, 1), (op_restore, 2), (op_shuffle, 1), (op_corrupt, 1),
+       (op_again, 3), (op_tamper, 2), (op_exclude, 1)]
 
 
 # --- the DC's process --------------------------------------------------------
@@ -503,13 +572,15 @@ def config(d, family, mode):
     bind: {method: simple, dn: %s@corp.example, password_file: %s}
     timeout: 10
 %sdomains: [corp.example]
-output:
+%soutput:
   table: %s/relay_recipients
 safety:
   max_removed: %s
   min_recipients: 1
 lock: %s/lock
-""" % (d.base, CA, SVC, SVC_PW, incr, path, FAMILIES[family], path))
+""" % (d.base, CA, SVC, SVC_PW, incr,
+       "exclude: [%s]\n" % ", ".join('"%s"' % e for e in d.exclude)
+       if d.exclude else "", path, FAMILIES[family], path))
     return path
 
 
@@ -550,6 +621,7 @@ def compare_all(d, paths, force=False, note=None):
             before = table(paths[family][mode])
             rc, out = sync(paths[family][mode], force)
             got = table(paths[family][mode])
+            d.trusted += TRUSTED in out
             if got == want and rc == rc_full:
                 continue
             extra = set(got or []) - set(want or [])
@@ -630,7 +702,7 @@ def kill_mid_sync(d, paths, rng):
     change = op_alias(d, rng) or op_add(d, rng)
     # at a crash point of the build (common/fault.h: the N-th point the
     # run passes; 2 is the new cache half written), or at a random time
-    crash_at = rng.choice([None, None, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9])
+    crash_at = rng.choice([None, None, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
     env = dict(os.environ)
     if crash_at is not None:
         env["RCPTSYNC_CRASH_AT"] = str(crash_at)
@@ -731,8 +803,9 @@ def run_seed(seed, steps):
         for i, h in enumerate(history, 1):
             print("  step %d: %s" % (i, h))
         return False
-    print("ok - differential seed %d: %d steps, every mode equal to a full pull "
-          "(%s)" % (seed, steps, "; ".join(history)))
+    print("ok - differential seed %d: %d steps, every mode equal to a full pull, "
+          "%d runs trusted the table of their last (%s)"
+          % (seed, steps, d.trusted, "; ".join(history)))
     return True
 
 

@@ -36,6 +36,12 @@ contains() {
 	else bad "$1: output lacks '$2'"; printf '%s\n' "$OUT" | sed 's/^/    /' | tail -25; fi
 }
 
+# omits NAME NEEDLE : the last expect_rc output does not hold NEEDLE
+omits() {
+	if printf '%s' "$OUT" | grep -qF -- "$2"; then bad "$1: output holds '$2'"
+	else ok "$1"; fi
+}
+
 # require TOOL... : skip the suite (77) if missing, but never in CI
 require() {
 	local t

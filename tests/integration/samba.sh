@@ -61,6 +61,8 @@ EOF
 
 # rs ARGS... : rcptsync inside the namespace
 rs() { in_ns "$RCPTSYNC" "$@"; }
+# what a sync that trusted the table of its last run says (cmd/sync.c)
+TRUSTED="nothing changed in the directory since the last run"
 
 # table_is FILE EXPECTED : the table's entries (without the comment)
 table_is() { grep -v '^#' "$1" | cmp -s - "$2"; }
@@ -362,18 +364,121 @@ expect_rc "incremental, dirsync: first run" 0 rs -v -c "$DIRSYNC_CONF" sync
 contains "dirsync: the first run is a full pull" "full pull from ldaps://127.0.0.1 (no cache yet)"
 check "dirsync: the cookie is kept in the cache" grep -q '^cookie [0-9a-f]' "$DIRSYNC_TABLE.rcptsync-cache"
 expect_rc "incremental, dirsync: nothing changed" 0 rs -v -c "$DIRSYNC_CONF" sync
+contains "dirsync, nothing changed: the table of the last run trusted" "$TRUSTED"
+rm -f "$DIRSYNC_TABLE.rcptsync-seal"
+expect_rc "incremental, dirsync: nothing changed, no seal" 0 rs -v -c "$DIRSYNC_CONF" sync
 contains "dirsync, nothing changed: nothing fetched" " 0 changed entries fetched"
 expect_rc "incremental, listing: first run" 0 rs -v -c "$LIST_CONF" sync
 contains "the first run is a full pull" "full pull from ldap://127.0.0.1 (no cache yet)"
 expect_rc "incremental, tombstones: first run" 0 rs -v -c "$TOMB_CONF" sync
 check "the object cache was written next to the table" test -s "$TOMB_TABLE.rcptsync-cache"
-expect_rc "incremental, tombstones: nothing changed" 0 rs -v -c "$TOMB_CONF" sync
+rm -f "$TOMB_TABLE.rcptsync-seal"
+expect_rc "incremental, tombstones: nothing changed, no seal" 0 rs -v -c "$TOMB_CONF" sync
 contains "no change: an incremental pull of nothing" " 0 changed entries fetched"
 cp "$LIST_TABLE" "$D/list-before"
-expect_rc "incremental, listing: nothing changed" 0 rs -v -c "$LIST_CONF" sync
+rm -f "$LIST_TABLE.rcptsync-seal"
+expect_rc "incremental, listing: nothing changed, no seal" 0 rs -v -c "$LIST_CONF" sync
 contains "listing, nothing changed: nothing fetched" " 0 changed entries fetched"
 check "listing, nothing changed: the table is as it was" cmp -s "$LIST_TABLE" "$D/list-before"
 expect_rc "listing, nothing changed: diff agrees (exit 0)" 0 rs -c "$LIST_CONF" diff
+
+# --- a run whose directory did not move trusts the table of the last ----
+# (cmd/unchanged.c): only while nothing else it was built from changed
+SEAL=$LIST_TABLE.rcptsync-seal
+seal_runs() { sed -n 's/^result [0-9]* [0-9]* [0-9]* //p' "$SEAL"; }
+# trusted NAME : the listing's next run trusts the table, which stays
+trusted() {
+	expect_rc "$1: sync" 0 rs -v -c "$LIST_CONF" sync
+	contains "$1: the table of the last run is trusted" "$TRUSTED"
+	omits "$1: the cache is not read" "objects cached"
+	check "$1: the table is as it was" cmp -s "$LIST_TABLE" "$D/list-before"
+}
+# rebuilt NAME WHY : the listing's next run builds the table again
+rebuilt() {
+	expect_rc "$1: sync" 0 rs -v -c "$LIST_CONF" sync
+	omits "$1: not trusted" "$TRUSTED"
+	contains "$1: built again, and why" "the table is built again: $2"
+	contains "$1: from the cache" "0 changed entries fetched"
+	check "$1: the table is the last run's" cmp -s "$LIST_TABLE" "$D/list-before"
+}
+check "the run that pulled wrote a seal" test -s "$SEAL"
+trusted "nothing changed"
+check "nothing changed: the seal counts the run" test "$(seal_runs)" = 1
+trusted "nothing changed, again"
+check "nothing changed, again: the seal counts 2" test "$(seal_runs)" = 2
+expect_rc "nothing changed, --json" 0 rs --json -c "$LIST_CONF" sync
+check "nothing changed, --json: trusted, not written, the count as sealed" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1].splitlines()[-1])
+assert d["trusted"] is True and d["written"] is False, d
+assert d["recipients"] == int(sys.argv[2]), d
+' "$(grep '^{' <<<"$OUT")" "$(grep -vc "^#" "$LIST_TABLE")"
+check "nothing changed, --json: the seal counts 3" test "$(seal_runs)" = 3
+expect_rc "check, nothing changed" 0 rs -c "$LIST_CONF" check
+check "diff and check leave the seal alone" test "$(seal_runs)" = 3
+sed -i '2d' "$LIST_TABLE"
+expect_rc "a line of the text dropped by hand: sync" 0 rs -v -c "$LIST_CONF" sync
+contains "a line dropped: built again" "the table is built again: recipients or its map is not as the last run left it"
+check "a line dropped: the table is whole again" cmp -s "$LIST_TABLE" "$D/list-before"
+trusted "after the repair"
+touch "$LIST_TABLE.db"
+rebuilt "the map touched" "recipients or its map is not as the last run left it"
+echo "# a comment" >> "$LIST_CONF"
+rebuilt "the configuration edited" "config changed"
+trusted "after the edit"
+cp "$RCPTSYNC" "$D/rcptsync-copy"
+expect_rc "another build of rcptsync: sync" 0 in_ns "$D/rcptsync-copy" -v -c "$LIST_CONF" sync
+contains "another build: built again" "the table is built again: program changed"
+expect_rc "back to the first build: sync" 0 rs -v -c "$LIST_CONF" sync
+contains "back to the first build: built again" "the table is built again: program changed"
+trusted "the same build again"
+sed -i 's/^result \([0-9]* [0-9]* [0-9]*\) [0-9]*$/result \1 95/' "$SEAL"
+trusted "the 96th run"
+rebuilt "after 96 runs" "96 runs trusted the table: rebuilt"
+head -c 100 "$SEAL" > "$D/seal-cut" && cp "$D/seal-cut" "$SEAL"
+rebuilt "a seal cut short" "$SEAL:3: not a whole seal"
+expect_rc "--force: sync" 0 rs -v -c "$LIST_CONF" sync --force
+omits "--force: not trusted" "$TRUSTED"
+contains "--force: from the cache" "0 changed entries fetched"
+trusted "after --force"
+# a run that fails takes the seal away: the next one builds the table
+sed 's|ldap://127.0.0.1|ldap://127.0.0.1:9|' "$LIST_CONF" > "$D/list-down.yaml"
+expect_rc "the directory unreachable: exit 69" 69 rs -c "$D/list-down.yaml" sync
+check "a failed run removes the seal" test ! -e "$SEAL"
+rebuilt "after a failed run" "the last run failed"
+# an address removed in its grace period: no run trusts the table until
+# the grace period is over, and the address goes when a full pull's would
+conf grace-full "  ldap:
+    uri: ldaps://127.0.0.1
+    base: $CORP
+$TLS
+$GSS" "safety: {removal_grace: 2 runs}"
+GFULL_CONF=$CONF GFULL_TABLE=$TABLE
+conf grace-incr "  ldap:
+    uri: ldap://127.0.0.1
+    base: $CORP
+    incremental: usnchanged
+$GSS" "safety: {removal_grace: 2 runs}"
+GINCR_CONF=$CONF GINCR_TABLE=$TABLE
+expect_rc "grace: full pull, first run" 0 rs -c "$GFULL_CONF" sync
+expect_rc "grace: incremental, first run" 0 rs -c "$GINCR_CONF" sync
+expect_rc "grace: incremental, trusted" 0 rs -v -c "$GINCR_CONF" sync
+contains "grace: nothing moved, trusted" "$TRUSTED"
+printf 'dn: CN=User 00006,OU=Staff,%s\nchangetype: modify\ndelete: proxyAddresses\nproxyAddresses: smtp:u00006@corp.example\n' "$CORP" > "$D/g-unalias.ldif"
+ad ldapmodify -f "$D/g-unalias.ldif" || bad "take the alias of User 00006 away"
+for n in 1 2 3; do
+	expect_rc "grace: full pull, run $n after the removal" 0 rs -c "$GFULL_CONF" sync
+	expect_rc "grace: incremental, run $n after the removal" 0 rs -v -c "$GINCR_CONF" sync
+	check "grace: run $n: incremental table = full table" cmp -s "$GINCR_TABLE" "$GFULL_TABLE"
+	[ "$n" = 1 ] || contains "grace: run $n: not trusted while an address is pending" \
+		"the table is built again: addresses are in their removal grace period"
+done
+check "grace: the pending address went at last" \
+	lacks '^u00006@corp.example' "$GINCR_TABLE"
+expect_rc "grace: the run after" 0 rs -v -c "$GINCR_CONF" sync
+contains "grace: nothing pending, trusted again" "$TRUSTED"
+printf 'dn: CN=User 00006,OU=Staff,%s\nchangetype: modify\nadd: proxyAddresses\nproxyAddresses: smtp:u00006@corp.example\n' "$CORP" > "$D/g-realias.ldif"
+ad ldapmodify -f "$D/g-realias.ldif" || bad "give User 00006 its alias back"
 expect_rc "check with an incremental source" 0 rs -c "$LIST_CONF" check
 contains "check says how it pulled" "pull: incremental from USN"
 expect_rc "check with a dirsync source" 0 rs -c "$DIRSYNC_CONF" check

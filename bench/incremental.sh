@@ -10,7 +10,10 @@
 # runs): a full pull with nothing changed; an incremental pull
 # (usnchanged, deletions: listing) with nothing changed (the USN has not
 # moved: the rootDSE and the NTDS Settings object are read, no search is
-# made; the same path as DirSync's with nothing changed); and one with the
+# made; the same path as DirSync's with nothing changed), which trusts the
+# table of the run before (cmd/unchanged.c: its seal matches); the same
+# with the seal removed before each run, so that the table is rebuilt
+# from the cache (the path before the seal); and one with the
 # USN moved (the cache's usn is put one back before each run, so the pull
 # lists every GUID and fetches the one object whose uSNChanged is the
 # highest, then writes a new cache).  Then peak RSS of each, and of the
@@ -26,7 +29,7 @@ ROOT=$HERE/..
 RCPTSYNC=$(realpath "${RCPTSYNC:-$ROOT/build/rcptsync}")
 BASE="DC=corp,DC=example"
 I=$DIR/incr
-mkdir -p "$I/db" "$I/full" "$I/none" "$I/moved"
+mkdir -p "$I/db" "$I/full" "$I/none" "$I/rebuilt" "$I/moved"
 . "$DIR/env"
 if [ ! -s "$I/fixture.ldif" ]; then
 	python3 - "$DIR/fixture.ldif" "$I/fixture.ldif" "$I/highest" <<'PY'
@@ -94,7 +97,7 @@ conf() { # NAME [INCREMENTAL]: DIR/rcptsync.yaml (bench/slapd.sh's) for it
 		sed -i "s|^    base: .*|&\n    incremental: usnchanged\n    deletions: listing|" "$I/$1/rcptsync.yaml"
 	fi
 }
-conf full; conf none yes; conf moved yes
+conf full; conf none yes; conf rebuilt yes; conf moved yes
 check() { # NAME
 	cmp -s <(grep -v '^#' "$I/$1/relay_recipients") "$DIR/expected" ||
 		{ echo "$1: the table is not the generator's" >&2; exit 1; }
@@ -103,27 +106,36 @@ peak() { # NAME: one sync, its peak RSS in KB
 	/usr/bin/time -f %M -o "$I/$1.rss" "$RCPTSYNC" -c "$I/$1/rcptsync.yaml" sync >/dev/null 2>&1
 	cat "$I/$1.rss"
 }
-# usn_back - the moved run's cache says one USN less than the DC's
+# usn_back - the moved run's cache says one USN less than the DC's; the
+# rebuilt run has no seal
 cat > "$I/usn-back.sh" <<SH
 #!/bin/sh
 sed -i "s/^usn .*/usn $((HIGHEST - 1))/" "$I/moved/relay_recipients.rcptsync-cache"
+rm -f "$I/rebuilt/relay_recipients.rcptsync-seal"
 SH
 chmod +x "$I/usn-back.sh"
 echo "first runs (peak RSS, KB): full $(peak full); incremental, a full pull through the spill $(peak none)"
-cp "$I/none/relay_recipients.rcptsync-cache" "$I/moved/" 2>/dev/null || true
-"$RCPTSYNC" -c "$I/moved/rcptsync.yaml" sync >/dev/null 2>&1
-for n in full none moved; do check $n; done
+for n in rebuilt moved; do
+	cp "$I/none/relay_recipients.rcptsync-cache" "$I/$n/" 2>/dev/null || true
+	"$RCPTSYNC" -c "$I/$n/rcptsync.yaml" sync >/dev/null 2>&1
+done
+for n in full none rebuilt moved; do check $n; done
 "$I/usn-back.sh"
-"$RCPTSYNC" -v -c "$I/moved/rcptsync.yaml" sync 2>&1 | grep -E "incremental pull|full pull" || true
+for n in none rebuilt moved; do
+	echo "$n: $("$RCPTSYNC" -v -c "$I/$n/rcptsync.yaml" sync 2>&1 |
+		grep -E "incremental pull|full pull|nothing changed at|built again" | tr '\n' ' ')"
+done
+"$I/usn-back.sh"
 hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$I/hyperfine.json" \
 	--prepare "$I/usn-back.sh" \
 	-n "full pull, no change" "$RCPTSYNC -c $I/full/rcptsync.yaml sync" \
-	-n "incremental, no change" "$RCPTSYNC -c $I/none/rcptsync.yaml sync" \
+	-n "incremental, no change (the sealed table trusted)" "$RCPTSYNC -c $I/none/rcptsync.yaml sync" \
+	-n "incremental, no change, no seal (rebuilt from the cache)" "$RCPTSYNC -c $I/rebuilt/rcptsync.yaml sync" \
 	-n "incremental, USN moved (listing, 1 object fetched)" "$RCPTSYNC -c $I/moved/rcptsync.yaml sync"
-for n in full none moved; do check $n; done
+for n in full none rebuilt moved; do check $n; done
 "$I/usn-back.sh"
-echo "peak RSS (KB): full no change $(peak full); incremental no change $(peak none); incremental USN moved $(peak moved)"
-for n in full none moved; do check $n; done
+echo "peak RSS (KB): full no change $(peak full); incremental no change $(peak none); no seal $(peak rebuilt); incremental USN moved $(peak moved)"
+for n in full none rebuilt moved; do check $n; done
 python3 - "$I/hyperfine.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]

@@ -63,8 +63,11 @@ struct collector {
 	const struct source_stats *live; /* the running fetch's counters */
 	int progress;			 /* draw the fetch progress */
 	double started, shown;
-	const char *extra_origin;	    /* the extra file's origin string */
-	unsigned long dup_warnings;	    /* addresses on two objects */
+	const char *extra_origin;   /* the extra file's origin string */
+	unsigned long dup_warnings; /* addresses on two objects */
+	/* warnings about how this run fetched (discovery, failover, a cache
+	 * pulled afresh), not about the data: collect_stats.warnings */
+	unsigned long passing;
 	struct incremental_commit **commit; /* sync: caches owed */
 	struct acceptdom_list *domains;	    /* the run's accepted domains */
 	struct held *held;		    /* exchange: traces until the */
@@ -567,15 +570,22 @@ merge_extra(struct collector *c, struct sync_err *err)
  * records it could not use, and a site with no DC of its own (a
  * misspelt site would otherwise quietly send every run to any DC)
  */
-static void
+static unsigned
 warn_discovery(const struct ldapsync_conf *l, const struct source_discovery *d)
 {
-	if (d->ignored[0] != '\0')
+	unsigned n = 0;
+
+	if (d->ignored[0] != '\0') {
 		log_warn("DNS records not used: %s", d->ignored);
-	if (l->site != NULL && d->n_lookups == 2 && d->lookups[0].found == 0)
+		n++;
+	}
+	if (l->site != NULL && d->n_lookups == 2 && d->lookups[0].found == 0) {
 		log_warn("site %s has no DC in DNS (%s SRV: %s): used the "
 			 "domain's",
 			 l->site, d->lookups[0].name, d->lookups[0].outcome);
+		n++;
+	}
+	return n;
 }
 
 /* add_discovery - one directory's DNS lookups and records, as room allows */
@@ -711,13 +721,17 @@ fetch_incremental(struct collector *c, size_t i, struct source_stats *one,
 
 	if (incremental_fetch(&r, one, &is, err) < 0)
 		return -1;
-	if (is.cache_problem[0] != '\0')
+	if (is.cache_problem[0] != '\0') {
 		log_warn("%s; pulling in full", is.cache_problem);
-	if (is.healed > 0)
+		c->passing++;
+	}
+	if (is.healed > 0) {
 		log_warn("%s lists %zu qualifying objects that the cache of "
 			 "the last pull lacks (was its view partial?): pulled "
 			 "in full",
 			 one->server, is.healed);
+		c->passing++;
+	}
 	log_debug("%s", is.summary);
 	append_pull(c->stats, index, "%s", is.pull);
 	return 0;
@@ -755,9 +769,11 @@ fetch_directories(struct collector *c, struct sync_err *err)
 		drop_deferred(c);
 
 		add_stats(&c->stats->source, &one);
-		warn_discovery(&c->conf->ldap[i], &one.dns);
-		if (one.skipped[0] != '\0')
+		c->passing += warn_discovery(&c->conf->ldap[i], &one.dns);
+		if (one.skipped[0] != '\0') {
 			log_warn("used %s after: %s", one.server, one.skipped);
+			c->passing++;
+		}
 		if (rc < 0)
 			return -1;
 	}
@@ -770,7 +786,8 @@ collect_unmoved(const struct sync_conf *conf, struct collect_stats *stats,
 		struct acceptdom_list *domains, char *why, size_t size,
 		struct sync_err *err)
 {
-	struct source_stats one;
+	struct source_stats *each;
+	size_t asked = 0;
 	int rc = 1;
 
 	memset(stats, 0, sizeof(*stats));
@@ -781,6 +798,14 @@ collect_unmoved(const struct sync_conf *conf, struct collect_stats *stats,
 			 "directory");
 		return 0;
 	}
+	for (size_t i = 0; i < conf->n_ldap; i++)
+		if (!conf->ldap[i].incremental) {
+			snprintf(why, size,
+				 "not every source is an "
+				 "incremental directory");
+			return 0;
+		}
+	each = xcalloc(conf->n_ldap, sizeof(*each));
 	for (size_t i = 0; rc == 1 && i < conf->n_ldap; i++) {
 		struct incremental_request r = {
 			.l = &conf->ldap[i],
@@ -789,21 +814,22 @@ collect_unmoved(const struct sync_conf *conf, struct collect_stats *stats,
 			.accepted = conf->domains_exchange ? domains : NULL,
 		};
 
-		if (!conf->ldap[i].incremental) {
-			snprintf(why, size,
-				 "not every source is an "
-				 "incremental directory");
-			return 0;
-		}
 		domains->dir = (unsigned)i;
-		rc = incremental_unmoved(&r, &one, why, size, err);
+		rc = incremental_unmoved(&r, &each[i], why, size, err);
 		if (rc == 1)
 			log_debug("nothing changed at %s", why);
-		add_stats(&stats->source, &one);
-		warn_discovery(&conf->ldap[i], &one.dns);
-		if (one.skipped[0] != '\0')
-			log_warn("used %s after: %s", one.server, one.skipped);
+		add_stats(&stats->source, &each[i]);
+		asked++;
 	}
+	/* what discovery and failover found, as a pull says it; not when a
+	 * pull follows, which says it again */
+	for (size_t i = 0; rc != 0 && i < asked; i++) {
+		warn_discovery(&conf->ldap[i], &each[i].dns);
+		if (each[i].skipped[0] != '\0')
+			log_warn("used %s after: %s", each[i].server,
+				 each[i].skipped);
+	}
+	free(each);
 	if (rc == 1 && conf->domains_exchange)
 		acceptdom_finish(domains);
 	return rc;
@@ -835,16 +861,20 @@ fetch_graph(struct collector *c, struct sync_err *err)
 	c->last_dn = NULL;
 	rc = graph_fetch(&r, &one, &c->stats->graph, err);
 	add_stats(&c->stats->source, &one);
-	if (g->cache_problem[0] != '\0')
+	if (g->cache_problem[0] != '\0') {
 		log_warn("%s; a full delta round", g->cache_problem);
+		c->passing++;
+	}
 	if (g->why_full[0] != '\0')
 		log_debug("graph: a full delta round: %s", g->why_full);
-	if (g->links_dropped > 0)
+	if (g->links_dropped > 0) {
 		log_warn("graph: this round's deltaLinks take %zu bytes, more "
 			 "than the incremental cache keeps: they are not "
 			 "saved, and the run after this one's cache is a full "
 			 "delta round",
 			 g->links_dropped);
+		c->passing++;
+	}
 	if (rc == 0 && g->delta) {
 		char how[200];
 
@@ -1078,6 +1108,6 @@ collect_recipients(const struct sync_conf *conf,
 		log_warn("%lu more addresses are on more than one object "
 			 "(\"rcptsync explain ADDRESS\" shows them all)",
 			 c.dup_warnings - DUP_WARNINGS_MAX);
-	stats->warnings = log_warnings() - warned;
+	stats->warnings = log_warnings() - warned - c.passing;
 	return c.set;
 }

@@ -20,7 +20,9 @@ struct collect_stats {
 	unsigned long excluded;	    /* matched "exclude" */
 	unsigned long extra;	    /* lines from the extra file */
 	unsigned long duplicates;   /* dropped by de-duplication */
-	unsigned long warnings;	    /* logged while the set was built */
+	unsigned long warnings;	    /* about the data, while the set was
+				       built (not discovery, failover, a
+				       cache pulled afresh) */
 	double fetch_seconds;	    /* fetch and normalise, wall clock */
 	double fetch_cpu;	    /* of which this process's CPU time */
 	double sort_seconds;	    /* sorting and de-duplicating */

@@ -54,8 +54,7 @@ struct sync_conf {
 	char *verify_delimiters; /* recipient_delimiter; "" for none */
 	int log_syslog;		 /* log.syslog: also to syslog, facility mail */
 	char *metrics_textfile;	 /* metrics.textfile (*.prom); NULL: none */
-	unsigned char
-		digest[32]; /* SHA-256 of the file's bytes (unchanged.c) */
+	unsigned char digest[32]; /* SHA-256 of the bytes read (unchanged.c) */
 };
 
 /*

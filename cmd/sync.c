@@ -91,6 +91,7 @@ struct sync_run {
 	const char *lift;     /* "--force", "--approve": no safety limits */
 	const char *approved; /* the digest of the approved change */
 	/* nothing moved: the sealed table trusted (unchanged.c) */
+	struct unchanged_look look; /* the inputs as the run first saw them */
 	int trusted;
 	struct unchanged_result sealed;
 };
@@ -381,7 +382,11 @@ publish_and_save(struct sync_run *r, struct sync_err *err)
 	if (changed) {
 		if (check_tables(r, err) < 0)
 			return -1;
-		if (publish_tables(r, err) < 0) {
+		rc = publish_tables(r, err);
+		for (size_t k = 0; k < PUBTABLE_N; k++)
+			if (r->p.table[k].published)
+				unchanged_published(r->p.conf, k, &r->look);
+		if (rc < 0) {
 			if (!rcpt->published)
 				return -1;
 			rc = -1;
@@ -519,8 +524,8 @@ trust_unchanged(struct sync_run *r, const char *approve, struct sync_err *err)
 			return -1;
 		r->state_loaded = 1;
 		pipeline_warn_unverified(&r->p);
-		rc = unchanged_try(conf, &r->state, &r->p.stats, &r->p.domains,
-				   &r->sealed, err);
+		rc = unchanged_try(conf, &r->state, &r->look, &r->p.stats,
+				   &r->p.domains, &r->sealed, err);
 	}
 	if (rc == 1) {
 		r->trusted = 1;
@@ -529,8 +534,9 @@ trust_unchanged(struct sync_run *r, const char *approve, struct sync_err *err)
 			 "run: its table stands");
 		if (r->sealed.warnings > 0)
 			log_warn("the run that built the table gave %lu "
-				 "warnings, which still hold (\"rcptsync "
-				 "check\" shows them again)",
+				 "warnings about the directory's data, which "
+				 "still hold (\"rcptsync check\" shows them "
+				 "again)",
 				 r->sealed.warnings);
 		return 1;
 	}
@@ -556,6 +562,7 @@ sync_locked(struct sync_run *r, const char *approve, struct sync_err *err)
 		log_info("removed %d temporary files left by an interrupted "
 			 "run",
 			 removed);
+	unchanged_look(conf, &r->look);
 	if ((rc = trust_unchanged(r, approve, err)) != 0)
 		goto done;
 	if (conf->verify_cache != NULL)
@@ -739,7 +746,7 @@ seal(struct sync_run *r)
 		.runs = r->trusted ? r->sealed.runs + 1 : 0,
 	};
 
-	unchanged_seal(r->p.conf, &r->state, &r->p.domains, &res);
+	unchanged_seal(r->p.conf, &r->state, &r->look, &r->p.domains, &res);
 }
 
 /* cmd_sync - under the lock: sync, then record the outcome */

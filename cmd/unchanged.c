@@ -25,8 +25,12 @@
  *	    published by rcptsync, and the map is not older than its text;
  *	  - every part is as sealed: this program, the configuration's
  *	    bytes, the extra file, each directory's cache file, each
- *	    published file (device, inode, size, mtime, ctime: a file
- *	    rewritten or replaced is another);
+ *	    published file (its identity: a file rewritten, replaced or
+ *	    touched is another).  A run seals what it saw before it used
+ *	    the file (unchanged_look: the extra file before it was read,
+ *	    each table before it was compared) or right after it wrote it
+ *	    (unchanged_published, before the hook), never what the file
+ *	    became later: an edit in between makes the next run rebuild;
  *	  - every directory is where its cache's pull began
  *	    (collect_unmoved: the same DC, invocationId and USN, the test
  *	    an incremental pull makes to search nothing), and under domains:
@@ -60,7 +64,6 @@
 #include "atomicfile.h"
 #include "cachefile.h"
 #include "mapcommit.h"
-#include "mapdb.h"
 #include "pubtable.h"
 #include "unchanged.h"
 
@@ -72,9 +75,11 @@
 
 #define DIGEST_LEN SHA256_DIGEST_SIZE
 
-/* What a part is hashed from: the run's configuration and domains. */
+/* What a part is hashed from: the run's configuration, what it saw of
+ * its files, and its domains. */
 struct inputs {
 	const struct sync_conf *conf;
+	const struct unchanged_look *look;
 	const struct acceptdom_list *domains; /* NULL: not read yet */
 };
 
@@ -95,35 +100,78 @@ hash_string(struct sha256_ctx *h, const char *s)
 	hash_bytes(h, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
-/* hash_file - PATH's identity (device, inode, size, mtime, ctime); -1
- * when it cannot be had: no file's identity can stand for it */
+/* file_see - PATH's identity (device, inode, size, mtime, ctime) */
+static void
+file_see(const char *path, struct unchanged_file *f)
+{
+	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	if (stat(path, &st) < 0)
+		return;
+	f->seen = 1;
+	f->v[0] = (long long)st.st_dev;
+	f->v[1] = (long long)st.st_ino;
+	f->v[2] = (long long)st.st_size;
+	f->v[3] = (long long)st.st_mtim.tv_sec;
+	f->v[4] = (long long)st.st_mtim.tv_nsec;
+	f->v[5] = (long long)st.st_ctim.tv_sec;
+	f->v[6] = (long long)st.st_ctim.tv_nsec;
+}
+
+/* hash_seen - PATH as F saw it; -1 when it could not be had: no file's
+ * identity can stand for it */
+static int
+hash_seen(struct sha256_ctx *h, const char *path,
+	  const struct unchanged_file *f)
+{
+	if (!f->seen)
+		return -1;
+	hash_string(h, path);
+	hash_bytes(h, f->v, sizeof(f->v));
+	return 0;
+}
+
+/* hash_file - PATH's identity now */
 static int
 hash_file(struct sha256_ctx *h, const char *path)
 {
-	struct stat st;
-	long long v[7];
+	struct unchanged_file f;
 
-	if (stat(path, &st) < 0)
-		return -1;
-	v[0] = (long long)st.st_dev;
-	v[1] = (long long)st.st_ino;
-	v[2] = (long long)st.st_size;
-	v[3] = (long long)st.st_mtim.tv_sec;
-	v[4] = (long long)st.st_mtim.tv_nsec;
-	v[5] = (long long)st.st_ctim.tv_sec;
-	v[6] = (long long)st.st_ctim.tv_nsec;
-	hash_string(h, path);
-	hash_bytes(h, v, sizeof(v));
-	return 0;
+	file_see(path, &f);
+	return hash_seen(h, path, &f);
+}
+
+/* unchanged_look - see unchanged.h */
+void
+unchanged_look(const struct sync_conf *conf, struct unchanged_look *l)
+{
+	memset(l, 0, sizeof(*l));
+	file_see("/proc/self/exe", &l->program);
+	if (conf->extra != NULL)
+		file_see(conf->extra, &l->extra);
+	for (size_t k = 0; k < PUBTABLE_N; k++)
+		unchanged_published(conf, k, l);
+}
+
+/* unchanged_published - see unchanged.h */
+void
+unchanged_published(const struct sync_conf *conf, size_t k,
+		    struct unchanged_look *l)
+{
+	const char *path = pubtable_rows[k].path(conf);
+
+	memset(&l->tables[k], 0, sizeof(l->tables[k]));
+	if (path != NULL)
+		mapcommit_files(path, conf->type, &l->tables[k]);
 }
 
 /* part_program - this binary (a new build rebuilds) and its version */
 static int
 part_program(const struct inputs *in, struct sha256_ctx *h)
 {
-	(void)in;
 	hash_string(h, RCPTSYNC_VERSION);
-	return hash_file(h, "/proc/self/exe");
+	return hash_seen(h, "/proc/self/exe", &in->look->program);
 }
 
 /* part_config - the bytes the configuration was loaded from */
@@ -142,10 +190,11 @@ part_extra(const struct inputs *in, struct sha256_ctx *h)
 		hash_string(h, "-");
 		return 0;
 	}
-	return hash_file(h, in->conf->extra);
+	return hash_seen(h, in->conf->extra, &in->look->extra);
 }
 
-/* part_caches - each directory's object cache: what the table comes from */
+/* part_caches - each directory's object cache: what the table comes from
+ * (as it is now: only a run under the lock writes it) */
 static int
 part_caches(const struct inputs *in, struct sha256_ctx *h)
 {
@@ -162,31 +211,25 @@ part_caches(const struct inputs *in, struct sha256_ctx *h)
 	return rc;
 }
 
-/* part_tables - every published text and map, as they are now */
+/* part_tables - every published text and map, as the run saw them
+ * (mapcommit_files: device, inode, size, ctime; a write, a rename over
+ * it, a chmod or a touch each moves the ctime) */
 static int
 part_tables(const struct inputs *in, struct sha256_ctx *h)
 {
 	for (size_t k = 0; k < PUBTABLE_N; k++) {
 		const char *path = pubtable_rows[k].path(in->conf);
-		char *map;
-		int rc;
+		const struct mapcommit_files *f = &in->look->tables[k];
 
 		if (path == NULL) {
 			hash_string(h, "-");
 			continue;
 		}
-		if (hash_file(h, path) < 0)
+		if (!f->known)
 			return -1;
-		if (mapdb_suffix(in->conf->type) == NULL)
-			continue;
-		map = xmalloc(strlen(path) +
-			      strlen(mapdb_suffix(in->conf->type)) + 1);
-		strcpy(map, path);
-		strcat(map, mapdb_suffix(in->conf->type));
-		rc = hash_file(h, map);
-		free(map);
-		if (rc < 0)
-			return -1;
+		hash_string(h, path);
+		hash_bytes(h, &f->text, sizeof(f->text));
+		hash_bytes(h, &f->map, sizeof(f->map));
 	}
 	return 0;
 }
@@ -262,6 +305,8 @@ unchanged_path(const struct sync_conf *conf)
 static int
 parse_hex(const char *s, unsigned char out[DIGEST_LEN])
 {
+	if (strlen(s) != 2 * DIGEST_LEN)
+		return -1;
 	for (size_t i = 0; i < DIGEST_LEN; i++) {
 		unsigned v;
 
@@ -269,7 +314,7 @@ parse_hex(const char *s, unsigned char out[DIGEST_LEN])
 			return -1;
 		out[i] = (unsigned char)v;
 	}
-	return strlen(s) == 2 * DIGEST_LEN ? 0 : -1;
+	return 0;
 }
 
 /* parse_line - one line of a seal into *S, HAVE counting what was set */
@@ -424,9 +469,10 @@ ours(const struct sync_conf *conf, const struct sync_state *st, char *why,
 /* local - the checks that need no directory, in order: 1, or 0 with WHY */
 static int
 local(const struct sync_conf *conf, const struct sync_state *st,
-      const struct seal *s, char *why, size_t size)
+      const struct unchanged_look *look, const struct seal *s, char *why,
+      size_t size)
 {
-	struct inputs in = {conf, NULL};
+	struct inputs in = {conf, look, NULL};
 	unsigned char now[DIGEST_LEN];
 
 	if (s->res.runs >= SEAL_RUNS_MAX) {
@@ -448,16 +494,17 @@ local(const struct sync_conf *conf, const struct sync_state *st,
 /* unchanged_try - see unchanged.h */
 int
 unchanged_try(const struct sync_conf *conf, const struct sync_state *st,
-	      struct collect_stats *stats, struct acceptdom_list *domains,
-	      struct unchanged_result *out, struct sync_err *err)
+	      const struct unchanged_look *look, struct collect_stats *stats,
+	      struct acceptdom_list *domains, struct unchanged_result *out,
+	      struct sync_err *err)
 {
-	struct inputs in = {conf, domains};
+	struct inputs in = {conf, look, domains};
 	unsigned char now[DIGEST_LEN];
 	struct seal s;
 	char why[700], *path = unchanged_path(conf);
 	int rc = eligible(conf, st, why, sizeof(why)) &&
 		 seal_read(path, &s, why, sizeof(why)) == 0 &&
-		 local(conf, st, &s, why, sizeof(why));
+		 local(conf, st, look, &s, why, sizeof(why));
 
 	free(path);
 	if (rc == 1)
@@ -478,10 +525,11 @@ unchanged_try(const struct sync_conf *conf, const struct sync_state *st,
 /* unchanged_seal - see unchanged.h */
 void
 unchanged_seal(const struct sync_conf *conf, const struct sync_state *st,
+	       const struct unchanged_look *look,
 	       const struct acceptdom_list *domains,
 	       const struct unchanged_result *res)
 {
-	struct inputs in = {conf, domains};
+	struct inputs in = {conf, look, domains};
 	struct sync_err err = {0};
 	struct seal s = {.res = *res};
 	char why[200], *path;

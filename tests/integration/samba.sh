@@ -483,6 +483,23 @@ expect_rc "grace: the run after" 0 rs -v -c "$GINCR_CONF" sync
 contains "grace: nothing pending, trusted again" "$TRUSTED"
 printf 'dn: CN=User 00006,OU=Staff,%s\nchangetype: modify\nadd: proxyAddresses\nproxyAddresses: smtp:u00006@corp.example\n' "$CORP" > "$D/g-realias.ldif"
 ad ldapmodify -f "$D/g-realias.ldif" || bad "give User 00006 its alias back"
+# the extra file is part of what the table is built from: edited, the
+# next run builds the table again, with the new line
+printf 'extra.one@corp.example OK\n' > "$D/extra-incr"
+conf incr-extra "  ldap:
+    uri: ldap://127.0.0.1
+    base: $CORP
+    incremental: usnchanged
+$GSS" "extra: $D/extra-incr"
+expect_rc "extra: first run" 0 rs -c "$CONF" sync
+expect_rc "extra: nothing changed" 0 rs -v -c "$CONF" sync
+contains "extra: nothing changed, trusted" "$TRUSTED"
+printf 'extra.one@corp.example OK\nextra.two@corp.example OK\n' > "$D/extra-incr"
+expect_rc "extra: the file edited" 0 rs -v -c "$CONF" sync
+contains "extra: edited, built again" "the table is built again: extra changed"
+check "extra: the new line is in the table" grep -q '^extra.two@corp.example' "$TABLE"
+expect_rc "extra: then trusted again" 0 rs -v -c "$CONF" sync
+contains "extra: trusted again" "$TRUSTED"
 expect_rc "check with an incremental source" 0 rs -c "$LIST_CONF" check
 contains "check says how it pulled" "pull: incremental from USN"
 expect_rc "check with a dirsync source" 0 rs -c "$DIRSYNC_CONF" check

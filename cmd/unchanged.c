@@ -54,7 +54,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nettle/sha2.h>
@@ -100,35 +99,16 @@ hash_string(struct sha256_ctx *h, const char *s)
 	hash_bytes(h, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
-/* file_see - PATH's identity (device, inode, size, mtime, ctime) */
-static void
-file_see(const char *path, struct unchanged_file *f)
-{
-	struct stat st;
-
-	memset(f, 0, sizeof(*f));
-	if (stat(path, &st) < 0)
-		return;
-	f->seen = 1;
-	f->v[0] = (long long)st.st_dev;
-	f->v[1] = (long long)st.st_ino;
-	f->v[2] = (long long)st.st_size;
-	f->v[3] = (long long)st.st_mtim.tv_sec;
-	f->v[4] = (long long)st.st_mtim.tv_nsec;
-	f->v[5] = (long long)st.st_ctim.tv_sec;
-	f->v[6] = (long long)st.st_ctim.tv_nsec;
-}
-
 /* hash_seen - PATH as F saw it; -1 when it could not be had: no file's
  * identity can stand for it */
 static int
 hash_seen(struct sha256_ctx *h, const char *path,
-	  const struct unchanged_file *f)
+	  const struct mapcommit_ident *f)
 {
-	if (!f->seen)
+	if (f->ino == 0) /* mapcommit_ident_of: not there */
 		return -1;
 	hash_string(h, path);
-	hash_bytes(h, f->v, sizeof(f->v));
+	hash_bytes(h, f, sizeof(*f));
 	return 0;
 }
 
@@ -136,9 +116,9 @@ hash_seen(struct sha256_ctx *h, const char *path,
 static int
 hash_file(struct sha256_ctx *h, const char *path)
 {
-	struct unchanged_file f;
+	struct mapcommit_ident f;
 
-	file_see(path, &f);
+	mapcommit_ident_of(path, &f);
 	return hash_seen(h, path, &f);
 }
 
@@ -147,9 +127,9 @@ void
 unchanged_look(const struct sync_conf *conf, struct unchanged_look *l)
 {
 	memset(l, 0, sizeof(*l));
-	file_see("/proc/self/exe", &l->program);
+	mapcommit_ident_of("/proc/self/exe", &l->program);
 	if (conf->extra != NULL)
-		file_see(conf->extra, &l->extra);
+		mapcommit_ident_of(conf->extra, &l->extra);
 	for (size_t k = 0; k < PUBTABLE_N; k++)
 		unchanged_published(conf, k, l);
 }

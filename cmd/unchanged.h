@@ -17,12 +17,6 @@
  * built from, so that a sync that finds nothing moved may trust it.
  */
 
-/* A file as a run saw it: which file it was, and when it last changed. */
-struct unchanged_file {
-	int seen; /* 0: it could not be had (stat failed) */
-	long long v[7];
-};
-
 /*
  * What a run saw of its local inputs before it used them (unchanged_look),
  * and of each table it published, right after (unchanged_published): a
@@ -31,7 +25,7 @@ struct unchanged_file {
  * that such an edit makes the next run rebuild.
  */
 struct unchanged_look {
-	struct unchanged_file program, extra;
+	struct mapcommit_ident program, extra; /* all 0: not there */
 	struct mapcommit_files tables[PUBTABLE_N];
 };
 

@@ -359,9 +359,9 @@ mapcommit_cleanup(const char *table)
 	return removed;
 }
 
-/* ident_of - PATH's identity, or all 0 when it is not there */
-static void
-ident_of(const char *path, struct mapcommit_ident *id)
+/* mapcommit_ident_of - see mapcommit.h */
+void
+mapcommit_ident_of(const char *path, struct mapcommit_ident *id)
 {
 	struct stat st;
 
@@ -385,10 +385,10 @@ mapcommit_files(const char *table, enum mapdb_type type,
 
 	memset(now, 0, sizeof(*now));
 	now->known = 1;
-	ident_of(table, &now->text);
+	mapcommit_ident_of(table, &now->text);
 	if (suffix != NULL) {
 		path = concat(table, suffix);
-		ident_of(path, &now->map);
+		mapcommit_ident_of(path, &now->map);
 		free(path);
 	}
 }

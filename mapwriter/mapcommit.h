@@ -80,6 +80,11 @@ struct mapcommit_files {
 	struct mapcommit_ident map;  /* its map; all 0 for type text */
 };
 
+/* mapcommit_ident_of - PATH's identity (device, inode, size, ctime: a
+ * write, a rename over it, a chmod or a touch each moves the ctime), or
+ * all 0 when it is not there */
+void mapcommit_ident_of(const char *path, struct mapcommit_ident *id);
+
 /* mapcommit_files - TABLE and its TYPE map as they are now, in *NOW */
 void mapcommit_files(const char *table, enum mapdb_type type,
 		     struct mapcommit_files *now);

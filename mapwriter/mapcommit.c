@@ -45,7 +45,6 @@
 #include "maptype.h"
 #include "fault.h"
 #include "atomicfile.h"
-#include "maptype.h"
 
 #define TMP_TAG ATOMICFILE_TMP_TAG
 
@@ -364,9 +363,17 @@ void
 mapcommit_ident_of(const char *path, struct mapcommit_ident *id)
 {
 	struct stat st;
+	int fd, rc;
 
+	/* opened (O_PATH: no read, no wait on a FIFO) and then fstat()ed,
+	 * not stat()ed: under valgrind a stat of /proc/self/exe names
+	 * valgrind's own tool, an open the program it runs */
 	memset(id, 0, sizeof(*id));
-	if (stat(path, &st) < 0)
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) < 0)
+		return;
+	rc = fstat(fd, &st);
+	(void)close(fd);
+	if (rc < 0)
 		return;
 	id->dev = (unsigned long long)st.st_dev;
 	id->ino = (unsigned long long)st.st_ino;

@@ -232,4 +232,17 @@ exch_domain_add ext ext.example 1 || bad "add ext.example again"
 expect_rc "exchange, incremental: domain back" 0 rs -v -c "$CONF" sync
 contains "exchange, incremental: it was an incremental pull" "incremental pull from ldaps://127.0.0.1"
 check "exchange, incremental: table as a full pull's" table_is "$TABLE" "$D/expected-exch-new"
+# trusted while nothing moved, both tables kept; a relay domain added in
+# Exchange's configuration: built again, in both
+cp "$TABLE" "$D/ei-table"; cp "$DOMAINS" "$D/ei-domains"
+expect_rc "exchange, incremental: nothing changed" 0 rs -v -c "$CONF" sync
+contains "exchange, incremental: nothing changed, trusted" "$TRUSTED"
+check "exchange, incremental, trusted: recipients as they were" cmp -s "$TABLE" "$D/ei-table"
+check "exchange, incremental, trusted: relay_domains as it was" cmp -s "$DOMAINS" "$D/ei-domains"
+exch_domain_add relay2 relay2.example 2 || bad "add relay2.example"
+expect_rc "exchange, incremental: a relay domain added" 0 rs -v -c "$CONF" sync
+omits "exchange, incremental, domain added: not trusted" "$TRUSTED"
+check "exchange, incremental, domain added: @relay2.example a recipient" grep -q '^@relay2.example' "$TABLE"
+check "exchange, incremental, domain added: relay2.example relayed" grep -q '^relay2.example' "$DOMAINS"
+exch_domain_del relay2 || bad "delete relay2.example"
 postfix -c "$WORK/pf-exch-lmdb/conf" stop >/dev/null 2>&1

@@ -506,6 +506,28 @@ contains "extra: edited, built again" "the table is built again: extra changed"
 check "extra: the new line is in the table" grep -q '^extra.two@corp.example' "$TABLE"
 expect_rc "extra: then trusted again" 0 rs -v -c "$CONF" sync
 contains "extra: trusted again" "$TRUSTED"
+# full_every passing while nothing moved: the run does not trust its
+# table but pulls in full (ldapsync/cachefile.c judge(), before any
+# trust); the clock is the only way there (30 s: a valgrind run of a
+# busy machine still trusts within it)
+conf incr-every "  ldap:
+    uri: ldap://127.0.0.1
+    base: $CORP
+    incremental: usnchanged
+    full_every: 30s
+$GSS"
+every_t0=$SECONDS
+expect_rc "full_every: first run" 0 rs -c "$CONF" sync
+cp "$TABLE" "$D/every-before"
+expect_rc "full_every: nothing changed" 0 rs -v -c "$CONF" sync
+contains "full_every: within it, trusted" "$TRUSTED"
+sleep $((31 - (SECONDS - every_t0)))
+expect_rc "full_every passed: sync" 0 rs -v -c "$CONF" sync
+omits "full_every passed: not trusted" "$TRUSTED"
+contains "full_every passed: a full pull, and why" "full_every (30s) passed"
+check "full_every passed: the table is as it was" cmp -s "$TABLE" "$D/every-before"
+expect_rc "full_every: the run after" 0 rs -v -c "$CONF" sync
+contains "full_every: the run after the full pull trusts again" "$TRUSTED"
 expect_rc "check with an incremental source" 0 rs -c "$LIST_CONF" check
 contains "check says how it pulled" "pull: incremental from USN"
 expect_rc "check with a dirsync source" 0 rs -c "$DIRSYNC_CONF" check
@@ -631,6 +653,20 @@ expect_rc "two incremental directories: full reference" 0 rs -c "$FOREST_FULL_CO
 expect_rc "two incremental directories: incremental run" 0 rs -c "$FOREST_INCR_CONF" sync
 check "two incremental directories: table = full table" cmp -s "$FOREST_INCR_TABLE" "$FOREST_FULL_TABLE"
 check "both new aliases are in" bash -c "grep -q '^forest.alias@' '$FOREST_INCR_TABLE' && grep -q '^forest.alias2@' '$FOREST_INCR_TABLE'"
+# trusted while neither directory moved; a change under the second's
+# base makes the next run build the table, as a full pull's (both are the
+# one DC here, so its USN moves for both)
+cp "$FOREST_INCR_TABLE" "$D/forest-before"
+expect_rc "two incremental directories: nothing changed" 0 rs -v -c "$FOREST_INCR_CONF" sync
+contains "two incremental directories: neither moved, trusted" "$TRUSTED"
+check "two incremental directories: trusted, the table as it was" cmp -s "$FOREST_INCR_TABLE" "$D/forest-before"
+printf 'dn: CN=User 00021,OU=Elsewhere,%s\nchangetype: modify\nadd: proxyAddresses\nproxyAddresses: smtp:forest.alias3@corp.example\n' "$SDC_DOMAIN_DN" > "$D/i-forest3.ldif"
+ad ldapmodify -f "$D/i-forest3.ldif" || bad "change in the second directory only"
+expect_rc "two incremental directories, the second moved: full reference" 0 rs -c "$FOREST_FULL_CONF" sync
+expect_rc "two incremental directories, the second moved: sync" 0 rs -v -c "$FOREST_INCR_CONF" sync
+omits "two incremental directories, the second moved: not trusted" "$TRUSTED"
+check "two incremental directories, the second moved: table = full table" cmp -s "$FOREST_INCR_TABLE" "$FOREST_FULL_TABLE"
+check "the second directory's new alias is in" grep -q '^forest.alias3@' "$FOREST_INCR_TABLE"
 expect_rc "two incremental directories: check" 0 rs -c "$FOREST_INCR_CONF" check
 contains "check names each directory's pull (1)" "pull: directory 1: incremental from USN"
 contains "check names each directory's pull (2)" "; directory 2: incremental (DirSync) from USN"

@@ -42,6 +42,7 @@
 #include "log.h"
 #include "commands.h"
 #include "render.h"
+#include "unanswered.h"
 
 #ifndef RCPTSYNC_VERSION
 #define RCPTSYNC_VERSION "unknown"
@@ -284,6 +285,9 @@ main(int argc, char **argv)
 	struct sync_err err = {0};
 	struct cmd_args args = {0};
 	struct render *out;
+	/* the servers that did not answer this run: tried last at the next
+	 * open (the pull after a probe; a DC named twice) */
+	struct ldapsync_unanswered unanswered = {0};
 	int rc;
 
 	if ((rc = parse_args(argc, argv, &opt)) >= 0)
@@ -302,6 +306,7 @@ main(int argc, char **argv)
 		conf.ldap[i].deadline =
 			clock_seconds(CLOCK_MONOTONIC) + (double)conf.deadline;
 		conf.ldap[i].deadline_seconds = conf.deadline;
+		conf.ldap[i].unanswered = &unanswered;
 	}
 	if (conf.graph != NULL) {
 		conf.graph->deadline =

@@ -52,6 +52,10 @@ struct ldapsync_conf {
 	 * incremental cache was taken from, set by incremental.c; NULL:
 	 * none */
 	const char *prefer_dc;
+	/* not from source.ldap: the servers that did not answer an earlier
+	 * open of this run, tried after the others (unanswered.h), shared
+	 * by every directory of the run; set by the caller; NULL: none */
+	struct ldapsync_unanswered *unanswered;
 };
 
 /* A connection to one directory server, bound (session.c). */

@@ -59,6 +59,7 @@
 #include "dcfind.h"
 #include "saslcb.h"
 #include "session.h"
+#include "unanswered.h"
 #include "watchdog.h"
 
 #define SYSTEM_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
@@ -466,45 +467,84 @@ append_cut(char *buf, size_t size, const char *msg)
 	buf[used + len] = '\0';
 }
 
+/* The failover's progress through one open_session. */
+struct failover {
+	char tried[SYNC_ERR_MSG_MAX]; /* "URI: why; ..." of those skipped */
+	size_t asked;		      /* opens begun */
+	int timed_out;		      /* one was silent, not refused */
+};
+
+/*
+ * try_uri - open_session's try of URI; 0 when it answered and is bound,
+ * -1 when the failover stops (an AUTH or CONFIG error, the deadline), 1
+ * to go on.  LATE: it did not answer an earlier open of this run, and
+ * F->tried names it already.
+ */
+static int
+try_uri(struct ldapsync_session *s, const char *uri, int late,
+	struct failover *f, struct sync_err *err)
+{
+	const struct ldapsync_conf *conf = s->conf;
+
+	/* the deadline bounds the failover too: each URI may take its
+	 * timeout, and there may be many */
+	if (f->asked++ > 0 && conf->deadline > 0 &&
+	    clock_seconds(CLOCK_MONOTONIC) >= conf->deadline)
+		return sync_err_set(err, SYNC_ERR_TEMP,
+				    "the run's deadline (%ld s) passed before "
+				    "a directory server answered: %s",
+				    conf->deadline_seconds, f->tried);
+	if (open_one(uri, conf, &s->timeout, &s->ld, err) == 0) {
+		snprintf(s->stats->server, sizeof(s->stats->server), "%s", uri);
+		snprintf(s->stats->skipped, sizeof(s->stats->skipped), "%s",
+			 f->tried);
+		describe_bind(s);
+		return 0;
+	}
+	if (err->kind == SYNC_ERR_AUTH || err->kind == SYNC_ERR_CONFIG)
+		return -1;
+	f->timed_out |= err->kind == SYNC_ERR_TEMP;
+	if (!late) {
+		append_cut(f->tried, sizeof(f->tried), err->msg);
+		unanswered_add(conf->unanswered, uri, err->msg);
+	}
+	return 1;
+}
+
 /*
  * open_session - the first of URIS that connects and binds.  An AUTH or
  * CONFIG failure stops at once: another DC of the same domain would
- * refuse the same credentials, and each try counts toward lockout.
+ * refuse the same credentials, and each try counts toward lockout.  A
+ * server that could not be reached at an earlier open of this run is
+ * tried after the others, named among those skipped (unanswered.c): a
+ * dead DC costs a run its timeout once, not at the probe and the pull.
  */
 static int
 open_session(struct ldapsync_session *s, char *const *uris, size_t n_uris,
 	     struct sync_err *err)
 {
-	const struct ldapsync_conf *conf = s->conf;
-	char tried[SYNC_ERR_MSG_MAX] = "";
-	int timed_out = 0;
+	struct failover f = {.tried = ""};
+	unsigned char *late = xcalloc(n_uris + 1, 1);
+	int rc = 1;
 
 	for (size_t i = 0; i < n_uris; i++) {
-		/* the deadline bounds the failover too: each URI may take
-		 * its timeout, and there may be many */
-		if (i > 0 && conf->deadline > 0 &&
-		    clock_seconds(CLOCK_MONOTONIC) >= conf->deadline)
-			return sync_err_set(err, SYNC_ERR_TEMP,
-					    "the run's deadline (%ld s) passed "
-					    "before a directory server "
-					    "answered: %s",
-					    conf->deadline_seconds, tried);
-		if (open_one(uris[i], conf, &s->timeout, &s->ld, err) == 0) {
-			snprintf(s->stats->server, sizeof(s->stats->server),
-				 "%s", uris[i]);
-			snprintf(s->stats->skipped, sizeof(s->stats->skipped),
-				 "%s", tried);
-			describe_bind(s);
-			return 0;
+		const char *why = unanswered_find(s->conf->unanswered, uris[i]);
+
+		if (why != NULL) {
+			late[i] = 1;
+			append_cut(f.tried, sizeof(f.tried), why);
 		}
-		if (err->kind == SYNC_ERR_AUTH || err->kind == SYNC_ERR_CONFIG)
-			return -1;
-		timed_out |= err->kind == SYNC_ERR_TEMP;
-		append_cut(tried, sizeof(tried), err->msg);
 	}
-	return sync_err_set(err,
-			    timed_out ? SYNC_ERR_TEMP : SYNC_ERR_UNAVAILABLE,
-			    "no directory server reachable: %s", tried);
+	for (unsigned char pass = 0; rc == 1 && pass <= 1; pass++)
+		for (size_t i = 0; rc == 1 && i < n_uris; i++)
+			if (late[i] == pass)
+				rc = try_uri(s, uris[i], late[i], &f, err);
+	free(late);
+	if (rc == 1)
+		rc = sync_err_set(
+			err, f.timed_out ? SYNC_ERR_TEMP : SYNC_ERR_UNAVAILABLE,
+			"no directory server reachable: %s", f.tried);
+	return rc;
 }
 
 /* session_budget - see session.h */

@@ -39,7 +39,7 @@
  * own directory (a config means the same whatever its digest). */
 #if defined(__LP64__)
 _Static_assert(sizeof(struct sync_conf) == 312, "dump the new field");
-_Static_assert(sizeof(struct ldapsync_conf) == 200, "dump the new field");
+_Static_assert(sizeof(struct ldapsync_conf) == 208, "dump the new field");
 _Static_assert(sizeof(struct graph_conf) == 104, "dump the new field");
 _Static_assert(sizeof(struct safety_limits) == 24, "dump the new field");
 _Static_assert(sizeof(struct grace_rule) == 16, "dump the new field");
@@ -130,6 +130,7 @@ dump_ldap(const struct ldapsync_conf *l, size_t i)
 	printf("  deadline %g\n", l->deadline);
 	num("deadline_seconds", l->deadline_seconds);
 	str("prefer_dc", l->prefer_dc);
+	printf("  unanswered %s\n", l->unanswered != NULL ? "(set)" : "(null)");
 }
 
 /* dump_graph - source.graph */

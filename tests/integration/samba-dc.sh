@@ -18,7 +18,8 @@
 #   samba_dc_load LDIF   add entries with ldbadd (bulk, while it runs)
 #   samba_dc_grant_dirsync ACCOUNT   the rights incremental: dirsync needs
 #   samba_dc_hang ADDR PORT   a server in the namespace that accepts TCP
-#                        on ADDR:PORT and never answers; its PID in HANG_PID
+#                        on ADDR:PORT and never answers; its PID in HANG_PID,
+#                        a line "accepted" for each connection in HANG_OUT
 #
 # After start: $SDC_CA (test CA), $SDC_KEYTAB (svc-rcptsync's keytab),
 # $SDC_PW (its password file), KRB5_CONFIG exported (the realm's KDC is the
@@ -224,9 +225,9 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(8); print("ready", flush=True)
 conns = []
 while True:
-    c, _ = s.accept(); conns.append(c)
+    c, _ = s.accept(); conns.append(c); print("accepted", flush=True)
 ' "$1" "$2" > "$out" 2>&1 &
-	HANG_PID=$!
+	HANG_PID=$! HANG_OUT=$out
 	CLEANUP_PIDS+=("$HANG_PID")
 	for i in $(seq 50); do grep -q ready "$out" && return 0; sleep 0.1; done
 	return 1

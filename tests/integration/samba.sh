@@ -528,6 +528,28 @@ contains "full_every passed: a full pull, and why" "full_every (30s) passed"
 check "full_every passed: the table is as it was" cmp -s "$TABLE" "$D/every-before"
 expect_rc "full_every: the run after" 0 rs -v -c "$CONF" sync
 contains "full_every: the run after the full pull trusts again" "$TRUSTED"
+# a DC that does not answer costs a run its timeout once: when the probe
+# finds the directory moved, the pull that follows goes to the DC that
+# answered it (ldapsync/unanswered.c), and still names the silent one
+samba_dc_hang 127.0.0.6 636 || bad "start a hanging DC for the probe"
+conf incr-hang "  ldap:
+    uri: [ldaps://127.0.0.6, ldaps://127.0.0.1]
+    timeout: 2
+    base: $CORP
+    incremental: usnchanged
+$TLS
+$GSS"
+expect_rc "hanging DC first, incremental: first run" 0 rs -c "$CONF" sync
+printf 'dn: CN=User 00003,OU=Staff,%s\nchangetype: modify\nreplace: description\ndescription: probe and pull\n' "$CORP" > "$D/i-hang.ldif"
+ad ldapmodify -f "$D/i-hang.ldif" || bad "move the USN"
+conns=$(grep -c accepted "$HANG_OUT")
+expect_rc "hanging DC first, the USN moved: sync" 0 rs -v -c "$CONF" sync
+contains "hanging DC first: the probe found the directory moved" "the table is built again: the USN moved"
+contains "hanging DC first: the pull names the DC it used" "used ldaps://127.0.0.1 after:"
+contains "hanging DC first: and the silent one" "no answer from ldaps://127.0.0.6"
+check "hanging DC first: asked once in the run, not by the probe and the pull" \
+	test "$(grep -c accepted "$HANG_OUT")" = $((conns + 1))
+stop_pid "$HANG_PID"
 expect_rc "check with an incremental source" 0 rs -c "$LIST_CONF" check
 contains "check says how it pulled" "pull: incremental from USN"
 expect_rc "check with a dirsync source" 0 rs -c "$DIRSYNC_CONF" check

@@ -285,9 +285,10 @@ main(int argc, char **argv)
 	struct sync_err err = {0};
 	struct cmd_args args = {0};
 	struct render *out;
-	/* the servers that did not answer this run: tried last at the next
-	 * open (the pull after a probe; a DC named twice) */
-	struct ldapsync_unanswered unanswered = {0};
+	/* each directory's servers that did not answer this run: tried last
+	 * at its next open (the pull after a probe); one list a directory,
+	 * since its own timeout, TLS and bind decide what failed */
+	struct ldapsync_unanswered *unanswered = NULL;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, &opt)) >= 0)
@@ -302,11 +303,12 @@ main(int argc, char **argv)
 		return render_close(out, opt.cmd->name, -1, &err);
 	}
 	/* every loop over a server's answers ends by the run's deadline */
+	unanswered = xcalloc(conf.n_ldap + 1, sizeof(*unanswered));
 	for (size_t i = 0; i < conf.n_ldap; i++) {
 		conf.ldap[i].deadline =
 			clock_seconds(CLOCK_MONOTONIC) + (double)conf.deadline;
 		conf.ldap[i].deadline_seconds = conf.deadline;
-		conf.ldap[i].unanswered = &unanswered;
+		conf.ldap[i].unanswered = &unanswered[i];
 	}
 	if (conf.graph != NULL) {
 		conf.graph->deadline =
@@ -331,6 +333,7 @@ main(int argc, char **argv)
 		rc = sync_err_set(&err, SYNC_ERR_USAGE,
 				  "explain: no address on stdin");
 	config_free(&conf);
+	free(unanswered);
 	if (opt.addresses_read) {
 		for (size_t i = 0; i < opt.n_addresses; i++)
 			free(opt.addresses[i]);

@@ -52,9 +52,9 @@ struct ldapsync_conf {
 	 * incremental cache was taken from, set by incremental.c; NULL:
 	 * none */
 	const char *prefer_dc;
-	/* not from source.ldap: the servers that did not answer an earlier
-	 * open of this run, tried after the others (unanswered.h), shared
-	 * by every directory of the run; set by the caller; NULL: none */
+	/* not from source.ldap: this directory's servers that did not
+	 * answer an earlier open of this run, tried after the others
+	 * (unanswered.h); set by the caller; NULL: none kept */
 	struct ldapsync_unanswered *unanswered;
 };
 

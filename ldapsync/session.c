@@ -469,43 +469,75 @@ append_cut(char *buf, size_t size, const char *msg)
 
 /* The failover's progress through one open_session. */
 struct failover {
-	char tried[SYNC_ERR_MSG_MAX]; /* "URI: why; ..." of those skipped */
+	const struct ldapsync_unanswered *before; /* the run's list */
+	char *const *uris;
+	size_t n_uris;
+	unsigned char *late;	      /* URIS[i] did not answer an earlier
+					 open of this run: tried last */
+	char fresh[SYNC_ERR_MSG_MAX]; /* "why; ..." of this open's failures */
 	size_t asked;		      /* opens begun */
 	int timed_out;		      /* one was silent, not refused */
 };
 
 /*
- * try_uri - open_session's try of URI; 0 when it answered and is bound,
- * -1 when the failover stops (an AUTH or CONFIG error, the deadline), 1
- * to go on.  LATE: it did not answer an earlier open of this run, and
- * F->tried names it already.
+ * failover_tried - into BUF, why each server skipped was: those that did
+ * not answer an earlier open of the run, said so (all but USED, the one
+ * that answered now; USED NULL: all), then this open's failures
+ */
+static void
+failover_tried(const struct failover *f, const char *used, char *buf,
+	       size_t size)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < f->n_uris; i++) {
+		char line[SYNC_ERR_MSG_MAX + 32];
+
+		if (!f->late[i] ||
+		    (used != NULL && strcmp(used, f->uris[i]) == 0))
+			continue;
+		snprintf(line, sizeof(line), "%s (earlier in this run)",
+			 unanswered_find(f->before, f->uris[i]));
+		append_cut(buf, size, line);
+	}
+	if (f->fresh[0] != '\0')
+		append_cut(buf, size, f->fresh);
+}
+
+/*
+ * try_uri - open_session's try of URIS[I]; 0 when it answered and is
+ * bound, -1 when the failover stops (an AUTH or CONFIG error, the
+ * deadline), 1 to go on
  */
 static int
-try_uri(struct ldapsync_session *s, const char *uri, int late,
-	struct failover *f, struct sync_err *err)
+try_uri(struct ldapsync_session *s, struct failover *f, size_t i,
+	struct sync_err *err)
 {
 	const struct ldapsync_conf *conf = s->conf;
+	const char *uri = f->uris[i];
+	char tried[SYNC_ERR_MSG_MAX];
 
 	/* the deadline bounds the failover too: each URI may take its
 	 * timeout, and there may be many */
 	if (f->asked++ > 0 && conf->deadline > 0 &&
-	    clock_seconds(CLOCK_MONOTONIC) >= conf->deadline)
+	    clock_seconds(CLOCK_MONOTONIC) >= conf->deadline) {
+		failover_tried(f, NULL, tried, sizeof(tried));
 		return sync_err_set(err, SYNC_ERR_TEMP,
 				    "the run's deadline (%ld s) passed before "
 				    "a directory server answered: %s",
-				    conf->deadline_seconds, f->tried);
+				    conf->deadline_seconds, tried);
+	}
 	if (open_one(uri, conf, &s->timeout, &s->ld, err) == 0) {
 		snprintf(s->stats->server, sizeof(s->stats->server), "%s", uri);
-		snprintf(s->stats->skipped, sizeof(s->stats->skipped), "%s",
-			 f->tried);
+		failover_tried(f, uri, s->stats->skipped,
+			       sizeof(s->stats->skipped));
 		describe_bind(s);
 		return 0;
 	}
 	if (err->kind == SYNC_ERR_AUTH || err->kind == SYNC_ERR_CONFIG)
 		return -1;
 	f->timed_out |= err->kind == SYNC_ERR_TEMP;
-	if (!late) {
-		append_cut(f->tried, sizeof(f->tried), err->msg);
+	if (!f->late[i]) { /* a late one is named from the run's list */
+		append_cut(f->fresh, sizeof(f->fresh), err->msg);
 		unanswered_add(conf->unanswered, uri, err->msg);
 	}
 	return 1;
@@ -515,35 +547,34 @@ try_uri(struct ldapsync_session *s, const char *uri, int late,
  * open_session - the first of URIS that connects and binds.  An AUTH or
  * CONFIG failure stops at once: another DC of the same domain would
  * refuse the same credentials, and each try counts toward lockout.  A
- * server that could not be reached at an earlier open of this run is
- * tried after the others, named among those skipped (unanswered.c): a
- * dead DC costs a run its timeout once, not at the probe and the pull.
+ * server that could not be reached at an earlier open of this run (the
+ * probe before a pull) is tried after the others and named among those
+ * skipped (unanswered.c): a dead DC costs a run its timeout once.
  */
 static int
 open_session(struct ldapsync_session *s, char *const *uris, size_t n_uris,
 	     struct sync_err *err)
 {
-	struct failover f = {.tried = ""};
-	unsigned char *late = xcalloc(n_uris + 1, 1);
+	struct failover f = {.before = s->conf->unanswered,
+			     .uris = uris,
+			     .n_uris = n_uris,
+			     .late = xcalloc(n_uris + 1, 1)};
+	char tried[SYNC_ERR_MSG_MAX];
 	int rc = 1;
 
-	for (size_t i = 0; i < n_uris; i++) {
-		const char *why = unanswered_find(s->conf->unanswered, uris[i]);
-
-		if (why != NULL) {
-			late[i] = 1;
-			append_cut(f.tried, sizeof(f.tried), why);
-		}
-	}
+	for (size_t i = 0; i < n_uris; i++)
+		f.late[i] = unanswered_find(f.before, uris[i]) != NULL;
 	for (unsigned char pass = 0; rc == 1 && pass <= 1; pass++)
 		for (size_t i = 0; rc == 1 && i < n_uris; i++)
-			if (late[i] == pass)
-				rc = try_uri(s, uris[i], late[i], &f, err);
-	free(late);
-	if (rc == 1)
+			if (f.late[i] == pass)
+				rc = try_uri(s, &f, i, err);
+	if (rc == 1) {
+		failover_tried(&f, NULL, tried, sizeof(tried));
 		rc = sync_err_set(
 			err, f.timed_out ? SYNC_ERR_TEMP : SYNC_ERR_UNAVAILABLE,
-			"no directory server reachable: %s", f.tried);
+			"no directory server reachable: %s", tried);
+	}
+	free(f.late);
 	return rc;
 }
 

@@ -5,19 +5,16 @@
  * DESCRIPTION
  *	A run may open the same directory more than once: the probe of a
  *	run that may trust its table (incremental_unmoved), then the pull
- *	when the directory moved; a list of directories may name one DC
- *	twice.  A server that could not be reached (refused, or silent for
- *	its timeout) is tried after the others at every later open of the
- *	run (session.c open_session), so that a dead DC costs the run its
- *	connect timeout once, not at each open.  It is still tried when no
- *	other server answers: it may be back.  Its message is kept so that
- *	the failover warning still names it.  Nothing outlives the run:
- *	the next run tries the servers in their own order again.
- * OWNERSHIP
- *	The caller owns the list; entries are copies (a message cut to
- *	fit; a URI too long for it is not remembered).
- * DIAGNOSTICS
- *	None: a list that is full remembers no more.
+ *	when the directory moved.  A server that could not be reached (refused,
+ *or silent for its timeout) is tried after the others at every later open of
+ *the run (session.c open_session), so that a dead DC costs the run its connect
+ *timeout once, not at each open.  It is still tried when no other server
+ *answers: it may be back.  Its message is kept so that the failover warning
+ *still names it.  Nothing outlives the run: the next run tries the servers in
+ *their own order again. OWNERSHIP The caller owns the list, one for each
+ *directory (what fails depends on the directory's own timeout, TLS and bind);
+ *entries are copies (a message cut to fit; a URI too long for it is not
+ *remembered). DIAGNOSTICS None: a list that is full remembers no more.
  */
 #include <stdio.h>
 #include <string.h>

@@ -9,8 +9,9 @@
 /* How many servers a run remembers; more are tried in their order. */
 #define UNANSWERED_MAX 16
 
-/* The directory servers that did not answer an earlier open of this
- * run (unanswered.c); one a run, owned by the caller (cmd/main.c). */
+/* The servers of one directory that did not answer an earlier open of
+ * this run (unanswered.c); one a directory a run, owned by the caller
+ * (cmd/main.c). */
 struct ldapsync_unanswered {
 	size_t n;
 	struct {

@@ -45,6 +45,10 @@ enum incremental_step {
 #define FAULT_SWITCH_PLAIN_SIMPLE "PLAIN_SIMPLE"
 /* every name one fingerprint in the repeat guard (ldapsync/seen.c) */
 #define FAULT_SWITCH_SEEN_COLLIDE "SEEN_COLLIDE"
+/* the probe of an unchanged run sees the USN where the cache left it
+ * (ldapsync/incremental.c incremental_unmoved), so that what else it
+ * checks (the accepted domains, cmd/unchanged.c) is seen to decide */
+#define FAULT_SWITCH_USN_STILL "USN_STILL"
 
 #ifdef RCPTSYNC_FAULT_INJECTION
 /* fault_point - SIGKILL ourselves if RCPTSYNC_CRASH_AT names STEP */

@@ -510,7 +510,8 @@ incremental_unmoved(const struct incremental_request *req,
 				     (mode->flags & INCRMODE_COOKIE) != 0, why,
 				     size))
 		rc = 0;
-	else if (pos.usn != mark->usn) /* changes_search's test */
+	else if (pos.usn != mark->usn && /* changes_search's test */
+		 !FAULT_SWITCH(FAULT_SWITCH_USN_STILL))
 		snprintf(why, size, "the USN moved from %llu to %llu",
 			 mark->usn, pos.usn);
 	else {

@@ -90,6 +90,11 @@ cleanup() {
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
+# a suite stopped (meson's timeout, scripts/test interrupted) exits, so
+# that its EXIT trap stops what it started; bash runs no EXIT trap when
+# a signal it does not catch kills it
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # inode_mtime FILE : "inode mtime" for the no-write checks
 inode_mtime() { stat -c '%i %y' "$1"; }

@@ -302,8 +302,8 @@ main(int argc, char **argv)
 		config_free(&conf);
 		return render_close(out, opt.cmd->name, -1, &err);
 	}
-	/* every loop over a server's answers ends by the run's deadline */
 	unanswered = xcalloc(conf.n_ldap + 1, sizeof(*unanswered));
+	/* every loop over a server's answers ends by the run's deadline */
 	for (size_t i = 0; i < conf.n_ldap; i++) {
 		conf.ldap[i].deadline =
 			clock_seconds(CLOCK_MONOTONIC) + (double)conf.deadline;

@@ -469,7 +469,7 @@ append_cut(char *buf, size_t size, const char *msg)
 
 /* The failover's progress through one open_session. */
 struct failover {
-	const struct ldapsync_unanswered *before; /* the run's list */
+	const struct ldapsync_unanswered *before; /* the directory's list */
 	char *const *uris;
 	size_t n_uris;
 	unsigned char *late;	      /* URIS[i] did not answer an earlier

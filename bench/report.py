@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: MIT
 """Turn one size's hyperfine JSON, stage timings and RSS into the Markdown
 table of bench/README.md, check the targets, and append a summary line;
-"scaling" prints the time ratios between sizes.
+"scaling" prints the time ratios between sizes measured one size after
+another; "growth" the same for sizes measured round by round
+(run.sh GROWTH=1, interleave.py), with the floor's own growth and the
+cost of each object added.
 
 Usage: report.py SUMMARY.jsonl N TRANSPORT HYPERFINE.json STAGES KEYS RSS_CHANGE
            RSS_NOCHANGE RSS_LDAPSEARCH RSS_POSTMAP RSS_HOWTO
        report.py SUMMARY.jsonl scaling
+       report.py growth TRANSPORT HYPERFINE.json
 """
 import json
 import re
@@ -38,7 +42,65 @@ def scaling(path):
             print("| %s | %s |" % (name, " | ".join(cells)))
 
 
+def growth(transport, path):
+    """Each variant's median at every size (commands named "VARIANT @N"),
+    and for each step N -> M: the time ratio (linear: M/N); that ratio
+    over the floor's for the same step (1.00: rcptsync grows as the fetch
+    it cannot avoid does); and the marginal cost, (t(M) - t(N)) / (M - N)
+    seconds an object, whose ratio between two steps is 1.00 when the
+    time is a fixed cost plus the same cost for every object.  Then, per
+    size, the median over rounds of each run's time over the floor's in
+    the same round (interleave.py runs them one after the other), which a
+    noisy stretch of the machine moves least."""
+    results = json.load(open(path))["results"]
+    med, runs = {}, {}
+    for r in results:
+        name, n = r["command"].rsplit(" @", 1)
+        med.setdefault(name, {})[int(n)] = statistics.median(r["times"])
+        runs.setdefault(name, {})[int(n)] = r["times"]
+    floor = "ldapsearch fetch (floor)"
+    sizes = sorted(med[floor])
+    steps = list(zip(sizes, sizes[1:]))
+    ok = lambda x: " ok" if 0.85 <= x <= 1.15 else ""
+    print("\n### Growth over %s (medians of %d rounds, every command once "
+          "a round; within 15 %% marked ok)\n"
+          % ("StartTLS" if transport == "starttls" else "plain LDAP",
+             len(results[0]["times"])))
+    print("| variant | " + " | ".join("%d s" % n for n in sizes) + " | "
+          + " | ".join("%d -> %d: ratio, ÷ floor's" % s for s in steps)
+          + " | µs an object added, by step | slope ratio |")
+    print("|---|" + "---|" * (len(sizes) + len(steps) + 2))
+    for name, t in med.items():
+        cells = ["%.3f" % t[n] for n in sizes]
+        for a, b in steps:
+            r, fr = t[b] / t[a], med[floor][b] / med[floor][a]
+            cells.append("%.2f× (linear %d×), %.2f%s"
+                         % (r, b // a, r / fr,
+                            ok(r / fr) if name != floor else ""))
+        slopes = [(t[b] - t[a]) / (b - a) * 1e6 for a, b in steps]
+        cells.append(", ".join("%.2f" % x for x in slopes))
+        cells.append(", ".join("%.2f%s" % (y / x, ok(y / x))
+                               for x, y in zip(slopes, slopes[1:])))
+        print("| %s | %s |" % (name, " | ".join(cells)))
+    print("\n| × the floor of the same round (median over rounds) | "
+          + " | ".join("%d" % n for n in sizes) + " | largest ÷ smallest |")
+    print("|---|" + "---|" * (len(sizes) + 1))
+    for name in med:
+        if name == floor:
+            continue
+        paired = [statistics.median(x / y for x, y in
+                                    zip(runs[name][n], runs[floor][n]))
+                  for n in sizes]
+        spread = max(paired) / min(paired)
+        print("| %s | %s | %.2f%s |" % (
+            name, " | ".join("%.2f" % x for x in paired), spread,
+            " ok" if spread <= 1.15 else ""))
+
+
 def main():
+    if sys.argv[1] == "growth":
+        growth(sys.argv[2], sys.argv[3])
+        return
     summary = sys.argv[1]
     if sys.argv[2] == "scaling":
         scaling(summary)

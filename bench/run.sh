@@ -14,6 +14,13 @@
 # Each size is measured over plain LDAP and over StartTLS (TRANSPORTS).
 # Usage: bench/run.sh [N ...]      (default: 10000 100000 1000000)
 #        RUNS=5 RCPTSYNC=build/rcptsync KEEP=1 TRANSPORTS=plain bench/run.sh 100000
+#        GROWTH=1 bench/run.sh [N ...]
+# GROWTH=1 measures how the time grows with the directory instead: every
+# size is loaded into a slapd of its own first, all running at once, and
+# then, per transport, the floor and rcptsync (no change, changed) at every
+# size run round by round (bench/interleave.py; one warm-up round, then
+# RUNS rounds, default 5); report.py growth gives the ratios between sizes,
+# against the floor's in the same rounds, and the cost of each object added.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -30,8 +37,10 @@ WORK=$(mktemp -d /tmp/rcptsync-bench.XXXXXX)
 "$ROOT/scripts/mail-config" "$WORK/mail-config"
 export MAIL_CONFIG=$WORK/mail-config
 SLAPD_PID=
+SLAPD_PIDS=()	# the growth mode's, one a size
 cleanup() {
 	[ -n "$SLAPD_PID" ] && kill "$SLAPD_PID" 2>/dev/null
+	[ ${#SLAPD_PIDS[@]} -gt 0 ] && kill "${SLAPD_PIDS[@]}" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -114,6 +123,53 @@ run_transport() {
 	python3 "$HERE/report.py" "$WORK/summary.jsonl" "$N" "$tr" "$D/hyperfine-$tr.json" "$D/stages-$tr" "$(wc -l < "$D/expected")" \
 		"$RSS_CHANGE" "$RSS_NOCHANGE" "$RSS_LDAPSEARCH" "$RSS_POSTMAP" "$RSS_HOWTO"
 }
+
+# growth_transport NAME : every loaded size over one transport, round by
+# round (bench/interleave.py: each command once a round), GROWTH=1
+growth_transport() {
+	local tr=$1 N C T S
+	for N in "${SIZES[@]}"; do
+		D=$WORK/$N
+		# shellcheck disable=SC1091
+		. "$D/env"
+		if [ "$tr" = starttls ]; then
+			C=$D/rcptsync-starttls.yaml T=$D/out-tls/relay_recipients
+			# each size has its own CA; env(1) costs the same at every size
+			S="env LDAPTLS_CACERT=$D/tls/ca.pem ldapsearch -ZZ"
+		else
+			C=$D/rcptsync.yaml T=$D/out/relay_recipients S=ldapsearch
+		fi
+		"$RCPTSYNC" -q -c "$C" sync 2>/dev/null
+		identical "rcptsync at $N ($tr)" "$T"
+		printf '%s\t%s\t%s\n' \
+			"ldapsearch fetch (floor) @$N" true \
+			"$S -x -LLL -o ldif-wrap=no -H ldap://127.0.0.1:$PORT -b $BASE -E pr=1000/noprompt $FILTER proxyAddresses" \
+			"rcptsync sync, no change @$N" true "$RCPTSYNC -q -c $C sync" \
+			"rcptsync sync, changed @$N" "bash $HERE/toggle.sh $D" "$RCPTSYNC -q -c $C sync"
+	done > "$WORK/growth-$tr.cmds"
+	python3 "$HERE/interleave.py" "$WORK/growth-$tr.json" "${RUNS:-5}" 1 \
+		< "$WORK/growth-$tr.cmds" || exit 1
+	for N in "${SIZES[@]}"; do
+		D=$WORK/$N
+		if [ "$tr" = starttls ]; then T=$D/out-tls/relay_recipients C=$D/rcptsync-starttls.yaml
+		else T=$D/out/relay_recipients C=$D/rcptsync.yaml; fi
+		"$RCPTSYNC" -q -c "$C" sync 2>/dev/null
+		identical "rcptsync at $N after the runs ($tr)" "$T"
+	done
+	python3 "$HERE/report.py" growth "$tr" "$WORK/growth-$tr.json"
+}
+
+if [ -n "${GROWTH:-}" ]; then
+	for N in "${SIZES[@]}"; do
+		D=$WORK/$N
+		bash "$HERE/slapd.sh" "$N" "$D" > "$D.load.log" 2>&1 || { cat "$D.load.log"; exit 1; }
+		SLAPD_PIDS+=("$(cat "$D/slapd.pid")")
+	done
+	for tr in ${TRANSPORTS:-plain starttls}; do
+		growth_transport "$tr"
+	done
+	exit 0
+fi
 
 for N in "${SIZES[@]}"; do
 	D=$WORK/$N

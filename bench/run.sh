@@ -114,7 +114,7 @@ run_transport() {
 	# shellcheck disable=SC2086
 	RSS_HOWTO=$(rss $HOWTO)
 	# Stage timings of changed runs (median of 3)
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		$TOGGLE
 		"$RCPTSYNC" -v -c "$C" sync 2>&1 | grep -E '^rcptsync: debug: (stages|map)' || true
 	done > "$D/stages-$tr"

@@ -66,7 +66,8 @@ def growth(transport, path):
           "a round; within 15 %% marked ok)\n"
           % ("StartTLS" if transport == "starttls" else "plain LDAP",
              len(results[0]["times"])))
-    print("| variant | " + " | ".join("%d s" % n for n in sizes) + " | "
+    print("| variant | " + " | ".join("%d objects, s" % n for n in sizes)
+          + " | "
           + " | ".join("%d -> %d: ratio, ÷ floor's" % s for s in steps)
           + " | µs an object added, by step | slope ratio |")
     print("|---|" + "---|" * (len(sizes) + len(steps) + 2))
@@ -74,8 +75,8 @@ def growth(transport, path):
         cells = ["%.3f" % t[n] for n in sizes]
         for a, b in steps:
             r, fr = t[b] / t[a], med[floor][b] / med[floor][a]
-            cells.append("%.2f× (linear %d×), %.2f%s"
-                         % (r, b // a, r / fr,
+            cells.append("%.2f×%s (linear %g×), %.2f%s"
+                         % (r, ok(r / (b / a)), b / a, r / fr,
                             ok(r / fr) if name != floor else ""))
         slopes = [(t[b] - t[a]) / (b - a) * 1e6 for a, b in steps]
         cells.append(", ".join("%.2f" % x for x in slopes))
@@ -95,6 +96,21 @@ def growth(transport, path):
         print("| %s | %s | %.2f%s |" % (
             name, " | ".join("%.2f" % x for x in paired), spread,
             " ok" if spread <= 1.15 else ""))
+    if "user_times" not in results[0]:
+        return
+    cpu = {}
+    for r in results:
+        name, n = r["command"].rsplit(" @", 1)
+        cpu.setdefault(name, {})[int(n)] = statistics.median(
+            u + y for u, y in zip(r["user_times"], r["system_times"]))
+    print("\n| CPU of the command (user + system, median), s | "
+          + " | ".join("%d" % n for n in sizes) + " | "
+          + " | ".join("%d -> %d" % s for s in steps) + " |")
+    print("|---|" + "---|" * (len(sizes) + len(steps)))
+    for name, c in cpu.items():
+        print("| %s | %s | %s |" % (
+            name, " | ".join("%.3f" % c[n] for n in sizes),
+            " | ".join("%.2f×" % (c[b] / c[a]) for a, b in steps)))
 
 
 def main():

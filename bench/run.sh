@@ -19,8 +19,9 @@
 # size is loaded into a slapd of its own first, all running at once, and
 # then, per transport, the floor and rcptsync (no change, changed) at every
 # size run round by round (bench/interleave.py; one warm-up round, then
-# RUNS rounds, default 5); report.py growth gives the ratios between sizes,
-# against the floor's in the same rounds, and the cost of each object added.
+# RUNS rounds, default 9: with 9 commands a round, each starts a round
+# once); report.py growth gives the ratios between sizes, against the
+# floor's in the same rounds, the cost of each object added, and the CPU.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -39,8 +40,8 @@ export MAIL_CONFIG=$WORK/mail-config
 SLAPD_PID=
 SLAPD_PIDS=()	# the growth mode's, one a size
 cleanup() {
-	[ -n "$SLAPD_PID" ] && kill "$SLAPD_PID" 2>/dev/null
-	[ ${#SLAPD_PIDS[@]} -gt 0 ] && kill "${SLAPD_PIDS[@]}" 2>/dev/null
+	if [ -n "$SLAPD_PID" ]; then kill "$SLAPD_PID" 2>/dev/null || true; fi
+	if [ ${#SLAPD_PIDS[@]} -gt 0 ]; then kill "${SLAPD_PIDS[@]}" 2>/dev/null || true; fi
 	[ -n "${KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -55,10 +56,10 @@ identical() {	# identical NAME TABLE : text (comments aside) and map
 		cp "$D/expected" "$D/expected-now"
 	fi
 	if ! grep -v '^#' "$2" | cmp -s - "$D/expected-now"; then
-		echo "bench: $1: table differs from the expected one"; exit 1
+		echo "bench: $1: table differs from the expected one" >&2; exit 1
 	fi
 	if ! postmap -s "hash:$2" | LC_ALL=C sort | cmp -s - "$D/expected-now"; then
-		echo "bench: $1: map differs from the expected set"; exit 1
+		echo "bench: $1: map differs from the expected set" >&2; exit 1
 	fi
 }
 
@@ -128,10 +129,12 @@ run_transport() {
 # round (bench/interleave.py: each command once a round), GROWTH=1
 growth_transport() {
 	local tr=$1 N C T S
+	: > "$WORK/growth-$tr.cmds"
 	for N in "${SIZES[@]}"; do
 		D=$WORK/$N
 		# shellcheck disable=SC1091
 		. "$D/env"
+		SLAPD_PID=	# in SLAPD_PIDS
 		if [ "$tr" = starttls ]; then
 			C=$D/rcptsync-starttls.yaml T=$D/out-tls/relay_recipients
 			# each size has its own CA; env(1) costs the same at every size
@@ -145,15 +148,18 @@ growth_transport() {
 			"ldapsearch fetch (floor) @$N" true \
 			"$S -x -LLL -o ldif-wrap=no -H ldap://127.0.0.1:$PORT -b $BASE -E pr=1000/noprompt $FILTER proxyAddresses" \
 			"rcptsync sync, no change @$N" true "$RCPTSYNC -q -c $C sync" \
-			"rcptsync sync, changed @$N" "bash $HERE/toggle.sh $D" "$RCPTSYNC -q -c $C sync"
-	done > "$WORK/growth-$tr.cmds"
-	python3 "$HERE/interleave.py" "$WORK/growth-$tr.json" "${RUNS:-5}" 1 \
+			"rcptsync sync, changed @$N" "bash $HERE/toggle.sh $D" "$RCPTSYNC -q -c $C sync" \
+			>> "$WORK/growth-$tr.cmds"
+	done
+	python3 "$HERE/interleave.py" "$WORK/growth-$tr.json" "${RUNS:-9}" 1 \
 		< "$WORK/growth-$tr.cmds" || exit 1
+	# each size's last toggle was followed by a sync of that size (the
+	# prepare and its command run together), so the tables the timed runs
+	# left must be exact as they are
 	for N in "${SIZES[@]}"; do
 		D=$WORK/$N
-		if [ "$tr" = starttls ]; then T=$D/out-tls/relay_recipients C=$D/rcptsync-starttls.yaml
-		else T=$D/out/relay_recipients C=$D/rcptsync.yaml; fi
-		"$RCPTSYNC" -q -c "$C" sync 2>/dev/null
+		if [ "$tr" = starttls ]; then T=$D/out-tls/relay_recipients
+		else T=$D/out/relay_recipients; fi
 		identical "rcptsync at $N after the runs ($tr)" "$T"
 	done
 	python3 "$HERE/report.py" growth "$tr" "$WORK/growth-$tr.json"

@@ -284,6 +284,35 @@ expect_rc "DNS, incremental: another DC than last time" 0 rs_dns -v -c "$CONF" s
 contains "DNS, incremental: another DC means a full pull" \
 	"the last pull was from dc2.corp.example, this one is from dc1.corp.example"
 check "DNS, incremental: after it, exactly a full pull's table" table_is "$TABLE" "$DNS_REF"
+# A DC DNS ranks above the cache's that takes TCP and never answers costs
+# a run its timeout once: the probe finds the USN moved, and the pull goes
+# to the DC that answered (ldapsync/unanswered.c), as with a uri: list
+samba_dc_hang 127.0.0.5 636 || bad "DNS: start the hanging DC for the probe"
+DNS_HANG_PID=$HANG_PID
+dns_rec add _msdcs.corp.example _ldap._tcp.dc SRV 'hangdc.corp.example 389 5 100' ||
+	bad "DNS: add the hanging DC's record again"
+conf dns-incr-hang "  ldap:
+    domain: corp.example
+    base: $CORP
+    timeout: 2
+    incremental: usnchanged
+$TLS
+$SIMPLE"
+expect_rc "DNS, incremental, hanging DC ranked first: first run" 0 rs_dns -c "$CONF" sync
+printf 'dn: CN=User 00004,OU=Staff,%s\nchangetype: modify\nreplace: description\ndescription: DNS probe and pull\n' "$CORP" > "$D/dns-i-hang.ldif"
+ad ldapmodify -f "$D/dns-i-hang.ldif" || bad "DNS: move the USN"
+conns=$(grep -c accepted "$HANG_OUT")
+expect_rc "DNS, incremental, hanging DC ranked first, the USN moved: sync" 0 rs_dns -v -c "$CONF" sync
+contains "DNS, hanging DC ranked first: the probe found the directory moved" \
+	"the table is built again: the USN moved"
+contains "DNS, hanging DC ranked first: the silent DC named, asked by the probe" \
+	"no answer from ldaps://hangdc.corp.example:636 within 2 s (earlier in this run)"
+check "DNS, hanging DC ranked first: asked once in the run, not by the probe and the pull" \
+	test "$(grep -c accepted "$HANG_OUT")" = $((conns + 1))
+check "DNS, hanging DC ranked first: exactly a full pull's table" table_is "$TABLE" "$DNS_REF"
+stop_pid "$DNS_HANG_PID"
+dns_rec delete _msdcs.corp.example _ldap._tcp.dc SRV 'hangdc.corp.example 389 5 100' ||
+	bad "DNS: delete the hanging DC's record again"
 
 # --- a name from DNS that is not a host name ------------------------------------
 # never becomes part of a URI; it is named, escaped, in a warning

@@ -541,17 +541,27 @@ conf incr-hang "  ldap:
     incremental: usnchanged
 $TLS
 $GSS"
+# hang_asked_once NAME SILENT_URI TIMEOUT RUNNER : $CONF's incremental
+# source asks the server of samba_dc_hang before the DC; the USN moved, one
+# sync (RUNNER: rs, or rs_dns through DNS): the probe finds it moved and
+# names the silent server as asked earlier in the run, which counts one
+# connection, not two (the probe's and the pull's)
+hang_asked_once() {
+	local name=$1 uri=$2 secs=$3 run=$4 conns
+	printf 'dn: CN=User 00003,OU=Staff,%s\nchangetype: modify\nreplace: description\ndescription: %s\n' \
+		"$CORP" "$name" > "$D/hang.ldif"
+	ad ldapmodify -f "$D/hang.ldif" || bad "$name: move the USN"
+	conns=$(grep -c accepted "$HANG_OUT")
+	expect_rc "$name, the USN moved: sync" 0 "$run" -v -c "$CONF" sync
+	contains "$name: the probe found the directory moved" "the table is built again: the USN moved"
+	contains "$name: the silent one named, asked by the probe" \
+		"no answer from $uri within $secs s (earlier in this run)"
+	check "$name: asked once in the run, not by the probe and the pull" \
+		test "$(grep -c accepted "$HANG_OUT")" = $((conns + 1))
+}
 expect_rc "hanging DC first, incremental: first run" 0 rs -c "$CONF" sync
-printf 'dn: CN=User 00003,OU=Staff,%s\nchangetype: modify\nreplace: description\ndescription: probe and pull\n' "$CORP" > "$D/i-hang.ldif"
-ad ldapmodify -f "$D/i-hang.ldif" || bad "move the USN"
-conns=$(grep -c accepted "$HANG_OUT")
-expect_rc "hanging DC first, the USN moved: sync" 0 rs -v -c "$CONF" sync
-contains "hanging DC first: the probe found the directory moved" "the table is built again: the USN moved"
+hang_asked_once "hanging DC first" ldaps://127.0.0.6 5 rs
 contains "hanging DC first: the pull names the DC it used" "used ldaps://127.0.0.1 after:"
-contains "hanging DC first: and the silent one, asked by the probe" \
-	"no answer from ldaps://127.0.0.6 within 5 s (earlier in this run)"
-check "hanging DC first: asked once in the run, not by the probe and the pull" \
-	test "$(grep -c accepted "$HANG_OUT")" = $((conns + 1))
 stop_pid "$HANG_PID"
 expect_rc "check with an incremental source" 0 rs -c "$LIST_CONF" check
 contains "check says how it pulled" "pull: incremental from USN"

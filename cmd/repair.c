@@ -94,6 +94,20 @@ tell_commands(const struct sync_conf *conf, const struct addrset *targets)
 	log_warn("  postfix start");
 }
 
+/* repair_owed_in - see repair.h */
+struct addrset *
+repair_owed_in(const struct sync_state *st, const struct addrset *set)
+{
+	struct addrset *owed = addrset_new();
+
+	for (size_t i = 0; set != NULL && i < st->n_verify_purge; i++)
+		if (addrset_find(set, st->verify_purge[i]) != NULL)
+			addrset_add(owed, st->verify_purge[i],
+				    strlen(st->verify_purge[i]), "OK", "owed");
+	addrset_finish(owed);
+	return owed;
+}
+
 /* repair_verify_cache - purge, or remember and tell */
 void
 repair_verify_cache(const struct sync_conf *conf, const struct addrset *added,

@@ -19,4 +19,14 @@ void repair_verify_cache(const struct sync_conf *conf,
 			 const struct addrset *published,
 			 struct sync_state *st);
 
+/*
+ * repair_owed_in - the purges ST owes from earlier runs whose address
+ *	SET (finished, or NULL: none) holds, as a finished set: the
+ *	PUBLISHED that repair_verify_cache() looks them up in, taken before
+ *	the recipient set is let go to build its map (sync.c).  Free with
+ *	addrset_free().
+ */
+struct addrset *repair_owed_in(const struct sync_state *st,
+			       const struct addrset *set);
+
 #endif

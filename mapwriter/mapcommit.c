@@ -8,7 +8,9 @@
  *	build.  Postfix's DATABASE_README recommends building aside and
  *	renaming.  The sequence here:
  *	  1. write TABLE.rcptsync-tmp.XXXXXX (mkstemp), fsync it;
- *	  2. build TABLE.rcptsync-tmp.XXXXXX.db (mapdb), fsync it;
+ *	  2. build TABLE.rcptsync-tmp.XXXXXX.db (mapdb), fsync it: from
+ *	     the set, or, when the caller lets the set go first (a
+ *	     rebuild's memory, mapcommit.h), from the text of step 1;
  *	  3. rename the db into place, then the text, then fsync the
  *	     directory so that both renames are durable.
  *	A running smtpd notices the rename by itself: the inode it has open
@@ -23,7 +25,8 @@
  *	Temporary names all start with TABLE.rcptsync-tmp., so the next
  *	run can remove what a crash left behind.
  * OWNERSHIP
- *	Reads the set; every path it makes is freed before return.
+ *	Reads the set until the caller's release; every path it makes is
+ *	freed before return.
  * DIAGNOSTICS
  *	OUTPUT errors naming the file and errno text.
  * SEE ALSO
@@ -180,14 +183,16 @@ copy_map(const char *from, const char *to, struct sync_err *err)
 /*
  * make_map - the new map at DB_TMP: the published map DB_FINAL copied
  * and HOW's delta applied to it, when there is one and the type allows;
- * else (or when that fails: HOW->why says why) built from SET
+ * else (or when that fails: HOW->why says why) built from SET, or, when
+ * HOW has a release, from TEXT (SET's text table) once SET is released
  */
 static int
 make_map(const char *db_final, const char *db_tmp, enum mapdb_type type,
-	 const struct addrset *set, struct mapcommit_how *how,
+	 const struct addrset *set, const char *text, struct mapcommit_how *how,
 	 struct sync_err *err)
 {
 	const struct maptype *t = maptype_get(type);
+	struct mapsrc src;
 
 	if (how != NULL && how->delta != NULL && t->update != NULL) {
 		if (copy_map(db_final, db_tmp, &how->why) == 0) {
@@ -198,7 +203,14 @@ make_map(const char *db_final, const char *db_tmp, enum mapdb_type type,
 			(void)unlink(db_tmp);
 		}
 	}
-	return mapdb_build(db_tmp, type, set, err);
+	mapsrc_of_set(&src, set);
+	if (how != NULL && how->release != NULL) {
+		src.set = NULL;
+		src.text = text;
+		how->release(how->release_arg);
+		how->release = NULL;
+	}
+	return mapdb_build_from(db_tmp, type, &src, err);
 }
 
 /* mapcommit_publish - steps 1 to 3 */
@@ -230,7 +242,7 @@ mapcommit_publish(const char *table, enum mapdb_type type,
 	FAULT_POINT(MAPCOMMIT_STEP_TEXT_DONE);
 	if (suffix != NULL) {
 		db_tmp = concat(tmp, suffix);
-		if (make_map(db_final, db_tmp, type, set, how, err) < 0)
+		if (make_map(db_final, db_tmp, type, set, tmp, how, err) < 0)
 			goto out;
 		db_made = 1;
 		FAULT_POINT(MAPCOMMIT_STEP_DB_DONE);

@@ -19,11 +19,20 @@
  * cache, not a rebuild.  Anything that does not fit (the copy fails, a
  * key to delete is missing, one to store is there) falls back to a
  * rebuild from the set, with WHY saying what happened.
+ *
+ * With RELEASE, a map built anew is built from the text table just
+ * written, not from the set: RELEASE(RELEASE_ARG) is called once, after
+ * the text is written and before that build (never when a copy was
+ * updated, nor for type text), and the caller frees the set there; it is
+ * not read again.  At a million keys the set and the build's cache
+ * together were the peak of a sync (mapsrc.c).
  */
 struct mapcommit_how {
 	const struct mapdelta *delta; /* in: NULL to rebuild */
 	const char *header;	      /* in: the text's first line; NULL:
 					 MAPTEXT_HEADER */
+	void (*release)(void *arg);   /* in: NULL, or see above */
+	void *release_arg;	      /* in: its argument */
 	int updated;		      /* out: the copy was updated */
 	struct sync_err why;	      /* out: why an update fell back */
 };

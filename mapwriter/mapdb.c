@@ -9,7 +9,8 @@
  *	library is missing, and a type that was not built is a
  *	configuration error.  The other functions read the same row.
  * OWNERSHIP
- *	Reads the set; the writers' handles never leave their files.
+ *	Reads the pairs (mapsrc.c); the writers' handles never leave their
+ *	files.
  * DIAGNOSTICS
  *	A type that was not built is a CONFIG error.
  * SEE ALSO
@@ -38,10 +39,21 @@ mapdb_available(enum mapdb_type type)
 	return maptype_get(type)->built;
 }
 
-/* mapdb_build - the writer for TYPE */
+/* mapdb_build - the writer for TYPE, from a set */
 int
 mapdb_build(const char *path, enum mapdb_type type, const struct addrset *set,
 	    struct sync_err *err)
+{
+	struct mapsrc src;
+
+	mapsrc_of_set(&src, set);
+	return mapdb_build_from(path, type, &src, err);
+}
+
+/* mapdb_build_from - the writer for TYPE */
+int
+mapdb_build_from(const char *path, enum mapdb_type type,
+		 const struct mapsrc *src, struct sync_err *err)
 {
 	const struct maptype *m = maptype_get(type);
 
@@ -52,5 +64,5 @@ mapdb_build(const char *path, enum mapdb_type type, const struct addrset *set,
 				    m->name);
 	if (m->build == NULL)
 		return 0; /* text: no indexed map */
-	return m->build(path, set, err);
+	return m->build(path, src, err);
 }

@@ -3,6 +3,7 @@
 #define RCPTSYNC_MAPDB_H
 
 #include "addrset.h"
+#include "mapsrc.h"
 #include "maptype.h"
 #include "syncerr.h"
 
@@ -29,6 +30,11 @@ const char *mapdb_suffix(enum mapdb_type type);
  */
 int mapdb_build(const char *path, enum mapdb_type type,
 		const struct addrset *set, struct sync_err *err)
+	__attribute__((warn_unused_result));
+
+/* mapdb_build_from - mapdb_build() from the pairs of SRC (mapsrc.h) */
+int mapdb_build_from(const char *path, enum mapdb_type type,
+		     const struct mapsrc *src, struct sync_err *err)
 	__attribute__((warn_unused_result));
 
 #endif

@@ -64,18 +64,11 @@
 
 /* cache_size - twice the payload, within [16 MiB, 256 MiB] */
 static unsigned
-cache_size(const struct addrset *set)
+cache_size(const struct mapsrc *src)
 {
-	size_t n = addrset_count(set);
-	size_t bytes = 0;
+	/* the NULs, and ~40 bytes of per-item overhead on a hash page */
+	size_t bytes = 2 * (src->bytes + src->count * (2 + 40));
 
-	for (size_t i = 0; i < n; i++) {
-		const struct addrset_entry *e = addrset_get(set, i);
-
-		/* ~40 bytes of per-item overhead on a hash page */
-		bytes += strlen(e->key) + strlen(e->value) + 2 + 40;
-	}
-	bytes *= 2;
 	if (bytes < CACHE_MIN)
 		return CACHE_MIN;
 	if (bytes > CACHE_MAX)
@@ -83,28 +76,24 @@ cache_size(const struct addrset *set)
 	return (unsigned)bytes;
 }
 
-/* put_all - store every entry, key and value with their NUL */
+/* put_pair - mapsrc_fn: store one pair, key and value with their NUL */
 static int
-put_all(DB *db, const struct addrset *set, struct sync_err *err)
+put_pair(void *ctx, const char *k, size_t k_len, const char *v, size_t v_len,
+	 struct sync_err *err)
 {
-	size_t n = addrset_count(set);
+	DB *db = ctx;
+	DBT key, val;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct addrset_entry *e = addrset_get(set, i);
-		DBT key, val;
-
-		memset(&key, 0, sizeof(key));
-		memset(&val, 0, sizeof(val));
-		key.data = (void *)e->key;
-		key.size = (u_int32_t)strlen(e->key) + 1;
-		val.data = (void *)e->value;
-		val.size = (u_int32_t)strlen(e->value) + 1;
-		if ((rc = db->put(db, NULL, &key, &val, 0)) != 0)
-			return sync_err_set(err, SYNC_ERR_OUTPUT,
-					    "storing %s: %s", e->key,
-					    db_strerror(rc));
-	}
+	memset(&key, 0, sizeof(key));
+	memset(&val, 0, sizeof(val));
+	key.data = (void *)k;
+	key.size = (u_int32_t)k_len + 1;
+	val.data = (void *)v;
+	val.size = (u_int32_t)v_len + 1;
+	if ((rc = db->put(db, NULL, &key, &val, 0)) != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "storing %s: %s", k,
+				    db_strerror(rc));
 	return 0;
 }
 
@@ -143,12 +132,12 @@ static const struct mapdelta_ops bdb_ops = {bdb_del, bdb_put, db_strerror};
 
 /* tune - a build's cache, sized to the data, and the hash's size hint */
 static int
-tune(DB *db, DBTYPE type, const struct addrset *set, struct sync_err *err)
+tune(DB *db, DBTYPE type, const struct mapsrc *src, struct sync_err *err)
 {
-	size_t n = addrset_count(set);
+	size_t n = src->count;
 	int rc;
 
-	if ((rc = db->set_cachesize(db, 0, cache_size(set), 1)) != 0)
+	if ((rc = db->set_cachesize(db, 0, cache_size(src), 1)) != 0)
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "set_cachesize: %s",
 				    db_strerror(rc));
 	if (type == DB_HASH && n > 0 &&
@@ -159,34 +148,34 @@ tune(DB *db, DBTYPE type, const struct addrset *set, struct sync_err *err)
 }
 
 /*
- * bdb_write - a build (SET: create PATH, store every pair) or an update
+ * bdb_write - a build (SRC: create PATH, store every pair) or an update
  * (DELTA: open the copy at PATH, apply it); then sync, close, fsync.  On
  * failure the file is removed (a build's only once it created it).
  */
 static int
-bdb_write(const char *path, DBTYPE type, const struct addrset *set,
+bdb_write(const char *path, DBTYPE type, const struct mapsrc *src,
 	  const struct mapdelta *delta, struct sync_err *err)
 {
 	DB *db = NULL;
 	int rc, ret = -1;
-	int ours = set == NULL; /* the update's copy is ours from the start */
+	int ours = src == NULL; /* the update's copy is ours from the start */
 
 	if ((rc = db_create(&db, NULL, 0)) != 0)
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "db_create: %s",
 				    db_strerror(rc));
 	/* an update changes a few pages: libdb's default cache will do */
-	if (set != NULL && tune(db, type, set, err) < 0)
+	if (src != NULL && tune(db, type, src, err) < 0)
 		goto out;
 	rc = db->open(db, NULL, path, NULL, type,
-		      set != NULL ? DB_CREATE | DB_EXCL : 0, 0644);
+		      src != NULL ? DB_CREATE | DB_EXCL : 0, 0644);
 	if (rc != 0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "%s %s: %s",
-			     set != NULL ? "creating" : "opening", path,
+			     src != NULL ? "creating" : "opening", path,
 			     db_strerror(rc));
 		goto out;
 	}
 	ours = 1;
-	if ((set != NULL ? put_all(db, set, err)
+	if ((src != NULL ? mapsrc_each(src, put_pair, db, err)
 			 : mapdelta_apply(delta, &bdb_ops, db, err)) < 0)
 		goto out;
 	if ((rc = db->sync(db, 0)) != 0) {
@@ -209,18 +198,18 @@ out:
 
 /* mapdb_bdb_build_hash - a hash: map */
 int
-mapdb_bdb_build_hash(const char *path, const struct addrset *set,
+mapdb_bdb_build_hash(const char *path, const struct mapsrc *src,
 		     struct sync_err *err)
 {
-	return bdb_write(path, DB_HASH, set, NULL, err);
+	return bdb_write(path, DB_HASH, src, NULL, err);
 }
 
 /* mapdb_bdb_build_btree - a btree: map */
 int
-mapdb_bdb_build_btree(const char *path, const struct addrset *set,
+mapdb_bdb_build_btree(const char *path, const struct mapsrc *src,
 		      struct sync_err *err)
 {
-	return bdb_write(path, DB_BTREE, set, NULL, err);
+	return bdb_write(path, DB_BTREE, src, NULL, err);
 }
 
 /* mapdb_bdb_update_hash - apply a delta to a copy of a hash: map */

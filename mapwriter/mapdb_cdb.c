@@ -26,35 +26,48 @@
 
 #include "maptype_impl.h"
 
+/* A cdb being made, and its name for errors. */
+struct cdb_out {
+	struct cdb_make m;
+	const char *path;
+};
+
+/* add_pair - mapsrc_fn: one pair, without NULs */
+static int
+add_pair(void *ctx, const char *key, size_t key_len, const char *value,
+	 size_t value_len, struct sync_err *err)
+{
+	struct cdb_out *o = ctx;
+
+	if (cdb_make_add(&o->m, key, (unsigned)key_len, value,
+			 (unsigned)value_len) < 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s",
+				    o->path, strerror(errno));
+	return 0;
+}
+
 /* mapdb_cdb_build - create, add every pair, finish, sync */
 int
-mapdb_cdb_build(const char *path, const struct addrset *set,
+mapdb_cdb_build(const char *path, const struct mapsrc *src,
 		struct sync_err *err)
 {
-	struct cdb_make cdbm;
-	size_t n = addrset_count(set);
+	struct cdb_out o = {.path = path};
 	int fd, ret = -1;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "creating %s: %s",
 				    path, strerror(errno));
-	if (cdb_make_start(&cdbm, fd) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		const struct addrset_entry *e = addrset_get(set, i);
-
-		if (cdb_make_add(&cdbm, e->key, (unsigned)strlen(e->key),
-				 e->value, (unsigned)strlen(e->value)) < 0)
-			goto fail;
-	}
-	if (cdb_make_finish(&cdbm) < 0 || fsync(fd) < 0)
-		goto fail;
-	ret = 0;
-fail:
-	if (ret < 0)
+	if (cdb_make_start(&o.m, fd) < 0)
 		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
 			     strerror(errno));
+	else if (mapsrc_each(src, add_pair, &o, err) < 0)
+		; /* said */
+	else if (cdb_make_finish(&o.m) < 0 || fsync(fd) < 0)
+		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
+			     strerror(errno));
+	else
+		ret = 0;
 	if (close(fd) < 0 && ret == 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", path,
 				   strerror(errno));

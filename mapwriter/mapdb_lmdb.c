@@ -47,44 +47,32 @@
 
 /* map_size - room for every pair with generous page overhead */
 static size_t
-map_size(const struct addrset *set)
+map_size(const struct mapsrc *src)
 {
-	size_t n = addrset_count(set), bytes = MAP_MIN;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct addrset_entry *e = addrset_get(set, i);
-
-		bytes += 4 * (strlen(e->key) + strlen(e->value) + 2 + 16);
-	}
-	return bytes;
+	return MAP_MIN + 4 * (src->bytes + src->count * (2 + 16));
 }
 
-/* put_all - every pair, in order */
-static int
-put_all(MDB_txn *txn, MDB_dbi dbi, const struct addrset *set,
-	struct sync_err *err)
-{
-	size_t n = addrset_count(set);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct addrset_entry *e = addrset_get(set, i);
-		MDB_val k = {strlen(e->key) + 1, (void *)e->key};
-		MDB_val v = {strlen(e->value) + 1, (void *)e->value};
-		int rc = mdb_put(txn, dbi, &k, &v, MDB_APPEND);
-
-		if (rc != 0)
-			return sync_err_set(err, SYNC_ERR_OUTPUT,
-					    "storing %s: %s", e->key,
-					    mdb_strerror(rc));
-	}
-	return 0;
-}
-
-/* An open write transaction, for mapdelta_ops. */
+/* An open write transaction, for mapdelta_ops and put_pair. */
 struct lmdb_map {
 	MDB_txn *txn;
 	MDB_dbi dbi;
 };
+
+/* put_pair - mapsrc_fn: the next pair, in order (MDB_APPEND) */
+static int
+put_pair(void *ctx, const char *key, size_t key_len, const char *value,
+	 size_t value_len, struct sync_err *err)
+{
+	struct lmdb_map *m = ctx;
+	MDB_val k = {key_len + 1, (void *)key};
+	MDB_val v = {value_len + 1, (void *)value};
+	int rc = mdb_put(m->txn, m->dbi, &k, &v, MDB_APPEND);
+
+	if (rc != 0)
+		return sync_err_set(err, SYNC_ERR_OUTPUT, "storing %s: %s", key,
+				    mdb_strerror(rc));
+	return 0;
+}
 
 /* lmdb_del, lmdb_put - mapdelta_ops on a transaction */
 static int
@@ -109,13 +97,13 @@ lmdb_put(void *map, const char *key, const char *value)
 static const struct mapdelta_ops lmdb_ops = {lmdb_del, lmdb_put, mdb_strerror};
 
 /*
- * lmdb_write - a build (SET: create PATH, store every pair in order) or an
+ * lmdb_write - a build (SRC: create PATH, store every pair in order) or an
  * update (DELTA: open the copy at PATH, apply it), in one transaction of
  * an environment mapped MAPSIZE bytes; then commit, sync, close, fsync.
  * On failure PATH is removed.
  */
 static int
-lmdb_write(const char *path, size_t mapsize, const struct addrset *set,
+lmdb_write(const char *path, size_t mapsize, const struct mapsrc *src,
 	   const struct mapdelta *delta, struct sync_err *err)
 {
 	MDB_env *env = NULL;
@@ -128,7 +116,7 @@ lmdb_write(const char *path, size_t mapsize, const struct addrset *set,
 	    (rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOLOCK, 0644)) !=
 		    0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "%s %s: %s",
-			     set != NULL ? "creating" : "opening", path,
+			     src != NULL ? "creating" : "opening", path,
 			     mdb_strerror(rc));
 		goto out;
 	}
@@ -138,8 +126,9 @@ lmdb_write(const char *path, size_t mapsize, const struct addrset *set,
 			     mdb_strerror(rc));
 		goto out;
 	}
-	if ((set != NULL
-		     ? put_all(txn, dbi, set, err)
+	if ((src != NULL
+		     ? mapsrc_each(src, put_pair, &(struct lmdb_map){txn, dbi},
+				   err)
 		     : mapdelta_apply(delta, &lmdb_ops,
 				      &(struct lmdb_map){txn, dbi}, err)) < 0)
 		goto out;
@@ -166,10 +155,10 @@ out:
 
 /* mapdb_lmdb_build - a new map of every pair */
 int
-mapdb_lmdb_build(const char *path, const struct addrset *set,
+mapdb_lmdb_build(const char *path, const struct mapsrc *src,
 		 struct sync_err *err)
 {
-	return lmdb_write(path, map_size(set), set, NULL, err);
+	return lmdb_write(path, map_size(src), src, NULL, err);
 }
 
 /* mapdb_lmdb_update - the copy at PATH, with DELTA applied */
@@ -177,6 +166,7 @@ int
 mapdb_lmdb_update(const char *path, const struct mapdelta *delta,
 		  struct sync_err *err)
 {
+	struct mapsrc puts;
 	struct stat st;
 
 	if (stat(path, &st) < 0)
@@ -184,8 +174,9 @@ mapdb_lmdb_update(const char *path, const struct mapdelta *delta,
 				    strerror(errno));
 	/* the copy's size, room for the new pairs, and for the pages every
 	 * change copies on write (a leaf and its branches, deletions too) */
+	mapsrc_of_set(&puts, delta->puts);
 	return lmdb_write(path,
-			  (size_t)st.st_size + map_size(delta->puts) +
+			  (size_t)st.st_size + map_size(&puts) +
 				  CHANGE_PAGES * (addrset_count(delta->dels) +
 						  addrset_count(delta->puts)),
 			  NULL, delta, err);

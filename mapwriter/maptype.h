@@ -22,6 +22,7 @@ enum mapdb_type {
 };
 
 struct mapdelta;
+struct mapsrc;
 
 /*
  * A live edit of a map Postfix has open (struct maptype's edit): the
@@ -75,10 +76,10 @@ struct maptype {
 	int flags;		/* MAPTYPE_VERIFY... */
 
 	/* For mapwriter; NULL when not built or without an indexed map. */
-	/* build - create PATH (which must not exist) with every pair of the
-	 *	finished SET in postmap's form, synced; 0, or -1 with PATH
-	 *	removed and an OUTPUT error */
-	int (*build)(const char *path, const struct addrset *set,
+	/* build - create PATH (which must not exist) with every pair of
+	 *	SRC (mapsrc.h) in postmap's form, synced; 0, or -1 with PATH
+	 *	removed and an OUTPUT error (or the error reading SRC) */
+	int (*build)(const char *path, const struct mapsrc *src,
 		     struct sync_err *err);
 	/* read - add every pair of the map at PATH to SET with ORIGIN; 0,
 	 *	or -1 with an OUTPUT error (see mapread_keys()) */

@@ -13,19 +13,20 @@
 
 #include "addrset.h"
 #include "mapdelta.h"
+#include "mapsrc.h"
 #include "maptype.h"
 #include "syncerr.h"
 
 /* Writers (struct maptype's build): each creates PATH (which must not
- * exist), fills it from the finished SET, syncs it to disk, and returns
+ * exist), fills it from the pairs of SRC, syncs it to disk, and returns
  * 0; or removes it and returns -1. */
-int mapdb_bdb_build_hash(const char *path, const struct addrset *set,
+int mapdb_bdb_build_hash(const char *path, const struct mapsrc *src,
 			 struct sync_err *err);
-int mapdb_bdb_build_btree(const char *path, const struct addrset *set,
+int mapdb_bdb_build_btree(const char *path, const struct mapsrc *src,
 			  struct sync_err *err);
-int mapdb_lmdb_build(const char *path, const struct addrset *set,
+int mapdb_lmdb_build(const char *path, const struct mapsrc *src,
 		     struct sync_err *err);
-int mapdb_cdb_build(const char *path, const struct addrset *set,
+int mapdb_cdb_build(const char *path, const struct mapsrc *src,
 		    struct sync_err *err);
 
 /* In-place updaters (struct maptype's update): each applies the delta to

@@ -17,7 +17,9 @@
 #include "addrset.h"
 #include "mapcommit.h"
 #include "mapdelta.h"
+#include "mapdb.h"
 #include "mapread.h"
+#include "mapsrc.h"
 #include "maptype.h"
 #include "mapdiff.h"
 #include "maptext.h"
@@ -702,6 +704,166 @@ test_update_from_copy(void **state)
 	assert_null(maptype_get(MAPDB_CDB)->update);
 }
 
+/* What release_into counts, and the set it frees. */
+struct released {
+	struct addrset *set;
+	int calls;
+};
+
+/* release_into - mapcommit_how's release: the set goes, as sync's does */
+static void
+release_into(void *arg)
+{
+	struct released *r = arg;
+
+	r->calls++;
+	addrset_free(r->set);
+	r->set = NULL;
+}
+
+/*
+ * rebuild_released - a map built anew with a release: the release is
+ * called once, the set is freed there (ASan: not read again), and the
+ * map holds exactly what the set held, read back from its text, other
+ * values too; an update of a copy calls no release.
+ */
+static void
+rebuild_released(enum mapdb_type type)
+{
+	char dir[] = "/tmp/rcptsync-release.XXXXXX", table[128], map[160];
+	struct sync_err err = {0};
+	unsigned seed = 23, seed2 = 23;
+	struct addrset *want = random_set(&seed, 3000, 100000);
+	struct released r = {random_set(&seed2, 3000, 100000), 0};
+	struct mapcommit_how how = {.release = release_into, .release_arg = &r};
+	struct addrset *text = addrset_new();
+	int exists;
+
+	/* a value of more than one word, as output.value may be */
+	addrset_add(want, "v@x.y", 5, "REJECT not here", "dn");
+	addrset_add(r.set, "v@x.y", 5, "REJECT not here", "dn");
+	addrset_finish(want);
+	addrset_finish(r.set);
+	assert_non_null(mkdtemp(dir));
+	snprintf(table, sizeof(table), "%s/t", dir);
+	snprintf(map, sizeof(map), "%s%s", table, mapdb_suffix(type));
+	assert_int_equal(mapcommit_publish(table, type, r.set, &how, &err), 0);
+	assert_int_equal(r.calls, 1);
+	assert_null(r.set);
+	assert_null(how.release);
+	assert_map_is(map, type, want);
+	assert_int_equal(
+		maptext_read(table, MAPTEXT_ANY_KEY, text, "t", &exists, &err),
+		0);
+	addrset_finish(text);
+	assert_int_equal(addrset_count(text), addrset_count(want));
+	addrset_free(text);
+	/* updated from a copy: no release, the set is the caller's still */
+	if (maptype_get(type)->update != NULL) {
+		struct mapdelta *d = mapdelta_new(10);
+		struct addrset_entry gone = *addrset_get(want, 0);
+		struct addrset *next = addrset_new();
+
+		for (size_t i = 1; i < addrset_count(want); i++) {
+			const struct addrset_entry *e = addrset_get(want, i);
+
+			addrset_add(next, e->key, strlen(e->key), e->value,
+				    e->origin);
+		}
+		addrset_finish(next);
+		mapdelta_note(d, '-', &gone);
+		assert_true(mapdelta_finish(d));
+		how = (struct mapcommit_how){
+			.delta = d, .release = release_into, .release_arg = &r};
+		assert_int_equal(
+			mapcommit_publish(table, type, next, &how, &err), 0);
+		assert_true(how.updated);
+		assert_int_equal(r.calls, 1);
+		assert_map_is(map, type, next);
+		mapdelta_free(d);
+		addrset_free(next);
+	}
+	addrset_free(want);
+	assert_int_equal(mapcommit_cleanup(table), 0);
+	(void)unlink(map);
+	(void)unlink(table);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void
+test_rebuild_after_release(void **state)
+{
+	int tested = 0;
+
+	(void)state;
+	for (int t = 0; t < maptype_count(); t++)
+		if (maptype_get(t)->built && maptype_get(t)->build != NULL) {
+			rebuild_released((enum mapdb_type)t);
+			tested++;
+		}
+	if (maptype_get(MAPDB_HASH)->built)
+		assert_true(tested >= 2);
+}
+
+/* count_pair - mapsrc_fn: counts */
+static int
+count_pair(void *ctx, const char *key, size_t key_len, const char *value,
+	   size_t value_len, struct sync_err *err)
+{
+	(void)key, (void)key_len, (void)value, (void)value_len, (void)err;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/*
+ * A map is built from a text only when the text holds as many pairs as
+ * the set it was written from: fewer, more, or no file is an OUTPUT
+ * error naming the file, and the map's file is not left behind.
+ */
+static void
+test_mapsrc_read_back(void **state)
+{
+	char dir[] = "/tmp/rcptsync-mapsrc.XXXXXX", text[128], map[160];
+	struct mapsrc src = {0};
+	struct sync_err err = {0};
+	size_t n = 0;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(text, sizeof(text), "%s/t", dir);
+	snprintf(map, sizeof(map), "%s/t.db", dir);
+	assert_non_null(fp = fopen(text, "w"));
+	fputs("# header\na@x.y\tOK\nb@x.y\tOK\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	src = (struct mapsrc){2, 12, NULL, text};
+	assert_int_equal(mapsrc_each(&src, count_pair, &n, &err), 0);
+	assert_int_equal(n, 2);
+	src.count = 3;
+	assert_int_equal(mapsrc_each(&src, count_pair, &n, &err), -1);
+	assert_int_equal(err.kind, SYNC_ERR_OUTPUT);
+	assert_non_null(strstr(err.msg, "2 entries read back for a map of 3"));
+	assert_non_null(strstr(err.msg, text));
+	src.count = 1;
+	n = 0;
+	assert_int_equal(mapsrc_each(&src, count_pair, &n, &err), -1);
+	assert_int_equal(n, 1); /* nothing past the count is given */
+	assert_non_null(strstr(err.msg,
+			       "more than 1 entries read back for a map of 1"));
+	if (maptype_get(MAPDB_HASH)->built) {
+		src.count = 3;
+		assert_int_equal(mapdb_build_from(map, MAPDB_HASH, &src, &err),
+				 -1);
+		assert_non_null(strstr(err.msg, "2 entries read back"));
+		assert_int_equal(access(map, F_OK), -1);
+	}
+	assert_int_equal(unlink(text), 0);
+	src.count = 2;
+	assert_int_equal(mapsrc_each(&src, count_pair, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "gone before its map was built"));
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* restore_in_place - write PATH's bytes back over it as cp -p does (same
  * inode, the old mtime set back): from SAVED, LEN bytes */
 static void
@@ -983,6 +1145,8 @@ main(void)
 		cmocka_unit_test(test_maptext_parse),
 		cmocka_unit_test(test_cleanup),
 		cmocka_unit_test(test_update_from_copy),
+		cmocka_unit_test(test_rebuild_after_release),
+		cmocka_unit_test(test_mapsrc_read_back),
 		cmocka_unit_test(test_delta_limit),
 		cmocka_unit_test(test_files_identity),
 		cmocka_unit_test(test_tablediff_equals_sets),

@@ -7,7 +7,8 @@
 #     (bench/toggle.sh), and when nothing changed;
 #   - the howto pipeline (bench/howto.sh), changed and unchanged;
 #   - the floors: a paged ldapsearch to /dev/null, postmap hash: of the table;
-# then peak RSS of each (/usr/bin/time), and rcptsync's own stage timings
+# then peak RSS of each (/usr/bin/time) and of a sync that builds its map
+# anew (a first run), and rcptsync's own stage timings
 # (-v).  Every variant's table must be byte-identical to the generator's
 # expected table, and its map must list exactly that set (postmap -s).
 # Prints a Markdown table per size; bench/README.md keeps the latest.
@@ -109,6 +110,14 @@ run_transport() {
 	$TOGGLE; local RSS_CHANGE RSS_NOCHANGE RSS_LDAPSEARCH RSS_POSTMAP RSS_HOWTO
 	RSS_CHANGE=$(rss "$RCPTSYNC" -q -c "$C" sync)
 	RSS_NOCHANGE=$(rss "$RCPTSYNC" -q -c "$C" sync)
+	# a map built anew: a first run, into a directory of its own (a large
+	# change, or the run after 96 updates of a copy, builds the same way)
+	local A=$D/anew-$tr RSS_ANEW
+	rm -rf "$A"; mkdir -p "$A"
+	sed -e "s|$(dirname "$T")/|$A/|" -e "s|^lock: .*|lock: $A/lock|" "$C" > "$A/rcptsync.yaml"
+	RSS_ANEW=$(rss "$RCPTSYNC" -q -c "$A/rcptsync.yaml" sync)
+	identical "rcptsync, map built anew ($tr)" "$A/relay_recipients"
+	rm -rf "$A"
 	# shellcheck disable=SC2086
 	RSS_LDAPSEARCH=$(rss $SEARCH)
 	cp "$D/expected" "$D/pm/t"; RSS_POSTMAP=$(rss postmap "hash:$D/pm/t")
@@ -122,7 +131,7 @@ run_transport() {
 	identical "rcptsync after the stage runs ($tr)" "$T"
 	$HOWTO	# the pipeline's table follows, for the next transport's check
 	python3 "$HERE/report.py" "$WORK/summary.jsonl" "$N" "$tr" "$D/hyperfine-$tr.json" "$D/stages-$tr" "$(wc -l < "$D/expected")" \
-		"$RSS_CHANGE" "$RSS_NOCHANGE" "$RSS_LDAPSEARCH" "$RSS_POSTMAP" "$RSS_HOWTO"
+		"$RSS_CHANGE" "$RSS_NOCHANGE" "$RSS_LDAPSEARCH" "$RSS_POSTMAP" "$RSS_HOWTO" "$RSS_ANEW"
 }
 
 # growth_transport NAME : every loaded size over one transport, round by

@@ -58,16 +58,19 @@ mapdb_cdb_build(const char *path, const struct mapsrc *src,
 	if (fd < 0)
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "creating %s: %s",
 				    path, strerror(errno));
-	if (cdb_make_start(&o.m, fd) < 0)
+	if (cdb_make_start(&o.m, fd) < 0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
 			     strerror(errno));
-	else if (mapsrc_each(src, add_pair, &o, err) < 0)
-		; /* said */
-	else if (cdb_make_finish(&o.m) < 0 || fsync(fd) < 0)
+	} else if (mapsrc_each(src, add_pair, &o, err) < 0) {
+		/* said; finish frees what the adds allocated (tinycdb has no
+		 * other way), into a file removed below */
+		(void)cdb_make_finish(&o.m);
+	} else if (cdb_make_finish(&o.m) < 0 || fsync(fd) < 0) {
 		sync_err_set(err, SYNC_ERR_OUTPUT, "writing %s: %s", path,
 			     strerror(errno));
-	else
+	} else {
 		ret = 0;
+	}
 	if (close(fd) < 0 && ret == 0)
 		ret = sync_err_set(err, SYNC_ERR_OUTPUT, "closing %s: %s", path,
 				   strerror(errno));

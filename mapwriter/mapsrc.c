@@ -10,10 +10,12 @@
  *	holds exactly the set's pairs, sorted, so the caller may free the
  *	set once the text is written (mapcommit_how's release) and the map
  *	is built from the text instead, streamed a line at a time with the
- *	reader that loads the table on the next run (maptext_each): the map
- *	holds what Postfix's postmap(1) would build from that text and what
- *	the next run reads as the current table.  bench/README.md, "Memory
- *	at 1M", has the figures.
+ *	reader that loads the table on the next run (maptext_each), keys as
+ *	written (MAPTEXT_EXACT_KEY): the map holds exactly the set's pairs,
+ *	as a build from the set did, even a key with upper case that a map
+ *	served without its text brought back (mapread_served; Postfix folds
+ *	its lookups and never finds one).  bench/README.md, "Memory at 1M",
+ *	has the figures.
  * OWNERSHIP
  *	Borrows the set or the path; nothing is kept between calls.
  * DIAGNOSTICS
@@ -81,7 +83,7 @@ mapsrc_each(const struct mapsrc *src, mapsrc_fn fn, void *ctx,
 		}
 		return 0;
 	}
-	if (maptext_each(src->text, MAPTEXT_ANY_KEY, each_line, &rb, &exists,
+	if (maptext_each(src->text, MAPTEXT_EXACT_KEY, each_line, &rb, &exists,
 			 err) != 0 &&
 	    rb.n <= src->count)
 		return -1;

@@ -95,7 +95,8 @@ parse_line(char *line, size_t len, enum maptext_keys keys, char **key,
 	*value = p;
 	if (keys == MAPTEXT_ADDRESS_KEY)
 		return proxyaddr_check_key(*key, key_len, 1, why);
-	ascii_fold(*key, key_len);
+	if (keys == MAPTEXT_ANY_KEY)
+		ascii_fold(*key, key_len);
 	return 0;
 }
 

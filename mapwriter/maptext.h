@@ -22,6 +22,8 @@
 enum maptext_keys {
 	MAPTEXT_ANY_KEY,     /* current table: any key without white space */
 	MAPTEXT_ADDRESS_KEY, /* extra file: address rules, "@domain" too */
+	MAPTEXT_EXACT_KEY,   /* a text read back to build its map (mapsrc.c):
+				keys as written, not folded */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -704,19 +705,45 @@ test_update_from_copy(void **state)
 	assert_null(maptype_get(MAPDB_CDB)->update);
 }
 
-/* What release_into counts, and the set it frees. */
+/* What release_into counts, the set it frees, the table it looks at. */
 struct released {
 	struct addrset *set;
 	int calls;
+	const char *table, *suffix;
 };
 
-/* release_into - mapcommit_how's release: the set goes, as sync's does */
+/* tmp_files - how many of TABLE's temporary files end in SUFFIX ("") */
+static size_t
+tmp_files(const char *table, const char *suffix)
+{
+	char pattern[256];
+	glob_t g;
+	size_t n = 0;
+
+	snprintf(pattern, sizeof(pattern), "%s.rcptsync-tmp.*", table);
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *dot = strrchr(g.gl_pathv[i], '.');
+
+		n += *suffix != '\0' ? strcmp(dot, suffix) == 0
+				     : strstr(dot, "rcptsync-tmp") == NULL &&
+					       strlen(dot) == 7; /* .XXXXXX */
+	}
+	globfree(&g);
+	return n;
+}
+
+/* release_into - mapcommit_how's release: the set goes, as sync's does,
+ * once the text is written and before the map is begun */
 static void
 release_into(void *arg)
 {
 	struct released *r = arg;
 
 	r->calls++;
+	assert_int_equal(tmp_files(r->table, ""), 1);
+	assert_int_equal(tmp_files(r->table, r->suffix), 0);
 	addrset_free(r->set);
 	r->set = NULL;
 }
@@ -734,14 +761,19 @@ rebuild_released(enum mapdb_type type)
 	struct sync_err err = {0};
 	unsigned seed = 23, seed2 = 23;
 	struct addrset *want = random_set(&seed, 3000, 100000);
-	struct released r = {random_set(&seed2, 3000, 100000), 0};
+	struct released r = {random_set(&seed2, 3000, 100000), 0, table,
+			     mapdb_suffix(type)};
 	struct mapcommit_how how = {.release = release_into, .release_arg = &r};
 	struct addrset *text = addrset_new();
 	int exists;
 
-	/* a value of more than one word, as output.value may be */
+	/* a value of more than one word, as output.value may be; a key with
+	 * upper case, as a map served without its text may bring back
+	 * (stored as it is, as a build from the set stored it) */
 	addrset_add(want, "v@x.y", 5, "REJECT not here", "dn");
 	addrset_add(r.set, "v@x.y", 5, "REJECT not here", "dn");
+	addrset_add(want, "U2@x.y", 6, "OK", "dn");
+	addrset_add(r.set, "U2@x.y", 6, "OK", "dn");
 	addrset_finish(want);
 	addrset_finish(r.set);
 	assert_non_null(mkdtemp(dir));
@@ -781,6 +813,30 @@ rebuild_released(enum mapdb_type type)
 		assert_int_equal(r.calls, 1);
 		assert_map_is(map, type, next);
 		mapdelta_free(d);
+		/* an update that does not fit falls back to a build: released
+		 */
+		d = mapdelta_new(10);
+		gone = (struct addrset_entry){"nobody@x.y", "OK", "dn"};
+		mapdelta_note(d, '-', &gone);
+		assert_true(mapdelta_finish(d));
+		r.set = next;
+		how = (struct mapcommit_how){
+			.delta = d, .release = release_into, .release_arg = &r};
+		assert_int_equal(
+			mapcommit_publish(table, type, next, &how, &err), 0);
+		assert_false(how.updated);
+		assert_int_equal(r.calls, 2);
+		assert_null(r.set);
+		mapdelta_free(d);
+		next = addrset_new();
+		for (size_t i = 1; i < addrset_count(want); i++) {
+			const struct addrset_entry *e = addrset_get(want, i);
+
+			addrset_add(next, e->key, strlen(e->key), e->value,
+				    e->origin);
+		}
+		addrset_finish(next);
+		assert_map_is(map, type, next);
 		addrset_free(next);
 	}
 	addrset_free(want);

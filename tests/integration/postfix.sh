@@ -80,9 +80,12 @@ for TYPE in hash btree lmdb cdb; do
 		test "$(grep -c ' 250 ' <<<"$OUT")" -eq 6
 
 	# A session open across the swap keeps its old, consistent table.
-	rm -f "$D/go"
+	rm -f "$D/go" "$D/go.ready"
 	$PROBE --hold "$PORT" "$D/go" user50@corp.example user60@corp.example user250@corp.example > "$D/hold.out" & HOLD=$!
-	sleep 1
+	# the session has its table open (its first RCPT answered) before
+	# the swap: a fixed sleep lost that race on a loaded machine
+	for _ in $(seq 200); do [ -e "$D/go.ready" ] && break; sleep 0.1; done
+	check "$TYPE: open session: its first RCPT answered before the swap" test -e "$D/go.ready"
 	CB=$(conf b "$D/b.ldif" "$TYPE")
 	expect_rc "$TYPE: sync to the second state, no reload" 0 "$RCPTSYNC" -c "$CB" sync
 	touch "$D/go"; wait "$HOLD"

@@ -10,8 +10,9 @@ smtp_probe.py --loop PORT ADDR STOPFILE
                                        answers other than 250, then all answers
 smtp_probe.py --hold PORT GOFILE RCPT...
                                        open a session, RCPT the first address,
-                                       wait for GOFILE, then RCPT the rest in
-                                       the same session
+                                       create GOFILE.ready (smtpd has its
+                                       tables open), wait for GOFILE, then
+                                       RCPT the rest in the same session
 """
 import os
 import smtplib
@@ -51,6 +52,7 @@ def main():
         port, go, addrs = int(args[1]), args[2], args[3:]
         s = session(port)
         rcpt(s, addrs[0])
+        open(go + ".ready", "w").close()
         while not os.path.exists(go):
             time.sleep(0.05)
         for a in addrs[1:]:

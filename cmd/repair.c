@@ -108,10 +108,21 @@ repair_owed_in(const struct sync_state *st, const struct addrset *set)
 	return owed;
 }
 
+/* add_keys - every key of SET (or none: NULL) to TARGETS, with ORIGIN */
+static void
+add_keys(struct addrset *targets, const struct addrset *set, const char *origin)
+{
+	for (size_t i = 0; set != NULL && i < addrset_count(set); i++) {
+		const char *key = addrset_get(set, i)->key;
+
+		addrset_add(targets, key, strlen(key), "OK", origin);
+	}
+}
+
 /* repair_verify_cache - purge, or remember and tell */
 void
 repair_verify_cache(const struct sync_conf *conf, const struct addrset *added,
-		    const struct addrset *published, struct sync_state *st)
+		    const struct addrset *owed, struct sync_state *st)
 {
 	struct verifycache_conf vc = {conf->verify_cache,
 				      conf->verify_cache_type,
@@ -124,16 +135,9 @@ repair_verify_cache(const struct sync_conf *conf, const struct addrset *added,
 	if (conf->verify_cache == NULL)
 		return;
 	targets = addrset_new();
-	for (size_t i = 0; added != NULL && i < addrset_count(added); i++) {
-		const char *key = addrset_get(added, i)->key;
-
-		addrset_add(targets, key, strlen(key), "OK", "added");
-	}
-	/* Owed from earlier runs, unless the address has gone again. */
-	for (size_t i = 0; i < st->n_verify_purge; i++)
-		if (addrset_find(published, st->verify_purge[i]) != NULL)
-			addrset_add(targets, st->verify_purge[i],
-				    strlen(st->verify_purge[i]), "OK", "owed");
+	add_keys(targets, added, "added");
+	/* owed from earlier runs, unless the address has gone again */
+	add_keys(targets, owed, "owed");
 	addrset_finish(targets);
 	state_clear_verify_purge(st);
 	if ((n = addrset_count(targets)) == 0) {

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # The benchmark (not a test): for each size N, load an AD-like directory
 # into a private slapd (bench/slapd.sh) and measure side by side, in the
-# same run, with hyperfine (min and median over RUNS runs):
+# same run, round by round (bench/interleave.py: every command once a
+# round; min and median over RUNS rounds, and each run over the floor's
+# of its own round):
 #   - rcptsync sync when one address changed in the directory
 #     (bench/toggle.sh), and when nothing changed;
 #   - the howto pipeline (bench/howto.sh), changed and unchanged;
@@ -86,19 +88,23 @@ run_transport() {
 	identical "rcptsync ($tr)" "$T"
 	$HOWTO
 	identical "howto ($tr)" "$H"
+	# Round by round (interleave.py): each command once a round, so that
+	# a slow stretch of the machine falls on all of them alike, and each
+	# run can be set against the floor's of the same round (report.py).
 	# "changed": one address added to or taken from the directory before
-	# each run; identical() knows which state it is in.
-	# hyperfine wants one --prepare per command, in command order.
-	hyperfine -N --style none --runs "$RUNS_N" --warmup 1 \
-		--export-json "$D/hyperfine-$tr.json" \
-		-n "ldapsearch fetch (floor)" -n "rcptsync sync, no change" \
-		-n "rcptsync sync, changed" -n "howto pipeline, no change" \
-		-n "howto pipeline, changed" -n "postmap hash: (floor)" \
-		--prepare true --prepare true --prepare "$TOGGLE" --prepare true \
-		--prepare "$TOGGLE" --prepare "cp $D/expected $D/pm/t" \
-		"$SEARCH" "$RCPTSYNC -q -c $C sync" "$RCPTSYNC -q -c $C sync" \
-		"$HOWTO" "$HOWTO" "postmap hash:$D/pm/t" \
-		> "$D/hyperfine-$tr.out" 2>&1 || { cat "$D/hyperfine-$tr.out"; exit 1; }
+	# the run (toggle.sh); identical() knows which state it is in.  A
+	# "no change" run is made one by an untimed run of the same tool just
+	# before it: in a round, the other tool's toggle moved the directory.
+	printf '%s\t%s\t%s\n' \
+		"ldapsearch fetch (floor)" true "$SEARCH" \
+		"rcptsync sync, no change" "$RCPTSYNC -q -c $C sync" "$RCPTSYNC -q -c $C sync" \
+		"rcptsync sync, changed" "$TOGGLE" "$RCPTSYNC -q -c $C sync" \
+		"howto pipeline, no change" "$HOWTO" "$HOWTO" \
+		"howto pipeline, changed" "$TOGGLE" "$HOWTO" \
+		"postmap hash: (floor)" "cp $D/expected $D/pm/t" "postmap hash:$D/pm/t" \
+		> "$D/rounds-$tr.cmds"
+	python3 "$HERE/interleave.py" "$D/rounds-$tr.json" "$RUNS_N" 1 \
+		< "$D/rounds-$tr.cmds" || exit 1
 	# the directory moved on after each one's last run: one more sync
 	# each, on the maps those runs left, then both must be exact
 	"$RCPTSYNC" -q -c "$C" sync 2>/dev/null
@@ -130,7 +136,7 @@ run_transport() {
 	done > "$D/stages-$tr"
 	identical "rcptsync after the stage runs ($tr)" "$T"
 	$HOWTO	# the pipeline's table follows, for the next transport's check
-	python3 "$HERE/report.py" "$WORK/summary.jsonl" "$N" "$tr" "$D/hyperfine-$tr.json" "$D/stages-$tr" "$(wc -l < "$D/expected")" \
+	python3 "$HERE/report.py" "$WORK/summary.jsonl" "$N" "$tr" "$D/rounds-$tr.json" "$D/stages-$tr" "$(wc -l < "$D/expected")" \
 		"$RSS_CHANGE" "$RSS_NOCHANGE" "$RSS_LDAPSEARCH" "$RSS_POSTMAP" "$RSS_HOWTO" "$RSS_ANEW"
 }
 

@@ -18,7 +18,7 @@ WORK=$(mktemp -d /tmp/rcptsync-anew.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 "$ROOT/scripts/mail-config" "$WORK/mail-config"
 export MAIL_CONFIG=$WORK/mail-config
-[ -e "$D/toggled" ] && { echo "anew: $D is toggled (bench/toggle.sh $D first)" >&2; exit 1; }
+! compgen -G "$D/toggled*" > /dev/null || { echo "anew: $D is toggled (bench/toggle.sh $D [NAME] first)" >&2; exit 1; }
 RUNS=()
 for tr in plain starttls; do
 	src=$D/rcptsync.yaml

@@ -50,14 +50,14 @@ cleanup() {
 trap cleanup EXIT
 
 identical() {	# identical NAME TABLE : text (comments aside) and map
-	# the directory as it is now: the generator's, with the address
-	# bench/toggle.sh adds while it is there
-	if [ -e "$D/toggled" ]; then
-		{ cat "$D/expected"; printf 'bench-toggle@corp.example\tOK\n'; } |
-			LC_ALL=C sort > "$D/expected-now"
-	else
-		cp "$D/expected" "$D/expected-now"
-	fi
+	# the directory as it is now: the generator's, with the addresses
+	# bench/toggle.sh adds while they are there
+	{
+		cat "$D/expected"
+		[ ! -e "$D/toggled" ] || printf 'bench-toggle@corp.example\tOK\n'
+		[ ! -e "$D/toggled-bench-toggle-howto" ] ||
+			printf 'bench-toggle-howto@corp.example\tOK\n'
+	} | LC_ALL=C sort > "$D/expected-now"
 	if ! grep -v '^#' "$2" | cmp -s - "$D/expected-now"; then
 		echo "bench: $1: table differs from the expected one" >&2; exit 1
 	fi
@@ -83,6 +83,7 @@ run_transport() {
 	local SEARCH="ldapsearch ${OPTS[*]} -x -LLL -o ldif-wrap=no -H ldap://127.0.0.1:$PORT -b $BASE -E pr=1000/noprompt $FILTER proxyAddresses"
 	local HOWTO="bash $HERE/howto.sh $PORT $BASE $H ${OPTS[*]}"
 	local TOGGLE="bash $HERE/toggle.sh $D"
+	local TOGGLE_HOWTO="bash $HERE/toggle.sh $D bench-toggle-howto"
 	# Current tables (rcptsync's and the pipeline's), checked.
 	"$RCPTSYNC" -q -c "$C" sync 2>/dev/null
 	identical "rcptsync ($tr)" "$T"
@@ -92,15 +93,17 @@ run_transport() {
 	# a slow stretch of the machine falls on all of them alike, and each
 	# run can be set against the floor's of the same round (report.py).
 	# "changed": one address added to or taken from the directory before
-	# the run (toggle.sh); identical() knows which state it is in.  A
-	# "no change" run is made one by an untimed run of the same tool just
-	# before it: in a round, the other tool's toggle moved the directory.
+	# the run (toggle.sh), an address of each tool's own, so that one
+	# tool's toggle never undoes the other's; identical() knows which
+	# state it is in.  A "no change" run is made one by an untimed run of
+	# the same tool just before it: in a round, the other tool's toggle
+	# moved the directory.
 	printf '%s\t%s\t%s\n' \
 		"ldapsearch fetch (floor)" true "$SEARCH" \
 		"rcptsync sync, no change" "$RCPTSYNC -q -c $C sync" "$RCPTSYNC -q -c $C sync" \
 		"rcptsync sync, changed" "$TOGGLE" "$RCPTSYNC -q -c $C sync" \
 		"howto pipeline, no change" "$HOWTO" "$HOWTO" \
-		"howto pipeline, changed" "$TOGGLE" "$HOWTO" \
+		"howto pipeline, changed" "$TOGGLE_HOWTO" "$HOWTO" \
 		"postmap hash: (floor)" "cp $D/expected $D/pm/t" "postmap hash:$D/pm/t" \
 		> "$D/rounds-$tr.cmds"
 	python3 "$HERE/interleave.py" "$D/rounds-$tr.json" "$RUNS_N" 1 \

@@ -13,7 +13,8 @@ shell would, run without a shell).  Each round runs them in order,
 starting one later each round (so with as many rounds as commands, each
 command starts a round once).  Writes the fields of hyperfine's JSON that
 report.py reads (results: command, times, user, system, exit_codes; and
-mean, median, min), so report.py reads either.  The commands' standard
+mean, median, min) and "rounds": true, so report.py reads either and
+pairs runs by round only here.  The commands' standard
 output is discarded, their standard error kept in OUT.json.err; a command
 or a prepare that fails stops the whole thing, naming it.
 
@@ -78,7 +79,7 @@ def main():
         x["median"] = statistics.median(x["times"])
         x["min"] = min(x["times"])
     with open(out, "w") as f:
-        json.dump({"results": res}, f, indent=1)
+        json.dump({"rounds": True, "results": res}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 # The benchmark (not a test): for each size N, load an AD-like directory
 # into a private slapd (bench/slapd.sh) and measure side by side, in the
 # same run, round by round (bench/interleave.py: every command once a
-# round; min and median over RUNS rounds, and each run over the floor's
-# of its own round):
+# round; min and median over RUNS rounds, default 6 so that each command
+# starts a round once, and each run over the floor's of its own round):
 #   - rcptsync sync when one address changed in the directory
 #     (bench/toggle.sh), and when nothing changed;
 #   - the howto pipeline (bench/howto.sh), changed and unchanged;
@@ -138,7 +138,6 @@ run_transport() {
 		"$RCPTSYNC" -v -c "$C" sync 2>&1 | grep -E '^rcptsync: debug: (stages|map)' || true
 	done > "$D/stages-$tr"
 	identical "rcptsync after the stage runs ($tr)" "$T"
-	$HOWTO	# the pipeline's table follows, for the next transport's check
 	python3 "$HERE/report.py" "$WORK/summary.jsonl" "$N" "$tr" "$D/rounds-$tr.json" "$D/stages-$tr" "$(wc -l < "$D/expected")" \
 		"$RSS_CHANGE" "$RSS_NOCHANGE" "$RSS_LDAPSEARCH" "$RSS_POSTMAP" "$RSS_HOWTO" "$RSS_ANEW"
 }
@@ -200,7 +199,8 @@ for N in "${SIZES[@]}"; do
 	bash "$HERE/slapd.sh" "$N" "$D" > "$D.load.log" 2>&1 || { cat "$D.load.log"; exit 1; }
 	# shellcheck disable=SC1091
 	. "$D/env"
-	RUNS_N=${RUNS:-$([ "$N" -ge 1000000 ] && echo 3 || echo 5)}
+	# 6 rounds: each of the 6 commands starts a round once
+	RUNS_N=${RUNS:-6}
 	for tr in ${TRANSPORTS:-plain starttls}; do
 		run_transport "$tr"
 	done

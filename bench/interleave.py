@@ -14,7 +14,8 @@ starting one later each round (so with as many rounds as commands, each
 command starts a round once).  Writes the fields of hyperfine's JSON that
 report.py reads (results: command, times, user, system, exit_codes; and
 mean, median, min) and "rounds": true, so report.py reads either and
-pairs runs by round only here.  The commands' standard
+pairs runs by round only here; and each timed run's last line of
+standard error (last_lines).  The commands' standard
 output is discarded, their standard error kept in OUT.json.err; a command
 or a prepare that fails stops the whole thing, naming it.
 
@@ -44,9 +45,9 @@ def main():
         sys.exit("interleave: ROUNDS must be 1 or more, WARMUP 0 or more")
     cmds = [l.rstrip("\n").split("\t") for l in sys.stdin if l.strip()]
     res = [{"command": n, "times": [], "user_times": [], "system_times": [],
-            "exit_codes": []} for n, _, _ in cmds]
+            "exit_codes": [], "last_lines": []} for n, _, _ in cmds]
     null = os.open(os.devnull, os.O_RDWR)
-    err = os.open(out + ".err", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    err = os.open(out + ".err", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
     saved = [os.dup(fd) for fd in (0, 1, 2)]
     for r in range(warmup + rounds):
         for k in range(len(cmds)):
@@ -56,6 +57,7 @@ def main():
                               stderr=err).returncode != 0:
                 sys.exit("interleave: %s: the prepare %r failed (%s.err)"
                          % (name, prepare, out))
+            mark = os.lseek(err, 0, os.SEEK_END)
             for fd, to in ((0, null), (1, null), (2, err)):
                 os.dup2(to, fd)
             try:
@@ -63,6 +65,12 @@ def main():
             finally:
                 for fd in (0, 1, 2):
                     os.dup2(saved[fd], fd)
+            # the run's last line of standard error, for the caller's
+            # checks (run.sh: did a "changed" sync change the table?)
+            size = os.lseek(err, 0, os.SEEK_END) - mark
+            last = os.pread(err, min(size, 4096), mark + size - min(size, 4096))
+            last = last.decode("utf-8", "replace").rstrip("\n")
+            last = last.rsplit("\n", 1)[-1] if size else ""
             if code != 0:
                 sys.exit("interleave: %s exited %d (%s.err)"
                          % (name, code, out))
@@ -71,6 +79,7 @@ def main():
                 res[i]["user_times"].append(user)
                 res[i]["system_times"].append(system)
                 res[i]["exit_codes"].append(code)
+                res[i]["last_lines"].append(last)
     for x in res:
         n = len(x["times"])
         x["user"] = sum(x["user_times"]) / n

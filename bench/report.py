@@ -17,6 +17,7 @@ Usage: report.py SUMMARY.jsonl N TRANSPORT ROUNDS.json STAGES KEYS RSS_CHANGE
            RSS_NOCHANGE RSS_LDAPSEARCH RSS_POSTMAP RSS_HOWTO RSS_ANEW
        report.py SUMMARY.jsonl scaling
        report.py growth TRANSPORT HYPERFINE.json
+       report.py check-changes ROUNDS.json
 """
 import json
 import re
@@ -119,7 +120,24 @@ def growth(transport, path):
             " | ".join("%.2f×" % (c[b] / c[a]) for a, b in steps)))
 
 
+def check_changes(path):
+    """Each timed rcptsync run did what its name says: a "changed" sync
+    wrote its table ("map written" in its last line), a "no change" sync
+    did not; the names may end in " @N" (growth)."""
+    for r in json.load(open(path))["results"]:
+        name = r["command"].rsplit(" @", 1)[0]
+        want = {"rcptsync sync, changed": "map written",
+                "rcptsync sync, no change": "no change to"}.get(name)
+        for i, line in enumerate(r.get("last_lines", []) if want else []):
+            if want not in line:
+                sys.exit("bench: %s, round %d: its last line %r, not %r"
+                         % (r["command"], i + 1, line, want))
+
+
 def main():
+    if sys.argv[1] == "check-changes":
+        check_changes(sys.argv[2])
+        return
     if sys.argv[1] == "growth":
         growth(sys.argv[2], sys.argv[3])
         return

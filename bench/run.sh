@@ -100,14 +100,17 @@ run_transport() {
 	# moved the directory.
 	printf '%s\t%s\t%s\n' \
 		"ldapsearch fetch (floor)" true "$SEARCH" \
-		"rcptsync sync, no change" "$RCPTSYNC -q -c $C sync" "$RCPTSYNC -q -c $C sync" \
-		"rcptsync sync, changed" "$TOGGLE" "$RCPTSYNC -q -c $C sync" \
+		"rcptsync sync, no change" "$RCPTSYNC -q -c $C sync" "$RCPTSYNC -c $C sync" \
+		"rcptsync sync, changed" "$TOGGLE" "$RCPTSYNC -c $C sync" \
 		"howto pipeline, no change" "$HOWTO" "$HOWTO" \
 		"howto pipeline, changed" "$TOGGLE_HOWTO" "$HOWTO" \
 		"postmap hash: (floor)" "cp $D/expected $D/pm/t" "postmap hash:$D/pm/t" \
 		> "$D/rounds-$tr.cmds"
 	python3 "$HERE/interleave.py" "$D/rounds-$tr.json" "$RUNS_N" 1 \
 		< "$D/rounds-$tr.cmds" || exit 1
+	# every timed sync changed the table or not, as its name says (its
+	# summary line; the timed syncs run without -q for it)
+	python3 "$HERE/report.py" check-changes "$D/rounds-$tr.json" || exit 1
 	# the directory moved on after each one's last run: one more sync
 	# each, on the maps those runs left, then both must be exact
 	"$RCPTSYNC" -q -c "$C" sync 2>/dev/null
@@ -164,12 +167,13 @@ growth_transport() {
 		printf '%s\t%s\t%s\n' \
 			"ldapsearch fetch (floor) @$N" true \
 			"$S -x -LLL -o ldif-wrap=no -H ldap://127.0.0.1:$PORT -b $BASE -E pr=1000/noprompt $FILTER proxyAddresses" \
-			"rcptsync sync, no change @$N" true "$RCPTSYNC -q -c $C sync" \
-			"rcptsync sync, changed @$N" "bash $HERE/toggle.sh $D" "$RCPTSYNC -q -c $C sync" \
+			"rcptsync sync, no change @$N" true "$RCPTSYNC -c $C sync" \
+			"rcptsync sync, changed @$N" "bash $HERE/toggle.sh $D" "$RCPTSYNC -c $C sync" \
 			>> "$WORK/growth-$tr.cmds"
 	done
 	python3 "$HERE/interleave.py" "$WORK/growth-$tr.json" "${RUNS:-9}" 1 \
 		< "$WORK/growth-$tr.cmds" || exit 1
+	python3 "$HERE/report.py" check-changes "$WORK/growth-$tr.json" || exit 1
 	# each size's last toggle was followed by a sync of that size (the
 	# prepare and its command run together), so the tables the timed runs
 	# left must be exact as they are

@@ -128,7 +128,10 @@ def check_changes(path):
         name = r["command"].rsplit(" @", 1)[0]
         want = {"rcptsync sync, changed": "map written",
                 "rcptsync sync, no change": "no change to"}.get(name)
-        for i, line in enumerate(r.get("last_lines", []) if want else []):
+        if want and len(r.get("last_lines", [])) != len(r["times"]):
+            sys.exit("bench: %s: no last line of each run (interleave.py "
+                     "of before a5b5dc3?)" % r["command"])
+        for i, line in enumerate(r["last_lines"] if want else []):
             if want not in line:
                 sys.exit("bench: %s, round %d: its last line %r, not %r"
                          % (r["command"], i + 1, line, want))

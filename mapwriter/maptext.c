@@ -34,22 +34,44 @@ maptext_write(FILE *fp, const struct addrset *set, struct sync_err *err)
 	return maptext_write_header(fp, set, MAPTEXT_HEADER, err);
 }
 
-/* maptext_write_header - HEADER, then the sorted lines */
+/* How much of the table maptext_write_header() hands to stdio at once. */
+#define MAPTEXT_CHUNK (64 * 1024)
+
+/*
+ * maptext_write_header - HEADER, then the sorted lines.  The lines are
+ * put together in a buffer and go to stdio a chunk at a time: with four
+ * stdio calls a line (fputs, fputc) the write stage of a changed sync at a
+ * million recipients took some 0.1 s longer (bench/README.md).
+ */
 int
 maptext_write_header(FILE *fp, const struct addrset *set, const char *header,
 		     struct sync_err *err)
 {
-	size_t n = addrset_count(set);
+	size_t n = addrset_count(set), used = 0;
+	char *buf = xmalloc(MAPTEXT_CHUNK);
 
 	fputs(header, fp);
 	for (size_t i = 0; i < n; i++) {
 		const struct addrset_entry *e = addrset_get(set, i);
+		size_t kl = strlen(e->key), vl = strlen(e->value);
 
-		fputs(e->key, fp);
-		fputc('\t', fp);
-		fputs(e->value, fp);
-		fputc('\n', fp);
+		if (used + kl + vl + 2 > MAPTEXT_CHUNK) {
+			fwrite(buf, 1, used, fp);
+			used = 0;
+		}
+		if (kl + vl + 2 > MAPTEXT_CHUNK) { /* a line longer than that */
+			fprintf(fp, "%s\t%s\n", e->key, e->value);
+			continue;
+		}
+		memcpy(buf + used, e->key, kl);
+		used += kl;
+		buf[used++] = '\t';
+		memcpy(buf + used, e->value, vl);
+		used += vl;
+		buf[used++] = '\n';
 	}
+	fwrite(buf, 1, used, fp);
+	free(buf);
 	if (fflush(fp) != 0 || ferror(fp))
 		return sync_err_set(err, SYNC_ERR_OUTPUT, "writing table: %s",
 				    strerror(errno));

@@ -453,6 +453,50 @@ test_maptext_roundtrip(void **state)
 	addrset_free(back);
 }
 
+/* The table written in chunks (maptext.c) is the table written line by
+ * line: lines of every length across the chunks' edges, and a line
+ * longer than a chunk (a value of 70,000 bytes). */
+static void
+test_maptext_chunks(void **state)
+{
+	struct addrset *s = addrset_new();
+	char *big = malloc(70001), *buf = NULL, *want = NULL;
+	size_t len = 0, wlen = 0;
+	FILE *fp, *wp;
+	struct sync_err err;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'v', 70000);
+	big[70000] = '\0';
+	for (int i = 0; i < 20000; i++) {
+		char key[160];
+		int n = snprintf(
+			key, sizeof(key), "%05d%.*s@x.y", i, i % 97,
+			"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+			"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk");
+
+		addrset_add(s, key, (size_t)n, i == 7777 ? big : "OK", "t");
+	}
+	addrset_finish(s);
+	fp = open_memstream(&buf, &len);
+	assert_int_equal(maptext_write(fp, s, &err), 0);
+	fclose(fp);
+	wp = open_memstream(&want, &wlen);
+	fputs(MAPTEXT_HEADER, wp);
+	for (size_t i = 0; i < addrset_count(s); i++)
+		fprintf(wp, "%s\t%s\n", addrset_get(s, i)->key,
+			addrset_get(s, i)->value);
+	fclose(wp);
+	assert_true(len > 3 * 64 * 1024);
+	assert_int_equal(len, wlen);
+	assert_memory_equal(buf, want, len);
+	free(buf);
+	free(want);
+	free(big);
+	addrset_free(s);
+}
+
 struct parse_row {
 	const char *name;
 	const char *text;
@@ -1191,6 +1235,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_maptext_chunks),
 		cmocka_unit_test(test_addrset_sort_dedupe),
 		cmocka_unit_test(test_addrset_first_copy_wins),
 		cmocka_unit_test(test_addrset_runs),

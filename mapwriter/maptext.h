@@ -7,6 +7,9 @@
 #include "addrset.h"
 #include "syncerr.h"
 
+/* How much of the table maptext_write_header() hands to stdio at once. */
+#define MAPTEXT_CHUNK (64 * 1024)
+
 /* The first line of every table we write: no timestamp, so that an
  * unchanged run produces identical bytes. */
 #define MAPTEXT_HEADER                                                 \

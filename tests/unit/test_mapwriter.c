@@ -453,48 +453,76 @@ test_maptext_roundtrip(void **state)
 	addrset_free(back);
 }
 
-/* The table written in chunks (maptext.c) is the table written line by
- * line: lines of every length across the chunks' edges, and a line
- * longer than a chunk (a value of 70,000 bytes). */
-static void
-test_maptext_chunks(void **state)
+/* same_as_lines - SET written by maptext_write() is SET written line by
+ * line with fprintf(); returns its length */
+static size_t
+same_as_lines(const struct addrset *set)
 {
-	struct addrset *s = addrset_new();
-	char *big = malloc(70001), *buf = NULL, *want = NULL;
+	char *buf = NULL, *want = NULL;
 	size_t len = 0, wlen = 0;
-	FILE *fp, *wp;
+	FILE *fp = open_memstream(&buf, &len), *wp;
 	struct sync_err err;
 
-	(void)state;
-	assert_non_null(big);
-	memset(big, 'v', 70000);
-	big[70000] = '\0';
-	for (int i = 0; i < 20000; i++) {
-		char key[160];
-		int n = snprintf(
-			key, sizeof(key), "%05d%.*s@x.y", i, i % 97,
-			"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
-			"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk");
-
-		addrset_add(s, key, (size_t)n, i == 7777 ? big : "OK", "t");
-	}
-	addrset_finish(s);
-	fp = open_memstream(&buf, &len);
-	assert_int_equal(maptext_write(fp, s, &err), 0);
+	assert_int_equal(maptext_write(fp, set, &err), 0);
 	fclose(fp);
 	wp = open_memstream(&want, &wlen);
 	fputs(MAPTEXT_HEADER, wp);
-	for (size_t i = 0; i < addrset_count(s); i++)
-		fprintf(wp, "%s\t%s\n", addrset_get(s, i)->key,
-			addrset_get(s, i)->value);
+	for (size_t i = 0; i < addrset_count(set); i++)
+		fprintf(wp, "%s\t%s\n", addrset_get(set, i)->key,
+			addrset_get(set, i)->value);
 	fclose(wp);
-	assert_true(len > 3 * 64 * 1024);
 	assert_int_equal(len, wlen);
 	assert_memory_equal(buf, want, len);
 	free(buf);
 	free(want);
-	free(big);
+	return len;
+}
+
+/* The table written in chunks (maptext.c) is the table written line by
+ * line: lines of 10 to 106 bytes across the chunks' edges, with a line
+ * longer than a chunk among them; lines that fill each chunk exactly;
+ * and a stream that cannot be written is an OUTPUT error. */
+static void
+test_maptext_chunks(void **state)
+{
+	struct addrset *s = addrset_new(), *exact = addrset_new();
+	size_t biglen = MAPTEXT_CHUNK + 1000;
+	char *big = malloc(biglen + 1), key[160];
+	struct sync_err err;
+	FILE *full;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'v', biglen);
+	big[biglen] = '\0';
+	for (int i = 0; i < 20000; i++) {
+		int n = snprintf(
+			key, sizeof(key), "%05d%.*s@x.y", i, i % 97,
+			"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+			"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk");
+
+		addrset_add(s, key, (size_t)n, i == 7777 ? big : "OK", "t");
+	}
+	addrset_finish(s);
+	assert_true(same_as_lines(s) > 3 * MAPTEXT_CHUNK + biglen);
+	/* 64-byte lines ("KEY<TAB>OK<NL>", a key of 60), 1024 a chunk */
+	for (int i = 0; i < 3 * 1024 + 5; i++) {
+		snprintf(key, sizeof(key), "%054d@x.com", i);
+		assert_int_equal(strlen(key) + 4, 64);
+		addrset_add(exact, key, strlen(key), "OK", "t");
+	}
+	addrset_finish(exact);
+	assert_int_equal(MAPTEXT_CHUNK % 64, 0);
+	same_as_lines(exact);
+	/* ENOSPC on every write */
+	full = fopen("/dev/full", "w");
+	assert_non_null(full);
+	assert_int_equal(maptext_write(full, s, &err), -1);
+	assert_int_equal(err.kind, SYNC_ERR_OUTPUT);
+	fclose(full);
 	addrset_free(s);
+	addrset_free(exact);
+	free(big);
 }
 
 struct parse_row {

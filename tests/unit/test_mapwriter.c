@@ -479,7 +479,7 @@ same_as_lines(const struct addrset *set)
 }
 
 /* The table written in chunks (maptext.c) is the table written line by
- * line: lines of 10 to 106 bytes across the chunks' edges, with a line
+ * line: lines of 13 to 109 bytes across the chunks' edges, with a line
  * longer than a chunk among them; lines that fill each chunk exactly;
  * and a stream that cannot be written is an OUTPUT error. */
 static void

@@ -7,9 +7,9 @@
  *	keys were copied one after the other, so its sort works in the
  *	cache, and at a million objects the runs are sorted while the
  *	directory is still sending pages.  The finish is then one merge
- *	(a heap of the runs' heads, an earlier run first on equal keys),
- *	which reads each run in order, not a sort of two million keys
- *	chasing pointers all over the arena (bench/README.md).
+ *	(a tree of losers over the runs' heads, an earlier run first on equal
+ *keys), which reads each run in order, not a sort of two million keys chasing
+ *pointers all over the arena (bench/README.md).
  *
  *	Memory: the merge writes a second array, but gives back the pages
  *	of the first behind each run's merged part as it goes (madvise
@@ -89,36 +89,57 @@ runmerge_sort(struct addrset_entry *v, size_t n, struct addrset_entry *tmp)
 		memcpy(v, from, n * sizeof(*v));
 }
 
-/* One run being merged: its next entry, its end, and its number. */
+/* One run being merged: its next entry, its end, the first bytes of that
+ * entry's key, and the pages already given back. */
 struct cursor {
-	size_t pos, end, run;
+	size_t pos, end;
+	uint64_t head;	 /* head_of() the key at pos */
 	uintptr_t freed; /* the pages below it were given back */
 };
 
-/* ahead - does cursor X's entry go out before Y's? */
-static int
-ahead(const struct addrset_entry *v, const struct cursor *x,
-      const struct cursor *y)
-{
-	int c = strcmp(v[x->pos].key, v[y->pos].key);
+/* Keys are read this many entries ahead of the merge (prefetched). */
+#define AHEAD 4
 
-	return c != 0 ? c < 0 : x->run < y->run;
+/*
+ * head_of - KEY's first 8 bytes as a big-endian number, zeros after its
+ * NUL: two keys whose heads differ compare as their heads do, bytewise as
+ * strcmp (unsigned); equal heads leave it to strcmp.  Read byte by byte,
+ * never past the NUL.
+ */
+static uint64_t
+head_of(const char *key)
+{
+	uint64_t h = 0;
+	int i = 0;
+
+	for (; i < 8 && key[i] != '\0'; i++)
+		h = h << 8 | (unsigned char)key[i];
+	return i < 8 ? h << (8 * (8 - i)) : h;
 }
 
-/* sift - heap H of N cursors, H[I] moved down to its place */
+/* load - cursor C's head from its entry at pos (if any) */
 static void
-sift(const struct addrset_entry *v, struct cursor *h, size_t n, size_t i)
+load(const struct addrset_entry *v, struct cursor *c)
 {
-	struct cursor c = h[i];
+	if (c->pos + AHEAD < c->end)
+		__builtin_prefetch(v[c->pos + AHEAD].key);
+	if (c->pos < c->end)
+		c->head = head_of(v[c->pos].key);
+}
 
-	for (size_t child; (child = 2 * i + 1) < n; i = child) {
-		if (child + 1 < n && ahead(v, &h[child + 1], &h[child]))
-			child++;
-		if (!ahead(v, &h[child], &c))
-			break;
-		h[i] = h[child];
-	}
-	h[i] = c;
+/* ahead - does run X's entry go out before run Y's?  A run that is done
+ * goes last; on equal keys the earlier run first (its copy is kept). */
+static int
+ahead(const struct addrset_entry *v, const struct cursor *c, size_t x, size_t y)
+{
+	int d;
+
+	if (c[x].pos == c[x].end || c[y].pos == c[y].end)
+		return c[y].pos == c[y].end && c[x].pos < c[x].end;
+	if (c[x].head != c[y].head)
+		return c[x].head < c[y].head;
+	d = strcmp(v[c[x].pos].key, v[c[y].pos].key);
+	return d != 0 ? d < 0 : x < y;
 }
 
 /* page_size - the system's, a power of two (asked once) */
@@ -147,44 +168,53 @@ give_back(const struct addrset_entry *v, struct cursor *c)
 	c->freed = to;
 }
 
-/* runmerge_merge - the heads of the runs in a heap, the least out */
-size_t
-runmerge_merge(const struct runmerge_runs *r, struct addrset_entry *out,
-	       addrset_dup_fn fn, void *ctx)
+/*
+ * A tree of losers over K runs: node N (1 <= N < K) holds the run that
+ * lost the match there, its children are 2N and 2N+1, and run I is leaf
+ * K+I; node 0 holds the winner.  After the winner moves on, only its path
+ * to the root is played again: log2 K matches an entry, one compare each
+ * (a heap needs two a level).
+ */
+struct tree {
+	const struct addrset_entry *v;
+	struct cursor *c;
+	size_t *node;
+	size_t k;
+};
+
+/* play - run I's way up from its leaf after it moved on; the new winner */
+static void
+play(struct tree *t, size_t i)
 {
-	struct cursor *h =
-		xreallocarray(NULL, r->count ? r->count : 1, sizeof(*h));
-	size_t n = 0, kept = 0;
+	size_t w = i;
 
-	for (size_t i = 0; i < r->count; i++) {
-		size_t end = i + 1 < r->count ? r->start[i + 1] : r->n;
-		uintptr_t first = (uintptr_t)(r->v + r->start[i]);
+	for (size_t n = (t->k + i) / 2; n >= 1; n /= 2)
+		if (ahead(t->v, t->c, t->node[n], w)) {
+			size_t l = w;
 
-		if (end > r->start[i]) /* from its first page of its own */
-			h[n++] = (struct cursor){r->start[i], end, i,
-						 (first + page_size() - 1) &
-							 ~(page_size() - 1)};
-	}
-	for (size_t i = n / 2; i-- > 0;)
-		sift(r->v, h, n, i);
-	while (n > 0) {
-		const struct addrset_entry *e = &r->v[h[0].pos];
-
-		if (kept > 0 && strcmp(out[kept - 1].key, e->key) == 0) {
-			if (fn != NULL)
-				fn(ctx, e->key, out[kept - 1].origin,
-				   e->origin);
-		} else {
-			out[kept++] = *e;
+			w = t->node[n];
+			t->node[n] = l;
 		}
-		h[0].pos++;
-		give_back(r->v, &h[0]);
-		if (h[0].pos == h[0].end)
-			h[0] = h[--n];
-		sift(r->v, h, n, 0);
+	t->node[0] = w;
+}
+
+/* build - every match played once, from the leaves up */
+static void
+build(struct tree *t)
+{
+	size_t *win = xreallocarray(NULL, 2 * t->k, sizeof(*win));
+
+	for (size_t i = 0; i < t->k; i++)
+		win[t->k + i] = i;
+	for (size_t n = t->k; n-- > 1;) {
+		size_t a = win[2 * n], b = win[2 * n + 1];
+		int a_first = ahead(t->v, t->c, a, b);
+
+		win[n] = a_first ? a : b;
+		t->node[n] = a_first ? b : a;
 	}
-	free(h);
-	return kept;
+	t->node[0] = win[t->k > 1 ? 1 : t->k];
+	free(win);
 }
 
 /* pages - N entries' bytes, in whole pages */
@@ -196,6 +226,60 @@ pages(size_t n)
 	if (n > (SIZE_MAX - page) / sizeof(struct addrset_entry))
 		panic("runmerge: %zu entries", n);
 	return (n * sizeof(struct addrset_entry) + page - 1) & ~(page - 1);
+}
+
+/* runmerge_merge - the runs' heads in a tree of losers, the least out */
+size_t
+runmerge_merge(const struct runmerge_runs *r, struct addrset_entry *out,
+	       addrset_dup_fn fn, void *ctx)
+{
+	size_t k = r->count ? r->count : 1, kept = 0;
+	struct cursor *c = xreallocarray(NULL, k, sizeof(*c));
+	struct tree t = {r->v, c, xreallocarray(NULL, k, sizeof(size_t)), k};
+	uint64_t last = 0;
+
+	/* OUT is written front to back: in pages of 2 MiB where the system
+	 * has them for the asking, a fault each instead of 512 (at most one
+	 * such page more than the entries hold; EINVAL where not) */
+	(void)madvise(out, pages(r->n), MADV_HUGEPAGE);
+	for (size_t i = 0; i < k; i++) {
+		size_t start = i < r->count ? r->start[i] : 0;
+		size_t end = i + 1 < r->count ? r->start[i + 1] : r->n;
+		uintptr_t first = (uintptr_t)(r->v + start);
+
+		if (i >= r->count)
+			end = start; /* no runs: one that is done */
+		/* the pages from its first page of its own are given back */
+		c[i] = (struct cursor){start, end, 0,
+				       (first + page_size() - 1) &
+					       ~(page_size() - 1)};
+		load(r->v, &c[i]);
+	}
+	build(&t);
+	for (;;) {
+		size_t w = t.node[0];
+		const struct addrset_entry *e;
+
+		if (c[w].pos == c[w].end)
+			break; /* the least is done: so are all */
+		e = &r->v[c[w].pos];
+		if (kept > 0 && c[w].head == last &&
+		    strcmp(out[kept - 1].key, e->key) == 0) {
+			if (fn != NULL)
+				fn(ctx, e->key, out[kept - 1].origin,
+				   e->origin);
+		} else {
+			out[kept++] = *e;
+			last = c[w].head;
+		}
+		c[w].pos++;
+		give_back(r->v, &c[w]);
+		load(r->v, &c[w]);
+		play(&t, w);
+	}
+	free(t.node);
+	free(c);
+	return kept;
 }
 
 /* runmerge_alloc - mmap, then mremap to grow */

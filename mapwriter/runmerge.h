@@ -34,8 +34,8 @@ struct runmerge_runs {
  *	FN (unless NULL) told of each later copy as addrset_dup_fn says.
  *	The pages of V behind every run's merged part are given back to
  *	the system as the merge goes (V must be from runmerge_alloc):
- *	the merge needs about one array, not two.  Returns the entries
- *	in OUT.
+ *	the merge needs about one array, not two.  OUT, from runmerge_alloc
+ *	too, is asked for in huge pages.  Returns the entries in OUT.
  */
 size_t runmerge_merge(const struct runmerge_runs *r, struct addrset_entry *out,
 		      addrset_dup_fn fn, void *ctx);

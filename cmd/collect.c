@@ -1005,8 +1005,9 @@ report_duplicate(void *ctx, const char *key, const char *kept,
 
 	if (seen == 1)
 		c->repeats++; /* the server sent the entry twice */
-	if (seen != 0 || kept == c->extra_origin ||
-	    dropped == c->extra_origin || same_dn(c, kept, dropped))
+	/* 0 also says DROPPED's DN is not KEPT's: a_repeat compared them
+	 * (KEPT is the first DN it remembers for KEY) */
+	if (seen != 0 || kept == c->extra_origin || dropped == c->extra_origin)
 		return;
 	if (++c->dup_warnings > DUP_WARNINGS_MAX)
 		return;

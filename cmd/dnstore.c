@@ -234,12 +234,14 @@ dnstore_text(const struct dnstore *s, const char *name)
 int
 dnstore_same(const struct dnstore *s, const char *a, const char *b)
 {
-	size_t head = dnstore_head_len(a);
+	size_t head;
 	int own_a, own_b;
 
 	if (a == b)
 		return 1;
-	if (dnstore_head_len(b) != head || memcmp(a, b, head) != 0)
+	head = dnstore_head_len(a);
+	/* B is read only as far as A's head and B's differ, or B ends */
+	if (strncmp(a, b, head) != 0 || dnstore_head_len(b) != head)
 		return 0;
 	own_a = dnstore_owns(s, a);
 	own_b = dnstore_owns(s, b);

@@ -293,6 +293,14 @@ addrset_get(const struct addrset *set, size_t i)
 	return &set->slots[i].e;
 }
 
+/* addrset_prefetch - a hint only: nothing happens past the end */
+void
+addrset_prefetch(const struct addrset *set, size_t i)
+{
+	if (i < set->count)
+		__builtin_prefetch(set->slots[i].e.key);
+}
+
 /* key_cmp - bsearch comparator: key against slot */
 static int
 key_cmp(const void *key, const void *slot)

@@ -77,6 +77,18 @@ size_t addrset_count(const struct addrset *set);
 /* addrset_get - entry I (0 <= I < count), valid until the next add */
 const struct addrset_entry *addrset_get(const struct addrset *set, size_t i);
 
+/*
+ * addrset_prefetch - ask the cache for entry I's key, if there is an
+ *	entry I: for a walk in order, a few entries ahead.  After the merge
+ *	the keys in order lie all over the arena; a walk that waits for
+ *	each (the diff, the text written) spends most of its time there
+ *	(bench/README.md).
+ */
+void addrset_prefetch(const struct addrset *set, size_t i);
+
+/* Entries ahead of a walk in order that addrset_prefetch asks for. */
+#define ADDRSET_AHEAD 8
+
 /* addrset_find - the entry for KEY after finish, or NULL */
 const struct addrset_entry *addrset_find(const struct addrset *set,
 					 const char *key);

@@ -52,7 +52,11 @@ maptext_write_header(FILE *fp, const struct addrset *set, const char *header,
 	fputs(header, fp);
 	for (size_t i = 0; i < n && !ferror(fp); i++) {
 		const struct addrset_entry *e = addrset_get(set, i);
-		size_t kl = strlen(e->key), vl = strlen(e->value);
+		size_t kl, vl;
+
+		addrset_prefetch(set, i + ADDRSET_AHEAD);
+		kl = strlen(e->key);
+		vl = strlen(e->value);
 
 		if (used + kl + vl + 2 > MAPTEXT_CHUNK) {
 			if (fwrite(buf, 1, used, fp) != used)

@@ -79,6 +79,7 @@ added_before(struct walk *w, const char *key)
 	for (; w->j < n; w->j++) {
 		const struct addrset_entry *e = addrset_get(w->new_set, w->j);
 
+		addrset_prefetch(w->new_set, w->j + ADDRSET_AHEAD);
 		if (key != NULL && strcmp(e->key, key) >= 0)
 			return;
 		note(w, '+', e);

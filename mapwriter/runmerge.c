@@ -114,7 +114,9 @@ head_of(const char *key)
 
 	for (; i < 8 && key[i] != '\0'; i++)
 		h = h << 8 | (unsigned char)key[i];
-	return i < 8 ? h << (8 * (8 - i)) : h;
+	for (; i < 8; i++) /* zeros after the NUL (no shift by 64) */
+		h <<= 8;
+	return h;
 }
 
 /* load - cursor C's head from its entry at pos (if any) */

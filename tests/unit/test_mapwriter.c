@@ -217,21 +217,25 @@ model_finish(struct model *m, struct report_log *want)
 }
 
 /*
- * key_shape - key K in one of three shapes by SEED: "k0000042@x.y" (the
- * leading 8 bytes often equal: strcmp decides), "42" (shorter than 8
- * bytes: the NUL inside the heads the merge compares first), or "42\xe9"
- * and "42a" (a byte above 0x7f after others: compared unsigned, as
- * strcmp does, and not spread over the bytes before it)
+ * key_shape - key K in one of four shapes, by K and SEED, so that every
+ * shape meets the others in one merge: "k0000042@x.y" (heads, the first
+ * 8 bytes the merge compares first, all different), "42" (shorter than 8
+ * bytes: the NUL inside the head), "42\xe9" and "42a" (a byte above 0x7f
+ * after others: compared unsigned, as strcmp does, and not spread over
+ * the bytes before it), or "abcdefg44" (8 bytes and more: "abcdefg4",
+ * "abcdefg40", "abcdefg44" and "abcdefg48" have one head and the first is
+ * a prefix of the others, so strcmp decides, and a duplicate must be the
+ * same key, not the same head)
  */
 static void
 key_shape(char *key, size_t size, unsigned long long seed, size_t k)
 {
-	if (seed % 3 == 0)
-		snprintf(key, size, "k%07zu@x.y", k);
-	else if (seed % 3 == 1)
-		snprintf(key, size, "%zu", k);
-	else
-		snprintf(key, size, "%zu%c", k, k % 2 ? '\xe9' : 'a');
+	switch ((seed + k) % 4) {
+	case 0: snprintf(key, size, "k%07zu@x.y", k); break;
+	case 1: snprintf(key, size, "%zu", k); break;
+	case 2: snprintf(key, size, "%zu%c", k, k % 2 ? '\xe9' : 'a'); break;
+	default: snprintf(key, size, "abcdefg%zu", k); break;
+	}
 }
 
 static void

@@ -7,9 +7,11 @@
  *	keys were copied one after the other, so its sort works in the
  *	cache, and at a million objects the runs are sorted while the
  *	directory is still sending pages.  The finish is then one merge
- *	(a tree of losers over the runs' heads, an earlier run first on equal
- *keys), which reads each run in order, not a sort of two million keys chasing
- *pointers all over the arena (bench/README.md).
+ *	(a tree of losers over the runs' heads, an earlier run first on
+ *	equal keys, compared first by their leading 8 bytes held beside
+ *	the tree), which reads each run in order, not a sort of two
+ *	million keys chasing pointers all over the arena
+ *	(bench/README.md).
  *
  *	Memory: the merge writes a second array, but gives back the pages
  *	of the first behind each run's merged part as it goes (madvise

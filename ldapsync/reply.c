@@ -78,11 +78,24 @@ take_guid(struct search *x, LDAPMessage *msg, const char *dn,
 	return 0;
 }
 
-/* handle_entry - one search entry */
+/*
+ * entry_seen - one search entry, its DN (DN, ldap_get_dn's, freed here)
+ * and whether the repeat guard had it (AGAIN).
+ *
+ * An entry sent again in one search: AD walks an index while the search
+ * goes on, so an object changed meanwhile can come again (its change is
+ * fetched next run: the position was read before).  The guard holds
+ * fingerprints, not names (seen.c), so a hit may be another object: the
+ * entry is delivered all the same, marked, and not counted here: the
+ * consumer tells a repeat from another object by its DN, and counts the
+ * other object (cmd/collect.c, resolve_again).  The hit counts toward the
+ * loop check only: two pages in a row of nothing but such entries are a
+ * loop (search.c, page_loops).
+ */
 static int
-handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
+entry_seen(struct search *x, LDAPMessage *msg, char *dn, int again,
+	   struct sync_err *err)
 {
-	char *dn = ldap_get_dn(x->s->ld, msg);
 	int ret = 0;
 
 	if (dn == NULL)
@@ -93,17 +106,7 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 	x->guid_len = 0;
 	if (x->q->guid)
 		ret = take_guid(x, msg, dn, err);
-	/* An entry sent again in one search: AD walks an index while the
-	 * search goes on, so an object changed meanwhile can come again
-	 * (its change is fetched next run: the position was read before).
-	 * The guard holds fingerprints, not names (seen.c), so a hit may
-	 * be another object: the entry is delivered all the same, marked,
-	 * and not counted here: the consumer tells a repeat from another
-	 * object by its DN, and counts the other object (cmd/collect.c,
-	 * resolve_again).  The hit counts toward the loop check only: two
-	 * pages in a row of nothing but such entries are a loop (search.c,
-	 * page_loops). */
-	x->again = ret == 0 && seen_add(x->seen, dn, strlen(dn));
+	x->again = ret == 0 && again;
 	if (x->again)
 		x->page_repeated++;
 	else
@@ -124,6 +127,16 @@ handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
 	}
 	ldap_memfree(dn);
 	return ret;
+}
+
+/* handle_entry - one search entry as it comes */
+static int
+handle_entry(struct search *x, LDAPMessage *msg, struct sync_err *err)
+{
+	char *dn = ldap_get_dn(x->s->ld, msg);
+
+	return entry_seen(x, msg, dn,
+			  dn != NULL && seen_add(x->seen, dn, strlen(dn)), err);
 }
 
 /* reply_finish - check the final result; take the paging cookie */
@@ -177,9 +190,12 @@ reply_finish(struct search *x, LDAPMessage *res, struct berval *cookie,
  * memory does not grow with page_size (up to 100,000). */
 #define HELD_MAX 2000
 
-/* A page's entries held until its final result (search.c's page_read). */
+/* A page's entries held until its final result (search.c's page_read),
+ * with room for their DNs and repeat-guard hits when they are taken. */
 struct held {
 	LDAPMessage **v;
+	char **dn;
+	unsigned char *again;
 	size_t n, alloc;
 };
 
@@ -190,20 +206,30 @@ hold(struct held *h, LDAPMessage *msg)
 	if (h->n == h->alloc) {
 		h->alloc = h->alloc ? 2 * h->alloc : 256;
 		h->v = xreallocarray(h->v, h->alloc, sizeof(*h->v));
+		h->dn = xreallocarray(h->dn, h->alloc, sizeof(*h->dn));
+		h->again = xreallocarray(h->again, h->alloc, sizeof(*h->again));
 	}
 	h->v[h->n++] = msg;
 }
 
 /* take_held - the held entries to the consumer, in the order they came;
- * the list is empty after (each freed) */
+ * the list is empty after (each freed).  Their DNs go to the repeat
+ * guard together, in that order (seen_add_many: the same answers as one
+ * by one, its memory read once for the page). */
 static int
 take_held(struct search *x, struct held *h, struct sync_err *err)
 {
 	int ret = 0;
 
+	for (size_t i = 0; i < h->n; i++)
+		h->dn[i] = ldap_get_dn(x->s->ld, h->v[i]);
+	seen_add_many(x->seen, (const char *const *)h->dn, h->n, h->again);
 	for (size_t i = 0; i < h->n; i++) {
 		if (ret == 0)
-			ret = handle_entry(x, h->v[i], err);
+			ret = entry_seen(x, h->v[i], h->dn[i], h->again[i],
+					 err);
+		else
+			ldap_memfree(h->dn[i]);
 		ldap_msgfree(h->v[i]);
 	}
 	h->n = 0;
@@ -217,6 +243,8 @@ drop_held(struct held *h)
 	for (size_t i = 0; i < h->n; i++)
 		ldap_msgfree(h->v[i]);
 	free(h->v);
+	free(h->dn);
+	free(h->again);
 }
 
 /*
@@ -230,7 +258,7 @@ read_messages(struct search *x, int msgid, struct berval *cookie,
 			       struct sync_err *),
 	      struct sync_err *err)
 {
-	struct held h = {NULL, 0, 0};
+	struct held h = {NULL, NULL, NULL, 0, 0};
 	LDAPMessage *msg;
 	int ret = -1;
 

@@ -94,6 +94,44 @@ test_seen(void **state)
 	seen_free(NULL);
 }
 
+/* seen_add_many gives seen_add's answers, name by name in order: batches
+ * of seeded random sizes (across the table's growth) of names drawn from
+ * a small pool, so that repeats fall within a batch and across them, and
+ * with NULLs among them. */
+static void
+test_seen_many(void **state)
+{
+	struct seen *one = seen_new(), *many = seen_new();
+	char pool[3000][24];
+	const char *names[700];
+	unsigned char hit[700];
+	unsigned seed = 27;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++)
+		snprintf(pool[i], sizeof(pool[i]), "CN=U%d,DC=x", i);
+	for (int round = 0; round < 60; round++) {
+		size_t n = (size_t)rand_r(&seed) % 700;
+
+		for (size_t i = 0; i < n; i++)
+			names[i] = rand_r(&seed) % 50 == 0
+					   ? NULL
+					   : pool[rand_r(&seed) % 3000];
+		seen_add_many(many, names, n, hit);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(hit[i],
+					 names[i] == NULL
+						 ? 0
+						 : seen_add(one, names[i],
+							    strlen(names[i])));
+		assert_int_equal(seen_count(many), seen_count(one));
+	}
+	assert_true(seen_count(one) > 2000);
+	seen_add_many(many, names, 0, hit);
+	seen_free(one);
+	seen_free(many);
+}
+
 static int
 fill_text(FILE *fp, const void *ctx, struct sync_err *err)
 {
@@ -169,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_fnv),
 		cmocka_unit_test(test_cachefile_mark),
 		cmocka_unit_test(test_seen),
+		cmocka_unit_test(test_seen_many),
 		cmocka_unit_test(test_replace),
 	};
 

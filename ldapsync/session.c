@@ -346,36 +346,6 @@ start_tls(LDAP *ld, const char *uri, const struct ldapsync_conf *conf,
 	return 0;
 }
 
-/* Bytes read from the server's socket at a time (read_ahead). */
-#define READ_AHEAD (64 * 1024)
-
-/*
- * read_ahead - the connection's socket read in pieces of READ_AHEAD
- * bytes, not twice a message: libldap reads each message's tag and
- * length, then its body, and GnuTLS each record's header, then its body,
- * each a read(2) and a poll(2) of their own, 1.9 million reads at a
- * million objects, and on a virtual machine a system call is dear
- * (bench/README.md).  liblber's own read-ahead layer goes below every
- * other (TLS, a SASL security layer), just above the socket: what it
- * holds, libldap sees through LBER_SB_OPT_DATA_READY before it waits on
- * the socket, so no answer is left waiting in it.
- */
-static void
-read_ahead(LDAP *ld)
-{
-	Sockbuf *sb = NULL;
-	int size = READ_AHEAD;
-
-	if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS ||
-	    sb == NULL ||
-	    ber_sockbuf_ctrl(sb, LBER_SB_OPT_HAS_IO, &ber_sockbuf_io_readahead))
-		return;
-	/* it fails only out of memory, and half added: fatal, as xalloc */
-	if (ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead,
-			       LBER_SBIOD_LEVEL_PROVIDER, &size) != 0)
-		out_of_memory(READ_AHEAD);
-}
-
 /* open_one - connect, StartTLS if asked, bind; *LDP set on success */
 static int
 open_one(const char *uri, const struct ldapsync_conf *conf,
@@ -402,7 +372,6 @@ open_one(const char *uri, const struct ldapsync_conf *conf,
 		ldap_unbind_ext_s(ld, NULL, NULL);
 		return -1;
 	}
-	read_ahead(ld);
 	*ldp = ld;
 	return 0;
 }

@@ -26,8 +26,10 @@ int seen_add(struct seen *s, const void *name, size_t len);
 
 /*
  * seen_add_many - seen_add() of NAMES[0..N) (C strings) in that order,
- *	HIT[i] its result; a NULL name is skipped (HIT 0).  The same as
- *	N calls, faster: their slots are fetched together.
+ *	HIT[i] its result; a NULL name is skipped (HIT 0).  The same
+ *	answers as N calls, faster: their slots are fetched together.  The
+ *	table grows first to hold all N as new names, so it may grow one
+ *	batch sooner than N calls would have (repeats counted).
  */
 void seen_add_many(struct seen *s, const char *const *names, size_t n,
 		   unsigned char *hit);
